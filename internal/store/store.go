@@ -54,6 +54,36 @@ type Executor interface {
 	ConnectionList(ctx context.Context, params *ConnectionListParams) ([]*Connection, error)
 	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
 	ConnectionDelete(ctx context.Context, id int64) error
+
+	// OrderGetMany returns the stored orders among ids, by order id.
+	OrderGetMany(ctx context.Context, connectionID int64, ids []int64) (map[int64]*Order, error)
+	// OrderUpsertMany inserts new orders and rewrites those whose data changed; identical rows are left alone.
+	OrderUpsertMany(ctx context.Context, orders []*Order) (UpsertResult, error)
+	// OrderIDList lists the ids of every stored order not marked removed.
+	OrderIDList(ctx context.Context, connectionID int64) ([]int64, error)
+	// OrderMarkRemoved marks orders (and their items) deleted in Odoo.
+	OrderMarkRemoved(ctx context.Context, connectionID int64, ids []int64, at time.Time) (int64, error)
+
+	ItemGetMany(ctx context.Context, connectionID int64, lineIDs []int64) (map[int64]*Item, error)
+	// ItemListByOrder returns the items (not removed) of the given orders, by line id.
+	ItemListByOrder(ctx context.Context, connectionID int64, orderIDs []int64) ([]*Item, error)
+	ItemUpsertMany(ctx context.Context, items []*Item) (UpsertResult, error)
+	ItemIDList(ctx context.Context, connectionID int64) ([]int64, error)
+	ItemMarkRemoved(ctx context.Context, connectionID int64, lineIDs []int64, at time.Time) (int64, error)
+
+	ProductUpsertMany(ctx context.Context, products []*Product) (UpsertResult, error)
+	ProductList(ctx context.Context, connectionID int64) ([]*Product, error)
+	InventoryUpsertMany(ctx context.Context, rows []*Inventory) (UpsertResult, error)
+	InventoryList(ctx context.Context, connectionID int64) ([]*Inventory, error)
+
+	// SyncCursorGet returns ErrNotFound when the model was never synced.
+	SyncCursorGet(ctx context.Context, connectionID int64, model string) (*SyncCursor, error)
+	SyncCursorSet(ctx context.Context, cursor *SyncCursor) error
+	SyncCursorDelete(ctx context.Context, connectionID int64) error
+
+	SyncLogInsert(ctx context.Context, log *SyncLog) (int64, error)
+	SyncLogUpdate(ctx context.Context, log *SyncLog) error
+	SyncLogList(ctx context.Context, params *SyncLogListParams) ([]*SyncLog, error)
 }
 
 // Migration is one versioned schema change.

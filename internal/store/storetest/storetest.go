@@ -22,7 +22,18 @@ func Run(t *testing.T, newStore NewStore) {
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, newStore) })
 	t.Run("UserQueries", func(t *testing.T) { t.Parallel(); testUserQueries(t, newStore) })
 	t.Run("Timestamps", func(t *testing.T) { t.Parallel(); testTimestamps(t, newStore) })
+	for _, x := range extra {
+		t.Run(x.name, func(t *testing.T) { t.Parallel(); x.fn(t, newStore) })
+	}
 }
+
+// namedTest is a conformance test registered by another file of the suite.
+type namedTest struct {
+	name string
+	fn   func(t *testing.T, newStore NewStore)
+}
+
+var extra []namedTest
 
 func testMigration(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
