@@ -10,9 +10,10 @@ import (
 type odooError struct {
 	name    string // Python class path: odoo.exceptions.AccessDenied, builtins.ValueError...
 	message string
-	status  int // JSON-2 HTTP status
-	fault   int // XML-RPC faultCode: 1 generic, 2 UserError, 3 AccessDenied, 4 AccessError
-	code    int // JSON-RPC error code override (100 session expired, 404); 0 = the version's server error code
+	status  int  // JSON-2 HTTP status
+	fault   int  // XML-RPC faultCode: 1 generic, 2 UserError, 3 AccessDenied, 4 AccessError
+	code    int  // JSON-RPC error code override (100 session expired, 404); 0 = the version's server error code
+	binding bool // arguments did not bind to the method's signature
 }
 
 func (e *odooError) Error() string { return e.name + ": " + e.message }

@@ -8,6 +8,11 @@ import (
 
 // bind maps positional and keyword arguments onto a Python signature, failing like Python does.
 func bind(method string, args []any, kwargs map[string]any, names ...string) (map[string]any, error) {
+	errType := func(format string, args ...any) *odooError {
+		e := errType(format, args...)
+		e.binding = true
+		return e
+	}
 	if len(args) > len(names) {
 		return nil, errType("%s() takes from 1 to %d positional arguments but %d were given", method, len(names)+1, len(args)+1)
 	}
@@ -65,6 +70,9 @@ func stringList(v any) ([]string, error) {
 	}
 	return out, nil
 }
+
+// recordMethods take the records (ids) as their first argument; the others are @api.model.
+var recordMethods = map[string]bool{"read": true, "check_access_rule": true, "check_access": true, "write": true, "unlink": true, "action_confirm": true, "action_cancel": true}
 
 // execute runs model.method(*args, **kwargs) as the ORM would. The result is one of: nil, bool, int64,
 // []int64, obj, *rowSet.
@@ -150,6 +158,12 @@ func (s *Server) execute(e *env, modelName, method string, args []any, kwargs ma
 			return nil, err
 		}
 		return fieldsGet(m, allfields, attrs), nil
+	case "check_access_rule", "check_access":
+		// return None: JSON-RPC answers without a result key, XML-RPC cannot marshal it
+		if _, err := bind(method, args, kwargs, "ids", "operation"); err != nil {
+			return nil, err
+		}
+		return nil, nil
 	case "check_access_rights":
 		if _, err := bind(method, args, kwargs, "operation", "raise_exception"); err != nil {
 			return nil, err

@@ -493,11 +493,7 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 	}
 	s.calls.Add(1)
 	rest := strings.TrimPrefix(r.URL.Path, "/json/2/")
-	model, method, ok := strings.Cut(rest, "/")
-	if !ok || model == "" || method == "" || strings.Contains(method, "/") {
-		notFoundHTML(w)
-		return
-	}
+	model, method, _ := strings.Cut(rest, "/")
 	c := &call{service: "object", method: "json2", model: model, objMeth: method, remote: remoteHost(r)}
 	f := s.pickFault(c)
 	if s.preFault(w, r, f) {
@@ -517,8 +513,8 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		}
 		s.writeBody(w, r, f, status, "application/json; charset=utf-8", j.b)
 	}
-	if r.Method != http.MethodPost {
-		writeErr(&odooError{name: "werkzeug.exceptions.MethodNotAllowed", message: "The method is not allowed for the requested URL."}, http.StatusMethodNotAllowed)
+	if model == "" || method == "" || strings.Contains(method, "/") {
+		writeErr(&odooError{name: "werkzeug.exceptions.NotFound", message: "Did you mean POST /json/2/<model>/<method>?"}, http.StatusNotFound)
 		return
 	}
 	scheme, key, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -534,7 +530,11 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(errAccessDenied(), http.StatusForbidden)
 		return
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+	if r.Method != http.MethodPost {
+		writeErr(&odooError{name: "werkzeug.exceptions.MethodNotAllowed", message: "The method is not allowed for the requested URL."}, http.StatusMethodNotAllowed)
+		return
+	}
+	if ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";"); !strings.EqualFold(strings.TrimSpace(ct), "application/json") {
 		writeErr(&odooError{name: "werkzeug.exceptions.UnsupportedMediaType", message: "The server does not support the media type transmitted in the request."}, http.StatusUnsupportedMediaType)
 		return
 	}
@@ -545,9 +545,13 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 	var kwargs map[string]any
 	if len(bytes.TrimSpace(body)) > 0 {
 		v, err := decodeJSON(body)
+		if err != nil {
+			writeErr(&odooError{name: "werkzeug.exceptions.BadRequest", message: "could not parse the body as json: " + err.Error()}, http.StatusBadRequest)
+			return
+		}
 		m, ok := v.(map[string]any)
-		if err != nil || !ok {
-			writeErr(&odooError{name: "werkzeug.exceptions.BadRequest", message: "The browser (or proxy) sent a request that this server could not understand."}, http.StatusBadRequest)
+		if !ok {
+			writeErr(&odooError{name: "werkzeug.exceptions.BadRequest", message: "could not parse the body, expecting a json object"}, http.StatusBadRequest)
 			return
 		}
 		kwargs = m
@@ -555,17 +559,20 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		kwargs = map[string]any{}
 	}
 	if s.models[model] == nil {
-		writeErr(&odooError{name: "werkzeug.exceptions.NotFound", message: fmt.Sprintf("the model %q does not exist", model)}, http.StatusNotFound)
+		writeErr(&odooError{name: "werkzeug.exceptions.NotFound", message: fmt.Sprintf("the model '%s' does not exist", model)}, http.StatusNotFound)
 		return
 	}
 	ids, hasIDs := kwargs["ids"]
 	delete(kwargs, "ids")
 	var args []any
-	if method == "read" {
+	if recordMethods[method] {
 		if !hasIDs {
 			ids = []any{}
 		}
 		args = []any{ids}
+	} else if l, ok := ids.([]any); hasIDs && (!ok || len(l) > 0) {
+		writeErr(&odooError{name: "werkzeug.exceptions.UnprocessableEntity", message: fmt.Sprintf("cannot call %s.%s with ids", model, method)}, http.StatusUnprocessableEntity)
+		return
 	}
 	res, err := s.callModel(AdminUID, model, method, args, kwargs)
 	if err != nil {
@@ -577,9 +584,14 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		if status == 0 {
 			status = http.StatusInternalServerError
 		}
-		if oerr.name == "builtins.AttributeError" {
+		switch {
+		case oerr.name == "builtins.AttributeError":
 			oerr = &odooError{name: "werkzeug.exceptions.NotFound", message: oerr.message}
 			status = http.StatusNotFound
+		case oerr.binding:
+			// signature.bind failed: werkzeug's UnprocessableEntity
+			oerr = &odooError{name: "werkzeug.exceptions.UnprocessableEntity", message: oerr.message}
+			status = http.StatusUnprocessableEntity
 		}
 		writeErr(oerr, status)
 		return
