@@ -1,0 +1,228 @@
+package odoo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+)
+
+// Query describes a search_read.
+type Query struct {
+	Domain Domain
+	Fields []string // fields to read; empty reads every field (slow on big models: name them)
+	// Order is Odoo's order clause ("date_order desc, id"). Empty pages by id with a keyset (id > last), which
+	// stays correct while records are created or deleted; a custom order pages by offset.
+	Order           string
+	PageSize        int  // records per call; default DefaultPageSize
+	Offset          int  // first record to skip (custom Order only)
+	Limit           int  // stop after this many records in total; 0 = all
+	IncludeArchived bool // context active_test=false: archived records too
+	CompanyIDs      []int64
+	Context         map[string]any // extra context keys (lang, warehouse_id...)
+}
+
+func (q Query) opts() callOpts {
+	return callOpts{includeArchived: q.IncludeArchived, companyIDs: q.CompanyIDs, extra: q.Context}
+}
+
+// SearchRead streams the records matching q to fn one page at a time, so memory stays bounded by one page.
+// fn must not keep the page slice beyond the call if it wants that guarantee.
+func (c *Client) SearchRead(ctx context.Context, model string, q Query, fn func(page []Record) error) error {
+	return searchReadPages(ctx, c, model, q, func(r *Record) int64 { return r.ID() }, fn)
+}
+
+// searchReadPages is SearchRead decoding into any record type T.
+func searchReadPages[T any](ctx context.Context, c *Client, model string, q Query, id func(*T) int64, fn func([]T) error) error {
+	if err := q.Domain.Err(); err != nil {
+		return err
+	}
+	size := q.PageSize
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	keyset := q.Order == ""
+	offset := q.Offset
+	if keyset {
+		offset = 0
+	}
+	var lastID int64
+	total := 0
+	for {
+		limit := size
+		if q.Limit > 0 && q.Limit-total < limit {
+			limit = q.Limit - total
+		}
+		if limit <= 0 {
+			return nil
+		}
+		kw := map[string]any{"limit": limit}
+		if len(q.Fields) > 0 {
+			kw["fields"] = q.Fields
+		}
+		if keyset {
+			kw["domain"] = And(q.Domain, Gt("id", lastID))
+			kw["order"] = "id asc"
+		} else {
+			kw["domain"] = q.Domain
+			kw["order"] = q.Order
+			kw["offset"] = offset
+		}
+		page, err := callDecode[[]T](ctx, c, &call{model: model, method: "search_read", kwargs: kw}, q.opts())
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		total += len(page)
+		offset += len(page)
+		if keyset {
+			next := id(&page[len(page)-1])
+			if next <= lastID {
+				return &ProtocolError{Protocol: c.protocol(), Model: model, Method: "search_read",
+					Detail: fmt.Sprintf("ids not ascending (got %d after %d) although order 'id asc' was asked", next, lastID)}
+			}
+			lastID = next
+		}
+		if err := fn(page); err != nil {
+			return err
+		}
+		if len(page) < limit {
+			return nil
+		}
+	}
+}
+
+// callDecode executes cl and decodes its result into T.
+func callDecode[T any](ctx context.Context, c *Client, cl *call, o callOpts) (T, error) {
+	var out T
+	raw, err := c.execute(ctx, cl, o)
+	if err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return out, &ProtocolError{Protocol: c.protocol(), Model: cl.model, Method: cl.method,
+			Detail: "decoding the result", Err: fmt.Errorf("%w", redactErr(err, c.cfg.Secret))}
+	}
+	return out, nil
+}
+
+func redactErr(err error, secret string) error {
+	if s := redactSecret(err.Error(), secret); s != err.Error() {
+		return fmt.Errorf("%s", s)
+	}
+	return err
+}
+
+func (c *Client) protocol() Protocol {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.t == nil {
+		return c.cfg.Protocol
+	}
+	return c.t.protocol()
+}
+
+// SearchCount returns the number of records matching d.
+func (c *Client) SearchCount(ctx context.Context, model string, d Domain) (int64, error) {
+	if err := d.Err(); err != nil {
+		return 0, err
+	}
+	n, err := callDecode[jsonInt](ctx, c, &call{model: model, method: "search_count",
+		kwargs: map[string]any{"domain": d}}, callOpts{})
+	return int64(n), err
+}
+
+// Read returns the given records (archived ones included); ids that do not exist are absent from the result.
+func (c *Client) Read(ctx context.Context, model string, ids []int64, fields []string) ([]Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	kw := map[string]any{}
+	if len(fields) > 0 {
+		kw["fields"] = fields
+	}
+	return callDecode[[]Record](ctx, c, &call{model: model, method: "read", ids: ids, kwargs: kw},
+		callOpts{includeArchived: true})
+}
+
+// FieldInfo describes one field of a model as fields_get reports it.
+type FieldInfo struct {
+	Name     string
+	Type     string // char, many2one, datetime, selection...
+	String   string // label
+	Relation string // co-model of relational fields
+	Required bool
+	ReadOnly bool
+	Store    bool
+}
+
+// FieldsGet returns the model's fields on this server. Results are cached per Login.
+func (c *Client) FieldsGet(ctx context.Context, model string) (map[string]FieldInfo, error) {
+	c.mu.Lock()
+	if f, ok := c.fields[model]; ok {
+		c.mu.Unlock()
+		return maps.Clone(f), nil
+	}
+	c.mu.Unlock()
+	raw, err := callDecode[map[string]struct {
+		Type     jsonString `json:"type"`
+		String   jsonString `json:"string"`
+		Relation jsonString `json:"relation"`
+		Required jsonBool   `json:"required"`
+		ReadOnly jsonBool   `json:"readonly"`
+		Store    *jsonBool  `json:"store"`
+	}](ctx, c, &call{model: model, method: "fields_get",
+		kwargs: map[string]any{"attributes": []string{"type", "string", "relation", "required", "readonly", "store"}}},
+		callOpts{})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]FieldInfo, len(raw))
+	for name, f := range raw {
+		store := f.Store == nil || bool(*f.Store)
+		out[name] = FieldInfo{Name: name, Type: string(f.Type), String: string(f.String), Relation: string(f.Relation),
+			Required: bool(f.Required), ReadOnly: bool(f.ReadOnly), Store: store}
+	}
+	c.mu.Lock()
+	c.fields[model] = out
+	c.mu.Unlock()
+	return maps.Clone(out), nil
+}
+
+// IDs streams the ids of every record matching d (archived included), in ascending order, for reconciling
+// deletions: an id stored locally but absent from the sweep was deleted in Odoo.
+func (c *Client) IDs(ctx context.Context, model string, d Domain, pageSize int, fn func(ids []int64) error) error {
+	if err := d.Err(); err != nil {
+		return err
+	}
+	if pageSize <= 0 {
+		pageSize = 5000
+	}
+	var last int64
+	for {
+		ids, err := callDecode[[]jsonInt](ctx, c, &call{model: model, method: "search", kwargs: map[string]any{
+			"domain": And(d, Gt("id", last)), "order": "id asc", "limit": pageSize}}, callOpts{includeArchived: true})
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		page := make([]int64, len(ids))
+		for i, id := range ids {
+			page[i] = int64(id)
+		}
+		if page[len(page)-1] <= last {
+			return &ProtocolError{Protocol: c.protocol(), Model: model, Method: "search", Detail: "ids not ascending"}
+		}
+		last = page[len(page)-1]
+		if err := fn(page); err != nil {
+			return err
+		}
+		if len(ids) < pageSize {
+			return nil
+		}
+	}
+}

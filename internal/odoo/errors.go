@@ -1,0 +1,208 @@
+package odoo
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ErrAuth is matched (errors.Is) by every *AuthError.
+var ErrAuth = errors.New("odoo: authentication failed")
+
+// ErrDatabaseNotFound is matched (errors.Is) by every *DatabaseNotFoundError.
+var ErrDatabaseNotFound = errors.New("odoo: database not found")
+
+// AuthError reports credentials the server refused: authenticate returned false, HTTP 401, or AccessDenied.
+type AuthError struct {
+	Protocol Protocol
+	URL      string // without credentials
+	Database string
+	Login    string
+	Reason   string // what the server said, secret removed
+}
+
+func (e *AuthError) Error() string {
+	var b strings.Builder
+	b.WriteString("odoo: authentication failed")
+	if e.Login != "" {
+		fmt.Fprintf(&b, " for login %q", e.Login)
+	}
+	if e.Database != "" {
+		fmt.Fprintf(&b, " on database %q", e.Database)
+	}
+	fmt.Fprintf(&b, " at %s", e.URL)
+	if e.Protocol != "" {
+		fmt.Fprintf(&b, " (%s)", e.Protocol)
+	}
+	if e.Reason != "" {
+		fmt.Fprintf(&b, ": %s", e.Reason)
+	}
+	b.WriteString(". Check the server URL, the database name, the login, and that the password or API key is " +
+		"correct and has not expired or been revoked (Odoo API keys have a limited lifetime: create a new one " +
+		"under Preferences > Account Security > New API Key). After 5 failed logins Odoo refuses logins from " +
+		"this address for 60 seconds.")
+	if e.Protocol == ProtocolJSON2 {
+		b.WriteString(" JSON-2 accepts only API keys, not passwords.")
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrAuth) true.
+func (e *AuthError) Is(target error) bool { return target == ErrAuth }
+
+// DatabaseNotFoundError reports a database name the server does not know.
+type DatabaseNotFoundError struct {
+	URL      string
+	Database string
+	Detail   string
+}
+
+func (e *DatabaseNotFoundError) Error() string {
+	s := fmt.Sprintf("odoo: database %q does not exist at %s", e.Database, e.URL)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s + ". Check the database name: on Odoo Online it is the subdomain (mycompany for " +
+		"mycompany.odoo.com); self-hosted servers list theirs at /web/database/selector."
+}
+
+// Is makes errors.Is(err, ErrDatabaseNotFound) true.
+func (e *DatabaseNotFoundError) Is(target error) bool { return target == ErrDatabaseNotFound }
+
+// RPCError is an error raised by Odoo itself (an exception in the server). It is never retried: it would fail the
+// same way again.
+type RPCError struct {
+	Model, Method string
+	Name          string // Odoo exception, e.g. "odoo.exceptions.AccessError", "builtins.ValueError"
+	Message       string // the exception's message, secret removed
+	Code          int    // JSON-RPC error code or XML-RPC fault code (0 if none)
+	HTTPStatus    int    // JSON-2 status (0 otherwise)
+	Debug         string // server traceback when sent, secret removed; not part of Error()
+}
+
+func (e *RPCError) Error() string {
+	name := e.Name
+	if name == "" {
+		name = "Odoo error"
+	}
+	s := "odoo: "
+	if e.Model != "" {
+		s += e.Model + "." + e.Method + ": "
+	}
+	s += name
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	if e.IsAccessError() {
+		s += " (the Odoo user needs read access to this model: e.g. Sales / User: All Documents, Inventory / User)"
+	}
+	return s
+}
+
+// IsAccessError reports a permission problem (AccessError / record rules), as opposed to a bad call.
+func (e *RPCError) IsAccessError() bool {
+	return strings.HasSuffix(e.Name, "AccessError") || e.HTTPStatus == 403 && !strings.HasSuffix(e.Name, "AccessDenied")
+}
+
+// HTTPError is an HTTP status the client could not use (after retries for 429/502/503/504).
+type HTTPError struct {
+	Model, Method string
+	StatusCode    int
+	RetryAfter    time.Duration
+	Body          string // first bytes of the body, secret removed
+}
+
+func (e *HTTPError) Error() string {
+	s := fmt.Sprintf("odoo: HTTP %d", e.StatusCode)
+	if e.Model != "" {
+		s += " calling " + e.Model + "." + e.Method
+	}
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	switch e.StatusCode {
+	case 429:
+		s += " (the server is rate limiting; try again later or lower the sync frequency)"
+	case 502, 503, 504:
+		s += " (the server or its proxy is unavailable or timed out; try again later, or use a smaller page size)"
+	}
+	return s
+}
+
+// ResponseTooLargeError is returned instead of reading a response beyond Config.MaxResponseBytes.
+type ResponseTooLargeError struct {
+	Model, Method string
+	Limit         int64
+}
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("odoo: response to %s.%s is larger than the %d-byte limit; use a smaller page size or raise "+
+		"the response limit", e.Model, e.Method, e.Limit)
+}
+
+// ProtocolError is a response that is not what the protocol promises (HTML instead of JSON, broken envelope...).
+type ProtocolError struct {
+	Protocol      Protocol
+	Model, Method string
+	Detail        string
+	Err           error
+}
+
+func (e *ProtocolError) Error() string {
+	s := fmt.Sprintf("odoo: invalid %s response", e.Protocol)
+	if e.Model != "" {
+		s += " to " + e.Model + "." + e.Method
+	}
+	s += ": " + e.Detail
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *ProtocolError) Unwrap() error { return e.Err }
+
+// TransportError wraps a network failure (connection refused/reset, timeout) after retries.
+type TransportError struct {
+	Model, Method string
+	URL           string // without credentials
+	Attempts      int
+	Err           error
+}
+
+func (e *TransportError) Error() string {
+	s := "odoo: "
+	if e.Model != "" {
+		s += e.Model + "." + e.Method + ": "
+	}
+	return fmt.Sprintf("%scannot reach %s after %d attempt(s): %v (check the URL and the network; a slow server "+
+		"may need a longer timeout or a smaller page size)", s, e.URL, e.Attempts, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// UnavailableError reports that the requested protocol is not served (JSON-2 before Odoo 19, XML-RPC/JSON-RPC
+// after their removal).
+type UnavailableError struct {
+	Protocol Protocol
+	URL      string
+	Detail   string
+}
+
+func (e *UnavailableError) Error() string {
+	return fmt.Sprintf("odoo: the %s API is not available at %s: %s", e.Protocol, e.URL, e.Detail)
+}
+
+// FieldMissingError reports that a field the normalized model cannot do without does not exist on the server
+// (an unexpected Odoo version or a module that is not installed).
+type FieldMissingError struct {
+	Model      string
+	Candidates []string
+	Version    string
+}
+
+func (e *FieldMissingError) Error() string {
+	return fmt.Sprintf("odoo: model %s has none of the fields %s on this server (Odoo %s): is the module installed "+
+		"and the user allowed to read it?", e.Model, strings.Join(e.Candidates, "/"), e.Version)
+}

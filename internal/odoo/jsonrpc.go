@@ -1,0 +1,154 @@
+package odoo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+)
+
+// jsonrpcTransport speaks POST /jsonrpc (service common/object), deprecated since Odoo 19 but the only JSON API
+// before it.
+type jsonrpcTransport struct {
+	h      *httpCore
+	c      conn
+	nextID atomic.Int64
+}
+
+type jsonrpcRequest struct {
+	JSONRPC string        `json:"jsonrpc"`
+	Method  string        `json:"method"`
+	Params  jsonrpcParams `json:"params"`
+	ID      int64         `json:"id"`
+}
+
+type jsonrpcParams struct {
+	Service string `json:"service"`
+	Method  string `json:"method"`
+	Args    []any  `json:"args"`
+}
+
+func (t *jsonrpcTransport) protocol() Protocol { return ProtocolJSONRPC }
+
+func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args []any, model, op string) (json.RawMessage, error) {
+	body, err := json.Marshal(jsonrpcRequest{JSONRPC: "2.0", Method: "call",
+		Params: jsonrpcParams{Service: service, Method: method, Args: args}, ID: t.nextID.Add(1)})
+	if err != nil {
+		return nil, fmt.Errorf("odoo: encode %s.%s: %w", model, op, err)
+	}
+	resp, err := t.h.do(ctx, httpRequest{method: http.MethodPost, path: "/jsonrpc",
+		contentType: "application/json", body: body, model: model, op: op})
+	if err != nil {
+		return nil, err
+	}
+	if resp.status == http.StatusNotFound {
+		return nil, &UnavailableError{Protocol: ProtocolJSONRPC, URL: t.c.url,
+			Detail: "POST /jsonrpc answered 404 (the server removed JSON-RPC, or the URL is not the Odoo server root)"}
+	}
+	result, err := decodeJSONRPC(resp.body)
+	if f, ok := err.(*fault); ok {
+		return nil, t.c.mapFault(f, model, op)
+	}
+	if err != nil {
+		if resp.status != http.StatusOK {
+			return nil, &HTTPError{Model: model, Method: op, StatusCode: resp.status, Body: t.h.redact(snippet(resp.body))}
+		}
+		return nil, &ProtocolError{Protocol: ProtocolJSONRPC, Model: model, Method: op, Detail: t.h.redact(err.Error())}
+	}
+	return result, nil
+}
+
+func (t *jsonrpcTransport) version(ctx context.Context) (ServerVersion, error) {
+	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version")
+	if err != nil {
+		return ServerVersion{}, err
+	}
+	return parseVersion(raw)
+}
+
+func (t *jsonrpcTransport) authenticate(ctx context.Context) (int64, error) {
+	raw, err := t.rpc(ctx, "common", "authenticate", []any{t.c.database, t.c.login, t.c.secret, map[string]any{}},
+		"common", "authenticate")
+	if err != nil {
+		return 0, err
+	}
+	return decodeUID(raw, t.c)
+}
+
+func (t *jsonrpcTransport) execute(ctx context.Context, uid int64, cl *call) (json.RawMessage, error) {
+	return t.rpc(ctx, "object", "execute_kw",
+		[]any{t.c.database, uid, t.c.secret, cl.model, cl.method, cl.positional(), cl.kwargsWithContext()},
+		cl.model, cl.method)
+}
+
+// decodeUID reads authenticate's answer: a uid, or false for bad credentials.
+func decodeUID(raw json.RawMessage, c conn) (int64, error) {
+	raw = bytes.TrimSpace(raw)
+	if isFalse(raw) {
+		return 0, &AuthError{Protocol: c.protocol, URL: c.url, Database: c.database, Login: c.login,
+			Reason: "the server rejected the login and password/API key"}
+	}
+	var uid jsonInt
+	if err := uid.UnmarshalJSON(raw); err != nil || uid <= 0 {
+		return 0, &ProtocolError{Protocol: c.protocol, Model: "common", Method: "authenticate",
+			Detail: fmt.Sprintf("expected a user id or false, got %s", snippet(raw))}
+	}
+	return int64(uid), nil
+}
+
+type jsonrpcEnvelope struct {
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Code    jsonInt    `json:"code"`
+		Message jsonString `json:"message"`
+		Data    *struct {
+			Name    jsonString `json:"name"`
+			Message jsonString `json:"message"`
+			Debug   jsonString `json:"debug"`
+		} `json:"data"`
+	} `json:"error"`
+}
+
+// decodeJSONRPC extracts the result of a JSON-RPC response body. It returns a *fault for an Odoo error and a
+// plain error for a body that is not a JSON-RPC response. A success without a result key (a method returning
+// None) yields JSON null.
+func decodeJSONRPC(body []byte) (json.RawMessage, error) {
+	body = bytes.TrimSpace(body)
+	if err := notJSONObject(body); err != nil {
+		return nil, err
+	}
+	var env jsonrpcEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("malformed JSON-RPC envelope: %w", err)
+	}
+	if e := env.Error; e != nil {
+		f := &fault{code: int(e.Code), name: "odoo.exceptions.Error", message: string(e.Message)}
+		if d := e.Data; d != nil {
+			f.name = nonEmpty(string(d.Name), f.name)
+			f.message = nonEmpty(string(d.Message), f.message)
+			f.debug = string(d.Debug)
+		}
+		return nil, f
+	}
+	if len(env.Result) == 0 {
+		return json.RawMessage("null"), nil
+	}
+	return env.Result, nil
+}
+
+// notJSONObject explains the usual wrong bodies: empty, an HTML page (wrong URL, proxy error page, database
+// selector), or other non-JSON text.
+func notJSONObject(body []byte) error {
+	switch {
+	case len(body) == 0:
+		return fmt.Errorf("empty response body")
+	case body[0] == '<':
+		return fmt.Errorf("got an HTML/XML page instead of JSON (is the URL the Odoo server root, and the "+
+			"database name right?): %s", snippet(body))
+	case body[0] != '{':
+		return fmt.Errorf("response is not a JSON object: %s", snippet(body))
+	}
+	return nil
+}
