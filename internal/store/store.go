@@ -84,6 +84,19 @@ type Executor interface {
 	SyncLogInsert(ctx context.Context, log *SyncLog) (int64, error)
 	SyncLogUpdate(ctx context.Context, log *SyncLog) error
 	SyncLogList(ctx context.Context, params *SyncLogListParams) ([]*SyncLog, error)
+
+	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
+	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)
+	WebhookDeliveryGet(ctx context.Context, id int64) (*WebhookDelivery, error)
+	WebhookDeliveryList(ctx context.Context, params *WebhookDeliveryListParams) ([]*WebhookDelivery, error)
+	// WebhookDeliveryEarlierPending reports whether a pending delivery for the same order and an older version
+	// exists (it must be delivered first), and when the earliest of them is due.
+	WebhookDeliveryEarlierPending(ctx context.Context, id int64) (bool, *time.Time, error)
+	WebhookDeliveryAttemptRecord(ctx context.Context, params *WebhookDeliveryAttemptParams) error
+	// WebhookDeliveryStateSet changes the state of the given deliveries (only those in OnlyStates, when set)
+	// and returns the ids it changed.
+	WebhookDeliveryStateSet(ctx context.Context, params *WebhookDeliveryStateSetParams) ([]int64, error)
+	WebhookAttemptList(ctx context.Context, params *WebhookAttemptListParams) ([]*WebhookAttempt, error)
 }
 
 // Migration is one versioned schema change.
