@@ -45,6 +45,11 @@ var methods = []Method{
 	SeasonalNaive{},
 	Mean{},
 	Zero{},
+	SES{},
+	HoltDamped{},
+	HWAdditive{},
+	HWMultiplicative{},
+	ETS{},
 }
 
 // Methods returns every method with default settings, in a stable order.
