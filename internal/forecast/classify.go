@@ -118,14 +118,21 @@ func Classify(y []float64, opts ClassifyOptions) Profile {
 		p.Class = ClassDead
 	case p.N < opts.MinHistory:
 		p.Class = ClassShort
-	case p.ADI < ADICutoff && p.CV2 < CV2Cutoff:
-		p.Class = ClassSmooth
-	case p.ADI < ADICutoff:
-		p.Class = ClassErratic
-	case p.CV2 < CV2Cutoff:
-		p.Class = ClassIntermittent
 	default:
-		p.Class = ClassLumpy
+		p.Class = demandClass(p.ADI, p.CV2)
 	}
 	return p
+}
+
+// demandClass applies the Syntetos-Boylan quadrants.
+func demandClass(adi, cv2 float64) Class {
+	switch {
+	case adi < ADICutoff && cv2 < CV2Cutoff:
+		return ClassSmooth
+	case adi < ADICutoff:
+		return ClassErratic
+	case cv2 < CV2Cutoff:
+		return ClassIntermittent
+	}
+	return ClassLumpy
 }

@@ -35,10 +35,10 @@ func ReadLongCSV(r io.Reader) ([]Series, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return nil, fmt.Errorf("read history csv: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
@@ -191,4 +191,5 @@ func WriteForecastCSVFile(path string, results []Result, level float64) (err err
 	return nil
 }
 
-func formatNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+// formatNum prints at most 4 decimals: forecasts are not more precise than that and long tails hurt readers.
+func formatNum(v float64) string { return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64) }
