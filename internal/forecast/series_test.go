@@ -35,7 +35,7 @@ func TestBuildMonthly(t *testing.T) {
 	sales := []Sale{
 		{day(2023, 11, 5), 2}, {day(2023, 11, 20), 3}, // 5 in Nov
 		{day(2024, 2, 1), 4}, {day(2024, 2, 9), -1}, // return netted: 3 in Feb
-		{day(2024, 3, 3), -2}, // a month of only returns is clipped to 0
+		{day(2024, 3, 3), -2},  // a month of only returns is clipped to 0
 		{day(2024, 4, 10), 10}, // partial month (as of Apr 15)
 		{day(2024, 5, 1), 99},  // after AsOf: ignored
 	}
