@@ -44,6 +44,14 @@ type resolvedMethods struct {
 }
 
 func resolveMethods(o Options) (resolvedMethods, error) {
+	for _, lv := range o.Levels {
+		if !(lv > 0 && lv < 100) {
+			return resolvedMethods{}, fmt.Errorf("forecast: interval level %v%% must be between 0 and 100", lv)
+		}
+	}
+	if o.Horizon > 1200 {
+		return resolvedMethods{}, fmt.Errorf("forecast: horizon %d months is too long", o.Horizon)
+	}
 	var allow map[string]bool
 	if len(o.Methods) > 0 {
 		allow = map[string]bool{}
