@@ -176,6 +176,15 @@ func (HWMultiplicative) Forecast(y []float64, m, h int) (Prediction, error) {
 	return etsForecast(y, m, h, []etsSpec{{err: 'M', trend: 'A', season: 'M'}}, false)
 }
 
+// Optimiser settings (variables so experiments can change them).
+var (
+	etsMaxEvalPerDim = 60
+	etsRelTol        = 1e-4
+	etsOptSeason     = false
+	etsDecompAll     = true
+	etsRestarts      = 1
+)
+
 // R's default parameter bounds ("usual" region).
 const (
 	etsLower    = 1e-4
@@ -255,8 +264,13 @@ func etsForecast(y []float64, m, h int, specs []etsSpec, auto bool) (Prediction,
 		if !auto && n < etsMinLength(sp, m) {
 			continue
 		}
+		// Candidates of an automatic search get one Nelder-Mead run each; the winner is refined below.
+		restarts := etsRestarts
+		if len(specs) > 1 {
+			restarts = 0
+		}
 		var f etsFit
-		if !w.fit(sp, &f) {
+		if !w.fit(sp, &f, restarts) {
 			continue
 		}
 		if !found || f.aicc < best.aicc || (math.IsInf(best.aicc, 1) && !math.IsInf(f.aicc, 1)) {
@@ -272,6 +286,15 @@ func etsForecast(y []float64, m, h int, specs []etsSpec, auto bool) (Prediction,
 			return Prediction{}, ErrNotPositive
 		}
 		return Prediction{}, ErrTooShort
+	}
+	if len(specs) > 1 && etsRestarts > 0 {
+		var f etsFit
+		if w.fit(best.spec, &f, etsRestarts) && f.lik < best.lik {
+			best = f
+			if f.s0 != nil {
+				best.s0 = append([]float64(nil), f.s0...)
+			}
+		}
 	}
 	return w.predict(&best, h), nil
 }
@@ -305,7 +328,7 @@ func etsMinLength(sp etsSpec, m int) int {
 }
 
 // fit estimates one spec; it returns false if the spec cannot be fitted (no finite likelihood).
-func (w *etsWork) fit(sp etsSpec, out *etsFit) bool {
+func (w *etsWork) fit(sp etsSpec, out *etsFit, restarts int) bool {
 	y, m := w.y, w.m
 	n := len(y)
 	w.spec = sp
@@ -379,11 +402,52 @@ func (w *etsWork) fit(sp etsSpec, out *etsFit) bool {
 		if sp.trend != 'N' {
 			bb = p[k+1]
 		}
+		if etsOptSeason && seasonal {
+			off := k + 1
+			if sp.trend != 'N' {
+				off++
+			}
+			var sum float64
+			for j := 1; j < m; j++ {
+				w.s0[j] = p[off+j-1]
+				sum += w.s0[j]
+			}
+			if sp.season == 'M' {
+				w.s0[0] = float64(m) - sum
+				for j := 0; j < m; j++ {
+					if w.s0[j] <= 0 {
+						return math.Inf(1)
+					}
+				}
+			} else {
+				w.s0[0] = -sum
+			}
+		}
 		return w.run(a, b, g, ph, p[k], bb, nil)
 	}
-	maxEval := 200 * len(x)
-	lik, evals := w.nm.nmMinimize(obj, x, st, maxEval, 1e-7)
+	if etsOptSeason && seasonal {
+		for j := 1; j < m; j++ {
+			x = append(x, w.s0[j])
+			st = append(st, 0.1*math.Abs(w.s0[j])+0.01*scale)
+		}
+	}
+	maxEval := etsMaxEvalPerDim * len(x)
+	lik, evals := w.nm.nmMinimize(obj, x, st, maxEval, etsRelTol)
 	w.evals += evals
+	// One restart from the best point with a fresh simplex: Nelder-Mead often stalls on these ridged
+	// likelihoods (a collapsed simplex), and a restart is the standard cheap remedy.
+	for r := 0; r < restarts; r++ {
+		l2, ev := w.nm.nmMinimize(obj, x, st, maxEval, etsRelTol)
+		w.evals += ev
+		if l2 >= lik-etsRelTol*math.Abs(lik) {
+			lik = math.Min(lik, l2)
+			break
+		}
+		lik = l2
+	}
+	if etsOptSeason && seasonal {
+		obj(x) // leave the best point's seasonal states in w.s0
+	}
 	if math.IsInf(lik, 0) || math.IsNaN(lik) {
 		return false
 	}
@@ -403,7 +467,7 @@ func (w *etsWork) fit(sp etsSpec, out *etsFit) bool {
 		out.phi = x[i]
 	}
 	np := len(x)
-	if seasonal {
+	if seasonal && !etsOptSeason {
 		np += m - 1
 	}
 	out.np = np
@@ -428,7 +492,9 @@ func (w *etsWork) run(alpha, beta, gamma, phi, l, b float64, fitted []float64) f
 	s := w.s
 	trend := sp.trend != 'N'
 	multErr := sp.err == 'M'
-	var sse, logf float64
+	var sse float64
+	// sum(log f) is kept as a mantissa product and a binary exponent sum: one Frexp per step instead of a Log.
+	mant, expo := 1.0, 0
 	j := 0
 	ba := beta / alpha
 	for t, yt := range y {
@@ -452,11 +518,20 @@ func (w *etsWork) run(alpha, beta, gamma, phi, l, b float64, fitted []float64) f
 		}
 		var e float64
 		if multErr {
-			if f < 1e-10 || f > 1e300 {
+			// As R's etscalc: negative forecasts are allowed (log|f|), only a vanishing one is rejected.
+			af := math.Abs(f)
+			if af < 1e-10 || af > 1e300 {
 				return math.Inf(1)
 			}
 			e = (yt - f) / f
-			logf += math.Log(f)
+			fr, ex := math.Frexp(af)
+			mant *= fr
+			expo += ex
+			if mant < 1e-250 {
+				fr, ex = math.Frexp(mant)
+				mant = fr
+				expo += ex
+			}
 		} else {
 			e = yt - f
 		}
@@ -503,7 +578,7 @@ func (w *etsWork) run(alpha, beta, gamma, phi, l, b float64, fitted []float64) f
 	}
 	lik := n * math.Log(sse)
 	if multErr {
-		lik += 2 * logf
+		lik += 2 * (math.Log(mant) + float64(expo)*math.Ln2)
 	}
 	return lik
 }
@@ -531,7 +606,11 @@ func (w *etsWork) initStates(sp etsSpec) (float64, float64, bool) {
 	if seasonal {
 		seas := w.fig // raw seasonal values for the first m time points
 		if n >= 3*m {
-			if !decomposeFigure(y[:3*m], m, mult, seas) {
+			nd := 3 * m
+			if etsDecompAll {
+				nd = n / m * m
+			}
+			if !decomposeFigure(y[:nd], m, mult, seas) {
 				return 0, 0, false
 			}
 		} else if !fourierSeasonal(y, m, mult, seas) {
@@ -576,6 +655,11 @@ func (w *etsWork) initStates(sp etsSpec) (float64, float64, bool) {
 		return mean(sa), 0, true
 	}
 	a, b := linearFit(sa)
+	// A steep initial slope fitted on the first seasons can drive a multiplicative model's level through zero
+	// within the sample, where its likelihood is meaningless and Nelder-Mead stalls; start such fits flat.
+	if sp.multiplicative() && a+b*float64(n) <= 0 {
+		b = 0
+	}
 	if math.Abs(a+b) < 1e-8 {
 		a *= 1 + 1e-3
 		b *= 1 + 1e-3

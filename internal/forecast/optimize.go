@@ -14,7 +14,7 @@ type nmWork struct {
 	xc      [nmMaxDim]float64
 }
 
-const nmMaxDim = 8
+const nmMaxDim = 20
 
 // nmMinimize minimises f from x0 with per-coordinate initial steps, using the classical Nelder-Mead rules
 // (reflection 1, expansion 2, contraction 0.5, shrink 0.5), as R's optim does. Bounds are the objective's job:
