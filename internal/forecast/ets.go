@@ -432,14 +432,18 @@ func (w *etsWork) fit(sp etsSpec, out *etsFit, restarts int) bool {
 		}
 	}
 	maxEval := etsMaxEvalPerDim * len(x)
-	lik, evals := w.nm.nmMinimize(obj, x, st, maxEval, etsRelTol)
+	tol := etsRelTol
+	if len(x) <= 2 {
+		tol = 1e-8 // SES-sized problems converge in a few dozen evaluations anyway
+	}
+	lik, evals := w.nm.nmMinimize(obj, x, st, maxEval, tol)
 	w.evals += evals
 	// One restart from the best point with a fresh simplex: Nelder-Mead often stalls on these ridged
 	// likelihoods (a collapsed simplex), and a restart is the standard cheap remedy.
 	for r := 0; r < restarts; r++ {
-		l2, ev := w.nm.nmMinimize(obj, x, st, maxEval, etsRelTol)
+		l2, ev := w.nm.nmMinimize(obj, x, st, maxEval, tol)
 		w.evals += ev
-		if l2 >= lik-etsRelTol*math.Abs(lik) {
+		if l2 >= lik-tol*math.Abs(lik) {
 			lik = math.Min(lik, l2)
 			break
 		}
@@ -924,6 +928,22 @@ func (w *etsWork) predict(f *etsFit, h int) Prediction {
 	sanitize(&p)
 	return p
 }
+
+// ETSModelSpec extracts the model code from a Prediction.Model written by ETS, e.g. "ETS(M,Ad,M)" from
+// "ETS(M,Ad,M) alpha=0.2 ...", so a backtest can re-fit the chosen model with ETS{Model: spec}. It returns ""
+// when model does not start with an ETS code.
+func ETSModelSpec(model string) string {
+	if !strings.HasPrefix(model, "ETS(") {
+		return ""
+	}
+	i := strings.IndexByte(model, ')')
+	if i < 0 {
+		return ""
+	}
+	return model[:i+1]
+}
+
+func formatG(v float64) string { return fmt.Sprintf("%.4g", v) }
 
 // isConstant reports whether every value equals the first (to a relative 1e-12).
 func isConstant(y []float64) bool {

@@ -140,3 +140,23 @@ func TestETSLikelihoodNotWorseThanR(t *testing.T) {
 		}
 	}
 }
+
+func TestThetaAgainstR(t *testing.T) {
+	t.Parallel()
+	for name, fx := range loadRFixtures(t) {
+		if fx.Theta == nil {
+			continue
+		}
+		p, err := Theta{}.Forecast(fx.Y, fx.M, fx.H)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		e := relErr(p.Mean, fx.Theta.Mean)
+		t.Logf("%s: theta rel err %.4f (%s)", name, e, p.Model)
+		// Same decomposition, same drift; only the SES optimum (alpha, l0) can differ slightly.
+		if e > 0.02 {
+			t.Errorf("%s: theta differs from R thetaf by %.3f\n got %v\nwant %v", name, e, p.Mean, fx.Theta.Mean)
+		}
+	}
+}

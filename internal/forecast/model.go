@@ -50,6 +50,12 @@ var methods = []Method{
 	HWAdditive{},
 	HWMultiplicative{},
 	ETS{},
+	Theta{},
+	Croston{},
+	SBA{},
+	TSB{},
+	ADIDA{},
+	IMAPA{},
 }
 
 // Methods returns every method with default settings, in a stable order.
