@@ -20,6 +20,9 @@ type rFixture struct {
 	Auto   *rModel   `json:"ets_auto"`
 	Theta  *rModel   `json:"thetaf"`
 	Cro01  *rModel   `json:"croston_0.1"`
+	Naive  *rModel   `json:"naive"`
+	SNaive *rModel   `json:"snaive"`
+	MeanF  *rModel   `json:"meanf"`
 	Detail string    `json:"-"`
 }
 
@@ -28,6 +31,7 @@ type rModel struct {
 	Par    map[string]float64 `json:"par"`
 	AICc   float64            `json:"aicc"`
 	Method string             `json:"method"`
+	Sigma  []float64          `json:"sigma"`
 }
 
 func loadRFixtures(t *testing.T) map[string]rFixture {
@@ -137,26 +141,6 @@ func TestETSLikelihoodNotWorseThanR(t *testing.T) {
 			if f.lik > atR+0.5 {
 				t.Errorf("%s/%v: our -2logL criterion %.3f is worse than at R's parameters %.3f", name, c.spec, f.lik, atR)
 			}
-		}
-	}
-}
-
-func TestThetaAgainstR(t *testing.T) {
-	t.Parallel()
-	for name, fx := range loadRFixtures(t) {
-		if fx.Theta == nil {
-			continue
-		}
-		p, err := Theta{}.Forecast(fx.Y, fx.M, fx.H)
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		e := relErr(p.Mean, fx.Theta.Mean)
-		t.Logf("%s: theta rel err %.4f (%s)", name, e, p.Model)
-		// Same decomposition, same drift; only the SES optimum (alpha, l0) can differ slightly.
-		if e > 0.02 {
-			t.Errorf("%s: theta differs from R thetaf by %.3f\n got %v\nwant %v", name, e, p.Mean, fx.Theta.Mean)
 		}
 	}
 }

@@ -10,6 +10,8 @@ series <- list(
   hosp_seasonal_72 = list(y = pick("H001", 72), m = 12),
   hosp_seasonal_48 = list(y = pick("H010", 48), m = 12),
   hosp_trend_60 = list(y = pick("H100", 60), m = 12),
+  hosp_theta_seasonal_72 = list(y = pick("H035", 72), m = 12),
+  hosp_theta_seasonal_60 = list(y = pick("H047", 60), m = 12),
   synthetic_trend_30 = list(y = round(50 + 1.5 * (1:30) + rnorm(30, 0, 4), 2), m = 1),
   synthetic_level_24 = list(y = round(100 + cumsum(rnorm(24, 0, 3)), 2), m = 1),
   intermittent_36 = list(y = c(0,0,3,0,0,0,5,0,1,0,0,0,0,4,0,0,2,0,0,0,7,0,0,1,0,0,0,0,3,0,0,6,0,0,0,2), m = 1)
@@ -31,6 +33,9 @@ for (nm in names(series)) {
     f <- ets(y); r$ets_auto <- list(mean = as.numeric(forecast(f, h = h)$mean), method = f$method, aicc = f$aicc)
   }
   r$thetaf <- list(mean = as.numeric(thetaf(y, h = h)$mean))
+  r$naive <- list(mean = as.numeric(naive(y, h = h)$mean), sigma = as.numeric((naive(y, h = h, level = 80)$upper - naive(y, h = h)$mean) / qnorm(0.9)))
+  if (s$m > 1) r$snaive <- list(mean = as.numeric(snaive(y, h = h)$mean))
+  r$meanf <- list(mean = as.numeric(meanf(y, h = h)$mean), sigma = as.numeric((meanf(y, h = h, level = 80)$upper - meanf(y, h = h)$mean) / qt(0.9, length(y) - 1)))
   if (sum(s$y != 0) >= 2) {
     r$croston_0.1 <- list(mean = as.numeric(croston(y, h = h, alpha = 0.1)$mean))
   }
