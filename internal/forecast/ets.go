@@ -206,16 +206,16 @@ type etsFit struct {
 
 // etsWork holds the buffers one ETS call reuses across its candidate models.
 type etsWork struct {
-	y     []float64
-	m     int
-	s     []float64 // running seasonal states, circular, indexed by time mod m
-	s0    []float64 // current candidate's initial seasonal states
-	sa    []float64 // seasonally adjusted start of the series (initial level/trend regression)
-	fig   []float64
-	spec  etsSpec
-	nm    nmWork
-	l, b  float64 // final states after the last run
-	warm  [12]struct {
+	y    []float64
+	m    int
+	s    []float64 // running seasonal states, circular, indexed by time mod m
+	s0   []float64 // current candidate's initial seasonal states
+	sa   []float64 // seasonally adjusted start of the series (initial level/trend regression)
+	fig  []float64
+	spec etsSpec
+	nm   nmWork
+	l, b float64 // final states after the last run
+	warm [12]struct {
 		ok bool
 		x  [nmMaxDim]float64
 	} // additive-error optima by warmKey, reused as starting points
