@@ -32,6 +32,21 @@ func BenchmarkMethodFit(b *testing.B) {
 	}
 }
 
+// BenchmarkMethodFit48 is BenchmarkMethodFit on the first 48 months (the 100,000-SKU scenario's length).
+func BenchmarkMethodFit48(b *testing.B) {
+	y := benchSeries72()[:48]
+	for _, meth := range Methods() {
+		b.Run(meth.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := meth.Forecast(y, 12, 12); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkHospitalETSAuto fits automatic ETS (15 candidate models, AICc) to all 767 hospital series (72 months
 // each) per iteration, on one goroutine.
 func BenchmarkHospitalETSAuto(b *testing.B) {

@@ -128,7 +128,7 @@ func (Zero) Forecast(y []float64, m, h int) (Prediction, error) {
 	return Prediction{Mean: make([]float64, h), Fitted: make([]float64, len(y)), Model: "zero"}, nil
 }
 
-// mean is the arithmetic mean, computed with a running correction so 1e12-scale series stay finite.
+// mean is the arithmetic mean (0 for an empty slice).
 func mean(y []float64) float64 {
 	if len(y) == 0 {
 		return 0
