@@ -1,0 +1,298 @@
+package forecast
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"text/tabwriter"
+	"time"
+)
+
+// BacktestOptions configures Backtest, the holdout evaluation behind `salesengine backtest`.
+type BacktestOptions struct {
+	// Holdout is the number of final months of each series kept out of training and forecast (default 12).
+	Holdout int
+	// Methods lists the single methods to report (default: every registered method).
+	Methods []string
+	// Ensembles adds fixed ensembles as rows (default: the seasonal and intermittent default ensembles).
+	Ensembles []Ensemble
+	// NoAuto skips the automatic-selection row.
+	NoAuto bool
+	// Auto configures the automatic row (Horizon is forced to Holdout).
+	Auto Options
+	// Workers and Progress as in Options; progress counts series per row.
+	Workers  int
+	Progress func(row string, done, total int)
+}
+
+// ReportRow is the accuracy of one method (or "auto") over all series, each metric averaged over series.
+type ReportRow struct {
+	Method string  `json:"method"`
+	MAE    float64 `json:"mae"`
+	RMSE   float64 `json:"rmse"` // mean over series of per-series RMSE (R's convention for these comparisons)
+	// RMSEPooled is the square root of the mean squared error over all points of all series.
+	RMSEPooled float64 `json:"rmse_pooled"`
+	ME         float64 `json:"me"`    // mean error, actual - forecast: positive = forecasts too low
+	MASE       float64 `json:"mase"`  // scaled by in-sample seasonal naive MAE (lag Period)
+	RMSSE      float64 `json:"rmsse"` // scaled by in-sample naive RMSE (lag 1)
+	SMAPE      float64 `json:"smape"` // percent
+	Seconds    float64 `json:"seconds"`
+	Series     int     `json:"series"`    // series evaluated
+	Fallbacks  int     `json:"fallbacks"` // series where the method could not run and naive was used instead
+}
+
+// Report is the result of Backtest.
+type Report struct {
+	Holdout int         `json:"holdout"`
+	Period  int         `json:"period"`
+	Series  int         `json:"series"`
+	Skipped int         `json:"skipped"` // series with no observed value in the holdout or training part
+	Rows    []ReportRow `json:"rows"`
+	// Chosen counts how often auto picked each method or ensemble.
+	Chosen map[string]int `json:"chosen,omitempty"`
+}
+
+// seriesEval is one series split into training and holdout parts.
+type seriesEval struct {
+	train  []float64 // raw, NaN = missing, leading NaN trimmed
+	fit    []float64 // imputed train
+	actual []float64
+}
+
+// Backtest trains every method on each series minus its last Holdout months, forecasts those months, and
+// reports accuracy per method and for the automatic choice. Missing actuals are skipped; series whose
+// holdout or training part has no observation are skipped (counted in Report.Skipped). Metrics are computed
+// per series and then averaged over series, ignoring series where a scaled metric is undefined or infinite.
+func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report, error) {
+	if bo.Holdout <= 0 {
+		bo.Holdout = 12
+	}
+	ao := bo.Auto
+	ao.Horizon = bo.Holdout
+	ao.Workers = 1
+	ao.Progress = nil
+	ao = ao.withDefaults()
+	m := ao.Period
+	names := bo.Methods
+	if len(names) == 0 {
+		for _, me := range Methods() {
+			names = append(names, me.Name())
+		}
+	}
+	var singles []Method
+	for _, name := range names {
+		me, ok := MethodByName(name)
+		if !ok {
+			return Report{}, fmt.Errorf("backtest: unknown method %q", name)
+		}
+		singles = append(singles, me)
+	}
+	ensembles := bo.Ensembles
+	if ensembles == nil {
+		ensembles = append(append([]Ensemble{}, ensemblesSeasonal...), ensemblesIntermittent...)
+	}
+	rm, err := resolveMethods(ao)
+	if err != nil {
+		return Report{}, fmt.Errorf("backtest: %w", err)
+	}
+
+	rep := Report{Holdout: bo.Holdout, Period: m}
+	var evals []seriesEval
+	for _, s := range series {
+		lo, _ := trimMissing(s.Values)
+		v := s.Values[lo:]
+		if len(v) <= bo.Holdout {
+			rep.Skipped++
+			continue
+		}
+		tr, act := v[:len(v)-bo.Holdout], v[len(v)-bo.Holdout:]
+		if !anyObserved(tr) || !anyObserved(act) {
+			rep.Skipped++
+			continue
+		}
+		evals = append(evals, seriesEval{train: tr, fit: impute(tr), actual: act})
+	}
+	rep.Series = len(evals)
+	fcs := make([][]float64, len(evals))
+
+	run := func(row string, fn func(i int, e seriesEval) ([]float64, bool)) (ReportRow, error) {
+		fallbacks := make([]bool, len(evals))
+		start := time.Now()
+		var prog ProgressFunc
+		if bo.Progress != nil {
+			prog = func(done, total int) { bo.Progress(row, done, total) }
+		}
+		err := parallelFor(ctx, len(evals), bo.Workers, prog, func(i int) {
+			f, ok := fn(i, evals[i])
+			if !ok {
+				p, _ := Naive{}.Forecast(evals[i].fit, m, bo.Holdout)
+				f, fallbacks[i] = p.Mean, true
+			}
+			fcs[i] = f
+		})
+		if err != nil {
+			return ReportRow{}, fmt.Errorf("backtest %s: %w", row, err)
+		}
+		r := scoreRow(row, evals, fcs, m)
+		r.Seconds = time.Since(start).Seconds()
+		for _, fb := range fallbacks {
+			if fb {
+				r.Fallbacks++
+			}
+		}
+		return r, nil
+	}
+	single := func(me Method) func(i int, e seriesEval) ([]float64, bool) {
+		return func(_ int, e seriesEval) ([]float64, bool) {
+			p, err := me.Forecast(e.fit, m, bo.Holdout)
+			if err != nil || len(p.Mean) < bo.Holdout || !finiteAll(p.Mean) {
+				return nil, false
+			}
+			clip0(p.Mean)
+			return p.Mean[:bo.Holdout], true
+		}
+	}
+	for _, me := range singles {
+		r, err := run(me.Name(), single(me))
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	for _, e := range ensembles {
+		var ms []Method
+		for _, name := range e.Members {
+			if me, ok := MethodByName(name); ok {
+				ms = append(ms, me)
+			}
+		}
+		if len(ms) != len(e.Members) {
+			continue // a member is not registered
+		}
+		r, err := run(e.Name(), func(i int, ev seriesEval) ([]float64, bool) {
+			parts := make([][]float64, len(ms))
+			for j, me := range ms {
+				f, ok := single(me)(i, ev)
+				if !ok {
+					return nil, false
+				}
+				parts[j] = f
+			}
+			return combineInto(e.Combine, parts, nil), true
+		})
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	if !bo.NoAuto {
+		chosen := make([]string, len(evals))
+		r, err := run("auto", func(i int, e seriesEval) ([]float64, bool) {
+			res := forecastSeries(Series{Values: e.train}, ao, rm)
+			chosen[i] = res.Method
+			return res.Forecasts(), true
+		})
+		if err != nil {
+			return Report{}, err
+		}
+		rep.Chosen = map[string]int{}
+		for _, c := range chosen {
+			rep.Chosen[c]++
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	return rep, nil
+}
+
+func anyObserved(v []float64) bool {
+	for _, x := range v {
+		if !math.IsNaN(x) {
+			return true
+		}
+	}
+	return false
+}
+
+func scoreRow(name string, evals []seriesEval, fcs [][]float64, m int) ReportRow {
+	n := len(evals)
+	mae, rmse, me, mase, rmsse, smape := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	var sse float64
+	var cnt int
+	for i, e := range evals {
+		f := fcs[i]
+		mae[i], rmse[i], me[i] = MAE(e.actual, f), RMSE(e.actual, f), ME(e.actual, f)
+		mase[i] = mae[i] / NaiveMAE(e.train, m)
+		rmsse[i] = rmse[i] / math.Sqrt(naiveMSE(e.train, 1))
+		smape[i] = SMAPE(e.actual, f)
+		for t, a := range e.actual {
+			if !math.IsNaN(a) {
+				sse += (a - f[t]) * (a - f[t])
+				cnt++
+			}
+		}
+	}
+	r := ReportRow{Method: name, Series: n}
+	r.MAE, _ = finiteMean(mae)
+	r.RMSE, _ = finiteMean(rmse)
+	r.ME, _ = finiteMean(me)
+	r.MASE, _ = finiteMean(mase)
+	r.RMSSE, _ = finiteMean(rmsse)
+	r.SMAPE, _ = finiteMean(smape)
+	if cnt > 0 {
+		r.RMSEPooled = math.Sqrt(sse / float64(cnt))
+	}
+	return r
+}
+
+// WriteTable writes the report as an aligned text table.
+func (r Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "method\tMAE\tRMSE\tRMSE(pooled)\tME\tMASE\tRMSSE\tsMAPE\tseconds\tfallbacks\t\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.4f\t%.4f\t%.2f\t%.3f\t%d\t\n", row.Method, row.MAE, row.RMSE,
+			row.RMSEPooled, row.ME, row.MASE, row.RMSSE, row.SMAPE, row.Seconds, row.Fallbacks)
+	}
+	fmt.Fprintf(tw, "\n")
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	_, err := fmt.Fprintf(w, "%d series (%d skipped), holdout %d months, seasonal period %d; ME = actual - forecast\n",
+		r.Series, r.Skipped, r.Holdout, r.Period)
+	return err
+}
+
+// WriteJSON writes the report as indented JSON (NaN metrics, e.g. with no scalable series, become null).
+func (r Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("write report json: %w", err)
+	}
+	return nil
+}
+
+// MarshalJSON writes NaN metrics (undefined, e.g. no scalable series) as null, which encoding/json refuses
+// to do for plain float64 values.
+func (r ReportRow) MarshalJSON() ([]byte, error) {
+	f := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(struct {
+		Method     string   `json:"method"`
+		MAE        *float64 `json:"mae"`
+		RMSE       *float64 `json:"rmse"`
+		RMSEPooled *float64 `json:"rmse_pooled"`
+		ME         *float64 `json:"me"`
+		MASE       *float64 `json:"mase"`
+		RMSSE      *float64 `json:"rmsse"`
+		SMAPE      *float64 `json:"smape"`
+		Seconds    float64  `json:"seconds"`
+		Series     int      `json:"series"`
+		Fallbacks  int      `json:"fallbacks"`
+	}{r.Method, f(r.MAE), f(r.RMSE), f(r.RMSEPooled), f(r.ME), f(r.MASE), f(r.RMSSE), f(r.SMAPE), r.Seconds, r.Series, r.Fallbacks})
+}

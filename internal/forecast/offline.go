@@ -1,0 +1,232 @@
+package forecast
+
+import (
+	"context"
+	"fmt"
+	"math"
+)
+
+// Result is the automatic forecast of one series.
+type Result struct {
+	ID     string
+	Method string // winning method or ensemble, e.g. "ets", "mean(ets,theta)", "zero" for dead items
+	Model  string // the method's detail when it reports one, e.g. "ETS(A,N,N)"
+	Class  Class
+
+	// BacktestRMSSE is the chosen candidate's rolling-origin error, scaled by the in-sample naive RMSE
+	// (NaN when the history was too short for a backtest; JSON users should check Origins > 0).
+	BacktestRMSSE float64
+	// Bias is the chosen candidate's mean backtest error (actual - forecast) in demand units: positive means
+	// the method forecast too low.
+	Bias    float64
+	Origins int // backtest origins used
+
+	HistoryLength int     // months from the first sale (or first observed month) to the end of the series
+	Mean, Std     float64 // of monthly demand over the history
+	ADI, CV2      float64 // classification statistics (ADI is +Inf without demand)
+
+	Points []Point // Horizon future months, starting the month after the series ends
+}
+
+// Forecasts returns the point forecasts as a slice.
+func (r Result) Forecasts() []float64 {
+	out := make([]float64, len(r.Points))
+	for i, p := range r.Points {
+		out[i] = p.Forecast
+	}
+	return out
+}
+
+// resolvedMethods holds the Method values per candidate list, looked up once per run.
+type resolvedMethods struct {
+	seasonal, nonSeasonal, intermittent, short []Method
+	ensSeasonal, ensIntermittent               []Ensemble
+}
+
+func resolveMethods(o Options) (resolvedMethods, error) {
+	for _, lv := range o.Levels {
+		if !(lv > 0 && lv < 100) {
+			return resolvedMethods{}, fmt.Errorf("forecast: interval level %v%% must be between 0 and 100", lv)
+		}
+	}
+	if o.Horizon > 1200 {
+		return resolvedMethods{}, fmt.Errorf("forecast: horizon %d months is too long", o.Horizon)
+	}
+	var allow map[string]bool
+	if len(o.Methods) > 0 {
+		allow = map[string]bool{}
+		for _, name := range o.Methods {
+			if _, ok := MethodByName(name); !ok {
+				return resolvedMethods{}, fmt.Errorf("forecast: unknown method %q", name)
+			}
+			allow[name] = true
+		}
+	}
+	pick := func(names []string) []Method {
+		var out []Method
+		for _, name := range names {
+			if allow != nil && !allow[name] {
+				continue
+			}
+			if m, ok := MethodByName(name); ok {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	rm := resolvedMethods{
+		seasonal:        pick(candidatesSeasonal),
+		nonSeasonal:     pick(candidatesNonSeasonal),
+		intermittent:    pick(candidatesIntermittent),
+		short:           pick(candidatesShort),
+		ensSeasonal:     ensemblesSeasonal,
+		ensIntermittent: ensemblesIntermittent,
+	}
+	if allow != nil {
+		// Restricted runs: every allowed method competes everywhere, so the user's choice is honoured even
+		// where the class would not normally include it.
+		all := pick(o.Methods)
+		rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short = all, all, all, all
+	}
+	return rm, nil
+}
+
+// ForecastAll forecasts every series automatically, in parallel, returning results in input order.
+// The output depends only on the input and options (not on worker count or scheduling).
+func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, error) {
+	o = o.withDefaults()
+	rm, err := resolveMethods(o)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(series))
+	err = parallelFor(ctx, len(series), o.Workers, o.Progress, func(i int) {
+		out[i] = forecastSeries(series[i], o, rm)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("forecast: %w", err)
+	}
+	return out, nil
+}
+
+// Auto forecasts a single series (ForecastAll for one series, without the worker pool).
+func Auto(s Series, o Options) (Result, error) {
+	o = o.withDefaults()
+	rm, err := resolveMethods(o)
+	if err != nil {
+		return Result{}, err
+	}
+	return forecastSeries(s, o, rm), nil
+}
+
+// forecastSeries never fails: when nothing else can run it falls back to the history mean (or zero).
+func forecastSeries(s Series, o Options, rm resolvedMethods) Result {
+	lo, _ := trimMissing(s.Values)
+	raw := make([]float64, len(s.Values)-lo)
+	var scale float64
+	for i, v := range s.Values[lo:] {
+		switch {
+		case math.IsNaN(v) || math.IsInf(v, 0):
+			v = math.NaN()
+		case v < 0:
+			v = 0
+		}
+		raw[i] = v
+		if v > scale {
+			scale = v
+		}
+	}
+	prof := Classify(raw, o.Classify)
+	res := Result{
+		ID: s.ID, Class: prof.Class, HistoryLength: len(raw), Mean: prof.Mean, Std: prof.Std,
+		ADI: prof.ADI, CV2: prof.CV2, BacktestRMSSE: math.NaN(), Bias: math.NaN(),
+	}
+	first := s.End().Add(1)
+	if prof.Class == ClassDead || scale == 0 {
+		res.Method = "zero"
+		res.Points = makePoints(first, make([]float64, o.Horizon), nil, o)
+		return res
+	}
+	// Work in units of the series maximum: methods then see values in [0, 1], which keeps squared errors
+	// and optimisers far from overflow for huge quantities and makes every tolerance scale-free.
+	for i := range raw {
+		raw[i] /= scale
+	}
+	y := impute(raw)
+
+	var singles []Method
+	var ens []Ensemble
+	switch prof.Class {
+	case ClassSmooth, ClassErratic:
+		singles, ens = rm.seasonal, rm.ensSeasonal
+		if o.Period <= 1 {
+			singles = rm.nonSeasonal
+		}
+	case ClassIntermittent, ClassLumpy:
+		singles, ens = rm.intermittent, rm.ensIntermittent
+	default:
+		singles = rm.short
+	}
+	ch, err := selectAndForecast(raw, y, prof, singles, ens, o)
+	if err != nil {
+		// Nothing ran (e.g. a very short history): the mean is the least surprising forecast.
+		mean := make([]float64, o.Horizon)
+		for i := range mean {
+			mean[i] = prof.Mean / scale
+		}
+		sd := make([]float64, o.Horizon)
+		for i := range sd {
+			sd[i] = prof.Std / scale
+		}
+		ch = choice{name: "mean", mean: mean, sigma: sd, rmsse: math.NaN(), bias: math.NaN()}
+	}
+	for i := range ch.mean {
+		ch.mean[i] *= scale
+	}
+	for i := range ch.sigma {
+		ch.sigma[i] *= scale
+	}
+	res.Method, res.Model = ch.name, ch.model
+	res.BacktestRMSSE, res.Origins = ch.rmsse, ch.nOrigins
+	res.Bias = ch.bias * scale
+	res.Points = makePoints(first, ch.mean, ch.sigma, o)
+	return res
+}
+
+// makePoints builds the future points with intervals; everything is finite and non-negative.
+func makePoints(first Month, mean, sigma []float64, o Options) []Point {
+	pts := make([]Point, len(mean))
+	ivs := make([]Interval, len(mean)*len(o.Levels))
+	for i, f := range mean {
+		f = finiteNonNeg(f)
+		var sd float64
+		if i < len(sigma) {
+			sd = finiteNonNeg(sigma[i])
+		}
+		p := Point{Month: first.Add(i), Forecast: f, Intervals: ivs[i*len(o.Levels) : (i+1)*len(o.Levels) : (i+1)*len(o.Levels)]}
+		for j, lv := range o.Levels {
+			z := zForLevel(lv)
+			lo, hi := finiteNonNeg(f-z*sd), finiteNonNeg(f+z*sd)
+			if o.Round {
+				lo, hi = math.Floor(lo), math.Ceil(hi)
+			}
+			p.Intervals[j] = Interval{Level: lv, Lower: lo, Upper: hi}
+		}
+		if o.Round {
+			p.Forecast = math.Round(f)
+		}
+		pts[i] = p
+	}
+	return pts
+}
+
+// finiteNonNeg maps NaN and negatives to 0 and +Inf to the largest float.
+func finiteNonNeg(v float64) float64 {
+	switch {
+	case math.IsNaN(v) || v < 0:
+		return 0
+	case math.IsInf(v, 1):
+		return math.MaxFloat64
+	}
+	return v
+}

@@ -1,0 +1,349 @@
+package forecast
+
+import (
+	"errors"
+	"math"
+	"slices"
+)
+
+// Metric is the backtest error that selection minimises.
+type Metric string
+
+// Selection metrics. Both are scale-free per series and are not fooled by all-zero forecasts on intermittent
+// demand the way MAE-based scores are (a zero forecast minimises MAE when more than half the months are zero).
+const (
+	// MetricRMSSE is the root of the mean squared error over origins, scaled by the in-sample naive RMSE.
+	MetricRMSSE Metric = "rmsse"
+	// MetricMix is the mean of RMSSE and MASE-style scaled MAE: squared error protects the level on
+	// intermittent series, absolute error resists single outliers in the backtest window.
+	MetricMix Metric = "mix"
+)
+
+// Options configures automatic forecasting (ForecastAll, Auto). Zero values take the documented defaults.
+type Options struct {
+	Horizon int       // months to forecast (default 12)
+	Period  int       // seasonal period in months (default 12; 1 disables seasonality)
+	Levels  []float64 // prediction interval levels in percent (default 80 and 95)
+
+	Origins         int     // rolling backtest origins per series (default 4)
+	OriginStep      int     // months between consecutive origins (default 1)
+	BacktestHorizon int     // months forecast from each origin (default min(Horizon, 12))
+	OriginDecay     float64 // weight of each older origin relative to the next newer one (default 1: equal)
+	Metric          Metric  // selection metric (default MetricRMSSE)
+
+	// Methods, when set, restricts the candidates to these method names (ensembles of them still compete
+	// unless NoEnsembles). Unknown names are an error.
+	Methods     []string
+	NoEnsembles bool
+	// Round rounds forecasts and bounds to whole units, for discrete products.
+	Round bool
+
+	Classify ClassifyOptions
+	Workers  int // parallel workers (default GOMAXPROCS)
+	Progress ProgressFunc
+}
+
+func (o Options) withDefaults() Options {
+	if o.Horizon <= 0 {
+		o.Horizon = 12
+	}
+	if o.Period <= 0 {
+		o.Period = 12
+	}
+	if len(o.Levels) == 0 {
+		o.Levels = []float64{80, 95}
+	}
+	if o.Origins <= 0 {
+		o.Origins = 4
+	}
+	if o.OriginStep <= 0 {
+		o.OriginStep = 1
+	}
+	if o.BacktestHorizon <= 0 {
+		o.BacktestHorizon = min(o.Horizon, 12)
+	}
+	if o.OriginDecay <= 0 {
+		o.OriginDecay = 1
+	}
+	if o.Metric == "" {
+		o.Metric = MetricRMSSE
+	}
+	return o
+}
+
+// Candidate sets per class. Names not (yet) registered by the methods side are skipped silently, so the set
+// is always "what exists of this list".
+var (
+	candidatesSeasonal     = []string{"ets", "theta", "snaive", "naive", "ses", "holt_damped", "hw_additive"}
+	candidatesNonSeasonal  = []string{"ets", "theta", "naive", "ses", "holt_damped", "mean"}
+	candidatesIntermittent = []string{"tsb", "sba", "croston", "adida", "imapa", "ses", "mean", "naive", "zero"}
+	candidatesShort        = []string{"naive", "mean", "ses"}
+
+	ensemblesSeasonal = []Ensemble{
+		{CombineMean, []string{"ets", "theta"}},
+		{CombineMedian, []string{"ets", "theta", "snaive"}},
+	}
+	ensemblesIntermittent = []Ensemble{
+		{CombineMean, []string{"sba", "tsb"}},
+		{CombineMean, []string{"adida", "imapa", "tsb"}},
+	}
+)
+
+// candidate is one competitor for a series: a single method or an ensemble of single methods.
+type candidate struct {
+	name    string
+	members []int // indexes into the series' single methods
+	combine Combine
+
+	ok                  bool
+	score, mse, mae, me float64
+	fcs                 [][]float64 // per origin (ensembles: combined)
+}
+
+// Selection errors.
+var errNoCandidate = errors.New("forecast: no method could forecast the series")
+
+// plan holds the per-series backtest layout.
+type plan struct {
+	origins []int // training lengths, newest first
+	h       int   // backtest horizon
+	weights []float64
+}
+
+func makePlan(n int, o Options, seasonal bool) plan {
+	m := o.Period
+	minTrain := max(3, n/2)
+	if seasonal {
+		minTrain = min(max(minTrain, 2*m), n-1) // seasonal methods need two full seasons
+	}
+	avail := n - minTrain
+	k := o.Origins
+	h := min(o.BacktestHorizon, avail-(k-1)*o.OriginStep)
+	for h < min(o.BacktestHorizon, 3) && k > 1 {
+		k--
+		h = min(o.BacktestHorizon, avail-(k-1)*o.OriginStep)
+	}
+	if h < 1 {
+		return plan{}
+	}
+	p := plan{h: h}
+	w := 1.0
+	for i := range k {
+		p.origins = append(p.origins, n-h-i*o.OriginStep)
+		p.weights = append(p.weights, w)
+		w *= o.OriginDecay
+	}
+	return p
+}
+
+// autoOne forecasts one series (values already sanitized and scaled, no leading NaN) with the given singles.
+// It returns the chosen candidate, the final forecast and the per-step backtest error sigma estimates.
+type choice struct {
+	name     string
+	model    string
+	mean     []float64
+	sigma    []float64 // per future step, scaled units; nil when unknown
+	rmsse    float64   // backtest RMSSE (NaN without backtest)
+	bias     float64   // backtest mean error, scaled units
+	nOrigins int
+}
+
+func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []Ensemble, o Options) (choice, error) {
+	n := len(y)
+	m := o.Period
+	seasonal := m > 1 && (prof.Class == ClassSmooth || prof.Class == ClassErratic)
+	pl := makePlan(n, o, seasonal)
+	scaleMSE := naiveMSE(y, 1)
+	if !(scaleMSE > 0) {
+		scaleMSE = meanSquare(y)
+	}
+	if !(scaleMSE > 0) {
+		scaleMSE = 1
+	}
+	scaleMAE := NaiveMAE(y, 1)
+	if !(scaleMAE > 0) {
+		scaleMAE = math.Sqrt(scaleMSE)
+	}
+
+	cands := make([]*candidate, 0, len(singles)+len(ens)+2)
+	for i, me := range singles {
+		cands = append(cands, &candidate{name: me.Name(), members: []int{i}})
+	}
+	if len(pl.origins) == 0 {
+		// No room for a backtest: the first single that fits wins (candidate lists are ordered by preference).
+		for _, c := range cands {
+			p, err := singles[c.members[0]].Forecast(y, m, o.Horizon)
+			if err != nil || !finiteAll(p.Mean) {
+				continue
+			}
+			clip0(p.Mean)
+			return choice{name: c.name, model: p.Model, mean: p.Mean, sigma: modelSigma(p, y, o.Horizon), rmsse: math.NaN(), bias: math.NaN()}, nil
+		}
+		return choice{}, errNoCandidate
+	}
+
+	// Backtest every single at every origin.
+	for _, c := range cands {
+		c.ok = true
+		c.fcs = make([][]float64, len(pl.origins))
+		for k, t := range pl.origins {
+			p, err := singles[c.members[0]].Forecast(y[:t], m, pl.h)
+			if err != nil || len(p.Mean) < pl.h || !finiteAll(p.Mean) {
+				c.ok = false
+				break
+			}
+			clip0(p.Mean)
+			c.fcs[k] = p.Mean[:pl.h]
+		}
+	}
+	byName := map[string]int{}
+	for i, c := range cands {
+		if c.ok {
+			byName[c.name] = i
+		}
+	}
+	score := func(c *candidate) {
+		var sw, mse, mae, me float64
+		for k, t := range pl.origins {
+			act := raw[t : t+pl.h]
+			e2, e1, e0 := MSE(act, c.fcs[k]), MAE(act, c.fcs[k]), ME(act, c.fcs[k])
+			if math.IsNaN(e2) {
+				continue // every actual missing at this origin
+			}
+			w := pl.weights[k]
+			sw += w
+			mse += w * e2
+			mae += w * e1
+			me += w * e0
+		}
+		if sw == 0 {
+			c.ok = false
+			return
+		}
+		c.mse, c.mae, c.me = mse/sw, mae/sw, me/sw
+		rmsse := math.Sqrt(c.mse / scaleMSE)
+		switch o.Metric {
+		case MetricMix:
+			c.score = (rmsse + c.mae/scaleMAE) / 2
+		default:
+			c.score = rmsse
+		}
+	}
+	for _, c := range cands {
+		if c.ok {
+			score(c)
+		}
+	}
+	// Fixed ensembles whose members all ran.
+	addEnsemble := func(e Ensemble) {
+		idx := make([]int, 0, len(e.Members))
+		for _, name := range e.Members {
+			i, ok := byName[name]
+			if !ok {
+				return
+			}
+			idx = append(idx, cands[i].members[0])
+		}
+		name := e.Name()
+		for _, c := range cands {
+			if c.name == name {
+				return
+			}
+		}
+		c := &candidate{name: name, members: idx, combine: e.Combine, ok: true, fcs: make([][]float64, len(pl.origins))}
+		parts := make([][]float64, len(idx))
+		for k := range pl.origins {
+			for j, mi := range idx {
+				parts[j] = cands[mi].fcs[k]
+			}
+			c.fcs[k] = combineInto(e.Combine, parts, nil)
+		}
+		score(c)
+		cands = append(cands, c)
+	}
+	if !o.NoEnsembles {
+		for _, e := range ens {
+			addEnsemble(e)
+		}
+	}
+
+	order := make([]int, 0, len(cands))
+	for i, c := range cands {
+		if c.ok {
+			order = append(order, i)
+		}
+	}
+	if len(order) == 0 {
+		return choice{}, errNoCandidate
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		sa, sb := cands[a].score, cands[b].score
+		switch {
+		case sa < sb:
+			return -1
+		case sa > sb:
+			return 1
+		}
+		return 0
+	})
+	// Final fit of the best candidate on the whole history; fall back down the ranking if it cannot run.
+	for _, ci := range order {
+		c := cands[ci]
+		means := make([][]float64, len(c.members))
+		var single Prediction
+		failed := false
+		for j, mi := range c.members {
+			p, err := singles[mi].Forecast(y, m, o.Horizon)
+			if err != nil || len(p.Mean) < o.Horizon || !finiteAll(p.Mean) {
+				failed = true
+				break
+			}
+			clip0(p.Mean)
+			means[j] = p.Mean[:o.Horizon]
+			single = p
+		}
+		if failed {
+			continue
+		}
+		ch := choice{name: c.name, rmsse: math.Sqrt(c.mse / scaleMSE), bias: c.me, nOrigins: len(pl.origins)}
+		if len(c.members) == 1 {
+			ch.mean, ch.model = means[0], single.Model
+		} else {
+			ch.mean = combineInto(c.combine, means, nil)
+		}
+		ch.sigma = backtestSigma(raw, pl, c.fcs, o.Horizon)
+		if ch.sigma == nil && len(c.members) == 1 {
+			ch.sigma = modelSigma(single, y, o.Horizon)
+		}
+		return ch, nil
+	}
+	return choice{}, errNoCandidate
+}
+
+func finiteAll(xs []float64) bool {
+	for _, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func clip0(xs []float64) {
+	for i, x := range xs {
+		if x < 0 {
+			xs[i] = 0
+		}
+	}
+}
+
+func meanSquare(y []float64) float64 {
+	var s float64
+	for _, v := range y {
+		s += v * v
+	}
+	if len(y) == 0 {
+		return 0
+	}
+	return s / float64(len(y))
+}
