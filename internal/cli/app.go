@@ -109,10 +109,13 @@ Settings come from flags, then environment variables, then a .env file in the wo
 
 // commands lists every top-level command; each lives in its own file.
 func (app *App) commands() []*cobra.Command {
-	return []*cobra.Command{
+	cmds := []*cobra.Command{
 		app.versionCommand(),
 		app.migrateCommand(),
+		app.connectionsCommand(),
+		app.keyCommand(),
 	}
+	return append(cmds, app.connectionAliases()...)
 }
 
 // setup resolves configuration and logging before any command runs.

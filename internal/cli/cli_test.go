@@ -113,3 +113,62 @@ func TestBadDatabaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectionsLifecycle(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	cfg := filepath.Join(dir, "test.env")
+	r := run(t, env, "--config", cfg, "key", "generate")
+	if r.code != 0 || len(strings.TrimSpace(r.stdout)) != 44 {
+		t.Fatalf("key generate: %+v", r)
+	}
+	key := strings.TrimSpace(r.stdout)
+	// Without a key, adding is refused with how to fix it.
+	r = run(t, env, "--config", cfg, "connections", "add", "--no-input", "--name", "acme", "--url", "https://acme.odoo.com",
+		"--database", "acme", "--username", "api", "--api-key", "k-123")
+	if r.code != 1 || !strings.Contains(r.stderr, "salesengine key generate") {
+		t.Errorf("add without a key: %+v", r)
+	}
+	env["SALESENGINE_ENCRYPTION_KEY"] = key
+	r = run(t, env, "--config", cfg, "connections", "add", "--no-input", "--name", "acme", "--url", "https://acme.odoo.com",
+		"--database", "acme", "--username", "api", "--api-key", "k-123", "--webhook-url", "https://inv.example/hook")
+	if r.code != 0 || !strings.Contains(r.stdout, "whsec_") {
+		t.Fatalf("add: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "add", "--no-input", "--name", "acme", "--url", "https://x.odoo.com", "--database", "x", "--username", "u", "--api-key", "k")
+	if r.code != 2 || !strings.Contains(r.stderr, "already exists") {
+		t.Errorf("duplicate add via the alias: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "add", "--no-input", "--name", "beta")
+	if r.code != 2 || !strings.Contains(r.stderr, "Odoo URL (--url) is required") {
+		t.Errorf("incomplete add: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "list", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"api_key": "set (encrypted)"`) || strings.Contains(r.stdout, "k-123") {
+		t.Errorf("list: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "edit", "acme", "--poll-interval", "5m")
+	if r.code != 0 {
+		t.Errorf("edit: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "5m0s") {
+		t.Errorf("list after edit: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "edit", "nope", "--poll-interval", "5m")
+	if r.code != 2 || !strings.Contains(r.stderr, `no connection "nope"`) {
+		t.Errorf("edit unknown: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "delete", "acme")
+	if r.code != 2 || !strings.Contains(r.stderr, "--yes") || !strings.Contains(r.stderr, "0 orders") {
+		t.Errorf("delete without --yes on a non-terminal: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "delete", "acme", "--yes")
+	if r.code != 0 {
+		t.Errorf("delete --yes: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "connections", "list")
+	if r.code != 0 || !strings.Contains(r.stdout, "no connections yet") {
+		t.Errorf("list after delete: %+v", r)
+	}
+}

@@ -27,6 +27,7 @@ var Vars = []Var{
 	{Name: "ODOO_TEST_USERNAME", Help: "Login of the test Odoo."},
 	{Name: "ODOO_TEST_PASSWORD", Secret: true, Help: "Password or API key of the test Odoo."},
 	{Name: "POLLER_DEFAULT_WEBHOOK_URL", Help: "Webhook URL given to new connections (and to 'default') when none is given."},
+	{Name: "SALESENGINE_WEBHOOK_ALLOW_PRIVATE", Default: "false", Help: "true lets webhooks reach private, loopback and link-local addresses (local development, the demo, tests). Off by default so a webhook URL cannot be aimed at internal services."},
 	{Name: "SALESENGINE_LOG_LEVEL", Flag: "--log-level", Default: "info", Help: "Log level: debug, info, warn, error."},
 	{Name: "SALESENGINE_LOG_FORMAT", Flag: "--log-format", Default: "text", Help: "Log format: text or json (one JSON object per line, for log collectors)."},
 }
