@@ -44,8 +44,8 @@ func (app *App) connectionAliases() []*cobra.Command {
 // connFlags are the editable fields as flags.
 type connFlags struct {
 	name, url, database, username, apiKey, apiKeyFile, protocol, webhookURL, webhookSecret string
-	pollInterval                                                                          time.Duration
-	active, webhookEnabled                                                                bool
+	pollInterval                                                                           time.Duration
+	active, webhookEnabled                                                                 bool
 }
 
 func (f *connFlags) register(fs *pflag.FlagSet, edit bool) {
