@@ -30,6 +30,7 @@ type runner interface {
 	StopAndCancel(ctx context.Context) error
 	Enqueue(ctx context.Context, deliveryIDs ...int64) error
 	Drain(ctx context.Context, maxWait time.Duration) (DrainResult, error)
+	Replay(ctx context.Context, deliveryIDs ...int64) error
 }
 
 var (

@@ -19,6 +19,7 @@ type memDeliveries struct {
 	attempts   []DeliveryAttemptRecordParams
 	circuitLog []Circuit
 	states     map[DeliveryState]int
+	gets       map[int64]int
 	byOrder    map[[2]int64][]int64 // (connection, order) -> delivery ids, as the real store's index would
 	changed    chan struct{}        // signalled (non-blocking) after every recorded attempt
 }
@@ -41,7 +42,7 @@ var _ Deliveries = (*memDeliveries)(nil)
 func newMemDeliveries() *memDeliveries {
 	return &memDeliveries{
 		deliveries: map[int64]*memDelivery{}, conns: map[int64]*memConn{}, states: map[DeliveryState]int{},
-		byOrder: map[[2]int64][]int64{},
+		byOrder: map[[2]int64][]int64{}, gets: map[int64]int{},
 		changed: make(chan struct{}, 1),
 	}
 }
@@ -83,6 +84,7 @@ func (m *memDeliveries) add(connID, orderID int64, writeDate time.Time) int64 {
 func (m *memDeliveries) DeliveryGet(_ context.Context, id int64) (Delivery, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.gets[id]++
 	md, ok := m.deliveries[id]
 	if !ok {
 		return Delivery{}, fmt.Errorf("delivery %d: %w", id, ErrDeliveryNotFound)
@@ -91,6 +93,7 @@ func (m *memDeliveries) DeliveryGet(_ context.Context, id int64) (Delivery, erro
 	c := m.conns[d.ConnectionID]
 	d.URL, d.Secrets, d.WebhookEnabled, d.Circuit = c.url, c.secrets, c.enabled, c.circuit
 	d.Body = append([]byte(nil), d.Body...)
+	d.NextAttemptAt = md.nextAttemptAt
 	return d, nil
 }
 
@@ -190,4 +193,20 @@ func (m *memDeliveries) countState(s DeliveryState) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.states[s]
+}
+
+func (m *memDeliveries) getCount(id int64) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.gets[id]
+}
+
+// resetForReplay does what the store does before Queue.Replay: pending, due now, attempts cleared.
+func (m *memDeliveries) resetForReplay(id int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	md := m.deliveries[id]
+	m.states[md.d.State]--
+	m.states[DeliveryPending]++
+	md.d.State, md.d.Attempts, md.nextAttemptAt = DeliveryPending, 0, time.Time{}
 }

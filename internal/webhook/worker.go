@@ -46,6 +46,9 @@ type Delivery struct {
 	Secrets  []string
 	State    DeliveryState
 	Attempts int // attempts made so far
+	// NextAttemptAt is when the next attempt is due (zero: now). A job that runs early (the start-up sweep
+	// enqueued a delivery that is waiting for a retry) snoozes until then.
+	NextAttemptAt time.Time
 	// WebhookEnabled is false when the connection's webhook is disabled (by hand or after 410 Gone).
 	WebhookEnabled bool
 	// Circuit is the connection's persisted circuit breaker state.
@@ -203,6 +206,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		// Parked: the delivery stays pending and is enqueued again when the webhook is re-enabled.
 		w.log.InfoContext(ctx, "webhook disabled; delivery parked", slog.Int64("delivery_id", id), slog.Int64("connection_id", d.ConnectionID))
 		return nil
+	}
+
+	if early := d.NextAttemptAt.Sub(w.now()); early > 50*time.Millisecond {
+		return river.JobSnooze(early)
 	}
 
 	// Deliveries of the same order go out in write_date order.
