@@ -226,6 +226,17 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return river.JobSnooze(w.jitter(min(wait, 30*time.Second)))
 	}
 
+	// The endpoint slot is held from the circuit check until the result is recorded in the breaker, so with a
+	// concurrency of one the breaker sees every result before the next request is allowed.
+	release, ok := w.acquire(ctx, d.URL)
+	if !ok {
+		if ctx.Err() != nil {
+			return river.JobSnooze(0)
+		}
+		return river.JobSnooze(w.jitter(500 * time.Millisecond))
+	}
+	defer release()
+
 	allowed, wait, err := w.circuitAllow(ctx, d)
 	if err != nil {
 		return err
@@ -234,16 +245,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return river.JobSnooze(w.jitter(wait))
 	}
 
-	release, ok := w.acquire(ctx, d.URL)
-	if !ok {
-		if ctx.Err() != nil {
-			return river.JobSnooze(0)
-		}
-		return river.JobSnooze(w.jitter(500 * time.Millisecond))
-	}
 	start := w.now()
 	out := w.sender.Send(ctx, SendParams{URL: d.URL, ID: d.EventID, Timestamp: start, Body: d.Body, Secrets: d.Secrets})
-	release()
 
 	if out.Kind != OutcomeDelivered && ctx.Err() != nil {
 		// Shutdown (StopAndCancel) or job timeout interrupted the attempt: it does not count. Snooze(0) makes the
