@@ -133,9 +133,11 @@ func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
 // Worker exposes the delivery worker (CircuitReset).
 func (q *Queue[TTx]) Worker() *Worker { return q.worker }
 
-// Start starts working jobs until Stop.
+// Start starts working jobs until Stop or StopAndCancel. The client runs detached from ctx's cancellation and
+// deadline (ctx's values are kept): River v0.49.0's notifier loops forever on a Start context that ends by
+// deadline (it only treats context.Canceled as a stop), so stopping is done explicitly.
 func (q *Queue[TTx]) Start(ctx context.Context) error {
-	if err := q.client.Start(ctx); err != nil {
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("webhook: start River client: %w", err)
 	}
 	return nil
@@ -174,14 +176,52 @@ func insertParams(ids []int64) []river.InsertManyParams {
 	return params
 }
 
-// Enqueue schedules delivery jobs now (replay after re-enabling a webhook, retrying dead letters, the start-up
-// sweep of pending deliveries). A delivery that already has a live job is skipped.
+// Enqueue makes sure each delivery has a job, without disturbing existing ones: a delivery whose job is
+// waiting for a scheduled retry keeps its schedule. Use it for the start-up sweep of pending deliveries (a job
+// can be lost only if River gives up on it after repeated store errors). For "send now", use Replay.
 func (q *Queue[TTx]) Enqueue(ctx context.Context, deliveryIDs ...int64) error {
 	if len(deliveryIDs) == 0 {
 		return nil
 	}
 	if _, err := q.client.InsertMany(ctx, insertParams(deliveryIDs)); err != nil {
 		return fmt.Errorf("webhook: enqueue %d deliveries: %w", len(deliveryIDs), err)
+	}
+	return nil
+}
+
+// Replay makes each delivery due now: after re-enabling a webhook (deliveries parked while it was disabled),
+// or for dead letters a person retries. The caller first sets the deliveries back to pending in the store and
+// clears next_attempt_at (and, for dead letters, resets attempts). A waiting job is pulled forward; a job that
+// is running right now is waited for (it may be finishing on the old state) and then the delivery gets a new job.
+func (q *Queue[TTx]) Replay(ctx context.Context, deliveryIDs ...int64) error {
+	todo := deliveryIDs
+	for len(todo) > 0 {
+		res, err := q.client.InsertMany(ctx, insertParams(todo))
+		if err != nil {
+			return fmt.Errorf("webhook: replay %d deliveries: %w", len(todo), err)
+		}
+		var running []int64
+		for i, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				continue
+			}
+			switch r.Job.State {
+			case rivertype.JobStateRunning:
+				running = append(running, todo[i])
+			case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+				if _, err := q.client.JobRetry(ctx, r.Job.ID); err != nil {
+					return fmt.Errorf("webhook: replay delivery %d: make job %d available: %w", todo[i], r.Job.ID, err)
+				}
+			}
+		}
+		todo = running
+		if len(todo) > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("webhook: replay: waiting for %d running jobs: %w", len(todo), ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
 	}
 	return nil
 }

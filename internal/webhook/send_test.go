@@ -59,7 +59,6 @@ func TestSendFailureClasses(t *testing.T) {
 		redirectTargetHits.Add(1)
 	}))
 	t.Cleanup(target.Close)
-	retryDate := time.Now().Add(2 * time.Minute).UTC().Format(http.TimeFormat)
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", 500) })
@@ -68,7 +67,7 @@ func TestSendFailureClasses(t *testing.T) {
 		w.WriteHeader(429)
 	})
 	mux.HandleFunc("/503", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Retry-After", retryDate)
+		w.Header().Set("Retry-After", time.Now().Add(2*time.Minute).UTC().Format(http.TimeFormat))
 		w.WriteHeader(503)
 	})
 	mux.HandleFunc("/502", func(w http.ResponseWriter, r *http.Request) {

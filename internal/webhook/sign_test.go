@@ -13,7 +13,7 @@ import (
 
 // Fixed test secrets (not real credentials).
 const (
-	testSecretA = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"                         // 24 bytes
+	testSecretA = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"                     // 24 bytes
 	testSecretB = "whsec_c2VjcmV0LXRoYXQtaXMtdGhpcnR5LXR3by1ieXRlcy1sb25nISE=" // 41 bytes
 )
 

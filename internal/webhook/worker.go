@@ -46,6 +46,9 @@ type Delivery struct {
 	Secrets  []string
 	State    DeliveryState
 	Attempts int // attempts made so far
+	// NextAttemptAt is when the next attempt is due (zero: now). A job that runs early (the start-up sweep
+	// enqueued a delivery that is waiting for a retry) snoozes until then.
+	NextAttemptAt time.Time
 	// WebhookEnabled is false when the connection's webhook is disabled (by hand or after 410 Gone).
 	WebhookEnabled bool
 	// Circuit is the connection's persisted circuit breaker state.
@@ -205,6 +208,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return nil
 	}
 
+	if early := d.NextAttemptAt.Sub(w.now()); early > 50*time.Millisecond {
+		return river.JobSnooze(early)
+	}
+
 	// Deliveries of the same order go out in write_date order.
 	earlier, next, err := w.store.DeliveryEarlierPending(ctx, id)
 	if err != nil {
@@ -219,6 +226,17 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return river.JobSnooze(w.jitter(min(wait, 30*time.Second)))
 	}
 
+	// The endpoint slot is held from the circuit check until the result is recorded in the breaker, so with a
+	// concurrency of one the breaker sees every result before the next request is allowed.
+	release, ok := w.acquire(ctx, d.URL)
+	if !ok {
+		if ctx.Err() != nil {
+			return river.JobSnooze(0)
+		}
+		return river.JobSnooze(w.jitter(500 * time.Millisecond))
+	}
+	defer release()
+
 	allowed, wait, err := w.circuitAllow(ctx, d)
 	if err != nil {
 		return err
@@ -227,16 +245,8 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return river.JobSnooze(w.jitter(wait))
 	}
 
-	release, ok := w.acquire(ctx, d.URL)
-	if !ok {
-		if ctx.Err() != nil {
-			return river.JobSnooze(0)
-		}
-		return river.JobSnooze(w.jitter(500 * time.Millisecond))
-	}
 	start := w.now()
 	out := w.sender.Send(ctx, SendParams{URL: d.URL, ID: d.EventID, Timestamp: start, Body: d.Body, Secrets: d.Secrets})
-	release()
 
 	if out.Kind != OutcomeDelivered && ctx.Err() != nil {
 		// Shutdown (StopAndCancel) or job timeout interrupted the attempt: it does not count. Snooze(0) makes the
