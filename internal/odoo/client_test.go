@@ -204,7 +204,7 @@ func TestTimeoutIsRetried(t *testing.T) {
 		func(w http.ResponseWriter, r *http.Request, i int64) bool {
 			if i == 1 {
 				io.Copy(io.Discard, r.Body) // lets the server notice the client hanging up
-				select { // hang until the client gives up
+				select {                    // hang until the client gives up
 				case <-r.Context().Done():
 				case <-release:
 				}
