@@ -378,6 +378,36 @@ func compileOp(m *model, f *field, op string, val any, orig []any) (pred, error)
 			keys = append(keys, k)
 		}
 		neg := op == "not in"
+		if len(eqs) == 0 && len(keys) > 4 {
+			// many ids (order_id in [...]): a set, not a scan per record
+			ints := map[int64]bool{}
+			strs := map[string]bool{}
+			floats := false
+			for _, k := range keys {
+				switch k.k {
+				case kInt, kM2O, kTime:
+					ints[k.i] = true
+				case kStr, kDate:
+					strs[k.s] = true
+				default:
+					floats = true
+				}
+			}
+			if !floats {
+				return func(e *env, r rec) bool {
+					v := get(e, r)
+					switch v.k {
+					case kNull:
+						return withFalse != neg
+					case kInt, kM2O, kTime:
+						return ints[v.i] != neg
+					case kStr, kDate:
+						return strs[v.s] != neg
+					}
+					return neg
+				}, nil
+			}
+		}
 		return func(e *env, r rec) bool {
 			v := get(e, r)
 			if v.k == kNull {
