@@ -28,6 +28,7 @@ type Options struct {
 	Now      time.Time        // clock start (default 2026-01-15 10:00:00 UTC); moves only when told
 	Data     *GenerateOptions // nil: empty database (companies, currencies, locations, warehouses, the user)
 	MaxLimit int              // server-side cap on search_read/search limit; 0 = none
+	MultiDB  bool             // the host serves several databases: JSON-2 needs X-Odoo-Database (404 HTML without it)
 	Addr     string           // listen address; default "127.0.0.1:0"
 	Logger   *slog.Logger     // optional request log (debug level)
 }
@@ -43,10 +44,11 @@ type Server struct {
 	opts Options
 	ver  version
 
-	mu        sync.RWMutex
-	now       time.Time
-	lastStamp time.Time
-	stampRNG  *rand.Rand
+	mu          sync.RWMutex
+	now         time.Time
+	lastStamp   time.Time
+	stampRNG    *rand.Rand
+	activityRNG *rand.Rand
 
 	companies, currencies, partners, users, locations, warehouses, products, orders, lines, quants *table
 	models                                                                                         map[string]*model
@@ -284,6 +286,9 @@ func (s *Server) dispatch(c *call) (any, error) {
 	case "db":
 		switch c.method {
 		case "list":
+			if s.opts.MultiDB {
+				return []any{s.opts.Database, s.opts.Database + "_test"}, nil
+			}
 			return []any{s.opts.Database}, nil
 		case "server_version":
 			return s.ver.serie(), nil
@@ -487,7 +492,7 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		notFoundHTML(w)
 		return
 	}
-	if db := r.Header.Get("X-Odoo-Database"); db != "" && db != s.opts.Database {
+	if db := r.Header.Get("X-Odoo-Database"); (db != "" || s.opts.MultiDB) && db != s.opts.Database {
 		notFoundHTML(w)
 		return
 	}
