@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -340,5 +341,49 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 	if d := parseRetryAfter("soon", now); d != 0 {
 		t.Error(d)
+	}
+}
+
+// TestFastDecoderMatchesEncodingJSON: the reflection-free row decoder and encoding/json agree on every fixture
+// and on records that set every tagged field.
+func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
+	t.Parallel()
+	pages := [][]byte{linePage(60)}
+	raw, _ := decodeJSONRPC(fixture(t, "jsonrpc/search_read_orders_16.json"))
+	pages = append(pages, raw, fixture(t, "json2/search_read_lines_19.json"))
+	raw, _ = decodeXMLRPC(fixture(t, "xmlrpc/search_read_products.xml"))
+	pages = append(pages, raw, []byte(`[]`),
+		[]byte(`[{"id":1,"is_storable":true,"detailed_type":"product","barcode":"x\"y","product_tmpl_id":[3,"T"],"list_price":1e3,"standard_price":-0.5,"active":true,"display_name":"a\u00e9","locked":true,"product_uom_id":[2,"kg"]}]`))
+	for i, p := range pages {
+		compare[orderRow](t, i, p)
+		compare[lineRow](t, i, p)
+		compare[productRow](t, i, p)
+	}
+	// Every json tag must have a setField case: a record setting one field at a time decodes the same.
+	for _, tag := range []string{"id", "name", "state", "locked", "date_order", "write_date", "create_date", "partner_id",
+		"company_id", "currency_id", "amount_untaxed", "amount_tax", "amount_total", "client_order_ref",
+		"commitment_date", "warehouse_id", "user_id", "order_id", "display_type", "product_id", "product_uom_qty",
+		"product_uom_id", "product_uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "price_subtotal",
+		"price_total", "product_tmpl_id", "default_code", "barcode", "display_name", "type", "detailed_type",
+		"is_storable", "active", "uom_id", "list_price", "standard_price", "qty_available", "virtual_available"} {
+		for _, v := range []string{`7`, `true`, `"2026-01-02 03:04:05"`, `[5,"N"]`, `"text"`} {
+			p := []byte(`[{"` + tag + `":` + v + `}]`)
+			compare[orderRow](t, tag, p)
+			compare[lineRow](t, tag, p)
+			compare[productRow](t, tag, p)
+		}
+	}
+}
+
+func compare[R any, P rowPtr[R]](t *testing.T, label any, page []byte) {
+	t.Helper()
+	var slow []R
+	slowErr := json.Unmarshal(page, &slow)
+	fast, fastErr := decodeRows[R, P](page)
+	if (slowErr == nil) != (fastErr == nil) {
+		t.Fatalf("%v %T: encoding/json err %v, fast err %v on %s", label, slow, slowErr, fastErr, page)
+	}
+	if slowErr == nil && !reflect.DeepEqual(slow, fast) && !(len(slow) == 0 && len(fast) == 0) {
+		t.Fatalf("%v %T: decoders disagree on %s\nslow %+v\nfast %+v", label, slow, page, slow, fast)
 	}
 }
