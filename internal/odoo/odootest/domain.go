@@ -302,19 +302,23 @@ func compileOp(m *model, f *field, op string, val any, orig []any) (pred, error)
 	}
 	switch op {
 	case "child_of", "parent_of":
-		if m.name == "stock.location" && f.name == "id" && op == "child_of" {
+		// stock.location is the one hierarchical model here (parent location_id); elsewhere these
+		// operators reduce to 'in', as the ORM does on models without a parent.
+		if op == "child_of" && (f.relation == "stock.location" || (m.name == "stock.location" && f.name == "id")) {
 			ids, ok := idList(val)
 			if !ok {
 				return bad()
 			}
 			srv := m.s()
-			return func(e *env, r rec) bool {
-				for _, root := range ids {
-					if srv.locationSubtree(root)[r.recID()] {
-						return true
-					}
+			set := map[int64]bool{}
+			for _, root := range ids {
+				for id := range srv.locationSubtree(root) {
+					set[id] = true
 				}
-				return false
+			}
+			return func(e *env, r rec) bool {
+				v := get(e, r)
+				return (v.k == kInt || v.k == kM2O) && set[v.i]
 			}, nil
 		}
 		op = "in"
