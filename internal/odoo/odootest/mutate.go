@@ -236,7 +236,7 @@ func (tx *Tx) AddOrder(n NewOrder) (int64, error) {
 		wh = 2
 	}
 	id := s.orders.newID()
-	o := &Order{ID: id, Name: fmt.Sprintf("S%05d", id), State: n.State, DateOrder: n.DateOrder.UTC().Truncate(time.Second),
+	o := &Order{ID: id, Name: orderName(id), State: n.State, DateOrder: n.DateOrder.UTC().Truncate(time.Second),
 		PartnerID: n.PartnerID, CompanyID: n.CompanyID, CurrencyID: company.CurrencyID, UserID: AdminUID, WarehouseID: wh,
 		CreateDate: tx.wd, WriteDate: tx.wd}
 	for i, nl := range n.Lines {
