@@ -114,7 +114,7 @@ func BenchmarkSearchReadPageHandler(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var w jw
+		w := jw{b: make([]byte, 0, sizeHint(res))}
 		w.any(res)
 		if len(w.b) < 1000 {
 			b.Fatal(fmt.Sprint(len(w.b)))

@@ -444,7 +444,7 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		}
 		result = res
 	}
-	var j jw
+	j := jw{b: make([]byte, 0, sizeHint(result))}
 	j.raw(`{"jsonrpc": "2.0", "id": `)
 	j.any(idValue(id))
 	if oerr != nil {
@@ -601,7 +601,7 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(oerr, status)
 		return
 	}
-	var j jw
+	j := jw{b: make([]byte, 0, sizeHint(res))}
 	j.any(res)
 	s.writeBody(w, r, f, http.StatusOK, "application/json; charset=utf-8", j.b)
 }

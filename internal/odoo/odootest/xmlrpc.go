@@ -479,7 +479,7 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), fault: 1}
 		}
 	}
-	var out xw
+	out := xw{b: make([]byte, 0, 3*sizeHint(res))}
 	if oerr == nil {
 		out.raw(xmlHeader)
 		out.raw("<methodResponse>\n<params>\n<param>\n")
