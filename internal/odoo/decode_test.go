@@ -387,3 +387,22 @@ func compare[R any, P rowPtr[R]](t *testing.T, label any, page []byte) {
 		t.Fatalf("%v %T: decoders disagree on %s\nslow %+v\nfast %+v", label, slow, page, slow, fast)
 	}
 }
+
+// TestScannerValidates: what the fast scanner accepts as a value, encoding/json accepts too.
+func TestScannerValidates(t *testing.T) {
+	t.Parallel()
+	good := []string{`0`, `-1.5e+3`, `"a\u00e9\n"`, `[1,{"a":[true,false,null]}]`, `{}`, `[]`, `"\/"`}
+	bad := []string{`A`, `01`, `1.`, `-`, `.5`, `1e`, `"\x"`, `"\u12"`, `[1,]`, `{"a"}`, `{"a":1,}`, `tru`, `nul`, "\"a\x01\"", `"abc`}
+	for _, g := range good {
+		s := &scanner{b: []byte(g)}
+		if _, err := s.value(0); err != nil || s.end() != nil || !json.Valid([]byte(g)) {
+			t.Errorf("%s rejected: %v", g, err)
+		}
+	}
+	for _, b := range bad {
+		s := &scanner{b: []byte(b)}
+		if _, err := s.value(0); err == nil && s.end() == nil {
+			t.Errorf("%q accepted", b)
+		}
+	}
+}

@@ -64,7 +64,20 @@ func (s *scanner) str() ([]byte, bool, error) {
 		switch {
 		case c == '\\':
 			esc = true
-			s.i += 2
+			if s.i+1 >= len(s.b) {
+				return nil, false, s.errf("unterminated string")
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
+					return nil, false, s.errf("invalid \\u escape")
+				}
+				s.i += 6
+			default:
+				return nil, false, s.errf("invalid escape")
+			}
 			continue
 		case c == '"':
 			s.i++
@@ -117,21 +130,69 @@ func (s *scanner) value(depth int) ([]byte, error) {
 		}
 	case 0:
 		return nil, s.errf("unexpected end")
+	case 't', 'f', 'n':
+		for _, lit := range []string{"true", "false", "null"} {
+			if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+				s.i += len(lit)
+				return s.b[s.i-len(lit) : s.i], nil
+			}
+		}
+		return nil, s.errf("invalid literal")
 	default:
 		start := s.i
-		for s.i < len(s.b) {
-			c := s.b[s.i]
-			if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '+' || c == '.' {
-				s.i++
-				continue
-			}
-			break
-		}
-		if s.i == start {
-			return nil, s.errf("unexpected character")
+		if !s.number() {
+			return nil, s.errf("invalid value")
 		}
 		return s.b[start:s.i], nil
 	}
+}
+
+// number consumes a JSON number (RFC 8259 grammar).
+func (s *scanner) number() bool {
+	b, i := s.b, s.i
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	s.i = i
+	return true
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // rowPtr is a row struct that can take its fields one by one.
