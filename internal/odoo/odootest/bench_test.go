@@ -10,8 +10,7 @@ import (
 	"time"
 )
 
-// bigData is ~200k sale.order.line over 3 years (the sync benchmark's size).
-func bigData() *GenerateOptions { return &GenerateOptions{Years: 3, SKUs: 1000, LinesPerMonth: 7000} }
+func bigData() *GenerateOptions { return LargeHistory() }
 
 func BenchmarkGenerate200k(b *testing.B) {
 	var lines int

@@ -165,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/jsonrpc":
 		s.serveJSONRPC(w, r)
-	case r.URL.Path == "/xmlrpc/2/common" || r.URL.Path == "/xmlrpc/2/object":
+	case r.URL.Path == "/xmlrpc/2/common" || r.URL.Path == "/xmlrpc/2/object" || r.URL.Path == "/xmlrpc/2/db":
 		s.serveXMLRPC(w, r, strings.TrimPrefix(r.URL.Path, "/xmlrpc/2/"))
 	case strings.HasPrefix(r.URL.Path, "/json/2/"):
 		s.serveJSON2(w, r)
