@@ -109,12 +109,15 @@ func BenchmarkSearchReadPageHandler(b *testing.B) {
 	kwargs := map[string]any{"fields": lineFields, "limit": int64(2000), "order": "write_date asc, id asc",
 		"context": map[string]any{"allowed_company_ids": []any{int64(1), int64(2)}}}
 	for b.Loop() {
+		s.mu.RLock()
 		res, err := s.callModel(AdminUID, "sale.order.line", "search_read", args, kwargs)
 		if err != nil {
+			s.mu.RUnlock()
 			b.Fatal(err)
 		}
 		w := jw{b: make([]byte, 0, sizeHint(res))}
 		w.any(res)
+		s.mu.RUnlock()
 		if len(w.b) < 1000 {
 			b.Fatal(fmt.Sprint(len(w.b)))
 		}

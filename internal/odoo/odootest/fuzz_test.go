@@ -23,7 +23,9 @@ func FuzzDomain(f *testing.F) {
 		if err != nil {
 			return
 		}
+		s.mu.RLock()
 		_, err = s.callModel(AdminUID, "sale.order", "search", []any{v}, nil)
+		s.mu.RUnlock()
 		if err != nil {
 			if oe, ok := err.(*odooError); !ok || oe.name != "builtins.ValueError" {
 				t.Fatalf("%s: %v", domain, err)

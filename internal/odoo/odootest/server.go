@@ -301,7 +301,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 func (s *Server) authenticate(remote, login, pw string) (int64, bool) {
 	s.loginMu.Lock()
 	defer s.loginMu.Unlock()
-	now := s.Now()
+	now := s.now // the caller holds the read lock
 	if f := s.loginFails[remote]; f != nil && f.count >= 5 && now.Sub(f.last) < time.Minute {
 		// Odoo raises AccessDenied("Too many login failures..."); common.authenticate turns it into false.
 		return 0, false
@@ -361,7 +361,8 @@ func (s *Server) executeKW(c *call) (any, error) {
 	return s.callModel(uid, c.model, c.objMeth, args, kwargs)
 }
 
-// callModel takes the read lock, builds the env from the context and runs the method.
+// callModel builds the env from the context and runs the method. The caller holds s.mu (read) until the
+// result is encoded: results are encoded straight from the records.
 func (s *Server) callModel(uid int64, model, method string, args []any, kwargs map[string]any) (any, error) {
 	var ctx map[string]any
 	if kwargs != nil {
@@ -376,8 +377,6 @@ func (s *Server) callModel(uid int64, model, method string, args []any, kwargs m
 			kwargs = rest
 		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	e, err := s.newEnv(uid, ctx)
 	if err != nil {
 		return nil, err
@@ -431,11 +430,14 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 	}
 	var result any
 	var oerr *odooError
+	locked := false
 	if f != nil && f.Kind == SessionExpired {
 		oerr = errSessionExpired()
 	} else if f != nil && f.Kind == AccessDenied {
 		oerr = errAccessDenied()
 	} else {
+		s.mu.RLock() // held until the result is encoded: rows are encoded straight from the records
+		locked = true
 		res, err := s.dispatch(c)
 		if err != nil {
 			if !errors.As(err, &oerr) {
@@ -455,6 +457,9 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		j.any(result)
 	}
 	j.raw("}")
+	if locked {
+		s.mu.RUnlock()
+	}
 	s.writeBody(w, r, f, http.StatusOK, "application/json; charset=utf-8", j.b)
 }
 
@@ -579,8 +584,10 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(&odooError{name: "werkzeug.exceptions.UnprocessableEntity", message: fmt.Sprintf("cannot call %s.%s with ids", model, method)}, http.StatusUnprocessableEntity)
 		return
 	}
+	s.mu.RLock() // held until the result is encoded
 	res, err := s.callModel(AdminUID, model, method, args, kwargs)
 	if err != nil {
+		s.mu.RUnlock()
 		var oerr *odooError
 		if !errors.As(err, &oerr) {
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), status: 500}
@@ -603,5 +610,6 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 	}
 	j := jw{b: make([]byte, 0, sizeHint(res))}
 	j.any(res)
+	s.mu.RUnlock()
 	s.writeBody(w, r, f, http.StatusOK, "application/json; charset=utf-8", j.b)
 }

@@ -468,12 +468,15 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 	}
 	var res any
 	var oerr *odooError
+	locked := false
 	switch {
 	case f != nil && f.Kind == SessionExpired:
 		oerr = errSessionExpired()
 	case f != nil && f.Kind == AccessDenied:
 		oerr = errAccessDenied()
 	default:
+		s.mu.RLock() // held until the result is encoded
+		locked = true
 		res, err = s.dispatch(c)
 		if err != nil && !errors.As(err, &oerr) {
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), fault: 1}
@@ -488,6 +491,9 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 		} else {
 			out.raw("\n</param>\n</params>\n</methodResponse>\n")
 		}
+	}
+	if locked {
+		s.mu.RUnlock()
 	}
 	if oerr != nil {
 		code, msg := faultFor(oerr)
