@@ -3,6 +3,7 @@ package odootest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,7 +25,9 @@ type leaf struct {
 	p     pred
 	// for the planner: a top-level leaf on id or write_date with a scalar value
 	bound    bool
-	boundVal int64 // id, or write_date in unix microseconds
+	boundVal int64   // id, or write_date in unix microseconds
+	inIDs    []int64 // ('id', 'in', [...]): sorted, deduplicated
+	hasInIDs bool
 }
 
 var domainOps = map[string]bool{
@@ -215,6 +218,12 @@ func compilePath(m *model, path, op string, val any, orig []any) (*leaf, error) 
 		return nil, err
 	}
 	lf.p = p
+	if name == "id" && op == "in" {
+		if ids, ok := idList(val); ok {
+			slices.Sort(ids)
+			lf.inIDs, lf.hasInIDs = slices.Compact(ids), true
+		}
+	}
 	if (name == "id" || name == "write_date") && (op == "=" || op == ">" || op == ">=" || op == "<" || op == "<=") {
 		if name == "id" {
 			if n, ok := asInt(val); ok {

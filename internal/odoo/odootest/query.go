@@ -117,6 +117,18 @@ func (q *query) candidates(preferWD bool) (rows []rec, byWD bool) {
 		}
 	}
 	t := q.m.t
+	for _, l := range q.conj {
+		if l.hasInIDs && len(l.inIDs) < len(t.rows)/8 {
+			// a short id list: look the records up instead of scanning
+			rows := make([]rec, 0, len(l.inIDs))
+			for _, id := range l.inIDs {
+				if r := t.get(id); r != nil {
+					rows = append(rows, r)
+				}
+			}
+			return rows, false
+		}
+	}
 	var idRows []rec
 	if idBound {
 		a := sort.Search(len(t.rows), func(i int) bool { return t.rows[i].recID() >= idLo })
