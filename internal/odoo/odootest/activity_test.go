@@ -24,6 +24,9 @@ func TestSimulateActivity(t *testing.T) {
 	if st != st2 || !reflect.DeepEqual(a.Orders(), b.Orders()) || !reflect.DeepEqual(a.Quants(), b.Quants()) {
 		t.Error("activity not deterministic")
 	}
+	if got := a.Count("sale.order"); got != len(a.Orders()) || a.Count("nope") != 0 {
+		t.Errorf("Count: %d", got)
+	}
 	if st.NewOrders == 0 || st.Confirmed == 0 || st.Delivered == 0 || st.Cancelled == 0 {
 		t.Errorf("stats %+v", st)
 	}
