@@ -101,11 +101,27 @@ func callDecode[T any](ctx context.Context, c *Client, cl *call, o callOpts) (T,
 	if err != nil {
 		return out, err
 	}
-	if err := json.Unmarshal(raw, &out); err != nil {
+	if err := decodeResult(raw, &out); err != nil {
 		return out, &ProtocolError{Protocol: c.protocol(), Model: cl.model, Method: cl.method,
 			Detail: "decoding the result", Err: fmt.Errorf("%w", redactErr(err, c.cfg.Secret))}
 	}
 	return out, nil
+}
+
+// decodeResult decodes a result, through the reflection-free decoder for the row types of the hot path.
+func decodeResult(raw json.RawMessage, out any) error {
+	var err error
+	switch p := out.(type) {
+	case *[]orderRow:
+		*p, err = decodeRows[orderRow](raw)
+	case *[]lineRow:
+		*p, err = decodeRows[lineRow](raw)
+	case *[]productRow:
+		*p, err = decodeRows[productRow](raw)
+	default:
+		err = json.Unmarshal(raw, out)
+	}
+	return err
 }
 
 func redactErr(err error, secret string) error {

@@ -1,6 +1,7 @@
 package odoo
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +23,18 @@ type leaf struct {
 	value any
 }
 
-func (l leaf) MarshalJSON() ([]byte, error) { return json.Marshal([3]any{l.field, l.op, l.value}) }
+func (l leaf) MarshalJSON() ([]byte, error) { return marshalNoEscape([3]any{l.field, l.op, l.value}) }
+
+// marshalNoEscape is json.Marshal without HTML escaping, so operators like ">=" stay readable.
+func marshalNoEscape(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
 
 // Operators accepted in a leaf.
 var domainOperators = map[string]bool{
@@ -150,7 +162,7 @@ func (d Domain) MarshalJSON() ([]byte, error) {
 	if len(d.items) == 0 {
 		return []byte("[]"), nil
 	}
-	return json.Marshal(d.items)
+	return marshalNoEscape(d.items)
 }
 
 func checkField(f string) error {

@@ -119,6 +119,9 @@ func decodeJSONRPC(body []byte) (json.RawMessage, error) {
 	if err := notJSONObject(body); err != nil {
 		return nil, err
 	}
+	if r, ok := jsonrpcResultFast(body); ok {
+		return r, nil
+	}
 	var env jsonrpcEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, fmt.Errorf("malformed JSON-RPC envelope: %w", err)

@@ -18,8 +18,10 @@ type Cursor struct {
 }
 
 // Rewind returns a cursor d earlier, at the start of that second. Re-reading a small window on each poll catches
-// rows committed late by long transactions (their write_date is older than the commit); de-duplicate by
-// (id, write_date) when storing.
+// rows committed late by long transactions (their write_date is older than the commit) and records modified
+// again inside the second the cursor points at (same second-precision write_date, id below LastID). Store what
+// the overlap returns with an upsert: such a same-second edit has the same (id, write_date) as the version
+// already stored, so de-duplicating on that pair would drop it.
 func (c Cursor) Rewind(d time.Duration) Cursor {
 	if c.WriteDate.IsZero() {
 		return c

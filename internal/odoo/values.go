@@ -43,6 +43,9 @@ func (m *Many2One) UnmarshalJSON(b []byte) error {
 		m.ID = int64(n)
 		return nil
 	}
+	if m.fast(b) {
+		return nil
+	}
 	var parts []json.RawMessage
 	if err := json.Unmarshal(b, &parts); err != nil {
 		return fmt.Errorf("many2one: %w", err)
@@ -63,6 +66,29 @@ func (m *Many2One) UnmarshalJSON(b []byte) error {
 		m.Name = string(name)
 	}
 	return nil
+}
+
+// fast decodes the common [id, "name"] (name without escapes) by hand.
+func (m *Many2One) fast(b []byte) bool {
+	s := &scanner{b: b}
+	if !s.consume('[') {
+		return false
+	}
+	s.ws()
+	start := s.i
+	for s.i < len(b) && (b[s.i] >= '0' && b[s.i] <= '9' || b[s.i] == '-') {
+		s.i++
+	}
+	id, ok := fastInt(b[start:s.i])
+	if !ok || !s.consume(',') {
+		return false
+	}
+	name, esc, err := s.str()
+	if err != nil || esc || !s.consume(']') || s.i != len(b) {
+		return false
+	}
+	m.ID, m.Name = id, string(name[1:len(name)-1])
+	return true
 }
 
 // jsonString is a char/text/selection value; false decodes as "".
@@ -94,7 +120,7 @@ func (f *jsonFloat) UnmarshalJSON(b []byte) error {
 		*f = 0
 		return nil
 	}
-	v, err := strconv.ParseFloat(string(b), 64)
+	v, err := parseFloatBytes(b)
 	if err != nil {
 		return fmt.Errorf("float: invalid number %.40q", b)
 	}
@@ -110,11 +136,15 @@ func (n *jsonInt) UnmarshalJSON(b []byte) error {
 		*n = 0
 		return nil
 	}
+	if v, ok := fastInt(b); ok {
+		*n = jsonInt(v)
+		return nil
+	}
 	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 		*n = jsonInt(v)
 		return nil
 	}
-	v, err := strconv.ParseFloat(string(b), 64)
+	v, err := parseFloatBytes(b)
 	if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
 		return fmt.Errorf("integer: invalid value %.40q", b)
 	}

@@ -173,6 +173,9 @@ func decodeXMLRPC(body []byte) (json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not an XML-RPC response: %w", err)
 	}
+	if strings.EqualFold(root.Name.Local, "html") {
+		return nil, fmt.Errorf("got an HTML page instead of an XML-RPC response (is the URL the Odoo server root?)")
+	}
 	if root.Name.Local != "methodResponse" {
 		return nil, fmt.Errorf("not an XML-RPC response: root element <%s>", root.Name.Local)
 	}

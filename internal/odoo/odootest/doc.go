@@ -26,7 +26,31 @@
 //
 // Faults (HTTP 500/502/503/429, slow or hanging responses, truncated or non-JSON bodies, expired sessions,
 // AccessDenied, connection resets) are injected with Server.InjectFault, for the next N calls or at a seeded
-// rate.
+// rate, optionally only for one model or method.
+//
+// Usage:
+//
+//	srv := odootest.Start(t, odootest.Options{Version: "18", Seed: 1, Data: &odootest.GenerateOptions{}})
+//	// login admin / password admin, or the API key Options.APIKey (the only secret JSON-2 accepts);
+//	// database "odoo"; the API user is odootest.AdminUID (2), member of companies 1 and 2, current company 1.
+//	srv.Advance(time.Minute)
+//	srv.ConfirmOrder(id)                                      // one transaction
+//	srv.Batch(func(tx *odootest.Tx) error { ... })          // several changes, one shared write_date
+//	srv.CommitLate(5*time.Minute, func(tx *odootest.Tx) error { ... })
+//	srv.SimulateActivity(100, time.Minute)                   // seeded live business for the demo
+//	srv.InjectFault(odootest.Fault{Kind: odootest.HTTP429, Count: 2, RetryAfter: time.Second})
+//	truth := srv.Lines()                                      // ground truth, full-precision write_date
+//
+// Batch and CommitLate callbacks run under the server's write lock: they must use only the Tx.
+//
+// Generated data (GenerateOptions; deterministic for Options.Seed): two companies (EUR and USD), ~3 years
+// of orders over a few hundred SKUs with 1-8 product lines each, section and note lines, quotations and
+// cancelled orders, locked orders (state done up to 16), products without default_code, services, products
+// of one company only, quants in internal and non-internal locations (inventory loss, vendors, a shelf
+// sub-location). Each product records its demand pattern in Product.Pattern (and the custom field
+// x_demand_pattern): smooth, intermittent, lumpy, new, discontinued (archived) or service. The first
+// ImportedMonths (default 2) were "imported at go-live" in one transaction: thousands of lines share one
+// exact write_date. LargeHistory() is the ~200k-line benchmark size.
 //
 // Behaviour worth knowing when reading tests:
 //   - Changing an order's state also stamps its lines (the stored related field line.state is recomputed in
@@ -34,6 +58,13 @@
 //     amounts): the order keeps its write_date and its totals, as happens in Odoo for edits that do not go
 //     through the order.
 //   - Ordering by a many2one field compares the related record's id (Odoo uses the comodel's _order).
+//   - qty_available is the sum of quants in internal locations of env.companies (all allowed companies),
+//     restricted by the context keys location or warehouse/warehouse_id; virtual_available subtracts what
+//     confirmed orders still have to deliver (the fake has no purchases or manufacturing).
+//   - The stamp of a transaction is the clock plus a deterministic sub-second part when the clock sits on a
+//     whole second (a real now() almost never ends in .000000), and never goes backwards.
+//   - Methods: search_read, search, search_count, read, fields_get, check_access_rights, context_get
+//     (res.users), check_access_rule / check_access (return None). Writes are refused with AccessError.
 //   - Dotted paths (order_id.state) are evaluated on the related record without active or company filtering.
 //   - child_of and parent_of behave like in/= except on stock.location, where child_of follows location_id.
 //   - Up to 17, product.product.type is consu/service/product ("product" = storable); from 18 it is

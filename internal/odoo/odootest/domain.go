@@ -3,6 +3,7 @@ package odootest
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,7 +25,9 @@ type leaf struct {
 	p     pred
 	// for the planner: a top-level leaf on id or write_date with a scalar value
 	bound    bool
-	boundVal int64 // id, or write_date in unix microseconds
+	boundVal int64   // id, or write_date in unix microseconds
+	inIDs    []int64 // ('id', 'in', [...]): sorted, deduplicated
+	hasInIDs bool
 }
 
 var domainOps = map[string]bool{
@@ -215,6 +218,12 @@ func compilePath(m *model, path, op string, val any, orig []any) (*leaf, error) 
 		return nil, err
 	}
 	lf.p = p
+	if name == "id" && op == "in" {
+		if ids, ok := idList(val); ok {
+			slices.Sort(ids)
+			lf.inIDs, lf.hasInIDs = slices.Compact(ids), true
+		}
+	}
 	if (name == "id" || name == "write_date") && (op == "=" || op == ">" || op == ">=" || op == "<" || op == "<=") {
 		if name == "id" {
 			if n, ok := asInt(val); ok {
@@ -302,19 +311,23 @@ func compileOp(m *model, f *field, op string, val any, orig []any) (pred, error)
 	}
 	switch op {
 	case "child_of", "parent_of":
-		if m.name == "stock.location" && f.name == "id" && op == "child_of" {
+		// stock.location is the one hierarchical model here (parent location_id); elsewhere these
+		// operators reduce to 'in', as the ORM does on models without a parent.
+		if op == "child_of" && (f.relation == "stock.location" || (m.name == "stock.location" && f.name == "id")) {
 			ids, ok := idList(val)
 			if !ok {
 				return bad()
 			}
 			srv := m.s()
-			return func(e *env, r rec) bool {
-				for _, root := range ids {
-					if srv.locationSubtree(root)[r.recID()] {
-						return true
-					}
+			set := map[int64]bool{}
+			for _, root := range ids {
+				for id := range srv.locationSubtree(root) {
+					set[id] = true
 				}
-				return false
+			}
+			return func(e *env, r rec) bool {
+				v := get(e, r)
+				return (v.k == kInt || v.k == kM2O) && set[v.i]
 			}, nil
 		}
 		op = "in"
@@ -378,6 +391,36 @@ func compileOp(m *model, f *field, op string, val any, orig []any) (pred, error)
 			keys = append(keys, k)
 		}
 		neg := op == "not in"
+		if len(eqs) == 0 && len(keys) > 4 {
+			// many ids (order_id in [...]): a set, not a scan per record
+			ints := map[int64]bool{}
+			strs := map[string]bool{}
+			floats := false
+			for _, k := range keys {
+				switch k.k {
+				case kInt, kM2O, kTime:
+					ints[k.i] = true
+				case kStr, kDate:
+					strs[k.s] = true
+				default:
+					floats = true
+				}
+			}
+			if !floats {
+				return func(e *env, r rec) bool {
+					v := get(e, r)
+					switch v.k {
+					case kNull:
+						return withFalse != neg
+					case kInt, kM2O, kTime:
+						return ints[v.i] != neg
+					case kStr, kDate:
+						return strs[v.s] != neg
+					}
+					return neg
+				}, nil
+			}
+		}
 		return func(e *env, r rec) bool {
 			v := get(e, r)
 			if v.k == kNull {

@@ -313,3 +313,20 @@ func TestDatePadding(t *testing.T) {
 		}
 	}
 }
+
+func TestChildOfLocation(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	var want int64
+	for _, q := range s.Quants() {
+		if q.CompanyID == 1 && (q.LocationID == 7 || q.LocationID == 8 || q.LocationID == 9 || q.LocationID == 13) {
+			want++
+		}
+	}
+	if got := count(t, s, "stock.quant", []any{[]any{"location_id", "child_of", 7}}, nil); got != want || want == 0 {
+		t.Errorf("location_id child_of WH: %d, want %d", got, want)
+	}
+	if got := count(t, s, "stock.location", []any{[]any{"id", "child_of", []any{8}}}, nil); got != 2 {
+		t.Errorf("locations under WH/Stock: %d, want 2 (itself and the shelf)", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -16,6 +17,12 @@ type GenerateOptions struct {
 	Customers      int     // customers; default 120
 	ImportedMonths int     // the first N months were imported in ONE transaction at go-live: all their orders and lines share one write_date (microseconds included); default 2, -1 = none
 	Company2Share  float64 // share of orders in the second company (USD); default 0.12, -1 = none
+}
+
+// LargeHistory is the benchmark size: about 200,000 sale.order.line over 3 years and 1,000 SKUs
+// (generated in well under a second).
+func LargeHistory() *GenerateOptions {
+	return &GenerateOptions{Years: 3, SKUs: 1000, LinesPerMonth: 7000}
 }
 
 func (g *GenerateOptions) defaults() {
@@ -76,6 +83,7 @@ func productLabel(p *Product) string {
 
 type skuPlan struct {
 	p            *Product
+	label        string  // line description: the product's display name
 	base         float64 // lines per month at the start
 	trend        float64 // relative change over the history
 	amp, phase   float64 // yearly seasonality
@@ -247,6 +255,7 @@ func (s *Server) generate(g GenerateOptions) error {
 		if p.WriteDate.After(now) {
 			p.WriteDate = now.Add(-time.Hour).Add(micro(r))
 		}
+		pl.label = productLabel(p)
 		if p.Pattern == PatternSmooth || p.Pattern == PatternNew || p.Pattern == PatternDiscontinued || p.Pattern == PatternService {
 			weightSum += pl.base
 		}
@@ -351,7 +360,7 @@ func (s *Server) generate(g GenerateOptions) error {
 				}
 				o := Order{ID: s.orders.newID(), State: state, Locked: locked, DateOrder: date, CompanyID: companyID,
 					CurrencyID: companyID, UserID: AdminUID, WarehouseID: companyID}
-				o.Name = fmt.Sprintf("S%05d", o.ID)
+				o.Name = orderName(o.ID)
 				if companyID == 1 {
 					o.PartnerID = cust1[r.IntN(len(cust1))]
 				} else {
@@ -399,7 +408,7 @@ func (s *Server) generate(g GenerateOptions) error {
 					default:
 						qty = float64(1 + poisson(r, sl.pl.qtyMean))
 					}
-					l := Line{ProductID: p.ID, Name: productLabel(p), ProductUomQty: qty, PriceUnit: p.ListPrice, UoMID: p.UoMID, TaxID: 1}
+					l := Line{ProductID: p.ID, Name: sl.pl.label, ProductUomQty: qty, PriceUnit: p.ListPrice, UoMID: p.UoMID, TaxID: 1}
 					if companyID == 2 {
 						l.TaxID = 3
 					} else if r.Float64() < 0.15 {
@@ -440,14 +449,18 @@ func (s *Server) generate(g GenerateOptions) error {
 	}
 	// Orders were built month by month and company by company, so ids are not in date order within a
 	// month; that is realistic (ids follow creation, not date_order). Attach lines and store.
-	byOrder := make(map[int64][]int64, len(orderSlab))
-	for i := range lineSlab {
-		byOrder[lineSlab[i].OrderID] = append(byOrder[lineSlab[i].OrderID], lineSlab[i].ID)
-	}
+	// lines were appended order by order: each order's ids are one run of a single slab
+	idSlab := make([]int64, len(lineSlab))
 	s.orders.rows = make([]rec, 0, len(orderSlab))
+	li := 0
 	for i := range orderSlab {
 		o := &orderSlab[i]
-		o.LineIDs = byOrder[o.ID]
+		start := li
+		for li < len(lineSlab) && lineSlab[li].OrderID == o.ID {
+			idSlab[li] = lineSlab[li].ID
+			li++
+		}
+		o.LineIDs = idSlab[start:li:li]
 		s.orders.rows = append(s.orders.rows, o)
 	}
 	s.lines.rows = make([]rec, 0, len(lineSlab))
@@ -506,4 +519,15 @@ func (s *Server) generate(g GenerateOptions) error {
 		}
 	}
 	return nil
+}
+
+// orderName is Odoo's default sale.order sequence: S00001.
+func orderName(id int64) string {
+	b := make([]byte, 0, 8)
+	b = append(b, 'S')
+	d := strconv.FormatInt(id, 10)
+	for i := len(d); i < 5; i++ {
+		b = append(b, '0')
+	}
+	return string(append(b, d...))
 }

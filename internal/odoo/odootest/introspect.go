@@ -47,3 +47,13 @@ func (s *Server) Users() []User {
 	}
 	return out
 }
+
+// Count returns how many records a model holds (archived and every company included), 0 for unknown models.
+func (s *Server) Count(model string) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if m := s.models[model]; m != nil {
+		return len(m.t.rows)
+	}
+	return 0
+}

@@ -182,7 +182,15 @@ func TestUnknownFieldModelMethod(t *testing.T) {
 	}
 	_, data = errData(t, kw(t, s, "sale.order", "search_read", []any{[]any{}}, map[string]any{"order": "nope desc"}))
 	if data["name"] != "builtins.ValueError" {
-		t.Errorf("bad order: %v", data)
+		t.Errorf("unknown order field: %v", data)
+	}
+	_, data = errData(t, kw(t, s, "sale.order", "search_read", []any{[]any{}}, map[string]any{"order": "id; drop table sale_order"}))
+	if data["name"] != "odoo.exceptions.UserError" {
+		t.Errorf("malformed order: %v", data)
+	}
+	_, data = errData(t, kw(t, s, "product.product", "search_read", []any{[]any{}}, map[string]any{"order": "qty_available desc"}))
+	if data["name"] != "builtins.ValueError" {
+		t.Errorf("order by a non-stored field: %v", data)
 	}
 }
 

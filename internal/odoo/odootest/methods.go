@@ -189,6 +189,9 @@ func (s *Server) searchArgs(a map[string]any) (searchParams, error) {
 	if p.limit, err = intArg(a["limit"], -1); err != nil {
 		return p, err
 	}
+	if p.limit == 0 {
+		p.limit = -1 // a falsy limit means no limit in the ORM
+	}
 	if s.opts.MaxLimit > 0 && (p.limit < 0 || p.limit > s.opts.MaxLimit) {
 		p.limit = s.opts.MaxLimit
 	}

@@ -49,8 +49,9 @@ type Tx struct {
 }
 
 // Batch runs fn as one transaction: every record written shares one write_date (microseconds included),
-// like a mass confirmation or an import. Nothing is applied if fn returns an error... except what fn already
-// did: the fake does not roll back, so return errors before mutating.
+// like a mass confirmation or an import. fn runs under the server's write lock: it must use only tx, never
+// the Server's methods (they would deadlock). The fake does not roll back: what fn did before returning an
+// error stays.
 func (s *Server) Batch(fn func(tx *Tx) error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -235,7 +236,7 @@ func (tx *Tx) AddOrder(n NewOrder) (int64, error) {
 		wh = 2
 	}
 	id := s.orders.newID()
-	o := &Order{ID: id, Name: fmt.Sprintf("S%05d", id), State: n.State, DateOrder: n.DateOrder.UTC().Truncate(time.Second),
+	o := &Order{ID: id, Name: orderName(id), State: n.State, DateOrder: n.DateOrder.UTC().Truncate(time.Second),
 		PartnerID: n.PartnerID, CompanyID: n.CompanyID, CurrencyID: company.CurrencyID, UserID: AdminUID, WarehouseID: wh,
 		CreateDate: tx.wd, WriteDate: tx.wd}
 	for i, nl := range n.Lines {

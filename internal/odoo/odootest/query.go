@@ -1,7 +1,9 @@
 package odootest
 
 import (
+	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -12,34 +14,36 @@ type orderKey struct {
 	desc bool
 }
 
+// orderRe is the ORM's check of an order specification (models.py regex_order).
+var orderRe = regexp.MustCompile(`(?i)^(\s*([a-z0-9:_]+|"[a-z0-9:_]+")(\.id)?(\s+(desc|asc))?(\s+nulls\s+(first|last))?\s*(,|$))+$`)
+
 func errOrder(spec string) *odooError {
-	return errValue("Invalid \"order\" specified (%s). A valid \"order\" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)", spec)
+	return errUser(fmt.Sprintf("Invalid \"order\" specified (%s). A valid \"order\" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)", spec))
 }
 
-// parseOrder parses "field [asc|desc], ..."; only stored fields can be ordered by.
+// parseOrder parses "field [asc|desc] [nulls first|last], ...": a malformed spec is a UserError, an unknown
+// field a ValueError, a non-stored field cannot be ordered by.
 func parseOrder(m *model, spec string) ([]orderKey, error) {
+	if !orderRe.MatchString(spec) {
+		return nil, errOrder(spec)
+	}
 	var keys []orderKey
 	for _, part := range strings.Split(spec, ",") {
 		words := strings.Fields(part)
 		if len(words) == 0 {
 			continue
 		}
-		f := m.fields[words[0]]
-		if f == nil || !f.stored {
-			return nil, errOrder(spec)
+		name := strings.Trim(words[0], `"`)
+		f := m.fields[name]
+		if f == nil {
+			return nil, errValue("Invalid field '%s' on model '%s'", name, m.name)
+		}
+		if !f.stored {
+			return nil, errValue("Cannot convert %s.%s to SQL because it is not stored", m.name, name)
 		}
 		k := orderKey{f: f}
-		if len(words) > 1 {
-			switch strings.ToLower(words[1]) {
-			case "asc":
-			case "desc":
-				k.desc = true
-			default:
-				return nil, errOrder(spec)
-			}
-		}
-		if len(words) > 2 && !(len(words) == 4 && strings.EqualFold(words[2], "nulls")) {
-			return nil, errOrder(spec)
+		if len(words) > 1 && strings.EqualFold(words[1], "desc") {
+			k.desc = true
 		}
 		keys = append(keys, k)
 	}
@@ -113,6 +117,18 @@ func (q *query) candidates(preferWD bool) (rows []rec, byWD bool) {
 		}
 	}
 	t := q.m.t
+	for _, l := range q.conj {
+		if l.hasInIDs && len(l.inIDs) < len(t.rows)/8 {
+			// a short id list: look the records up instead of scanning
+			rows := make([]rec, 0, len(l.inIDs))
+			for _, id := range l.inIDs {
+				if r := t.get(id); r != nil {
+					rows = append(rows, r)
+				}
+			}
+			return rows, false
+		}
+	}
 	var idRows []rec
 	if idBound {
 		a := sort.Search(len(t.rows), func(i int) bool { return t.rows[i].recID() >= idLo })

@@ -28,6 +28,7 @@ type Options struct {
 	Now      time.Time        // clock start (default 2026-01-15 10:00:00 UTC); moves only when told
 	Data     *GenerateOptions // nil: empty database (companies, currencies, locations, warehouses, the user)
 	MaxLimit int              // server-side cap on search_read/search limit; 0 = none
+	MultiDB  bool             // the host serves several databases: JSON-2 needs X-Odoo-Database (404 HTML without it)
 	Addr     string           // listen address; default "127.0.0.1:0"
 	Logger   *slog.Logger     // optional request log (debug level)
 }
@@ -43,10 +44,11 @@ type Server struct {
 	opts Options
 	ver  version
 
-	mu        sync.RWMutex
-	now       time.Time
-	lastStamp time.Time
-	stampRNG  *rand.Rand
+	mu          sync.RWMutex
+	now         time.Time
+	lastStamp   time.Time
+	stampRNG    *rand.Rand
+	activityRNG *rand.Rand
 
 	companies, currencies, partners, users, locations, warehouses, products, orders, lines, quants *table
 	models                                                                                         map[string]*model
@@ -163,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path == "/jsonrpc":
 		s.serveJSONRPC(w, r)
-	case r.URL.Path == "/xmlrpc/2/common" || r.URL.Path == "/xmlrpc/2/object":
+	case r.URL.Path == "/xmlrpc/2/common" || r.URL.Path == "/xmlrpc/2/object" || r.URL.Path == "/xmlrpc/2/db":
 		s.serveXMLRPC(w, r, strings.TrimPrefix(r.URL.Path, "/xmlrpc/2/"))
 	case strings.HasPrefix(r.URL.Path, "/json/2/"):
 		s.serveJSON2(w, r)
@@ -284,6 +286,9 @@ func (s *Server) dispatch(c *call) (any, error) {
 	case "db":
 		switch c.method {
 		case "list":
+			if s.opts.MultiDB {
+				return []any{s.opts.Database, s.opts.Database + "_test"}, nil
+			}
 			return []any{s.opts.Database}, nil
 		case "server_version":
 			return s.ver.serie(), nil
@@ -296,7 +301,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 func (s *Server) authenticate(remote, login, pw string) (int64, bool) {
 	s.loginMu.Lock()
 	defer s.loginMu.Unlock()
-	now := s.Now()
+	now := s.now // the caller holds the read lock
 	if f := s.loginFails[remote]; f != nil && f.count >= 5 && now.Sub(f.last) < time.Minute {
 		// Odoo raises AccessDenied("Too many login failures..."); common.authenticate turns it into false.
 		return 0, false
@@ -356,7 +361,8 @@ func (s *Server) executeKW(c *call) (any, error) {
 	return s.callModel(uid, c.model, c.objMeth, args, kwargs)
 }
 
-// callModel takes the read lock, builds the env from the context and runs the method.
+// callModel builds the env from the context and runs the method. The caller holds s.mu (read) until the
+// result is encoded: results are encoded straight from the records.
 func (s *Server) callModel(uid int64, model, method string, args []any, kwargs map[string]any) (any, error) {
 	var ctx map[string]any
 	if kwargs != nil {
@@ -371,8 +377,6 @@ func (s *Server) callModel(uid int64, model, method string, args []any, kwargs m
 			kwargs = rest
 		}
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	e, err := s.newEnv(uid, ctx)
 	if err != nil {
 		return nil, err
@@ -426,11 +430,14 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 	}
 	var result any
 	var oerr *odooError
+	locked := false
 	if f != nil && f.Kind == SessionExpired {
 		oerr = errSessionExpired()
 	} else if f != nil && f.Kind == AccessDenied {
 		oerr = errAccessDenied()
 	} else {
+		s.mu.RLock() // held until the result is encoded: rows are encoded straight from the records
+		locked = true
 		res, err := s.dispatch(c)
 		if err != nil {
 			if !errors.As(err, &oerr) {
@@ -439,7 +446,7 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		}
 		result = res
 	}
-	var j jw
+	j := jw{b: make([]byte, 0, sizeHint(result))}
 	j.raw(`{"jsonrpc": "2.0", "id": `)
 	j.any(idValue(id))
 	if oerr != nil {
@@ -450,6 +457,9 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		j.any(result)
 	}
 	j.raw("}")
+	if locked {
+		s.mu.RUnlock()
+	}
 	s.writeBody(w, r, f, http.StatusOK, "application/json; charset=utf-8", j.b)
 }
 
@@ -487,7 +497,7 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		notFoundHTML(w)
 		return
 	}
-	if db := r.Header.Get("X-Odoo-Database"); db != "" && db != s.opts.Database {
+	if db := r.Header.Get("X-Odoo-Database"); (db != "" || s.opts.MultiDB) && db != s.opts.Database {
 		notFoundHTML(w)
 		return
 	}
@@ -574,8 +584,10 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(&odooError{name: "werkzeug.exceptions.UnprocessableEntity", message: fmt.Sprintf("cannot call %s.%s with ids", model, method)}, http.StatusUnprocessableEntity)
 		return
 	}
+	s.mu.RLock() // held until the result is encoded
 	res, err := s.callModel(AdminUID, model, method, args, kwargs)
 	if err != nil {
+		s.mu.RUnlock()
 		var oerr *odooError
 		if !errors.As(err, &oerr) {
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), status: 500}
@@ -596,7 +608,8 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(oerr, status)
 		return
 	}
-	var j jw
+	j := jw{b: make([]byte, 0, sizeHint(res))}
 	j.any(res)
+	s.mu.RUnlock()
 	s.writeBody(w, r, f, http.StatusOK, "application/json; charset=utf-8", j.b)
 }

@@ -263,3 +263,11 @@ func typeName(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// sizeHint guesses an encoded result's size so the buffer grows once.
+func sizeHint(v any) int {
+	if rs, ok := v.(*rowSet); ok {
+		return 1024 + len(rs.rows)*(48+40*len(rs.fields))
+	}
+	return 1024
+}

@@ -468,18 +468,21 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 	}
 	var res any
 	var oerr *odooError
+	locked := false
 	switch {
 	case f != nil && f.Kind == SessionExpired:
 		oerr = errSessionExpired()
 	case f != nil && f.Kind == AccessDenied:
 		oerr = errAccessDenied()
 	default:
+		s.mu.RLock() // held until the result is encoded
+		locked = true
 		res, err = s.dispatch(c)
 		if err != nil && !errors.As(err, &oerr) {
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), fault: 1}
 		}
 	}
-	var out xw
+	out := xw{b: make([]byte, 0, 3*sizeHint(res))}
 	if oerr == nil {
 		out.raw(xmlHeader)
 		out.raw("<methodResponse>\n<params>\n<param>\n")
@@ -488,6 +491,9 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 		} else {
 			out.raw("\n</param>\n</params>\n</methodResponse>\n")
 		}
+	}
+	if locked {
+		s.mu.RUnlock()
 	}
 	if oerr != nil {
 		code, msg := faultFor(oerr)

@@ -1,0 +1,353 @@
+package odoo
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"unsafe"
+)
+
+// A small JSON scanner for the hot path: search_read pages decode straight into the row structs, field by field,
+// without reflection. Values of unknown fields are skipped; the scalar decoders (jsonString, Many2One...) validate
+// what they read. Anything unusual falls back to encoding/json for that one value.
+
+var errSyntax = errors.New("invalid JSON")
+
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+func (s *scanner) peek() byte {
+	s.ws()
+	if s.i >= len(s.b) {
+		return 0
+	}
+	return s.b[s.i]
+}
+
+func (s *scanner) consume(c byte) bool {
+	if s.peek() == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *scanner) errf(what string) error {
+	return fmt.Errorf("%w: %s at offset %d", errSyntax, what, s.i)
+}
+
+// str returns the raw bytes of a string token (quotes included) and whether it contains escapes.
+func (s *scanner) str() ([]byte, bool, error) {
+	if s.peek() != '"' {
+		return nil, false, s.errf("expected string")
+	}
+	start := s.i
+	s.i++
+	esc := false
+	for s.i < len(s.b) {
+		c := s.b[s.i]
+		switch {
+		case c == '\\':
+			esc = true
+			if s.i+1 >= len(s.b) {
+				return nil, false, s.errf("unterminated string")
+			}
+			switch s.b[s.i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				s.i += 2
+			case 'u':
+				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
+					return nil, false, s.errf("invalid \\u escape")
+				}
+				s.i += 6
+			default:
+				return nil, false, s.errf("invalid escape")
+			}
+			continue
+		case c == '"':
+			s.i++
+			return s.b[start:s.i], esc, nil
+		case c < 0x20:
+			return nil, false, s.errf("control character in string")
+		}
+		s.i++
+	}
+	return nil, false, s.errf("unterminated string")
+}
+
+// value skips one value and returns its raw bytes.
+func (s *scanner) value(depth int) ([]byte, error) {
+	if depth > 256 {
+		return nil, s.errf("nesting too deep")
+	}
+	switch c := s.peek(); c {
+	case '"':
+		b, _, err := s.str()
+		return b, err
+	case '[', '{':
+		start := s.i
+		s.i++
+		closer := byte(']')
+		if c == '{' {
+			closer = '}'
+		}
+		if s.consume(closer) {
+			return s.b[start:s.i], nil
+		}
+		for {
+			if c == '{' {
+				if _, _, err := s.str(); err != nil {
+					return nil, err
+				}
+				if !s.consume(':') {
+					return nil, s.errf("expected ':'")
+				}
+			}
+			if _, err := s.value(depth + 1); err != nil {
+				return nil, err
+			}
+			if s.consume(closer) {
+				return s.b[start:s.i], nil
+			}
+			if !s.consume(',') {
+				return nil, s.errf("expected ',' or end of container")
+			}
+		}
+	case 0:
+		return nil, s.errf("unexpected end")
+	case 't', 'f', 'n':
+		for _, lit := range []string{"true", "false", "null"} {
+			if bytes.HasPrefix(s.b[s.i:], []byte(lit)) {
+				s.i += len(lit)
+				return s.b[s.i-len(lit) : s.i], nil
+			}
+		}
+		return nil, s.errf("invalid literal")
+	default:
+		start := s.i
+		if !s.number() {
+			return nil, s.errf("invalid value")
+		}
+		return s.b[start:s.i], nil
+	}
+}
+
+// number consumes a JSON number (RFC 8259 grammar).
+func (s *scanner) number() bool {
+	b, i := s.b, s.i
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	s.i = i
+	return true
+}
+
+func isHex4(b []byte) bool {
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// rowPtr is a row struct that can take its fields one by one.
+type rowPtr[R any] interface {
+	*R
+	setField(key string, raw []byte) error
+}
+
+// decodeRows decodes a JSON array of objects into rows.
+func decodeRows[R any, P rowPtr[R]](b []byte) ([]R, error) {
+	s := &scanner{b: b}
+	if s.peek() == 'n' || s.peek() == 'f' { // null / false: no records
+		v, err := s.value(0)
+		if err == nil && isFalse(v) && s.peek() == 0 {
+			return nil, nil
+		}
+		return nil, s.errf("expected an array of records")
+	}
+	if !s.consume('[') {
+		return nil, s.errf("expected an array of records")
+	}
+	rows := make([]R, 0, bytes.Count(b, []byte(`"id"`)))
+	if s.consume(']') {
+		return rows, s.end()
+	}
+	for {
+		rows = append(rows, *new(R))
+		if err := decodeObject(s, P(&rows[len(rows)-1])); err != nil {
+			return nil, fmt.Errorf("record %d: %w", len(rows), err)
+		}
+		if s.consume(']') {
+			return rows, s.end()
+		}
+		if !s.consume(',') {
+			return nil, s.errf("expected ',' or ']' after a record")
+		}
+	}
+}
+
+func (s *scanner) end() error {
+	if s.peek() != 0 {
+		return s.errf("data after the value")
+	}
+	return nil
+}
+
+func decodeObject[P interface {
+	setField(key string, raw []byte) error
+}](s *scanner, row P) error {
+	if !s.consume('{') {
+		return s.errf("expected an object")
+	}
+	if s.consume('}') {
+		return nil
+	}
+	for {
+		k, esc, err := s.str()
+		if err != nil {
+			return err
+		}
+		key := unsafe.String(unsafe.SliceData(k[1:]), len(k)-2) // valid while b lives; not retained
+		if esc {
+			var u string
+			if err := json.Unmarshal(k, &u); err != nil {
+				return s.errf("bad key")
+			}
+			key = u
+		}
+		if !s.consume(':') {
+			return s.errf("expected ':'")
+		}
+		v, err := s.value(0)
+		if err != nil {
+			return err
+		}
+		if err := row.setField(key, v); err != nil {
+			return fmt.Errorf("field %s: %w", key, err)
+		}
+		if s.consume('}') {
+			return nil
+		}
+		if !s.consume(',') {
+			return s.errf("expected ',' or '}'")
+		}
+	}
+}
+
+// jsonrpcResultFast finds the "result" of a JSON-RPC success envelope without decoding it; ok=false sends the
+// caller to the full decoder (errors, odd shapes).
+func jsonrpcResultFast(b []byte) (json.RawMessage, bool) {
+	s := &scanner{b: b}
+	if !s.consume('{') {
+		return nil, false
+	}
+	var result []byte
+	if s.consume('}') {
+		return nil, false
+	}
+	for {
+		k, esc, err := s.str()
+		if err != nil || esc || !s.consume(':') {
+			return nil, false
+		}
+		v, err := s.value(0)
+		if err != nil {
+			return nil, false
+		}
+		switch string(k) {
+		case `"error"`:
+			if !isFalse(v) {
+				return nil, false
+			}
+		case `"result"`:
+			result = v
+		}
+		if s.consume('}') {
+			if result == nil || s.end() != nil {
+				return nil, false
+			}
+			return result, true
+		}
+		if !s.consume(',') {
+			return nil, false
+		}
+	}
+}
+
+// bytesString views b as a string for parsing without copying; the result must not be retained.
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// fastInt parses a plain JSON integer.
+func fastInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
+		}
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func parseFloatBytes(b []byte) (float64, error) {
+	return strconv.ParseFloat(bytesString(b), 64)
+}
