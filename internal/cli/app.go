@@ -114,6 +114,8 @@ func (app *App) commands() []*cobra.Command {
 		app.migrateCommand(),
 		app.connectionsCommand(),
 		app.keyCommand(),
+		app.syncCommand(),
+		app.demoCommand(),
 	}
 	return append(cmds, app.connectionAliases()...)
 }

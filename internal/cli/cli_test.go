@@ -172,3 +172,21 @@ func TestConnectionsLifecycle(t *testing.T) {
 		t.Errorf("list after delete: %+v", r)
 	}
 }
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	r := run(t, env, "--config", filepath.Join(dir, "test.env"), "demo", "--no-serve", "--skus", "20", "--years", "1",
+		"--db", filepath.Join(dir, "demo.db"))
+	if r.code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	for _, want := range []string{"1. First sync", "initial sync of Odoo 17.0", "incremental sync of Odoo 17.0", "signature=valid", "Done in"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "the receiver verified 0 events") {
+		t.Errorf("no webhook arrived:\n%s", r.stdout)
+	}
+}

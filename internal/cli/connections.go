@@ -533,3 +533,7 @@ func printTestReport(w io.Writer, rep *connections.TestReport) {
 		}
 	}
 }
+
+func connectionFields(name, url, database, login, apiKey, webhookURL string) connections.Fields {
+	return connections.Fields{Name: &name, URL: &url, Database: &database, Username: &login, APIKey: &apiKey, WebhookURL: &webhookURL}
+}

@@ -88,7 +88,7 @@ type Options struct {
 // Result is what one run did.
 type Result struct {
 	LogID              int64
-	Kind               string
+	Kind               string // initial (the connection's first), incremental or full
 	Fetched            int64
 	Inserted           int64
 	Updated            int64
@@ -148,6 +148,7 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	logRow.FinishedAt = &finished
 	logRow.RecordsFetched, logRow.RecordsInserted, logRow.RecordsUpdated, logRow.RecordsRemoved = res.Fetched, res.Inserted, res.Updated, res.Removed
 	logRow.Details = r.details()
+	logRow.Kind = res.Kind
 	logRow.Status = store.SyncOK
 	if err != nil {
 		logRow.Status, logRow.Error = store.SyncFailed, err.Error()
@@ -210,6 +211,7 @@ func (r *run) do(ctx context.Context) error {
 	}
 	if _, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
 		r.baseline = !r.s.SendHistory
+		r.res.Kind = "initial"
 	} else if err != nil {
 		return err
 	}
@@ -237,8 +239,7 @@ func skuOf(p odoo.Product) string {
 
 func (r *run) syncProducts(ctx context.Context) error {
 	r.products = map[int64]productInfo{}
-	total, _ := r.src.SearchCount(ctx, "product.product", odoo.Domain{})
-	var done int64
+	var done int64 // no total: search_count hides archived products, which are read too
 	return r.src.Products(ctx, r.s.pageSize(), func(page []odoo.Product) error {
 		prods := make([]*store.Product, 0, len(page))
 		inv := make([]*store.Inventory, 0, len(page))
@@ -274,7 +275,7 @@ func (r *run) syncProducts(ctx context.Context) error {
 			return nil
 		})
 		done += int64(len(page))
-		r.s.progress(Progress{Connection: r.conn.Name, Stage: "products", Done: done, Total: total})
+		r.s.progress(Progress{Connection: r.conn.Name, Stage: "products", Done: done})
 		return err
 	})
 }

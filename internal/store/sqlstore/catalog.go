@@ -190,9 +190,9 @@ func (e *Exec) SyncLogInsert(ctx context.Context, l *store.SyncLog) (int64, erro
 }
 
 func (e *Exec) SyncLogUpdate(ctx context.Context, l *store.SyncLog) error {
-	res, err := e.exec(ctx, `UPDATE sync_logs SET finished_at = ?, status = ?, records_fetched = ?, records_inserted = ?,
+	res, err := e.exec(ctx, `UPDATE sync_logs SET kind = ?, finished_at = ?, status = ?, records_fetched = ?, records_inserted = ?,
 		records_updated = ?, records_removed = ?, error = ?, details = ? WHERE id = ?`,
-		e.nullTime(l.FinishedAt), l.Status, l.RecordsFetched, l.RecordsInserted, l.RecordsUpdated, l.RecordsRemoved,
+		l.Kind, e.nullTime(l.FinishedAt), l.Status, l.RecordsFetched, l.RecordsInserted, l.RecordsUpdated, l.RecordsRemoved,
 		l.Error, l.Details, l.ID)
 	if err != nil {
 		return fmt.Errorf("update sync log: %w", err)
