@@ -373,6 +373,9 @@ func (w *etsWork) fitSES(out *etsFit) bool {
 		return false
 	}
 	_, l0 := profile(a)
+	wk := warmKey(w.spec)
+	w.warm[wk].ok = true
+	w.warm[wk].x[0], w.warm[wk].x[1] = a, l0
 	*out = etsFit{spec: w.spec, alpha: a, phi: 1, l0: l0, lik: v, np: 2}
 	r := 3.0
 	if d := float64(n) - r - 1; d > 0 {
