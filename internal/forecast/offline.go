@@ -40,7 +40,8 @@ func (r Result) Forecasts() []float64 {
 // resolvedMethods holds the Method values per candidate list, looked up once per run.
 type resolvedMethods struct {
 	seasonal, nonSeasonal, intermittent, short []Method
-	ensSeasonal, ensIntermittent               []Ensemble
+	ensSeasonal, ensNonSeasonal                []Ensemble
+	ensIntermittent, ensShort                  []Ensemble
 }
 
 func resolveMethods(o Options) (resolvedMethods, error) {
@@ -80,7 +81,9 @@ func resolveMethods(o Options) (resolvedMethods, error) {
 		intermittent:    pick(candidatesIntermittent),
 		short:           pick(candidatesShort),
 		ensSeasonal:     ensemblesSeasonal,
+		ensNonSeasonal:  ensemblesNonSeasonal,
 		ensIntermittent: ensemblesIntermittent,
+		ensShort:        ensemblesShort,
 	}
 	if allow != nil {
 		// Restricted runs: every allowed method competes everywhere, so the user's choice is honoured even
@@ -160,12 +163,12 @@ func forecastSeries(s Series, o Options, rm resolvedMethods) Result {
 	case ClassSmooth, ClassErratic:
 		singles, ens = rm.seasonal, rm.ensSeasonal
 		if o.Period <= 1 {
-			singles = rm.nonSeasonal
+			singles, ens = rm.nonSeasonal, rm.ensNonSeasonal
 		}
 	case ClassIntermittent, ClassLumpy:
 		singles, ens = rm.intermittent, rm.ensIntermittent
 	default:
-		singles = rm.short
+		singles, ens = rm.short, rm.ensShort
 	}
 	ch, err := selectAndForecast(raw, y, prof, singles, ens, o)
 	if err != nil {

@@ -25,11 +25,15 @@ type Options struct {
 	Period  int       // seasonal period in months (default 12; 1 disables seasonality)
 	Levels  []float64 // prediction interval levels in percent (default 80 and 95)
 
-	Origins         int     // rolling backtest origins per series (default 4)
-	OriginStep      int     // months between consecutive origins (default 1)
+	Origins         int     // rolling backtest origins per series (default 3)
+	OriginStep      int     // largest gap in months between consecutive origins (default 12; shrunk to fit)
 	BacktestHorizon int     // months forecast from each origin (default min(Horizon, 12))
 	OriginDecay     float64 // weight of each older origin relative to the next newer one (default 1: equal)
 	Metric          Metric  // selection metric (default MetricRMSSE)
+	// Margin is how much better (relative backtest error) another candidate must be to replace the class's
+	// default ensemble (default 0.1 = 10%; negative means 0, pure argmin). Few short origins make backtest
+	// scores noisy; combinations are the robust choice when the evidence is weak.
+	Margin float64
 
 	// Methods, when set, restricts the candidates to these method names (ensembles of them still compete
 	// unless NoEnsembles). Unknown names are an error.
@@ -54,10 +58,10 @@ func (o Options) withDefaults() Options {
 		o.Levels = []float64{80, 95}
 	}
 	if o.Origins <= 0 {
-		o.Origins = 4
+		o.Origins = 3
 	}
 	if o.OriginStep <= 0 {
-		o.OriginStep = 1
+		o.OriginStep = 12
 	}
 	if o.BacktestHorizon <= 0 {
 		o.BacktestHorizon = min(o.Horizon, 12)
@@ -68,24 +72,44 @@ func (o Options) withDefaults() Options {
 	if o.Metric == "" {
 		o.Metric = MetricRMSSE
 	}
+	switch {
+	case o.Margin == 0:
+		o.Margin = 0.3
+	case o.Margin < 0:
+		o.Margin = 0
+	}
 	return o
 }
 
-// Candidate sets per class. Names not (yet) registered by the methods side are skipped silently, so the set
-// is always "what exists of this list".
+// Candidate sets per class, in order of preference (the order breaks ties and picks the method when there is
+// no room for a backtest). Names not registered by the methods side are skipped. The first ensemble of each
+// class is its default (see Options.Margin). The sets were chosen on inner validation windows of the hospital
+// data and a seeded intermittent set (notes in the README): wide candidate sets with pure argmin selection
+// lost to the fixed combinations because 3-4 backtest origins are too few to tell close methods apart.
 var (
-	candidatesSeasonal     = []string{"ets", "theta", "snaive", "naive", "ses", "holt_damped", "hw_additive"}
-	candidatesNonSeasonal  = []string{"ets", "theta", "naive", "ses", "holt_damped", "mean"}
-	candidatesIntermittent = []string{"tsb", "sba", "croston", "adida", "imapa", "ses", "mean", "naive", "zero"}
-	candidatesShort        = []string{"naive", "mean", "ses"}
+	candidatesSeasonal     = []string{"ets", "theta", "snaive"}
+	candidatesNonSeasonal  = []string{"ets", "theta", "ses", "naive"}
+	candidatesIntermittent = []string{"tsb", "sba", "imapa", "adida", "croston", "ses", "mean"}
+	candidatesShort        = []string{"ses", "mean", "naive"}
 
 	ensemblesSeasonal = []Ensemble{
+		{CombineMean, []string{"ets", "theta", "snaive"}},
 		{CombineMean, []string{"ets", "theta"}},
-		{CombineMedian, []string{"ets", "theta", "snaive"}},
+		{CombineMean, []string{"theta", "snaive"}},
+		{CombineMean, []string{"ets", "snaive"}},
+	}
+	ensemblesNonSeasonal = []Ensemble{
+		{CombineMean, []string{"ets", "theta"}},
+		{CombineMedian, []string{"ets", "theta", "ses"}},
 	}
 	ensemblesIntermittent = []Ensemble{
+		{CombineMean, []string{"tsb", "imapa", "ses", "mean"}},
+		{CombineMedian, []string{"tsb", "sba", "imapa"}},
+		{CombineMean, []string{"tsb", "imapa", "ses"}},
 		{CombineMean, []string{"sba", "tsb"}},
-		{CombineMean, []string{"adida", "imapa", "tsb"}},
+	}
+	ensemblesShort = []Ensemble{
+		{CombineMean, []string{"ses", "mean"}},
 	}
 )
 
@@ -118,18 +142,24 @@ func makePlan(n int, o Options, seasonal bool) plan {
 	}
 	avail := n - minTrain
 	k := o.Origins
-	h := min(o.BacktestHorizon, avail-(k-1)*o.OriginStep)
-	for h < min(o.BacktestHorizon, 3) && k > 1 {
-		k--
-		h = min(o.BacktestHorizon, avail-(k-1)*o.OriginStep)
+	if avail < k {
+		k = avail
 	}
-	if h < 1 {
+	if k < 1 {
 		return plan{}
+	}
+	// Full backtest horizon when there is room for k origins one month apart, else shorter.
+	h := min(o.BacktestHorizon, avail-(k-1))
+	// Spread the origins as far apart as allowed (up to OriginStep): origins a year apart see different
+	// seasons and shocks, so their errors are far less correlated than those of adjacent origins.
+	step := 1
+	if k > 1 {
+		step = max(1, min(o.OriginStep, (avail-h)/(k-1)))
 	}
 	p := plan{h: h}
 	w := 1.0
 	for i := range k {
-		p.origins = append(p.origins, n-h-i*o.OriginStep)
+		p.origins = append(p.origins, n-h-i*step)
 		p.weights = append(p.weights, w)
 		w *= o.OriginDecay
 	}
@@ -286,6 +316,19 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		}
 		return 0
 	})
+	// The class's default ensemble (the first fixed ensemble that could run) stays unless beaten by Margin.
+	if !o.NoEnsembles && len(ens) > 0 {
+		def := -1
+		for i, c := range cands {
+			if c.ok && len(c.members) > 1 && c.name == ens[0].Name() {
+				def = i
+			}
+		}
+		if def >= 0 && cands[order[0]].score*(1+o.Margin) >= cands[def].score {
+			order = slices.DeleteFunc(order, func(i int) bool { return i == def })
+			order = slices.Insert(order, 0, def)
+		}
+	}
 	// Final fit of the best candidate on the whole history; fall back down the ranking if it cannot run.
 	for _, ci := range order {
 		c := cands[ci]
