@@ -104,7 +104,7 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	}
 	out := make([]Result, len(series))
 	err = parallelFor(ctx, len(series), o.Workers, o.Progress, func(i int) {
-		out[i] = forecastSeries(series[i], o, rm)
+		out[i] = forecastSeries(series[i], o, rm, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
@@ -119,26 +119,14 @@ func Auto(s Series, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return forecastSeries(s, o, rm), nil
+	return forecastSeries(s, o, rm, nil), nil
 }
 
 // forecastSeries never fails: when nothing else can run it falls back to the history mean (or zero).
-func forecastSeries(s Series, o Options, rm resolvedMethods) Result {
-	lo, _ := trimMissing(s.Values)
-	raw := make([]float64, len(s.Values)-lo)
-	var scale float64
-	for i, v := range s.Values[lo:] {
-		switch {
-		case math.IsNaN(v) || math.IsInf(v, 0):
-			v = math.NaN()
-		case v < 0:
-			v = 0
-		}
-		raw[i] = v
-		if v > scale {
-			scale = v
-		}
-	}
+// pre optionally holds already computed whole-history forecasts (horizon o.Horizon) per method name on the
+// imputed series; they are used only when the series needed no rescaling.
+func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction) Result {
+	raw, scale := cleanHistory(s.Values)
 	prof := Classify(raw, o.Classify)
 	res := Result{
 		ID: s.ID, Class: prof.Class, HistoryLength: len(raw), Mean: prof.Mean, Std: prof.Std,
@@ -150,10 +138,15 @@ func forecastSeries(s Series, o Options, rm resolvedMethods) Result {
 		res.Points = makePoints(first, make([]float64, o.Horizon), nil, o)
 		return res
 	}
-	// Work in units of the series maximum: methods then see values in [0, 1], which keeps squared errors
-	// and optimisers far from overflow for huge quantities and makes every tolerance scale-free.
-	for i := range raw {
-		raw[i] /= scale
+	// Astronomically large (or tiny) quantities are brought to units of the series maximum so squared errors
+	// and optimisers stay far from overflow; ordinary data is left alone so results equal the methods' own.
+	if scale > 1e-100 && scale < 1e100 {
+		scale = 1
+	} else {
+		pre = nil
+		for i := range raw {
+			raw[i] /= scale
+		}
 	}
 	y := impute(raw)
 
@@ -170,7 +163,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods) Result {
 	default:
 		singles, ens = rm.short, rm.ensShort
 	}
-	ch, err := selectAndForecast(raw, y, prof, singles, ens, o)
+	ch, err := selectAndForecast(raw, y, prof, singles, ens, o, pre)
 	if err != nil {
 		// Nothing ran (e.g. a very short history): the mean is the least surprising forecast.
 		mean := make([]float64, o.Horizon)
@@ -232,4 +225,25 @@ func finiteNonNeg(v float64) float64 {
 		return math.MaxFloat64
 	}
 	return v
+}
+
+// cleanHistory returns the series from its first observed month with Inf treated as missing and negative
+// values clipped to zero (demand cannot be negative), and the largest value.
+func cleanHistory(v []float64) ([]float64, float64) {
+	lo, _ := trimMissing(v)
+	raw := make([]float64, len(v)-lo)
+	var peak float64
+	for i, x := range v[lo:] {
+		switch {
+		case math.IsNaN(x) || math.IsInf(x, 0):
+			x = math.NaN()
+		case x < 0:
+			x = 0
+		}
+		raw[i] = x
+		if x > peak {
+			peak = x
+		}
+	}
+	return raw, peak
 }

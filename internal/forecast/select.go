@@ -178,7 +178,7 @@ type choice struct {
 	nOrigins int
 }
 
-func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []Ensemble, o Options) (choice, error) {
+func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []Ensemble, o Options, pre map[string]Prediction) (choice, error) {
 	n := len(y)
 	m := o.Period
 	seasonal := m > 1 && (prof.Class == ClassSmooth || prof.Class == ClassErratic)
@@ -195,29 +195,53 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		scaleMAE = math.Sqrt(scaleMSE)
 	}
 
-	cands := make([]*candidate, 0, len(singles)+len(ens)+2)
+	// Fit every single on the whole history first: a method that cannot forecast the series cannot win, and
+	// the fitted model form lets the backtest re-estimate ETS at each origin without searching all forms again.
+	cands := make([]*candidate, 0, len(singles)+len(ens))
+	full := make([]Prediction, len(singles))
 	for i, me := range singles {
-		cands = append(cands, &candidate{name: me.Name(), members: []int{i}})
+		c := &candidate{name: me.Name(), members: []int{i}}
+		cands = append(cands, c)
+		p, ok := pre[me.Name()]
+		if !ok {
+			var err error
+			p, err = me.Forecast(y, m, o.Horizon)
+			if err != nil {
+				continue
+			}
+		}
+		if len(p.Mean) < o.Horizon || !finiteAll(p.Mean) {
+			continue
+		}
+		p.Mean = slices.Clone(p.Mean[:o.Horizon])
+		clip0(p.Mean)
+		full[i] = p
+		c.ok = true
 	}
 	if len(pl.origins) == 0 {
 		// No room for a backtest: the first single that fits wins (candidate lists are ordered by preference).
 		for _, c := range cands {
-			p, err := singles[c.members[0]].Forecast(y, m, o.Horizon)
-			if err != nil || !finiteAll(p.Mean) {
-				continue
+			if c.ok {
+				p := full[c.members[0]]
+				return choice{name: c.name, model: p.Model, mean: p.Mean, sigma: modelSigma(p, y, o.Horizon), rmsse: math.NaN(), bias: math.NaN()}, nil
 			}
-			clip0(p.Mean)
-			return choice{name: c.name, model: p.Model, mean: p.Mean, sigma: modelSigma(p, y, o.Horizon), rmsse: math.NaN(), bias: math.NaN()}, nil
 		}
 		return choice{}, errNoCandidate
 	}
 
 	// Backtest every single at every origin.
 	for _, c := range cands {
-		c.ok = true
+		if !c.ok {
+			continue
+		}
+		me := singles[c.members[0]]
+		at := originMethod(me, full[c.members[0]])
 		c.fcs = make([][]float64, len(pl.origins))
 		for k, t := range pl.origins {
-			p, err := singles[c.members[0]].Forecast(y[:t], m, pl.h)
+			p, err := at.Forecast(y[:t], m, pl.h)
+			if err != nil && at != me {
+				p, err = me.Forecast(y[:t], m, pl.h) // the fixed form does not fit this window: search again
+			}
 			if err != nil || len(p.Mean) < pl.h || !finiteAll(p.Mean) {
 				c.ok = false
 				break
@@ -318,49 +342,49 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 	})
 	// The class's default ensemble (the first fixed ensemble that could run) stays unless beaten by Margin.
 	if !o.NoEnsembles && len(ens) > 0 {
-		def := -1
-		for i, c := range cands {
-			if c.ok && len(c.members) > 1 && c.name == ens[0].Name() {
-				def = i
-			}
-		}
-		if def >= 0 && cands[order[0]].score*(1+o.Margin) >= cands[def].score {
+		if def, ok := indexOf(cands, ens[0].Name()); ok && cands[def].ok && cands[order[0]].score*(1+o.Margin) >= cands[def].score {
 			order = slices.DeleteFunc(order, func(i int) bool { return i == def })
 			order = slices.Insert(order, 0, def)
 		}
 	}
-	// Final fit of the best candidate on the whole history; fall back down the ranking if it cannot run.
-	for _, ci := range order {
-		c := cands[ci]
-		means := make([][]float64, len(c.members))
-		var single Prediction
-		failed := false
+	c := cands[order[0]]
+	ch := choice{name: c.name, rmsse: math.Sqrt(c.mse / scaleMSE), bias: c.me, nOrigins: len(pl.origins)}
+	if len(c.members) == 1 {
+		p := full[c.members[0]]
+		ch.mean, ch.model = p.Mean, p.Model
+	} else {
+		parts := make([][]float64, len(c.members))
 		for j, mi := range c.members {
-			p, err := singles[mi].Forecast(y, m, o.Horizon)
-			if err != nil || len(p.Mean) < o.Horizon || !finiteAll(p.Mean) {
-				failed = true
-				break
-			}
-			clip0(p.Mean)
-			means[j] = p.Mean[:o.Horizon]
-			single = p
+			parts[j] = full[mi].Mean
 		}
-		if failed {
-			continue
-		}
-		ch := choice{name: c.name, rmsse: math.Sqrt(c.mse / scaleMSE), bias: c.me, nOrigins: len(pl.origins)}
-		if len(c.members) == 1 {
-			ch.mean, ch.model = means[0], single.Model
-		} else {
-			ch.mean = combineInto(c.combine, means, nil)
-		}
-		ch.sigma = backtestSigma(raw, pl, c.fcs, o.Horizon)
-		if ch.sigma == nil && len(c.members) == 1 {
-			ch.sigma = modelSigma(single, y, o.Horizon)
-		}
-		return ch, nil
+		ch.mean = combineInto(c.combine, parts, nil)
 	}
-	return choice{}, errNoCandidate
+	ch.sigma = backtestSigma(raw, pl, c.fcs, o.Horizon)
+	if ch.sigma == nil && len(c.members) == 1 {
+		ch.sigma = modelSigma(full[c.members[0]], y, o.Horizon)
+	}
+	return ch, nil
+}
+
+func indexOf(cands []*candidate, name string) (int, bool) {
+	for i, c := range cands {
+		if c.name == name {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// originMethod returns the method to re-fit at backtest origins: automatic ETS re-estimates the model form it
+// chose on the whole history (4-5x cheaper than searching every form again at every origin); everything else
+// is itself. The backtest then measures "this model form, re-estimated", the usual rolling-origin practice.
+func originMethod(me Method, full Prediction) Method {
+	if e, ok := me.(ETS); ok && e.Model == "" {
+		if spec := ETSModelSpec(full.Model); spec != "" {
+			return ETS{Model: spec}
+		}
+	}
+	return me
 }
 
 func finiteAll(xs []float64) bool {
