@@ -53,8 +53,16 @@ type Report struct {
 	Rows    []ReportRow `json:"rows"`
 	// Seconds is the wall time of the whole evaluation (every row, fits shared between rows counted once).
 	Seconds float64 `json:"seconds"`
+	// Coverage is the share of holdout actuals inside the automatic choice's prediction intervals.
+	Coverage []Coverage `json:"coverage,omitempty"`
 	// Chosen counts how often auto picked each method or ensemble.
 	Chosen map[string]int `json:"chosen,omitempty"`
+}
+
+// Coverage is the observed coverage of the prediction intervals at one nominal level (percent).
+type Coverage struct {
+	Level    float64 `json:"level"`
+	Observed float64 `json:"observed"` // fraction in [0, 1]
 }
 
 // seriesEval is one series split into training and holdout parts.
@@ -215,6 +223,8 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 	}
 	if !bo.NoAuto {
 		chosen := make([]string, len(evals))
+		inside := make([][]int, len(evals)) // per series, per level: actuals inside the interval
+		observed := make([]int, len(evals))
 		start := time.Now()
 		var prog ProgressFunc
 		if bo.Progress != nil {
@@ -230,6 +240,18 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 			res := forecastSeries(Series{Values: evals[i].train}, ao, rm, pre)
 			chosen[i] = res.Method
 			fcs[i] = res.Forecasts()
+			inside[i] = make([]int, len(ao.Levels))
+			for t, a := range evals[i].actual {
+				if math.IsNaN(a) {
+					continue
+				}
+				observed[i]++
+				for l, iv := range res.Points[t].Intervals {
+					if a >= iv.Lower && a <= iv.Upper {
+						inside[i][l]++
+					}
+				}
+			}
 		})
 		if err != nil {
 			return Report{}, fmt.Errorf("backtest auto: %w", err)
@@ -248,6 +270,19 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 		rep.Chosen = map[string]int{}
 		for _, c := range chosen {
 			rep.Chosen[c]++
+		}
+		var total int
+		in := make([]int, len(ao.Levels))
+		for i := range evals {
+			total += observed[i]
+			for l := range in {
+				in[l] += inside[i][l]
+			}
+		}
+		for l, lv := range ao.Levels {
+			if total > 0 {
+				rep.Coverage = append(rep.Coverage, Coverage{Level: lv, Observed: float64(in[l]) / float64(total)})
+			}
 		}
 	}
 	rep.Seconds = time.Since(begin).Seconds()
@@ -310,6 +345,11 @@ func (r Report) WriteTable(w io.Writer) error {
 		"RMSE is the mean of per-series RMSEs, RMSE(pooled) the root of the mean squared error over all points\n"+
 		"(R's figures match the pooled one); ME = actual - forecast (positive: forecasts too low).\n",
 		r.Series, r.Skipped, r.Holdout, r.Period, r.Seconds)
+	for _, c := range r.Coverage {
+		if err == nil {
+			_, err = fmt.Fprintf(w, "auto %g%% intervals contain %.1f%% of the holdout actuals\n", c.Level, 100*c.Observed)
+		}
+	}
 	return err
 }
 
