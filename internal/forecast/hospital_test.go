@@ -85,6 +85,9 @@ func TestHospitalDev(t *testing.T) {
 	atoi := func(k string) int { n, _ := strconv.Atoi(os.Getenv(k)); return n }
 	bo.Auto.Origins, bo.Auto.OriginStep = atoi("FS_ORIGINS"), atoi("FS_STEP")
 	bo.Auto.Metric = Metric(os.Getenv("FS_METRIC"))
+	if v := os.Getenv("FS_OUT"); v != "" {
+		bo.Auto.OutlierK, _ = strconv.ParseFloat(v, 64)
+	}
 	if v := os.Getenv("FS_MARGIN"); v != "" {
 		bo.Auto.Margin, _ = strconv.ParseFloat(v, 64)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Result is the automatic forecast of one series.
@@ -149,6 +150,9 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		}
 	}
 	y := impute(raw)
+	if o.OutlierK > 0 && (prof.Class == ClassSmooth || prof.Class == ClassErratic) && clipOutliers(y, o.OutlierK) {
+		pre = nil // the shared fits were made on the unclipped history
+	}
 
 	var singles []Method
 	var ens []Ensemble
@@ -246,4 +250,37 @@ func cleanHistory(v []float64) ([]float64, float64) {
 		}
 	}
 	return raw, peak
+}
+
+// clipOutliers pulls isolated spikes and dips back toward the local level (frePPLe-style outlier filtering):
+// the level is the centred running median of 5 months, the scale 1.4826 * median absolute deviation from
+// it, and values beyond k scales are clipped to the bound. Only the fitting input is clipped; backtest errors
+// are always measured against the real history. Reports whether anything changed.
+func clipOutliers(y []float64, k float64) bool {
+	n := len(y)
+	if n < 7 {
+		return false
+	}
+	loc := make([]float64, n)
+	res := make([]float64, n)
+	var w [5]float64
+	for t := range y {
+		win := append(w[:0], y[max(0, t-2):min(n, t+3)]...)
+		slices.Sort(win)
+		loc[t] = win[len(win)/2]
+		res[t] = math.Abs(y[t] - loc[t])
+	}
+	slices.Sort(res)
+	scale := 1.4826 * res[n/2]
+	if scale == 0 {
+		return false
+	}
+	changed := false
+	for t, v := range y {
+		c := min(max(v, loc[t]-k*scale), loc[t]+k*scale)
+		if c != v {
+			y[t], changed = c, true
+		}
+	}
+	return changed
 }

@@ -39,6 +39,9 @@ type Options struct {
 	// unless NoEnsembles). Unknown names are an error.
 	Methods     []string
 	NoEnsembles bool
+	// OutlierK clips fitting input of smooth and erratic series to within OutlierK robust deviations of the
+	// running median (default 6; negative disables). Backtest errors still use the real history.
+	OutlierK float64
 	// Round rounds forecasts and bounds to whole units, for discrete products.
 	Round bool
 
@@ -71,6 +74,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Metric == "" {
 		o.Metric = MetricRMSSE
+	}
+	switch {
+	case o.OutlierK == 0:
+		o.OutlierK = 6
+	case o.OutlierK < 0:
+		o.OutlierK = 0
 	}
 	switch {
 	case o.Margin == 0:
