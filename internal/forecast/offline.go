@@ -150,7 +150,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		}
 	}
 	y := impute(raw)
-	if o.OutlierK > 0 && (prof.Class == ClassSmooth || prof.Class == ClassErratic) && clipOutliers(y, o.OutlierK) {
+	if o.OutlierK > 0 && (prof.Class == ClassSmooth || prof.Class == ClassErratic) && clipOutliers(y, o.OutlierK, o.Period) {
 		pre = nil // the shared fits were made on the unclipped history
 	}
 
@@ -254,9 +254,10 @@ func cleanHistory(v []float64) ([]float64, float64) {
 
 // clipOutliers pulls isolated spikes and dips back toward the local level (frePPLe-style outlier filtering):
 // the level is the centred running median of 5 months, the scale 1.4826 * median absolute deviation from
-// it, and values beyond k scales are clipped to the bound. Only the fitting input is clipped; backtest errors
-// are always measured against the real history. Reports whether anything changed.
-func clipOutliers(y []float64, k float64) bool {
+// it, and values beyond k scales are clipped to the bound, unless the same calendar month in the other years
+// (period m) has a similar value: a recurring seasonal peak is not an outlier. Only the fitting input is
+// clipped; backtest errors are always measured against the real history. Reports whether anything changed.
+func clipOutliers(y []float64, k float64, m int) bool {
 	n := len(y)
 	if n < 7 {
 		return false
@@ -275,12 +276,29 @@ func clipOutliers(y []float64, k float64) bool {
 	if scale == 0 {
 		return false
 	}
+	orig := slices.Clone(y)
 	changed := false
-	for t, v := range y {
+	var sw [8]float64
+	for t, v := range orig {
 		c := min(max(v, loc[t]-k*scale), loc[t]+k*scale)
-		if c != v {
-			y[t], changed = c, true
+		if c == v {
+			continue
 		}
+		if m > 1 {
+			same := sw[:0]
+			for d := -3 * m; d <= 3*m; d += m {
+				if d != 0 && t+d >= 0 && t+d < n {
+					same = append(same, orig[t+d])
+				}
+			}
+			if len(same) > 0 {
+				slices.Sort(same)
+				if math.Abs(v-same[len(same)/2]) <= k*scale {
+					continue // seasonal, not an outlier
+				}
+			}
+		}
+		y[t], changed = c, true
 	}
 	return changed
 }
