@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -301,4 +302,49 @@ func clipOutliers(y []float64, k float64, m int) bool {
 		y[t], changed = c, true
 	}
 	return changed
+}
+
+// MarshalJSON writes the result with snake_case keys; undefined statistics (NaN backtest error without a
+// backtest, infinite ADI without demand) become null, which encoding/json cannot do for plain floats.
+func (r Result) MarshalJSON() ([]byte, error) {
+	type point struct {
+		Month    string    `json:"month"`
+		Forecast float64   `json:"forecast"`
+		Lower    []float64 `json:"lower"`
+		Upper    []float64 `json:"upper"`
+		Levels   []float64 `json:"levels"`
+	}
+	pts := make([]point, len(r.Points))
+	for i, p := range r.Points {
+		pt := point{Month: p.Month.String(), Forecast: p.Forecast}
+		for _, iv := range p.Intervals {
+			pt.Levels = append(pt.Levels, iv.Level)
+			pt.Lower = append(pt.Lower, iv.Lower)
+			pt.Upper = append(pt.Upper, iv.Upper)
+		}
+		pts[i] = pt
+	}
+	return json.Marshal(struct {
+		ID            string   `json:"series"`
+		Method        string   `json:"method"`
+		Model         string   `json:"model,omitempty"`
+		Class         Class    `json:"class"`
+		BacktestRMSSE *float64 `json:"backtest_rmsse"`
+		Bias          *float64 `json:"bias"`
+		Origins       int      `json:"origins"`
+		HistoryLength int      `json:"history_length"`
+		Mean          *float64 `json:"mean"`
+		Std           *float64 `json:"std"`
+		ADI           *float64 `json:"adi"`
+		CV2           *float64 `json:"cv2"`
+		Points        []point  `json:"points"`
+	}{r.ID, r.Method, r.Model, r.Class, jsonFloat(r.BacktestRMSSE), jsonFloat(r.Bias), r.Origins, r.HistoryLength,
+		jsonFloat(r.Mean), jsonFloat(r.Std), jsonFloat(r.ADI), jsonFloat(r.CV2), pts})
+}
+
+func jsonFloat(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
 }

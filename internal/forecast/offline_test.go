@@ -2,9 +2,11 @@ package forecast
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -229,5 +231,22 @@ func TestForecastAllCancel(t *testing.T) {
 	cancel()
 	if _, err := ForecastAll(ctx, mixedSeries(), Options{}); err == nil {
 		t.Error("cancelled context: no error")
+	}
+}
+
+func TestResultJSON(t *testing.T) {
+	t.Parallel()
+	r, err := Auto(Series{ID: "j", Start: MonthFor(2024, 1), Values: []float64{3, 4}}, Options{Horizon: 2, Levels: []float64{80}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"series":"j"`, `"class":"short"`, `"backtest_rmsse":null`, `"month":"2024-03"`, `"levels":[80]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("json lacks %s: %s", want, b)
+		}
 	}
 }
