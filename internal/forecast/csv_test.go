@@ -90,7 +90,7 @@ func TestWriteForecastCSVFileAtomic(t *testing.T) {
 	if len(lines) != 3 || lines[0] != "series,month,forecast,lower,upper,method" {
 		t.Fatalf("csv:\n%s", got)
 	}
-	if !strings.HasPrefix(lines[1], "A,2021-12,1.5,0.2184,2.7816,ets") || !strings.HasPrefix(lines[2], "A,2022-01,2,") {
+	if !strings.HasPrefix(lines[1], "A,2021-12,1.5,0.362,2.638,ets") || !strings.HasPrefix(lines[2], "A,2022-01,2,") {
 		t.Errorf("rows:\n%s", got)
 	}
 	if err := WriteForecastCSVFile(path, res, 95); err == nil || !strings.Contains(err.Error(), "95") {

@@ -206,7 +206,7 @@ func makePoints(first Month, mean, sigma []float64, o Options) []Point {
 		}
 		p := Point{Month: first.Add(i), Forecast: f, Intervals: ivs[i*len(o.Levels) : (i+1)*len(o.Levels) : (i+1)*len(o.Levels)]}
 		for j, lv := range o.Levels {
-			z := zForLevel(lv)
+			z := intervalMultiplier(lv)
 			lo, hi := finiteNonNeg(f-z*sd), finiteNonNeg(f+z*sd)
 			if o.Round {
 				lo, hi = math.Floor(lo), math.Ceil(hi)

@@ -110,6 +110,13 @@ func TestBacktestSigma(t *testing.T) {
 	if z := zForLevel(95); math.Abs(z-1.959964) > 1e-6 {
 		t.Errorf("z(95) = %v", z)
 	}
+	// Laplace: P(|e| <= m*sigma) = 1 - exp(-m*sqrt2) must equal the level.
+	for _, lv := range []float64{50, 80, 95, 99} {
+		m := intervalMultiplier(lv)
+		if got := 1 - math.Exp(-m*math.Sqrt2); math.Abs(got-lv/100) > 1e-12 {
+			t.Errorf("Laplace coverage at %v%%: %v", lv, got)
+		}
+	}
 }
 
 // TestAutoPrefersClearlyBetter checks selection itself: on a pure seasonal pattern the seasonal naive is
