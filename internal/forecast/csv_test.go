@@ -105,3 +105,27 @@ func TestWriteForecastCSVFileAtomic(t *testing.T) {
 		t.Errorf("directory has %d entries, want only fc.csv", len(entries))
 	}
 }
+
+// FuzzReadLongCSV: any input either errors or yields series of non-negative (or missing) values, with
+// months strictly increasing from Start. Run long by hand: go test -fuzz FuzzReadLongCSV -fuzztime 1m.
+func FuzzReadLongCSV(f *testing.F) {
+	f.Add("series,month,value\nA,2020-01,1\nA,2020-03,NA\n")
+	f.Add("\"A\",\"2020-01\",\"2\"\nB,2021-12,\n")
+	f.Add("x,1999-12,1e3\nx,2000-01,0\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := ReadLongCSV(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, ser := range s {
+			if ser.ID == "" || len(ser.Values) == 0 {
+				t.Fatalf("bad series %+v", ser)
+			}
+			for _, v := range ser.Values {
+				if v < 0 || math.IsInf(v, 0) {
+					t.Fatalf("value %v", v)
+				}
+			}
+		}
+	})
+}
