@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -16,24 +17,26 @@ import (
 // candidate and ensemble, final fit and intervals, for all 767 hospital series.
 func BenchmarkHospitalForecastAll(b *testing.B) {
 	series := loadHospital(b)
-	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if _, err := ForecastAll(context.Background(), series, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 }
 
 // BenchmarkHospitalBacktest is `salesengine backtest --holdout 12` on hospital: every method, the default
 // ensembles and the automatic choice, each over all series.
 func BenchmarkHospitalBacktest(b *testing.B) {
 	series := loadHospital(b)
-	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		if _, err := Backtest(context.Background(), series, BacktestOptions{Holdout: 12}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op")
 }
 
 // synthMixed builds n series of `months` months: 40% smooth seasonal with trend, 60% intermittent/lumpy,
@@ -94,7 +97,7 @@ func BenchmarkBig100k(b *testing.B) {
 		}
 	}()
 	b.ResetTimer()
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	var res []Result
 	for b.Loop() {
 		var err error
@@ -104,6 +107,7 @@ func BenchmarkBig100k(b *testing.B) {
 		}
 	}
 	elapsed := time.Since(start).Seconds() / float64(b.N)
+	cpu := (cpuSeconds() - cpu0) / float64(b.N)
 	close(stop)
 	wg.Wait()
 	counts := map[Class]int{}
@@ -111,8 +115,19 @@ func BenchmarkBig100k(b *testing.B) {
 		counts[r.Class]++
 	}
 	b.ReportMetric(elapsed, "s/run")
+	b.ReportMetric(cpu, "cpu-s/run")
 	b.ReportMetric(float64(peakHeap.Load())/(1<<20), "peak-heap-MiB")
 	b.ReportMetric(float64(peakSys.Load())/(1<<20), "peak-sys-MiB")
-	b.Logf("100k x 48: %.2f s per run, peak heap %.0f MiB, peak sys %.0f MiB, classes %v", elapsed,
+	b.Logf("100k x 48: %.2f s per run (%.1f CPU-seconds on %d procs), peak heap %.0f MiB, peak sys %.0f MiB, classes %v", elapsed, cpu, runtime.GOMAXPROCS(0),
 		float64(peakHeap.Load())/(1<<20), float64(peakSys.Load())/(1<<20), counts)
+}
+
+// cpuSeconds is the process's user+system CPU time: on a shared machine wall time depends on other load,
+// CPU time divided by the cores used does not.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
