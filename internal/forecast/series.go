@@ -67,6 +67,15 @@ type Series struct {
 	Values []float64
 }
 
+// Last returns the series restricted to its last n months (a history window); n <= 0 or n >= len keeps all.
+func (s Series) Last(n int) Series {
+	if n <= 0 || n >= len(s.Values) {
+		return s
+	}
+	k := len(s.Values) - n
+	return Series{ID: s.ID, Start: s.Start.Add(k), Values: s.Values[k:]}
+}
+
 // End returns the last month of the series (Start-1 for an empty series).
 func (s Series) End() Month { return s.Start.Add(len(s.Values) - 1) }
 

@@ -104,3 +104,15 @@ func TestImpute(t *testing.T) {
 		t.Errorf("impute all missing = %v", got)
 	}
 }
+
+func TestSeriesLast(t *testing.T) {
+	t.Parallel()
+	s := Series{ID: "a", Start: MonthFor(2020, 11), Values: []float64{1, 2, 3, 4}}
+	l := s.Last(2)
+	if l.Start != MonthFor(2021, 1) || !equalSlices(l.Values, []float64{3, 4}) || l.End() != s.End() {
+		t.Errorf("Last(2) = %+v", l)
+	}
+	if s.Last(0).Start != s.Start || len(s.Last(10).Values) != 4 {
+		t.Error("Last without effect changed the series")
+	}
+}
