@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 )
 
 // The ETS family follows Hyndman, Koehler, Ord & Snyder (2008) and R forecast's ets()/ets.c: the same state
@@ -222,9 +223,10 @@ type etsWork struct {
 		ok bool
 		x  [nmMaxDim]float64
 	} // additive-error optima by warmKey, reused as starting points
-	x     [nmMaxDim]float64
-	step  [nmMaxDim]float64
-	evals int
+	x      [nmMaxDim]float64
+	step   [nmMaxDim]float64
+	evals  int
+	bestS0 []float64 // the best candidate's initial seasonal states
 	// screen marks the candidate search of an automatic fit, which uses a looser optimiser; the winner is
 	// then re-fitted with the full settings.
 	screen bool
@@ -252,12 +254,8 @@ func etsForecast(y []float64, m, h int, specs []etsSpec, auto bool) (Prediction,
 			break
 		}
 	}
-	w := &etsWork{y: y, m: m}
-	if m > 1 {
-		w.s = make([]float64, m)
-		w.s0 = make([]float64, m)
-		w.fig = make([]float64, m)
-	}
+	w := getETSWork(y, m)
+	defer putETSWork(w)
 	var best etsFit
 	best.aicc = math.Inf(1)
 	found := false
@@ -288,7 +286,8 @@ func etsForecast(y []float64, m, h int, specs []etsSpec, auto bool) (Prediction,
 		if !found || f.aicc < best.aicc || (math.IsInf(best.aicc, 1) && !math.IsInf(f.aicc, 1)) {
 			best = f
 			if f.s0 != nil {
-				best.s0 = append([]float64(nil), f.s0...)
+				w.bestS0 = append(w.bestS0[:0], f.s0...)
+				best.s0 = w.bestS0
 			}
 			found = true
 		}
@@ -305,11 +304,45 @@ func etsForecast(y []float64, m, h int, specs []etsSpec, auto bool) (Prediction,
 		if w.fit(best.spec, &f, etsRestarts) && f.lik < best.lik {
 			best = f
 			if f.s0 != nil {
-				best.s0 = append([]float64(nil), f.s0...)
+				w.bestS0 = append(w.bestS0[:0], f.s0...)
+				best.s0 = w.bestS0
 			}
 		}
 	}
 	return w.predict(&best, h), nil
+}
+
+// etsPool recycles fit workspaces (a few KB each: simplex, warm starts, seasonal buffers) so bulk forecasting
+// of many SKUs does not churn the garbage collector.
+var etsPool = sync.Pool{New: func() any { return new(etsWork) }}
+
+// getETSWork returns a reset workspace for y with season length m; release it with putETSWork.
+func getETSWork(y []float64, m int) *etsWork {
+	w := etsPool.Get().(*etsWork)
+	w.y, w.m = y, m
+	w.spec, w.evals, w.screen, w.l, w.b = etsSpec{}, 0, false, 0, 0
+	for i := range w.warm {
+		w.warm[i].ok = false
+	}
+	if m > 1 {
+		w.s = resize(w.s, m)
+		w.s0 = resize(w.s0, m)
+		w.fig = resize(w.fig, m)
+	}
+	return w
+}
+
+func putETSWork(w *etsWork) {
+	w.y = nil
+	etsPool.Put(w)
+}
+
+// resize returns s with length n, reusing its storage when large enough.
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
 }
 
 // etsParamCount is R's npars for the data-length rule: alpha+l0, beta+b0, gamma+m seasonal states, phi.
