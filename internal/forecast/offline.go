@@ -11,7 +11,7 @@ import (
 // Result is the automatic forecast of one series.
 type Result struct {
 	ID     string
-	Method string // winning method or ensemble, e.g. "ets", "mean(ets,theta)", "zero" for dead items
+	Method string // winning method or ensemble, e.g. "ets", "mean(ets+theta)", "zero" for dead items
 	Model  string // the method's detail when it reports one, e.g. "ETS(A,N,N)"
 	Class  Class
 

@@ -70,7 +70,7 @@ func TestCombine(t *testing.T) {
 	if got := combineInto(CombineMean, [][]float64{a, nil}, nil); got != nil {
 		t.Errorf("combination with a missing member = %v, want nil", got)
 	}
-	if n := (Ensemble{CombineMean, []string{"ets", "theta"}}).Name(); n != "mean(ets,theta)" {
+	if n := (Ensemble{CombineMean, []string{"ets", "theta"}}).Name(); n != "mean(ets+theta)" {
 		t.Errorf("name %q", n)
 	}
 }
@@ -172,11 +172,11 @@ func TestBacktestReport(t *testing.T) {
 	for _, r := range rep.Rows {
 		rows[r.Method] = r
 	}
-	if len(rep.Rows) != 5 || rows["mean(naive,zero)"].Series != rep.Series {
+	if len(rep.Rows) != 5 || rows["mean(naive+zero)"].Series != rep.Series {
 		t.Fatalf("rows %+v", rep.Rows)
 	}
 	// The naive/zero average forecasts half the naive level, so its ME is between the two.
-	n, z, e := rows["naive"].ME, rows["zero"].ME, rows["mean(naive,zero)"].ME
+	n, z, e := rows["naive"].ME, rows["zero"].ME, rows["mean(naive+zero)"].ME
 	if !(e > n && e < z) || !near(e, (n+z)/2) {
 		t.Errorf("ME naive %v zero %v mean %v", n, z, e)
 	}
@@ -188,7 +188,7 @@ func TestBacktestReport(t *testing.T) {
 	if err := rep.WriteTable(&buf); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"method", "MASE", "RMSSE", "sMAPE", "auto", "mean(naive,zero)", "holdout 6 months"} {
+	for _, want := range []string{"method", "MASE", "RMSSE", "sMAPE", "auto", "mean(naive+zero)", "holdout 6 months"} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, buf.String())
 		}
