@@ -99,6 +99,32 @@ const (
 	PartialInclude
 )
 
+// String returns the policy's configuration name: exclude, scale or include.
+func (p PartialMonth) String() string {
+	switch p {
+	case PartialExclude:
+		return "exclude"
+	case PartialScale:
+		return "scale"
+	case PartialInclude:
+		return "include"
+	}
+	return fmt.Sprintf("PartialMonth(%d)", int(p))
+}
+
+// ParsePartialMonth parses a policy name (exclude, scale, include; empty means exclude) from configuration.
+func ParsePartialMonth(s string) (PartialMonth, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "exclude":
+		return PartialExclude, nil
+	case "scale":
+		return PartialScale, nil
+	case "include":
+		return PartialInclude, nil
+	}
+	return 0, fmt.Errorf("partial-month policy %q: want exclude, scale or include", s)
+}
+
 // BuildOptions controls BuildMonthly.
 type BuildOptions struct {
 	// Window keeps at most this many months of history (the most recent ones); 0 keeps everything.

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -114,5 +115,21 @@ func TestSeriesLast(t *testing.T) {
 	}
 	if s.Last(0).Start != s.Start || len(s.Last(10).Values) != 4 {
 		t.Error("Last without effect changed the series")
+	}
+}
+
+func TestParsePartialMonth(t *testing.T) {
+	t.Parallel()
+	for _, p := range []PartialMonth{PartialExclude, PartialScale, PartialInclude} {
+		got, err := ParsePartialMonth(p.String())
+		if err != nil || got != p {
+			t.Errorf("round trip %s: %v %v", p, got, err)
+		}
+	}
+	if p, err := ParsePartialMonth(""); err != nil || p != PartialExclude {
+		t.Errorf("empty: %v %v", p, err)
+	}
+	if _, err := ParsePartialMonth("half"); err == nil || !strings.Contains(err.Error(), "exclude, scale or include") {
+		t.Errorf("bad policy: %v", err)
 	}
 }
