@@ -9,13 +9,17 @@ import (
 
 // The ETS family follows Hyndman, Koehler, Ord & Snyder (2008) and R forecast's ets()/ets.c: the same state
 // recursions, the same likelihood (n*log(SSE) plus 2*sum(log|f|) for multiplicative errors), R's initial-state
-// heuristics (classical decomposition, linear regression on the seasonally adjusted start), R's starting
-// parameter values and "usual" bounds, and AICc selection over R's default admissible set (no multiplicative
-// trend; no additive-error/multiplicative-season combinations; multiplicative components only for positive
-// data). One deliberate difference for speed: the m-1 initial seasonal states come from the decomposition and are
-// not re-optimised by Nelder-Mead (R optimises them together with everything else, up to 17 parameters). They are
-// still counted as estimated parameters in AICc, exactly as R counts them, so model selection penalises seasonal
-// models the same way.
+// heuristics (decomposition, linear regression on the seasonally adjusted start), R's starting parameter values
+// and "usual" bounds, and AICc selection over R's default set (no multiplicative trend; no additive-error with
+// multiplicative-season models; multiplicative components only for positive data). Deliberate differences:
+//   - the m-1 initial seasonal states come from a classical decomposition of the whole series (R: of the first
+//     three seasons) and are not re-optimised (R optimises them with everything else, up to 17 parameters). They
+//     are still counted as estimated parameters in AICc, as R counts them. Faster, and more accurate on the
+//     hospital holdout (re-optimising them gave 53.40 against 53.01 pooled RMSE);
+//   - ETS(A,N,N) is fitted by exact profile likelihood (see fitSES);
+//   - the automatic search screens candidates with a looser optimiser, warm-starts multiplicative-error models
+//     from their additive-error twins, and refits only the winner with the full settings;
+//   - multiplicative models whose regression start would drive the level through zero start with a flat trend.
 
 // etsSpec is one ETS model: error A/M, trend N/A (optionally damped), season N/A/M.
 type etsSpec struct {
