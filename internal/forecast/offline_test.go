@@ -220,6 +220,11 @@ func TestDeadAndShortFallbacks(t *testing.T) {
 	if r.Class != ClassShort || r.Points[0].Forecast <= 0 {
 		t.Errorf("short item: %s %s %v", r.Class, r.Method, r.Points[0].Forecast)
 	}
+	// Seven months: one backtest origin only, so the interval comes from the methods' own deviations.
+	r, _ = Auto(Series{ID: "new", Values: []float64{10, 14, 9, 12, 15, 11, 13}}, Options{})
+	if iv := r.Points[0].Intervals[0]; !(iv.Upper > iv.Lower) || r.Origins > 1 {
+		t.Errorf("new item (%s, %d origins): zero-width interval %+v", r.Method, r.Origins, iv)
+	}
 	if _, err := ForecastAll(context.Background(), nil, Options{Methods: []string{"no-such"}}); err == nil {
 		t.Error("unknown method accepted")
 	}

@@ -369,8 +369,15 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		ch.mean = combineInto(c.combine, parts, nil)
 	}
 	ch.sigma = backtestSigma(raw, pl, c.fcs, o.Horizon)
-	if ch.sigma == nil && len(c.members) == 1 {
-		ch.sigma = modelSigma(full[c.members[0]], y, o.Horizon)
+	if ch.sigma == nil {
+		// Too few origins for empirical errors: the members' own deviations (averaged for an ensemble, which
+		// is conservative: combining usually reduces the error).
+		ch.sigma = make([]float64, o.Horizon)
+		for _, mi := range c.members {
+			for k, v := range modelSigma(full[mi], y, o.Horizon) {
+				ch.sigma[k] += v / float64(len(c.members))
+			}
+		}
 	}
 	return ch, nil
 }

@@ -233,3 +233,21 @@ func TestClipOutliers(t *testing.T) {
 		t.Errorf("seasonal peak clipped: %v", y[23])
 	}
 }
+
+// With a single backtest origin there are no empirical errors: an ensemble must still get a real interval.
+func TestEnsembleSigmaWithoutBacktest(t *testing.T) {
+	t.Parallel()
+	y := []float64{10, 14, 9, 12}
+	o := Options{Margin: 1e9}.withDefaults()
+	ch, err := selectAndForecast(y, y, Classify(y, ClassifyOptions{}), []Method{Mean{}, Naive{}},
+		[]Ensemble{{CombineMean, []string{"mean", "naive"}}}, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.name != "mean(mean+naive)" || ch.nOrigins != 1 {
+		t.Fatalf("chose %s with %d origins", ch.name, ch.nOrigins)
+	}
+	if len(ch.sigma) != o.Horizon || !(ch.sigma[0] > 0) || ch.sigma[11] < ch.sigma[0] {
+		t.Errorf("sigma %v", ch.sigma)
+	}
+}
