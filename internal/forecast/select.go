@@ -143,6 +143,8 @@ type plan struct {
 	weights []float64
 }
 
+// makePlan lays out the rolling origins for a series of n months: training starts from half the history
+// (two seasons for seasonal classes), up to o.Origins origins, newest first.
 func makePlan(n int, o Options, seasonal bool) plan {
 	m := o.Period
 	minTrain := max(3, n/2)
@@ -175,8 +177,7 @@ func makePlan(n int, o Options, seasonal bool) plan {
 	return p
 }
 
-// autoOne forecasts one series (values already sanitized and scaled, no leading NaN) with the given singles.
-// It returns the chosen candidate, the final forecast and the per-step backtest error sigma estimates.
+// choice is the outcome of selection for one series.
 type choice struct {
 	name     string
 	model    string
@@ -187,6 +188,9 @@ type choice struct {
 	nOrigins int
 }
 
+// selectAndForecast picks the best candidate for one series and forecasts with it. raw is the history with
+// NaN for missing months (errors are measured against it), y the imputed (and possibly outlier-clipped) history
+// the methods are fitted to; pre optionally holds whole-history forecasts already computed on y.
 func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []Ensemble, o Options, pre map[string]Prediction) (choice, error) {
 	n := len(y)
 	m := o.Period
