@@ -179,6 +179,9 @@ func TestForecastAllProperties(t *testing.T) {
 	for name, v := range inputs {
 		for _, round := range []bool{false, true} {
 			o := Options{Horizon: 14, Levels: []float64{80, 95}, Round: round}
+			if round {
+				o.Period = 1 // also cover the non-seasonal candidate set
+			}
 			res, err := ForecastAll(context.Background(), []Series{{ID: name, Start: MonthFor(2020, 1), Values: v}}, o)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
