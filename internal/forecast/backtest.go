@@ -386,3 +386,20 @@ func (r ReportRow) MarshalJSON() ([]byte, error) {
 		Fallbacks  int      `json:"fallbacks"`
 	}{r.Method, f(r.MAE), f(r.RMSE), f(r.RMSEPooled), f(r.ME), f(r.MASE), f(r.RMSSE), f(r.SMAPE), r.Seconds, r.Series, r.Fallbacks})
 }
+
+// BacktestFile is `salesengine backtest --input in --holdout N [--json]`: it reads a long-format history CSV,
+// runs Backtest and writes the table (or JSON) to w.
+func BacktestFile(ctx context.Context, in string, w io.Writer, bo BacktestOptions, asJSON bool) (Report, error) {
+	series, err := ReadLongCSVFile(in)
+	if err != nil {
+		return Report{}, err
+	}
+	rep, err := Backtest(ctx, series, bo)
+	if err != nil {
+		return Report{}, err
+	}
+	if asJSON {
+		return rep, rep.WriteJSON(w)
+	}
+	return rep, rep.WriteTable(w)
+}

@@ -348,3 +348,24 @@ func jsonFloat(v float64) *float64 {
 	}
 	return &v
 }
+
+// ForecastFile is `salesengine forecast --input in --out out`: it reads a long-format history CSV, forecasts
+// every series and writes the forecast CSV atomically with the interval at level (percent). level is added to
+// o.Levels when missing. It returns the results for callers that also want to print or store them.
+func ForecastFile(ctx context.Context, in, out string, o Options, level float64) ([]Result, error) {
+	series, err := ReadLongCSVFile(in)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(o.Levels, level) {
+		o.Levels = append(slices.Clone(o.Levels), level)
+	}
+	res, err := ForecastAll(ctx, series, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := WriteForecastCSVFile(out, res, level); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

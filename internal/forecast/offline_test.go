@@ -1,11 +1,14 @@
 package forecast
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -256,5 +259,45 @@ func TestResultJSON(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("json lacks %s: %s", want, b)
 		}
+	}
+}
+
+func TestForecastFileAndBacktestFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "history.csv")
+	var b strings.Builder
+	b.WriteString("series,month,value\n")
+	for _, s := range mixedSeries()[18:22] {
+		for i, v := range s.Values {
+			fmt.Fprintf(&b, "%q,%s,%g\n", s.ID, s.Start.Add(i), v)
+		}
+	}
+	if err := os.WriteFile(in, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "fc.csv")
+	res, err := ForecastFile(context.Background(), in, out, Options{Horizon: 5}, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(res) != 4 || len(lines) != 1+4*5 {
+		t.Fatalf("%d results, %d lines:\n%s", len(res), len(lines), got)
+	}
+	if _, ok := res[0].Points[0].Interval(90); !ok {
+		t.Error("level 90 not computed")
+	}
+	var rep bytes.Buffer
+	r, err := BacktestFile(context.Background(), in, &rep, BacktestOptions{Holdout: 6, Methods: []string{"naive"}}, true)
+	if err != nil || r.Series != 4 || !strings.Contains(rep.String(), `"method": "auto"`) {
+		t.Errorf("backtest file: %v %d\n%s", err, r.Series, rep.String())
+	}
+	if _, err := ForecastFile(context.Background(), filepath.Join(dir, "missing.csv"), out, Options{}, 80); err == nil {
+		t.Error("missing input accepted")
 	}
 }
