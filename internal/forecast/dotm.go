@@ -95,7 +95,8 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 	// Bounds as statsforecast: alpha in [0.1, 0.99], theta >= 1; start at the standard theta method.
 	p := []float64{x[0] / 2, 0.5, 2}
 	obj := func(v []float64) float64 {
-		if v[1] < 0.1 || v[1] > 0.99 || v[2] < 1 || v[2] > 1e10 || math.Abs(v[0]) > 1e10 {
+		// The level bound is relative to the data (statsforecast's fixed 1e10 would pin 1e12-scale series).
+		if v[1] < 0.1 || v[1] > 0.99 || v[2] < 1 || v[2] > 1e10 || math.Abs(v[0]) > 1e6*scale {
 			return math.Inf(1)
 		}
 		sse, _ := dotmRun(x, v[0], v[1], v[2], nil)

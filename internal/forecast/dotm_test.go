@@ -59,3 +59,27 @@ func TestDOTMSeasonal(t *testing.T) {
 		t.Fatal("four points must be too short")
 	}
 }
+
+// TestDOTMScaleInvariant: multiplying the data by 1e10 multiplies the forecasts by 1e10 (the fit does not hit a
+// fixed bound at large scales).
+func TestDOTMScaleInvariant(t *testing.T) {
+	t.Parallel()
+	y := []float64{12, 15, 9, 20, 25, 18, 14, 16, 22, 30, 28, 19, 13, 17, 10, 22, 27, 20, 15, 18}
+	big := make([]float64, len(y))
+	for i, v := range y {
+		big[i] = v * 1e10
+	}
+	a, err := DOTM{}.Forecast(y, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := DOTM{}.Forecast(big, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.Mean {
+		if math.Abs(b.Mean[i]/1e10-a.Mean[i]) > 1e-3*math.Abs(a.Mean[i]) {
+			t.Fatalf("h=%d: %v vs %v (x1e10)", i+1, a.Mean[i], b.Mean[i])
+		}
+	}
+}
