@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"text/tabwriter"
 	"time"
 )
@@ -50,8 +51,18 @@ type Report struct {
 	Series  int         `json:"series"`
 	Skipped int         `json:"skipped"` // series with no observed value in the holdout or training part
 	Rows    []ReportRow `json:"rows"`
+	// Seconds is the wall time of the whole evaluation (every row, fits shared between rows counted once).
+	Seconds float64 `json:"seconds"`
+	// Coverage is the share of holdout actuals inside the automatic choice's prediction intervals.
+	Coverage []Coverage `json:"coverage,omitempty"`
 	// Chosen counts how often auto picked each method or ensemble.
 	Chosen map[string]int `json:"chosen,omitempty"`
+}
+
+// Coverage is the observed coverage of the prediction intervals at one nominal level (percent).
+type Coverage struct {
+	Level    float64 `json:"level"`
+	Observed float64 `json:"observed"` // fraction in [0, 1]
 }
 
 // seriesEval is one series split into training and holdout parts.
@@ -101,8 +112,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 	rep := Report{Holdout: bo.Holdout, Period: m}
 	var evals []seriesEval
 	for _, s := range series {
-		lo, _ := trimMissing(s.Values)
-		v := s.Values[lo:]
+		v, _ := cleanHistory(s.Values)
 		if len(v) <= bo.Holdout {
 			rep.Skipped++
 			continue
@@ -115,94 +125,167 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 		evals = append(evals, seriesEval{train: tr, fit: impute(tr), actual: act})
 	}
 	rep.Series = len(evals)
-	fcs := make([][]float64, len(evals))
+	begin := time.Now()
 
-	run := func(row string, fn func(i int, e seriesEval) ([]float64, bool)) (ReportRow, error) {
-		fallbacks := make([]bool, len(evals))
+	// Every single method the report or the automatic choice needs is fitted once per series; ensemble rows
+	// and the automatic choice reuse these fits (their Seconds include the reused members' time).
+	need := slices.Clone(singles)
+	if !bo.NoAuto {
+		for _, list := range [][]Method{rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short} {
+			for _, me := range list {
+				if !slices.ContainsFunc(need, func(x Method) bool { return x.Name() == me.Name() }) {
+					need = append(need, me)
+				}
+			}
+		}
+	}
+	for _, e := range ensembles {
+		for _, name := range e.Members {
+			if me, ok := MethodByName(name); ok && !slices.ContainsFunc(need, func(x Method) bool { return x.Name() == name }) {
+				need = append(need, me)
+			}
+		}
+	}
+	preds := make(map[string][]Prediction, len(need))
+	ok := make(map[string][]bool, len(need))
+	secs := make(map[string]float64, len(need))
+	for _, me := range need {
+		ps, oks := make([]Prediction, len(evals)), make([]bool, len(evals))
 		start := time.Now()
 		var prog ProgressFunc
 		if bo.Progress != nil {
-			prog = func(done, total int) { bo.Progress(row, done, total) }
+			prog = func(done, total int) { bo.Progress(me.Name(), done, total) }
 		}
 		err := parallelFor(ctx, len(evals), bo.Workers, prog, func(i int) {
-			f, ok := fn(i, evals[i])
-			if !ok {
-				p, _ := Naive{}.Forecast(evals[i].fit, m, bo.Holdout)
-				f, fallbacks[i] = p.Mean, true
+			p, err := me.Forecast(evals[i].fit, m, bo.Holdout)
+			if err == nil && len(p.Mean) >= bo.Holdout && finiteAll(p.Mean) {
+				ps[i], oks[i] = p, true
 			}
-			fcs[i] = f
 		})
 		if err != nil {
-			return ReportRow{}, fmt.Errorf("backtest %s: %w", row, err)
+			return Report{}, fmt.Errorf("backtest %s: %w", me.Name(), err)
 		}
-		r := scoreRow(row, evals, fcs, m)
-		r.Seconds = time.Since(start).Seconds()
-		for _, fb := range fallbacks {
-			if fb {
-				r.Fallbacks++
-			}
-		}
-		return r, nil
+		preds[me.Name()], ok[me.Name()], secs[me.Name()] = ps, oks, time.Since(start).Seconds()
 	}
-	single := func(me Method) func(i int, e seriesEval) ([]float64, bool) {
-		return func(_ int, e seriesEval) ([]float64, bool) {
-			p, err := me.Forecast(e.fit, m, bo.Holdout)
-			if err != nil || len(p.Mean) < bo.Holdout || !finiteAll(p.Mean) {
-				return nil, false
-			}
-			clip0(p.Mean)
-			return p.Mean[:bo.Holdout], true
-		}
+	naiveFC := func(i int) []float64 {
+		p, _ := Naive{}.Forecast(evals[i].fit, m, bo.Holdout)
+		return p.Mean
 	}
+	pointFC := func(name string, i int) ([]float64, bool) {
+		if !ok[name][i] {
+			return nil, false
+		}
+		f := slices.Clone(preds[name][i].Mean[:bo.Holdout])
+		clip0(f)
+		return f, true
+	}
+	fcs := make([][]float64, len(evals))
 	for _, me := range singles {
-		r, err := run(me.Name(), single(me))
-		if err != nil {
-			return Report{}, err
+		fallbacks := 0
+		for i := range evals {
+			f, good := pointFC(me.Name(), i)
+			if !good {
+				f, fallbacks = naiveFC(i), fallbacks+1
+			}
+			fcs[i] = f
 		}
+		r := scoreRow(me.Name(), evals, fcs, m)
+		r.Seconds, r.Fallbacks = secs[me.Name()], fallbacks
 		rep.Rows = append(rep.Rows, r)
 	}
 	for _, e := range ensembles {
-		var ms []Method
-		for _, name := range e.Members {
-			if me, ok := MethodByName(name); ok {
-				ms = append(ms, me)
-			}
-		}
-		if len(ms) != len(e.Members) {
+		if slices.ContainsFunc(e.Members, func(name string) bool { _, reg := MethodByName(name); return !reg }) {
 			continue // a member is not registered
 		}
-		r, err := run(e.Name(), func(i int, ev seriesEval) ([]float64, bool) {
-			parts := make([][]float64, len(ms))
-			for j, me := range ms {
-				f, ok := single(me)(i, ev)
-				if !ok {
-					return nil, false
+		start := time.Now()
+		fallbacks := 0
+		parts := make([][]float64, len(e.Members))
+		for i := range evals {
+			good := true
+			for j, name := range e.Members {
+				parts[j], good = pointFC(name, i)
+				if !good {
+					break
 				}
-				parts[j] = f
 			}
-			return combineInto(e.Combine, parts, nil), true
-		})
-		if err != nil {
-			return Report{}, err
+			if good {
+				fcs[i] = combineInto(e.Combine, parts, nil)
+			} else {
+				fcs[i], fallbacks = naiveFC(i), fallbacks+1
+			}
+		}
+		r := scoreRow(e.Name(), evals, fcs, m)
+		r.Seconds, r.Fallbacks = time.Since(start).Seconds(), fallbacks
+		for _, name := range e.Members {
+			r.Seconds += secs[name]
 		}
 		rep.Rows = append(rep.Rows, r)
 	}
 	if !bo.NoAuto {
 		chosen := make([]string, len(evals))
-		r, err := run("auto", func(i int, e seriesEval) ([]float64, bool) {
-			res := forecastSeries(Series{Values: e.train}, ao, rm)
+		inside := make([][]int, len(evals)) // per series, per level: actuals inside the interval
+		observed := make([]int, len(evals))
+		start := time.Now()
+		var prog ProgressFunc
+		if bo.Progress != nil {
+			prog = func(done, total int) { bo.Progress("auto", done, total) }
+		}
+		err := parallelFor(ctx, len(evals), bo.Workers, prog, func(i int) {
+			pre := make(map[string]Prediction, len(need))
+			for name, ps := range preds {
+				if ok[name][i] {
+					pre[name] = ps[i]
+				}
+			}
+			res := forecastSeries(Series{Values: evals[i].train}, ao, rm, pre)
 			chosen[i] = res.Method
-			return res.Forecasts(), true
+			fcs[i] = res.Forecasts()
+			inside[i] = make([]int, len(ao.Levels))
+			for t, a := range evals[i].actual {
+				if math.IsNaN(a) {
+					continue
+				}
+				observed[i]++
+				for l, iv := range res.Points[t].Intervals {
+					if a >= iv.Lower && a <= iv.Upper {
+						inside[i][l]++
+					}
+				}
+			}
 		})
 		if err != nil {
-			return Report{}, err
+			return Report{}, fmt.Errorf("backtest auto: %w", err)
 		}
+		r := scoreRow("auto", evals, fcs, m)
+		r.Seconds = time.Since(start).Seconds()
+		for _, list := range [][]Method{rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short} {
+			for _, me := range list {
+				if _, counted := secs[me.Name()]; counted {
+					r.Seconds += secs[me.Name()]
+					secs[me.Name()] = 0 // count each reused method once
+				}
+			}
+		}
+		rep.Rows = append(rep.Rows, r)
 		rep.Chosen = map[string]int{}
 		for _, c := range chosen {
 			rep.Chosen[c]++
 		}
-		rep.Rows = append(rep.Rows, r)
+		var total int
+		in := make([]int, len(ao.Levels))
+		for i := range evals {
+			total += observed[i]
+			for l := range in {
+				in[l] += inside[i][l]
+			}
+		}
+		for l, lv := range ao.Levels {
+			if total > 0 {
+				rep.Coverage = append(rep.Coverage, Coverage{Level: lv, Observed: float64(in[l]) / float64(total)})
+			}
+		}
 	}
+	rep.Seconds = time.Since(begin).Seconds()
 	return rep, nil
 }
 
@@ -258,8 +341,15 @@ func (r Report) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	_, err := fmt.Fprintf(w, "%d series (%d skipped), holdout %d months, seasonal period %d; ME = actual - forecast\n",
-		r.Series, r.Skipped, r.Holdout, r.Period)
+	_, err := fmt.Fprintf(w, "%d series (%d skipped), holdout %d months, seasonal period %d, %.2f s in total.\n"+
+		"RMSE is the mean of per-series RMSEs, RMSE(pooled) the root of the mean squared error over all points\n"+
+		"(R's figures match the pooled one); ME = actual - forecast (positive: forecasts too low).\n",
+		r.Series, r.Skipped, r.Holdout, r.Period, r.Seconds)
+	for _, c := range r.Coverage {
+		if err == nil {
+			_, err = fmt.Fprintf(w, "auto %g%% intervals contain %.1f%% of the holdout actuals\n", c.Level, 100*c.Observed)
+		}
+	}
 	return err
 }
 
@@ -295,4 +385,21 @@ func (r ReportRow) MarshalJSON() ([]byte, error) {
 		Series     int      `json:"series"`
 		Fallbacks  int      `json:"fallbacks"`
 	}{r.Method, f(r.MAE), f(r.RMSE), f(r.RMSEPooled), f(r.ME), f(r.MASE), f(r.RMSSE), f(r.SMAPE), r.Seconds, r.Series, r.Fallbacks})
+}
+
+// BacktestFile is `salesengine backtest --input in --holdout N [--json]`: it reads a long-format history CSV,
+// runs Backtest and writes the table (or JSON) to w.
+func BacktestFile(ctx context.Context, in string, w io.Writer, bo BacktestOptions, asJSON bool) (Report, error) {
+	series, err := ReadLongCSVFile(in)
+	if err != nil {
+		return Report{}, err
+	}
+	rep, err := Backtest(ctx, series, bo)
+	if err != nil {
+		return Report{}, err
+	}
+	if asJSON {
+		return rep, rep.WriteJSON(w)
+	}
+	return rep, rep.WriteTable(w)
 }

@@ -90,7 +90,7 @@ func TestWriteForecastCSVFileAtomic(t *testing.T) {
 	if len(lines) != 3 || lines[0] != "series,month,forecast,lower,upper,method" {
 		t.Fatalf("csv:\n%s", got)
 	}
-	if !strings.HasPrefix(lines[1], "A,2021-12,1.5,0.2184,2.7816,ets") || !strings.HasPrefix(lines[2], "A,2022-01,2,") {
+	if !strings.HasPrefix(lines[1], "A,2021-12,1.5,0.362,2.638,ets") || !strings.HasPrefix(lines[2], "A,2022-01,2,") {
 		t.Errorf("rows:\n%s", got)
 	}
 	if err := WriteForecastCSVFile(path, res, 95); err == nil || !strings.Contains(err.Error(), "95") {
@@ -104,4 +104,28 @@ func TestWriteForecastCSVFileAtomic(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("directory has %d entries, want only fc.csv", len(entries))
 	}
+}
+
+// FuzzReadLongCSV: any input either errors or yields series of non-negative (or missing) values, with
+// months strictly increasing from Start. Run long by hand: go test -fuzz FuzzReadLongCSV -fuzztime 1m.
+func FuzzReadLongCSV(f *testing.F) {
+	f.Add("series,month,value\nA,2020-01,1\nA,2020-03,NA\n")
+	f.Add("\"A\",\"2020-01\",\"2\"\nB,2021-12,\n")
+	f.Add("x,1999-12,1e3\nx,2000-01,0\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := ReadLongCSV(strings.NewReader(in))
+		if err != nil {
+			return
+		}
+		for _, ser := range s {
+			if ser.ID == "" || len(ser.Values) == 0 {
+				t.Fatalf("bad series %+v", ser)
+			}
+			for _, v := range ser.Values {
+				if v < 0 || math.IsInf(v, 0) {
+					t.Fatalf("value %v", v)
+				}
+			}
+		}
+	})
 }

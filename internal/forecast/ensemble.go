@@ -15,14 +15,15 @@ const (
 )
 
 // Ensemble is a fixed combination of named methods, competing in selection like any single method.
-// Its name is "mean(ets,theta)" style, which is what Result.Method reports when it wins.
+// Its name is "mean(ets+theta)" style (no commas, so it needs no quoting in CSV), which is what Result.Method
+// reports when it wins.
 type Ensemble struct {
 	Combine Combine
 	Members []string
 }
 
-// Name is the reported identifier, e.g. "mean(ets,theta)".
-func (e Ensemble) Name() string { return string(e.Combine) + "(" + strings.Join(e.Members, ",") + ")" }
+// Name is the reported identifier, e.g. "mean(ets+theta)".
+func (e Ensemble) Name() string { return string(e.Combine) + "(" + strings.Join(e.Members, "+") + ")" }
 
 // combineInto writes the combination of fcs (equal lengths) into dst (allocated when nil) and returns it.
 // A nil member (a method that could not run) makes the whole combination unavailable (nil).

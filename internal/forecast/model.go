@@ -56,6 +56,7 @@ var methods = []Method{
 	TSB{},
 	ADIDA{},
 	IMAPA{},
+	DOTM{},
 }
 
 // Methods returns every method with default settings, in a stable order.

@@ -11,7 +11,7 @@ import (
 func TestMethodsRegistry(t *testing.T) {
 	t.Parallel()
 	want := []string{"naive", "snaive", "mean", "zero", "ses", "holt_damped", "hw_additive", "hw_multiplicative",
-		"ets", "theta", "croston", "sba", "tsb", "adida", "imapa"}
+		"ets", "theta", "croston", "sba", "tsb", "adida", "imapa", "dotm"}
 	ms := Methods()
 	if len(ms) != len(want) {
 		t.Fatalf("Methods() has %d methods, want %d", len(ms), len(want))
@@ -204,4 +204,35 @@ func FuzzMethods(f *testing.F) {
 			checkPrediction(t, meth.Name(), meth.Name(), y, hh, p, err)
 		}
 	})
+}
+
+// TestMethodsScaleEquivariant: demand in units or in millions of units gives the same forecasts up to the
+// scale factor (within the optimisers' tolerance): no method has a bound or step fixed in absolute units.
+func TestMethodsScaleEquivariant(t *testing.T) {
+	t.Parallel()
+	y := []float64{12, 15, 9, 20, 25, 18, 14, 16, 22, 30, 28, 19, 13, 17, 10, 22, 27, 20, 15, 18, 24, 33, 30, 21,
+		14, 18, 12, 24, 29, 21, 16, 19, 26, 35, 32, 23}
+	for _, factor := range []float64{1e-6, 1e9} {
+		scaled := make([]float64, len(y))
+		for i, v := range y {
+			scaled[i] = v * factor
+		}
+		for _, meth := range Methods() {
+			a, errA := meth.Forecast(y, 12, 6)
+			b, errB := meth.Forecast(scaled, 12, 6)
+			if (errA == nil) != (errB == nil) {
+				t.Fatalf("%s x%g: errors differ: %v / %v", meth.Name(), factor, errA, errB)
+			}
+			if errA != nil {
+				continue
+			}
+			for i := range a.Mean {
+				if d := math.Abs(b.Mean[i]/factor - a.Mean[i]); d > 0.02*math.Max(1, math.Abs(a.Mean[i])) {
+					t.Errorf("%s x%g h=%d: %v vs %v (%s / %s)", meth.Name(), factor, i+1, a.Mean[i], b.Mean[i]/factor,
+						a.Model, b.Model)
+					break
+				}
+			}
+		}
+	}
 }

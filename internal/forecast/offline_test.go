@@ -1,10 +1,15 @@
 package forecast
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -177,6 +182,9 @@ func TestForecastAllProperties(t *testing.T) {
 	for name, v := range inputs {
 		for _, round := range []bool{false, true} {
 			o := Options{Horizon: 14, Levels: []float64{80, 95}, Round: round}
+			if round {
+				o.Period = 1 // also cover the non-seasonal candidate set
+			}
 			res, err := ForecastAll(context.Background(), []Series{{ID: name, Start: MonthFor(2020, 1), Values: v}}, o)
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -218,6 +226,11 @@ func TestDeadAndShortFallbacks(t *testing.T) {
 	if r.Class != ClassShort || r.Points[0].Forecast <= 0 {
 		t.Errorf("short item: %s %s %v", r.Class, r.Method, r.Points[0].Forecast)
 	}
+	// Seven months: one backtest origin only, so the interval comes from the methods' own deviations.
+	r, _ = Auto(Series{ID: "new", Values: []float64{10, 14, 9, 12, 15, 11, 13}}, Options{})
+	if iv := r.Points[0].Intervals[0]; !(iv.Upper > iv.Lower) || r.Origins > 1 {
+		t.Errorf("new item (%s, %d origins): zero-width interval %+v", r.Method, r.Origins, iv)
+	}
 	if _, err := ForecastAll(context.Background(), nil, Options{Methods: []string{"no-such"}}); err == nil {
 		t.Error("unknown method accepted")
 	}
@@ -229,5 +242,62 @@ func TestForecastAllCancel(t *testing.T) {
 	cancel()
 	if _, err := ForecastAll(ctx, mixedSeries(), Options{}); err == nil {
 		t.Error("cancelled context: no error")
+	}
+}
+
+func TestResultJSON(t *testing.T) {
+	t.Parallel()
+	r, err := Auto(Series{ID: "j", Start: MonthFor(2024, 1), Values: []float64{3, 4}}, Options{Horizon: 2, Levels: []float64{80}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"series":"j"`, `"class":"short"`, `"backtest_rmsse":null`, `"month":"2024-03"`, `"levels":[80]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("json lacks %s: %s", want, b)
+		}
+	}
+}
+
+func TestForecastFileAndBacktestFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "history.csv")
+	var b strings.Builder
+	b.WriteString("series,month,value\n")
+	for _, s := range mixedSeries()[18:22] {
+		for i, v := range s.Values {
+			fmt.Fprintf(&b, "%q,%s,%g\n", s.ID, s.Start.Add(i), v)
+		}
+	}
+	if err := os.WriteFile(in, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "fc.csv")
+	res, err := ForecastFile(context.Background(), in, out, Options{Horizon: 5}, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(got)), "\n")
+	if len(res) != 4 || len(lines) != 1+4*5 {
+		t.Fatalf("%d results, %d lines:\n%s", len(res), len(lines), got)
+	}
+	if _, ok := res[0].Points[0].Interval(90); !ok {
+		t.Error("level 90 not computed")
+	}
+	var rep bytes.Buffer
+	r, err := BacktestFile(context.Background(), in, &rep, BacktestOptions{Holdout: 6, Methods: []string{"naive"}}, true)
+	if err != nil || r.Series != 4 || !strings.Contains(rep.String(), `"method": "auto"`) {
+		t.Errorf("backtest file: %v %d\n%s", err, r.Series, rep.String())
+	}
+	if _, err := ForecastFile(context.Background(), filepath.Join(dir, "missing.csv"), out, Options{}, 80); err == nil {
+		t.Error("missing input accepted")
 	}
 }

@@ -67,6 +67,15 @@ type Series struct {
 	Values []float64
 }
 
+// Last returns the series restricted to its last n months (a history window); n <= 0 or n >= len keeps all.
+func (s Series) Last(n int) Series {
+	if n <= 0 || n >= len(s.Values) {
+		return s
+	}
+	k := len(s.Values) - n
+	return Series{ID: s.ID, Start: s.Start.Add(k), Values: s.Values[k:]}
+}
+
 // End returns the last month of the series (Start-1 for an empty series).
 func (s Series) End() Month { return s.Start.Add(len(s.Values) - 1) }
 
@@ -89,6 +98,32 @@ const (
 	// PartialInclude keeps the current month as is (for callers that know the month is complete).
 	PartialInclude
 )
+
+// String returns the policy's configuration name: exclude, scale or include.
+func (p PartialMonth) String() string {
+	switch p {
+	case PartialExclude:
+		return "exclude"
+	case PartialScale:
+		return "scale"
+	case PartialInclude:
+		return "include"
+	}
+	return fmt.Sprintf("PartialMonth(%d)", int(p))
+}
+
+// ParsePartialMonth parses a policy name (exclude, scale, include; empty means exclude) from configuration.
+func ParsePartialMonth(s string) (PartialMonth, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "exclude":
+		return PartialExclude, nil
+	case "scale":
+		return PartialScale, nil
+	case "include":
+		return PartialInclude, nil
+	}
+	return 0, fmt.Errorf("partial-month policy %q: want exclude, scale or include", s)
+}
 
 // BuildOptions controls BuildMonthly.
 type BuildOptions struct {

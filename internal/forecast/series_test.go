@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -102,5 +103,33 @@ func TestImpute(t *testing.T) {
 	}
 	if got := impute([]float64{nan, nan}); !equalSlices(got, []float64{0, 0}) {
 		t.Errorf("impute all missing = %v", got)
+	}
+}
+
+func TestSeriesLast(t *testing.T) {
+	t.Parallel()
+	s := Series{ID: "a", Start: MonthFor(2020, 11), Values: []float64{1, 2, 3, 4}}
+	l := s.Last(2)
+	if l.Start != MonthFor(2021, 1) || !equalSlices(l.Values, []float64{3, 4}) || l.End() != s.End() {
+		t.Errorf("Last(2) = %+v", l)
+	}
+	if s.Last(0).Start != s.Start || len(s.Last(10).Values) != 4 {
+		t.Error("Last without effect changed the series")
+	}
+}
+
+func TestParsePartialMonth(t *testing.T) {
+	t.Parallel()
+	for _, p := range []PartialMonth{PartialExclude, PartialScale, PartialInclude} {
+		got, err := ParsePartialMonth(p.String())
+		if err != nil || got != p {
+			t.Errorf("round trip %s: %v %v", p, got, err)
+		}
+	}
+	if p, err := ParsePartialMonth(""); err != nil || p != PartialExclude {
+		t.Errorf("empty: %v %v", p, err)
+	}
+	if _, err := ParsePartialMonth("half"); err == nil || !strings.Contains(err.Error(), "exclude, scale or include") {
+		t.Errorf("bad policy: %v", err)
 	}
 }

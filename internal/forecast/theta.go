@@ -32,7 +32,8 @@ func (Theta) Forecast(y []float64, m, h int) (Prediction, error) {
 			x[t] = y[t] / fig[t%m]
 		}
 	}
-	w := &etsWork{y: x, m: 1}
+	w := getETSWork(x, 1)
+	defer putETSWork(w)
 	var f etsFit
 	if !w.fit(etsSpec{err: 'A', trend: 'N', season: 'N'}, &f, etsRestarts) {
 		return Prediction{}, ErrTooShort

@@ -12,6 +12,8 @@ series <- list(
   hosp_trend_60 = list(y = pick("H100", 60), m = 12),
   hosp_theta_seasonal_72 = list(y = pick("H035", 72), m = 12),
   hosp_theta_seasonal_60 = list(y = pick("H047", 60), m = 12),
+  airpassengers_144 = list(y = as.numeric(AirPassengers), m = 12),
+  ukgas_quarterly_108 = list(y = as.numeric(UKgas), m = 4),
   synthetic_trend_30 = list(y = round(50 + 1.5 * (1:30) + rnorm(30, 0, 4), 2), m = 1),
   synthetic_level_24 = list(y = round(100 + cumsum(rnorm(24, 0, 3)), 2), m = 1),
   intermittent_36 = list(y = c(0,0,3,0,0,0,5,0,1,0,0,0,0,4,0,0,2,0,0,0,7,0,0,1,0,0,0,0,3,0,0,6,0,0,0,2), m = 1)
