@@ -116,6 +116,12 @@ func (app *App) commands() []*cobra.Command {
 		app.keyCommand(),
 		app.syncCommand(),
 		app.demoCommand(),
+		app.deliverCommand(),
+		app.retriesCommand(),
+		app.retryCommand(),
+		app.discardCommand(),
+		app.resetCircuitCommand(),
+		app.logsCommand(),
 	}
 	return append(cmds, app.connectionAliases()...)
 }

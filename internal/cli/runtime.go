@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/connections"
@@ -73,8 +74,15 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 	}
 	retry := webhook.DefaultRetryPolicy()
 	retry.MaxAttempts = attempts
+	// River narrates its housekeeping at info; keep that out of the operator's log unless debugging.
+	queueLog := app.Log
+	if !app.Log.Enabled(context.Background(), slog.LevelDebug) {
+		if queueLog, err = newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT")); err != nil {
+			return nil, err
+		}
+	}
 	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: timeout, AllowPrivate: allowPrivate, Retry: retry,
-		EndpointConcurrency: concurrency, Logger: app.Log}
+		EndpointConcurrency: concurrency, Logger: queueLog}
 	if pg, ok := s.(*postgres.Store); ok {
 		return webhook.NewPostgresQueue(pg.Pool, cfg)
 	}

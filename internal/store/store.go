@@ -97,6 +97,15 @@ type Executor interface {
 	// and returns the ids it changed.
 	WebhookDeliveryStateSet(ctx context.Context, params *WebhookDeliveryStateSetParams) ([]int64, error)
 	WebhookAttemptList(ctx context.Context, params *WebhookAttemptListParams) ([]*WebhookAttempt, error)
+
+	// DemandList returns the sold quantities of confirmed, not removed order lines of a connection, oldest
+	// first; since (if not zero) bounds date_order from below.
+	DemandList(ctx context.Context, connectionID int64, since time.Time) ([]Demand, error)
+	// ForecastReplace replaces all forecast rows and statistics of a connection. Run it inside Tx so readers
+	// never see half a forecast.
+	ForecastReplace(ctx context.Context, connectionID int64, rows []*ForecastRow, stats []*ForecastStat) error
+	ForecastList(ctx context.Context, params *ForecastListParams) ([]*ForecastRow, error)
+	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
 }
 
 // Migration is one versioned schema change.
