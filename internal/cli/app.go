@@ -122,6 +122,8 @@ func (app *App) commands() []*cobra.Command {
 		app.discardCommand(),
 		app.resetCircuitCommand(),
 		app.logsCommand(),
+		app.forecastCommand(),
+		app.backtestCommand(),
 	}
 	return append(cmds, app.connectionAliases()...)
 }

@@ -40,6 +40,12 @@ var Vars = []Var{
 	{Name: "TEST_CONNECTIONS_ONLY", Flag: "--test-connections", Default: "false", Help: "run: only test every active connection and exit non-zero if any fails."},
 	{Name: "SKIP_FORECAST", Flag: "--skip-forecast", Default: "false", Help: "run: sync only, no forecast or plan."},
 	{Name: "FORECAST_ONLY", Flag: "--forecast-only", Default: "false", Help: "run: forecast and plan from stored sales, no sync."},
+	{Name: "SALESENGINE_FORECAST_HORIZON", Flag: "--horizon", Default: "12", Help: "Months to forecast."},
+	{Name: "SALESENGINE_FORECAST_LEVEL", Flag: "--level", Default: "80", Help: "Prediction interval level (percent) stored in forecast.lower_bound/upper_bound and written to CSV; the 95% interval is stored too."},
+	{Name: "SALESENGINE_FORECAST_WINDOW", Default: "0", Help: "Months of history used per SKU (0: all)."},
+	{Name: "SALESENGINE_FORECAST_PARTIAL_MONTH", Default: "exclude", Help: "The current, unfinished month: exclude (default; half a month would look like a drop in demand), scale (to a full month by elapsed days) or include."},
+	{Name: "SALESENGINE_FORECAST_ROUND", Flag: "--round", Default: "false", Help: "true rounds forecasts and bounds to whole units (discrete products)."},
+	{Name: "SALESENGINE_TIMEZONE", Default: "UTC", Help: "The business's time zone (IANA name, e.g. America/Mexico_City): an order counts in the month of its local date, and 'this month' is local."},
 	{Name: "SALESENGINE_LOG_LEVEL", Flag: "--log-level", Default: "info", Help: "Log level: debug, info, warn, error."},
 	{Name: "SALESENGINE_LOG_FORMAT", Flag: "--log-format", Default: "text", Help: "Log format: text or json (one JSON object per line, for log collectors)."},
 }

@@ -1,0 +1,261 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/salesengine/salesengine/internal/demand"
+	"github.com/salesengine/salesengine/internal/forecast"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// forecastSettings reads the forecasting configuration (flags bound to the variables win).
+func (app *App) forecastSettings() (demand.Options, error) {
+	var o demand.Options
+	horizon, err := app.Config.Int("SALESENGINE_FORECAST_HORIZON")
+	if err != nil {
+		return o, err
+	}
+	if horizon < 1 || horizon > 120 {
+		return o, usagef("use --horizon between 1 and 120 months", "horizon %d is out of range", horizon)
+	}
+	level, err := app.Config.Int("SALESENGINE_FORECAST_LEVEL")
+	if err != nil {
+		return o, err
+	}
+	if level < 1 || level > 99 {
+		return o, usagef("use --level between 1 and 99 (percent)", "interval level %d is out of range", level)
+	}
+	window, err := app.Config.Int("SALESENGINE_FORECAST_WINDOW")
+	if err != nil {
+		return o, err
+	}
+	if window < 0 {
+		return o, fmt.Errorf("SALESENGINE_FORECAST_WINDOW=%d must be 0 (all history) or a number of months", window)
+	}
+	partial, err := forecast.ParsePartialMonth(app.Config.Get("SALESENGINE_FORECAST_PARTIAL_MONTH"))
+	if err != nil {
+		return o, fmt.Errorf("SALESENGINE_FORECAST_PARTIAL_MONTH: %w", err)
+	}
+	round, err := app.Config.Bool("SALESENGINE_FORECAST_ROUND")
+	if err != nil {
+		return o, err
+	}
+	loc, err := app.location()
+	if err != nil {
+		return o, err
+	}
+	o.Forecast = forecast.Options{Horizon: horizon, Round: round}
+	o.Level, o.Window, o.Partial, o.Location = float64(level), window, partial, loc
+	return o, nil
+}
+
+func (app *App) location() (*time.Location, error) {
+	name := app.Config.Get("SALESENGINE_TIMEZONE")
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("SALESENGINE_TIMEZONE=%q is not a time zone name (use an IANA name such as America/Mexico_City)", name)
+	}
+	return loc, nil
+}
+
+func (app *App) forecastCommand() *cobra.Command {
+	var conn, mode, out, input string
+	var horizon, level int
+	var round bool
+	cmd := &cobra.Command{
+		Use:   "forecast",
+		Short: "Forecast demand per SKU, 12 months ahead",
+		Long: `Forecast every SKU with sales, choosing per SKU the method that forecast its own history best in a
+rolling-origin backtest (ETS, Theta, Croston/SBA/TSB, ADIDA/IMAPA, seasonal naive and ensembles of them,
+by demand class: smooth, erratic, intermittent, lumpy, short, dead).
+
+  --mode db      (default) replace the forecast and forecast_stats tables of each connection, atomically,
+                 then regenerate the production plan
+  --mode report  write CSV files to --out (one forecast and one per-SKU summary per connection), touching
+                 no table
+
+Offline, on any history and without Odoo: --input history.csv (long format: series,month,value with month
+YYYY-MM; an empty value is missing) writes --out (series,month,forecast,lower,upper,method).`,
+		Example: `  salesengine forecast
+  salesengine forecast --connection acme --horizon 18
+  salesengine forecast --mode report --out data/forecasts
+  salesengine forecast --input history.csv --out fc.csv --level 95`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, err := app.forecastSettings()
+			if err != nil {
+				return err
+			}
+			if input != "" {
+				if conn != "" || cmd.Flags().Changed("mode") {
+					return usagef("", "--input forecasts a CSV file: it does not go with --connection or --mode")
+				}
+				if out == "" {
+					return usagef("e.g. --out forecast.csv", "--input needs --out, the CSV file to write")
+				}
+				return app.forecastFile(cmd.Context(), input, out, o)
+			}
+			switch mode {
+			case "db", "report":
+			default:
+				return usagef("use --mode db or --mode report", "unknown mode %q", mode)
+			}
+			if mode == "report" && out == "" {
+				out = filepath.Join("data", "forecasts")
+			}
+			if mode == "db" && out != "" {
+				return usagef("--out goes with --mode report or --input", "--mode db writes tables, not files")
+			}
+			rt, err := app.openRuntime(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			conns, err := app.forecastTargets(cmd.Context(), rt, conn)
+			if err != nil {
+				return err
+			}
+			return app.forecastConnections(cmd.Context(), rt.store, conns, o, mode, out)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&conn, "connection", "c", "", "only this connection (ID or NAME)")
+	fs.StringVar(&mode, "mode", "db", "db (write the tables) or report (write CSV files)")
+	fs.StringVar(&out, "out", "", "report directory (--mode report, default data/forecasts) or forecast CSV (--input)")
+	fs.StringVar(&input, "input", "", "forecast this long-format CSV (series,month,value) instead of stored sales")
+	fs.IntVar(&horizon, "horizon", 12, "months to forecast")
+	fs.IntVar(&level, "level", 80, "prediction interval level, percent")
+	fs.BoolVar(&round, "round", false, "round forecasts to whole units")
+	bindVar(fs, "horizon", "SALESENGINE_FORECAST_HORIZON")
+	bindVar(fs, "level", "SALESENGINE_FORECAST_LEVEL")
+	bindVar(fs, "round", "SALESENGINE_FORECAST_ROUND")
+	return cmd
+}
+
+// forecastTargets are the connections to forecast: the one named, or every active one.
+func (app *App) forecastTargets(ctx context.Context, rt *runtime, ref string) ([]*store.Connection, error) {
+	if ref != "" {
+		c, err := app.resolveConnection(ctx, rt.store, ref)
+		if err != nil {
+			return nil, err
+		}
+		return []*store.Connection{c}, nil
+	}
+	conns, err := rt.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(conns) == 0 {
+		return nil, usagef("add one with 'salesengine connections add' and run 'salesengine sync'", "there are no active connections to forecast")
+	}
+	return conns, nil
+}
+
+func (app *App) forecastFile(ctx context.Context, in, out string, o demand.Options) error {
+	if _, err := os.Stat(in); err != nil {
+		return usagef("give the path of a CSV with columns series,month,value", "--input %s: %v", in, err)
+	}
+	start := time.Now()
+	res, err := forecast.ForecastFile(ctx, in, out, o.Forecast, o.Level)
+	if err != nil {
+		return err
+	}
+	sum := demand.Summarize(res)
+	fmt.Fprintf(app.Stdout, "forecast %d series, %d months ahead, in %s: wrote %s\n", sum.SKUs, o.Forecast.Horizon, time.Since(start).Round(time.Millisecond), out)
+	printMix(app, sum)
+	return nil
+}
+
+func printMix(app *App, sum demand.Summary) {
+	classes := make([]string, 0, len(sum.ByClass))
+	for c, n := range sum.ByClass {
+		classes = append(classes, fmt.Sprintf("%s %d", c, n))
+	}
+	sort.Strings(classes)
+	type kv struct {
+		k string
+		n int
+	}
+	var methods []kv
+	for m, n := range sum.ByMethod {
+		methods = append(methods, kv{m, n})
+	}
+	sort.Slice(methods, func(i, j int) bool { return methods[i].n > methods[j].n || (methods[i].n == methods[j].n && methods[i].k < methods[j].k) })
+	var ms []string
+	for i, m := range methods {
+		if i == 6 {
+			ms = append(ms, fmt.Sprintf("%d others", len(methods)-6))
+			break
+		}
+		ms = append(ms, fmt.Sprintf("%s %d", m.k, m.n))
+	}
+	fmt.Fprintf(app.Stdout, "  classes: %s\n  methods: %s\n", strings.Join(classes, ", "), strings.Join(ms, ", "))
+}
+
+// forecastConnections forecasts each connection in the given mode.
+func (app *App) forecastConnections(ctx context.Context, s store.Store, conns []*store.Connection, o demand.Options, mode, out string) error {
+	var failed []string
+	for _, c := range conns {
+		var err error
+		if mode == "db" {
+			err = app.forecastToDB(ctx, s, c, o)
+		} else {
+			err = app.forecastReport(ctx, s, c, o, out)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, c.Name)
+			fmt.Fprintf(app.Stdout, "%s: forecast FAILED: %v\n", c.Name, err)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("forecast failed for %v", failed)
+	}
+	return nil
+}
+
+func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connection, o demand.Options) error {
+	sum, err := demand.Run(ctx, s, c.ID, o)
+	if err != nil {
+		return err
+	}
+	if sum.SKUs == 0 {
+		fmt.Fprintf(app.Stdout, "%s: no sales to forecast yet (run 'salesengine sync')\n", c.Name)
+		return nil
+	}
+	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs, %d months ahead (%d rows) in %s\n", c.Name, sum.SKUs, o.Forecast.Horizon, sum.Rows, sum.Took.Round(time.Millisecond))
+	printMix(app, sum)
+	return nil
+}
+
+var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func (app *App) forecastReport(ctx context.Context, s store.Store, c *store.Connection, o demand.Options, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	res, err := demand.Forecast(ctx, s, c.ID, o)
+	if err != nil {
+		return err
+	}
+	base := filepath.Join(dir, unsafeFileChars.ReplaceAllString(c.Name, "_"))
+	if err := forecast.WriteForecastCSVFile(base+"_forecast.csv", res, o.Level); err != nil {
+		return err
+	}
+	if err := writeSummaryCSV(base+"_summary.csv", res); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv and %s_summary.csv\n", c.Name, len(res), base, base)
+	return nil
+}

@@ -1,0 +1,168 @@
+// Package demand forecasts a connection's demand from its stored sales: it builds each SKU's monthly demand from
+// confirmed order lines, runs the automatic forecaster over every SKU, and replaces the connection's forecast
+// rows and per-SKU statistics in one transaction (or writes them as report files).
+package demand
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/forecast"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// Options configure a forecasting run.
+type Options struct {
+	Forecast forecast.Options // horizon, levels, methods...
+	// Level is the interval level stored in forecast.lower_bound/upper_bound (default 80); the 95% interval
+	// is stored too (lower_95, upper_95), for safety stock.
+	Level float64
+	// Window keeps at most this many months of history per SKU (0: all).
+	Window int
+	// Partial is what happens to the current, unfinished month (default: excluded).
+	Partial forecast.PartialMonth
+	// Location is the business's time zone: an order belongs to the month of its local date (default UTC).
+	Location *time.Location
+	// Now is the forecasting date (default time.Now).
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Level == 0 {
+		o.Level = 80
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	levels := []float64{o.Level}
+	if o.Level != 95 {
+		levels = append(levels, 95)
+	}
+	o.Forecast.Levels = levels
+	return o
+}
+
+// Series builds the monthly demand series of every SKU of a connection, sorted by SKU.
+func Series(ctx context.Context, s store.Executor, connectionID int64, o Options) ([]forecast.Series, error) {
+	o = o.withDefaults()
+	now := o.Now().In(o.Location)
+	var since time.Time
+	if o.Window > 0 {
+		// A little before the window, so months that straddle the time-zone shift are whole.
+		since = time.Date(now.Year(), now.Month()-time.Month(o.Window)-1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	rows, err := s.DemandList(ctx, connectionID, since)
+	if err != nil {
+		return nil, err
+	}
+	bySKU := map[string][]forecast.Sale{}
+	for _, r := range rows {
+		bySKU[r.SKU] = append(bySKU[r.SKU], forecast.Sale{Time: r.DateOrder.In(o.Location), Qty: r.Quantity})
+	}
+	skus := make([]string, 0, len(bySKU))
+	for sku := range bySKU {
+		skus = append(skus, sku)
+	}
+	sort.Strings(skus)
+	out := make([]forecast.Series, 0, len(skus))
+	for _, sku := range skus {
+		ser, err := forecast.BuildMonthly(sku, bySKU[sku], forecast.BuildOptions{Window: o.Window, AsOf: now, Partial: o.Partial})
+		if err != nil {
+			return nil, err
+		}
+		if len(ser.Values) == 0 {
+			continue // every sale falls in the excluded current month
+		}
+		out = append(out, ser)
+	}
+	return out, nil
+}
+
+// Summary says what a run forecast.
+type Summary struct {
+	SKUs     int
+	Rows     int
+	ByClass  map[forecast.Class]int
+	ByMethod map[string]int
+	Took     time.Duration
+}
+
+// Forecast forecasts every SKU of the connection.
+func Forecast(ctx context.Context, s store.Executor, connectionID int64, o Options) ([]forecast.Result, error) {
+	o = o.withDefaults()
+	series, err := Series(ctx, s, connectionID, o)
+	if err != nil {
+		return nil, err
+	}
+	return forecast.ForecastAll(ctx, series, o.Forecast)
+}
+
+// Run forecasts the connection and replaces its forecast and forecast_stats rows atomically.
+func Run(ctx context.Context, s store.Store, connectionID int64, o Options) (Summary, error) {
+	o = o.withDefaults()
+	start := time.Now()
+	results, err := Forecast(ctx, s, connectionID, o)
+	if err != nil {
+		return Summary{}, err
+	}
+	generated := o.Now().UTC()
+	rows, stats := Rows(connectionID, results, o.Level, generated)
+	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastReplace(ctx, connectionID, rows, stats) }); err != nil {
+		return Summary{}, fmt.Errorf("store forecasts: %w", err)
+	}
+	sum := Summarize(results)
+	sum.Rows, sum.Took = len(rows), time.Since(start)
+	return sum, nil
+}
+
+// Summarize counts results by class and method.
+func Summarize(results []forecast.Result) Summary {
+	sum := Summary{SKUs: len(results), ByClass: map[forecast.Class]int{}, ByMethod: map[string]int{}}
+	for _, r := range results {
+		sum.ByClass[r.Class]++
+		sum.ByMethod[r.Method]++
+	}
+	return sum
+}
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// Rows turns results into forecast and forecast_stats rows.
+func Rows(connectionID int64, results []forecast.Result, level float64, generated time.Time) ([]*store.ForecastRow, []*store.ForecastStat) {
+	var rows []*store.ForecastRow
+	stats := make([]*store.ForecastStat, 0, len(results))
+	for _, r := range results {
+		for _, p := range r.Points {
+			row := &store.ForecastRow{ConnectionID: connectionID, SKU: r.ID, Date: p.Month.Time(), Quantity: p.Forecast,
+				Lower: p.Forecast, Upper: p.Forecast, IntervalLevel: level, Lower95: p.Forecast, Upper95: p.Forecast,
+				Method: r.Method, GeneratedAt: generated}
+			if iv, ok := p.Interval(level); ok {
+				row.Lower, row.Upper = iv.Lower, iv.Upper
+			}
+			if iv, ok := p.Interval(95); ok {
+				row.Lower95, row.Upper95 = iv.Lower, iv.Upper
+			}
+			rows = append(rows, row)
+		}
+		last := time.Time{}
+		if len(r.Points) > 0 {
+			last = r.Points[0].Month.Add(-1).Time()
+		}
+		stats = append(stats, &store.ForecastStat{ConnectionID: connectionID, SKU: r.ID, Method: r.Method, Model: r.Model,
+			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
+			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
+			LastMonth: last, GeneratedAt: generated})
+	}
+	return rows, stats
+}
