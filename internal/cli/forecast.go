@@ -189,7 +189,9 @@ func printMix(app *App, sum demand.Summary) {
 	for m, n := range sum.ByMethod {
 		methods = append(methods, kv{m, n})
 	}
-	sort.Slice(methods, func(i, j int) bool { return methods[i].n > methods[j].n || (methods[i].n == methods[j].n && methods[i].k < methods[j].k) })
+	sort.Slice(methods, func(i, j int) bool {
+		return methods[i].n > methods[j].n || (methods[i].n == methods[j].n && methods[i].k < methods[j].k)
+	})
 	var ms []string
 	for i, m := range methods {
 		if i == 6 {

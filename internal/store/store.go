@@ -106,6 +106,13 @@ type Executor interface {
 	ForecastReplace(ctx context.Context, connectionID int64, rows []*ForecastRow, stats []*ForecastStat) error
 	ForecastList(ctx context.Context, params *ForecastListParams) ([]*ForecastRow, error)
 	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
+
+	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
+	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
+	// ProductionReplace replaces a connection's plan rows of the given months. Run it inside Tx.
+	ProductionReplace(ctx context.Context, connectionID int64, months []YearMonth, rows []*ProductionRow) error
+	// ProductionList returns plan rows, ALTA first, then by production_needed descending.
+	ProductionList(ctx context.Context, params *ProductionListParams) ([]*ProductionRow, error)
 }
 
 // Migration is one versioned schema change.

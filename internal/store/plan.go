@@ -1,0 +1,37 @@
+package store
+
+import "time"
+
+// ProductionRow is a row of production_forecast: what to produce of one SKU in one month.
+type ProductionRow struct {
+	ConnectionID      int64
+	SKU               string
+	ProductName       string
+	Year              int
+	Month             int
+	ForecastQuantity  float64
+	Inventory         float64
+	ProductionNeeded  float64 // forecast - inventory, the previous system's definition; negative = surplus
+	SafetyStock       float64
+	Backlog           float64
+	Recommended       float64
+	CoverageMonths    *float64
+	StockoutMonth     string // YYYY-MM, "" when none
+	Priority          string // ALTA, MEDIA, BAJA
+	Flags             string // comma-separated
+	InventorySyncedAt *time.Time
+	GeneratedAt       time.Time
+}
+
+// YearMonth names a calendar month.
+type YearMonth struct {
+	Year  int
+	Month int
+}
+
+type ProductionListParams struct {
+	ConnectionID int64
+	Year, Month  int    // 0: all
+	Priority     string // empty: all
+	Limit        int
+}

@@ -1,0 +1,94 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func (e *Exec) BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error) {
+	rows, err := e.query(ctx, `SELECT sku, SUM(CASE WHEN quantity > qty_delivered THEN quantity - qty_delivered ELSE 0 END)
+		FROM sales_items WHERE connection_id = ? AND removed_at IS NULL AND order_state IN ('sale', 'done') GROUP BY sku`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("read backlog: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]float64{}
+	for rows.Next() {
+		var sku string
+		var q float64
+		if err := rows.Scan(&sku, &q); err != nil {
+			return nil, err
+		}
+		out[sku] = q
+	}
+	return out, rows.Err()
+}
+
+var productionSpec = upsertSpec{table: "production_forecast", keys: []string{"connection_id", "sku", "year", "month"}, cols: []string{
+	"connection_id", "sku", "product_name", "year", "month", "forecast_quantity", "inventory", "production_needed",
+	"safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "priority", "flags",
+	"inventory_synced_at", "generated_at"}}
+
+func (e *Exec) ProductionReplace(ctx context.Context, connectionID int64, months []store.YearMonth, rows []*store.ProductionRow) error {
+	for _, m := range months {
+		if _, err := e.exec(ctx, `DELETE FROM production_forecast WHERE connection_id = ? AND year = ? AND month = ?`,
+			connectionID, m.Year, m.Month); err != nil {
+			return fmt.Errorf("clear plan %04d-%02d: %w", m.Year, m.Month, err)
+		}
+	}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		var stockout any
+		if r.StockoutMonth != "" {
+			stockout = r.StockoutMonth
+		}
+		vals[i] = []any{connectionID, r.SKU, r.ProductName, r.Year, r.Month, r.ForecastQuantity, r.Inventory,
+			r.ProductionNeeded, r.SafetyStock, r.Backlog, r.Recommended, nullFloat(r.CoverageMonths), stockout, r.Priority,
+			r.Flags, e.nullTime(r.InventorySyncedAt), e.d.Time(r.GeneratedAt)}
+	}
+	return e.upsert(ctx, productionSpec, vals)
+}
+
+func (e *Exec) ProductionList(ctx context.Context, p *store.ProductionListParams) ([]*store.ProductionRow, error) {
+	q := `SELECT ` + joinCols(productionSpec.cols) + ` FROM production_forecast WHERE connection_id = ?`
+	args := []any{p.ConnectionID}
+	if p.Year != 0 {
+		q += ` AND year = ? AND month = ?`
+		args = append(args, p.Year, p.Month)
+	}
+	if p.Priority != "" {
+		q += ` AND priority = ?`
+		args = append(args, p.Priority)
+	}
+	q += ` ORDER BY year, month, CASE priority WHEN 'ALTA' THEN 0 WHEN 'MEDIA' THEN 1 ELSE 2 END, production_needed DESC, sku`
+	if p.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, p.Limit)
+	}
+	rows, err := e.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list plan: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.ProductionRow
+	for rows.Next() {
+		var r store.ProductionRow
+		var cov sql.NullFloat64
+		var stockout sql.NullString
+		if err := rows.Scan(&r.ConnectionID, &r.SKU, &r.ProductName, &r.Year, &r.Month, &r.ForecastQuantity, &r.Inventory,
+			&r.ProductionNeeded, &r.SafetyStock, &r.Backlog, &r.Recommended, &cov, &stockout, &r.Priority, &r.Flags,
+			nullTimeDest{&r.InventorySyncedAt}, timeDest{&r.GeneratedAt}); err != nil {
+			return nil, err
+		}
+		if cov.Valid {
+			v := cov.Float64
+			r.CoverageMonths = &v
+		}
+		r.StockoutMonth = stockout.String
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
