@@ -391,7 +391,7 @@ func (r *run) applyOrders(ctx context.Context, orders []odoo.Order, model string
 		}
 	}
 	return r.s.Store.Tx(ctx, func(tx store.Executor) error {
-		if err := r.writeOrders(ctx, tx, orders, keep, lines); err != nil {
+		if err := r.writeOrders(ctx, tx, orders, keep, known, lines); err != nil {
 			return err
 		}
 		return r.saveCursor(ctx, tx, model, next)
@@ -400,17 +400,24 @@ func (r *run) applyOrders(ctx context.Context, orders []odoo.Order, model string
 
 // writeOrders upserts the kept orders and their product lines, marks lines that left an order as removed, and
 // records an event for every order whose version moved.
-func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.Order, keep []int64, lines map[int64][]odoo.OrderLine) error {
+//
+// prev holds the stored versions of these orders, read just before the transaction: one sync at a time writes
+// a connection's orders, so it cannot have changed since.
+func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.Order, keep []int64, prev map[int64]*store.Order, lines map[int64][]odoo.OrderLine) error {
 	if len(keep) == 0 {
 		return nil
 	}
-	prev, err := tx.OrderGetMany(ctx, r.conn.ID, keep)
-	if err != nil {
-		return err
-	}
-	prevItems, err := tx.ItemListByOrder(ctx, r.conn.ID, keep)
-	if err != nil {
-		return err
+	var prevItems []*store.Item
+	if len(prev) > 0 { // a page of orders never seen before (a first sync) has no stored lines to compare
+		known := make([]int64, 0, len(prev))
+		for id := range prev {
+			known = append(known, id)
+		}
+		slices.Sort(known)
+		var err error
+		if prevItems, err = tx.ItemListByOrder(ctx, r.conn.ID, known); err != nil {
+			return err
+		}
 	}
 	prevVersion := map[int64]time.Time{}
 	prevLines := map[int64]bool{}

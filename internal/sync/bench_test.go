@@ -1,0 +1,124 @@
+package sync_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/odoo"
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/postgres"
+	"github.com/salesengine/salesengine/internal/store/sqlite"
+	"github.com/salesengine/salesengine/internal/store/storetest"
+	"github.com/salesengine/salesengine/internal/sync"
+)
+
+// BenchmarkSync measures a first sync over HTTP from the fake Odoo into each engine: lines per second (the
+// fake's own cost included) and the peak Go heap during the sync. Run it with
+//
+//	go test -run '^$' -bench BenchmarkSync -benchtime 3x ./internal/sync/
+//
+// and compare the heap at two history sizes to see that memory does not grow with history.
+func BenchmarkSync(b *testing.B) {
+	for _, lines := range []int{50_000, 200_000} {
+		// ~5.2 lines per order line-mix; LinesPerMonth spreads the history over three years.
+		data := &odootest.GenerateOptions{Years: 3, SKUs: 500, LinesPerMonth: lines / 36}
+		srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: 3, Data: data})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total := srv.Count("sale.order.line")
+		for _, engine := range []string{"sqlite", "postgres"} {
+			b.Run(fmt.Sprintf("%s/lines=%d", engine, total), func(b *testing.B) {
+				var storedLines int64
+				var peak uint64
+				for i := 0; i < b.N; i++ {
+					b.StopTimer()
+					st := openBenchStore(b, engine)
+					conn, err := st.ConnectionInsert(context.Background(), &store.ConnectionInsertParams{Name: "bench", URL: srv.URL(), Protocol: "auto", Active: true})
+					if err != nil {
+						b.Fatal(err)
+					}
+					client, err := odoo.New(odoo.Config{URL: srv.URL(), Database: "odoo", Username: "admin", Secret: "admin"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					syncer := &sync.Syncer{Store: st, PageSize: 1000}
+					runtime.GC()
+					var base runtime.MemStats
+					runtime.ReadMemStats(&base)
+					var runPeak uint64
+					stop := sampleHeap(&runPeak)
+					b.StartTimer()
+					if _, err := syncer.Sync(context.Background(), conn, client, sync.Options{}); err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					stop()
+					// The fake Odoo lives in this process: count only what the sync added on top of it.
+					if grown := runPeak - min(runPeak, base.HeapInuse); grown > peak {
+						peak = grown
+					}
+					var n int64
+					if err := st.DB().QueryRowContext(context.Background(), "SELECT COUNT(*) FROM sales_items").Scan(&n); err != nil {
+						b.Fatal(err)
+					}
+					storedLines += n
+					st.Close()
+				}
+				b.ReportMetric(float64(total)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+				b.ReportMetric(float64(peak)/(1<<20), "sync-peak-heap-MiB")
+				b.ReportMetric(float64(storedLines)/float64(b.N), "stored-items")
+			})
+		}
+		srv.Close()
+	}
+}
+
+func openBenchStore(b *testing.B, engine string) store.Store {
+	b.Helper()
+	var st store.Store
+	var err error
+	if engine == "sqlite" {
+		st, err = sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+	} else {
+		st, err = postgres.Open(context.Background(), storetest.PostgresURL(b))
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.MigrationApply(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// sampleHeap records the largest HeapInuse seen every 10 ms until stop is called.
+func sampleHeap(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg gosync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > *peak {
+				*peak = ms.HeapInuse
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
