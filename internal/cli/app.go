@@ -124,6 +124,7 @@ func (app *App) commands() []*cobra.Command {
 		app.logsCommand(),
 		app.forecastCommand(),
 		app.backtestCommand(),
+		app.runCommand(),
 	}
 	return append(cmds, app.connectionAliases()...)
 }

@@ -155,6 +155,17 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	}
 	fmt.Fprintf(out, "   the receiver verified %d events\n", recv.Unique())
 
+	fmt.Fprintln(out, "\n4. Forecast demand per SKU, 12 months ahead (method chosen per SKU by backtest)")
+	fo, err := app.forecastSettings()
+	if err != nil {
+		return err
+	}
+	// The fake Odoo's calendar is its own: forecast from its "today", not the machine's.
+	fo.Now = srv.Now
+	if err := app.forecastToDB(ctx, rt.store, added.Connection, fo); err != nil {
+		return err
+	}
+
 	if err := app.demoSummary(ctx, rt.store, time.Since(start)); err != nil {
 		return err
 	}
