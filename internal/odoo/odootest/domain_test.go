@@ -330,3 +330,33 @@ func TestChildOfLocation(t *testing.T) {
 		t.Errorf("locations under WH/Stock: %d, want 2 (itself and the shelf)", got)
 	}
 }
+
+func TestDomainAny(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	var product int64
+	for _, l := range s.Lines() {
+		if l.ProductID != 0 && l.CompanyID == 1 {
+			product = l.ProductID
+			break
+		}
+	}
+	withProduct := map[int64]bool{}
+	for _, l := range s.Lines() {
+		if l.ProductID == product {
+			withProduct[l.OrderID] = true
+		}
+	}
+	want := expectOrders(s, func(o Order) bool { return withProduct[o.ID] })
+	if got := count(t, s, "sale.order", []any{[]any{"order_line", "any", []any{[]any{"product_id", "=", product}}}}, nil); got != want || want == 0 {
+		t.Errorf("any: %d, want %d", got, want)
+	}
+	all := expectOrders(s, func(Order) bool { return true })
+	if got := count(t, s, "sale.order", []any{[]any{"order_line", "not any", []any{[]any{"product_id", "=", product}}}}, nil); got != all-want {
+		t.Errorf("not any: %d, want %d", got, all-want)
+	}
+	// the same through a dotted path
+	if got := count(t, s, "sale.order", []any{[]any{"order_line.product_id", "=", product}}, nil); got != want {
+		t.Errorf("order_line.product_id: %d, want %d", got, want)
+	}
+}
