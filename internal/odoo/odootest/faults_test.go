@@ -108,7 +108,7 @@ func TestFaultsOdooErrors(t *testing.T) {
 	}
 	// XML-RPC: AccessDenied is fault 3
 	s.InjectFault(Fault{Kind: AccessDenied, Count: 1})
-	_, body := xmlPost(t, s, "common", xmlCallBody("version"))
+	body := xmlPost(t, s, "common", xmlCallBody("version"))
 	if _, code, _ := decodeResponse(t, body); code != 3 {
 		t.Errorf("XML-RPC access denied: fault %d", code)
 	}

@@ -2,6 +2,7 @@ package odootest
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -255,13 +256,8 @@ func (w *jw) any(v any) {
 	case *rowSet:
 		x.writeJSON(w)
 	default:
-		panic("odootest: cannot encode " + strconv.Quote(typeName(v)))
+		panic(fmt.Sprintf("odootest: cannot encode %T", v))
 	}
-}
-
-func typeName(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // sizeHint guesses an encoded result's size so the buffer grows once.
