@@ -182,7 +182,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const notFoundPage = `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"/><title>404 | Page not found</title></head>
-<body><h1>404: Page not found</h1><p>The page you were looking for could not be authorized.</p></body>
+<body><h1>404: Page not found</h1><p>The page you were looking for could not be found; it is possible you have typed the address incorrectly, but it has most probably been removed due to the recent website reorganisation.</p></body>
 </html>
 `
 
