@@ -360,3 +360,38 @@ func TestDomainAny(t *testing.T) {
 		t.Errorf("order_line.product_id: %d, want %d", got, want)
 	}
 }
+
+func TestLinesByOrderLookup(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	orders := s.Orders()
+	var pick []any
+	want := map[int64]bool{}
+	for i := 0; i < len(orders) && len(pick) < 6; i += 37 {
+		if orders[i].CompanyID == 1 {
+			pick = append(pick, orders[i].ID)
+			want[orders[i].ID] = true
+		}
+	}
+	var n int64
+	for _, l := range s.Lines() {
+		if want[l.OrderID] {
+			n++
+		}
+	}
+	got := searchIDs(t, s, "sale.order.line", []any{[]any{"order_id", "in", pick}}, map[string]any{"order": "id"})
+	if int64(len(got)) != n || n == 0 {
+		t.Errorf("order_id in %v: %d lines, want %d", pick, len(got), n)
+	}
+	if !slices.IsSorted(got) {
+		t.Error("not in id order")
+	}
+	one := searchIDs(t, s, "sale.order.line", []any{[]any{"order_id", "=", pick[0]}, []any{"display_type", "=", false}}, nil)
+	for _, id := range one {
+		for _, l := range s.Lines() {
+			if l.ID == id && (l.OrderID != pick[0].(int64) || l.DisplayType != "") {
+				t.Errorf("line %d does not match", id)
+			}
+		}
+	}
+}

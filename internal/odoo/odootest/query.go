@@ -118,16 +118,27 @@ func (q *query) candidates(preferWD bool) (rows []rec, byWD bool) {
 	}
 	t := q.m.t
 	for _, l := range q.conj {
-		if l.hasInIDs && len(l.inIDs) < len(t.rows)/8 {
-			// a short id list: look the records up instead of scanning
-			rows := make([]rec, 0, len(l.inIDs))
-			for _, id := range l.inIDs {
-				if r := t.get(id); r != nil {
-					rows = append(rows, r)
-				}
-			}
-			return rows, false
+		if !l.hasInIDs || len(l.inIDs) >= len(t.rows)/8 {
+			continue
 		}
+		ids := l.inIDs
+		if inv := q.m.inverse[l.path]; inv != nil {
+			// ('order_id', 'in', orders): the orders' line ids
+			ids = nil
+			for _, id := range l.inIDs {
+				ids = append(ids, inv(id)...)
+			}
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+		}
+		// a short id list: look the records up instead of scanning (the predicate still checks them)
+		rows := make([]rec, 0, len(ids))
+		for _, id := range ids {
+			if r := t.get(id); r != nil {
+				rows = append(rows, r)
+			}
+		}
+		return rows, false
 	}
 	var idRows []rec
 	if idBound {
