@@ -6,6 +6,7 @@ package internal
 import (
 	_ "github.com/fernet/fernet-go"
 	_ "github.com/jackc/pgx/v5"
+	_ "github.com/prometheus/client_golang/prometheus"
 	_ "github.com/riverqueue/river"
 	_ "github.com/riverqueue/river/riverdriver/riverpgxv5"
 	_ "github.com/riverqueue/river/riverdriver/riversqlite"
@@ -13,7 +14,6 @@ import (
 	_ "github.com/schollz/progressbar/v3"
 	_ "github.com/spf13/cobra"
 	_ "github.com/standard-webhooks/standard-webhooks/libraries/go"
-	_ "github.com/prometheus/client_golang/prometheus"
 	_ "golang.org/x/term"
 	_ "gonum.org/v1/gonum/optimize"
 	_ "modernc.org/sqlite"

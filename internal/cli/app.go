@@ -1,0 +1,187 @@
+// Package cli is the salesengine command line: one file per command, all sharing App for configuration,
+// logging, output and the database.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/salesengine/salesengine/internal/config"
+	"github.com/salesengine/salesengine/internal/dburl"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// App is what every command shares.
+type App struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Env    func(string) (string, bool)
+
+	Config *config.Config
+	Log    *slog.Logger
+
+	configFile string
+}
+
+// varAnnotation ties a flag to the configuration variable it overrides.
+const varAnnotation = "salesengine_var"
+
+// bindVar makes flag name of fs override configuration variable v.
+func bindVar(fs *pflag.FlagSet, name, v string) {
+	f := fs.Lookup(name)
+	if f == nil {
+		panic("cli: no flag " + name)
+	}
+	if f.Annotations == nil {
+		f.Annotations = map[string][]string{}
+	}
+	f.Annotations[varAnnotation] = []string{v}
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) int {
+	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Env: env}
+	root := app.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	if cmd == nil {
+		cmd = root
+	}
+	code, msg, hint := classify(err, cmd.CommandPath())
+	fmt.Fprintf(stderr, "Error: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(stderr, "Hint: %s\n", hint)
+	}
+	return code
+}
+
+func (app *App) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "salesengine",
+		Short: "Sync Odoo sales, deliver order webhooks, forecast demand and plan production",
+		Long: `Sales Engine syncs confirmed sales from any number of Odoo instances (16-19, Online or self-hosted)
+into a database (SQLite by default, PostgreSQL in production), delivers every order change as a signed
+webhook, forecasts demand per SKU and plans production.
+
+Settings come from flags, then environment variables, then a .env file in the working directory (or
+--config FILE), then defaults. See 'salesengine help <command>' for each command.`,
+		Example: `  salesengine demo                       # everything, end to end, on a built-in fake Odoo
+  salesengine migrate --status           # which schema migrations are applied
+  DATABASE_URL=postgres://u:p@db/sales salesengine migrate`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return app.setup(cmd)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.String("database-url", "", "database URL (postgres://..., sqlite:PATH or a file path); overrides DATABASE_URL")
+	pf.StringVar(&app.configFile, "config", "", "read settings from this .env-style file instead of ./.env")
+	pf.String("log-level", "", "log level: debug, info, warn, error (default info)")
+	pf.String("log-format", "", "log format: text or json (default text)")
+	bindVar(pf, "database-url", "DATABASE_URL")
+	bindVar(pf, "log-level", "SALESENGINE_LOG_LEVEL")
+	bindVar(pf, "log-format", "SALESENGINE_LOG_FORMAT")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &UsageError{Msg: err.Error(), Hint: "run '" + cmd.CommandPath() + " --help' for usage"}
+	})
+	root.CompletionOptions.DisableDefaultCmd = true
+
+	for _, c := range app.commands() {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// commands lists every top-level command; each lives in its own file.
+func (app *App) commands() []*cobra.Command {
+	cmds := []*cobra.Command{
+		app.versionCommand(),
+		app.migrateCommand(),
+		app.connectionsCommand(),
+		app.keyCommand(),
+		app.syncCommand(),
+		app.demoCommand(),
+		app.deliverCommand(),
+		app.retriesCommand(),
+		app.retryCommand(),
+		app.discardCommand(),
+		app.resetCircuitCommand(),
+		app.logsCommand(),
+	}
+	return append(cmds, app.connectionAliases()...)
+}
+
+// setup resolves configuration and logging before any command runs.
+func (app *App) setup(cmd *cobra.Command) error {
+	flags := map[string]string{}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if v, ok := f.Annotations[varAnnotation]; ok {
+			flags[v[0]] = f.Value.String()
+		}
+	})
+	cfg, err := config.Load(config.LoadOptions{File: app.configFile, Env: app.Env, Flags: flags})
+	if err != nil {
+		return err
+	}
+	app.Config = cfg
+	logger, err := newLogger(app.Stderr, cfg.Get("SALESENGINE_LOG_LEVEL"), cfg.Get("SALESENGINE_LOG_FORMAT"))
+	if err != nil {
+		return err
+	}
+	app.Log = logger
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(strings.TrimSpace(level))); err != nil {
+		return nil, usagef("use --log-level debug, info, warn or error (or SALESENGINE_LOG_LEVEL)", "unknown log level %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(strings.TrimSpace(format)) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usagef("use --log-format text or json (or SALESENGINE_LOG_FORMAT)", "unknown log format %q", format)
+}
+
+// openStore opens the configured database and brings its schema up to date.
+func (app *App) openStore(ctx context.Context) (store.Store, error) {
+	tgt, err := dburl.Resolve(app.Config)
+	if err != nil {
+		return nil, err
+	}
+	s, err := dburl.Open(ctx, tgt)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := s.MigrationApply(ctx)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("%s: %w", tgt, err)
+	}
+	for _, m := range applied {
+		app.Log.Info("applied schema migration", "version", m.Version, "name", m.Name, "database", tgt.String())
+	}
+	return s, nil
+}
+
+// OSEnv is the process environment, for Main.
+func OSEnv(k string) (string, bool) { return os.LookupEnv(k) }

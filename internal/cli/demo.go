@@ -1,0 +1,194 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/salesengine/salesengine/internal/config"
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/secret"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/webhook"
+)
+
+func (app *App) demoCommand() *cobra.Command {
+	var dbPath string
+	var skus, years int
+	var noServe bool
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole job against a built-in fake Odoo, end to end",
+		Long: `Start a fake Odoo 17 on this machine with about three years of generated sales (two companies, a few
+hundred products with smooth, seasonal, intermittent, new and discontinued demand), and a webhook receiver
+that verifies every signature. Then: add a connection to it, sync everything, let the fake Odoo do some
+business (new, confirmed, cancelled and edited orders), sync again, and deliver the resulting signed webhooks.
+
+The data goes to a fresh SQLite file (salesengine-demo.db by default). Unless --no-serve, the fake Odoo and
+the receiver keep running afterwards so you can try the other commands against them; Ctrl-C stops.`,
+		Example: `  go run ./cmd/salesengine demo
+  salesengine demo --no-serve --db /tmp/demo.db
+  salesengine demo --skus 50 --years 2`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if skus < 5 || skus > 20000 {
+				return usagef("", "--skus must be between 5 and 20000, got %d", skus)
+			}
+			if years < 1 || years > 10 {
+				return usagef("", "--years must be between 1 and 10, got %d", years)
+			}
+			return app.runDemo(cmd.Context(), demoOptions{dbPath: dbPath, skus: skus, years: years, serve: !noServe, seed: seed})
+		},
+	}
+	cmd.Flags().StringVar(&dbPath, "db", "salesengine-demo.db", "SQLite file for the demo's data (replaced if it exists)")
+	cmd.Flags().IntVar(&skus, "skus", 300, "products in the generated history")
+	cmd.Flags().IntVar(&years, "years", 3, "years of generated history")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated data (same seed, same data)")
+	cmd.Flags().BoolVar(&noServe, "no-serve", false, "exit when done instead of keeping the fake Odoo and the receiver running")
+	return cmd
+}
+
+type demoOptions struct {
+	dbPath      string
+	skus, years int
+	serve       bool
+	seed        int64
+}
+
+func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
+	start := time.Now()
+	out := app.Stdout
+	if !app.Config.IsSet("SALESENGINE_LOG_LEVEL") {
+		// The demo tells its own story on stdout; logs below warnings would drown it.
+		if app.Log, err = newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT")); err != nil {
+			return err
+		}
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(o.dbPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the previous demo database: %w", err)
+		}
+	}
+	// The demo uses its own database, key and loopback endpoints whatever the environment says.
+	key := app.Config.Get("SALESENGINE_ENCRYPTION_KEY")
+	if _, err := secret.ParseKeyring(key); err != nil {
+		if key, err = secret.GenerateKey(); err != nil {
+			return err
+		}
+	}
+	app.Config.Set("SALESENGINE_ENCRYPTION_KEY", key, config.SourceFlag)
+	app.Config.Set("DATABASE_URL", "sqlite:"+o.dbPath, config.SourceFlag)
+	app.Config.Set("SALESENGINE_WEBHOOK_ALLOW_PRIVATE", "true", config.SourceFlag)
+	for _, v := range []string{"ODOO_URL", "ODOO_PROD_URL", "ODOO_TEST_URL"} {
+		app.Config.Set(v, "", config.SourceFlag)
+	}
+	app.Config.Set("USE_TEST_ODOO", "false", config.SourceFlag)
+
+	fmt.Fprintf(out, "Starting a fake Odoo 17 with %d years of sales over %d products...\n", o.years, o.skus)
+	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: o.seed,
+		Data: &odootest.GenerateOptions{Years: o.years, SKUs: o.skus}})
+	if err != nil {
+		return fmt.Errorf("start the fake Odoo: %w", err)
+	}
+	defer srv.Close()
+	fmt.Fprintf(out, "  %s: %d orders, %d order lines, %d products (database %q, login admin)\n",
+		srv.URL(), srv.Count("sale.order"), srv.Count("sale.order.line"), srv.Count("product.product"), srv.Database())
+
+	rt, err := app.openRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+
+	// The receiver needs the connection's secret, which the connection needs the receiver's URL for: listen
+	// first, add the connection, then serve.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	name, apiKey, database, login := "demo", "test-api-key-0123456789", srv.Database(), "admin"
+	hookURL := "http://" + ln.Addr().String() + "/hooks/odoo"
+	added, err := rt.conns.Add(ctx, connectionFields(name, srv.URL(), database, login, apiKey, hookURL))
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	recv, err := webhook.NewReceiver(webhook.ReceiverConfig{Secrets: []string{added.GeneratedSecret}, Out: prefixWriter{out, "  receiver: "}})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hsrv := &http.Server{Handler: recv, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hsrv.Serve(ln) }()
+	defer hsrv.Close()
+	fmt.Fprintf(out, "  webhook receiver on %s verifies signatures with the connection's secret\n", hookURL)
+	fmt.Fprintf(out, "Database: SQLite %s\n\n", o.dbPath)
+
+	fmt.Fprintln(out, "1. First sync: everything (a baseline: history is stored, no webhooks are sent for it)")
+	f := syncFlags{deliverWait: 15 * time.Second}
+	if err := app.syncAll(ctx, rt, f); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(out, "\n2. The fake Odoo does business for a simulated 8 hours...")
+	stats, err := srv.SimulateActivity(40, 12*time.Minute)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   %d new orders, %d confirmed, %d cancelled, %d deliveries, %d edited lines\n",
+		stats.NewOrders, stats.Confirmed, stats.Cancelled, stats.Delivered, stats.Edited)
+
+	fmt.Fprintln(out, "\n3. Second sync: only what changed, and a signed webhook for every confirmed, changed or cancelled order")
+	if err := app.syncAll(ctx, rt, f); err != nil {
+		return err
+	}
+	if err := app.deliverAndReport(ctx, rt, f.deliverWait); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   the receiver verified %d events\n", recv.Unique())
+
+	if err := app.demoSummary(ctx, rt.store, time.Since(start)); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nTry next (in another terminal, while this one runs):\n")
+	fmt.Fprintf(out, "  export DATABASE_URL=sqlite:%s SALESENGINE_ENCRYPTION_KEY=%s SALESENGINE_WEBHOOK_ALLOW_PRIVATE=true\n", o.dbPath, key)
+	fmt.Fprintf(out, "  salesengine connections list\n  salesengine logs\n  salesengine sync\n  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
+	if !o.serve {
+		return nil
+	}
+	fmt.Fprintf(out, "\nThe fake Odoo (%s) and the receiver keep running; Ctrl-C stops them.\n", srv.URL())
+	<-ctx.Done()
+	return nil
+}
+
+func (app *App) demoSummary(ctx context.Context, s store.Store, took time.Duration) error {
+	var orders, items, skus int64
+	q := s.DB().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sales_orders), (SELECT COUNT(*) FROM sales_items),
+		(SELECT COUNT(DISTINCT sku) FROM sales_items)`)
+	if err := q.Scan(&orders, &items, &skus); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "\nDone in %s: %d orders and %d order lines over %d SKUs stored.\n", took.Round(100*time.Millisecond), orders, items, skus)
+	return nil
+}
+
+// prefixWriter starts every write with a prefix (the receiver writes one line per request).
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
+}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/salesengine/salesengine/internal/dburl"
+)
+
+func (app *App) migrateCommand() *cobra.Command {
+	var status, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Create or upgrade the database schema",
+		Long: `Apply every schema migration the database lacks. Every command does this on start; run it yourself to
+upgrade ahead of a deployment or to create the schema of a new database. Running it again changes nothing.
+A database migrated by a newer salesengine is refused rather than used.
+
+With --status, list the migrations this binary knows and whether each is applied, without changing anything.`,
+		Example: `  salesengine migrate
+  salesengine migrate --status
+  salesengine migrate --database-url postgres://sales:secret@db.internal:5432/sales`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			tgt, err := dburl.Resolve(app.Config)
+			if err != nil {
+				return err
+			}
+			s, err := dburl.Open(ctx, tgt)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if !status {
+				applied, err := s.MigrationApply(ctx)
+				if err != nil {
+					return fmt.Errorf("%s: %w", tgt, err)
+				}
+				if !asJSON {
+					if len(applied) == 0 {
+						fmt.Fprintf(app.Stdout, "%s: schema is up to date\n", tgt)
+					}
+					for _, m := range applied {
+						fmt.Fprintf(app.Stdout, "%s: applied %04d_%s\n", tgt, m.Version, m.Name)
+					}
+					return nil
+				}
+			}
+			ms, err := s.MigrationStatus(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(app.Stdout, ms)
+			}
+			t := newTable(app.Stdout, "VERSION", "NAME", "APPLIED")
+			for _, m := range ms {
+				at := "no"
+				if m.Applied {
+					at = m.AppliedAt.Format(time.RFC3339)
+				}
+				t.row(fmt.Sprintf("%04d", m.Version), m.Name, at)
+			}
+			return t.flush()
+		},
+	}
+	cmd.Flags().BoolVar(&status, "status", false, "list migrations and whether each is applied; change nothing")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the migration status as JSON")
+	return cmd
+}

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/outbox"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/postgres"
+	"github.com/salesengine/salesengine/internal/sync"
+	"github.com/salesengine/salesengine/internal/webhook"
+)
+
+// deliveryQueue is the durable webhook queue on whichever database the store uses.
+type deliveryQueue interface {
+	MigrateRiver(ctx context.Context) error
+	Enqueue(ctx context.Context, deliveryIDs ...int64) error
+	Drain(ctx context.Context, maxWait time.Duration) (webhook.DrainResult, error)
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// runtime is what the working commands share: the store, connections, the outbox and the queue.
+type runtime struct {
+	store  store.Store
+	conns  *connections.Manager
+	outbox *outbox.Outbox
+	queue  deliveryQueue
+}
+
+func (rt *runtime) Close() { rt.store.Close() }
+
+// openRuntime opens the store, migrates it (River's tables too) and builds the webhook queue.
+func (app *App) openRuntime(ctx context.Context) (*runtime, error) {
+	s, err := app.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rt := &runtime{store: s, conns: app.manager(s)}
+	rt.outbox = &outbox.Outbox{Store: s, Connections: rt.conns}
+	if rt.queue, err = app.newQueue(s, rt.outbox); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := rt.queue.MigrateRiver(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("migrate the webhook queue tables: %w", err)
+	}
+	return rt, nil
+}
+
+func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error) {
+	timeout, err := app.Config.Duration("SALESENGINE_WEBHOOK_TIMEOUT")
+	if err != nil {
+		return nil, err
+	}
+	attempts, err := app.Config.Int("SALESENGINE_WEBHOOK_MAX_ATTEMPTS")
+	if err != nil {
+		return nil, err
+	}
+	if attempts < 1 {
+		return nil, fmt.Errorf("SALESENGINE_WEBHOOK_MAX_ATTEMPTS=%d must be at least 1", attempts)
+	}
+	concurrency, err := app.Config.Int("SALESENGINE_WEBHOOK_CONCURRENCY")
+	if err != nil {
+		return nil, err
+	}
+	allowPrivate, err := app.Config.Bool("SALESENGINE_WEBHOOK_ALLOW_PRIVATE")
+	if err != nil {
+		return nil, err
+	}
+	retry := webhook.DefaultRetryPolicy()
+	retry.MaxAttempts = attempts
+	// River narrates its housekeeping at info; keep that out of the operator's log unless debugging.
+	queueLog := app.Log
+	if !app.Log.Enabled(context.Background(), slog.LevelDebug) {
+		if queueLog, err = newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT")); err != nil {
+			return nil, err
+		}
+	}
+	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: timeout, AllowPrivate: allowPrivate, Retry: retry,
+		EndpointConcurrency: concurrency, Logger: queueLog}
+	if pg, ok := s.(*postgres.Store); ok {
+		return webhook.NewPostgresQueue(pg.Pool, cfg)
+	}
+	return webhook.NewSQLiteQueue(s.DB(), cfg)
+}
+
+// syncer builds a Syncer from the settings.
+func (app *App) syncer(rt *runtime) (*sync.Syncer, error) {
+	page, err := app.Config.Int("SALESENGINE_SYNC_PAGE_SIZE")
+	if err != nil {
+		return nil, err
+	}
+	if page < 1 || page > 10000 {
+		return nil, fmt.Errorf("SALESENGINE_SYNC_PAGE_SIZE=%d must be between 1 and 10000", page)
+	}
+	overlap, err := app.Config.Duration("SALESENGINE_SYNC_OVERLAP")
+	if err != nil {
+		return nil, err
+	}
+	history, err := app.Config.Bool("SALESENGINE_SEND_HISTORY")
+	if err != nil {
+		return nil, err
+	}
+	return &sync.Syncer{Store: rt.store, Outbox: rt.outbox, Log: app.Log, PageSize: page, Overlap: overlap, SendHistory: history}, nil
+}
+
+// pendingDeliveries lists the ids of every pending delivery, to (re-)enqueue: a crash between a sync's commit
+// and its enqueue leaves deliveries without a job, and this sweep gives them one (enqueueing is idempotent).
+func pendingDeliveries(ctx context.Context, s store.Store, connectionID int64) ([]int64, error) {
+	ds, err := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: connectionID, States: []string{store.DeliveryPending}})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// deliver enqueues every pending delivery and works the queue for at most wait.
+func (app *App) deliver(ctx context.Context, rt *runtime, wait time.Duration) (webhook.DrainResult, error) {
+	ids, err := pendingDeliveries(ctx, rt.store, 0)
+	if err != nil {
+		return webhook.DrainResult{}, err
+	}
+	if err := rt.queue.Enqueue(ctx, ids...); err != nil {
+		return webhook.DrainResult{}, err
+	}
+	return rt.queue.Drain(ctx, wait)
+}

@@ -1,0 +1,200 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/sync"
+)
+
+// syncFlags are shared by sync and run.
+type syncFlags struct {
+	connection  string
+	full        bool
+	noDeliver   bool
+	deliverWait time.Duration
+}
+
+func (f *syncFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVarP(&f.connection, "connection", "c", "", "only this connection (ID or NAME); default: every active one")
+	fs.BoolVar(&f.full, "full", false, "re-read everything and find records deleted in Odoo (FORCE_FULL_SYNC)")
+	fs.BoolVar(&f.noDeliver, "no-deliver", false, "do not deliver queued webhooks before exiting")
+	fs.DurationVar(&f.deliverWait, "deliver-wait", 30*time.Second, "how long to wait for webhook deliveries before exiting")
+	bindVar(fs, "full", "FORCE_FULL_SYNC")
+	bindVar(fs, "deliver-wait", "SALESENGINE_DELIVER_WAIT")
+}
+
+func (app *App) syncCommand() *cobra.Command {
+	var f syncFlags
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Sync sales, products and inventory from Odoo now",
+		Long: `Sync every active connection (or the one named) now: products and inventory, then the orders and lines
+changed since the last sync. Each page of records is stored with its cursor in one transaction, so an
+interrupted sync resumes where it stopped, without losing or duplicating anything. Webhook events of the
+changes are then delivered (up to --deliver-wait; what is not delivered stays queued for the next run).
+
+A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first.
+Exits 1 when any connection failed; the others are still synced.`,
+		Example: `  salesengine sync
+  salesengine sync --connection acme
+  salesengine sync --full --no-deliver`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := app.readSyncSettings(cmd, &f); err != nil {
+				return err
+			}
+			rt, err := app.openRuntime(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			syncErr := app.syncAll(cmd.Context(), rt, f)
+			if !f.noDeliver {
+				if err := app.deliverAndReport(cmd.Context(), rt, f.deliverWait); err != nil {
+					return errors.Join(syncErr, err)
+				}
+			}
+			return syncErr
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+// readSyncSettings applies the configuration behind the flags (flag > env > file).
+func (app *App) readSyncSettings(cmd *cobra.Command, f *syncFlags) error {
+	full, err := app.Config.Bool("FORCE_FULL_SYNC")
+	if err != nil {
+		return err
+	}
+	f.full = full
+	if f.deliverWait, err = app.Config.Duration("SALESENGINE_DELIVER_WAIT"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// targets resolves which connections a command works on, creating "default" from ODOO_* settings first.
+func (app *App) targets(ctx context.Context, rt *runtime, ref string) ([]*store.Connection, error) {
+	env, err := connections.EnvFromConfig(app.Config)
+	switch {
+	case err == nil:
+		if _, err := app.keyring(); err != nil {
+			return nil, err
+		}
+		if _, err := rt.conns.EnsureEnv(ctx, env); err != nil {
+			return nil, err
+		}
+	case !errors.Is(err, connections.ErrNoEnvConnection):
+		return nil, err
+	}
+	if ref != "" {
+		c, err := app.resolveConnection(ctx, rt.store, ref)
+		if err != nil {
+			return nil, err
+		}
+		return []*store.Connection{c}, nil
+	}
+	conns, err := rt.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(conns) == 0 {
+		return nil, usagef("add one with 'salesengine connections add', or set ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD",
+			"there are no active connections to sync")
+	}
+	return conns, nil
+}
+
+// syncAll syncs each target and prints one line per connection; it returns an error naming those that failed.
+func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
+	conns, err := app.targets(ctx, rt, f.connection)
+	if err != nil {
+		return err
+	}
+	syncer, err := app.syncer(rt)
+	if err != nil {
+		return err
+	}
+	timeout, err := app.Config.Duration("SALESENGINE_ODOO_TIMEOUT")
+	if err != nil {
+		return err
+	}
+	prog := app.newProgress()
+	syncer.Progress = prog.report
+	var failed []string
+	for _, c := range conns {
+		res, err := app.syncOne(ctx, rt, syncer, c, timeout, f.full)
+		prog.finish()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed = append(failed, c.Name)
+			fmt.Fprintf(app.Stdout, "%s: FAILED: %v\n", c.Name, err)
+			app.Log.Error("sync failed", "connection", c.Name, "err", err)
+			continue
+		}
+		fmt.Fprintf(app.Stdout, "%s: %s sync of Odoo %s: %d records read, %d inserted, %d updated, %d removed, %d webhook events (%s)\n",
+			c.Name, res.Kind, res.ServerVersion, res.Fetched, res.Inserted, res.Updated, res.Removed, res.Events, res.Duration.Round(time.Millisecond))
+		if res.ProductsWithoutSKU > 0 {
+			fmt.Fprintf(app.Stdout, "%s: note: %d products have no internal reference; they are keyed ID:<product id>\n", c.Name, res.ProductsWithoutSKU)
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("sync failed for %d of %d connections (%v); see 'salesengine logs'", len(failed), len(conns), failed)
+	}
+	return nil
+}
+
+func (app *App) syncOne(ctx context.Context, rt *runtime, syncer *sync.Syncer, c *store.Connection, timeout time.Duration, full bool) (sync.Result, error) {
+	client, err := rt.conns.Client(c, connections.ClientOptions{Timeout: timeout, Logger: app.Log})
+	if err != nil {
+		return sync.Result{}, err
+	}
+	res, err := syncer.Sync(ctx, c, client, sync.Options{Full: full})
+	if err == nil && len(res.DeliveryIDs) > 0 {
+		// Best effort: a delivery without a job is picked up by the next sweep.
+		if qerr := rt.queue.Enqueue(ctx, res.DeliveryIDs...); qerr != nil {
+			app.Log.Warn("could not enqueue webhook deliveries now; they stay pending for the next run", "err", qerr)
+		}
+	}
+	return res, err
+}
+
+// deliverAndReport delivers queued webhooks for up to wait and says what is left.
+func (app *App) deliverAndReport(ctx context.Context, rt *runtime, wait time.Duration) error {
+	ids, err := pendingDeliveries(ctx, rt.store, 0)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	res, err := app.deliver(ctx, rt, wait)
+	if err != nil {
+		return fmt.Errorf("deliver webhooks: %w", err)
+	}
+	left, err := pendingDeliveries(ctx, rt.store, 0)
+	if err != nil {
+		return err
+	}
+	delivered := len(ids) - len(left)
+	switch {
+	case len(left) == 0:
+		fmt.Fprintf(app.Stdout, "webhooks: %d delivered\n", delivered)
+	case res.Idle:
+		fmt.Fprintf(app.Stdout, "webhooks: %d delivered, %d waiting to be retried (see 'salesengine retries')\n", delivered, len(left))
+	default:
+		fmt.Fprintf(app.Stdout, "webhooks: %d delivered, %d still queued after %s (they go out on the next run or 'salesengine deliver')\n", delivered, len(left), wait)
+	}
+	return nil
+}

@@ -1,0 +1,184 @@
+// Package config resolves Sales Engine's settings. Every setting is a Var in the registry below; a value comes
+// from, in order: a command-line flag, the environment, the config file (.env in the working directory, or
+// --config), the default. A secret-bearing Var also accepts NAME_FILE, the path of a file holding the value
+// (the convention of Docker, Kubernetes and Cloud Run secrets).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// Var is one configuration variable.
+type Var struct {
+	Name    string
+	Aliases []string // older names still accepted (POLLER_ENCRYPTION_KEY)
+	Default string
+	Flag    string // the global or command flag that overrides it, for the docs
+	Secret  bool   // accepts NAME_FILE; never printed
+	Help    string
+}
+
+// Source says where a value came from.
+type Source string
+
+const (
+	SourceFlag    Source = "flag"
+	SourceEnv     Source = "environment"
+	SourceFile    Source = "config file"
+	SourceDefault Source = "default"
+)
+
+// Config is a resolved set of values.
+type Config struct {
+	vars    map[string]Var
+	values  map[string]string
+	sources map[string]Source
+	File    string // the config file read, "" if none
+}
+
+// LoadOptions are the inputs to Load.
+type LoadOptions struct {
+	// File is --config; when empty, .env in the working directory is read if it exists.
+	File string
+	// Env looks up an environment variable (os.LookupEnv in production).
+	Env func(string) (string, bool)
+	// Flags holds the values of flags the user set explicitly, by variable name.
+	Flags map[string]string
+}
+
+// Load resolves every registered variable.
+func Load(opts LoadOptions) (*Config, error) {
+	if opts.Env == nil {
+		opts.Env = os.LookupEnv
+	}
+	file := map[string]string{}
+	path := opts.File
+	if path != "" {
+		m, err := godotenv.Read(path)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("--config %s: file does not exist", path)
+			}
+			return nil, fmt.Errorf("--config %s: %w", path, err)
+		}
+		file = m
+	} else if _, err := os.Stat(".env"); err == nil {
+		m, err := godotenv.Read(".env")
+		if err != nil {
+			return nil, fmt.Errorf(".env: %w (fix the file or point --config elsewhere)", err)
+		}
+		file, path = m, ".env"
+	}
+	c := &Config{vars: map[string]Var{}, values: map[string]string{}, sources: map[string]Source{}, File: path}
+	for _, v := range Vars {
+		c.vars[v.Name] = v
+		val, src, err := resolve(v, opts, file)
+		if err != nil {
+			return nil, err
+		}
+		c.values[v.Name], c.sources[v.Name] = val, src
+	}
+	return c, nil
+}
+
+func resolve(v Var, opts LoadOptions, file map[string]string) (string, Source, error) {
+	if val, ok := opts.Flags[v.Name]; ok {
+		return val, SourceFlag, nil
+	}
+	lookups := []struct {
+		get func(string) (string, bool)
+		src Source
+	}{
+		{opts.Env, SourceEnv},
+		{func(k string) (string, bool) { s, ok := file[k]; return s, ok }, SourceFile},
+	}
+	for _, l := range lookups {
+		for _, name := range append([]string{v.Name}, v.Aliases...) {
+			if val, ok := l.get(name); ok && val != "" {
+				return val, l.src, nil
+			}
+			if !v.Secret {
+				continue
+			}
+			if p, ok := l.get(name + "_FILE"); ok && p != "" {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return "", "", fmt.Errorf("%s_FILE: cannot read %s: %w", name, p, unwrapPathError(err))
+				}
+				return strings.TrimRight(string(b), "\r\n"), l.src, nil
+			}
+		}
+	}
+	return v.Default, SourceDefault, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Get returns the value of a registered variable; it panics on an unregistered name (a programming error).
+func (c *Config) Get(name string) string {
+	if _, ok := c.vars[name]; !ok {
+		panic("config: unregistered variable " + name)
+	}
+	return c.values[name]
+}
+
+// Source says where the value of name came from.
+func (c *Config) Source(name string) Source { return c.sources[name] }
+
+// IsSet reports whether name was given anywhere other than its default.
+func (c *Config) IsSet(name string) bool { return c.sources[name] != SourceDefault }
+
+// Set overrides a value (used by commands whose own flags map onto a variable).
+func (c *Config) Set(name, value string, src Source) {
+	c.Get(name)
+	c.values[name], c.sources[name] = value, src
+}
+
+// Bool parses a boolean variable: true/false, 1/0, yes/no, on/off.
+func (c *Config) Bool(name string) (bool, error) {
+	s := strings.ToLower(strings.TrimSpace(c.Get(name)))
+	switch s {
+	case "", "0", "false", "no", "off":
+		return false, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s=%q is not a boolean: use true or false", name, c.Get(name))
+}
+
+// Duration parses a Go duration (90s, 5m); a bare number means seconds.
+func (c *Config) Duration(name string) (time.Duration, error) {
+	s := strings.TrimSpace(c.Get(name))
+	if n, err := strconv.ParseFloat(s, 64); err == nil && n >= 0 {
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%s=%q is not a duration: use a value like 30s, 5m or 1h", name, s)
+	}
+	return d, nil
+}
+
+// Int parses an integer variable.
+func (c *Config) Int(name string) (int, error) {
+	s := strings.TrimSpace(c.Get(name))
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%s=%q is not a whole number", name, s)
+	}
+	return n, nil
+}

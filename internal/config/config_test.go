@@ -1,0 +1,125 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/salesengine/salesengine/internal/config"
+)
+
+func envOf(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestPrecedence(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "se.env")
+	if err := os.WriteFile(file, []byte("# comment\nDATABASE_URL=sqlite:from-file.db\nSALESENGINE_LOG_LEVEL=warn\nexport SALESENGINE_LOG_FORMAT=\"json\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATABASE_URL": "sqlite:from-env.db", "SALESENGINE_LOG_LEVEL": "debug"}
+	c, err := config.Load(config.LoadOptions{File: file, Env: envOf(env), Flags: map[string]string{"DATABASE_URL": "sqlite:from-flag.db"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name, want string
+		src        config.Source
+	}{
+		{"DATABASE_URL", "sqlite:from-flag.db", config.SourceFlag},
+		{"SALESENGINE_LOG_LEVEL", "debug", config.SourceEnv},
+		{"SALESENGINE_LOG_FORMAT", "json", config.SourceFile},
+		{"DB_PORT", "5432", config.SourceDefault},
+	}
+	for _, ch := range checks {
+		if got := c.Get(ch.name); got != ch.want || c.Source(ch.name) != ch.src {
+			t.Errorf("%s = %q from %s, want %q from %s", ch.name, got, c.Source(ch.name), ch.want, ch.src)
+		}
+	}
+}
+
+func TestSecretFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "db_password")
+	if err := os.WriteFile(secret, []byte("s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(config.LoadOptions{File: filepath.Join("testdata", "empty.env"), Env: envOf(map[string]string{"DB_PASSWORD_FILE": secret})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Get("DB_PASSWORD"); got != "s3cr3t" {
+		t.Errorf("DB_PASSWORD from _FILE = %q, want s3cr3t (trailing newline trimmed)", got)
+	}
+	_, err = config.Load(config.LoadOptions{File: filepath.Join("testdata", "empty.env"), Env: envOf(map[string]string{"DATABASE_URL_FILE": filepath.Join(dir, "absent")})})
+	if err == nil || !strings.Contains(err.Error(), "DATABASE_URL_FILE") || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("missing _FILE: %v", err)
+	}
+	// A non-secret variable has no _FILE form: it must not be read.
+	c, err = config.Load(config.LoadOptions{File: filepath.Join("testdata", "empty.env"), Env: envOf(map[string]string{"DB_HOST_FILE": secret})})
+	if err != nil || c.Get("DB_HOST") != "" {
+		t.Errorf("DB_HOST_FILE was read: %q, %v", c.Get("DB_HOST"), err)
+	}
+}
+
+func TestMissingConfigFile(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(config.LoadOptions{File: filepath.Join(t.TempDir(), "nope.env"), Env: envOf(nil)})
+	if err == nil || !strings.Contains(err.Error(), "--config") || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing --config file: %v", err)
+	}
+}
+
+func TestParsers(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(config.LoadOptions{File: filepath.Join("testdata", "empty.env"), Env: envOf(map[string]string{"DB_PORT": "abc"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Int("DB_PORT"); err == nil || !strings.Contains(err.Error(), `DB_PORT="abc"`) {
+		t.Errorf("Int(abc): %v", err)
+	}
+	c.Set("DB_PORT", "90s", config.SourceFlag)
+	if d, err := c.Duration("DB_PORT"); err != nil || d.Seconds() != 90 {
+		t.Errorf("Duration(90s) = %v, %v", d, err)
+	}
+	c.Set("DB_PORT", "45", config.SourceFlag)
+	if d, err := c.Duration("DB_PORT"); err != nil || d.Seconds() != 45 {
+		t.Errorf("Duration(45) = %v, %v", d, err)
+	}
+	for in, want := range map[string]bool{"true": true, "1": true, "YES": true, "false": false, "0": false, "": false} {
+		c.Set("DB_PORT", in, config.SourceFlag)
+		if got, err := c.Bool("DB_PORT"); err != nil || got != want {
+			t.Errorf("Bool(%q) = %v, %v", in, got, err)
+		}
+	}
+	c.Set("DB_PORT", "maybe", config.SourceFlag)
+	if _, err := c.Bool("DB_PORT"); err == nil {
+		t.Error("Bool(maybe) succeeded")
+	}
+}
+
+// TestDocumented keeps the README's configuration table and .env.example in step with the registry.
+func TestDocumented(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile(filepath.Join("..", "..", ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars {
+		if !strings.Contains(string(readme), "`"+v.Name+"`") {
+			t.Errorf("README.md does not document %s", v.Name)
+		}
+		if !strings.Contains(string(example), v.Name+"=") {
+			t.Errorf(".env.example does not list %s", v.Name)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package connections
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/odoo"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/webhook"
+)
+
+// ClientOptions tune the Odoo clients a Manager builds.
+type ClientOptions struct {
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// ModelCheck is whether the API user can read one model the sync needs.
+type ModelCheck struct {
+	Model string `json:"model"`
+	Count int64  `json:"count"`
+	Error string `json:"error,omitempty"`
+}
+
+// TestReport is what `connections test` found.
+type TestReport struct {
+	Connection    string       `json:"connection"`
+	OK            bool         `json:"ok"`
+	LoginError    string       `json:"login_error,omitempty"`
+	ServerVersion string       `json:"server_version,omitempty"`
+	Protocol      string       `json:"protocol,omitempty"`
+	Companies     []string     `json:"companies,omitempty"`
+	Models        []ModelCheck `json:"models,omitempty"`
+	Webhook       *WebhookTest `json:"webhook,omitempty"`
+}
+
+// WebhookTest is the outcome of sending a signed test event.
+type WebhookTest struct {
+	URL       string `json:"url"`
+	Delivered bool   `json:"delivered"`
+	Status    int    `json:"status,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// RequiredModels are the models a sync reads.
+var RequiredModels = []string{"sale.order", "sale.order.line", "product.product", "res.company"}
+
+// Test logs in, checks read access to every model the sync needs and, when the connection has a webhook URL,
+// sends it a signed test event. A failure is reported, not returned: the error is for what prevents testing.
+func (m *Manager) Test(ctx context.Context, c *store.Connection, opts TestOptions) (*TestReport, error) {
+	rep := &TestReport{Connection: c.Name, OK: true}
+	client, err := m.Client(c, ClientOptions{Timeout: opts.Timeout, Logger: opts.Logger})
+	if err != nil {
+		return nil, err
+	}
+	sess, err := client.Login(ctx)
+	if err != nil {
+		rep.OK, rep.LoginError = false, err.Error()
+	} else {
+		rep.ServerVersion, rep.Protocol = sess.Version.String(), string(sess.Protocol)
+		for _, co := range sess.Companies {
+			rep.Companies = append(rep.Companies, co.Name)
+		}
+		for _, model := range RequiredModels {
+			n, err := client.SearchCount(ctx, model, odoo.Domain{})
+			mc := ModelCheck{Model: model, Count: n}
+			if err != nil {
+				mc.Error, rep.OK = err.Error(), false
+			}
+			rep.Models = append(rep.Models, mc)
+		}
+		v := rep.ServerVersion
+		if v != c.ServerVersion {
+			_, _ = m.Store.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, ServerVersion: &v})
+		}
+	}
+	if c.WebhookURL != "" {
+		rep.Webhook = m.testWebhook(ctx, c, opts)
+		if !rep.Webhook.Delivered {
+			rep.OK = false
+		}
+	}
+	return rep, nil
+}
+
+// TestOptions tune Test.
+type TestOptions struct {
+	Timeout      time.Duration
+	Logger       *slog.Logger
+	AllowPrivate bool // SALESENGINE_WEBHOOK_ALLOW_PRIVATE
+}
+
+func (m *Manager) testWebhook(ctx context.Context, c *store.Connection, opts TestOptions) *WebhookTest {
+	wt := &WebhookTest{URL: c.WebhookURL}
+	secrets, err := m.WebhookSecrets(c)
+	if err != nil {
+		wt.Error = err.Error()
+		return wt
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	now := time.Now().UTC()
+	body, _ := json.Marshal(map[string]any{"type": "connection.test", "timestamp": now.Format(time.RFC3339),
+		"data": map[string]any{"connection": map[string]any{"id": c.ID, "name": c.Name}}})
+	sender := webhook.NewSender(webhook.SenderConfig{Timeout: opts.Timeout, AllowPrivate: opts.AllowPrivate})
+	out := sender.Send(ctx, webhook.SendParams{URL: c.WebhookURL, ID: "evt_test_" + hex.EncodeToString(b[:]),
+		Timestamp: now, Body: body, Secrets: secrets})
+	wt.Status = out.Status
+	wt.Delivered = out.Kind == webhook.OutcomeDelivered
+	if !wt.Delivered && out.Err != nil {
+		wt.Error = out.Err.Error()
+	}
+	return wt
+}

@@ -1,0 +1,169 @@
+// Package outbox is the webhook outbox: it records an order event in the same transaction as the order rows
+// that caused it (so a crash can lose neither), and serves the recorded events to the delivery worker with the
+// connection's current URL and decrypted secrets.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/sync"
+	"github.com/salesengine/salesengine/internal/webhook"
+)
+
+// Outbox implements sync.Outbox and webhook.Deliveries over a store.
+type Outbox struct {
+	Store       store.Store
+	Connections *connections.Manager
+	Now         func() time.Time
+}
+
+var (
+	_ sync.Outbox        = (*Outbox)(nil)
+	_ webhook.Deliveries = (*Outbox)(nil)
+)
+
+func (o *Outbox) now() time.Time {
+	if o.Now != nil {
+		return o.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// OutboxRecord records one event per change for a connection with a webhook URL. The event id is derived from
+// (connection, order, version), so recording the same change twice (a re-sync, two daemons) keeps one event.
+func (o *Outbox) OutboxRecord(ctx context.Context, tx store.Executor, conn *store.Connection, changes []sync.Change) ([]int64, error) {
+	if conn.WebhookURL == "" {
+		return nil, nil
+	}
+	var ids []int64
+	for _, ch := range changes {
+		prevState := ""
+		if ch.Prev != nil {
+			prevState = ch.Prev.State
+		}
+		typ, ok := webhook.EventType(prevState, ch.Prev != nil, ch.Order.State)
+		if !ok {
+			continue
+		}
+		ev, err := webhook.NewOrderEvent(webhook.OrderEventParams{Type: typ,
+			Connection: webhook.Ref{ID: conn.ID, Name: conn.Name}, Order: orderInput(ch)})
+		if err != nil {
+			return nil, err
+		}
+		id, inserted, err := tx.WebhookDeliveryInsert(ctx, &store.WebhookDeliveryInsertParams{EventID: ev.ID,
+			EventType: ev.Type, ConnectionID: conn.ID, OrderID: ch.Order.OrderID, OrderName: ch.Order.Name,
+			WriteDate: ch.Version, Payload: ev.Body, CreatedAt: o.now()})
+		if err != nil {
+			return nil, err
+		}
+		if inserted {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func ref(id int64, name string) *webhook.Ref {
+	if id == 0 {
+		return nil
+	}
+	return &webhook.Ref{ID: id, Name: name}
+}
+
+func orderInput(ch sync.Change) webhook.OrderInput {
+	so := ch.Order
+	in := webhook.OrderInput{ID: so.OrderID, Name: so.Name, State: so.State, WriteDate: ch.Version,
+		Customer: ref(so.PartnerID, so.PartnerName), Company: ref(so.CompanyID, so.CompanyName), Currency: so.Currency,
+		AmountUntaxed: so.AmountUntaxed, AmountTax: so.AmountTax, AmountTotal: so.AmountTotal,
+		ClientOrderRef: so.ClientOrderRef, CommitmentDate: so.CommitmentDate, Warehouse: ref(so.WarehouseID, so.WarehouseName)}
+	if so.DateOrder != nil {
+		in.DateOrder = *so.DateOrder
+	} else {
+		in.DateOrder = so.WriteDate
+	}
+	for _, it := range ch.Items {
+		in.Lines = append(in.Lines, webhook.LineInput{ID: it.LineID, SKU: it.SKU, ProductID: it.ProductID,
+			ProductName: it.ProductName, Quantity: it.Quantity, UoM: it.UoM, QtyDelivered: it.QtyDelivered,
+			PriceUnit: it.PriceUnit, Discount: it.Discount, Subtotal: it.Subtotal, Total: it.Total})
+	}
+	return in
+}
+
+// DeliveryGet reads a delivery with its connection's current URL, secrets, switch and circuit.
+func (o *Outbox) DeliveryGet(ctx context.Context, id int64) (webhook.Delivery, error) {
+	d, err := o.Store.WebhookDeliveryGet(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return webhook.Delivery{}, fmt.Errorf("%w: %d", webhook.ErrDeliveryNotFound, id)
+	}
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	c, err := o.Store.ConnectionGet(ctx, d.ConnectionID)
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	out := webhook.Delivery{ID: d.ID, EventID: d.EventID, EventType: d.EventType, ConnectionID: d.ConnectionID,
+		OrderID: d.OrderID, WriteDate: d.WriteDate, Body: d.Payload, URL: c.WebhookURL, State: webhook.DeliveryState(d.State),
+		Attempts: d.Attempts, WebhookEnabled: c.WebhookEnabled, CreatedAt: d.CreatedAt,
+		Circuit: webhook.Circuit{State: webhook.CircuitState(c.CircuitState), Failures: c.CircuitFailures}}
+	if c.CircuitNextProbe != nil {
+		out.Circuit.Until = *c.CircuitNextProbe
+	}
+	if c.WebhookURL != "" {
+		if out.Secrets, err = o.Connections.WebhookSecrets(c); err != nil {
+			return webhook.Delivery{}, err
+		}
+	}
+	return out, nil
+}
+
+func (o *Outbox) DeliveryEarlierPending(ctx context.Context, id int64) (bool, time.Time, error) {
+	ok, next, err := o.Store.WebhookDeliveryEarlierPending(ctx, id)
+	var t time.Time
+	if next != nil {
+		t = *next
+	}
+	return ok, t, err
+}
+
+func (o *Outbox) DeliveryAttemptRecord(ctx context.Context, p webhook.DeliveryAttemptRecordParams) error {
+	var next *time.Time
+	if !p.NextAttemptAt.IsZero() {
+		next = &p.NextAttemptAt
+	}
+	return o.Store.WebhookDeliveryAttemptRecord(ctx, &store.WebhookDeliveryAttemptParams{DeliveryID: p.DeliveryID,
+		Attempt: p.Attempt, StartedAt: p.StartedAt, Duration: p.Duration, Status: p.Status, Error: p.Error,
+		Response: p.Response, State: string(p.State), NextAttemptAt: next})
+}
+
+func (o *Outbox) ConnectionWebhookDisable(ctx context.Context, connectionID int64, _ string) error {
+	off := false
+	_, err := o.Store.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: connectionID, WebhookEnabled: &off})
+	return err
+}
+
+func (o *Outbox) ConnectionCircuitSet(ctx context.Context, connectionID int64, c webhook.Circuit) error {
+	state := string(c.State)
+	if state == "" {
+		state = store.CircuitClosed
+	}
+	failures := c.Failures
+	var until *time.Time
+	if !c.Until.IsZero() {
+		u := c.Until
+		until = &u
+	}
+	p := &store.ConnectionUpdateParams{ID: connectionID, CircuitState: &state, CircuitFailures: &failures, CircuitNextProbe: &until}
+	if c.State == webhook.CircuitOpen {
+		now := o.now()
+		opened := &now
+		p.CircuitOpenedAt = &opened
+	}
+	_, err := o.Store.ConnectionUpdate(ctx, p)
+	return err
+}

@@ -1,0 +1,94 @@
+// Package postgres is the production store: PostgreSQL through a pgx/v5 connection pool.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the embedded schema migrations of this driver.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// Store is the PostgreSQL store; Pool is exposed for libraries that speak pgx natively (River).
+type Store struct {
+	*sqlstore.Store
+	Pool *pgxpool.Pool
+}
+
+// Open connects to the PostgreSQL server at url and checks that it answers. It does not migrate.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err // pgconn redacts the password in its parse errors
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	s := sqlstore.New(sqlstore.Config{DB: db, Dialect: dialect{}, Migrations: Migrations(),
+		Close: func() error { pool.Close(); return nil }})
+	return &Store{Store: s, Pool: pool}, nil
+}
+
+type dialect struct{}
+
+var _ sqlstore.Dialect = dialect{}
+
+func (dialect) Name() store.Dialect    { return store.DialectPostgres }
+func (dialect) Rebind(q string) string { return sqlstore.RebindDollar(q) }
+func (dialect) Time(t time.Time) any   { return t.UTC() }
+func (dialect) Date(t time.Time) any {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// migrationLockKey is an arbitrary constant naming Sales Engine's migration advisory lock.
+const migrationLockKey = 7_246_150_001
+
+func (dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockKey)
+	return err
+}
+
+func (dialect) IsUniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// ErrorCode returns the PostgreSQL SQLSTATE carried by err, or "".
+func ErrorCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}

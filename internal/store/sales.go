@@ -1,0 +1,125 @@
+package store
+
+import "time"
+
+// Order is a row of sales_orders: an Odoo sale.order that is, or once was, confirmed.
+type Order struct {
+	ConnectionID   int64
+	OrderID        int64
+	Name           string
+	State          string
+	DateOrder      *time.Time
+	WriteDate      time.Time
+	PartnerID      int64 // 0 = none
+	PartnerName    string
+	CompanyID      int64
+	CompanyName    string
+	Currency       string
+	AmountUntaxed  float64
+	AmountTax      float64
+	AmountTotal    float64
+	ClientOrderRef string
+	CommitmentDate *time.Time
+	WarehouseID    int64
+	WarehouseName  string
+	RemovedAt      *time.Time // deleted in Odoo, found by a full sync
+	SyncedAt       time.Time
+}
+
+// Item is a row of sales_items: one product line of a stored order.
+type Item struct {
+	ConnectionID int64
+	LineID       int64
+	OrderID      int64
+	OrderName    string
+	OrderState   string
+	DateOrder    *time.Time
+	SKU          string
+	ProductID    int64
+	ProductName  string
+	Quantity     float64
+	UoM          string
+	QtyDelivered float64
+	QtyInvoiced  float64
+	PriceUnit    float64
+	Discount     float64
+	Subtotal     float64
+	Total        float64
+	Currency     string
+	CompanyID    int64
+	WriteDate    time.Time
+	RemovedAt    *time.Time
+	SyncedAt     time.Time
+	UpdatedAt    time.Time
+}
+
+// Product is a row of products.
+type Product struct {
+	ConnectionID int64
+	ProductID    int64
+	SKU          string
+	Name         string
+	Type         string
+	Active       bool
+	UoM          string
+	CompanyID    int64
+	WriteDate    *time.Time
+	SyncedAt     time.Time
+}
+
+// Inventory is a row of inventory: on-hand and forecast quantity of a product, summed over the companies the
+// connection's user can see.
+type Inventory struct {
+	ConnectionID     int64
+	ProductID        int64
+	SKU              string
+	Name             string
+	Type             string
+	Active           bool
+	QtyAvailable     float64
+	VirtualAvailable float64
+	SyncedAt         time.Time
+}
+
+// SyncCursor is where the next incremental sync of one Odoo model resumes.
+type SyncCursor struct {
+	ConnectionID int64
+	Model        string
+	WriteDate    time.Time // second precision; zero = from the beginning
+	LastID       int64
+	UpdatedAt    time.Time
+}
+
+// SyncLog is a row of sync_logs.
+type SyncLog struct {
+	ID              int64
+	ConnectionID    int64
+	Kind            string // incremental, full
+	StartedAt       time.Time
+	FinishedAt      *time.Time
+	Status          string // running, ok, failed
+	RecordsFetched  int64
+	RecordsInserted int64
+	RecordsUpdated  int64
+	RecordsRemoved  int64
+	Error           string
+	Details         string
+}
+
+// Sync log statuses.
+const (
+	SyncRunning = "running"
+	SyncOK      = "ok"
+	SyncFailed  = "failed"
+)
+
+type SyncLogListParams struct {
+	ConnectionID int64 // 0 = all
+	Limit        int
+}
+
+// UpsertResult counts what an upsert did.
+type UpsertResult struct {
+	Inserted int64
+	Updated  int64
+}

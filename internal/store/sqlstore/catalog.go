@@ -1,0 +1,233 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+var productSpec = upsertSpec{table: "products", keys: []string{"connection_id", "product_id"}, cols: []string{
+	"connection_id", "product_id", "sku", "name", "type", "active", "uom", "company_id", "write_date", "synced_at"}}
+
+var inventorySpec = upsertSpec{table: "inventory", keys: []string{"connection_id", "product_id"}, cols: []string{
+	"connection_id", "product_id", "sku", "name", "type", "active", "qty_available", "virtual_available", "synced_at"}}
+
+func scanProduct(r rowScanner) (*store.Product, error) {
+	var p store.Product
+	var company sql.NullInt64
+	err := r.Scan(&p.ConnectionID, &p.ProductID, &p.SKU, &p.Name, &p.Type, &p.Active, &p.UoM, &company,
+		nullTimeDest{&p.WriteDate}, timeDest{&p.SyncedAt})
+	p.CompanyID = company.Int64
+	return &p, err
+}
+
+func productChanged(a, b *store.Product) bool {
+	return a.SKU != b.SKU || a.Name != b.Name || a.Type != b.Type || a.Active != b.Active || a.UoM != b.UoM ||
+		a.CompanyID != b.CompanyID || !sameTime(a.WriteDate, b.WriteDate)
+}
+
+func (e *Exec) ProductList(ctx context.Context, connectionID int64) ([]*store.Product, error) {
+	rows, err := e.query(ctx, `SELECT `+joinCols(productSpec.cols)+` FROM products WHERE connection_id = ? ORDER BY product_id`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Product
+	for rows.Next() {
+		p, err := scanProduct(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func (e *Exec) ProductUpsertMany(ctx context.Context, products []*store.Product) (store.UpsertResult, error) {
+	var res store.UpsertResult
+	for conn, group := range byConnection(products, func(p *store.Product) int64 { return p.ConnectionID }) {
+		existing, err := e.ProductList(ctx, conn)
+		if err != nil {
+			return res, err
+		}
+		byID := make(map[int64]*store.Product, len(existing))
+		for _, p := range existing {
+			byID[p.ProductID] = p
+		}
+		var rows [][]any
+		for _, p := range group {
+			old, ok := byID[p.ProductID]
+			switch {
+			case !ok:
+				res.Inserted++
+			case productChanged(old, p):
+				res.Updated++
+			default:
+				continue
+			}
+			rows = append(rows, []any{p.ConnectionID, p.ProductID, p.SKU, p.Name, p.Type, p.Active, p.UoM,
+				nullInt(p.CompanyID), e.nullTime(p.WriteDate), e.d.Time(p.SyncedAt)})
+		}
+		if err := e.upsert(ctx, productSpec, rows); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func scanInventory(r rowScanner) (*store.Inventory, error) {
+	var v store.Inventory
+	err := r.Scan(&v.ConnectionID, &v.ProductID, &v.SKU, &v.Name, &v.Type, &v.Active, &v.QtyAvailable,
+		&v.VirtualAvailable, timeDest{&v.SyncedAt})
+	return &v, err
+}
+
+func (e *Exec) InventoryList(ctx context.Context, connectionID int64) ([]*store.Inventory, error) {
+	rows, err := e.query(ctx, `SELECT `+joinCols(inventorySpec.cols)+` FROM inventory WHERE connection_id = ? ORDER BY product_id`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list inventory: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Inventory
+	for rows.Next() {
+		v, err := scanInventory(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// InventoryUpsertMany always rewrites every row: synced_at is the time the quantity was read, which the plan
+// reports, so it advances even when the quantity did not change.
+func (e *Exec) InventoryUpsertMany(ctx context.Context, inv []*store.Inventory) (store.UpsertResult, error) {
+	var res store.UpsertResult
+	for conn, group := range byConnection(inv, func(v *store.Inventory) int64 { return v.ConnectionID }) {
+		existing, err := e.InventoryList(ctx, conn)
+		if err != nil {
+			return res, err
+		}
+		byID := make(map[int64]*store.Inventory, len(existing))
+		for _, v := range existing {
+			byID[v.ProductID] = v
+		}
+		rows := make([][]any, 0, len(group))
+		for _, v := range group {
+			old, ok := byID[v.ProductID]
+			switch {
+			case !ok:
+				res.Inserted++
+			case old.QtyAvailable != v.QtyAvailable || old.VirtualAvailable != v.VirtualAvailable || old.SKU != v.SKU ||
+				old.Name != v.Name || old.Type != v.Type || old.Active != v.Active:
+				res.Updated++
+			}
+			rows = append(rows, []any{v.ConnectionID, v.ProductID, v.SKU, v.Name, v.Type, v.Active, v.QtyAvailable,
+				v.VirtualAvailable, e.d.Time(v.SyncedAt)})
+		}
+		if err := e.upsert(ctx, inventorySpec, rows); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (e *Exec) SyncCursorGet(ctx context.Context, connectionID int64, model string) (*store.SyncCursor, error) {
+	c := store.SyncCursor{ConnectionID: connectionID, Model: model}
+	var wd *time.Time
+	err := e.queryRow(ctx, `SELECT cursor_write_date, cursor_id, updated_at FROM sync_state WHERE connection_id = ? AND model = ?`,
+		connectionID, model).Scan(nullTimeDest{&wd}, &c.LastID, timeDest{&c.UpdatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sync cursor %d/%s: %w", connectionID, model, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read sync cursor: %w", err)
+	}
+	if wd != nil {
+		c.WriteDate = *wd
+	}
+	return &c, nil
+}
+
+func (e *Exec) SyncCursorSet(ctx context.Context, c *store.SyncCursor) error {
+	var wd any
+	if !c.WriteDate.IsZero() {
+		wd = e.d.Time(c.WriteDate)
+	}
+	_, err := e.exec(ctx, `INSERT INTO sync_state (connection_id, model, cursor_write_date, cursor_id, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (connection_id, model) DO UPDATE SET cursor_write_date = excluded.cursor_write_date,
+		cursor_id = excluded.cursor_id, updated_at = excluded.updated_at`,
+		c.ConnectionID, c.Model, wd, c.LastID, e.d.Time(c.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store sync cursor: %w", err)
+	}
+	return nil
+}
+
+func (e *Exec) SyncCursorDelete(ctx context.Context, connectionID int64) error {
+	_, err := e.exec(ctx, `DELETE FROM sync_state WHERE connection_id = ?`, connectionID)
+	return err
+}
+
+const syncLogColumns = `id, connection_id, kind, started_at, finished_at, status, records_fetched, records_inserted,
+	records_updated, records_removed, error, details`
+
+func (e *Exec) SyncLogInsert(ctx context.Context, l *store.SyncLog) (int64, error) {
+	var id int64
+	err := e.queryRow(ctx, `INSERT INTO sync_logs (connection_id, kind, started_at, finished_at, status, records_fetched,
+		records_inserted, records_updated, records_removed, error, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		l.ConnectionID, l.Kind, e.d.Time(l.StartedAt), e.nullTime(l.FinishedAt), l.Status, l.RecordsFetched,
+		l.RecordsInserted, l.RecordsUpdated, l.RecordsRemoved, l.Error, l.Details).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("insert sync log: %w", err)
+	}
+	l.ID = id
+	return id, nil
+}
+
+func (e *Exec) SyncLogUpdate(ctx context.Context, l *store.SyncLog) error {
+	res, err := e.exec(ctx, `UPDATE sync_logs SET kind = ?, finished_at = ?, status = ?, records_fetched = ?, records_inserted = ?,
+		records_updated = ?, records_removed = ?, error = ?, details = ? WHERE id = ?`,
+		l.Kind, e.nullTime(l.FinishedAt), l.Status, l.RecordsFetched, l.RecordsInserted, l.RecordsUpdated, l.RecordsRemoved,
+		l.Error, l.Details, l.ID)
+	if err != nil {
+		return fmt.Errorf("update sync log: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sync log %d: %w", l.ID, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (e *Exec) SyncLogList(ctx context.Context, p *store.SyncLogListParams) ([]*store.SyncLog, error) {
+	q := `SELECT ` + syncLogColumns + ` FROM sync_logs`
+	var args []any
+	if p.ConnectionID != 0 {
+		q += ` WHERE connection_id = ?`
+		args = append(args, p.ConnectionID)
+	}
+	q += ` ORDER BY started_at DESC, id DESC`
+	if p.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, p.Limit)
+	}
+	rows, err := e.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list sync logs: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.SyncLog
+	for rows.Next() {
+		var l store.SyncLog
+		if err := rows.Scan(&l.ID, &l.ConnectionID, &l.Kind, timeDest{&l.StartedAt}, nullTimeDest{&l.FinishedAt}, &l.Status,
+			&l.RecordsFetched, &l.RecordsInserted, &l.RecordsUpdated, &l.RecordsRemoved, &l.Error, &l.Details); err != nil {
+			return nil, err
+		}
+		out = append(out, &l)
+	}
+	return out, rows.Err()
+}

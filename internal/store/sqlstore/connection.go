@@ -1,0 +1,182 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+const connectionColumns = `id, name, url, database, username, api_key_encrypted, protocol, webhook_url,
+	webhook_secret_encrypted, webhook_secret_previous_encrypted, poll_interval_seconds, active, webhook_enabled,
+	server_version, circuit_state, circuit_failures, circuit_opened_at, circuit_next_probe_at, created_at, updated_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanConnection(r rowScanner) (*store.Connection, error) {
+	var c store.Connection
+	var pollSeconds int64
+	err := r.Scan(&c.ID, &c.Name, &c.URL, &c.Database, &c.Username, &c.APIKeyEncrypted, &c.Protocol, &c.WebhookURL,
+		&c.WebhookSecretEncrypted, &c.WebhookSecretPreviousEncrypted, &pollSeconds, &c.Active, &c.WebhookEnabled,
+		&c.ServerVersion, &c.CircuitState, &c.CircuitFailures, nullTimeDest{&c.CircuitOpenedAt},
+		nullTimeDest{&c.CircuitNextProbe}, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
+	if err != nil {
+		return nil, err
+	}
+	c.PollInterval = time.Duration(pollSeconds) * time.Second
+	return &c, nil
+}
+
+func (e *Exec) ConnectionInsert(ctx context.Context, p *store.ConnectionInsertParams) (*store.Connection, error) {
+	now := time.Now().UTC()
+	row := e.queryRow(ctx, `INSERT INTO connections (name, url, database, username, api_key_encrypted, protocol,
+		webhook_url, webhook_secret_encrypted, poll_interval_seconds, active, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+connectionColumns,
+		p.Name, p.URL, p.Database, p.Username, p.APIKeyEncrypted, p.Protocol, p.WebhookURL, p.WebhookSecretEncrypted,
+		int64(p.PollInterval/time.Second), p.Active, e.d.Time(now), e.d.Time(now))
+	c, err := scanConnection(row)
+	if err != nil {
+		if e.d.IsUniqueViolation(err) {
+			return nil, fmt.Errorf("connection %q: %w", p.Name, store.ErrAlreadyExists)
+		}
+		return nil, fmt.Errorf("insert connection: %w", err)
+	}
+	return c, nil
+}
+
+func (e *Exec) ConnectionGet(ctx context.Context, id int64) (*store.Connection, error) {
+	c, err := scanConnection(e.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("connection %d: %w", id, store.ErrNotFound)
+	}
+	return c, err
+}
+
+func (e *Exec) ConnectionGetByName(ctx context.Context, name string) (*store.Connection, error) {
+	c, err := scanConnection(e.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("connection %q: %w", name, store.ErrNotFound)
+	}
+	return c, err
+}
+
+func (e *Exec) ConnectionList(ctx context.Context, p *store.ConnectionListParams) ([]*store.Connection, error) {
+	q := `SELECT ` + connectionColumns + ` FROM connections`
+	if p != nil && p.OnlyActive {
+		q += ` WHERE active = ?`
+	}
+	q += ` ORDER BY id`
+	var args []any
+	if p != nil && p.OnlyActive {
+		args = append(args, true)
+	}
+	rows, err := e.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list connections: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.Connection
+	for rows.Next() {
+		c, err := scanConnection(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func (e *Exec) ConnectionUpdate(ctx context.Context, p *store.ConnectionUpdateParams) (*store.Connection, error) {
+	var sets []string
+	var args []any
+	set := func(col string, v any) {
+		sets = append(sets, col+" = ?")
+		args = append(args, v)
+	}
+	if p.Name != nil {
+		set("name", *p.Name)
+	}
+	if p.URL != nil {
+		set("url", *p.URL)
+	}
+	if p.Database != nil {
+		set("database", *p.Database)
+	}
+	if p.Username != nil {
+		set("username", *p.Username)
+	}
+	if p.APIKeyEncrypted != nil {
+		set("api_key_encrypted", *p.APIKeyEncrypted)
+	}
+	if p.Protocol != nil {
+		set("protocol", *p.Protocol)
+	}
+	if p.WebhookURL != nil {
+		set("webhook_url", *p.WebhookURL)
+	}
+	if p.WebhookSecretEncrypted != nil {
+		set("webhook_secret_encrypted", *p.WebhookSecretEncrypted)
+	}
+	if p.WebhookSecretPreviousEncrypted != nil {
+		set("webhook_secret_previous_encrypted", *p.WebhookSecretPreviousEncrypted)
+	}
+	if p.PollInterval != nil {
+		set("poll_interval_seconds", int64(*p.PollInterval/time.Second))
+	}
+	if p.Active != nil {
+		set("active", *p.Active)
+	}
+	if p.WebhookEnabled != nil {
+		set("webhook_enabled", *p.WebhookEnabled)
+	}
+	if p.ServerVersion != nil {
+		set("server_version", *p.ServerVersion)
+	}
+	if p.CircuitState != nil {
+		set("circuit_state", *p.CircuitState)
+	}
+	if p.CircuitFailures != nil {
+		set("circuit_failures", *p.CircuitFailures)
+	}
+	if p.CircuitOpenedAt != nil {
+		set("circuit_opened_at", e.nullTime(*p.CircuitOpenedAt))
+	}
+	if p.CircuitNextProbe != nil {
+		set("circuit_next_probe_at", e.nullTime(*p.CircuitNextProbe))
+	}
+	set("updated_at", e.d.Time(time.Now().UTC()))
+	args = append(args, p.ID)
+	row := e.queryRow(ctx, `UPDATE connections SET `+strings.Join(sets, ", ")+` WHERE id = ? RETURNING `+connectionColumns, args...)
+	c, err := scanConnection(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("connection %d: %w", p.ID, store.ErrNotFound)
+	case err != nil && e.d.IsUniqueViolation(err):
+		return nil, fmt.Errorf("connection name %q: %w", deref(p.Name), store.ErrAlreadyExists)
+	case err != nil:
+		return nil, fmt.Errorf("update connection %d: %w", p.ID, err)
+	}
+	return c, nil
+}
+
+func (e *Exec) ConnectionDelete(ctx context.Context, id int64) error {
+	res, err := e.exec(ctx, `DELETE FROM connections WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete connection %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("connection %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

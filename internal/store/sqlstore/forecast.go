@@ -1,0 +1,133 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func (e *Exec) DemandList(ctx context.Context, connectionID int64, since time.Time) ([]store.Demand, error) {
+	q := `SELECT sku, date_order, quantity FROM sales_items WHERE connection_id = ? AND removed_at IS NULL
+		AND order_state IN ('sale', 'done') AND date_order IS NOT NULL`
+	args := []any{connectionID}
+	if !since.IsZero() {
+		q += ` AND date_order >= ?`
+		args = append(args, e.d.Time(since))
+	}
+	rows, err := e.query(ctx, q+` ORDER BY date_order, line_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read demand: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Demand
+	for rows.Next() {
+		var d store.Demand
+		if err := rows.Scan(&d.SKU, timeDest{&d.DateOrder}, &d.Quantity); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+var forecastSpec = upsertSpec{table: "forecast", keys: []string{"connection_id", "sku", "forecast_date"}, cols: []string{
+	"connection_id", "sku", "forecast_date", "year", "month", "forecasted_quantity", "lower_bound", "upper_bound",
+	"interval_level", "lower_95", "upper_95", "method", "generated_at"}}
+
+var forecastStatSpec = upsertSpec{table: "forecast_stats", keys: []string{"connection_id", "sku"}, cols: []string{
+	"connection_id", "sku", "method", "model", "demand_class", "backtest_rmsse", "bias", "origins", "history_months",
+	"mean_demand", "std_demand", "adi", "cv2", "last_month", "generated_at"}}
+
+func nullFloat(p *float64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func (e *Exec) ForecastReplace(ctx context.Context, connectionID int64, rows []*store.ForecastRow, stats []*store.ForecastStat) error {
+	for _, t := range []string{"forecast", "forecast_stats"} {
+		if _, err := e.exec(ctx, `DELETE FROM `+t+` WHERE connection_id = ?`, connectionID); err != nil {
+			return fmt.Errorf("clear %s: %w", t, err)
+		}
+	}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		vals[i] = []any{connectionID, r.SKU, e.d.Date(r.Date), r.Date.Year(), int(r.Date.Month()), r.Quantity, r.Lower,
+			r.Upper, r.IntervalLevel, r.Lower95, r.Upper95, r.Method, e.d.Time(r.GeneratedAt)}
+	}
+	if err := e.upsert(ctx, forecastSpec, vals); err != nil {
+		return err
+	}
+	vals = make([][]any, len(stats))
+	for i, s := range stats {
+		vals[i] = []any{connectionID, s.SKU, s.Method, s.Model, s.Class, nullFloat(s.BacktestRMSSE), nullFloat(s.Bias),
+			s.Origins, s.HistoryMonths, s.MeanDemand, s.StdDemand, nullFloat(s.ADI), nullFloat(s.CV2),
+			e.d.Date(s.LastMonth), e.d.Time(s.GeneratedAt)}
+	}
+	return e.upsert(ctx, forecastStatSpec, vals)
+}
+
+func (e *Exec) ForecastList(ctx context.Context, p *store.ForecastListParams) ([]*store.ForecastRow, error) {
+	q := `SELECT connection_id, sku, forecast_date, forecasted_quantity, lower_bound, upper_bound, interval_level,
+		lower_95, upper_95, method, generated_at FROM forecast WHERE connection_id = ?`
+	args := []any{p.ConnectionID}
+	if p.SKU != "" {
+		q += ` AND sku = ?`
+		args = append(args, p.SKU)
+	}
+	if !p.From.IsZero() {
+		q += ` AND forecast_date >= ?`
+		args = append(args, e.d.Date(p.From))
+	}
+	if !p.To.IsZero() {
+		q += ` AND forecast_date <= ?`
+		args = append(args, e.d.Date(p.To))
+	}
+	rows, err := e.query(ctx, q+` ORDER BY sku, forecast_date`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list forecast: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.ForecastRow
+	for rows.Next() {
+		var r store.ForecastRow
+		if err := rows.Scan(&r.ConnectionID, &r.SKU, timeDest{&r.Date}, &r.Quantity, &r.Lower, &r.Upper, &r.IntervalLevel,
+			&r.Lower95, &r.Upper95, &r.Method, timeDest{&r.GeneratedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+func (e *Exec) ForecastStatList(ctx context.Context, connectionID int64) ([]*store.ForecastStat, error) {
+	rows, err := e.query(ctx, `SELECT `+joinCols(forecastStatSpec.cols)+` FROM forecast_stats WHERE connection_id = ? ORDER BY sku`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list forecast stats: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.ForecastStat
+	for rows.Next() {
+		var s store.ForecastStat
+		var rmsse, bias, adi, cv2 sql.NullFloat64
+		if err := rows.Scan(&s.ConnectionID, &s.SKU, &s.Method, &s.Model, &s.Class, &rmsse, &bias, &s.Origins,
+			&s.HistoryMonths, &s.MeanDemand, &s.StdDemand, &adi, &cv2, timeDest{&s.LastMonth}, timeDest{&s.GeneratedAt}); err != nil {
+			return nil, err
+		}
+		for _, p := range []struct {
+			src sql.NullFloat64
+			dst **float64
+		}{{rmsse, &s.BacktestRMSSE}, {bias, &s.Bias}, {adi, &s.ADI}, {cv2, &s.CV2}} {
+			if p.src.Valid {
+				v := p.src.Float64
+				*p.dst = &v
+			}
+		}
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}

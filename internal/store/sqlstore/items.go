@@ -1,0 +1,130 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+var itemSpec = upsertSpec{table: "sales_items", keys: []string{"connection_id", "line_id"}, cols: []string{
+	"connection_id", "line_id", "order_id", "order_name", "order_state", "date_order", "sku", "product_id",
+	"product_name", "quantity", "uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "subtotal",
+	"total", "currency", "company_id", "write_date", "removed_at", "synced_at", "updated_at"}}
+
+func (e *Exec) itemRow(it *store.Item) []any {
+	return []any{it.ConnectionID, it.LineID, it.OrderID, it.OrderName, it.OrderState, e.nullTime(it.DateOrder), it.SKU,
+		nullInt(it.ProductID), it.ProductName, it.Quantity, it.UoM, it.QtyDelivered, it.QtyInvoiced, it.PriceUnit,
+		it.Discount, it.Subtotal, it.Total, it.Currency, nullInt(it.CompanyID), e.d.Time(it.WriteDate),
+		e.nullTime(it.RemovedAt), e.d.Time(it.SyncedAt), e.d.Time(it.UpdatedAt)}
+}
+
+func scanItem(r rowScanner) (*store.Item, error) {
+	var it store.Item
+	var product, company sql.NullInt64
+	err := r.Scan(&it.ConnectionID, &it.LineID, &it.OrderID, &it.OrderName, &it.OrderState, nullTimeDest{&it.DateOrder},
+		&it.SKU, &product, &it.ProductName, &it.Quantity, &it.UoM, &it.QtyDelivered, &it.QtyInvoiced, &it.PriceUnit,
+		&it.Discount, &it.Subtotal, &it.Total, &it.Currency, &company, timeDest{&it.WriteDate},
+		nullTimeDest{&it.RemovedAt}, timeDest{&it.SyncedAt}, timeDest{&it.UpdatedAt})
+	it.ProductID, it.CompanyID = product.Int64, company.Int64
+	return &it, err
+}
+
+// itemChanged compares everything but synced_at and updated_at.
+func itemChanged(a, b *store.Item) bool {
+	return a.OrderID != b.OrderID || a.OrderName != b.OrderName || a.OrderState != b.OrderState ||
+		!sameTime(a.DateOrder, b.DateOrder) || a.SKU != b.SKU || a.ProductID != b.ProductID ||
+		a.ProductName != b.ProductName || a.Quantity != b.Quantity || a.UoM != b.UoM ||
+		a.QtyDelivered != b.QtyDelivered || a.QtyInvoiced != b.QtyInvoiced || a.PriceUnit != b.PriceUnit ||
+		a.Discount != b.Discount || a.Subtotal != b.Subtotal || a.Total != b.Total || a.Currency != b.Currency ||
+		a.CompanyID != b.CompanyID || !a.WriteDate.Equal(b.WriteDate) || !sameTime(a.RemovedAt, b.RemovedAt)
+}
+
+func (e *Exec) itemsWhere(ctx context.Context, where string, connectionID int64, ids []int64) ([]*store.Item, error) {
+	var out []*store.Item
+	err := inChunks(ids, func(chunk []int64) error {
+		ph, args := placeholders(chunk)
+		rows, err := e.query(ctx, `SELECT `+joinCols(itemSpec.cols)+` FROM sales_items WHERE connection_id = ? AND `+where+` IN (`+ph+`) ORDER BY line_id`,
+			append([]any{connectionID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("read items: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it, err := scanItem(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, it)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (e *Exec) ItemGetMany(ctx context.Context, connectionID int64, lineIDs []int64) (map[int64]*store.Item, error) {
+	items, err := e.itemsWhere(ctx, "line_id", connectionID, lineIDs)
+	out := make(map[int64]*store.Item, len(items))
+	for _, it := range items {
+		out[it.LineID] = it
+	}
+	return out, err
+}
+
+func (e *Exec) ItemListByOrder(ctx context.Context, connectionID int64, orderIDs []int64) ([]*store.Item, error) {
+	items, err := e.itemsWhere(ctx, "removed_at IS NULL AND order_id", connectionID, orderIDs)
+	return items, err
+}
+
+func (e *Exec) ItemUpsertMany(ctx context.Context, items []*store.Item) (store.UpsertResult, error) {
+	var res store.UpsertResult
+	for conn, group := range byConnection(items, func(it *store.Item) int64 { return it.ConnectionID }) {
+		ids := make([]int64, len(group))
+		for i, it := range group {
+			ids[i] = it.LineID
+		}
+		existing, err := e.ItemGetMany(ctx, conn, ids)
+		if err != nil {
+			return res, err
+		}
+		var rows [][]any
+		for _, it := range group {
+			old, ok := existing[it.LineID]
+			switch {
+			case !ok:
+				res.Inserted++
+			case itemChanged(old, it):
+				res.Updated++
+			default:
+				continue
+			}
+			rows = append(rows, e.itemRow(it))
+		}
+		if err := e.upsert(ctx, itemSpec, rows); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (e *Exec) ItemIDList(ctx context.Context, connectionID int64) ([]int64, error) {
+	return e.idList(ctx, `SELECT line_id FROM sales_items WHERE connection_id = ? AND removed_at IS NULL ORDER BY line_id`, connectionID)
+}
+
+func (e *Exec) ItemMarkRemoved(ctx context.Context, connectionID int64, lineIDs []int64, at time.Time) (int64, error) {
+	var n int64
+	err := inChunks(lineIDs, func(chunk []int64) error {
+		ph, args := placeholders(chunk)
+		res, err := e.exec(ctx, `UPDATE sales_items SET removed_at = ?, updated_at = ? WHERE connection_id = ? AND removed_at IS NULL AND line_id IN (`+ph+`)`,
+			append([]any{e.d.Time(at), e.d.Time(at), connectionID}, args...)...)
+		if err != nil {
+			return fmt.Errorf("mark items removed: %w", err)
+		}
+		c, _ := res.RowsAffected()
+		n += c
+		return nil
+	})
+	return n, err
+}

@@ -1,0 +1,129 @@
+// Package sqlstore is the SQL both drivers share. A driver (store/sqlite, store/postgres) opens its database,
+// embeds its own migrations and supplies a Dialect for the few places where the engines differ: placeholders,
+// how a timestamp is bound, and how a unique violation is reported.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// Dialect is what a driver tells the shared SQL about its engine.
+type Dialect interface {
+	Name() store.Dialect
+	// Rebind rewrites the ?-placeholders of a query into the engine's own.
+	Rebind(query string) string
+	// Time is the value bound for a timestamp: UTC, in a form the engine sorts and compares correctly.
+	Time(t time.Time) any
+	// Date is the value bound for a calendar date (forecast_date).
+	Date(t time.Time) any
+	IsUniqueViolation(err error) bool
+	// LockMigrations serialises concurrent migrators inside tx (PostgreSQL advisory lock; SQLite's
+	// immediate transactions already do).
+	LockMigrations(ctx context.Context, tx *sql.Tx) error
+}
+
+// querier is satisfied by *sql.DB and *sql.Tx, so every Executor method runs alike on both.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Exec implements store.Executor over a pool or a transaction.
+type Exec struct {
+	q querier
+	d Dialect
+}
+
+var _ store.Executor = (*Exec)(nil)
+
+func (e *Exec) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return e.q.ExecContext(ctx, e.d.Rebind(query), args...)
+}
+
+func (e *Exec) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return e.q.QueryContext(ctx, e.d.Rebind(query), args...)
+}
+
+func (e *Exec) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return e.q.QueryRowContext(ctx, e.d.Rebind(query), args...)
+}
+
+// Store implements store.Store for a driver.
+type Store struct {
+	Exec
+	db         *sql.DB
+	migrations fs.FS
+	closeFn    func() error
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Config is what a driver hands over to build its Store.
+type Config struct {
+	DB         *sql.DB
+	Dialect    Dialect
+	Migrations fs.FS // files named NNNN_name.sql at the root
+	// Close releases what the driver opened besides DB (a pgx pool); nil if nothing.
+	Close func() error
+}
+
+func New(cfg Config) *Store {
+	return &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
+}
+
+func (s *Store) Dialect() store.Dialect         { return s.d.Name() }
+func (s *Store) DB() *sql.DB                    { return s.db }
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.closeFn != nil {
+		err = errors.Join(err, s.closeFn())
+	}
+	return err
+}
+
+func (s *Store) Tx(ctx context.Context, fn func(tx store.Executor) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(&Exec{q: tx, d: s.d}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// RebindDollar turns ? placeholders into $1, $2, ... Our queries never hold a literal '?'.
+func RebindDollar(query string) string {
+	if !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}

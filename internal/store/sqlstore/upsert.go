@@ -1,0 +1,91 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// maxParams keeps a statement under SQLite's 32,766 bound variables (PostgreSQL allows 65,535).
+const maxParams = 30000
+
+// upsertSpec describes a batched INSERT ... ON CONFLICT DO UPDATE for one table.
+type upsertSpec struct {
+	table string
+	cols  []string // every column written, in row order
+	keys  []string // the conflict target
+}
+
+// upsert writes rows (each len(spec.cols) values) in as few statements as the engine's parameter limit allows.
+// Callers pass only new or changed rows, so re-syncing identical data writes nothing.
+func (e *Exec) upsert(ctx context.Context, spec upsertSpec, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	sets := make([]string, 0, len(spec.cols))
+	for _, c := range spec.cols {
+		if !contains(spec.keys, c) {
+			sets = append(sets, c+" = excluded."+c)
+		}
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(spec.cols)), ", ") + ")"
+	perStmt := max(1, maxParams/len(spec.cols))
+	head := "INSERT INTO " + spec.table + " (" + strings.Join(spec.cols, ", ") + ") VALUES "
+	tail := " ON CONFLICT (" + strings.Join(spec.keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+	for start := 0; start < len(rows); start += perStmt {
+		chunk := rows[start:min(len(rows), start+perStmt)]
+		var b strings.Builder
+		b.Grow(len(head) + len(tail) + len(chunk)*(len(one)+2))
+		b.WriteString(head)
+		args := make([]any, 0, len(chunk)*len(spec.cols))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		b.WriteString(tail)
+		if _, err := e.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("upsert %s: %w", spec.table, err)
+		}
+	}
+	return nil
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// inChunks runs fn over ids in slices small enough for one statement's IN list.
+func inChunks(ids []int64, fn func(chunk []int64) error) error {
+	const size = 5000
+	for start := 0; start < len(ids); start += size {
+		if err := fn(ids[start:min(len(ids), start+size)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeholders returns "?, ?, ?" for n values, and the values as []any.
+func placeholders(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+// nullInt binds 0 as NULL: Odoo's false many2one.
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,128 @@
+// Package store defines Sales Engine's storage interface. Each database has its own driver package
+// (store/sqlite, store/postgres) and every driver passes the one conformance suite in store/storetest.
+//
+// Method names are noun first (ConnectionInsert, MigrationStatus) and take params structs, so a reader finds
+// every operation on a table by the table's name.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when the requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrAlreadyExists is returned when a unique key (a connection's name, say) is already taken.
+var ErrAlreadyExists = errors.New("already exists")
+
+// Dialect names a driver's SQL dialect.
+type Dialect string
+
+const (
+	DialectSQLite   Dialect = "sqlite"
+	DialectPostgres Dialect = "postgres"
+)
+
+// Store is a database holding Sales Engine's data.
+type Store interface {
+	Executor
+
+	// Tx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
+	Tx(ctx context.Context, fn func(tx Executor) error) error
+
+	// MigrationApply applies every embedded migration the database lacks and returns those it applied. It
+	// refuses a database whose schema is newer than this binary knows (ErrSchemaTooNew).
+	MigrationApply(ctx context.Context) ([]Migration, error)
+	// MigrationStatus lists the known migrations and whether each is applied.
+	MigrationStatus(ctx context.Context) ([]Migration, error)
+
+	Dialect() Dialect
+	// DB is the underlying pool, for ad-hoc queries (tests, the users' own SQL) and for libraries that take one.
+	DB() *sql.DB
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Executor holds the operations that run alike on the database or inside a transaction.
+type Executor interface {
+	ConnectionInsert(ctx context.Context, params *ConnectionInsertParams) (*Connection, error)
+	ConnectionGet(ctx context.Context, id int64) (*Connection, error)
+	ConnectionGetByName(ctx context.Context, name string) (*Connection, error)
+	ConnectionList(ctx context.Context, params *ConnectionListParams) ([]*Connection, error)
+	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
+	ConnectionDelete(ctx context.Context, id int64) error
+
+	// OrderGetMany returns the stored orders among ids, by order id.
+	OrderGetMany(ctx context.Context, connectionID int64, ids []int64) (map[int64]*Order, error)
+	// OrderUpsertMany inserts new orders and rewrites those whose data changed; identical rows are left alone.
+	OrderUpsertMany(ctx context.Context, orders []*Order) (UpsertResult, error)
+	// OrderIDList lists the ids of every stored order not marked removed.
+	OrderIDList(ctx context.Context, connectionID int64) ([]int64, error)
+	// OrderMarkRemoved marks orders (and their items) deleted in Odoo.
+	OrderMarkRemoved(ctx context.Context, connectionID int64, ids []int64, at time.Time) (int64, error)
+
+	ItemGetMany(ctx context.Context, connectionID int64, lineIDs []int64) (map[int64]*Item, error)
+	// ItemListByOrder returns the items (not removed) of the given orders, by line id.
+	ItemListByOrder(ctx context.Context, connectionID int64, orderIDs []int64) ([]*Item, error)
+	ItemUpsertMany(ctx context.Context, items []*Item) (UpsertResult, error)
+	ItemIDList(ctx context.Context, connectionID int64) ([]int64, error)
+	ItemMarkRemoved(ctx context.Context, connectionID int64, lineIDs []int64, at time.Time) (int64, error)
+
+	ProductUpsertMany(ctx context.Context, products []*Product) (UpsertResult, error)
+	ProductList(ctx context.Context, connectionID int64) ([]*Product, error)
+	InventoryUpsertMany(ctx context.Context, rows []*Inventory) (UpsertResult, error)
+	InventoryList(ctx context.Context, connectionID int64) ([]*Inventory, error)
+
+	// SyncCursorGet returns ErrNotFound when the model was never synced.
+	SyncCursorGet(ctx context.Context, connectionID int64, model string) (*SyncCursor, error)
+	SyncCursorSet(ctx context.Context, cursor *SyncCursor) error
+	SyncCursorDelete(ctx context.Context, connectionID int64) error
+
+	SyncLogInsert(ctx context.Context, log *SyncLog) (int64, error)
+	SyncLogUpdate(ctx context.Context, log *SyncLog) error
+	SyncLogList(ctx context.Context, params *SyncLogListParams) ([]*SyncLog, error)
+
+	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
+	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)
+	WebhookDeliveryGet(ctx context.Context, id int64) (*WebhookDelivery, error)
+	WebhookDeliveryList(ctx context.Context, params *WebhookDeliveryListParams) ([]*WebhookDelivery, error)
+	// WebhookDeliveryEarlierPending reports whether a pending delivery for the same order and an older version
+	// exists (it must be delivered first), and when the earliest of them is due.
+	WebhookDeliveryEarlierPending(ctx context.Context, id int64) (bool, *time.Time, error)
+	WebhookDeliveryAttemptRecord(ctx context.Context, params *WebhookDeliveryAttemptParams) error
+	// WebhookDeliveryStateSet changes the state of the given deliveries (only those in OnlyStates, when set)
+	// and returns the ids it changed.
+	WebhookDeliveryStateSet(ctx context.Context, params *WebhookDeliveryStateSetParams) ([]int64, error)
+	WebhookAttemptList(ctx context.Context, params *WebhookAttemptListParams) ([]*WebhookAttempt, error)
+
+	// DemandList returns the sold quantities of confirmed, not removed order lines of a connection, oldest
+	// first; since (if not zero) bounds date_order from below.
+	DemandList(ctx context.Context, connectionID int64, since time.Time) ([]Demand, error)
+	// ForecastReplace replaces all forecast rows and statistics of a connection. Run it inside Tx so readers
+	// never see half a forecast.
+	ForecastReplace(ctx context.Context, connectionID int64, rows []*ForecastRow, stats []*ForecastStat) error
+	ForecastList(ctx context.Context, params *ForecastListParams) ([]*ForecastRow, error)
+	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
+}
+
+// Migration is one versioned schema change.
+type Migration struct {
+	Version   int
+	Name      string
+	Applied   bool
+	AppliedAt time.Time // zero when not applied
+}
+
+// ErrSchemaTooNew is returned when the database was migrated by a newer Sales Engine.
+type ErrSchemaTooNew struct {
+	DatabaseVersion int
+	BinaryVersion   int
+}
+
+func (e *ErrSchemaTooNew) Error() string {
+	return "database schema is at version " + itoa(e.DatabaseVersion) + " but this salesengine knows only up to " +
+		itoa(e.BinaryVersion) + ": upgrade salesengine (an older binary must not write to a newer schema)"
+}

@@ -1,0 +1,80 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func init() {
+	extra = append(extra, namedTest{"Demand", testDemand}, namedTest{"Forecast", testForecast})
+}
+
+func testDemand(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	var items []*store.Item
+	for i, state := range []string{"sale", "done", "cancel", "draft", "sale"} {
+		it := sampleItem(conn, int64(i+1), int64(i+1))
+		it.OrderState = state
+		d := time.Date(2025, time.Month(i+1), 10, 0, 0, 0, 0, time.UTC)
+		it.DateOrder = &d
+		items = append(items, it)
+	}
+	if _, err := s.ItemUpsertMany(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ItemMarkRemoved(ctx, conn, []int64{5}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DemandList(ctx, conn, time.Time{})
+	if err != nil || len(got) != 2 || got[0].DateOrder.Month() != 1 || got[1].DateOrder.Month() != 2 {
+		t.Fatalf("demand = %+v, %v; want the sale and done lines only (not cancel, draft or removed)", got, err)
+	}
+	since, err := s.DemandList(ctx, conn, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(since) != 1 {
+		t.Errorf("demand since February = %+v, %v", since, err)
+	}
+}
+
+func testForecast(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	gen := time.Date(2026, 1, 15, 6, 0, 0, 0, time.UTC)
+	mk := func(sku string, month time.Month, q float64) *store.ForecastRow {
+		return &store.ForecastRow{SKU: sku, Date: time.Date(2026, month, 1, 0, 0, 0, 0, time.UTC), Quantity: q, Lower: q * .8,
+			Upper: q * 1.2, IntervalLevel: 80, Lower95: q * .6, Upper95: q * 1.4, Method: "ets", GeneratedAt: gen}
+	}
+	rmsse := 0.8
+	stats := []*store.ForecastStat{{SKU: "A", Method: "ets", Model: "ETS(A,N,N)", Class: "smooth", BacktestRMSSE: &rmsse,
+		Origins: 3, HistoryMonths: 36, MeanDemand: 10, StdDemand: 2, LastMonth: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), GeneratedAt: gen},
+		{SKU: "B", Method: "zero", Class: "dead", HistoryMonths: 4, LastMonth: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), GeneratedAt: gen}}
+	first := []*store.ForecastRow{mk("A", 1, 10), mk("A", 2, 11), mk("B", 1, 0), mk("OLD", 1, 5)}
+	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastReplace(ctx, conn, first, stats) }); err != nil {
+		t.Fatal(err)
+	}
+	second := []*store.ForecastRow{mk("A", 1, 12), mk("A", 2, 13), mk("B", 1, 0)}
+	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastReplace(ctx, conn, second, stats) }); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.ForecastList(ctx, &store.ForecastListParams{ConnectionID: conn})
+	if err != nil || len(all) != 3 {
+		t.Fatalf("forecast after replace = %d rows, %v; want 3 (OLD gone)", len(all), err)
+	}
+	a, err := s.ForecastList(ctx, &store.ForecastListParams{ConnectionID: conn, SKU: "A", From: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil || len(a) != 1 || a[0].Quantity != 13 || a[0].Upper95 != 13*1.4 || !a[0].Date.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("A from February = %+v, %v", a, err)
+	}
+	var year, month int
+	if err := s.DB().QueryRowContext(ctx, `SELECT year, month FROM forecast WHERE sku = 'A' ORDER BY forecast_date LIMIT 1`).Scan(&year, &month); err != nil || year != 2026 || month != 1 {
+		t.Errorf("year/month columns = %d/%d, %v", year, month, err)
+	}
+	st, err := s.ForecastStatList(ctx, conn)
+	if err != nil || len(st) != 2 || st[0].BacktestRMSSE == nil || *st[0].BacktestRMSSE != 0.8 || st[1].BacktestRMSSE != nil || st[1].Class != "dead" {
+		t.Errorf("stats = %+v, %v", st, err)
+	}
+}

@@ -1,0 +1,194 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// The queries users of the previous system run every day. They are documented in the README and must keep
+// working: the PostgreSQL forms exactly as users wrote them, and their SQLite equivalents.
+const (
+	QueryForecastMonth = `SELECT sku, forecast_date, forecasted_quantity FROM forecast WHERE year = 2024 AND month = 10
+ORDER BY forecasted_quantity DESC LIMIT 20;`
+
+	QueryProductionNowPostgres = `SELECT sku, product_name, production_needed, priority FROM production_forecast
+WHERE year = EXTRACT(YEAR FROM CURRENT_DATE) AND month = EXTRACT(MONTH FROM CURRENT_DATE)
+  AND production_needed > 0 ORDER BY production_needed DESC LIMIT 20;`
+
+	QueryProductionNowSQLite = `SELECT sku, product_name, production_needed, priority FROM production_forecast
+WHERE year = CAST(strftime('%Y', 'now') AS INTEGER) AND month = CAST(strftime('%m', 'now') AS INTEGER)
+  AND production_needed > 0 ORDER BY production_needed DESC LIMIT 20;`
+)
+
+// QueryProductionNow is the daily production query in the store's dialect.
+func QueryProductionNow(d store.Dialect) string {
+	if d == store.DialectPostgres {
+		return QueryProductionNowPostgres
+	}
+	return QueryProductionNowSQLite
+}
+
+func testUserQueries(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	c, err := s.ConnectionInsert(ctx, sampleConnection("acme"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := s.DB()
+
+	// 25 SKUs in October 2024 and a decoy month: the query must return the 20 largest of October only.
+	for i := range 25 {
+		for _, ym := range [][2]int{{2024, 10}, {2024, 11}} {
+			qty := float64(i * 10)
+			if ym[1] == 11 {
+				qty += 1000 // November is larger everywhere: a query ignoring the month would return it
+			}
+			if _, err := db.ExecContext(ctx, rebind(s, `INSERT INTO forecast (connection_id, sku, forecast_date, year, month,
+				forecasted_quantity, lower_bound, upper_bound, method, generated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'ets', '2024-09-30 06:00:00')`),
+				c.ID, fmt.Sprintf("SKU-%02d", i), fmt.Sprintf("%04d-%02d-01", ym[0], ym[1]), ym[0], ym[1], qty, qty*0.8, qty*1.2); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rows, err := db.QueryContext(ctx, QueryForecastMonth)
+	if err != nil {
+		t.Fatalf("forecast query: %v", err)
+	}
+	var got []string
+	var prev = 1e18
+	for rows.Next() {
+		var sku string
+		var date any
+		var qty float64
+		if err := rows.Scan(&sku, &date, &qty); err != nil {
+			t.Fatal(err)
+		}
+		if qty > prev {
+			t.Errorf("forecast query not sorted by quantity desc: %v after %v", qty, prev)
+		}
+		prev = qty
+		got = append(got, sku)
+		if d := fmt.Sprint(date); len(d) < 10 || d[:10] != "2024-10-01" {
+			t.Errorf("forecast_date = %v, want 2024-10-01", date)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if len(got) != 20 || got[0] != "SKU-24" || got[19] != "SKU-05" {
+		t.Errorf("forecast query returned %v", got)
+	}
+
+	// Production rows for the database's own current month, and for the month before (must not show).
+	var year, month int
+	nowQuery := `SELECT CAST(strftime('%Y','now') AS INTEGER), CAST(strftime('%m','now') AS INTEGER)`
+	if s.Dialect() == store.DialectPostgres {
+		nowQuery = `SELECT EXTRACT(YEAR FROM CURRENT_DATE)::int, EXTRACT(MONTH FROM CURRENT_DATE)::int`
+	}
+	if err := db.QueryRowContext(ctx, nowQuery).Scan(&year, &month); err != nil {
+		t.Fatal(err)
+	}
+	prevYear, prevMonth := year, month-1
+	if prevMonth == 0 {
+		prevYear, prevMonth = year-1, 12
+	}
+	insert := rebind(s, `INSERT INTO production_forecast (connection_id, sku, product_name, year, month, forecast_quantity,
+		inventory, production_needed, priority, generated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '2024-09-30 06:00:00')`)
+	for i, need := range []float64{50, -5, 0, 120, 7} {
+		priority := []string{"MEDIA", "BAJA", "BAJA", "ALTA", "MEDIA"}[i]
+		if _, err := db.ExecContext(ctx, insert, c.ID, fmt.Sprintf("P-%d", i), fmt.Sprintf("Producto %d", i), year, month,
+			100.0, 100-need, need, priority); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, insert, c.ID, fmt.Sprintf("P-%d", i), "old", prevYear, prevMonth, 1.0, 0.0, 999.0, "ALTA"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err = db.QueryContext(ctx, QueryProductionNow(s.Dialect()))
+	if err != nil {
+		t.Fatalf("production query: %v", err)
+	}
+	defer rows.Close()
+	var skus []string
+	for rows.Next() {
+		var sku, name, priority string
+		var need float64
+		if err := rows.Scan(&sku, &name, &need, &priority); err != nil {
+			t.Fatal(err)
+		}
+		skus = append(skus, sku+"/"+priority)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "[P-3/ALTA P-0/MEDIA P-4/MEDIA]"; fmt.Sprint(skus) != want {
+		t.Errorf("production query = %v, want %s", skus, want)
+	}
+
+	// The priority column only takes the three values users filter on.
+	if _, err := db.ExecContext(ctx, insert, c.ID, "BAD", "x", 2030, 1, 1.0, 0.0, 1.0, "HIGH"); err == nil {
+		t.Error("production_forecast accepted priority HIGH")
+	}
+}
+
+// testTimestamps checks that stored timestamps compare and sort as instants on every engine, whatever the
+// zone and sub-second precision they were written with.
+func testTimestamps(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	mexico := time.FixedZone("CST", -6*3600)
+	instants := map[string]time.Time{
+		"a": time.Date(2026, 3, 4, 9, 59, 59, 999999000, time.UTC),
+		"b": time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC),
+		"c": time.Date(2026, 3, 4, 10, 0, 0, 500000000, time.UTC),
+		"d": time.Date(2026, 3, 4, 4, 30, 0, 0, mexico), // 10:30 UTC, but "04:30" as local text
+		"e": time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC),
+	}
+	for name, at := range instants {
+		c, err := s.ConnectionInsert(ctx, sampleConnection(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &at
+		if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, CircuitOpenedAt: &p}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ConnectionGet(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.CircuitOpenedAt.Equal(at) || got.CircuitOpenedAt.Location() != time.UTC {
+			t.Errorf("%s: stored %v, read back %v (want the same instant in UTC)", name, at, got.CircuitOpenedAt)
+		}
+	}
+	rows, err := s.DB().QueryContext(ctx, `SELECT name FROM connections ORDER BY circuit_opened_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var order string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		order += n
+	}
+	if order != "abcde" {
+		t.Errorf("ORDER BY timestamp gave %q, want abcde", order)
+	}
+	var later int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM connections a JOIN connections b
+		ON a.circuit_opened_at > b.circuit_opened_at WHERE b.name = 'b'`).Scan(&later); err != nil {
+		t.Fatal(err)
+	}
+	if later != 3 {
+		t.Errorf("%d timestamps compare later than b, want 3 (c, d, e)", later)
+	}
+}

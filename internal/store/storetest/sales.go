@@ -1,0 +1,273 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func init() {
+	extra = append(extra,
+		namedTest{"Orders", testOrders},
+		namedTest{"Items", testItems},
+		namedTest{"Catalog", testCatalog},
+		namedTest{"SyncCursor", testSyncCursor},
+		namedTest{"SyncLog", testSyncLog},
+	)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func sampleOrder(conn, id int64) *store.Order {
+	wd := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC).Add(time.Duration(id) * time.Minute)
+	return &store.Order{ConnectionID: conn, OrderID: id, Name: fmt.Sprintf("S%05d", id), State: "sale",
+		DateOrder: ptr(wd.Add(-time.Hour)), WriteDate: wd, PartnerID: 7, PartnerName: "Ferretería Núñez",
+		CompanyID: 1, CompanyName: "Acme MX", Currency: "MXN", AmountUntaxed: 100, AmountTax: 16, AmountTotal: 116,
+		ClientOrderRef: "PO-1", WarehouseID: 1, WarehouseName: "WH", SyncedAt: wd.Add(time.Second)}
+}
+
+func sampleItem(conn, line, order int64) *store.Item {
+	o := sampleOrder(conn, order)
+	return &store.Item{ConnectionID: conn, LineID: line, OrderID: order, OrderName: o.Name, OrderState: "sale",
+		DateOrder: o.DateOrder, SKU: fmt.Sprintf("SKU-%d", line%7), ProductID: line%7 + 1, ProductName: "Tornillo 3/8",
+		Quantity: 3, UoM: "Units", QtyDelivered: 1, PriceUnit: 10.5, Discount: 5, Subtotal: 29.93, Total: 34.71,
+		Currency: "MXN", CompanyID: 1, WriteDate: o.WriteDate, SyncedAt: o.SyncedAt, UpdatedAt: o.SyncedAt}
+}
+
+func newConnection(t *testing.T, s store.Store, name string) int64 {
+	t.Helper()
+	c, err := s.ConnectionInsert(context.Background(), sampleConnection(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
+}
+
+func testOrders(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	other := newConnection(t, s, "beta")
+	orders := []*store.Order{sampleOrder(conn, 1), sampleOrder(conn, 2), sampleOrder(other, 1)}
+	orders[1].PartnerID, orders[1].DateOrder, orders[1].CommitmentDate = 0, nil, ptr(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC))
+	res, err := s.OrderUpsertMany(ctx, orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res != (store.UpsertResult{Inserted: 3}) {
+		t.Errorf("first upsert = %+v, want 3 inserted", res)
+	}
+	got, err := s.OrderGetMany(ctx, conn, []int64{1, 2, 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d orders, want 2", len(got))
+	}
+	for _, want := range orders[:2] {
+		if !reflect.DeepEqual(normalize(got[want.OrderID]), normalize(want)) {
+			t.Errorf("order %d read back\n%+v\nwant\n%+v", want.OrderID, got[want.OrderID], want)
+		}
+	}
+	// The same data again: nothing changes, not even synced_at.
+	again := []*store.Order{sampleOrder(conn, 1)}
+	again[0].SyncedAt = again[0].SyncedAt.Add(time.Hour)
+	if res, err = s.OrderUpsertMany(ctx, again); err != nil || res != (store.UpsertResult{}) {
+		t.Errorf("identical upsert = %+v, %v; want nothing", res, err)
+	}
+	if o, _ := s.OrderGetMany(ctx, conn, []int64{1}); !o[1].SyncedAt.Equal(orders[0].SyncedAt) {
+		t.Errorf("identical upsert rewrote synced_at")
+	}
+	changed := sampleOrder(conn, 1)
+	changed.State, changed.WriteDate = "cancel", changed.WriteDate.Add(time.Hour)
+	if res, err = s.OrderUpsertMany(ctx, []*store.Order{changed}); err != nil || res != (store.UpsertResult{Updated: 1}) {
+		t.Errorf("changed upsert = %+v, %v; want 1 updated", res, err)
+	}
+	if o, _ := s.OrderGetMany(ctx, conn, []int64{1}); o[1].State != "cancel" {
+		t.Errorf("state after update = %q", o[1].State)
+	}
+	if _, err := s.ItemUpsertMany(ctx, []*store.Item{sampleItem(conn, 10, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.OrderMarkRemoved(ctx, conn, []int64{2}, time.Now())
+	if err != nil || n != 1 {
+		t.Fatalf("mark removed = %d, %v", n, err)
+	}
+	ids, err := s.OrderIDList(ctx, conn)
+	if err != nil || !reflect.DeepEqual(ids, []int64{1}) {
+		t.Errorf("ids after removal = %v, %v", ids, err)
+	}
+	if items, _ := s.ItemListByOrder(ctx, conn, []int64{2}); len(items) != 0 {
+		t.Errorf("items of a removed order still listed: %d", len(items))
+	}
+	// Re-upserting a removed order (it came back, or a full sync read it again) clears removed_at.
+	if res, err = s.OrderUpsertMany(ctx, []*store.Order{orders[1]}); err != nil || res.Updated != 1 {
+		t.Errorf("upsert of a removed order = %+v, %v", res, err)
+	}
+	if ids, _ = s.OrderIDList(ctx, conn); len(ids) != 2 {
+		t.Errorf("order not restored: %v", ids)
+	}
+}
+
+// normalize drops what does not survive a round trip by design (the *time.Time zone).
+func normalize[T any](v *T) T {
+	out := *v
+	rv := reflect.ValueOf(&out).Elem()
+	for i := 0; i < rv.NumField(); i++ {
+		f := rv.Field(i)
+		switch x := f.Interface().(type) {
+		case time.Time:
+			f.Set(reflect.ValueOf(x.UTC()))
+		case *time.Time:
+			if x != nil {
+				f.Set(reflect.ValueOf(ptr(x.UTC())))
+			}
+		}
+	}
+	return out
+}
+
+func testItems(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	// Enough rows to need several statements and several IN lists.
+	var items []*store.Item
+	for i := int64(1); i <= 7000; i++ {
+		items = append(items, sampleItem(conn, i, i/4+1))
+	}
+	res, err := s.ItemUpsertMany(ctx, items)
+	if err != nil || res.Inserted != 7000 {
+		t.Fatalf("bulk insert = %+v, %v", res, err)
+	}
+	if res, err = s.ItemUpsertMany(ctx, items); err != nil || res != (store.UpsertResult{}) {
+		t.Errorf("identical bulk upsert = %+v, %v; want nothing", res, err)
+	}
+	got, err := s.ItemGetMany(ctx, conn, []int64{1, 6999})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("get many = %d, %v", len(got), err)
+	}
+	if !reflect.DeepEqual(normalize(got[6999]), normalize(items[6998])) {
+		t.Errorf("item read back\n%+v\nwant\n%+v", got[6999], items[6998])
+	}
+	byOrder, err := s.ItemListByOrder(ctx, conn, []int64{1, 2})
+	if err != nil || len(byOrder) != 7 { // lines 1-3 -> order 1, lines 4-7 -> order 2
+		t.Errorf("items of orders 1 and 2 = %d, %v; want 7", len(byOrder), err)
+	}
+	edited := *items[0]
+	edited.Quantity = 9
+	if res, err = s.ItemUpsertMany(ctx, []*store.Item{&edited}); err != nil || res != (store.UpsertResult{Updated: 1}) {
+		t.Errorf("edit = %+v, %v", res, err)
+	}
+	n, err := s.ItemMarkRemoved(ctx, conn, []int64{1, 2}, time.Now())
+	if err != nil || n != 2 {
+		t.Errorf("mark removed = %d, %v", n, err)
+	}
+	ids, err := s.ItemIDList(ctx, conn)
+	if err != nil || len(ids) != 6998 || ids[0] != 3 {
+		t.Errorf("ids after removal: %d ids starting %v, %v", len(ids), ids[:1], err)
+	}
+}
+
+func testCatalog(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	products := []*store.Product{
+		{ConnectionID: conn, ProductID: 1, SKU: "A-1", Name: "Silla", Type: "storable", Active: true, UoM: "Units", CompanyID: 1, WriteDate: ptr(now), SyncedAt: now},
+		{ConnectionID: conn, ProductID: 2, SKU: "ID:2", Name: "Sin código", Type: "consumable", Active: false, SyncedAt: now},
+	}
+	if res, err := s.ProductUpsertMany(ctx, products); err != nil || res.Inserted != 2 {
+		t.Fatalf("products = %+v, %v", res, err)
+	}
+	if res, err := s.ProductUpsertMany(ctx, products); err != nil || res != (store.UpsertResult{}) {
+		t.Errorf("identical products = %+v, %v", res, err)
+	}
+	list, err := s.ProductList(ctx, conn)
+	if err != nil || len(list) != 2 || !reflect.DeepEqual(normalize(list[0]), normalize(products[0])) || list[1].Active {
+		t.Errorf("product list = %+v, %v", list, err)
+	}
+	inv := []*store.Inventory{{ConnectionID: conn, ProductID: 1, SKU: "A-1", Name: "Silla", Type: "storable", Active: true, QtyAvailable: -2.5, VirtualAvailable: 10, SyncedAt: now}}
+	if res, err := s.InventoryUpsertMany(ctx, inv); err != nil || res.Inserted != 1 {
+		t.Fatalf("inventory = %+v, %v", res, err)
+	}
+	inv[0].SyncedAt = now.Add(time.Hour)
+	if _, err := s.InventoryUpsertMany(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.InventoryList(ctx, conn)
+	if err != nil || len(got) != 1 || got[0].QtyAvailable != -2.5 || !got[0].SyncedAt.Equal(now.Add(time.Hour)) {
+		t.Errorf("inventory list = %+v, %v (synced_at must advance on every read)", got, err)
+	}
+}
+
+func testSyncCursor(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	if _, err := s.SyncCursorGet(ctx, conn, "sale.order"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing cursor: %v", err)
+	}
+	at := time.Date(2026, 1, 15, 10, 0, 7, 0, time.UTC)
+	for _, c := range []*store.SyncCursor{
+		{ConnectionID: conn, Model: "sale.order", WriteDate: at, LastID: 41, UpdatedAt: at},
+		{ConnectionID: conn, Model: "sale.order", WriteDate: at.Add(time.Second), LastID: 3, UpdatedAt: at},
+		{ConnectionID: conn, Model: "sale.order.line", UpdatedAt: at},
+	} {
+		if err := s.SyncCursorSet(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.SyncCursorGet(ctx, conn, "sale.order")
+	if err != nil || !got.WriteDate.Equal(at.Add(time.Second)) || got.LastID != 3 {
+		t.Errorf("cursor = %+v, %v", got, err)
+	}
+	if got, err = s.SyncCursorGet(ctx, conn, "sale.order.line"); err != nil || !got.WriteDate.IsZero() {
+		t.Errorf("zero cursor = %+v, %v", got, err)
+	}
+	if err := s.SyncCursorDelete(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SyncCursorGet(ctx, conn, "sale.order"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("cursor after delete: %v", err)
+	}
+}
+
+func testSyncLog(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	a := newConnection(t, s, "acme")
+	b := newConnection(t, s, "beta")
+	start := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		conn := a
+		if i%2 == 1 {
+			conn = b
+		}
+		l := &store.SyncLog{ConnectionID: conn, Kind: "incremental", StartedAt: start.Add(time.Duration(i) * time.Minute), Status: store.SyncRunning}
+		if _, err := s.SyncLogInsert(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		l.Status, l.FinishedAt, l.RecordsFetched, l.Error = store.SyncFailed, ptr(l.StartedAt.Add(time.Second)), int64(i), "boom"
+		if err := s.SyncLogUpdate(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logs, err := s.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: a, Limit: 2})
+	if err != nil || len(logs) != 2 || logs[0].RecordsFetched != 4 || logs[1].RecordsFetched != 2 || logs[0].Status != store.SyncFailed ||
+		logs[0].FinishedAt == nil || logs[0].Error != "boom" {
+		t.Errorf("logs = %+v, %v", logs, err)
+	}
+	if all, _ := s.SyncLogList(ctx, &store.SyncLogListParams{}); len(all) != 5 {
+		t.Errorf("all logs = %d", len(all))
+	}
+	if err := s.SyncLogUpdate(ctx, &store.SyncLog{ID: 9999}); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("update missing log: %v", err)
+	}
+}

@@ -1,0 +1,90 @@
+package store
+
+import "time"
+
+// WebhookDelivery is a row of webhook_deliveries: one order event and its delivery state.
+type WebhookDelivery struct {
+	ID            int64
+	EventID       string // the webhook-id: derived from (connection, order, version)
+	EventType     string
+	ConnectionID  int64
+	OrderID       int64
+	OrderName     string
+	WriteDate     time.Time // the order version the event describes
+	Payload       []byte    // the exact body that is signed and sent
+	State         string
+	Attempts      int
+	NextAttemptAt *time.Time
+	LastAttemptAt *time.Time
+	LastStatus    int
+	LastError     string
+	DeliveredAt   *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Delivery states.
+const (
+	DeliveryPending   = "pending"
+	DeliveryDelivered = "delivered"
+	DeliveryDead      = "dead"
+	DeliveryDiscarded = "discarded"
+)
+
+type WebhookDeliveryInsertParams struct {
+	EventID      string
+	EventType    string
+	ConnectionID int64
+	OrderID      int64
+	OrderName    string
+	WriteDate    time.Time
+	Payload      []byte
+	CreatedAt    time.Time
+}
+
+type WebhookDeliveryListParams struct {
+	ConnectionID int64    // 0 = all
+	States       []string // empty = all
+	Limit        int
+}
+
+// WebhookDeliveryAttemptParams records one attempt and the delivery's new state.
+type WebhookDeliveryAttemptParams struct {
+	DeliveryID    int64
+	Attempt       int
+	StartedAt     time.Time
+	Duration      time.Duration
+	Status        int
+	Error         string
+	Response      string
+	State         string
+	NextAttemptAt *time.Time
+}
+
+// WebhookDeliveryStateSetParams moves deliveries to a state by hand (retry, discard).
+type WebhookDeliveryStateSetParams struct {
+	IDs           []int64
+	State         string
+	ResetAttempts bool // retrying a dead delivery gives it a fresh budget of attempts
+	OnlyStates    []string
+}
+
+// WebhookAttempt is a row of webhook_attempts.
+type WebhookAttempt struct {
+	ID           int64
+	DeliveryID   int64
+	EventID      string
+	EventType    string
+	ConnectionID int64
+	OrderName    string
+	Attempt      int
+	StartedAt    time.Time
+	Duration     time.Duration
+	Status       int
+	Error        string
+}
+
+type WebhookAttemptListParams struct {
+	ConnectionID int64
+	Limit        int
+}

@@ -1,0 +1,393 @@
+package sync_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/odoo"
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/postgres"
+	"github.com/salesengine/salesengine/internal/store/sqlite"
+	"github.com/salesengine/salesengine/internal/store/storetest"
+	"github.com/salesengine/salesengine/internal/sync"
+)
+
+// engines runs fn against a fresh SQLite store and, when configured, a fresh PostgreSQL one.
+func engines(t *testing.T, fn func(t *testing.T, s store.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sync.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		migrate(t, s)
+		fn(t, s)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		s, err := postgres.Open(context.Background(), storetest.PostgresURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		migrate(t, s)
+		fn(t, s)
+	})
+}
+
+func migrate(t *testing.T, s store.Store) {
+	t.Helper()
+	if _, err := s.MigrationApply(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fixture is a fake Odoo, a client for it and a connection row pointing at it.
+type fixture struct {
+	srv    *odootest.Server
+	client *odoo.Client
+	conn   *store.Connection
+	st     store.Store
+	syncer *sync.Syncer
+	// ever holds the ids of orders that were confirmed at some sync: exactly the orders the store must hold.
+	ever map[int64]bool
+}
+
+func newFixture(t *testing.T, st store.Store, version string, data *odootest.GenerateOptions) *fixture {
+	t.Helper()
+	srv, err := odootest.NewServer(odootest.Options{Version: version, Seed: 7, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	client, err := odoo.New(odoo.Config{URL: srv.URL(), Database: "odoo", Username: "admin", Secret: "test-api-key-0123456789",
+		Protocol: odoo.ProtocolAuto, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := st.ConnectionInsert(context.Background(), &store.ConnectionInsertParams{Name: "acme-" + version, URL: srv.URL(),
+		Database: "odoo", Username: "admin", Protocol: "auto", PollInterval: time.Minute, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{srv: srv, client: client, conn: conn, st: st, ever: map[int64]bool{},
+		syncer: &sync.Syncer{Store: st, PageSize: 50, Overlap: time.Minute, Now: func() time.Time { return srv.Now() }}}
+}
+
+func (f *fixture) sync(t *testing.T, opts sync.Options) sync.Result {
+	t.Helper()
+	for _, o := range f.srv.Orders() {
+		if o.State == "sale" || o.State == "done" {
+			f.ever[o.ID] = true
+		}
+	}
+	res, err := f.syncer.Sync(context.Background(), f.conn, f.client, opts)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	return res
+}
+
+// check compares the store with the fake's own records, field by field.
+func (f *fixture) check(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	partners := map[int64]string{}
+	for _, p := range f.srv.Partners() {
+		partners[p.ID] = p.Name
+	}
+	companies := map[int64]string{}
+	for _, c := range f.srv.Companies() {
+		companies[c.ID] = c.Name
+	}
+	products := map[int64]odootest.Product{}
+	for _, p := range f.srv.Products() {
+		products[p.ID] = p
+	}
+	var wantOrders []int64
+	fakeOrders := map[int64]odootest.Order{}
+	for _, o := range f.srv.Orders() {
+		fakeOrders[o.ID] = o
+		if f.ever[o.ID] {
+			wantOrders = append(wantOrders, o.ID)
+		}
+	}
+	sort.Slice(wantOrders, func(i, j int) bool { return wantOrders[i] < wantOrders[j] })
+	gotIDs, err := f.st.OrderIDList(ctx, f.conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(gotIDs) != fmt.Sprint(wantOrders) {
+		t.Fatalf("stored %d orders, want %d (ever confirmed and not deleted)", len(gotIDs), len(wantOrders))
+	}
+	stored, err := f.st.OrderGetMany(ctx, f.conn.ID, wantOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := func(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+	bad := 0
+	for _, id := range wantOrders {
+		w, g := fakeOrders[id], stored[id]
+		diffs := []string{}
+		cmp := func(name string, got, want any) {
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				diffs = append(diffs, fmt.Sprintf("%s=%v want %v", name, got, want))
+			}
+		}
+		cmp("name", g.Name, w.Name)
+		cmp("state", g.State, w.State)
+		cmp("write_date", g.WriteDate, sec(w.WriteDate))
+		cmp("date_order", *g.DateOrder, sec(w.DateOrder))
+		cmp("partner", g.PartnerID, w.PartnerID)
+		cmp("partner_name", g.PartnerName, partners[w.PartnerID])
+		cmp("company", g.CompanyID, w.CompanyID)
+		cmp("company_name", g.CompanyName, companies[w.CompanyID])
+		cmp("amount_untaxed", g.AmountUntaxed, w.AmountUntaxed)
+		cmp("amount_tax", g.AmountTax, w.AmountTax)
+		cmp("amount_total", g.AmountTotal, w.AmountTotal)
+		cmp("client_order_ref", g.ClientOrderRef, w.ClientOrderRef)
+		if !w.CommitmentDate.IsZero() {
+			if g.CommitmentDate == nil {
+				diffs = append(diffs, "commitment_date missing")
+			} else {
+				cmp("commitment_date", *g.CommitmentDate, sec(w.CommitmentDate))
+			}
+		}
+		cmp("warehouse", g.WarehouseID, w.WarehouseID)
+		if g.Currency == "" {
+			diffs = append(diffs, "currency empty")
+		}
+		if len(diffs) > 0 && bad < 5 {
+			t.Errorf("order %d: %v", id, diffs)
+			bad++
+		}
+	}
+	// Items: the product lines of those orders.
+	var wantLines []odootest.Line
+	for _, l := range f.srv.Lines() {
+		if f.ever[l.OrderID] && l.DisplayType == "" && l.ProductID != 0 {
+			wantLines = append(wantLines, l)
+		}
+	}
+	items, err := f.st.ItemListByOrder(ctx, f.conn.ID, wantOrders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != len(wantLines) {
+		t.Fatalf("stored %d items, want %d product lines", len(items), len(wantLines))
+	}
+	byID := map[int64]*store.Item{}
+	for _, it := range items {
+		byID[it.LineID] = it
+	}
+	bad = 0
+	for _, w := range wantLines {
+		g, ok := byID[w.ID]
+		if !ok {
+			t.Fatalf("line %d missing", w.ID)
+		}
+		p := products[w.ProductID]
+		sku := p.DefaultCode
+		if sku == "" {
+			sku = fmt.Sprintf("ID:%d", p.ID)
+		}
+		o := fakeOrders[w.OrderID]
+		got := fmt.Sprint(g.OrderID, g.OrderName, g.OrderState, g.ProductID, g.SKU, g.Quantity, g.QtyDelivered,
+			g.QtyInvoiced, g.PriceUnit, g.Discount, g.Subtotal, g.Total, g.CompanyID, g.WriteDate, *g.DateOrder, g.UoM != "")
+		want := fmt.Sprint(w.OrderID, o.Name, o.State, w.ProductID, sku, w.ProductUomQty, w.QtyDelivered,
+			w.QtyInvoiced, w.PriceUnit, w.Discount, w.PriceSubtotal, w.PriceTotal, w.CompanyID, sec(w.WriteDate), sec(o.DateOrder), true)
+		if got != want && bad < 5 {
+			t.Errorf("line %d:\n got %s\nwant %s", w.ID, got, want)
+			bad++
+		}
+	}
+}
+
+var smallHistory = &odootest.GenerateOptions{Years: 1, SKUs: 25}
+
+func TestFirstSyncStoresExactlyTheConfirmedSales(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st, "17", smallHistory)
+		res := f.sync(t, sync.Options{})
+		if res.Inserted == 0 || res.Events != 0 {
+			t.Errorf("first sync: %+v (a first sync is a baseline: no events)", res)
+		}
+		f.check(t)
+		companies := map[int64]bool{}
+		ids, _ := st.OrderIDList(context.Background(), f.conn.ID)
+		orders, _ := st.OrderGetMany(context.Background(), f.conn.ID, ids)
+		for _, o := range orders {
+			companies[o.CompanyID] = true
+		}
+		if len(companies) < 2 {
+			t.Errorf("orders of %d companies stored; the user belongs to two", len(companies))
+		}
+		again := f.sync(t, sync.Options{})
+		if again.Inserted != 0 || again.Updated != 0 || again.Removed != 0 {
+			t.Errorf("re-sync changed something: %+v", again)
+		}
+		logs, err := st.SyncLogList(context.Background(), &store.SyncLogListParams{ConnectionID: f.conn.ID})
+		if err != nil || len(logs) != 2 || logs[0].Status != store.SyncOK || logs[1].RecordsInserted != res.Inserted {
+			t.Errorf("sync logs = %+v, %v", logs, err)
+		}
+	})
+}
+
+func TestChangesBetweenSyncsArrive(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st, "17", smallHistory)
+		f.sync(t, sync.Options{})
+		var quotation, confirmed, other int64
+		var lineOfConfirmed int64
+		for _, o := range f.srv.Orders() {
+			switch {
+			case (o.State == "draft" || o.State == "sent") && quotation == 0:
+				quotation = o.ID
+			case o.State == "sale" && confirmed == 0:
+				confirmed = o.ID
+			case o.State == "sale" && other == 0:
+				other = o.ID
+			}
+		}
+		for _, l := range f.srv.Lines() {
+			if l.OrderID == other && l.ProductID != 0 {
+				lineOfConfirmed = l.ID
+			}
+		}
+		f.srv.Advance(time.Hour)
+		must(t, f.srv.ConfirmOrder(quotation))
+		f.srv.Advance(time.Second)
+		must(t, f.srv.CancelOrder(confirmed))
+		f.srv.Advance(time.Second)
+		must(t, f.srv.EditLine(lineOfConfirmed, 42, false)) // the order's write_date does not move
+		f.srv.Advance(time.Second)
+		// A mass confirmation: many orders and lines in one transaction, one write_date second, several pages.
+		products := f.srv.Products()
+		must(t, f.srv.Batch(func(tx *odootest.Tx) error {
+			for i := range 120 {
+				if _, err := tx.AddOrder(odootest.NewOrder{State: "sale", Lines: []odootest.NewLine{
+					{ProductID: products[i%10].ID, Qty: float64(i + 1)},
+					{DisplayType: "line_note", Name: "nota"}}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		f.srv.Advance(10 * time.Second)
+		// A long transaction that commits now with a write_date 30 seconds in the past.
+		must(t, f.srv.CommitLate(30*time.Second, func(tx *odootest.Tx) error {
+			_, err := tx.AddOrder(odootest.NewOrder{State: "sale", Lines: []odootest.NewLine{{ProductID: products[3].ID, Qty: 5}}})
+			return err
+		}))
+		res := f.sync(t, sync.Options{})
+		if res.Inserted < 121 {
+			t.Errorf("second sync inserted %d, want at least the 121 new orders", res.Inserted)
+		}
+		f.check(t)
+		if again := f.sync(t, sync.Options{}); again.Inserted != 0 || again.Updated != 0 {
+			t.Errorf("third sync changed something: %+v", again)
+		}
+	})
+}
+
+func TestFullSyncFindsDeletions(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st, "17", smallHistory)
+		f.sync(t, sync.Options{})
+		var victim int64
+		for _, o := range f.srv.Orders() {
+			if o.State == "sale" {
+				victim = o.ID
+				break
+			}
+		}
+		must(t, f.srv.DeleteOrder(victim))
+		f.srv.Advance(time.Minute)
+		f.sync(t, sync.Options{}) // incremental: a deletion is invisible
+		if ids, _ := st.OrderIDList(context.Background(), f.conn.ID); !contains(ids, victim) {
+			t.Fatal("incremental sync cannot see deletions, yet the order is gone")
+		}
+		res := f.sync(t, sync.Options{Full: true})
+		if res.Removed == 0 {
+			t.Errorf("full sync removed nothing: %+v", res)
+		}
+		delete(f.ever, victim)
+		f.check(t)
+	})
+}
+
+func TestInterruptedSyncResumes(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st, "17", smallHistory)
+		// Odoo fails twice part-way through the orders (each run resumes where the last one stopped).
+		for _, stopAt := range []int64{100, 100} {
+			tripped := false
+			f.syncer.Progress = func(p sync.Progress) {
+				if p.Stage == "orders" && p.Done >= stopAt && !tripped {
+					tripped = true
+					f.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP500})
+				}
+			}
+			for _, o := range f.srv.Orders() {
+				if o.State == "sale" || o.State == "done" {
+					f.ever[o.ID] = true
+				}
+			}
+			if _, err := f.syncer.Sync(context.Background(), f.conn, f.client, sync.Options{}); err == nil {
+				t.Fatalf("sync with Odoo failing after %d orders succeeded", stopAt)
+			}
+			f.srv.ClearFaults()
+			f.syncer.Progress = nil
+		}
+		logs, _ := st.SyncLogList(context.Background(), &store.SyncLogListParams{ConnectionID: f.conn.ID, Limit: 1})
+		if len(logs) != 1 || logs[0].Status != store.SyncFailed || logs[0].Error == "" {
+			t.Errorf("failed sync log = %+v", logs)
+		}
+		f.sync(t, sync.Options{})
+		f.check(t)
+	})
+}
+
+func TestEveryVersion(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"16", "18", "19", "saas~17"} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sync.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			migrate(t, s)
+			f := newFixture(t, s, v, &odootest.GenerateOptions{Years: 1, SKUs: 10})
+			f.sync(t, sync.Options{})
+			f.check(t)
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}

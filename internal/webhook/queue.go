@@ -1,0 +1,322 @@
+package webhook
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// QueueName is the River queue the delivery jobs run in.
+const QueueName = "webhooks"
+
+// QueueConfig configures a delivery queue. Zero fields take the defaults.
+type QueueConfig struct {
+	Deliveries Deliveries
+	// Timeout is the per-request timeout (default 15 s).
+	Timeout time.Duration
+	// AllowPrivate lets deliveries reach private/loopback/link-local addresses (SALESENGINE_WEBHOOK_ALLOW_PRIVATE).
+	AllowPrivate bool
+	Retry        RetryPolicy
+	Breaker      BreakerPolicy
+	// MaxWorkers is the number of deliveries in flight in this process (default 100).
+	MaxWorkers int
+	// EndpointConcurrency limits simultaneous requests to one endpoint host (default 16).
+	EndpointConcurrency int
+	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 250 ms; River's
+	// own defaults, 100 ms and 1 s, cap throughput and latency, see the package README).
+	FetchCooldown     time.Duration
+	FetchPollInterval time.Duration
+	Logger            *slog.Logger
+}
+
+// Queue is the durable delivery queue: a River client with the delivery worker. TTx is the transaction type of
+// the database driver (*sql.Tx for SQLite, pgx.Tx for PostgreSQL).
+type Queue[TTx any] struct {
+	client *river.Client[TTx]
+	driver riverdriver.Driver[TTx]
+	worker *Worker
+	sender *Sender
+	log    *slog.Logger
+}
+
+// NewSQLiteQueue builds a queue on a SQLite database (modernc.org/sqlite through database/sql). The pool should
+// use WAL and a busy timeout; River's driver documentation recommends db.SetMaxOpenConns(1) to avoid
+// SQLITE_BUSY, which also serializes the store's own queries with River's.
+func NewSQLiteQueue(db *sql.DB, cfg QueueConfig) (*Queue[*sql.Tx], error) {
+	return newQueue[*sql.Tx](riversqlite.New(db), cfg)
+}
+
+// NewPostgresQueue builds a queue on PostgreSQL (pgx/v5 pool).
+func NewPostgresQueue(pool *pgxpool.Pool, cfg QueueConfig) (*Queue[pgx.Tx], error) {
+	return newQueue[pgx.Tx](riverpgxv5.New(pool), cfg)
+}
+
+func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[TTx], error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 100
+	}
+	if cfg.FetchCooldown <= 0 {
+		cfg.FetchCooldown = 10 * time.Millisecond
+	}
+	if cfg.FetchPollInterval <= 0 {
+		cfg.FetchPollInterval = 250 * time.Millisecond
+	}
+	if cfg.FetchPollInterval < cfg.FetchCooldown {
+		cfg.FetchPollInterval = cfg.FetchCooldown
+	}
+	sender := NewSender(SenderConfig{Timeout: cfg.Timeout, AllowPrivate: cfg.AllowPrivate, MaxIdleConnsPerHost: max(cfg.EndpointConcurrency, 16)})
+	worker, err := NewWorker(WorkerConfig{
+		Deliveries:          cfg.Deliveries,
+		Sender:              sender,
+		Retry:               cfg.Retry,
+		Breaker:             cfg.Breaker,
+		EndpointConcurrency: cfg.EndpointConcurrency,
+		Logger:              cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, worker); err != nil {
+		return nil, fmt.Errorf("webhook: register worker: %w", err)
+	}
+	client, err := river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{QueueName: {MaxWorkers: cfg.MaxWorkers}},
+		Workers:           workers,
+		FetchCooldown:     cfg.FetchCooldown,
+		FetchPollInterval: cfg.FetchPollInterval,
+		Logger:            cfg.Logger,
+		// A job whose process died mid-request is rescued (and re-sent with the same webhook-id) once it has
+		// been running longer than any attempt can take.
+		RescueStuckJobsAfter: sender.timeout + 2*time.Minute,
+		// River errors only come from store failures; keep trying for a long while (River's backoff is
+		// attempt^4 s, 25 attempts span about three weeks).
+		MaxAttempts: 25,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: create River client: %w", err)
+	}
+	return &Queue[TTx]{client: client, driver: driver, worker: worker, sender: sender, log: cfg.Logger}, nil
+}
+
+// MigrateRiver applies River's own migrations (its job, leader, queue tables) up to the latest version. Run it
+// before Start, alongside the application's migrations; it is idempotent.
+func (q *Queue[TTx]) MigrateRiver(ctx context.Context) error {
+	m, err := rivermigrate.New(q.driver, &rivermigrate.Config{Logger: q.log})
+	if err != nil {
+		return fmt.Errorf("webhook: River migrator: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("webhook: River migrations: %w", err)
+	}
+	return nil
+}
+
+// Client exposes the River client (job listing, subscriptions).
+func (q *Queue[TTx]) Client() *river.Client[TTx] { return q.client }
+
+// Worker exposes the delivery worker (CircuitReset).
+func (q *Queue[TTx]) Worker() *Worker { return q.worker }
+
+// Start starts working jobs until Stop or StopAndCancel. The client runs detached from ctx's cancellation and
+// deadline (ctx's values are kept): River v0.49.0's notifier loops forever on a Start context that ends by
+// deadline (it only treats context.Canceled as a stop), so stopping is done explicitly.
+func (q *Queue[TTx]) Start(ctx context.Context) error {
+	if err := q.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("webhook: start River client: %w", err)
+	}
+	return nil
+}
+
+// Stop waits for running attempts to finish, then stops.
+func (q *Queue[TTx]) Stop(ctx context.Context) error {
+	defer q.sender.Close()
+	return q.client.Stop(ctx)
+}
+
+// StopAndCancel interrupts running attempts (they do not count and are resent by the next client), then stops.
+func (q *Queue[TTx]) StopAndCancel(ctx context.Context) error {
+	defer q.sender.Close()
+	return q.client.StopAndCancel(ctx)
+}
+
+// uniqueOpts keep at most one live job per delivery, so re-enqueueing (replay, start-up sweep of pending
+// deliveries) never sends a delivery twice at once. Finished jobs do not block a later replay.
+var uniqueOpts = river.UniqueOpts{
+	ByArgs: true,
+	ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+		rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	},
+}
+
+func insertParams(ids []int64) []river.InsertManyParams {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{
+			Args:       DeliverArgs{DeliveryID: id},
+			InsertOpts: &river.InsertOpts{Queue: QueueName, UniqueOpts: uniqueOpts},
+		}
+	}
+	return params
+}
+
+// Enqueue makes sure each delivery has a job, without disturbing existing ones: a delivery whose job is
+// waiting for a scheduled retry keeps its schedule. Use it for the start-up sweep of pending deliveries (a job
+// can be lost only if River gives up on it after repeated store errors). For "send now", use Replay.
+func (q *Queue[TTx]) Enqueue(ctx context.Context, deliveryIDs ...int64) error {
+	if len(deliveryIDs) == 0 {
+		return nil
+	}
+	if _, err := q.client.InsertMany(ctx, insertParams(deliveryIDs)); err != nil {
+		return fmt.Errorf("webhook: enqueue %d deliveries: %w", len(deliveryIDs), err)
+	}
+	return nil
+}
+
+// Replay makes each delivery due now: after re-enabling a webhook (deliveries parked while it was disabled),
+// or for dead letters a person retries. The caller first sets the deliveries back to pending in the store and
+// clears next_attempt_at (and, for dead letters, resets attempts). A waiting job is pulled forward; a job that
+// is running right now is waited for (it may be finishing on the old state) and then the delivery gets a new job.
+func (q *Queue[TTx]) Replay(ctx context.Context, deliveryIDs ...int64) error {
+	todo := deliveryIDs
+	for len(todo) > 0 {
+		res, err := q.client.InsertMany(ctx, insertParams(todo))
+		if err != nil {
+			return fmt.Errorf("webhook: replay %d deliveries: %w", len(todo), err)
+		}
+		var running []int64
+		for i, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				continue
+			}
+			switch r.Job.State {
+			case rivertype.JobStateRunning:
+				running = append(running, todo[i])
+			case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+				if _, err := q.client.JobRetry(ctx, r.Job.ID); err != nil {
+					return fmt.Errorf("webhook: replay delivery %d: make job %d available: %w", todo[i], r.Job.ID, err)
+				}
+			}
+		}
+		todo = running
+		if len(todo) > 0 {
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("webhook: replay: waiting for %d running jobs: %w", len(todo), ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// EnqueueTx schedules delivery jobs inside the caller's transaction (the transactional outbox: the event, its
+// delivery rows and their jobs commit or roll back with the order rows that caused them).
+func (q *Queue[TTx]) EnqueueTx(ctx context.Context, tx TTx, deliveryIDs ...int64) error {
+	if len(deliveryIDs) == 0 {
+		return nil
+	}
+	if _, err := q.client.InsertManyTx(ctx, tx, insertParams(deliveryIDs)); err != nil {
+		return fmt.Errorf("webhook: enqueue %d deliveries in transaction: %w", len(deliveryIDs), err)
+	}
+	return nil
+}
+
+// DrainResult says what a bounded drain left behind.
+type DrainResult struct {
+	// Idle is true when no delivery job was due or running at the end.
+	Idle bool
+	// Scheduled counts jobs waiting for a later retry (they are not waited for).
+	Scheduled int
+}
+
+// Drain works the queue until no job is due (available, running, or scheduled up to now) or maxWait passes,
+// then stops the client gracefully. Jobs scheduled for a later retry are left for the next run. It is what
+// `salesengine deliver --wait 30s` and the end of `sync` use. The queue must not be started already.
+func (q *Queue[TTx]) Drain(ctx context.Context, maxWait time.Duration) (DrainResult, error) {
+	if err := q.Start(ctx); err != nil {
+		return DrainResult{}, err
+	}
+	deadline := time.Now().Add(maxWait)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	var res DrainResult
+	var checkErr error
+	for {
+		due, scheduled, err := q.pending(ctx)
+		if err != nil {
+			checkErr = err
+			break
+		}
+		res.Scheduled = scheduled
+		if due == 0 {
+			res.Idle = true
+			break
+		}
+		if !time.Now().Before(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			checkErr = ctx.Err()
+		case <-tick.C:
+			continue
+		}
+		break
+	}
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.sender.timeout+5*time.Second)
+	defer cancel()
+	if err := q.Stop(stopCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return res, errors.Join(checkErr, fmt.Errorf("webhook: stop River client: %w", err))
+	}
+	return res, checkErr
+}
+
+// pending counts delivery jobs that are due now and those scheduled for later.
+func (q *Queue[TTx]) pending(ctx context.Context) (due, scheduled int, err error) {
+	now := time.Now()
+	var cursor *river.JobListCursor
+	for {
+		params := river.NewJobListParams().Kinds(JobKind).
+			States(rivertype.JobStateAvailable, rivertype.JobStateRunning, rivertype.JobStatePending,
+				rivertype.JobStateRetryable, rivertype.JobStateScheduled).
+			First(1000)
+		if cursor != nil {
+			params = params.After(cursor)
+		}
+		res, err := q.client.JobList(ctx, params)
+		if err != nil {
+			return 0, 0, fmt.Errorf("webhook: list delivery jobs: %w", err)
+		}
+		for _, j := range res.Jobs {
+			switch j.State {
+			case rivertype.JobStateScheduled, rivertype.JobStateRetryable:
+				if j.ScheduledAt.After(now) {
+					scheduled++
+					continue
+				}
+			}
+			due++
+		}
+		if len(res.Jobs) < 1000 || res.LastCursor == nil {
+			return due, scheduled, nil
+		}
+		cursor = res.LastCursor
+	}
+}

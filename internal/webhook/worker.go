@@ -1,0 +1,404 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// DeliveryState is the state of a delivery in the caller's deliveries table.
+type DeliveryState string
+
+// Delivery states. Only pending deliveries are sent; the others are terminal until a person acts.
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	// DeliveryDead is the dead letter: attempts exhausted or a permanent failure. Kept and visible; a person
+	// can retry it (set pending, attempts 0, enqueue) or discard it, singly or in bulk.
+	DeliveryDead DeliveryState = "dead"
+	// DeliveryDiscarded was dropped by hand.
+	DeliveryDiscarded DeliveryState = "discarded"
+)
+
+// ErrDeliveryNotFound is returned (wrapped) by Deliveries.DeliveryGet when the delivery does not exist.
+var ErrDeliveryNotFound = errors.New("webhook: delivery not found")
+
+// Delivery is what the worker needs to make one attempt, read fresh from the store each time the job runs.
+type Delivery struct {
+	ID           int64
+	EventID      string // webhook-id
+	EventType    string
+	ConnectionID int64
+	OrderID      int64
+	WriteDate    time.Time
+	Body         []byte // exact bytes stored in the outbox; signed and sent unchanged
+	URL          string
+	// Secrets are the connection's signing secrets, decrypted by the caller, the current one first; two
+	// during rotation. Never log them.
+	Secrets  []string
+	State    DeliveryState
+	Attempts int // attempts made so far
+	// NextAttemptAt is when the next attempt is due (zero: now). A job that runs early (the start-up sweep
+	// enqueued a delivery that is waiting for a retry) snoozes until then.
+	NextAttemptAt time.Time
+	// WebhookEnabled is false when the connection's webhook is disabled (by hand or after 410 Gone).
+	WebhookEnabled bool
+	// Circuit is the connection's persisted circuit breaker state.
+	Circuit   Circuit
+	CreatedAt time.Time
+}
+
+// DeliveryAttemptRecordParams records one attempt and the delivery's resulting state in one store write.
+type DeliveryAttemptRecordParams struct {
+	DeliveryID int64
+	Attempt    int // 1-based number of this attempt
+	StartedAt  time.Time
+	Duration   time.Duration
+	Status     int    // HTTP status, 0 when no response
+	Error      string // empty when delivered
+	Response   string // first bytes of the response body
+	// State is the delivery's new state: pending (will retry, or parked after 410), delivered or dead.
+	State DeliveryState
+	// NextAttemptAt is when the retry is due (zero unless pending with a retry scheduled).
+	NextAttemptAt time.Time
+}
+
+// Deliveries is what the worker needs from storage. The store implements it over its deliveries, attempts and
+// connections tables.
+type Deliveries interface {
+	// DeliveryGet returns the delivery with its connection's URL, decrypted secrets, enabled flag and circuit
+	// state, or an error wrapping ErrDeliveryNotFound.
+	DeliveryGet(ctx context.Context, id int64) (Delivery, error)
+	// DeliveryEarlierPending reports whether another pending delivery exists for the same connection and order
+	// with an earlier write_date (it must go first), and the earliest next_attempt_at among them.
+	DeliveryEarlierPending(ctx context.Context, id int64) (pending bool, nextAttemptAt time.Time, err error)
+	// DeliveryAttemptRecord appends the attempt to the log and updates the delivery (attempts = Attempt, state,
+	// next_attempt_at, last status/error) atomically.
+	DeliveryAttemptRecord(ctx context.Context, params DeliveryAttemptRecordParams) error
+	// ConnectionWebhookDisable turns the connection's webhook off (after 410 Gone); events keep accumulating.
+	ConnectionWebhookDisable(ctx context.Context, connectionID int64, reason string) error
+	// ConnectionCircuitSet persists the connection's circuit breaker state.
+	ConnectionCircuitSet(ctx context.Context, connectionID int64, c Circuit) error
+}
+
+// JobKind is the River job kind of a delivery job.
+const JobKind = "webhook_deliver"
+
+// DeliverArgs is the River job: the delivery id only. Everything else is re-read when the job runs, so a job
+// never carries stale URLs, secrets or bodies.
+type DeliverArgs struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// Kind implements river.JobArgs.
+func (DeliverArgs) Kind() string { return JobKind }
+
+// WorkerConfig configures the delivery worker.
+type WorkerConfig struct {
+	Deliveries Deliveries
+	Sender     *Sender
+	Retry      RetryPolicy
+	Breaker    BreakerPolicy
+	// EndpointConcurrency limits simultaneous requests per endpoint host in this process (default 16).
+	EndpointConcurrency int
+	Logger              *slog.Logger
+	// Now and Rand are for tests; nil means time.Now and math/rand/v2.
+	Now  func() time.Time
+	Rand func() float64
+}
+
+// Worker is the River worker that makes delivery attempts.
+type Worker struct {
+	river.WorkerDefaults[DeliverArgs]
+
+	store   Deliveries
+	sender  *Sender
+	retry   RetryPolicy
+	breaker BreakerPolicy
+	perHost int
+	log     *slog.Logger
+	now     func() time.Time
+	rnd     func() float64
+
+	mu       sync.Mutex
+	circuits map[int64]Circuit        // connection id -> in-process breaker state (authoritative here)
+	sems     map[string]chan struct{} // endpoint host -> concurrency slots
+}
+
+var _ river.Worker[DeliverArgs] = (*Worker)(nil)
+
+// NewWorker validates the config and builds a Worker.
+func NewWorker(cfg WorkerConfig) (*Worker, error) {
+	if cfg.Deliveries == nil {
+		return nil, errors.New("webhook: worker needs a Deliveries store")
+	}
+	if cfg.Sender == nil {
+		return nil, errors.New("webhook: worker needs a Sender")
+	}
+	if cfg.Retry.MaxAttempts <= 0 || len(cfg.Retry.Schedule) == 0 {
+		def := DefaultRetryPolicy()
+		if cfg.Retry.MaxAttempts > 0 {
+			def.MaxAttempts = cfg.Retry.MaxAttempts
+		}
+		cfg.Retry = def
+	}
+	if cfg.EndpointConcurrency <= 0 {
+		cfg.EndpointConcurrency = 16
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Float64
+	}
+	return &Worker{
+		store:    cfg.Deliveries,
+		sender:   cfg.Sender,
+		retry:    cfg.Retry,
+		breaker:  cfg.Breaker.withDefaults(),
+		perHost:  cfg.EndpointConcurrency,
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		rnd:      cfg.Rand,
+		circuits: make(map[int64]Circuit),
+		sems:     make(map[string]chan struct{}),
+	}, nil
+}
+
+// Timeout bounds one job: the request timeout plus room for the store calls and waiting for an endpoint slot.
+func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return w.sender.timeout + 30*time.Second
+}
+
+// jitter spreads short waits by up to +50% so snoozed jobs do not wake together.
+func (w *Worker) jitter(d time.Duration) time.Duration {
+	return d + time.Duration(float64(d)*0.5*w.rnd())
+}
+
+// Work makes at most one attempt of the delivery and records it. Retries are River snoozes (which do not count
+// River attempts): the schedule, Retry-After, the attempt count and dead-lettering live in our deliveries table.
+// A River error return is reserved for store failures, which River retries with its own backoff.
+func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
+	id := job.Args.DeliveryID
+	d, err := w.store.DeliveryGet(ctx, id)
+	if errors.Is(err, ErrDeliveryNotFound) {
+		w.log.WarnContext(ctx, "webhook delivery vanished; nothing to do", slog.Int64("delivery_id", id))
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("webhook: load delivery %d: %w", id, err)
+	}
+	if d.State != DeliveryPending {
+		return nil // duplicate job or already finished: idempotent
+	}
+	if !d.WebhookEnabled {
+		// Parked: the delivery stays pending and is enqueued again when the webhook is re-enabled.
+		w.log.InfoContext(ctx, "webhook disabled; delivery parked", slog.Int64("delivery_id", id), slog.Int64("connection_id", d.ConnectionID))
+		return nil
+	}
+
+	if early := d.NextAttemptAt.Sub(w.now()); early > 50*time.Millisecond {
+		return river.JobSnooze(early)
+	}
+
+	// Deliveries of the same order go out in write_date order.
+	earlier, next, err := w.store.DeliveryEarlierPending(ctx, id)
+	if err != nil {
+		return fmt.Errorf("webhook: check earlier deliveries of delivery %d: %w", id, err)
+	}
+	if earlier {
+		wait := 250 * time.Millisecond
+		if until := next.Sub(w.now()); until > wait {
+			wait = until
+		}
+		// Re-check at least every 30 s so we follow promptly once the earlier one succeeds.
+		return river.JobSnooze(w.jitter(min(wait, 30*time.Second)))
+	}
+
+	// The endpoint slot is held from the circuit check until the result is recorded in the breaker, so with a
+	// concurrency of one the breaker sees every result before the next request is allowed.
+	release, ok := w.acquire(ctx, d.URL)
+	if !ok {
+		if ctx.Err() != nil {
+			return river.JobSnooze(0)
+		}
+		return river.JobSnooze(w.jitter(500 * time.Millisecond))
+	}
+	defer release()
+
+	allowed, wait, err := w.circuitAllow(ctx, d)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return river.JobSnooze(w.jitter(wait))
+	}
+
+	start := w.now()
+	out := w.sender.Send(ctx, SendParams{URL: d.URL, ID: d.EventID, Timestamp: start, Body: d.Body, Secrets: d.Secrets})
+
+	if out.Kind != OutcomeDelivered && ctx.Err() != nil {
+		// Shutdown (StopAndCancel) or job timeout interrupted the attempt: it does not count. Snooze(0) makes the
+		// job available at once for the next client; the retry carries the same webhook-id.
+		w.log.InfoContext(ctx, "webhook delivery interrupted; will resend", slog.Int64("delivery_id", id))
+		return river.JobSnooze(0)
+	}
+
+	attempt := d.Attempts + 1
+	rec := DeliveryAttemptRecordParams{
+		DeliveryID: id,
+		Attempt:    attempt,
+		StartedAt:  start,
+		Duration:   out.Duration,
+		Status:     out.Status,
+		Response:   out.Response,
+	}
+	if out.Err != nil {
+		rec.Error = out.Err.Error()
+	}
+	var snooze time.Duration
+	switch out.Kind {
+	case OutcomeDelivered:
+		rec.State = DeliveryDelivered
+	case OutcomeGone:
+		rec.State = DeliveryPending // parked; replayable once the webhook is re-enabled
+	case OutcomeFailed:
+		rec.State = DeliveryDead
+	default:
+		if w.retry.Exhausted(attempt) {
+			rec.State = DeliveryDead
+		} else {
+			rec.State = DeliveryPending
+			snooze = w.retry.NextDelay(attempt, out.RetryAfter, w.rnd)
+			rec.NextAttemptAt = w.now().Add(snooze)
+		}
+	}
+
+	// The record is written with a context that survives shutdown: the request was made, its result must not
+	// be lost to a cancellation that arrives just after.
+	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := w.store.DeliveryAttemptRecord(recCtx, rec); err != nil {
+		return fmt.Errorf("webhook: record attempt %d of delivery %d: %w", attempt, id, err)
+	}
+	if out.Kind == OutcomeDelivered || out.Kind == OutcomeRetry {
+		if err := w.circuitRecord(recCtx, d.ConnectionID, out.Kind == OutcomeDelivered); err != nil {
+			return err
+		}
+	}
+
+	logAttrs := []any{
+		slog.Int64("delivery_id", id), slog.String("webhook_id", d.EventID), slog.Int("attempt", attempt),
+		slog.Int("status", out.Status), slog.String("outcome", out.Kind.String()),
+	}
+	switch out.Kind {
+	case OutcomeDelivered:
+		w.log.DebugContext(ctx, "webhook delivered", logAttrs...)
+		return nil
+	case OutcomeGone:
+		w.log.WarnContext(ctx, "webhook endpoint answered 410 Gone; disabling the connection's webhook", logAttrs...)
+		if err := w.store.ConnectionWebhookDisable(recCtx, d.ConnectionID, "endpoint answered 410 Gone"); err != nil {
+			return fmt.Errorf("webhook: disable connection %d after 410: %w", d.ConnectionID, err)
+		}
+		return nil
+	case OutcomeFailed:
+		w.log.ErrorContext(ctx, "webhook delivery failed permanently; dead-lettered", append(logAttrs, slog.String("error", rec.Error))...)
+		return nil
+	default:
+		if rec.State == DeliveryDead {
+			w.log.ErrorContext(ctx, "webhook delivery exhausted its attempts; dead-lettered", append(logAttrs, slog.String("error", rec.Error))...)
+			return nil
+		}
+		w.log.InfoContext(ctx, "webhook delivery failed; will retry", append(logAttrs, slog.String("error", rec.Error), slog.Duration("retry_in", snooze))...)
+		return river.JobSnooze(snooze)
+	}
+}
+
+// circuitAllow consults the in-process breaker state of the connection (seeded from the store the first time)
+// and persists a transition to half-open.
+func (w *Worker) circuitAllow(ctx context.Context, d Delivery) (bool, time.Duration, error) {
+	w.mu.Lock()
+	c, ok := w.circuits[d.ConnectionID]
+	if !ok {
+		c = d.Circuit.normalize()
+	}
+	allowed, next, wait := w.breaker.Allow(c, w.now())
+	next = next.normalize()
+	w.circuits[d.ConnectionID] = next
+	w.mu.Unlock()
+	if next != c {
+		if err := w.store.ConnectionCircuitSet(ctx, d.ConnectionID, next); err != nil {
+			return false, 0, fmt.Errorf("webhook: persist circuit of connection %d: %w", d.ConnectionID, err)
+		}
+	}
+	return allowed, wait, nil
+}
+
+func (w *Worker) circuitRecord(ctx context.Context, connectionID int64, success bool) error {
+	w.mu.Lock()
+	c := w.circuits[connectionID].normalize()
+	next := w.breaker.Record(c, success, w.now()).normalize()
+	w.circuits[connectionID] = next
+	w.mu.Unlock()
+	if next == c {
+		return nil
+	}
+	if next.State == CircuitOpen && c.State != CircuitOpen {
+		w.log.WarnContext(ctx, "webhook circuit opened", slog.Int64("connection_id", connectionID), slog.Int("consecutive_failures", next.Failures), slog.Time("until", next.Until))
+	}
+	if err := w.store.ConnectionCircuitSet(ctx, connectionID, next); err != nil {
+		return fmt.Errorf("webhook: persist circuit of connection %d: %w", connectionID, err)
+	}
+	return nil
+}
+
+// CircuitReset forgets the in-process circuit state of a connection (after a person re-enables it or resets
+// its circuit in the store) so the next delivery reads the stored state again.
+func (w *Worker) CircuitReset(connectionID int64) {
+	w.mu.Lock()
+	delete(w.circuits, connectionID)
+	w.mu.Unlock()
+}
+
+// acquire takes a concurrency slot of the endpoint's host, waiting up to one second; without a slot the job is
+// snoozed rather than holding a River worker that other endpoints could use.
+func (w *Worker) acquire(ctx context.Context, rawURL string) (func(), bool) {
+	host := rawURL
+	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
+		host = strings.ToLower(u.Host)
+	}
+	w.mu.Lock()
+	sem, ok := w.sems[host]
+	if !ok {
+		sem = make(chan struct{}, w.perHost)
+		w.sems[host] = sem
+	}
+	w.mu.Unlock()
+	release := func() { <-sem }
+	select {
+	case sem <- struct{}{}:
+		return release, true
+	default:
+	}
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case sem <- struct{}{}:
+		return release, true
+	case <-ctx.Done():
+		return nil, false
+	case <-t.C:
+		return nil, false
+	}
+}

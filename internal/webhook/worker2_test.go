@@ -1,0 +1,369 @@
+package webhook
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestWorkerOrdersByWriteDate: three changes of one order; the oldest fails twice, the newer ones must wait
+// for it and go out in write_date order.
+func TestWorkerOrdersByWriteDate(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		store := newMemDeliveries()
+		var firstID atomic.Value
+		ep := newEndpoint(t, testSecretA, func(call int, id string, _ http.ResponseWriter, _ *http.Request) int {
+			if id == firstID.Load() && call <= 2 {
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		})
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		// Inserted newest first so that delivery ids (and job order) disagree with write_date order.
+		d3 := store.add(1, 7, wd0.Add(2*time.Minute))
+		d2 := store.add(1, 7, wd0.Add(time.Minute))
+		d1 := store.add(1, 7, wd0)
+		other := store.add(1, 8, wd0) // another order is not held back
+		firstID.Store(store.get(d1).EventID)
+		q := open(t, testQueueConfig(store))
+		if err := q.Enqueue(ctx, d3, d2, d1, other); err != nil {
+			t.Fatal(err)
+		}
+		startQueue(t, ctx, q)
+		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 4 }); err != nil {
+			t.Fatal(err)
+		}
+		hits, _ := ep.snapshot()
+		var order []string
+		for _, h := range hits {
+			if h.Status == http.StatusOK && h.ID != store.get(other).EventID {
+				order = append(order, h.ID)
+			}
+		}
+		want := []string{store.get(d1).EventID, store.get(d2).EventID, store.get(d3).EventID}
+		if len(order) != 3 || order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
+			t.Errorf("delivered order %v, want write_date order %v", order, want)
+		}
+		if len(hits) != 6 {
+			t.Errorf("endpoint saw %d requests, want 6 (2 failures of the oldest + 4 deliveries)", len(hits))
+		}
+	})
+}
+
+// TestWorkerCircuitBreaker: consecutive failures open the circuit (persisted), deliveries wait instead of
+// hammering the endpoint, a half-open probe succeeds and closes it.
+func TestWorkerCircuitBreaker(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		var calls atomic.Int32
+		var healthy atomic.Bool
+		ep := newEndpoint(t, testSecretA, func(int, string, http.ResponseWriter, *http.Request) int {
+			calls.Add(1)
+			if healthy.Load() {
+				return http.StatusOK
+			}
+			return http.StatusInternalServerError
+		})
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		var ids []int64
+		for i := range 5 {
+			ids = append(ids, store.add(1, int64(20+i), wd0))
+		}
+		cfg := testQueueConfig(store)
+		cfg.Breaker = BreakerPolicy{Threshold: 3, Cooldown: 300 * time.Millisecond}
+		cfg.EndpointConcurrency = 1 // one request at a time makes the failure count exact
+		q := open(t, cfg)
+		if err := q.Enqueue(ctx, ids...); err != nil {
+			t.Fatal(err)
+		}
+		startQueue(t, ctx, q)
+		opened := func() bool {
+			store.mu.Lock()
+			defer store.mu.Unlock()
+			return store.conns[1].circuit.State == CircuitOpen
+		}
+		if err := store.waitFor(ctx, opened); err != nil {
+			t.Fatalf("circuit never opened: %v", err)
+		}
+		n := calls.Load()
+		if n != 3 {
+			t.Errorf("%d requests before the circuit opened, want the threshold 3", n)
+		}
+		healthy.Store(true)
+		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 5 }); err != nil {
+			t.Fatalf("not all delivered after recovery: %v", err)
+		}
+		store.mu.Lock()
+		log := append([]Circuit(nil), store.circuitLog...)
+		final := store.conns[1].circuit
+		store.mu.Unlock()
+		var sawHalfOpen bool
+		for _, c := range log {
+			sawHalfOpen = sawHalfOpen || c.State == CircuitHalfOpen
+		}
+		if !sawHalfOpen || final.State != CircuitClosed || final.Failures != 0 {
+			t.Errorf("circuit history %+v, final %+v", log, final)
+		}
+	})
+}
+
+// TestWorkerKillAndRestart stops the River client while a request is in flight and starts a new client on the
+// same database: the delivery is sent again with the same webhook-id and recorded once.
+func TestWorkerKillAndRestart(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		inFlight := make(chan struct{})
+		var once sync.Once
+		ep := newEndpoint(t, testSecretA, func(call int, _ string, _ http.ResponseWriter, r *http.Request) int {
+			if call == 1 {
+				once.Do(func() { close(inFlight) })
+				<-r.Context().Done() // hang until the sender gives up
+				return http.StatusServiceUnavailable
+			}
+			return http.StatusOK
+		})
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		id := store.add(1, 30, wd0)
+
+		first := open(t, testQueueConfig(store))
+		if err := first.Enqueue(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-inFlight:
+		case <-ctx.Done():
+			t.Fatal("first request never arrived")
+		}
+		if err := first.StopAndCancel(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(store.attemptsOf(id)); n != 0 {
+			t.Fatalf("interrupted attempt was recorded (%d)", n)
+		}
+
+		second := open(t, testQueueConfig(store))
+		startQueue(t, ctx, second)
+		if err := store.waitFor(ctx, func() bool { return store.get(id).State == DeliveryDelivered }); err != nil {
+			t.Fatalf("not redelivered after restart: %v", err)
+		}
+		hits, _ := ep.snapshot()
+		if len(hits) != 2 || hits[0].ID != hits[1].ID || hits[0].ID != store.get(id).EventID {
+			t.Errorf("hits %+v: want two requests with the same webhook-id", hits)
+		}
+		if a := store.attemptsOf(id); len(a) != 1 || a[0].Attempt != 1 || a[0].Status != 200 {
+			t.Errorf("attempts %+v: want one recorded successful attempt", a)
+		}
+	})
+}
+
+// TestWorkerTwoClientsDeliverOnce: two daemons on one database and a duplicate enqueue never produce a second
+// delivery of the same event.
+func TestWorkerTwoClientsDeliverOnce(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		ep := newEndpoint(t, testSecretA, nil)
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		var ids []int64
+		for i := range 40 {
+			ids = append(ids, store.add(1, int64(100+i), wd0))
+		}
+		a, b := open(t, testQueueConfig(store)), open(t, testQueueConfig(store))
+		if err := a.Enqueue(ctx, ids...); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Enqueue(ctx, ids...); err != nil { // duplicates are skipped
+			t.Fatal(err)
+		}
+		startQueue(t, ctx, a)
+		startQueue(t, ctx, b)
+		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == len(ids) }); err != nil {
+			t.Fatal(err)
+		}
+		// Let both clients finish whatever they fetched before counting.
+		_ = a.Stop(ctx)
+		_ = b.Stop(ctx)
+		hits, _ := ep.snapshot()
+		if len(hits) != len(ids) || ep.deliveredCount() != len(ids) {
+			t.Errorf("%d requests for %d distinct events, want %d each", len(hits), ep.deliveredCount(), len(ids))
+		}
+	})
+}
+
+func TestQueueDrain(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		ep := newEndpoint(t, testSecretA, func(_ int, id string, _ http.ResponseWriter, _ *http.Request) int {
+			return http.StatusOK
+		})
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		failing := newEndpoint(t, testSecretA, func(int, string, http.ResponseWriter, *http.Request) int { return 500 })
+		store.addConnection(2, failing.srv.URL, testSecretA)
+		var ids []int64
+		for i := range 25 {
+			ids = append(ids, store.add(1, int64(200+i), wd0))
+		}
+		stuck := store.add(2, 300, wd0)
+		cfg := testQueueConfig(store)
+		cfg.Retry.Schedule = []time.Duration{time.Hour}
+		q := open(t, cfg)
+		if err := q.Enqueue(ctx, append(ids, stuck)...); err != nil {
+			t.Fatal(err)
+		}
+		res, err := q.Drain(ctx, 20*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Idle || res.Scheduled != 1 {
+			t.Errorf("drain result %+v: want idle with the failing delivery scheduled for later", res)
+		}
+		if n := store.countState(DeliveryDelivered); n != len(ids) {
+			t.Errorf("drain delivered %d of %d", n, len(ids))
+		}
+		if a := store.attemptsOf(stuck); len(a) != 1 || a[0].State != DeliveryPending {
+			t.Errorf("failing delivery attempts %+v", a)
+		}
+	})
+}
+
+func TestWorkerMissingAndRefused(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		ep := newEndpoint(t, testSecretA, nil)
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		id := store.add(1, 40, wd0)
+		cfg := testQueueConfig(store)
+		cfg.AllowPrivate = false // the loopback endpoint must be refused at dial time
+		q := open(t, cfg)
+		if err := q.Enqueue(ctx, 9999, id); err != nil { // 9999 does not exist: its job just completes
+			t.Fatal(err)
+		}
+		res, err := q.Drain(ctx, 10*time.Second)
+		if err != nil || !res.Idle {
+			t.Fatalf("drain: %+v %v", res, err)
+		}
+		a := store.attemptsOf(id)
+		if len(a) != 1 || a[0].State != DeliveryDead || a[0].Status != 0 {
+			t.Fatalf("refused destination: attempts %+v", a)
+		}
+		if hits, _ := ep.snapshot(); len(hits) != 0 {
+			t.Errorf("refused endpoint got %d requests", len(hits))
+		}
+	})
+}
+
+// TestEnqueueTx: jobs inserted in the caller's transaction exist only if it commits (transactional outbox).
+func TestEnqueueTx(t *testing.T) {
+	t.Parallel()
+	check := func(t *testing.T, store *memDeliveries, ep *endpoint, q runner, committed, rolledBack int64) {
+		ctx := testContext(t)
+		if _, err := q.Drain(ctx, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if s := store.get(committed).State; s != DeliveryDelivered {
+			t.Errorf("committed delivery: %s", s)
+		}
+		if n := store.getCount(rolledBack); n != 0 {
+			t.Errorf("rolled-back delivery was worked %d times", n)
+		}
+		if ep.deliveredCount() != 1 {
+			t.Errorf("endpoint received %d events, want 1", ep.deliveredCount())
+		}
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t)
+		ep := newEndpoint(t, testSecretA, nil)
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		committed, rolledBack := store.add(1, 1, wd0), store.add(1, 2, wd0)
+		db := openSQLiteDB(t)
+		q, err := NewSQLiteQueue(db, testQueueConfig(store))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.MigrateRiver(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			id     int64
+			commit bool
+		}{{rolledBack, false}, {committed, true}} {
+			tx, err := db.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := q.EnqueueTx(ctx, tx, c.id); err != nil {
+				t.Fatal(err)
+			}
+			if c.commit {
+				err = tx.Commit()
+			} else {
+				err = tx.Rollback()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, store, ep, q, committed, rolledBack)
+		var _ func(context.Context, *sql.Tx, ...int64) error = q.EnqueueTx
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		ctx := testContext(t)
+		pool := openPostgresDB(t)
+		ep := newEndpoint(t, testSecretA, nil)
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		committed, rolledBack := store.add(1, 1, wd0), store.add(1, 2, wd0)
+		q, err := NewPostgresQueue(pool, testQueueConfig(store))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.MigrateRiver(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			id     int64
+			commit bool
+		}{{rolledBack, false}, {committed, true}} {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := q.EnqueueTx(ctx, tx, c.id); err != nil {
+				t.Fatal(err)
+			}
+			if c.commit {
+				err = tx.Commit(ctx)
+			} else {
+				err = tx.Rollback(ctx)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, store, ep, q, committed, rolledBack)
+		var _ func(context.Context, pgx.Tx, ...int64) error = q.EnqueueTx
+	})
+}
