@@ -795,3 +795,51 @@ func TestFakeLowLevelCalls(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeFetchByID covers the lead's fetch.go (OrdersByID, OrderLinesOf) on every version × transport.
+func TestFakeFetchByID(t *testing.T) {
+	t.Parallel()
+	for _, cb := range combos() {
+		t.Run(cb.String(), func(t *testing.T) {
+			t.Parallel()
+			e := startFake(t, cb, smallData(), nil)
+			ctx := context.Background()
+			orders := e.srv.Orders()
+			gone := orders[1].ID
+			if err := e.srv.DeleteOrder(gone); err != nil {
+				t.Fatal(err)
+			}
+			ids := []int64{orders[0].ID, gone, orders[2].ID, orders[len(orders)-1].ID}
+			got, err := e.c.OrdersByID(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotIDs []int64
+			for _, o := range got {
+				gotIDs = append(gotIDs, o.ID)
+			}
+			if want := []int64{orders[0].ID, orders[2].ID, orders[len(orders)-1].ID}; !slices.Equal(gotIDs, want) {
+				t.Fatalf("OrdersByID = %v, want %v", gotIDs, want)
+			}
+			want := map[int64]bool{}
+			for _, l := range e.srv.Lines() {
+				if l.OrderID == orders[0].ID || l.OrderID == orders[2].ID {
+					want[l.ID] = true
+				}
+			}
+			n := 0
+			err = e.c.OrderLinesOf(ctx, []int64{orders[0].ID, orders[2].ID, gone}, 3, func(p []OrderLine) error {
+				for _, l := range p {
+					if !want[l.ID] {
+						t.Errorf("unexpected line %d of order %d", l.ID, l.OrderID)
+					}
+					n++
+				}
+				return nil
+			})
+			if err != nil || n != len(want) {
+				t.Fatalf("OrderLinesOf: %d lines, %v; want %d", n, err, len(want))
+			}
+		})
+	}
+}
