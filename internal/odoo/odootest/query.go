@@ -318,6 +318,26 @@ type rowSet struct {
 	m      *model
 	rows   []rec
 	fields []*field // id first
+
+	names map[*field]map[int64]string // many2one display names already looked up
+}
+
+// displayName memoizes many2one display names within one result (a page repeats orders, companies...).
+func (rs *rowSet) displayName(f *field, id int64) string {
+	if rs.names == nil {
+		rs.names = map[*field]map[int64]string{}
+	}
+	byID := rs.names[f]
+	if byID == nil {
+		byID = map[int64]string{}
+		rs.names[f] = byID
+	}
+	name, ok := byID[id]
+	if !ok {
+		name = rs.e.displayName(f.relation, id)
+		byID[id] = name
+	}
+	return name
 }
 
 // resolveFields checks the requested field names; none means every field.
@@ -389,7 +409,7 @@ func (rs *rowSet) writeValue(w *jw, f *field, v value) {
 		w.b = append(w.b, '[')
 		w.int(v.i)
 		w.b = append(w.b, ',', ' ')
-		w.str(rs.e.displayName(f.relation, v.i))
+		w.str(rs.displayName(f, v.i))
 		w.b = append(w.b, ']')
 	case kIDs:
 		w.any(v.ids)
