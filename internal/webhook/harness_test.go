@@ -65,7 +65,7 @@ func quietLogger() *slog.Logger {
 func openSQLiteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "webhook.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -34,7 +34,7 @@ type QueueConfig struct {
 	MaxWorkers int
 	// EndpointConcurrency limits simultaneous requests to one endpoint host (default 16).
 	EndpointConcurrency int
-	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 250 ms; River's
+	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 100 ms; River's
 	// own defaults, 100 ms and 1 s, cap throughput and latency, see the package README).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
@@ -74,7 +74,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 		cfg.FetchCooldown = 10 * time.Millisecond
 	}
 	if cfg.FetchPollInterval <= 0 {
-		cfg.FetchPollInterval = 250 * time.Millisecond
+		cfg.FetchPollInterval = 100 * time.Millisecond
 	}
 	if cfg.FetchPollInterval < cfg.FetchCooldown {
 		cfg.FetchPollInterval = cfg.FetchCooldown
