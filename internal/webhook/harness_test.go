@@ -31,6 +31,7 @@ type runner interface {
 	Enqueue(ctx context.Context, deliveryIDs ...int64) error
 	Drain(ctx context.Context, maxWait time.Duration) (DrainResult, error)
 	Replay(ctx context.Context, deliveryIDs ...int64) error
+	Pending(ctx context.Context) (PendingCounts, error)
 }
 
 var (

@@ -191,6 +191,9 @@ func TestWorkerTwoClientsDeliverOnce(t *testing.T) {
 		if err := b.Enqueue(ctx, ids...); err != nil { // duplicates are skipped
 			t.Fatal(err)
 		}
+		if c, err := a.Pending(ctx); err != nil || c.Due != len(ids) {
+			t.Fatalf("after enqueueing twice: %+v %v; want %d jobs (one per delivery)", c, err, len(ids))
+		}
 		startQueue(t, ctx, a)
 		startQueue(t, ctx, b)
 		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == len(ids) }); err != nil {
