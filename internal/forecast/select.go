@@ -96,12 +96,13 @@ func (o Options) withDefaults() Options {
 // data and a seeded intermittent set (notes in the README): wide candidate sets with pure argmin selection
 // lost to the fixed combinations because 3-4 backtest origins are too few to tell close methods apart.
 var (
-	candidatesSeasonal     = []string{"ets", "theta", "snaive"}
+	candidatesSeasonal     = []string{"ets", "dotm", "theta", "snaive"}
 	candidatesNonSeasonal  = []string{"ets", "theta", "ses", "naive"}
 	candidatesIntermittent = []string{"tsb", "sba", "imapa", "adida", "croston", "ses", "mean"}
 	candidatesShort        = []string{"ses", "mean", "naive"}
 
 	ensemblesSeasonal = []Ensemble{
+		{CombineMean, []string{"ets", "dotm", "snaive"}},
 		{CombineMean, []string{"ets", "theta", "snaive"}},
 		{CombineMean, []string{"ets", "theta"}},
 		{CombineMean, []string{"theta", "snaive"}},
