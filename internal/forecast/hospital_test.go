@@ -44,11 +44,20 @@ func loadHospital(tb testing.TB) []Series {
 	return s
 }
 
-// TestHospitalDev prints the full backtest table; run by hand with FS_DEV=1 while tuning.
+// TestHospitalDev prints the full backtest table; run by hand with FS_DEV=1 while tuning. FS_INNER=n drops the
+// last n years first (inner validation windows that never see the real holdout).
 func TestHospitalDev(t *testing.T) {
 	if os.Getenv("FS_DEV") == "" {
 		t.Skip("set FS_DEV=1 to print the hospital backtest table")
 	}
+	// The FS_* variables below override the package's candidate lists for design experiments (see the design
+	// log in the README); restore them so tests running after this one see the defaults.
+	saved := [][]string{candidatesSeasonal, candidatesIntermittent}
+	savedEns := [][]Ensemble{ensemblesSeasonal, ensemblesIntermittent}
+	t.Cleanup(func() {
+		candidatesSeasonal, candidatesIntermittent = saved[0], saved[1]
+		ensemblesSeasonal, ensemblesIntermittent = savedEns[0], savedEns[1]
+	})
 	series := loadHospital(t)
 	if os.Getenv("FS_SYNTH") != "" {
 		// Tuning set for intermittent demand: a different seed from the one TestIntermittentBeatsTSBAndZero uses.
