@@ -50,8 +50,8 @@ func TestHospitalDev(t *testing.T) {
 	if os.Getenv("FS_DEV") == "" {
 		t.Skip("set FS_DEV=1 to print the hospital backtest table")
 	}
-	// The FS_* variables below override the package's candidate lists for design experiments (see the design
-	// log in the README); restore them so tests running after this one see the defaults.
+	// The FS_* variables below override the package's candidate lists for design experiments (see the comment on
+	// candidatesSeasonal); restore them so tests running after this one see the defaults.
 	saved := [][]string{candidatesSeasonal, candidatesIntermittent}
 	savedEns := [][]Ensemble{ensemblesSeasonal, ensemblesIntermittent}
 	t.Cleanup(func() {
