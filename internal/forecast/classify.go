@@ -59,6 +59,7 @@ type Profile struct {
 	ZeroTail int     // trailing months with zero demand
 }
 
+// String summarises the profile for logs, e.g. "lumpy (n=48, ADI=3.20, CV²=0.81)".
 func (p Profile) String() string {
 	return fmt.Sprintf("%s (n=%d, ADI=%.2f, CV²=%.2f)", p.Class, p.N, p.ADI, p.CV2)
 }

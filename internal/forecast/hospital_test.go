@@ -44,11 +44,20 @@ func loadHospital(tb testing.TB) []Series {
 	return s
 }
 
-// TestHospitalDev prints the full backtest table; run by hand with FS_DEV=1 while tuning.
+// TestHospitalDev prints the full backtest table; run by hand with FS_DEV=1 while tuning. FS_INNER=n drops the
+// last n years first (inner validation windows that never see the real holdout).
 func TestHospitalDev(t *testing.T) {
 	if os.Getenv("FS_DEV") == "" {
 		t.Skip("set FS_DEV=1 to print the hospital backtest table")
 	}
+	// The FS_* variables below override the package's candidate lists for design experiments (see the comment on
+	// candidatesSeasonal); restore them so tests running after this one see the defaults.
+	saved := [][]string{candidatesSeasonal, candidatesIntermittent}
+	savedEns := [][]Ensemble{ensemblesSeasonal, ensemblesIntermittent}
+	t.Cleanup(func() {
+		candidatesSeasonal, candidatesIntermittent = saved[0], saved[1]
+		ensemblesSeasonal, ensemblesIntermittent = savedEns[0], savedEns[1]
+	})
 	series := loadHospital(t)
 	if os.Getenv("FS_SYNTH") != "" {
 		// Tuning set for intermittent demand: a different seed from the one TestIntermittentBeatsTSBAndZero uses.
@@ -116,9 +125,10 @@ func TestHospitalDev(t *testing.T) {
 // R forecast 8.20 on hospital, holdout 12 (from the issue). RMSE there is the pooled RMSE (our snaive and SES
 // reproduce R's 58.86 and 75.55 exactly only with pooling), MASE the mean over series.
 const (
-	rBestRMSE = 53.66 // ets()
-	rBestMASE = 0.762 // thetaf()
-	rETSAbsME = 2.18  // ets(), the best-RMSE method
+	rBestRMSE   = 53.66 // ets()
+	rBestMASE   = 0.762 // thetaf()
+	rETSAbsME   = 2.18  // ets(), the best-RMSE method
+	rThetaAbsME = 1.15  // thetaf(), the best-MASE method; the smaller |bias| of the two
 )
 
 // TestHospitalAccuracy asserts the automatic choice beats R's best methods on the hospital holdout.
@@ -156,7 +166,7 @@ func TestHospitalAccuracy(t *testing.T) {
 	if !(auto.MASE < rBestMASE) {
 		t.Errorf("auto MASE %.4f does not beat R thetaf %.3f", auto.MASE, rBestMASE)
 	}
-	if !(math.Abs(auto.ME) <= rETSAbsME) {
-		t.Errorf("auto |ME| %.3f larger than R ets's %.2f", math.Abs(auto.ME), rETSAbsME)
+	if !(math.Abs(auto.ME) <= min(rETSAbsME, rThetaAbsME)) {
+		t.Errorf("auto |ME| %.3f larger than R's best methods' (ets %.2f, thetaf %.2f)", math.Abs(auto.ME), rETSAbsME, rThetaAbsME)
 	}
 }

@@ -93,15 +93,19 @@ func (o Options) withDefaults() Options {
 // Candidate sets per class, in order of preference (the order breaks ties and picks the method when there is
 // no room for a backtest). Names not registered by the methods side are skipped. The first ensemble of each
 // class is its default (see Options.Margin). The sets were chosen on inner validation windows of the hospital
-// data and a seeded intermittent set (notes in the README): wide candidate sets with pure argmin selection
-// lost to the fixed combinations because 3-4 backtest origins are too few to tell close methods apart.
+// data (training ending 12, 24 and 36 months before the real holdout, which was never used for choices) and
+// on a seeded intermittent set: wide candidate sets with pure argmin selection lost clearly to the fixed
+// combination (pooled RMSE 66.9 vs 56.4 and 107.0 vs 72.3 on two windows) because 3-4 backtest origins are too
+// few to tell close methods apart; the seasonal naive helps the combination even on series without a
+// significant lag-12 autocorrelation.
 var (
-	candidatesSeasonal     = []string{"ets", "theta", "snaive"}
+	candidatesSeasonal     = []string{"ets", "dotm", "theta", "snaive"}
 	candidatesNonSeasonal  = []string{"ets", "theta", "ses", "naive"}
 	candidatesIntermittent = []string{"tsb", "sba", "imapa", "adida", "croston", "ses", "mean"}
 	candidatesShort        = []string{"ses", "mean", "naive"}
 
 	ensemblesSeasonal = []Ensemble{
+		{CombineMean, []string{"ets", "dotm", "snaive"}},
 		{CombineMean, []string{"ets", "theta", "snaive"}},
 		{CombineMean, []string{"ets", "theta"}},
 		{CombineMean, []string{"theta", "snaive"}},

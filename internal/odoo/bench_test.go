@@ -1,6 +1,7 @@
 package odoo
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -114,4 +115,34 @@ func BenchmarkSyncLinesFake(b *testing.B) {
 			b.ReportMetric(float64(total/b.N), "records/op")
 		})
 	}
+}
+
+// BenchmarkDecodeXMLRPCPage decodes the same 1,000-record page sent over XML-RPC.
+func BenchmarkDecodeXMLRPCPage(b *testing.B) {
+	const n = 1000
+	var generic any
+	dec := json.NewDecoder(strings.NewReader(string(linePage(n))))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.WriteString("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n")
+	if err := encodeXMLValue(&buf, generic); err != nil {
+		b.Fatal(err)
+	}
+	buf.WriteString("</param>\n</params>\n</methodResponse>\n")
+	body := buf.Bytes()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		raw, err := decodeXMLRPC(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := decodeLinePage(b, raw); len(got) != n {
+			b.Fatal(len(got))
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "records/s")
 }

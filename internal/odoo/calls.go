@@ -150,7 +150,8 @@ func (c *Client) SearchCount(ctx context.Context, model string, d Domain) (int64
 	return int64(n), err
 }
 
-// Read returns the given records (archived ones included); ids that do not exist are absent from the result.
+// Read returns the given records (archived ones included). Like Odoo's read, it fails with an *RPCError whose
+// IsMissing is true when an id does not exist; use SearchRead with In("id", ids...) to skip missing ids.
 func (c *Client) Read(ctx context.Context, model string, ids []int64, fields []string) ([]Record, error) {
 	if len(ids) == 0 {
 		return nil, nil

@@ -183,6 +183,11 @@ func (c *Client) json2NotFound(v ServerVersion, known bool) error {
 		return &DatabaseNotFoundError{URL: c.conn.url, Database: c.conn.database,
 			Detail: "the JSON-2 API answered 404 for this X-Odoo-Database"}
 	}
+	if known && v.Major >= 19 {
+		return &UnavailableError{Protocol: ProtocolJSON2, URL: c.conn.url, Detail: "POST /json/2 answered 404 although " +
+			"the server runs " + v.String() + ": it hosts several databases, so set the database name (sent as " +
+			"X-Odoo-Database)"}
+	}
 	detail := "POST /json/2 answered 404: JSON-2 exists from Odoo 19 on"
 	if known {
 		detail += fmt.Sprintf(" and this server runs %s", v)

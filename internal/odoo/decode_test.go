@@ -406,3 +406,31 @@ func TestScannerValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestXMLRPCFastMatchesStd(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/xmlrpc/*.xml")
+	for _, f := range files {
+		body := fixture(t, strings.TrimPrefix(f, "testdata/"))
+		fast, _, err := decodeXMLRPCFast(body)
+		if err != nil {
+			t.Errorf("%s: fast reader fell back: %v", f, err)
+			continue
+		}
+		std, serr := decodeXMLRPCStd(body)
+		if _, isFault := serr.(*fault); serr != nil && !isFault {
+			t.Errorf("%s: %v", f, serr)
+		}
+		if serr == nil && string(fast) != string(std) {
+			t.Errorf("%s: fast %s\nstd %s", f, fast, std)
+		}
+	}
+	// Outside the fast subset (CDATA, comments, attributes) the reference decoder takes over.
+	body := []byte(`<?xml version="1.0"?><methodResponse><!-- c --><params><param><value><string><![CDATA[a<b]]></string></value></param></params></methodResponse>`)
+	if _, _, err := decodeXMLRPCFast(body); err == nil {
+		t.Error("fast reader accepted CDATA/comment")
+	}
+	if raw, err := decodeXMLRPC(body); err != nil || string(raw) != `"a<b"` {
+		t.Errorf("fallback: %s %v", raw, err)
+	}
+}

@@ -105,6 +105,12 @@ func (e *RPCError) IsAccessError() bool {
 	return strings.HasSuffix(e.Name, "AccessError") || e.HTTPStatus == 403 && !strings.HasSuffix(e.Name, "AccessDenied")
 }
 
+// IsMissing reports Odoo's MissingError: a record that does not exist or was deleted. (XML-RPC reports it as a
+// UserError, fault code 2, so the message is checked too.)
+func (e *RPCError) IsMissing() bool {
+	return strings.HasSuffix(e.Name, "MissingError") || strings.Contains(e.Message, "does not exist or has been deleted")
+}
+
 // HTTPError is an HTTP status the client could not use (after retries for 429/502/503/504).
 type HTTPError struct {
 	Model, Method string

@@ -676,3 +676,170 @@ func TestFakeSameSecondEditNeedsOverlap(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeJSON2MultiDatabase: on a host serving several databases JSON-2 needs X-Odoo-Database.
+func TestFakeJSON2MultiDatabase(t *testing.T) {
+	t.Parallel()
+	srv := odootest.Start(t, odootest.Options{Version: "19", MultiDB: true, APIKey: fakeAPIKey})
+	login := func(db string) error {
+		c, err := New(Config{URL: srv.URL(), Database: db, Secret: fakeAPIKey, Protocol: ProtocolJSON2, MaxRetries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Login(context.Background())
+		return err
+	}
+	if err := login(srv.Database()); err != nil {
+		t.Errorf("right database: %v", err)
+	}
+	if err := login("other"); !errors.Is(err, ErrDatabaseNotFound) || !strings.Contains(err.Error(), `"other"`) {
+		t.Errorf("wrong database: %v", err)
+	}
+	var ue *UnavailableError
+	if err := login(""); !errors.As(err, &ue) || !strings.Contains(err.Error(), "X-Odoo-Database") {
+		t.Errorf("no database: %v", err)
+	}
+}
+
+func TestFakeLowLevelCalls(t *testing.T) {
+	t.Parallel()
+	for _, cb := range combos() {
+		t.Run(cb.String(), func(t *testing.T) {
+			t.Parallel()
+			e := startFake(t, cb, smallData(), nil)
+			ctx := context.Background()
+			orders := e.srv.Orders()
+			if err := e.srv.DeleteOrder(orders[3].ID); err != nil {
+				t.Fatal(err)
+			}
+			var want []int64
+			for _, o := range e.srv.Orders() {
+				want = append(want, o.ID)
+			}
+			var got []int64
+			if err := e.c.IDs(ctx, "sale.order", Domain{}, 7, func(ids []int64) error {
+				if len(ids) > 7 {
+					t.Fatalf("page of %d ids", len(ids))
+				}
+				got = append(got, ids...)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("IDs: %d ids, want %d (deleted order must be absent)", len(got), len(want))
+			}
+
+			// SearchRead with a domain, keyset paging by id, and with a custom order (offset paging).
+			var confirmed int64
+			for _, o := range e.srv.Orders() {
+				if o.State == "sale" || o.State == "done" {
+					confirmed++
+				}
+			}
+			d := In("state", "sale", "done")
+			n, err := e.c.SearchCount(ctx, "sale.order", d)
+			if err != nil || n != confirmed {
+				t.Fatalf("search_count = %d, %v; want %d", n, err, confirmed)
+			}
+			for _, order := range []string{"", "date_order desc, id desc"} {
+				var recs []Record
+				err := e.c.SearchRead(ctx, "sale.order", Query{Domain: d, Fields: []string{"name", "state", "partner_id", "date_order"},
+					Order: order, PageSize: 9}, func(p []Record) error { recs = append(recs, p...); return nil })
+				if err != nil || int64(len(recs)) != confirmed {
+					t.Fatalf("order %q: %d records, %v; want %d", order, len(recs), err, confirmed)
+				}
+				seen := map[int64]bool{}
+				for i, r := range recs {
+					if seen[r.ID()] {
+						t.Fatalf("order %q: record %d twice", order, r.ID())
+					}
+					seen[r.ID()] = true
+					if s, _ := r.String("state"); s != "sale" && s != "done" {
+						t.Fatalf("state %q", s)
+					}
+					if order != "" && i > 0 {
+						prev, _ := recs[i-1].Time("date_order")
+						cur, _ := r.Time("date_order")
+						if cur.After(prev) {
+							t.Fatalf("custom order not honoured")
+						}
+					}
+				}
+			}
+			// Limit stops early.
+			var few []Record
+			if err := e.c.SearchRead(ctx, "sale.order", Query{Limit: 5, PageSize: 2, Fields: []string{"name"}},
+				func(p []Record) error { few = append(few, p...); return nil }); err != nil || len(few) != 5 {
+				t.Fatalf("limit: %d, %v", len(few), err)
+			}
+
+			recs, err := e.c.Read(ctx, "sale.order", []int64{want[0], want[1]}, []string{"name", "amount_total"})
+			if err != nil || len(recs) != 2 || recs[0].ID() != want[0] {
+				t.Fatalf("read: %d records, %v", len(recs), err)
+			}
+			_, err = e.c.Read(ctx, "sale.order", []int64{want[0], orders[3].ID}, []string{"name"})
+			var re *RPCError
+			if !errors.As(err, &re) || !re.IsMissing() {
+				t.Fatalf("read of a deleted id: %v, want a MissingError", err)
+			}
+			fields, err := e.c.FieldsGet(ctx, "sale.order.line")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, new := fields["product_uom_id"]
+			_, old := fields["product_uom"]
+			if new != (cb.version == "19") || old == new || fields["order_id"].Relation != "sale.order" || fields["order_id"].Type != "many2one" {
+				t.Errorf("fields_get: product_uom_id %v product_uom %v order_id %+v", new, old, fields["order_id"])
+			}
+		})
+	}
+}
+
+// TestFakeFetchByID covers the lead's fetch.go (OrdersByID, OrderLinesOf) on every version × transport.
+func TestFakeFetchByID(t *testing.T) {
+	t.Parallel()
+	for _, cb := range combos() {
+		t.Run(cb.String(), func(t *testing.T) {
+			t.Parallel()
+			e := startFake(t, cb, smallData(), nil)
+			ctx := context.Background()
+			orders := e.srv.Orders()
+			gone := orders[1].ID
+			if err := e.srv.DeleteOrder(gone); err != nil {
+				t.Fatal(err)
+			}
+			ids := []int64{orders[0].ID, gone, orders[2].ID, orders[len(orders)-1].ID}
+			got, err := e.c.OrdersByID(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotIDs []int64
+			for _, o := range got {
+				gotIDs = append(gotIDs, o.ID)
+			}
+			if want := []int64{orders[0].ID, orders[2].ID, orders[len(orders)-1].ID}; !slices.Equal(gotIDs, want) {
+				t.Fatalf("OrdersByID = %v, want %v", gotIDs, want)
+			}
+			want := map[int64]bool{}
+			for _, l := range e.srv.Lines() {
+				if l.OrderID == orders[0].ID || l.OrderID == orders[2].ID {
+					want[l.ID] = true
+				}
+			}
+			n := 0
+			err = e.c.OrderLinesOf(ctx, []int64{orders[0].ID, orders[2].ID, gone}, 3, func(p []OrderLine) error {
+				for _, l := range p {
+					if !want[l.ID] {
+						t.Errorf("unexpected line %d of order %d", l.ID, l.OrderID)
+					}
+					n++
+				}
+				return nil
+			})
+			if err != nil || n != len(want) {
+				t.Fatalf("OrderLinesOf: %d lines, %v; want %d", n, err, len(want))
+			}
+		})
+	}
+}

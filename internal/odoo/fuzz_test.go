@@ -3,6 +3,7 @@ package odoo
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -112,6 +113,18 @@ func FuzzDecodeJSON2(f *testing.F) {
 func FuzzDecodeXMLRPC(f *testing.F) {
 	addFixtureSeeds(f, "xmlrpc")
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// The fast reader must agree with the encoding/xml reference whenever it accepts a body.
+		if fast, isFault, ferr := decodeXMLRPCFast(body); ferr == nil {
+			std, serr := decodeXMLRPCStd(body)
+			if isFault {
+				fe := faultFromJSON(fast)
+				if _, ok := fe.(*fault); ok && fmt.Sprint(fe) != fmt.Sprint(serr) {
+					t.Fatalf("fault: fast %v, std %v for %q", fe, serr, body)
+				}
+			} else if serr != nil || !bytes.Equal(fast, std) {
+				t.Fatalf("fast %s, std %s (%v) for %q", fast, std, serr, body)
+			}
+		}
 		raw, err := decodeXMLRPC(body)
 		if err != nil {
 			if fl, ok := err.(*fault); ok {

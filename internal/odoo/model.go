@@ -113,6 +113,7 @@ var productFields = []fieldSpec{
 	req("id"), opt("product_tmpl_id"), opt("default_code"), opt("barcode"), req("name"), opt("display_name"),
 	opt("type", "detailed_type"), opt("is_storable"), opt("active"), opt("uom_id"), opt("list_price"),
 	opt("standard_price"), opt("company_id"), req("write_date"),
+	opt("qty_available"), opt("virtual_available"), // absent without the stock module
 }
 
 // modelFields asks fields_get which of the spec's fields exist and returns the names to request.

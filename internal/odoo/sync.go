@@ -163,7 +163,6 @@ func (c *Client) Products(ctx context.Context, pageSize int, fn func(page []Prod
 	if err != nil {
 		return err
 	}
-	fields = append(fields, "qty_available", "virtual_available")
 	q := Query{Fields: fields, PageSize: pageSize, IncludeArchived: true}
 	return searchReadPages(ctx, c, "product.product", q, func(r *productRow) int64 { return int64(r.ID) },
 		func(rows []productRow) error {

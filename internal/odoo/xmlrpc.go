@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // xmlrpcTransport speaks /xmlrpc/2/common and /xmlrpc/2/object. Responses are converted to JSON so that one set
@@ -168,6 +169,28 @@ const xmlMaxDepth = 200
 
 // decodeXMLRPC converts a methodResponse to the JSON text of its single value, or returns a *fault.
 func decodeXMLRPC(body []byte) (json.RawMessage, error) {
+	if out, isFault, err := decodeXMLRPCFast(body); err == nil {
+		if !isFault {
+			return out, nil
+		}
+		return nil, faultFromJSON(out)
+	}
+	return decodeXMLRPCStd(body)
+}
+
+func faultFromJSON(out []byte) error {
+	var f struct {
+		Code   jsonInt    `json:"faultCode"`
+		String jsonString `json:"faultString"`
+	}
+	if err := json.Unmarshal(out, &f); err != nil {
+		return fmt.Errorf("xml-rpc: malformed fault: %w", err)
+	}
+	return xmlFault(int(f.Code), string(f.String))
+}
+
+// decodeXMLRPCStd is the encoding/xml reference decoder.
+func decodeXMLRPCStd(body []byte) (json.RawMessage, error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	root, err := nextStart(d)
 	if err != nil {
@@ -198,14 +221,7 @@ func decodeXMLRPC(body []byte) (json.RawMessage, error) {
 		if err := expectValue(d, &out); err != nil {
 			return nil, err
 		}
-		var f struct {
-			Code   jsonInt    `json:"faultCode"`
-			String jsonString `json:"faultString"`
-		}
-		if err := json.Unmarshal(out.Bytes(), &f); err != nil {
-			return nil, fmt.Errorf("xml-rpc: malformed fault: %w", err)
-		}
-		return nil, xmlFault(int(f.Code), string(f.String))
+		return nil, faultFromJSON(out.Bytes())
 	}
 	return nil, fmt.Errorf("xml-rpc: unexpected element <%s>", el.Name.Local)
 }
@@ -475,6 +491,18 @@ func eofIsUnexpected(err error) error {
 }
 
 func writeJSONString(out *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
+	plain := utf8.ValidString(s)
+	for i := 0; plain && i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			plain = false
+		}
+	}
+	if plain && !strings.ContainsAny(s, "\u2028\u2029") {
+		out.WriteByte('"')
+		out.WriteString(s)
+		out.WriteByte('"')
+		return
+	}
+	b, _ := marshalNoEscape(s) // a string always marshals
 	out.Write(b)
 }

@@ -31,6 +31,7 @@ type runner interface {
 	Enqueue(ctx context.Context, deliveryIDs ...int64) error
 	Drain(ctx context.Context, maxWait time.Duration) (DrainResult, error)
 	Replay(ctx context.Context, deliveryIDs ...int64) error
+	Pending(ctx context.Context) (PendingCounts, error)
 }
 
 var (
@@ -65,7 +66,7 @@ func quietLogger() *slog.Logger {
 func openSQLiteDB(tb testing.TB) *sql.DB {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "webhook.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
 	if err != nil {
 		tb.Fatal(err)
 	}

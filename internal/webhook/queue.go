@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -34,7 +35,7 @@ type QueueConfig struct {
 	MaxWorkers int
 	// EndpointConcurrency limits simultaneous requests to one endpoint host (default 16).
 	EndpointConcurrency int
-	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 250 ms; River's
+	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 100 ms; River's
 	// own defaults, 100 ms and 1 s, cap throughput and latency, see the package README).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
@@ -74,10 +75,14 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 		cfg.FetchCooldown = 10 * time.Millisecond
 	}
 	if cfg.FetchPollInterval <= 0 {
-		cfg.FetchPollInterval = 250 * time.Millisecond
+		cfg.FetchPollInterval = 100 * time.Millisecond
 	}
 	if cfg.FetchPollInterval < cfg.FetchCooldown {
 		cfg.FetchPollInterval = cfg.FetchCooldown
+	}
+	if cfg.Breaker.ProbeLease <= 0 {
+		// A probe can take at most one request timeout; after that another may go.
+		cfg.Breaker.ProbeLease = cmp.Or(cfg.Timeout, DefaultTimeout) + 15*time.Second
 	}
 	sender := NewSender(SenderConfig{Timeout: cfg.Timeout, AllowPrivate: cfg.AllowPrivate, MaxIdleConnsPerHost: max(cfg.EndpointConcurrency, 16)})
 	worker, err := NewWorker(WorkerConfig{
@@ -259,13 +264,13 @@ func (q *Queue[TTx]) Drain(ctx context.Context, maxWait time.Duration) (DrainRes
 	var res DrainResult
 	var checkErr error
 	for {
-		due, scheduled, err := q.pending(ctx)
+		counts, err := q.Pending(ctx)
 		if err != nil {
 			checkErr = err
 			break
 		}
-		res.Scheduled = scheduled
-		if due == 0 {
+		res.Scheduled = counts.Scheduled
+		if counts.Due == 0 {
 			res.Idle = true
 			break
 		}
@@ -288,8 +293,17 @@ func (q *Queue[TTx]) Drain(ctx context.Context, maxWait time.Duration) (DrainRes
 	return res, checkErr
 }
 
-// pending counts delivery jobs that are due now and those scheduled for later.
-func (q *Queue[TTx]) pending(ctx context.Context) (due, scheduled int, err error) {
+// PendingCounts counts live delivery jobs.
+type PendingCounts struct {
+	// Due jobs are available, running, or scheduled up to now.
+	Due int
+	// Scheduled jobs wait for a later retry (or an open circuit, or an earlier change of the same order).
+	Scheduled int
+}
+
+// Pending counts live delivery jobs (for status output and Drain).
+func (q *Queue[TTx]) Pending(ctx context.Context) (PendingCounts, error) {
+	var due, scheduled int
 	now := time.Now()
 	var cursor *river.JobListCursor
 	for {
@@ -302,7 +316,7 @@ func (q *Queue[TTx]) pending(ctx context.Context) (due, scheduled int, err error
 		}
 		res, err := q.client.JobList(ctx, params)
 		if err != nil {
-			return 0, 0, fmt.Errorf("webhook: list delivery jobs: %w", err)
+			return PendingCounts{}, fmt.Errorf("webhook: list delivery jobs: %w", err)
 		}
 		for _, j := range res.Jobs {
 			switch j.State {
@@ -315,7 +329,7 @@ func (q *Queue[TTx]) pending(ctx context.Context) (due, scheduled int, err error
 			due++
 		}
 		if len(res.Jobs) < 1000 || res.LastCursor == nil {
-			return due, scheduled, nil
+			return PendingCounts{Due: due, Scheduled: scheduled}, nil
 		}
 		cursor = res.LastCursor
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -197,7 +198,7 @@ func (s *Sender) Send(ctx context.Context, p SendParams) Outcome {
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, responseKeep))
 	// Drain a bounded amount so the keep-alive connection can be reused.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, responseDrainMax))
-	out := Outcome{Status: resp.StatusCode, Response: string(head), Duration: time.Since(start)}
+	out := Outcome{Status: resp.StatusCode, Response: printable(head), Duration: time.Since(start)}
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		out.Kind = OutcomeDelivered
@@ -218,6 +219,12 @@ func (s *Sender) Send(ctx context.Context, p SendParams) Outcome {
 		}
 	}
 	return out
+}
+
+// printable makes a response excerpt safe to store in a text column: valid UTF-8 (the 1 KiB cut may split a
+// character, endpoints may answer binary) and no NUL bytes (PostgreSQL text rejects them).
+func printable(b []byte) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // redactURLError drops the URL from *url.Error: webhook URLs may embed tokens in their path or query.

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
@@ -206,5 +207,14 @@ func TestDialControlAddressClasses(t *testing.T) {
 		if err := refuse("tcp", addr, nil); err != nil {
 			t.Errorf("public %s refused: %v", a, err)
 		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	t.Parallel()
+	in := append([]byte("ok \x00 é"), 0xff, 0xc3) // NUL, valid multibyte, invalid byte, cut multibyte
+	out := printable(in)
+	if strings.ContainsRune(out, 0) || !utf8.ValidString(out) || !strings.HasPrefix(out, "ok ") || !strings.Contains(out, "é") {
+		t.Errorf("printable(%q) = %q", in, out)
 	}
 }

@@ -191,6 +191,9 @@ func TestWorkerTwoClientsDeliverOnce(t *testing.T) {
 		if err := b.Enqueue(ctx, ids...); err != nil { // duplicates are skipped
 			t.Fatal(err)
 		}
+		if c, err := a.Pending(ctx); err != nil || c.Due != len(ids) {
+			t.Fatalf("after enqueueing twice: %+v %v; want %d jobs (one per delivery)", c, err, len(ids))
+		}
 		startQueue(t, ctx, a)
 		startQueue(t, ctx, b)
 		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == len(ids) }); err != nil {
@@ -365,5 +368,35 @@ func TestEnqueueTx(t *testing.T) {
 		}
 		check(t, store, ep, q, committed, rolledBack)
 		var _ func(context.Context, pgx.Tx, ...int64) error = q.EnqueueTx
+	})
+}
+
+// TestWorkerEarlyJobWaits: the start-up sweep may enqueue a delivery that is waiting for a retry; its job
+// must not send before next_attempt_at.
+func TestWorkerEarlyJobWaits(t *testing.T) {
+	t.Parallel()
+	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
+		ctx := testContext(t)
+		ep := newEndpoint(t, testSecretA, nil)
+		store := newMemDeliveries()
+		store.addConnection(1, ep.srv.URL, testSecretA)
+		id := store.add(1, 50, wd0)
+		store.mu.Lock()
+		store.deliveries[id].nextAttemptAt = time.Now().Add(time.Hour)
+		store.mu.Unlock()
+		q := open(t, testQueueConfig(store))
+		if err := q.Enqueue(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		res, err := q.Drain(ctx, 10*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Idle || res.Scheduled != 1 || store.getCount(id) == 0 {
+			t.Errorf("drain %+v, job ran %d times: want the job seen once and snoozed", res, store.getCount(id))
+		}
+		if hits, _ := ep.snapshot(); len(hits) != 0 {
+			t.Errorf("sent %d requests before next_attempt_at", len(hits))
+		}
 	})
 }

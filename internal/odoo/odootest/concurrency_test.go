@@ -44,7 +44,7 @@ func TestPollWhileMutating(t *testing.T) {
 						return
 					}
 				case 1:
-					_, body := xmlPost(t, s, "object", xmlCallBody("execute_kw", xs("odoo"), xi("2"), xs("admin"), xs("stock.quant"), xs("search_count"),
+					body := xmlPost(t, s, "object", xmlCallBody("execute_kw", xs("odoo"), xi("2"), xs("admin"), xs("stock.quant"), xs("search_count"),
 						"<array><data><value><array><data></data></array></value></data></array>", "<struct></struct>"))
 					if _, code, msg := decodeResponse(t, body); code != 0 {
 						t.Error(msg)

@@ -63,8 +63,10 @@
 //     confirmed orders still have to deliver (the fake has no purchases or manufacturing).
 //   - The stamp of a transaction is the clock plus a deterministic sub-second part when the clock sits on a
 //     whole second (a real now() almost never ends in .000000), and never goes backwards.
-//   - Methods: search_read, search, search_count, read, fields_get, check_access_rights, context_get
-//     (res.users), check_access_rule / check_access (return None). Writes are refused with AccessError.
+//   - Methods: search_read, search, search_count, read, fields_get, read_group (every version) and
+//     formatted_read_group (19, saas~18.2+) over stored fields (dates grouped in UTC, en_US labels, no
+//     having), check_access_rights, context_get (res.users), check_access_rule / check_access (return
+//     None). Writes are refused with AccessError; other methods do not exist (AttributeError).
 //   - Dotted paths (order_id.state) are evaluated on the related record without active or company filtering.
 //   - child_of and parent_of behave like in/= except on stock.location, where child_of follows location_id.
 //   - Up to 17, product.product.type is consu/service/product ("product" = storable); from 18 it is

@@ -218,7 +218,7 @@ func compilePath(m *model, path, op string, val any, orig []any) (*leaf, error) 
 		return nil, err
 	}
 	lf.p = p
-	if name == "id" && op == "in" {
+	if (name == "id" && op == "in") || (m.inverse[name] != nil && (op == "in" || op == "=")) {
 		if ids, ok := idList(val); ok {
 			slices.Sort(ids)
 			lf.inIDs, lf.hasInIDs = slices.Compact(ids), true

@@ -330,3 +330,68 @@ func TestChildOfLocation(t *testing.T) {
 		t.Errorf("locations under WH/Stock: %d, want 2 (itself and the shelf)", got)
 	}
 }
+
+func TestDomainAny(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	var product int64
+	for _, l := range s.Lines() {
+		if l.ProductID != 0 && l.CompanyID == 1 {
+			product = l.ProductID
+			break
+		}
+	}
+	withProduct := map[int64]bool{}
+	for _, l := range s.Lines() {
+		if l.ProductID == product {
+			withProduct[l.OrderID] = true
+		}
+	}
+	want := expectOrders(s, func(o Order) bool { return withProduct[o.ID] })
+	if got := count(t, s, "sale.order", []any{[]any{"order_line", "any", []any{[]any{"product_id", "=", product}}}}, nil); got != want || want == 0 {
+		t.Errorf("any: %d, want %d", got, want)
+	}
+	all := expectOrders(s, func(Order) bool { return true })
+	if got := count(t, s, "sale.order", []any{[]any{"order_line", "not any", []any{[]any{"product_id", "=", product}}}}, nil); got != all-want {
+		t.Errorf("not any: %d, want %d", got, all-want)
+	}
+	// the same through a dotted path
+	if got := count(t, s, "sale.order", []any{[]any{"order_line.product_id", "=", product}}, nil); got != want {
+		t.Errorf("order_line.product_id: %d, want %d", got, want)
+	}
+}
+
+func TestLinesByOrderLookup(t *testing.T) {
+	t.Parallel()
+	s := sharedServer(t)
+	orders := s.Orders()
+	var pick []any
+	want := map[int64]bool{}
+	for i := 0; i < len(orders) && len(pick) < 6; i += 37 {
+		if orders[i].CompanyID == 1 {
+			pick = append(pick, orders[i].ID)
+			want[orders[i].ID] = true
+		}
+	}
+	var n int64
+	for _, l := range s.Lines() {
+		if want[l.OrderID] {
+			n++
+		}
+	}
+	got := searchIDs(t, s, "sale.order.line", []any{[]any{"order_id", "in", pick}}, map[string]any{"order": "id"})
+	if int64(len(got)) != n || n == 0 {
+		t.Errorf("order_id in %v: %d lines, want %d", pick, len(got), n)
+	}
+	if !slices.IsSorted(got) {
+		t.Error("not in id order")
+	}
+	one := searchIDs(t, s, "sale.order.line", []any{[]any{"order_id", "=", pick[0]}, []any{"display_type", "=", false}}, nil)
+	for _, id := range one {
+		for _, l := range s.Lines() {
+			if l.ID == id && (l.OrderID != pick[0].(int64) || l.DisplayType != "") {
+				t.Errorf("line %d does not match", id)
+			}
+		}
+	}
+}

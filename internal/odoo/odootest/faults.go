@@ -23,12 +23,13 @@ const (
 	SessionExpired                      // JSON-RPC error code 100; JSON-2 401; XML-RPC fault 1
 	AccessDenied                        // the transport's AccessDenied error (as for a revoked or expired key)
 	ConnReset                           // close the TCP connection with a reset, no response
+	HTTP504                             // 504 Gateway Time-out from the proxy (a long call on odoo.sh)
 )
 
 func (k FaultKind) String() string {
 	names := map[FaultKind]string{HTTP500: "HTTP500", HTTP502: "HTTP502", HTTP503: "HTTP503", HTTP429: "HTTP429", Slow: "Slow",
 		Timeout: "Timeout", Truncated: "Truncated", NonJSON: "NonJSON", SessionExpired: "SessionExpired",
-		AccessDenied: "AccessDenied", ConnReset: "ConnReset"}
+		AccessDenied: "AccessDenied", ConnReset: "ConnReset", HTTP504: "HTTP504"}
 	if n, ok := names[k]; ok {
 		return n
 	}
@@ -99,6 +100,7 @@ const (
 	page500   = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 3.2 Final//EN\">\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete your request. Either the server is overloaded or there is an error in the application.</p>\n"
 	page502   = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	page503   = "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+	page504   = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	page429   = "<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	pageLogin = "<!DOCTYPE html>\n<html><head><title>Odoo</title></head><body><form class=\"oe_login_form\" action=\"/web/login\" method=\"post\"><input name=\"login\"/></form></body></html>\n"
 )
@@ -125,6 +127,8 @@ func (s *Server) preFault(w http.ResponseWriter, r *http.Request, f *Fault) bool
 		html(http.StatusServiceUnavailable, page503)
 	case HTTP429:
 		html(http.StatusTooManyRequests, page429)
+	case HTTP504:
+		html(http.StatusGatewayTimeout, page504)
 	case NonJSON:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusOK)

@@ -31,6 +31,7 @@ func TestFaultsHTTP(t *testing.T) {
 		{Fault{Kind: HTTP502, Count: 1}, 502, ""},
 		{Fault{Kind: HTTP503, Count: 1, RetryAfter: 2 * time.Second}, 503, "2"},
 		{Fault{Kind: HTTP429, Count: 1, RetryAfter: 1500 * time.Millisecond}, 429, "2"},
+		{Fault{Kind: HTTP504, Count: 1}, 504, ""},
 	} {
 		s.InjectFault(tc.f)
 		status, hdr, b := post(t, s.URL()+"/jsonrpc", "application/json", versionBody(), nil)
@@ -108,7 +109,7 @@ func TestFaultsOdooErrors(t *testing.T) {
 	}
 	// XML-RPC: AccessDenied is fault 3
 	s.InjectFault(Fault{Kind: AccessDenied, Count: 1})
-	_, body := xmlPost(t, s, "common", xmlCallBody("version"))
+	body := xmlPost(t, s, "common", xmlCallBody("version"))
 	if _, code, _ := decodeResponse(t, body); code != 3 {
 		t.Errorf("XML-RPC access denied: fault %d", code)
 	}

@@ -257,6 +257,7 @@ func (s *Server) generate(g GenerateOptions) error {
 		}
 		pl.label = productLabel(p)
 		if p.Pattern == PatternSmooth || p.Pattern == PatternNew || p.Pattern == PatternDiscontinued || p.Pattern == PatternService {
+			pl.base = max(pl.base, 0.5) // regular sellers sell most months; sporadic ones have their own patterns
 			weightSum += pl.base
 		}
 		plans[i] = pl

@@ -158,6 +158,24 @@ func (s *Server) execute(e *env, modelName, method string, args []any, kwargs ma
 			return nil, err
 		}
 		return fieldsGet(m, allfields, attrs), nil
+	case "read_group":
+		if !s.ver.hasReadGroup() {
+			break
+		}
+		a, err := bind(method, args, kwargs, "domain", "fields", "groupby", "offset", "limit", "orderby", "lazy")
+		if err != nil {
+			return nil, err
+		}
+		return s.readGroup(e, m, a)
+	case "formatted_read_group":
+		if !s.ver.hasFormattedReadGroup() {
+			break
+		}
+		a, err := bind(method, args, kwargs, "domain", "groupby", "aggregates", "having", "offset", "limit", "order")
+		if err != nil {
+			return nil, err
+		}
+		return s.formattedReadGroup(e, m, a)
 	case "check_access_rule", "check_access":
 		// return None: JSON-RPC answers without a result key, XML-RPC cannot marshal it
 		if _, err := bind(method, args, kwargs, "ids", "operation"); err != nil {

@@ -29,6 +29,9 @@ type model struct {
 	active       func(r rec) bool
 	rule         func(e *env, r rec) bool // multi-company record rule; nil = none
 	display      func(e *env, r rec) string
+	// inverse[f](id) lists the ids of the records whose many2one f is id (the comodel's one2many), so
+	// ('order_id', 'in', ids) looks lines up instead of scanning them.
+	inverse map[string]func(id int64) []int64
 }
 
 func (m *model) add(f *field) {
@@ -296,6 +299,12 @@ func (s *Server) buildModels() map[string]*model {
 		}
 		return nil
 	}
+	line.inverse = map[string]func(int64) []int64{"order_id": func(id int64) []int64 {
+		if r := s.orders.get(id); r != nil {
+			return r.(*Order).LineIDs
+		}
+		return nil
+	}}
 	line.add(rel("order_id", "many2one", "Order Reference", "sale.order", true, on(func(l *Line) value { return vM2O(l.OrderID) })))
 	line.add(fld("sequence", "integer", "Sequence", true, on(func(l *Line) value { return vInt(int64(l.Sequence)) })))
 	line.add(rel("product_id", "many2one", "Product", "product.product", true, on(func(l *Line) value { return vM2O(l.ProductID) })))

@@ -326,3 +326,27 @@ func (s *Server) AddOrder(o NewOrder) (int64, error) {
 func (s *Server) DeleteOrder(id int64) error {
 	return s.tx(func(tx *Tx) error { return tx.DeleteOrder(id) })
 }
+
+// DeleteLine unlinks one line; the order loses it and is rewritten (totals and write_date), as when a user
+// removes a line in the order form.
+func (tx *Tx) DeleteLine(lineID int64) error {
+	r := tx.s.lines.get(lineID)
+	if r == nil {
+		return fmt.Errorf("%w: sale.order.line %d", ErrNotFound, lineID)
+	}
+	o, err := tx.order(r.(*Line).OrderID)
+	if err != nil {
+		return err
+	}
+	tx.s.lines.remove(lineID)
+	ids := make([]int64, 0, len(o.LineIDs))
+	for _, id := range o.LineIDs {
+		if id != lineID {
+			ids = append(ids, id)
+		}
+	}
+	o.LineIDs = ids
+	tx.s.computeOrder(o)
+	tx.touch(tx.s.orders, o)
+	return nil
+}

@@ -118,16 +118,27 @@ func (q *query) candidates(preferWD bool) (rows []rec, byWD bool) {
 	}
 	t := q.m.t
 	for _, l := range q.conj {
-		if l.hasInIDs && len(l.inIDs) < len(t.rows)/8 {
-			// a short id list: look the records up instead of scanning
-			rows := make([]rec, 0, len(l.inIDs))
-			for _, id := range l.inIDs {
-				if r := t.get(id); r != nil {
-					rows = append(rows, r)
-				}
-			}
-			return rows, false
+		if !l.hasInIDs || len(l.inIDs) >= len(t.rows)/8 {
+			continue
 		}
+		ids := l.inIDs
+		if inv := q.m.inverse[l.path]; inv != nil {
+			// ('order_id', 'in', orders): the orders' line ids
+			ids = nil
+			for _, id := range l.inIDs {
+				ids = append(ids, inv(id)...)
+			}
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+		}
+		// a short id list: look the records up instead of scanning (the predicate still checks them)
+		rows := make([]rec, 0, len(ids))
+		for _, id := range ids {
+			if r := t.get(id); r != nil {
+				rows = append(rows, r)
+			}
+		}
+		return rows, false
 	}
 	var idRows []rec
 	if idBound {
@@ -307,6 +318,26 @@ type rowSet struct {
 	m      *model
 	rows   []rec
 	fields []*field // id first
+
+	names map[*field]map[int64]string // many2one display names already looked up
+}
+
+// displayName memoizes many2one display names within one result (a page repeats orders, companies...).
+func (rs *rowSet) displayName(f *field, id int64) string {
+	if rs.names == nil {
+		rs.names = map[*field]map[int64]string{}
+	}
+	byID := rs.names[f]
+	if byID == nil {
+		byID = map[int64]string{}
+		rs.names[f] = byID
+	}
+	name, ok := byID[id]
+	if !ok {
+		name = rs.e.displayName(f.relation, id)
+		byID[id] = name
+	}
+	return name
 }
 
 // resolveFields checks the requested field names; none means every field.
@@ -378,7 +409,7 @@ func (rs *rowSet) writeValue(w *jw, f *field, v value) {
 		w.b = append(w.b, '[')
 		w.int(v.i)
 		w.b = append(w.b, ',', ' ')
-		w.str(rs.e.displayName(f.relation, v.i))
+		w.str(rs.displayName(f, v.i))
 		w.b = append(w.b, ']')
 	case kIDs:
 		w.any(v.ids)

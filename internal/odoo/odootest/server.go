@@ -182,7 +182,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const notFoundPage = `<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"/><title>404 | Page not found</title></head>
-<body><h1>404: Page not found</h1><p>The page you were looking for could not be authorized.</p></body>
+<body><h1>404: Page not found</h1><p>The page you were looking for could not be found; it is possible you have typed the address incorrectly, but it has most probably been removed due to the recent website reorganisation.</p></body>
 </html>
 `
 
@@ -446,7 +446,8 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		}
 		result = res
 	}
-	j := jw{b: make([]byte, 0, sizeHint(result))}
+	j := jw{b: getBuf(sizeHint(result))}
+	defer func() { putBuf(j.b) }()
 	j.raw(`{"jsonrpc": "2.0", "id": `)
 	j.any(idValue(id))
 	if oerr != nil {
@@ -608,7 +609,8 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(oerr, status)
 		return
 	}
-	j := jw{b: make([]byte, 0, sizeHint(res))}
+	j := jw{b: getBuf(sizeHint(res))}
+	defer func() { putBuf(j.b) }()
 	j.any(res)
 	s.mu.RUnlock()
 	s.writeBody(w, r, f, http.StatusOK, "application/json; charset=utf-8", j.b)

@@ -197,20 +197,18 @@ type rec interface {
 	setWD(t time.Time)
 }
 
-func (r *Company) recID() int64     { return r.ID }
-func (r *Currency) recID() int64    { return r.ID }
-func (r *Partner) recID() int64     { return r.ID }
-func (r *User) recID() int64        { return r.ID }
-func (r *Location) recID() int64    { return r.ID }
-func (r *Warehouse) recID() int64   { return r.ID }
-func (r *Product) recID() int64     { return r.ID }
-func (r *Order) recID() int64       { return r.ID }
-func (r *Line) recID() int64        { return r.ID }
-func (r *Quant) recID() int64       { return r.ID }
-func (r *Company) recWD() time.Time { return r.WriteDate }
-func (r *Currency) recWD() time.Time {
-	return r.WriteDate
-}
+func (r *Company) recID() int64       { return r.ID }
+func (r *Currency) recID() int64      { return r.ID }
+func (r *Partner) recID() int64       { return r.ID }
+func (r *User) recID() int64          { return r.ID }
+func (r *Location) recID() int64      { return r.ID }
+func (r *Warehouse) recID() int64     { return r.ID }
+func (r *Product) recID() int64       { return r.ID }
+func (r *Order) recID() int64         { return r.ID }
+func (r *Line) recID() int64          { return r.ID }
+func (r *Quant) recID() int64         { return r.ID }
+func (r *Company) recWD() time.Time   { return r.WriteDate }
+func (r *Currency) recWD() time.Time  { return r.WriteDate }
 func (r *Partner) recWD() time.Time   { return r.WriteDate }
 func (r *User) recWD() time.Time      { return r.WriteDate }
 func (r *Location) recWD() time.Time  { return r.WriteDate }

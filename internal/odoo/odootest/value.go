@@ -2,9 +2,11 @@ package odootest
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -255,19 +257,31 @@ func (w *jw) any(v any) {
 	case *rowSet:
 		x.writeJSON(w)
 	default:
-		panic("odootest: cannot encode " + strconv.Quote(typeName(v)))
+		panic(fmt.Sprintf("odootest: cannot encode %T", v))
 	}
-}
-
-func typeName(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // sizeHint guesses an encoded result's size so the buffer grows once.
 func sizeHint(v any) int {
 	if rs, ok := v.(*rowSet); ok {
-		return 1024 + len(rs.rows)*(48+40*len(rs.fields))
+		return 1024 + len(rs.rows)*(48+72*len(rs.fields))
 	}
 	return 1024
+}
+
+// bufPool recycles response buffers: a page of rows is a few megabytes, allocated per call otherwise.
+var bufPool sync.Pool
+
+func getBuf(hint int) []byte {
+	if b, ok := bufPool.Get().(*[]byte); ok && cap(*b) >= hint {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, hint)
+}
+
+func putBuf(b []byte) {
+	if cap(b) > 64<<20 {
+		return
+	}
+	bufPool.Put(&b)
 }

@@ -55,6 +55,11 @@ func (v version) rpcErrorCode() int {
 	return 200
 }
 
+// formatted_read_group arrives in saas~18.2 / 19, where read_group stays as a deprecated method.
+func (v version) hasReadGroup() bool { return true }
+func (v version) hasFormattedReadGroup() bool {
+	return v.major >= 19 || (v.saas && v.atLeast(18, 2))
+}
 func (v version) hasDoneState() bool  { return v.major <= 16 }
 func (v version) hasLocked() bool     { return v.major >= 17 }
 func (v version) storableFlag() bool  { return v.major >= 18 }

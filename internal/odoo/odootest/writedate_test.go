@@ -134,6 +134,20 @@ func TestMutations(t *testing.T) {
 		t.Errorf("late commit stamped %v, clock %v", wd, s.Now())
 	}
 
+	// DeleteLine: the line vanishes, the order is rewritten
+	s.Advance(time.Minute)
+	gone := draft.LineIDs[len(draft.LineIDs)-1]
+	if err := s.Batch(func(tx *Tx) error { return tx.DeleteLine(gone) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "sale.order.line", []any{[]any{"id", "=", gone}}, nil); n != 0 {
+		t.Error("deleted line still found")
+	}
+	o := rows(t, ok(t, kw(t, s, "sale.order", "read", []any{[]any{draft.ID}, []any{"order_line", "write_date"}}, nil)))[0]
+	if len(o["order_line"].([]any)) != len(draft.LineIDs)-1 || o["write_date"] != s.Now().Format(time.DateTime) {
+		t.Errorf("order after DeleteLine: %v", o)
+	}
+
 	// DeleteOrder: the order and its lines vanish
 	if err := s.DeleteOrder(draft.ID); err != nil {
 		t.Fatal(err)

@@ -409,7 +409,7 @@ func (rs *rowSet) writeXML(w *xw) {
 			case kM2O:
 				w.raw("<value><array><data>")
 				w.int(v.i)
-				w.str(rs.e.displayName(f.relation, v.i))
+				w.str(rs.displayName(f, v.i))
 				w.raw("</data></array></value>")
 			case kIDs:
 				_ = w.any(v.ids)
@@ -482,7 +482,8 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), fault: 1}
 		}
 	}
-	out := xw{b: make([]byte, 0, 3*sizeHint(res))}
+	out := xw{b: getBuf(3 * sizeHint(res))}
+	defer func() { putBuf(out.b) }()
 	if oerr == nil {
 		out.raw(xmlHeader)
 		out.raw("<methodResponse>\n<params>\n<param>\n")

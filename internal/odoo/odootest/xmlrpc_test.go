@@ -22,13 +22,13 @@ func xmlCallBody(method string, params ...string) []byte {
 func xs(s string) string { return "<string>" + s + "</string>" }
 func xi(s string) string { return "<int>" + s + "</int>" }
 
-func xmlPost(t *testing.T, s *Server, service string, body []byte) (*xmlCall, string) {
+func xmlPost(t *testing.T, s *Server, service string, body []byte) string {
 	t.Helper()
 	status, hdr, b := post(t, s.URL()+"/xmlrpc/2/"+service, "text/xml", body, nil)
 	if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "text/xml") {
 		t.Fatalf("status %d %s: %s", status, hdr.Get("Content-Type"), b)
 	}
-	return nil, string(b)
+	return string(b)
 }
 
 // decodeResponse parses a methodResponse with the package's decoder by rewriting it as a call.
@@ -55,17 +55,17 @@ func decodeResponse(t *testing.T, body string) (value any, faultCode int64, faul
 func TestXMLRPCVersionAndAuth(t *testing.T) {
 	t.Parallel()
 	s := Start(t, Options{Version: "saas~17"})
-	_, body := xmlPost(t, s, "common", xmlCallBody("version"))
+	body := xmlPost(t, s, "common", xmlCallBody("version"))
 	v, _, _ := decodeResponse(t, body)
 	info := v.(map[string]any)["server_version_info"].([]any)
 	if info[0] != "saas~17" {
 		t.Errorf("server_version_info[0] = %v", info[0])
 	}
-	_, body = xmlPost(t, s, "common", xmlCallBody("authenticate", xs("odoo"), xs("admin"), xs("bad"), "<struct></struct>"))
+	body = xmlPost(t, s, "common", xmlCallBody("authenticate", xs("odoo"), xs("admin"), xs("bad"), "<struct></struct>"))
 	if v, _, _ := decodeResponse(t, body); v != false {
 		t.Errorf("bad credentials: %v, want false", v)
 	}
-	_, body = xmlPost(t, s, "common", xmlCallBody("authenticate", xs("odoo"), xs("admin"), xs("admin"), "<struct></struct>"))
+	body = xmlPost(t, s, "common", xmlCallBody("authenticate", xs("odoo"), xs("admin"), xs("admin"), "<struct></struct>"))
 	if v, _, _ := decodeResponse(t, body); v != int64(AdminUID) {
 		t.Errorf("uid %v", v)
 	}
@@ -75,7 +75,7 @@ func TestXMLRPCSearchReadAndFaults(t *testing.T) {
 	t.Parallel()
 	s := sharedServer(t)
 	call := func(pw, model, method, args, kwargs string) string {
-		_, body := xmlPost(t, s, "object", xmlCallBody("execute_kw", xs("odoo"), xi("2"), xs(pw), xs(model), xs(method), args, kwargs))
+		body := xmlPost(t, s, "object", xmlCallBody("execute_kw", xs("odoo"), xi("2"), xs(pw), xs(model), xs(method), args, kwargs))
 		return body
 	}
 	body := call("admin", "sale.order", "search_read",
