@@ -81,8 +81,18 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 			return nil, err
 		}
 	}
+	var rescue time.Duration
+	if app.Config.IsSet("SALESENGINE_WEBHOOK_RESCUE_AFTER") {
+		if rescue, err = app.Config.Duration("SALESENGINE_WEBHOOK_RESCUE_AFTER"); err != nil {
+			return nil, err
+		}
+		if rescue < timeout+webhook.JobTimeoutMargin {
+			return nil, fmt.Errorf("SALESENGINE_WEBHOOK_RESCUE_AFTER=%s must be at least SALESENGINE_WEBHOOK_TIMEOUT + %s (%s), or deliveries still in flight would be sent twice",
+				rescue, webhook.JobTimeoutMargin, timeout+webhook.JobTimeoutMargin)
+		}
+	}
 	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: timeout, AllowPrivate: allowPrivate, Retry: retry,
-		EndpointConcurrency: concurrency, Logger: queueLog}
+		EndpointConcurrency: concurrency, RescueAfter: rescue, Logger: queueLog}
 	if pg, ok := s.(*postgres.Store); ok {
 		return webhook.NewPostgresQueue(pg.Pool, cfg)
 	}

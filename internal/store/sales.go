@@ -111,6 +111,8 @@ const (
 	SyncRunning = "running"
 	SyncOK      = "ok"
 	SyncFailed  = "failed"
+	// SyncInterrupted is a run whose process stopped (killed, crashed) before it could finish its log.
+	SyncInterrupted = "interrupted"
 )
 
 type SyncLogListParams struct {

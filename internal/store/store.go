@@ -84,6 +84,8 @@ type Executor interface {
 	SyncLogInsert(ctx context.Context, log *SyncLog) (int64, error)
 	SyncLogUpdate(ctx context.Context, log *SyncLog) error
 	SyncLogList(ctx context.Context, params *SyncLogListParams) ([]*SyncLog, error)
+	// SyncLogMarkInterrupted closes a connection's logs left 'running' by a process that died.
+	SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (int64, error)
 
 	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
 	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)

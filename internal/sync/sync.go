@@ -135,6 +135,9 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	if opts.Full {
 		res.Kind = "full"
 	}
+	if _, err := s.Store.SyncLogMarkInterrupted(ctx, conn.ID); err != nil {
+		return res, err
+	}
 	logRow := &store.SyncLog{ConnectionID: conn.ID, Kind: res.Kind, StartedAt: start, Status: store.SyncRunning}
 	if _, err := s.Store.SyncLogInsert(ctx, logRow); err != nil {
 		return res, err

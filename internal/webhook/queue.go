@@ -19,6 +19,9 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
+// JobTimeoutMargin is what a delivery job may take beyond its request timeout (store reads and writes).
+const JobTimeoutMargin = 5 * time.Second
+
 // QueueName is the River queue the delivery jobs run in.
 const QueueName = "webhooks"
 
@@ -39,7 +42,10 @@ type QueueConfig struct {
 	// own defaults, 100 ms and 1 s, cap throughput and latency, see the package README).
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
-	Logger            *slog.Logger
+	// RescueAfter is how long a delivery job may stay running before it is presumed lost (its process was
+	// killed mid-request) and run again, with the same webhook-id (default Timeout + 30 s).
+	RescueAfter time.Duration
+	Logger      *slog.Logger
 }
 
 // Queue is the durable delivery queue: a River client with the delivery worker. TTx is the transaction type of
@@ -108,7 +114,9 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 		Logger:            cfg.Logger,
 		// A job whose process died mid-request is rescued (and re-sent with the same webhook-id) once it has
 		// been running longer than any attempt can take.
-		RescueStuckJobsAfter: sender.timeout + 2*time.Minute,
+		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, sender.timeout+30*time.Second),
+		// One attempt is a request (bounded by the sender's timeout) plus a few store queries.
+		JobTimeout: sender.timeout + JobTimeoutMargin,
 		// River errors only come from store failures; keep trying for a long while (River's backoff is
 		// attempt^4 s, 25 attempts span about three weeks).
 		MaxAttempts: 25,

@@ -231,3 +231,13 @@ func (e *Exec) SyncLogList(ctx context.Context, p *store.SyncLogListParams) ([]*
 	}
 	return out, rows.Err()
 }
+
+func (e *Exec) SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (int64, error) {
+	res, err := e.exec(ctx, `UPDATE sync_logs SET status = ?, error = ? WHERE connection_id = ? AND status = ?`,
+		store.SyncInterrupted, "the process stopped before this sync finished; the next sync resumed from its last stored page",
+		connectionID, store.SyncRunning)
+	if err != nil {
+		return 0, fmt.Errorf("close interrupted sync logs: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -267,6 +267,16 @@ func testSyncLog(t *testing.T, newStore NewStore) {
 	if all, _ := s.SyncLogList(ctx, &store.SyncLogListParams{}); len(all) != 5 {
 		t.Errorf("all logs = %d", len(all))
 	}
+	running := &store.SyncLog{ConnectionID: a, Kind: "incremental", StartedAt: start.Add(time.Hour), Status: store.SyncRunning}
+	if _, err := s.SyncLogInsert(ctx, running); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SyncLogMarkInterrupted(ctx, a); err != nil || n != 1 {
+		t.Errorf("mark interrupted = %d, %v; want the one running log", n, err)
+	}
+	if l, _ := s.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: a, Limit: 1}); l[0].Status != store.SyncInterrupted || l[0].Error == "" {
+		t.Errorf("interrupted log = %+v", l[0])
+	}
 	if err := s.SyncLogUpdate(ctx, &store.SyncLog{ID: 9999}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update missing log: %v", err)
 	}

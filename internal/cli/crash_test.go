@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/secret"
+	"github.com/salesengine/salesengine/internal/webhook"
+)
+
+// crashEnv is a database, a key and a fake Odoo shared by the parent test and the child processes it kills.
+type crashEnv struct {
+	dir, dbPath string
+	env         map[string]string
+	srv         *odootest.Server
+}
+
+func newCrashEnv(t *testing.T, data *odootest.GenerateOptions) *crashEnv {
+	t.Helper()
+	dir := t.TempDir()
+	key, _ := secret.GenerateKey()
+	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: 11, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	ce := &crashEnv{dir: dir, dbPath: filepath.Join(dir, "se.db"), srv: srv}
+	ce.env = map[string]string{"DATABASE_URL": "sqlite:" + ce.dbPath, "SALESENGINE_ENCRYPTION_KEY": key,
+		"SALESENGINE_WEBHOOK_ALLOW_PRIVATE": "true", "SALESENGINE_LOG_LEVEL": "warn"}
+	if err := os.WriteFile(filepath.Join(dir, "empty.env"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ce
+}
+
+// cli runs the command in-process and fails the test on a non-zero exit.
+func (ce *crashEnv) cli(t *testing.T, args ...string) result {
+	t.Helper()
+	r := run(t, ce.env, append([]string{"--config", filepath.Join(ce.dir, "empty.env")}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("salesengine %v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+// child starts the command as a separate process.
+func (ce *crashEnv) child(t *testing.T, extraEnv map[string]string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"--config", filepath.Join(ce.dir, "empty.env")}, args...)...)
+	cmd.Env = append(os.Environ(), "SALESENGINE_TEST_AS_CLI=1")
+	for k, v := range ce.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	for k, v := range extraEnv {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &out
+}
+
+func (ce *crashEnv) count(t *testing.T, q string) int {
+	t.Helper()
+	db, err := sql.Open("sqlite", ce.dbPath+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSyncSurvivesKill kills a sync process part-way (SIGKILL: no cleanup runs) and checks that the next sync
+// stores every confirmed order and line exactly once.
+func TestSyncSurvivesKill(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 30})
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin")
+	// Slow Odoo down so the kill lands mid-sync.
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.Slow, Delay: 40 * time.Millisecond})
+	cmd, out := ce.child(t, map[string]string{"SALESENGINE_SYNC_PAGE_SIZE": "40"}, "sync", "--no-deliver")
+	waitUntil(t, "some orders stored", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("the sync exited early:\n%s", out)
+		}
+		return ce.count(t, "SELECT COUNT(*) FROM sales_orders") > 80
+	})
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	stored := ce.count(t, "SELECT COUNT(*) FROM sales_orders")
+	confirmed := 0
+	for _, o := range ce.srv.Orders() {
+		if o.State == "sale" || o.State == "done" {
+			confirmed++
+		}
+	}
+	if stored >= confirmed {
+		t.Fatalf("the sync finished (%d of %d orders) before it was killed; output:\n%s", stored, confirmed, out)
+	}
+	ce.srv.ClearFaults()
+	ce.cli(t, "sync", "--no-deliver")
+
+	if n := ce.count(t, "SELECT COUNT(*) FROM sales_orders"); n != confirmed {
+		t.Errorf("after the resumed sync: %d orders stored, want %d", n, confirmed)
+	}
+	wantLines := 0
+	ids := map[int64]bool{}
+	for _, o := range ce.srv.Orders() {
+		if o.State == "sale" || o.State == "done" {
+			ids[o.ID] = true
+		}
+	}
+	for _, l := range ce.srv.Lines() {
+		if ids[l.OrderID] && l.ProductID != 0 && l.DisplayType == "" {
+			wantLines++
+		}
+	}
+	if n := ce.count(t, "SELECT COUNT(*) FROM sales_items WHERE removed_at IS NULL"); n != wantLines {
+		t.Errorf("%d lines stored, want %d", n, wantLines)
+	}
+	if n := ce.count(t, "SELECT COUNT(*) FROM (SELECT line_id FROM sales_items GROUP BY connection_id, line_id HAVING COUNT(*) > 1) d"); n != 0 {
+		t.Errorf("%d duplicated lines", n)
+	}
+	if n := ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'interrupted'"); n != 1 {
+		t.Errorf("the killed sync's log is not marked interrupted (%d)", n)
+	}
+}
+
+// TestDeliverySurvivesKill kills the delivering process while a webhook request is in flight; a new process
+// delivers every event, the interrupted one again with the same webhook-id, and loses none.
+func TestDeliverySurvivesKill(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 20})
+	var mu gosync.Mutex
+	var first string
+	hung := make(chan struct{})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var recv *webhook.Receiver
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if first == "" {
+			first = r.Header.Get("webhook-id")
+			mu.Unlock()
+			close(hung)
+			select { // hang: the process is killed while this request is in flight
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		mu.Unlock()
+		recv.ServeHTTP(w, r)
+	}))
+	defer hook.Close()
+	r := ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--webhook-url", hook.URL+"/hook")
+	secretLine := r.stdout[strings.Index(r.stdout, "whsec_"):]
+	whsec := strings.TrimSpace(strings.SplitN(secretLine, "\n", 2)[0])
+	var err error
+	if recv, err = webhook.NewReceiver(webhook.ReceiverConfig{Secrets: []string{whsec}}); err != nil {
+		t.Fatal(err)
+	}
+	ce.cli(t, "sync", "--no-deliver") // the baseline
+	if _, err := ce.srv.SimulateActivity(30, 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ce.cli(t, "sync", "--no-deliver")
+	events := ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries")
+	if events < 3 {
+		t.Fatalf("only %d events to deliver", events)
+	}
+
+	cmd, out := ce.child(t, map[string]string{"SALESENGINE_WEBHOOK_TIMEOUT": "30s"}, "deliver", "--wait", "60s")
+	select {
+	case <-hung:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("no delivery arrived; child output:\n%s", out)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+
+	// A new process: the job the killed one was running is presumed lost after RESCUE_AFTER and sent again.
+	ce.env["SALESENGINE_WEBHOOK_TIMEOUT"] = "1s"
+	ce.env["SALESENGINE_WEBHOOK_RESCUE_AFTER"] = "6s"
+	waitUntil(t, "every event delivered", func() bool {
+		ce.cli(t, "deliver", "--wait", "5s")
+		return ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'") == events
+	})
+	if recv.Unique() != events {
+		t.Errorf("receiver verified %d distinct events, want %d", recv.Unique(), events)
+	}
+	seen := false
+	for _, rc := range recv.Received() {
+		if rc.ID == first {
+			seen = true
+		}
+	}
+	if !seen {
+		t.Errorf("the event in flight at the kill (%s) was not delivered again with the same webhook-id", first)
+	}
+	if n := ce.count(t, fmt.Sprintf("SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = '%s' AND state = 'delivered'", first)); n != 1 {
+		t.Errorf("interrupted event state: %d delivered rows", n)
+	}
+	_ = context.Background
+}
