@@ -38,8 +38,9 @@ type QueueConfig struct {
 	MaxWorkers int
 	// EndpointConcurrency limits simultaneous requests to one endpoint host (default 16).
 	EndpointConcurrency int
-	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 100 ms; River's
-	// own defaults, 100 ms and 1 s, cap throughput and latency, see the package README).
+	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 100 ms). River's
+	// own defaults (100 ms, 1 s) cap throughput (one fetch per cooldown) and put idle-queue p99 latency near
+	// the poll interval, because insert notifications are rate-limited and some inserts wait for the poll.
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	// RescueAfter is how long a delivery job may stay running before it is presumed lost (its process was

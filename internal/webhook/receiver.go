@@ -1,9 +1,12 @@
 package webhook
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -148,4 +151,44 @@ func (rc *Receiver) Rejected() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return rc.rejected
+}
+
+// ReceiverServer is a running Receiver (the `salesengine demo` endpoint).
+type ReceiverServer struct {
+	*Receiver
+	// URL is the endpoint to configure as the connection's webhook URL.
+	URL string
+	srv *http.Server
+	ln  net.Listener
+	err chan error
+}
+
+// StartReceiver listens on addr ("127.0.0.1:0" picks a free port) and serves a Receiver at /webhook until
+// Shutdown.
+func StartReceiver(addr string, cfg ReceiverConfig) (*ReceiverServer, error) {
+	rc, err := NewReceiver(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: demo receiver listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhook", rc)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	rs := &ReceiverServer{Receiver: rc, URL: "http://" + ln.Addr().String() + "/webhook", srv: srv, ln: ln, err: make(chan error, 1)}
+	go func() { rs.err <- srv.Serve(ln) }()
+	return rs, nil
+}
+
+// Shutdown stops the server, waiting for requests in progress.
+func (rs *ReceiverServer) Shutdown(ctx context.Context) error {
+	if err := rs.srv.Shutdown(ctx); err != nil {
+		return fmt.Errorf("webhook: demo receiver shutdown: %w", err)
+	}
+	if err := <-rs.err; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("webhook: demo receiver: %w", err)
+	}
+	return nil
 }

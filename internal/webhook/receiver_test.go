@@ -110,3 +110,29 @@ func TestReceiver(t *testing.T) {
 		t.Error("output leaks the secret")
 	}
 }
+
+func TestStartReceiver(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	rs, err := StartReceiver("127.0.0.1:0", ReceiverConfig{Secrets: []string{testSecretA}, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderCancelled, Connection: Ref{ID: 1, Name: "demo"}, Order: sampleOrder()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSender(SenderConfig{AllowPrivate: true})
+	if o := s.Send(context.Background(), SendParams{URL: rs.URL, ID: ev.ID, Body: ev.Body, Secrets: []string{testSecretA}}); o.Kind != OutcomeDelivered {
+		t.Fatalf("send to demo receiver: %+v", o)
+	}
+	if err := rs.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if rs.Unique() != 1 || !strings.Contains(out.String(), "order.cancelled order S01234") {
+		t.Errorf("unique %d, output %q", rs.Unique(), out.String())
+	}
+	if o := s.Send(context.Background(), SendParams{URL: rs.URL, ID: ev.ID, Body: ev.Body, Secrets: []string{testSecretA}}); o.Kind == OutcomeDelivered {
+		t.Error("receiver still answering after Shutdown")
+	}
+}

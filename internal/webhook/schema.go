@@ -14,7 +14,7 @@ import (
 //go:embed schema/order-event.v1.json
 var OrderEventSchemaV1 []byte
 
-const orderEventSchemaURL = "https://salesengine.dev/schemas/order-event.v1.json"
+const orderEventSchemaURL = "https://github.com/salesengine/salesengine/blob/main/internal/webhook/schema/order-event.v1.json"
 
 var compiledSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(OrderEventSchemaV1))

@@ -21,7 +21,7 @@ import (
 // addresses (local development, tests, the demo).
 const EnvAllowPrivate = "SALESENGINE_WEBHOOK_ALLOW_PRIVATE"
 
-// AllowPrivateFromEnv reads SALESENGINE_WEBHOOK_ALLOW_PRIVATE (true/1/yes).
+// AllowPrivateFromEnv reads SALESENGINE_WEBHOOK_ALLOW_PRIVATE (strconv.ParseBool: true, 1, t, TRUE...).
 func AllowPrivateFromEnv() bool {
 	v, err := strconv.ParseBool(os.Getenv(EnvAllowPrivate))
 	return err == nil && v

@@ -218,3 +218,13 @@ func TestPrintable(t *testing.T) {
 		t.Errorf("printable(%q) = %q", in, out)
 	}
 }
+
+// Not parallel: it sets the environment.
+func TestAllowPrivateFromEnv(t *testing.T) {
+	for v, want := range map[string]bool{"true": true, "1": true, "TRUE": true, "false": false, "": false, "yes please": false} {
+		t.Setenv(EnvAllowPrivate, v)
+		if got := AllowPrivateFromEnv(); got != want {
+			t.Errorf("%s=%q: %v, want %v", EnvAllowPrivate, v, got, want)
+		}
+	}
+}

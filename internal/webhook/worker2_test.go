@@ -100,8 +100,14 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 			t.Errorf("%d requests before the circuit opened, want the threshold 3", n)
 		}
 		healthy.Store(true)
-		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 5 }); err != nil {
-			t.Fatalf("not all delivered after recovery: %v", err)
+		closed := func() bool {
+			store.mu.Lock()
+			defer store.mu.Unlock()
+			return store.conns[1].circuit.State == CircuitClosed
+		}
+		// The breaker is persisted after the attempt is recorded: wait for both.
+		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 5 && closed() }); err != nil {
+			t.Fatalf("not all delivered after recovery (%d), circuit closed %v: %v", store.countState(DeliveryDelivered), closed(), err)
 		}
 		store.mu.Lock()
 		log := append([]Circuit(nil), store.circuitLog...)

@@ -160,8 +160,14 @@ func TestWorkerGoneDisablesAndParks(t *testing.T) {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
-		if err := store.waitFor(ctx, func() bool { return len(store.attemptsOf(first)) == 1 }); err != nil {
-			t.Fatal(err)
+		// The attempt is recorded first, then the connection disabled: wait for both.
+		disabled := func() bool {
+			store.mu.Lock()
+			defer store.mu.Unlock()
+			return !store.conns[1].enabled
+		}
+		if err := store.waitFor(ctx, func() bool { return len(store.attemptsOf(first)) == 1 && disabled() }); err != nil {
+			t.Fatalf("after 410: %d attempts, disabled %v: %v", len(store.attemptsOf(first)), disabled(), err)
 		}
 		store.mu.Lock()
 		conn := *store.conns[1]
