@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
@@ -170,7 +169,6 @@ func TestDeliverySurvivesKill(t *testing.T) {
 	var first string
 	hung := make(chan struct{})
 	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
 	var recv *webhook.Receiver
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -187,7 +185,9 @@ func TestDeliverySurvivesKill(t *testing.T) {
 		mu.Unlock()
 		recv.ServeHTTP(w, r)
 	}))
-	defer hook.Close()
+	// Cleanups run last-registered first: release the hung handler, then close the server.
+	t.Cleanup(hook.Close)
+	t.Cleanup(func() { close(release) })
 	r := ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
 		"--username", "admin", "--api-key", "admin", "--webhook-url", hook.URL+"/hook")
 	secretLine := r.stdout[strings.Index(r.stdout, "whsec_"):]
@@ -239,5 +239,4 @@ func TestDeliverySurvivesKill(t *testing.T) {
 	if n := ce.count(t, fmt.Sprintf("SELECT COUNT(*) FROM webhook_deliveries WHERE event_id = '%s' AND state = 'delivered'", first)); n != 1 {
 		t.Errorf("interrupted event state: %d delivered rows", n)
 	}
-	_ = context.Background
 }
