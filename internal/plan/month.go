@@ -43,7 +43,9 @@ func (m Month) First() time.Time { return time.Date(m.Year, m.Month, 1, 0, 0, 0,
 func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)) }
 
 // Valid reports whether the month is a real calendar month in years 1-9999.
-func (m Month) Valid() bool { return m.Month >= time.January && m.Month <= time.December && m.Year >= 1 && m.Year <= 9999 }
+func (m Month) Valid() bool {
+	return m.Month >= time.January && m.Month <= time.December && m.Year >= 1 && m.Year <= 9999
+}
 
 // ParseMonth parses "YYYY-MM" (e.g. "2026-01").
 func ParseMonth(s string) (Month, error) {
