@@ -244,8 +244,10 @@ func priorityRank(p string) int {
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
+func usable(x float64) bool { return finite(x) && math.Abs(x) <= MaxQuantity }
+
 func checkQty(sku, what string, x float64) error {
-	if !finite(x) || math.Abs(x) > MaxQuantity {
+	if !usable(x) {
 		return fmt.Errorf("plan: SKU %q: %s %g is not a usable quantity (want a finite number within ±%g)", sku, what, x, MaxQuantity)
 	}
 	return nil
@@ -270,11 +272,12 @@ func checkInput(in *SKUInput) error {
 		if i > 0 && !in.Forecast[i-1].Month.Before(p.Month) {
 			return fmt.Errorf("plan: SKU %q: forecast month %s follows %s: want increasing months", in.SKU, p.Month, in.Forecast[i-1].Month)
 		}
-		if err := checkQty(in.SKU, "forecast for "+p.Month.String(), p.Quantity); err != nil {
-			return err
+		// The messages are built only on error: this loop runs for every forecast point of every SKU.
+		if !usable(p.Quantity) {
+			return checkQty(in.SKU, "forecast for "+p.Month.String(), p.Quantity)
 		}
-		if err := checkQty(in.SKU, "95% upper bound for "+p.Month.String(), p.Upper95); err != nil {
-			return err
+		if !usable(p.Upper95) {
+			return checkQty(in.SKU, "95% upper bound for "+p.Month.String(), p.Upper95)
 		}
 	}
 	return nil
@@ -421,20 +424,27 @@ func PriorityOf(r Row, cfg Config) string {
 	return p
 }
 
+// Reasons given with each priority; constant strings, so a plan of many SKUs allocates none.
+const (
+	ReasonShort         = "stock already short: backlog, oversold quantity or earlier months' demand exceed what is on hand"
+	ReasonBelowAlta     = "available stock below the ALTA share of the month's forecast"
+	ReasonBelowMedia    = "available stock below the MEDIA share of the month's forecast"
+	ReasonSafetyStock   = "month's forecast covered, safety stock or backlog not"
+	ReasonNothingNeeded = "nothing to produce"
+)
+
 func rule(r Row, cfg Config) (string, string) {
 	avail, f := r.ProjectedOpening, r.Forecast
 	switch {
 	case avail < cfg.AltaCoverage*f:
 		if avail < 0 {
-			return Alta, "stock is already short: backlog, oversold quantity or earlier months' demand exceed what is on hand"
+			return Alta, ReasonShort
 		}
-		return Alta, fmt.Sprintf("available stock covers %s of the month's forecast (ALTA below %s)", pct(avail/f), pct(cfg.AltaCoverage))
+		return Alta, ReasonBelowAlta
 	case avail < cfg.MediaCoverage*f:
-		return Media, fmt.Sprintf("available stock covers %s of the month's forecast (MEDIA below %s)", pct(avail/f), pct(cfg.MediaCoverage))
+		return Media, ReasonBelowMedia
 	case r.Recommended > 0:
-		return Media, "the month's forecast is covered, but not the safety stock"
+		return Media, ReasonSafetyStock
 	}
-	return Baja, "nothing to produce"
+	return Baja, ReasonNothingNeeded
 }
-
-func pct(x float64) string { return fmt.Sprintf("%.0f%%", 100*x) }

@@ -222,9 +222,9 @@ func TestPriorityBoundaries(t *testing.T) {
 		want       string
 		wantReason string
 	}{
-		{"far below half", 100, 10, 90, Config{}, Alta, "10%"},
-		{"just below half", 100, 49.999, 50.001, Config{}, Alta, "ALTA below 50%"},
-		{"exactly half", 100, 50, 50, Config{}, Media, "MEDIA below 100%"},
+		{"far below half", 100, 10, 90, Config{}, Alta, "ALTA share"},
+		{"just below half", 100, 49.999, 50.001, Config{}, Alta, "ALTA share"},
+		{"exactly half", 100, 50, 50, Config{}, Media, "MEDIA share"},
 		{"just above half", 100, 50.001, 49.999, Config{}, Media, ""},
 		{"just below the forecast", 100, 99.999, 0.001, Config{}, Media, ""},
 		{"exactly the forecast, nothing recommended", 100, 100, 0, Config{}, Baja, "nothing"},
@@ -234,9 +234,9 @@ func TestPriorityBoundaries(t *testing.T) {
 		{"zero forecast, just short", 0, -0.001, 0.001, Config{}, Alta, "already short"},
 		{"zero forecast, something to build", 0, 0, 1, Config{}, Media, ""},
 		{"negative stock", 100, -1, 101, Config{}, Alta, "already short"},
-		{"custom: just below ALTA", 100, 29.999, 70.001, custom, Alta, "ALTA below 30%"},
+		{"custom: just below ALTA", 100, 29.999, 70.001, custom, Alta, "ALTA share"},
 		{"custom: exactly ALTA", 100, 30, 70, custom, Media, ""},
-		{"custom: just below MEDIA, nothing recommended", 100, 149.999, 0, custom, Media, "MEDIA below 150%"},
+		{"custom: just below MEDIA, nothing recommended", 100, 149.999, 0, custom, Media, "MEDIA share"},
 		{"custom: exactly MEDIA", 100, 150, 0, custom, Baja, ""},
 	}
 	for _, tt := range tests {
