@@ -120,7 +120,7 @@ type ForecastPoint struct {
 type SKUInput struct {
 	SKU          string
 	ProductName  string
-	ProductType  string // "storable", "consumable", "service", "combo", or "" when unknown
+	ProductType  string // "storable", "consumable", "service", "combo", or "" when unknown; only service and combo are excluded
 	Active       bool
 	HasSales     bool
 	Forecast     []ForecastPoint // future months in increasing order, may be empty (no forecast: surplus or unknown)
@@ -143,7 +143,7 @@ type Row struct {
 	CoverageMonths   *float64 // Inventory / average monthly forecast from the target month; nil when there is no demand
 	StockoutMonth    *Month   // first month from the target month on where stock runs out if nothing is produced; nil if none
 	Priority         string   // ALTA, MEDIA or BAJA
-	Reason           string   // why this priority, in one short sentence
+	Reason           string   // why this priority: one of the Reason constants
 	Flags            []string // FlagNoInventoryRecord, FlagNoForecast, ...
 }
 
