@@ -33,6 +33,9 @@ const (
 	FlagSurplus = "surplus"
 	// FlagArchived: the product is archived in Odoo but still has sales (or backlog), so it is kept.
 	FlagArchived = "archived"
+	// FlagNoInterval: the month's 95% upper bound is below its forecast (missing or invalid interval), so the
+	// safety stock is 0.
+	FlagNoInterval = "no_interval"
 )
 
 // MaxQuantity bounds every input quantity (in absolute value). Larger values are corrupt data, and refusing them
@@ -46,7 +49,8 @@ const z95 = 1.959963984540054
 // near-zero forecast yields "no demand" (nil) rather than an astronomically large coverage.
 const minAverageDemand = 1e-9
 
-// Config tunes the plan. The zero value is valid: WithDefaults fills every zero field.
+// Config tunes the plan. The zero value is valid: WithDefaults fills every zero field, so a threshold cannot be
+// set to exactly 0 (use a tiny value such as 1e-9 instead).
 type Config struct {
 	// ServiceLevel is the probability of not running out within a month that the safety stock aims for, between
 	// 0.5 (no safety stock) and 0.999. Default 0.95.
@@ -382,6 +386,9 @@ func (b *builder) sku(in *SKUInput, targets []Month) {
 			b.flags = append(b.flags, FlagNoForecast)
 		} else if !inForecast {
 			b.flags = append(b.flags, FlagMonthOutsideForecast)
+		}
+		if inForecast && fc[j-1].Upper95 < fc[j-1].Quantity {
+			b.flags = append(b.flags, FlagNoInterval)
 		}
 		if r.ProductionNeeded < 0 {
 			b.flags = append(b.flags, FlagSurplus)

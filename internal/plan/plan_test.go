@@ -191,7 +191,8 @@ func TestComputeColumns(t *testing.T) {
 			in: SKUInput{SKU: "OLD", Active: false, HasSales: true, Forecast: []ForecastPoint{fp(jan, 10, 5)},
 				HasInventory: true, OnHand: 4},
 			want: Row{SKU: "OLD", Month: jan, Forecast: 10, Inventory: 4, ProductionNeeded: 6, ProjectedOpening: 4,
-				Recommended: 6, CoverageMonths: ptr(0.4), StockoutMonth: ptr(jan), Priority: Alta, Flags: []string{FlagArchived}},
+				Recommended: 6, CoverageMonths: ptr(0.4), StockoutMonth: ptr(jan), Priority: Alta,
+				Flags: []string{FlagArchived, FlagNoInterval}},
 		},
 	}
 	for _, tt := range tests {
