@@ -1,0 +1,69 @@
+// Package plan turns demand forecasts and Odoo inventory into a production plan: for each SKU and target month,
+// how much to produce and how urgently (ALTA, MEDIA, BAJA). It is pure computation: the caller reads forecasts,
+// on-hand quantities and open order lines from the store and passes them in as SKUInput values.
+//
+// # Columns
+//
+// For a SKU and a target month M (the columns of Row):
+//
+//   - Forecast: the point forecast of M's demand (0, flagged, when the SKU has no forecast for M).
+//   - Inventory: the quantity on hand in Odoo now (qty_available), 0 when Odoo has no record (flagged
+//     no_inventory_record). It may be negative when more was delivered than recorded in stock.
+//   - ProductionNeeded = Forecast - Inventory, exactly as the previous system computed it, and for every month of
+//     a range against today's inventory (each month independently). Negative means surplus: the stock exceeds the
+//     month's demand (flagged surplus).
+//   - SafetyStock = z × sigma: sigma is the standard deviation of M's demand, read from the forecast's 95%
+//     prediction interval under a normal approximation, sigma = (Upper95 - Forecast) / 1.96 (the upper side, as
+//     intervals of slow movers are often cut at zero below); z is the standard normal quantile of the service
+//     level (1.645 for 95%): with that much extra stock, a month's demand exceeds forecast plus safety stock with
+//     probability 1 - service level. A service level of 0.5 means no safety stock.
+//   - Backlog: confirmed, undelivered quantity now (ordered minus delivered over open order lines). Odoo's
+//     on-hand quantity still includes goods promised to these customers, so the backlog is subtracted from it.
+//   - ProjectedOpening: the stock available for M's demand at the start of M: Inventory - Backlog - the forecasts
+//     of the months before M (from the first forecast month) + the Recommended quantities of the earlier target
+//     months of the same run (the plan assumes they are produced).
+//   - Recommended = max(0, Forecast + SafetyStock - ProjectedOpening): what to produce so M's demand and the
+//     safety stock are covered. For the first target month, when it is the first forecast month (the usual case:
+//     the current month), this is max(0, Forecast + SafetyStock + Backlog - Inventory). For the next months of a
+//     range it is incremental: the safety stock built for the previous month carries over, so over a range the
+//     Recommended quantities add up to the total that must be produced, with nothing counted twice.
+//   - CoverageMonths = Inventory / the average monthly forecast from M on (over CoverageHorizon months, default
+//     the whole forecast). How many months today's stock would last. Negative with negative inventory; nil (no
+//     value) when the average forecast is zero: with no expected demand, the stock lasts indefinitely.
+//   - StockoutMonth: if nothing more is produced, the first month, from M on, whose closing stock goes below zero,
+//     starting from Inventory - Backlog and consuming each month's forecast in turn. When the stock is already
+//     short (Inventory - Backlog < 0), or ran out before M, it is M itself. Nil when the stock lasts through the
+//     whole forecast horizon. Exactly zero stock is not a stock-out. A row whose ProjectedOpening is below its
+//     Forecast always has its stock-out in M (when nothing has been produced for earlier months).
+//   - Priority and Reason: see below. Flags: see the Flag constants.
+//
+// # Priority
+//
+// With A = ProjectedOpening (the month's available stock) and F = Forecast, thresholds from Config:
+//
+//   - ALTA when A < AltaCoverage × F (default 0.5): less than half of the month's demand is available. This
+//     includes every row where the stock is already short (A < 0), whatever the forecast.
+//   - MEDIA, otherwise, when A < MediaCoverage × F (default 1.0: the month's demand is not fully covered), or when
+//     Recommended > 0 (the month's demand is covered but the safety stock is not).
+//   - BAJA otherwise: nothing to produce.
+//
+// The comparisons are strict: stock covering exactly half of the forecast is MEDIA, not ALTA; stock covering
+// exactly the forecast with no safety stock is BAJA. A month with zero forecast is ALTA only when its stock is
+// already short, MEDIA when there is backlog or safety stock to cover, BAJA otherwise.
+//
+// Worked example (service level 95%, so z = 1.645): SKU MESA-01, target 2026-01, forecast 100 units with a 95%
+// upper bound of 139.2, 60 on hand and 10 backlog. Then ProductionNeeded = 100 - 60 = 40; sigma = 39.2 / 1.96 = 20;
+// SafetyStock = 1.645 × 20 = 32.9; ProjectedOpening = 60 - 10 = 50; Recommended = 100 + 32.9 - 50 = 82.9.
+// A = 50 is exactly half of F = 100: not below it, so MEDIA (with 49 available it would be ALTA; with 100 on hand
+// and no backlog it would still be MEDIA because of the safety stock; with 133 available, BAJA).
+//
+// # Inclusion
+//
+// Services and combos are never planned (nothing is produced). Archived products are planned only when they have
+// sales (flagged archived). SKUs with inventory but no forecast are listed, as surplus; SKUs with sales but no
+// inventory record are listed with inventory 0 and flagged no_inventory_record.
+//
+// # Rows order
+//
+// ALTA first, then MEDIA, then BAJA; within a priority, the largest ProductionNeeded first; then by SKU and month.
+package plan
