@@ -149,11 +149,13 @@ var (
 	_ Method = HWMultiplicative{}
 )
 
+// Name implements Method.
 func (SES) Name() string              { return "ses" }
 func (HoltDamped) Name() string       { return "holt_damped" }
 func (HWAdditive) Name() string       { return "hw_additive" }
 func (HWMultiplicative) Name() string { return "hw_multiplicative" }
 
+// Forecast implements Method (m is not used). The other fixed-model methods below differ only in the model.
 func (SES) Forecast(y []float64, m, h int) (Prediction, error) {
 	return etsForecast(y, m, h, []etsSpec{{err: 'A', trend: 'N', season: 'N'}}, false)
 }
