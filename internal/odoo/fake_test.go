@@ -546,6 +546,7 @@ func TestFakeFaults(t *testing.T) {
 		{odootest.Fault{Kind: odootest.HTTP429, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.HTTP502, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.HTTP503, Count: 2, RetryAfter: time.Second}, func(Protocol) expect { return recovers }},
+		{odootest.Fault{Kind: odootest.HTTP504, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.ConnReset, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.Truncated, Count: 1}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.Timeout, Count: 1}, func(Protocol) expect { return recovers }},
