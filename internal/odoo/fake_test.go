@@ -318,7 +318,9 @@ func TestFakeIncrementalLinesAndValues(t *testing.T) {
 	for _, cb := range combos() {
 		t.Run(cb.String(), func(t *testing.T) {
 			t.Parallel()
-			e := startFake(t, cb, smallData(), nil)
+			data := smallData()
+			data.LinesPerMonth = 20
+			e := startFake(t, cb, data, nil)
 			ctx := context.Background()
 			// An order full of false values: no customer reference, no commitment date, a section line.
 			oid, err := e.srv.AddOrder(odootest.NewOrder{CompanyID: 1, Lines: []odootest.NewLine{
@@ -328,7 +330,7 @@ func TestFakeIncrementalLinesAndValues(t *testing.T) {
 			}
 			var lines []OrderLine
 			var cur Cursor
-			err = e.c.OrderLinesSince(ctx, cur, 50, func(p []OrderLine, next Cursor) error {
+			err = e.c.OrderLinesSince(ctx, cur, 25, func(p []OrderLine, next Cursor) error {
 				lines = append(lines, p...)
 				cur = next
 				// Edit a line without touching its order, between pages.
@@ -338,7 +340,7 @@ func TestFakeIncrementalLinesAndValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = e.c.OrderLinesSince(ctx, cur, 50, func(p []OrderLine, next Cursor) error {
+			err = e.c.OrderLinesSince(ctx, cur, 25, func(p []OrderLine, next Cursor) error {
 				lines = append(lines, p...)
 				return nil
 			})
@@ -842,5 +844,35 @@ func TestFakeFetchByID(t *testing.T) {
 				t.Fatalf("OrderLinesOf: %d lines, %v; want %d", n, err, len(want))
 			}
 		})
+	}
+}
+
+// TestFakeServerCapsLimit: a server that returns fewer rows than asked (a capped limit) must not end a sync
+// early: short pages are confirmed before they are trusted.
+func TestFakeServerCapsLimit(t *testing.T) {
+	t.Parallel()
+	srv := odootest.Start(t, odootest.Options{Version: "17", Seed: 3, Data: smallData(), Password: fakePassword, MaxLimit: 4})
+	c, err := New(Config{URL: srv.URL(), Database: srv.Database(), Username: "admin", Secret: fakePassword, Protocol: ProtocolJSONRPC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders, _ := syncOrders(t, c, Cursor{}, 10, nil)
+	var delivered []version
+	for _, o := range orders {
+		delivered = append(delivered, version{o.ID, o.WriteDate})
+	}
+	truth := map[int64]time.Time{}
+	for _, o := range srv.Orders() {
+		truth[o.ID] = o.WriteDate
+	}
+	checkExactlyOnce(t, delivered, truth)
+	n := 0
+	if err := c.IDs(context.Background(), "sale.order", Domain{}, 10, func(ids []int64) error { n += len(ids); return nil }); err != nil || n != len(truth) {
+		t.Errorf("IDs: %d, %v; want %d", n, err, len(truth))
+	}
+	var recs int
+	if err := c.SearchRead(context.Background(), "product.product", Query{Fields: []string{"name"}, PageSize: 10, IncludeArchived: true},
+		func(p []Record) error { recs += len(p); return nil }); err != nil || recs != len(srv.Products()) {
+		t.Errorf("SearchRead: %d, %v; want %d", recs, err, len(srv.Products()))
 	}
 }
