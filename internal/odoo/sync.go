@@ -61,7 +61,8 @@ func (c *Client) OrderLinesSince(ctx context.Context, cur Cursor, pageSize int, 
 //
 // A full phase-2 page may end inside a second whose rows continue on the next page; since rows inside a second
 // are ordered by the hidden microseconds rather than by id, that last second is not delivered from the page but
-// re-read by phase 1, which pages it by id. A short page is the end of the data and is delivered whole.
+// re-read by phase 1, which pages it by id. A short page is delivered whole as the tail once one more row past
+// it is known not to exist (servers or proxies may cap the limit, so a short page alone proves nothing).
 func since[R any, T any](ctx context.Context, c *Client, model string, fields []string, cur Cursor, pageSize int,
 	key func(*R) (time.Time, int64), norm func(*R) T, fn func([]T, Cursor) error) error {
 	if pageSize <= 0 {
