@@ -876,3 +876,35 @@ func TestFakeServerCapsLimit(t *testing.T) {
 		t.Errorf("SearchRead: %d, %v; want %d", recs, err, len(srv.Products()))
 	}
 }
+
+// TestFakeSyncUnderRandomFaults: a full incremental sync completes, every record exactly once, while the server
+// fails calls at random (seeded) with 502s, 429s and connection resets.
+func TestFakeSyncUnderRandomFaults(t *testing.T) {
+	t.Parallel()
+	for _, cb := range []combo{{"17", ProtocolJSONRPC, fakePassword}, {"19", ProtocolAuto, fakeAPIKey}, {"saas~17", ProtocolXMLRPC, fakeAPIKey}} {
+		t.Run(cb.String(), func(t *testing.T) {
+			t.Parallel()
+			e := startFake(t, cb, smallData(), func(c *Config) { c.MaxRetries = 10 })
+			if _, err := e.c.Login(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			e.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP502, Rate: 0.15})
+			e.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP429, Rate: 0.15})
+			e.srv.InjectFault(odootest.Fault{Kind: odootest.ConnReset, Rate: 0.1})
+			calls := e.srv.Calls()
+			orders, _ := syncOrders(t, e.c, Cursor{}, 6, nil)
+			var delivered []version
+			for _, o := range orders {
+				delivered = append(delivered, version{o.ID, o.WriteDate})
+			}
+			truth := map[int64]time.Time{}
+			for _, o := range e.srv.Orders() {
+				truth[o.ID] = o.WriteDate
+			}
+			checkExactlyOnce(t, delivered, truth)
+			if !strings.Contains(e.logs.String(), "retrying") || e.srv.Calls()-calls < 10 {
+				t.Errorf("no faults were hit (calls %d)", e.srv.Calls()-calls)
+			}
+		})
+	}
+}
