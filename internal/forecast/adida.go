@@ -17,6 +17,7 @@ var (
 	_ Method = IMAPA{}
 )
 
+// Name implements Method.
 func (ADIDA) Name() string { return "adida" }
 func (IMAPA) Name() string { return "imapa" }
 

@@ -127,18 +127,10 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 	rep.Series = len(evals)
 	begin := time.Now()
 
-	// Every single method the report or the automatic choice needs is fitted once per series; ensemble rows
+	// Every single method of the report (and every ensemble member) is fitted once per series; ensemble rows
 	// and the automatic choice reuse these fits (their Seconds include the reused members' time).
+	// The automatic choice fits whatever else its classes need itself, only for the series that need it.
 	need := slices.Clone(singles)
-	if !bo.NoAuto {
-		for _, list := range [][]Method{rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short} {
-			for _, me := range list {
-				if !slices.ContainsFunc(need, func(x Method) bool { return x.Name() == me.Name() }) {
-					need = append(need, me)
-				}
-			}
-		}
-	}
 	for _, e := range ensembles {
 		for _, name := range e.Members {
 			if me, ok := MethodByName(name); ok && !slices.ContainsFunc(need, func(x Method) bool { return x.Name() == name }) {

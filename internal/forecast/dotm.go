@@ -70,7 +70,7 @@ func dotmRun(x []float64, l0, alpha, theta float64, fitted []float64) (float64, 
 	return sse, s
 }
 
-// Forecast implements Method. Sigma is nil (the model has no closed-form forecast variance).
+// Forecast implements Method. Sigma is an approximation (see below).
 func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 	n := len(y)
 	if n < 5 || h < 0 {
@@ -109,9 +109,17 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 	nm.nmMinimize(obj, p, []float64{0.1*math.Abs(p[0]) + 0.05*scale, 0.05, 0.5}, dotmMaxEval, dotmTol)
 	l0, alpha, theta := p[0], p[1], p[2]
 	fitted := make([]float64, n)
-	_, s := dotmRun(x, l0, alpha, theta, fitted)
+	sse, s := dotmRun(x, l0, alpha, theta, fitted)
 	coef := 1 - 1/theta
 	mean := make([]float64, h)
+	// Forecast spread as Theta's (SES on the adjusted scale): sigma*sqrt(1 + (j-1)*alpha^2), with sigma from the
+	// in-sample one-step errors after the first three points and three fitted parameters. An approximation: the
+	// model has no closed-form variance.
+	sigma := make([]float64, h)
+	sd := math.Sqrt(sse / float64(max(n-3-3, 1)))
+	for j := range sigma {
+		sigma[j] = sd * math.Sqrt(1+float64(j)*alpha*alpha)
+	}
 	pw := math.Pow(1-alpha, float64(n))
 	for j := range mean {
 		// Future steps feed the forecast back in as the observation.
@@ -123,12 +131,13 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 	if seasonal {
 		for j := range mean {
 			mean[j] *= fig[(n+j)%m]
+			sigma[j] *= fig[(n+j)%m]
 		}
 		for t := range fitted {
 			fitted[t] *= fig[t%m]
 		}
 	}
-	pr := Prediction{Mean: mean, Fitted: fitted, Model: "dotm alpha=" + formatG(alpha) + " theta=" + formatG(theta)}
+	pr := Prediction{Mean: mean, Fitted: fitted, Sigma: sigma, Model: "dotm alpha=" + formatG(alpha) + " theta=" + formatG(theta)}
 	if seasonal {
 		pr.Model += " seasonal"
 	}

@@ -83,3 +83,28 @@ func TestDOTMScaleInvariant(t *testing.T) {
 		}
 	}
 }
+
+// TestDOTMSigma: the spread grows with the horizon as sqrt(1 + (h-1)*alpha^2) from the one-step error.
+func TestDOTMSigma(t *testing.T) {
+	t.Parallel()
+	y := []float64{12, 15, 9, 20, 25, 18, 14, 16, 22, 30, 28, 19, 13, 17, 10, 22, 27, 20, 15, 18}
+	p, err := DOTM{}.Forecast(y, 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Sigma) != 4 || p.Sigma[0] <= 0 {
+		t.Fatalf("sigma %v", p.Sigma)
+	}
+	for j := 1; j < 4; j++ {
+		if p.Sigma[j] < p.Sigma[j-1] {
+			t.Fatalf("sigma must not shrink with the horizon: %v", p.Sigma)
+		}
+	}
+	var sse float64
+	for i := 3; i < len(y); i++ {
+		sse += (y[i] - p.Fitted[i]) * (y[i] - p.Fitted[i])
+	}
+	if want := math.Sqrt(sse / float64(len(y)-6)); math.Abs(p.Sigma[0]-want) > 1e-9*want {
+		t.Fatalf("sigma[0] = %v, want %v", p.Sigma[0], want)
+	}
+}

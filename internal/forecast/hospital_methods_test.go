@@ -118,6 +118,9 @@ func TestHospitalHoldout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hospital holdout is not a short test")
 	}
+	if methodsRaceBuild {
+		t.Skip("hospital holdout skipped under -race (too slow); run plain go test to check the R anchors")
+	}
 	t.Parallel()
 	series := hospitalSeries(t)
 	// Bounds: R's figure for the same split (ets, theta: to beat or match; snaive and ses: same method, same

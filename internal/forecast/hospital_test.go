@@ -137,6 +137,11 @@ func TestHospitalAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hospital accuracy needs every method on 767 series; skipped with -short")
 	}
+	if selectionRaceBuild {
+		// The same selection code runs under -race in the smaller tests (TestBacktestReport,
+		// TestForecastAllDeterministic, TestIntermittentBeatsTSBAndZero); this one checks numbers.
+		t.Skip("hospital accuracy is checked without -race (go test ./internal/forecast): 10-20x slower under the race detector")
+	}
 	series := loadHospital(t)
 	rep, err := Backtest(context.Background(), series, BacktestOptions{Holdout: 12, Methods: []string{"snaive"}, Ensembles: []Ensemble{}})
 	if err != nil {

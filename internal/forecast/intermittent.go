@@ -26,6 +26,7 @@ var (
 	_ Method = TSB{}
 )
 
+// Name implements Method.
 func (Croston) Name() string { return "croston" }
 func (SBA) Name() string     { return "sba" }
 func (TSB) Name() string     { return "tsb" }
@@ -33,10 +34,12 @@ func (TSB) Name() string     { return "tsb" }
 // Croston bounds for the SES smoothing constants (statsforecast's CrostonOptimized).
 const crostonLo, crostonHi = 0.1, 0.3
 
+// Forecast implements Method. Sigma is nil; m is not used.
 func (Croston) Forecast(y []float64, m, h int) (Prediction, error) {
 	return crostonForecast(y, h, false)
 }
 
+// Forecast implements Method. Sigma is nil; m is not used.
 func (SBA) Forecast(y []float64, m, h int) (Prediction, error) {
 	return crostonForecast(y, h, true)
 }
@@ -82,7 +85,7 @@ func sesOptimized(x []float64, lo, hi float64) float64 {
 	return a
 }
 
-// crostonFit is Croston with the given (or, if negative, optimised) alphas.
+// crostonForecast is Croston (or SBA) with both smoothing constants optimised.
 func crostonForecast(y []float64, h int, sba bool) (Prediction, error) {
 	n := len(y)
 	if n < 1 || h < 0 {
@@ -139,7 +142,7 @@ func crostonWith(y []float64, h int, az, ap float64, sba bool) Prediction {
 	return pr
 }
 
-// Forecast implements Method.
+// Forecast implements Method. Sigma is nil; m is not used.
 func (TSB) Forecast(y []float64, m, h int) (Prediction, error) {
 	n := len(y)
 	if n < 1 || h < 0 {

@@ -14,7 +14,7 @@ type nmWork struct {
 	xc      [nmMaxDim]float64
 }
 
-const nmMaxDim = 20
+const nmMaxDim = 8 // ETS has at most 6: alpha, beta, gamma, phi, l0, b0
 
 // nmMinimize minimises f from x0 with per-coordinate initial steps, using the classical Nelder-Mead rules
 // (reflection 1, expansion 2, contraction 0.5, shrink 0.5), as R's optim does. Bounds are the objective's job:
@@ -23,6 +23,10 @@ const nmMaxDim = 20
 // with the best point; the best value and the number of evaluations are returned.
 func (w *nmWork) nmMinimize(f func(x []float64) float64, x0, step []float64, maxEval int, reltol float64) (float64, int) {
 	n := len(x0)
+	if n == 0 || n > nmMaxDim {
+		// No method here optimises more than nmMaxDim parameters; evaluate rather than index out of range.
+		return f(x0), 1
+	}
 	w.dim = n
 	for i := 0; i <= n; i++ {
 		copy(w.simplex[i][:n], x0)

@@ -86,10 +86,19 @@ func BenchmarkDecodeSearchReadPage(b *testing.B) {
 // BenchmarkSyncLinesFake measures OrderLinesSince end to end (HTTP, fake server, decoding) over a generated
 // history, per transport.
 func BenchmarkSyncLinesFake(b *testing.B) {
+	benchSync(b, &odootest.GenerateOptions{Years: 1, SKUs: 300})
+}
+
+// BenchmarkSyncLinesLargeHistory: the same over odootest.LargeHistory (~196k lines, 3 years, 1,000 SKUs).
+func BenchmarkSyncLinesLargeHistory(b *testing.B) {
+	benchSync(b, odootest.LargeHistory())
+}
+
+func benchSync(b *testing.B, data *odootest.GenerateOptions) {
 	for _, cb := range []combo{{"17", ProtocolJSONRPC, fakePassword}, {"19", ProtocolJSON2, fakeAPIKey}, {"17", ProtocolXMLRPC, fakePassword}} {
 		b.Run(cb.String(), func(b *testing.B) {
 			srv := odootest.Start(b, odootest.Options{Version: cb.version, Seed: 1, Password: fakePassword, APIKey: fakeAPIKey,
-				Data: &odootest.GenerateOptions{Years: 1, SKUs: 300}})
+				Data: data})
 			c, err := New(Config{URL: srv.URL(), Database: srv.Database(), Username: "admin", Secret: cb.secret,
 				Protocol: cb.protocol, Timeout: time.Minute})
 			if err != nil {

@@ -88,9 +88,8 @@ func searchReadPages[T any](ctx context.Context, c *Client, model string, q Quer
 		if err := fn(page); err != nil {
 			return err
 		}
-		if len(page) < limit {
-			return nil
-		}
+		// A short page ends the loop only when the caller's Limit is reached; otherwise the next call (usually
+		// empty) confirms the end, since a server may cap the page size.
 	}
 }
 
@@ -237,9 +236,6 @@ func (c *Client) IDs(ctx context.Context, model string, d Domain, pageSize int, 
 		last = page[len(page)-1]
 		if err := fn(page); err != nil {
 			return err
-		}
-		if len(ids) < pageSize {
-			return nil
 		}
 	}
 }

@@ -59,7 +59,9 @@
 // inside the very second the cursor points at, or committed late with an older write_date, is only caught by
 // re-reading an overlap window: poll with cur.Rewind(overlap) and upsert.
 //
-// Pages are streamed to a callback with the cursor to store after that page; only one page is in memory.
+// A page shorter than asked is not taken as the end of the data until confirmed (a server or proxy may cap
+// the limit). Pages are streamed to a callback with the cursor to store after that page; only one page is in
+// memory.
 // Results are decoded without reflection straight into typed rows (see fastjson.go); every field tolerates
 // Odoo's false for "empty".
 //

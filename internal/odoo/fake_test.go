@@ -318,7 +318,9 @@ func TestFakeIncrementalLinesAndValues(t *testing.T) {
 	for _, cb := range combos() {
 		t.Run(cb.String(), func(t *testing.T) {
 			t.Parallel()
-			e := startFake(t, cb, smallData(), nil)
+			data := smallData()
+			data.LinesPerMonth = 20
+			e := startFake(t, cb, data, nil)
 			ctx := context.Background()
 			// An order full of false values: no customer reference, no commitment date, a section line.
 			oid, err := e.srv.AddOrder(odootest.NewOrder{CompanyID: 1, Lines: []odootest.NewLine{
@@ -328,7 +330,7 @@ func TestFakeIncrementalLinesAndValues(t *testing.T) {
 			}
 			var lines []OrderLine
 			var cur Cursor
-			err = e.c.OrderLinesSince(ctx, cur, 50, func(p []OrderLine, next Cursor) error {
+			err = e.c.OrderLinesSince(ctx, cur, 25, func(p []OrderLine, next Cursor) error {
 				lines = append(lines, p...)
 				cur = next
 				// Edit a line without touching its order, between pages.
@@ -338,7 +340,7 @@ func TestFakeIncrementalLinesAndValues(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = e.c.OrderLinesSince(ctx, cur, 50, func(p []OrderLine, next Cursor) error {
+			err = e.c.OrderLinesSince(ctx, cur, 25, func(p []OrderLine, next Cursor) error {
 				lines = append(lines, p...)
 				return nil
 			})
@@ -546,6 +548,7 @@ func TestFakeFaults(t *testing.T) {
 		{odootest.Fault{Kind: odootest.HTTP429, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.HTTP502, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.HTTP503, Count: 2, RetryAfter: time.Second}, func(Protocol) expect { return recovers }},
+		{odootest.Fault{Kind: odootest.HTTP504, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.ConnReset, Count: 2}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.Truncated, Count: 1}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.Timeout, Count: 1}, func(Protocol) expect { return recovers }},
@@ -839,6 +842,68 @@ func TestFakeFetchByID(t *testing.T) {
 			})
 			if err != nil || n != len(want) {
 				t.Fatalf("OrderLinesOf: %d lines, %v; want %d", n, err, len(want))
+			}
+		})
+	}
+}
+
+// TestFakeServerCapsLimit: a server that returns fewer rows than asked (a capped limit) must not end a sync
+// early: short pages are confirmed before they are trusted.
+func TestFakeServerCapsLimit(t *testing.T) {
+	t.Parallel()
+	srv := odootest.Start(t, odootest.Options{Version: "17", Seed: 3, Data: smallData(), Password: fakePassword, MaxLimit: 4})
+	c, err := New(Config{URL: srv.URL(), Database: srv.Database(), Username: "admin", Secret: fakePassword, Protocol: ProtocolJSONRPC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orders, _ := syncOrders(t, c, Cursor{}, 10, nil)
+	var delivered []version
+	for _, o := range orders {
+		delivered = append(delivered, version{o.ID, o.WriteDate})
+	}
+	truth := map[int64]time.Time{}
+	for _, o := range srv.Orders() {
+		truth[o.ID] = o.WriteDate
+	}
+	checkExactlyOnce(t, delivered, truth)
+	n := 0
+	if err := c.IDs(context.Background(), "sale.order", Domain{}, 10, func(ids []int64) error { n += len(ids); return nil }); err != nil || n != len(truth) {
+		t.Errorf("IDs: %d, %v; want %d", n, err, len(truth))
+	}
+	var recs int
+	if err := c.SearchRead(context.Background(), "product.product", Query{Fields: []string{"name"}, PageSize: 10, IncludeArchived: true},
+		func(p []Record) error { recs += len(p); return nil }); err != nil || recs != len(srv.Products()) {
+		t.Errorf("SearchRead: %d, %v; want %d", recs, err, len(srv.Products()))
+	}
+}
+
+// TestFakeSyncUnderRandomFaults: a full incremental sync completes, every record exactly once, while the server
+// fails calls at random (seeded) with 502s, 429s and connection resets.
+func TestFakeSyncUnderRandomFaults(t *testing.T) {
+	t.Parallel()
+	for _, cb := range []combo{{"17", ProtocolJSONRPC, fakePassword}, {"19", ProtocolAuto, fakeAPIKey}, {"saas~17", ProtocolXMLRPC, fakeAPIKey}} {
+		t.Run(cb.String(), func(t *testing.T) {
+			t.Parallel()
+			e := startFake(t, cb, smallData(), func(c *Config) { c.MaxRetries = 10 })
+			if _, err := e.c.Login(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			e.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP502, Rate: 0.15})
+			e.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP429, Rate: 0.15})
+			e.srv.InjectFault(odootest.Fault{Kind: odootest.ConnReset, Rate: 0.1})
+			calls := e.srv.Calls()
+			orders, _ := syncOrders(t, e.c, Cursor{}, 6, nil)
+			var delivered []version
+			for _, o := range orders {
+				delivered = append(delivered, version{o.ID, o.WriteDate})
+			}
+			truth := map[int64]time.Time{}
+			for _, o := range e.srv.Orders() {
+				truth[o.ID] = o.WriteDate
+			}
+			checkExactlyOnce(t, delivered, truth)
+			if !strings.Contains(e.logs.String(), "retrying") || e.srv.Calls()-calls < 10 {
+				t.Errorf("no faults were hit (calls %d)", e.srv.Calls()-calls)
 			}
 		})
 	}

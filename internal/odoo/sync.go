@@ -61,16 +61,21 @@ func (c *Client) OrderLinesSince(ctx context.Context, cur Cursor, pageSize int, 
 //
 // A full phase-2 page may end inside a second whose rows continue on the next page; since rows inside a second
 // are ordered by the hidden microseconds rather than by id, that last second is not delivered from the page but
-// re-read by phase 1, which pages it by id. A short page is the end of the data and is delivered whole.
+// re-read by phase 1, which pages it by id. A short page is delivered whole as the tail once one more row past
+// it is known not to exist (servers or proxies may cap the limit, so a short page alone proves nothing).
 func since[R any, T any](ctx context.Context, c *Client, model string, fields []string, cur Cursor, pageSize int,
 	key func(*R) (time.Time, int64), norm func(*R) T, fn func([]T, Cursor) error) error {
 	if pageSize <= 0 {
 		pageSize = DefaultPageSize
 	}
-	read := func(d Domain, order string) ([]R, error) {
-		return callDecode[[]R](ctx, c, &call{model: model, method: "search_read", kwargs: map[string]any{
-			"domain": d, "fields": fields, "order": order, "limit": pageSize}}, callOpts{includeArchived: true})
+	readAt := func(d Domain, order string, offset, limit int) ([]R, error) {
+		kw := map[string]any{"domain": d, "fields": fields, "order": order, "limit": limit}
+		if offset > 0 {
+			kw["offset"] = offset
+		}
+		return callDecode[[]R](ctx, c, &call{model: model, method: "search_read", kwargs: kw}, callOpts{includeArchived: true})
 	}
+	read := func(d Domain, order string) ([]R, error) { return readAt(d, order, 0, pageSize) }
 	emit := func(rows []R, next Cursor) error {
 		if len(rows) == 0 {
 			return nil
@@ -81,7 +86,8 @@ func since[R any, T any](ctx context.Context, c *Client, model string, fields []
 		}
 		return fn(out, next)
 	}
-	// boundary pages through one second by id, from id > last.
+	// boundary pages through one second by id, from id > last, until a page comes back empty (a short page is
+	// not trusted as the end: a server or proxy may cap the limit).
 	boundary := func(sec time.Time, last int64) error {
 		for {
 			rows, err := read(And(Gte("write_date", sec), Lt("write_date", sec.Add(time.Second)), Gt("id", last)), "id asc")
@@ -98,7 +104,7 @@ func since[R any, T any](ctx context.Context, c *Client, model string, fields []
 					return err
 				}
 			}
-			if len(rows) < pageSize {
+			if len(rows) == 0 {
 				return nil
 			}
 		}
@@ -125,7 +131,16 @@ func since[R any, T any](ctx context.Context, c *Client, model string, fields []
 		}
 		lastSec, _ := key(&rows[len(rows)-1])
 		lastSec = lastSec.Truncate(time.Second)
+		complete := false
 		if len(rows) < pageSize {
+			// Probably the whole tail; make sure the server did not cap the limit before trusting it.
+			more, err := readAt(d, "write_date asc, id asc", len(rows), 1)
+			if err != nil {
+				return err
+			}
+			complete = len(more) == 0
+		}
+		if complete {
 			// The whole tail: every row of the last second is here.
 			var maxID int64
 			for i := range rows {

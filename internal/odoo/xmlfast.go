@@ -126,7 +126,7 @@ func (x *xscan) textUntil(name string) ([]byte, error) {
 }
 
 func unescapeXML(b []byte) ([]byte, error) {
-	if bytes.IndexByte(b, '\r') >= 0 || bytes.IndexByte(b, '>') >= 0 && bytes.Contains(b, []byte("]]>")) || !utf8.Valid(b) {
+	if bytes.IndexByte(b, '\r') >= 0 || bytes.Contains(b, []byte("]]>")) || !validXMLText(b) {
 		return nil, errXMLFallback
 	}
 	if bytes.IndexByte(b, '&') < 0 {
@@ -177,6 +177,26 @@ func unescapeXML(b []byte) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// validXMLText reports UTF-8 made only of characters XML allows (encoding/xml rejects the others).
+func validXMLText(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < 0x80 {
+			if c < 0x20 && c != '\t' && c != '\n' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 || !validXMLChar(r) {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 func validXMLChar(r rune) bool {
