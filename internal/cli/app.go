@@ -125,6 +125,7 @@ func (app *App) commands() []*cobra.Command {
 		app.forecastCommand(),
 		app.backtestCommand(),
 		app.runCommand(),
+		app.planCommand(),
 	}
 	return append(cmds, app.connectionAliases()...)
 }

@@ -3,12 +3,16 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/salesengine/salesengine/internal/store/sqlite"
 )
 
 type result struct {
@@ -189,4 +193,91 @@ func TestDemo(t *testing.T) {
 	if strings.Contains(r.stdout, "the receiver verified 0 events") {
 		t.Errorf("no webhook arrived:\n%s", r.stdout)
 	}
+}
+
+// TestDemoPlanSpotCheck follows a few SKUs of the demo from history to forecast to plan and checks every
+// number the planner reads against the tables it comes from.
+func TestDemoPlanSpotCheck(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	db := filepath.Join(dir, "demo.db")
+	cfg := filepath.Join(dir, "test.env")
+	r := run(t, env, "--config", cfg, "demo", "--no-serve", "--skus", "40", "--years", "2", "--db", db)
+	if r.code != 0 || !strings.Contains(r.stdout, "plan for 2026-01") {
+		t.Fatalf("demo: %+v", r)
+	}
+	env["DATABASE_URL"] = "sqlite:" + db
+	r = run(t, env, "--config", cfg, "plan", "--month", "2026-01", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("plan: %+v", r)
+	}
+	var rows []struct {
+		SKU              string
+		Priority         string
+		Forecast         float64 `json:"forecast_quantity"`
+		Inventory        float64
+		ProductionNeeded float64 `json:"production_needed"`
+		SafetyStock      float64 `json:"safety_stock"`
+		Backlog          float64
+		Recommended      float64 `json:"recommended_quantity"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("plan JSON: %v\n%s", err, r.stdout)
+	}
+	if len(rows) < 10 {
+		t.Fatalf("plan has %d rows", len(rows))
+	}
+	for i := 1; i < len(rows); i++ {
+		if rank(rows[i].Priority) < rank(rows[i-1].Priority) {
+			t.Fatalf("plan not sorted by priority at row %d", i)
+		}
+	}
+	s, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checked := 0
+	for _, row := range rows {
+		if row.Forecast <= 0 || checked == 5 {
+			continue
+		}
+		checked++
+		var fc, hist12, onHand, backlog float64
+		var months int
+		q := s.DB().QueryRowContext(context.Background(), `SELECT
+			(SELECT forecasted_quantity FROM forecast WHERE sku = ? AND year = 2026 AND month = 1),
+			(SELECT COALESCE(SUM(quantity), 0) FROM sales_items WHERE sku = ? AND order_state IN ('sale','done')
+				AND date_order >= '2025-01-01' AND date_order < '2026-01-01'),
+			(SELECT COUNT(DISTINCT substr(date_order, 1, 7)) FROM sales_items WHERE sku = ? AND order_state IN ('sale','done')),
+			(SELECT COALESCE(SUM(qty_available), 0) FROM inventory WHERE sku = ?),
+			(SELECT COALESCE(SUM(CASE WHEN quantity > qty_delivered THEN quantity - qty_delivered ELSE 0 END), 0)
+				FROM sales_items WHERE sku = ? AND order_state IN ('sale','done') AND removed_at IS NULL)`,
+			row.SKU, row.SKU, row.SKU, row.SKU, row.SKU)
+		if err := q.Scan(&fc, &hist12, &months, &onHand, &backlog); err != nil {
+			t.Fatal(err)
+		}
+		near := func(a, b float64) bool { return math.Abs(a-b) < 0.01 }
+		if !near(row.Forecast, fc) || !near(row.Inventory, onHand) || !near(row.Backlog, backlog) ||
+			!near(row.ProductionNeeded, fc-onHand) || !near(row.Recommended, math.Max(0, fc+row.SafetyStock+backlog-onHand)) {
+			t.Errorf("%s: plan %+v does not follow from forecast %.2f, on hand %.2f, backlog %.2f", row.SKU, row, fc, onHand, backlog)
+		}
+		// A forecast a planner would trust: the order of magnitude of last year's average month.
+		if months >= 12 && hist12 > 0 && (fc > 5*hist12/12+10 || fc < 0) {
+			t.Errorf("%s: forecast %.1f for January against %.1f sold per month last year", row.SKU, fc, hist12/12)
+		}
+	}
+	if checked < 3 {
+		t.Errorf("only %d SKUs with a positive forecast to check", checked)
+	}
+}
+
+func rank(p string) int {
+	switch p {
+	case "ALTA":
+		return 0
+	case "MEDIA":
+		return 1
+	}
+	return 2
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/demand"
 	"github.com/salesengine/salesengine/internal/forecast"
+	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -238,7 +239,11 @@ func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connec
 	}
 	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs, %d months ahead (%d rows) in %s\n", c.Name, sum.SKUs, o.Forecast.Horizon, sum.Rows, sum.Took.Round(time.Millisecond))
 	printMix(app, sum)
-	return nil
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	return app.planAfterForecast(ctx, s, c, now)
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -258,6 +263,35 @@ func (app *App) forecastReport(ctx context.Context, s store.Store, c *store.Conn
 	if err := writeSummaryCSV(base+"_summary.csv", res); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv and %s_summary.csv\n", c.Name, len(res), base, base)
+	// The plan of this month from these forecasts, without touching the tables.
+	now := time.Now()
+	if o.Now != nil {
+		now = o.Now()
+	}
+	rows, _ := demand.Rows(c.ID, res, o.Level, now)
+	inputs, _, err := plan.Stored(ctx, s, c.ID, rows)
+	if err != nil {
+		return err
+	}
+	cfg, err := app.planConfig()
+	if err != nil {
+		return err
+	}
+	m, err := app.currentMonth(now)
+	if err != nil {
+		return err
+	}
+	planRows, err := plan.Compute(inputs, []plan.Month{m}, cfg)
+	if err != nil {
+		return err
+	}
+	lines := make([]planLine, len(planRows))
+	for i, r := range planRows {
+		lines[i] = planLine{Connection: c.Name, Row: r}
+	}
+	if err := writePlanCSVFile(base+"_production_plan.csv", lines); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv, %s_summary.csv and %s_production_plan.csv\n", c.Name, len(res), base, base, base)
 	return nil
 }

@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// planConfig reads the planning thresholds.
+func (app *App) planConfig() (plan.Config, error) {
+	var cfg plan.Config
+	for _, v := range []struct {
+		name string
+		dst  *float64
+	}{{"SALESENGINE_SERVICE_LEVEL", &cfg.ServiceLevel}, {"SALESENGINE_PLAN_ALTA_COVERAGE", &cfg.AltaCoverage},
+		{"SALESENGINE_PLAN_MEDIA_COVERAGE", &cfg.MediaCoverage}} {
+		f, err := strconv.ParseFloat(strings.TrimSpace(app.Config.Get(v.name)), 64)
+		if err != nil {
+			return cfg, fmt.Errorf("%s=%q is not a number", v.name, app.Config.Get(v.name))
+		}
+		*v.dst = f
+	}
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// currentMonth is this month in the business's time zone.
+func (app *App) currentMonth(now time.Time) (plan.Month, error) {
+	loc, err := app.location()
+	if err != nil {
+		return plan.Month{}, err
+	}
+	return plan.MonthOf(now.In(loc)), nil
+}
+
+// planMonths resolves --month or --from/--to (default: this month).
+func (app *App) planMonths(month, from, to string, now time.Time) ([]plan.Month, error) {
+	cur, err := app.currentMonth(now)
+	if err != nil {
+		return nil, err
+	}
+	parse := func(flag, s string) (plan.Month, error) {
+		m, err := plan.ParseMonth(s)
+		if err != nil {
+			return m, usagef("months are written YYYY-MM, e.g. 2026-03", "--%s %q is not a month", flag, s)
+		}
+		return m, nil
+	}
+	switch {
+	case month != "" && (from != "" || to != ""):
+		return nil, usagef("", "give --month, or --from and --to, not both")
+	case month != "":
+		m, err := parse("month", month)
+		return []plan.Month{m}, err
+	case from != "" || to != "":
+		first, last := cur, cur
+		if from != "" {
+			if first, err = parse("from", from); err != nil {
+				return nil, err
+			}
+		}
+		if to != "" {
+			if last, err = parse("to", to); err != nil {
+				return nil, err
+			}
+		}
+		ms, err := plan.MonthRange(first, last)
+		if err != nil {
+			return nil, usagef("--from must not be after --to, and a range is at most a few years", "%v", err)
+		}
+		return ms, nil
+	}
+	return []plan.Month{cur}, nil
+}
+
+func (app *App) planCommand() *cobra.Command {
+	var conn, month, from, to, priority, format string
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "What to produce this month, and what first (ALTA/MEDIA/BAJA)",
+		Long: `Compute the production plan of the target month (default: this month, in SALESENGINE_TIMEZONE) from the
+stored forecast and the inventory last synced from Odoo (qty_available), store it in production_forecast
+(replacing those months' rows), and print it sorted by priority, then by production needed.
+
+  production_needed     = forecast of the month - inventory on hand (negative = surplus)
+  recommended_quantity  = max(0, forecast + safety stock + backlog - inventory)
+  priority              = ALTA when the stock available for the month covers less than
+                          SALESENGINE_PLAN_ALTA_COVERAGE (0.5) of its forecast, MEDIA when less than
+                          SALESENGINE_PLAN_MEDIA_COVERAGE (1.0) or when safety stock or backlog are not
+                          covered, BAJA otherwise.
+
+Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.`,
+		Example: `  salesengine plan
+  salesengine plan --priority ALTA --limit 20
+  salesengine plan --connection acme --month 2026-03 --format csv > plan.csv
+  salesengine plan --from 2026-01 --to 2026-03 --format json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			priority = strings.ToUpper(strings.TrimSpace(priority))
+			if priority != "" && priority != plan.Alta && priority != plan.Media && priority != plan.Baja {
+				return usagef("use --priority ALTA, MEDIA or BAJA", "unknown priority %q", priority)
+			}
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return usagef("use --format table, csv or json", "unknown format %q", format)
+			}
+			if limit < 0 {
+				return usagef("", "--limit must be 0 (all) or positive")
+			}
+			cfg, err := app.planConfig()
+			if err != nil {
+				return err
+			}
+			months, err := app.planMonths(month, from, to, time.Now())
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			s, err := app.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			conns, err := app.planTargets(ctx, s, conn)
+			if err != nil {
+				return err
+			}
+			var all []planLine
+			for _, c := range conns {
+				rows, _, err := plan.Generate(ctx, s, c.ID, months, cfg, time.Now())
+				if err != nil {
+					return fmt.Errorf("%s: %w", c.Name, err)
+				}
+				for _, r := range rows {
+					if priority == "" || r.Priority == priority {
+						all = append(all, planLine{Connection: c.Name, Row: r})
+					}
+				}
+			}
+			if limit > 0 && len(all) > limit {
+				all = all[:limit]
+			}
+			return writePlan(app.Stdout, format, all)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVarP(&conn, "connection", "c", "", "only this connection (ID or NAME); default: every active one")
+	fs.StringVar(&month, "month", "", "target month YYYY-MM (default: this month)")
+	fs.StringVar(&from, "from", "", "first month of a range YYYY-MM")
+	fs.StringVar(&to, "to", "", "last month of a range YYYY-MM")
+	fs.StringVar(&priority, "priority", "", "only ALTA, MEDIA or BAJA")
+	fs.StringVar(&format, "format", "table", "table, csv or json")
+	fs.IntVarP(&limit, "limit", "n", 0, "at most this many rows (0: all)")
+	return cmd
+}
+
+func (app *App) planTargets(ctx context.Context, s store.Store, ref string) ([]*store.Connection, error) {
+	if ref != "" {
+		c, err := app.resolveConnection(ctx, s, ref)
+		if err != nil {
+			return nil, err
+		}
+		return []*store.Connection{c}, nil
+	}
+	conns, err := s.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(conns) == 0 {
+		return nil, usagef("add one with 'salesengine connections add'", "there are no active connections")
+	}
+	return conns, nil
+}
+
+// planLine is a plan row with its connection, as printed.
+type planLine struct {
+	Connection string
+	plan.Row
+}
+
+func fmtQty(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+func planRecord(l planLine) []string {
+	cov, stockout := "", ""
+	if l.CoverageMonths != nil {
+		cov = strconv.FormatFloat(*l.CoverageMonths, 'f', 2, 64)
+	}
+	if l.StockoutMonth != nil {
+		stockout = l.StockoutMonth.String()
+	}
+	return []string{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, fmtQty(l.Forecast), fmtQty(l.Inventory),
+		fmtQty(l.ProductionNeeded), fmtQty(l.SafetyStock), fmtQty(l.Backlog), fmtQty(l.Recommended), cov, stockout,
+		strings.Join(l.Flags, ",")}
+}
+
+var planHeader = []string{"connection", "sku", "product_name", "month", "priority", "forecast_quantity", "inventory",
+	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "flags"}
+
+func writePlan(w io.Writer, format string, lines []planLine) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write(planHeader)
+		for _, l := range lines {
+			_ = cw.Write(planRecord(l))
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		type jsonRow struct {
+			Connection       string   `json:"connection"`
+			SKU              string   `json:"sku"`
+			ProductName      string   `json:"product_name"`
+			Month            string   `json:"month"`
+			Priority         string   `json:"priority"`
+			Forecast         float64  `json:"forecast_quantity"`
+			Inventory        float64  `json:"inventory"`
+			ProductionNeeded float64  `json:"production_needed"`
+			SafetyStock      float64  `json:"safety_stock"`
+			Backlog          float64  `json:"backlog"`
+			Recommended      float64  `json:"recommended_quantity"`
+			CoverageMonths   *float64 `json:"coverage_months"`
+			StockoutMonth    *string  `json:"stockout_month"`
+			Reason           string   `json:"reason"`
+			Flags            []string `json:"flags"`
+		}
+		out := make([]jsonRow, 0, len(lines))
+		for _, l := range lines {
+			var so *string
+			if l.StockoutMonth != nil {
+				s := l.StockoutMonth.String()
+				so = &s
+			}
+			flags := l.Flags
+			if flags == nil {
+				flags = []string{}
+			}
+			out = append(out, jsonRow{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, l.Forecast, l.Inventory,
+				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.CoverageMonths, so, l.Reason, flags})
+		}
+		return writeJSON(w, out)
+	}
+	if len(lines) == 0 {
+		_, err := fmt.Fprintln(w, "nothing to plan: run 'salesengine forecast' first, or no SKU matches")
+		return err
+	}
+	t := newTable(w, "PRIORITY", "SKU", "PRODUCT", "MONTH", "FORECAST", "ON HAND", "NEEDED", "SAFETY", "BACKLOG", "RECOMMENDED", "COVERAGE", "STOCK-OUT", "FLAGS")
+	for _, l := range lines {
+		r := planRecord(l)
+		t.row(r[4], r[1], truncate(r[2], 32), r[3], r[5], r[6], r[7], r[8], r[9], r[10], dash(r[11]), dash(r[12]), dash(r[13]))
+	}
+	return t.flush()
+}
+
+// planAfterForecast regenerates a connection's plan for this month after a forecast run.
+func (app *App) planAfterForecast(ctx context.Context, s store.Store, c *store.Connection, now time.Time) error {
+	cfg, err := app.planConfig()
+	if err != nil {
+		return err
+	}
+	m, err := app.currentMonth(now)
+	if err != nil {
+		return err
+	}
+	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, cfg, time.Now())
+	if err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
+	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
+		c.Name, m, sum.Rows, sum.Alta, sum.Media, sum.Baja, sum.NeedProduction)
+	return nil
+}
+
+// writePlanCSVFile writes the plan of report mode next to the forecast files (temp file + rename).
+func writePlanCSVFile(path string, lines []planLine) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".plan-*.csv")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := writePlan(tmp, "csv", lines); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
