@@ -383,6 +383,9 @@ check the old one: deliveries carry both signatures until the next secret change
 				if c, err = s.ConnectionUpdate(cmd.Context(), &store.ConnectionUpdateParams{ID: c.ID, WebhookEnabled: &on}); err != nil {
 					return err
 				}
+				if on {
+					fmt.Fprintf(app.Stdout, "webhooks of %q enabled; events held meanwhile go out with 'salesengine retry --all -c %s'\n", c.Name, c.Name)
+				}
 			}
 			fmt.Fprintf(app.Stdout, "updated connection %d %q\n", c.ID, c.Name)
 			return nil

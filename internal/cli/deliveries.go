@@ -244,6 +244,10 @@ them (waiting at most --wait). Each keeps its webhook-id, so receivers can de-du
 				fmt.Fprintln(app.Stdout, "nothing to retry")
 				return nil
 			}
+			// Due now, not at the retry time their jobs were waiting for.
+			if err := rt.queue.Replay(ctx, changed...); err != nil {
+				return err
+			}
 			fmt.Fprintf(app.Stdout, "retrying %d deliveries\n", len(changed))
 			return app.deliverAndReport(ctx, rt, wait)
 		},

@@ -169,9 +169,17 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	if err := app.demoSummary(ctx, rt.store, time.Since(start)); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nTry next (in another terminal, while this one runs):\n")
+	if o.serve {
+		fmt.Fprintf(out, "\nTry next (in another terminal, while this one runs):\n")
+	} else {
+		fmt.Fprintf(out, "\nTry next (the fake Odoo stopped with this command; the stored data stays):\n")
+	}
 	fmt.Fprintf(out, "  export DATABASE_URL=sqlite:%s SALESENGINE_ENCRYPTION_KEY=%s SALESENGINE_WEBHOOK_ALLOW_PRIVATE=true\n", o.dbPath, key)
-	fmt.Fprintf(out, "  salesengine connections list\n  salesengine logs\n  salesengine sync\n  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
+	fmt.Fprintf(out, "  salesengine plan --month %s --priority ALTA\n  salesengine connections list\n  salesengine logs\n", srv.Now().Format("2006-01"))
+	fmt.Fprintf(out, "  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
+	if o.serve {
+		fmt.Fprintln(out, "  salesengine sync          # follows the fake Odoo while it runs")
+	}
 	if !o.serve {
 		return nil
 	}

@@ -18,6 +18,7 @@ import (
 type deliveryQueue interface {
 	MigrateRiver(ctx context.Context) error
 	Enqueue(ctx context.Context, deliveryIDs ...int64) error
+	Replay(ctx context.Context, deliveryIDs ...int64) error
 	Drain(ctx context.Context, maxWait time.Duration) (webhook.DrainResult, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error

@@ -198,6 +198,14 @@ func (r *run) details() string {
 
 func (r *run) do(ctx context.Context) error {
 	r.syncedAt = r.s.now()
+	if _, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
+		r.baseline = !r.s.SendHistory
+		if !r.opts.Full {
+			r.res.Kind = "initial"
+		}
+	} else if err != nil {
+		return err
+	}
 	sess, err := r.src.Login(ctx)
 	if err != nil {
 		return err
@@ -211,12 +219,6 @@ func (r *run) do(ctx context.Context) error {
 	}
 	if err := r.syncProducts(ctx); err != nil {
 		return fmt.Errorf("products: %w", err)
-	}
-	if _, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
-		r.baseline = !r.s.SendHistory
-		r.res.Kind = "initial"
-	} else if err != nil {
-		return err
 	}
 	if err := r.syncOrders(ctx); err != nil {
 		return fmt.Errorf("orders: %w", err)
@@ -563,7 +565,7 @@ func (r *run) syncLines(ctx context.Context) error {
 			if !orderKnown && l.State != "sale" && l.State != "done" {
 				continue // a quotation's line: not a sale
 			}
-			if it, ok := stored[l.ID]; ok && it.WriteDate.Equal(l.WriteDate) {
+			if it, ok := stored[l.ID]; ok && sameLine(it, l) {
 				continue // already stored as it is
 			}
 			if (l.DisplayType != "" || l.ProductID == 0) && orderKnown {
@@ -628,4 +630,13 @@ func (r *run) reconcile(ctx context.Context) error {
 		r.s.progress(Progress{Connection: r.conn.Name, Stage: "reconcile", Done: n, Total: n})
 	}
 	return nil
+}
+
+// sameLine reports whether a stored item already holds what Odoo returned for the line. write_date alone is not
+// enough: Odoo returns it at second precision, so a second edit within the same second keeps it.
+func sameLine(it *store.Item, l odoo.OrderLine) bool {
+	return it.WriteDate.Equal(l.WriteDate) && it.Quantity == l.Quantity && it.QtyDelivered == l.QtyDelivered &&
+		it.QtyInvoiced == l.QtyInvoiced && it.PriceUnit == l.PriceUnit && it.Discount == l.Discount &&
+		it.Subtotal == l.Subtotal && it.Total == l.Total && it.ProductID == l.ProductID && it.OrderState == l.State &&
+		it.RemovedAt == nil
 }

@@ -391,3 +391,34 @@ func contains(ids []int64, id int64) bool {
 	}
 	return false
 }
+
+// TestSameSecondEditArrives edits a line twice within one second, with a sync in between: Odoo returns the
+// same write_date both times, so only the line's content tells the second edit apart.
+func TestSameSecondEditArrives(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "sync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	migrate(t, s)
+	f := newFixture(t, s, "17", &odootest.GenerateOptions{Years: 1, SKUs: 10})
+	f.sync(t, sync.Options{})
+	var line int64
+	for _, l := range f.srv.Lines() {
+		if f.ever[l.OrderID] && l.ProductID != 0 {
+			line = l.ID
+			break
+		}
+	}
+	f.srv.Advance(time.Hour)
+	must(t, f.srv.EditLine(line, 41, false))
+	f.sync(t, sync.Options{})
+	must(t, f.srv.EditLine(line, 42, false)) // the clock has not moved: the same second as the first edit
+	f.sync(t, sync.Options{})
+	got, err := s.ItemGetMany(context.Background(), f.conn.ID, []int64{line})
+	if err != nil || got[line] == nil || got[line].Quantity != 42 {
+		t.Fatalf("line after a same-second edit = %+v, %v; want quantity 42", got[line], err)
+	}
+	f.check(t)
+}
