@@ -206,11 +206,12 @@ func planRecord(l planLine) []string {
 	}
 	return []string{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, fmtQty(l.Forecast), fmtQty(l.Inventory),
 		fmtQty(l.ProductionNeeded), fmtQty(l.SafetyStock), fmtQty(l.Backlog), fmtQty(l.Recommended), cov, stockout,
-		strings.Join(l.Flags, ",")}
+		strings.Join(l.Flags, ","), fmtQty(l.ProjectedOpening)}
 }
 
 var planHeader = []string{"connection", "sku", "product_name", "month", "priority", "forecast_quantity", "inventory",
-	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "flags"}
+	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "flags",
+	"projected_opening"}
 
 func writePlan(w io.Writer, format string, lines []planLine) error {
 	switch format {
@@ -235,6 +236,7 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			SafetyStock      float64  `json:"safety_stock"`
 			Backlog          float64  `json:"backlog"`
 			Recommended      float64  `json:"recommended_quantity"`
+			ProjectedOpening float64  `json:"projected_opening"`
 			CoverageMonths   *float64 `json:"coverage_months"`
 			StockoutMonth    *string  `json:"stockout_month"`
 			Reason           string   `json:"reason"`
@@ -252,7 +254,7 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 				flags = []string{}
 			}
 			out = append(out, jsonRow{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, l.Forecast, l.Inventory,
-				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.CoverageMonths, so, l.Reason, flags})
+				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.ProjectedOpening, l.CoverageMonths, so, l.Reason, flags})
 		}
 		return writeJSON(w, out)
 	}
