@@ -55,6 +55,10 @@ type Executor interface {
 	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
 	ConnectionDelete(ctx context.Context, id int64) error
 
+	// StatisticsRefresh updates the query planner's statistics of the sales tables (a first sync grows them from
+	// nothing faster than PostgreSQL's autovacuum notices, and stale statistics turn lookups into scans).
+	StatisticsRefresh(ctx context.Context) error
+
 	// OrderGetMany returns the stored orders among ids, by order id.
 	OrderGetMany(ctx context.Context, connectionID int64, ids []int64) (map[int64]*Order, error)
 	// OrderUpsertMany inserts new orders and rewrites those whose data changed; identical rows are left alone.

@@ -50,6 +50,9 @@ type Change struct {
 	Version time.Time     // max(order write_date, its lines' write_dates): identifies the change
 }
 
+// statisticsEvery is how many inserted rows make a sync refresh the planner's statistics.
+const statisticsEvery = 20000
+
 // Models whose cursors live in sync_state.
 const (
 	ModelOrder    = "sale.order"
@@ -173,6 +176,7 @@ type run struct {
 	opts     Options
 	res      *Result
 	products map[int64]productInfo
+	written  int64 // rows inserted since the planner's statistics were last refreshed
 	baseline bool // first sync: store, but emit no events
 	syncedAt time.Time
 }
@@ -351,6 +355,12 @@ func (r *run) syncOrders(ctx context.Context) error {
 		if err := r.applyOrders(ctx, page, ModelOrder, next); err != nil {
 			return err
 		}
+		if r.written >= statisticsEvery {
+			r.written = 0
+			if err := r.s.Store.StatisticsRefresh(ctx); err != nil {
+				return err
+			}
+		}
 		done += int64(len(page))
 		r.s.progress(Progress{Connection: r.conn.Name, Stage: "orders", Done: done, Total: total})
 		return nil
@@ -489,6 +499,7 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 	r.res.Inserted += or.Inserted + ir.Inserted
 	r.res.Updated += or.Updated + ir.Updated
 	r.res.Removed += removed
+	r.written += or.Inserted + ir.Inserted
 	if len(changes) == 0 || r.s.Outbox == nil {
 		return nil
 	}

@@ -160,3 +160,19 @@ func joinCols(cols []string) string {
 	}
 	return s
 }
+
+func (e *Exec) StatisticsRefresh(ctx context.Context) error {
+	q := `ANALYZE sales_orders`
+	if e.d.Name() == store.DialectSQLite {
+		q = `PRAGMA optimize`
+	}
+	if _, err := e.exec(ctx, q); err != nil {
+		return fmt.Errorf("refresh statistics: %w", err)
+	}
+	if e.d.Name() == store.DialectPostgres {
+		if _, err := e.exec(ctx, `ANALYZE sales_items`); err != nil {
+			return fmt.Errorf("refresh statistics: %w", err)
+		}
+	}
+	return nil
+}
