@@ -55,6 +55,10 @@ type Executor interface {
 	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
 	ConnectionDelete(ctx context.Context, id int64) error
 
+	// CommitAsync lets the current transaction's commit return before it is flushed to disk. Use it only where
+	// losing the last commits in a crash is harmless: a sync page carries its own cursor, so a lost page is
+	// simply read again. (SQLite in WAL mode with synchronous=NORMAL already behaves so.)
+	CommitAsync(ctx context.Context) error
 	// StatisticsRefresh updates the query planner's statistics of the sales tables (a first sync grows them from
 	// nothing faster than PostgreSQL's autovacuum notices, and stale statistics turn lookups into scans).
 	StatisticsRefresh(ctx context.Context) error

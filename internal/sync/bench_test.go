@@ -25,9 +25,10 @@ import (
 //
 // and compare the heap at two history sizes to see that memory does not grow with history.
 func BenchmarkSync(b *testing.B) {
-	for _, lines := range []int{50_000, 200_000} {
-		// ~5.2 lines per order line-mix; LinesPerMonth spreads the history over three years.
-		data := &odootest.GenerateOptions{Years: 3, SKUs: 500, LinesPerMonth: lines / 36}
+	for _, data := range []*odootest.GenerateOptions{
+		{Years: 3, SKUs: 500, LinesPerMonth: 1400}, // about 50k lines
+		odootest.LargeHistory(),                    // about 200k lines
+	} {
 		srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: 3, Data: data})
 		if err != nil {
 			b.Fatal(err)

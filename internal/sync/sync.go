@@ -50,8 +50,8 @@ type Change struct {
 	Version time.Time     // max(order write_date, its lines' write_dates): identifies the change
 }
 
-// statisticsEvery is how many inserted rows make a sync refresh the planner's statistics.
-const statisticsEvery = 20000
+// firstStatistics is how many inserted rows make a sync first refresh the planner's statistics.
+const firstStatistics = 10000
 
 // Models whose cursors live in sync_state.
 const (
@@ -146,7 +146,7 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 		return res, err
 	}
 	res.LogID = logRow.ID
-	r := &run{s: s, conn: conn, src: src, opts: opts, res: &res}
+	r := &run{s: s, conn: conn, src: src, opts: opts, res: &res, nextStatistics: firstStatistics}
 	err := r.do(ctx)
 	res.Duration = s.now().Sub(start)
 
@@ -170,15 +170,16 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 
 // run is the state of one Sync call.
 type run struct {
-	s        *Syncer
-	conn     *store.Connection
-	src      Source
-	opts     Options
-	res      *Result
-	products map[int64]productInfo
-	written  int64 // rows inserted since the planner's statistics were last refreshed
-	baseline bool // first sync: store, but emit no events
-	syncedAt time.Time
+	s              *Syncer
+	conn           *store.Connection
+	src            Source
+	opts           Options
+	res            *Result
+	products       map[int64]productInfo
+	written        int64 // rows inserted by this run
+	nextStatistics int64 // refresh the planner's statistics when written reaches this
+	baseline       bool  // first sync: store, but emit no events
+	syncedAt       time.Time
 }
 
 type productInfo struct {
@@ -355,8 +356,8 @@ func (r *run) syncOrders(ctx context.Context) error {
 		if err := r.applyOrders(ctx, page, ModelOrder, next); err != nil {
 			return err
 		}
-		if r.written >= statisticsEvery {
-			r.written = 0
+		if r.written >= r.nextStatistics {
+			r.nextStatistics *= 2 // after 10k, 20k, 40k... rows: a handful of refreshes however large the history
 			if err := r.s.Store.StatisticsRefresh(ctx); err != nil {
 				return err
 			}
@@ -406,6 +407,9 @@ func (r *run) applyOrders(ctx context.Context, orders []odoo.Order, model string
 		}
 	}
 	return r.s.Store.Tx(ctx, func(tx store.Executor) error {
+		if err := tx.CommitAsync(ctx); err != nil {
+			return err
+		}
 		if err := r.writeOrders(ctx, tx, orders, keep, known, lines); err != nil {
 			return err
 		}

@@ -12,7 +12,10 @@ import (
 var itemSpec = upsertSpec{table: "sales_items", keys: []string{"connection_id", "line_id"}, cols: []string{
 	"connection_id", "line_id", "order_id", "order_name", "order_state", "date_order", "sku", "product_id",
 	"product_name", "quantity", "uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "subtotal",
-	"total", "currency", "company_id", "write_date", "removed_at", "synced_at", "updated_at"}}
+	"total", "currency", "company_id", "write_date", "removed_at", "synced_at", "updated_at"},
+	pgTypes: []string{"bigint", "bigint", "bigint", "text", "text", "timestamptz", "text", "bigint", "text", "float8", "text",
+		"float8", "float8", "float8", "float8", "float8", "float8", "text", "bigint", "timestamptz", "timestamptz",
+		"timestamptz", "timestamptz"}}
 
 func (e *Exec) itemRow(it *store.Item) []any {
 	return []any{it.ConnectionID, it.LineID, it.OrderID, it.OrderName, it.OrderState, e.nullTime(it.DateOrder), it.SKU,

@@ -12,7 +12,9 @@ import (
 var orderSpec = upsertSpec{table: "sales_orders", keys: []string{"connection_id", "order_id"}, cols: []string{
 	"connection_id", "order_id", "name", "state", "date_order", "write_date", "partner_id", "partner_name",
 	"company_id", "company_name", "currency", "amount_untaxed", "amount_tax", "amount_total", "client_order_ref",
-	"commitment_date", "warehouse_id", "warehouse_name", "removed_at", "synced_at"}}
+	"commitment_date", "warehouse_id", "warehouse_name", "removed_at", "synced_at"},
+	pgTypes: []string{"bigint", "bigint", "text", "text", "timestamptz", "timestamptz", "bigint", "text", "bigint", "text",
+		"text", "float8", "float8", "float8", "text", "timestamptz", "bigint", "text", "timestamptz", "timestamptz"}}
 
 func (e *Exec) orderRow(o *store.Order) []any {
 	return []any{o.ConnectionID, o.OrderID, o.Name, o.State, e.nullTime(o.DateOrder), e.d.Time(o.WriteDate),
@@ -173,6 +175,16 @@ func (e *Exec) StatisticsRefresh(ctx context.Context) error {
 		if _, err := e.exec(ctx, `ANALYZE sales_items`); err != nil {
 			return fmt.Errorf("refresh statistics: %w", err)
 		}
+	}
+	return nil
+}
+
+func (e *Exec) CommitAsync(ctx context.Context) error {
+	if e.d.Name() != store.DialectPostgres {
+		return nil
+	}
+	if _, err := e.exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+		return fmt.Errorf("relax commit: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // maxParams keeps a statement under SQLite's 32,766 bound variables (PostgreSQL allows 65,535).
@@ -14,6 +16,9 @@ type upsertSpec struct {
 	table string
 	cols  []string // every column written, in row order
 	keys  []string // the conflict target
+	// pgTypes, when set, are the PostgreSQL types of cols: the rows then travel as one array per column
+	// through unnest, a statement whose text does not depend on the number of rows, so it is prepared once.
+	pgTypes []string
 }
 
 // upsert writes rows (each len(spec.cols) values) in as few statements as the engine's parameter limit allows.
@@ -21,6 +26,9 @@ type upsertSpec struct {
 func (e *Exec) upsert(ctx context.Context, spec upsertSpec, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	if len(spec.pgTypes) == len(spec.cols) && e.d.Name() == store.DialectPostgres {
+		return e.upsertUnnest(ctx, spec, rows)
 	}
 	sets := make([]string, 0, len(spec.cols))
 	for _, c := range spec.cols {
@@ -49,6 +57,33 @@ func (e *Exec) upsert(ctx context.Context, spec upsertSpec, rows [][]any) error 
 		if _, err := e.exec(ctx, b.String(), args...); err != nil {
 			return fmt.Errorf("upsert %s: %w", spec.table, err)
 		}
+	}
+	return nil
+}
+
+// upsertUnnest is upsert on PostgreSQL: INSERT ... SELECT * FROM unnest($1::T1[], $2::T2[], ...).
+func (e *Exec) upsertUnnest(ctx context.Context, spec upsertSpec, rows [][]any) error {
+	casts := make([]string, len(spec.cols))
+	sets := make([]string, 0, len(spec.cols))
+	for i, c := range spec.cols {
+		casts[i] = fmt.Sprintf("$%d::%s[]", i+1, spec.pgTypes[i])
+		if !contains(spec.keys, c) {
+			sets = append(sets, c+" = excluded."+c)
+		}
+	}
+	q := "INSERT INTO " + spec.table + " (" + strings.Join(spec.cols, ", ") + ") SELECT * FROM unnest(" +
+		strings.Join(casts, ", ") + ") ON CONFLICT (" + strings.Join(spec.keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+	args := make([]any, len(spec.cols))
+	for i := range spec.cols {
+		col := make([]any, len(rows))
+		for j, r := range rows {
+			col[j] = r[i]
+		}
+		args[i] = col
+	}
+	// The text is already in PostgreSQL's placeholder style: no rebind.
+	if _, err := e.q.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("upsert %s: %w", spec.table, err)
 	}
 	return nil
 }
