@@ -1,8 +1,12 @@
 package sync_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	gosync "sync"
@@ -25,15 +29,8 @@ import (
 //
 // and compare the heap at two history sizes to see that memory does not grow with history.
 func BenchmarkSync(b *testing.B) {
-	for _, data := range []*odootest.GenerateOptions{
-		{Years: 3, SKUs: 500, LinesPerMonth: 1400}, // about 50k lines
-		odootest.LargeHistory(),                    // about 200k lines
-	} {
-		srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: 3, Data: data})
-		if err != nil {
-			b.Fatal(err)
-		}
-		total := srv.Count("sale.order.line")
+	for _, size := range []string{"50k", "200k"} {
+		url, total := startFakeProcess(b, size)
 		for _, engine := range []string{"sqlite", "postgres"} {
 			b.Run(fmt.Sprintf("%s/lines=%d", engine, total), func(b *testing.B) {
 				var storedLines int64
@@ -41,11 +38,11 @@ func BenchmarkSync(b *testing.B) {
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					st := openBenchStore(b, engine)
-					conn, err := st.ConnectionInsert(context.Background(), &store.ConnectionInsertParams{Name: "bench", URL: srv.URL(), Protocol: "auto", Active: true})
+					conn, err := st.ConnectionInsert(context.Background(), &store.ConnectionInsertParams{Name: "bench", URL: url, Protocol: "auto", Active: true})
 					if err != nil {
 						b.Fatal(err)
 					}
-					client, err := odoo.New(odoo.Config{URL: srv.URL(), Database: "odoo", Username: "admin", Secret: "admin"})
+					client, err := odoo.New(odoo.Config{URL: url, Database: "odoo", Username: "admin", Secret: "admin"})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -61,7 +58,7 @@ func BenchmarkSync(b *testing.B) {
 					}
 					b.StopTimer()
 					stop()
-					// The fake Odoo lives in this process: count only what the sync added on top of it.
+					// What the sync holds on top of the process's baseline (the fake Odoo runs in another process).
 					if grown := runPeak - min(runPeak, base.HeapInuse); grown > peak {
 						peak = grown
 					}
@@ -77,8 +74,61 @@ func BenchmarkSync(b *testing.B) {
 				b.ReportMetric(float64(storedLines)/float64(b.N), "stored-items")
 			})
 		}
-		srv.Close()
 	}
+}
+
+// fakeEnv makes the test binary serve a fake Odoo instead of running tests (see TestMain).
+const fakeEnv = "SALESENGINE_BENCH_FAKE_ODOO"
+
+func TestMain(m *testing.M) {
+	if size := os.Getenv(fakeEnv); size != "" {
+		serveFake(size)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// serveFake runs a fake Odoo with a history of the given size, prints its URL and line count, and serves
+// until its standard input closes.
+func serveFake(size string) {
+	data := &odootest.GenerateOptions{Years: 3, SKUs: 500, LinesPerMonth: 1400}
+	if size == "200k" {
+		data = odootest.LargeHistory()
+	}
+	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: 3, Data: data})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("%s %d\n", srv.URL(), srv.Count("sale.order.line"))
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+}
+
+// startFakeProcess starts the fake Odoo in a child process, so the benchmark's heap is the sync's alone.
+func startFakeProcess(b *testing.B, size string) (string, int) {
+	b.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), fakeEnv+"="+size)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	var url string
+	var total int
+	if _, err := fmt.Fscan(bufio.NewReader(stdout), &url, &total); err != nil {
+		b.Fatalf("fake Odoo process: %v", err)
+	}
+	return url, total
 }
 
 func openBenchStore(b *testing.B, engine string) store.Store {
