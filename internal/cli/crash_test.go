@@ -90,6 +90,30 @@ func (ce *crashEnv) count(t *testing.T, q string) int {
 	return n
 }
 
+// queryText returns the rows of a one-column query, one per line.
+func (ce *crashEnv) queryText(t *testing.T, q string) string {
+	t.Helper()
+	db, err := sql.Open("sqlite", ce.dbPath+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(v + "\n")
+	}
+	return b.String()
+}
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
