@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -29,6 +30,9 @@ func Migrations() fs.FS {
 	return sub
 }
 
+// defaultMaxConns is the pool size unless the URL sets pool_max_conns.
+const defaultMaxConns = 16
+
 // Store is the PostgreSQL store; Pool is exposed for libraries that speak pgx natively (River).
 type Store struct {
 	*sqlstore.Store
@@ -44,6 +48,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = max(cfg.MaxConns, defaultMaxConns)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -55,6 +62,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	db := stdlib.OpenDBFromPool(pool)
+	// The pool is shared with the webhook queue (River speaks pgx directly): the store's database/sql layer
+	// may hold at most half of it, so the queue can always get a connection, and keeps those connections
+	// instead of database/sql's default two idle ones.
+	half := max(1, int(cfg.MaxConns)/2)
+	db.SetMaxOpenConns(half)
+	db.SetMaxIdleConns(half)
 	s := sqlstore.New(sqlstore.Config{DB: db, Dialect: dialect{}, Migrations: Migrations(),
 		Close: func() error { pool.Close(); return nil }})
 	return &Store{Store: s, Pool: pool}, nil

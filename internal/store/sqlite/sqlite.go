@@ -38,6 +38,9 @@ func Migrations() fs.FS {
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
 	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
+// maxConns bounds the connections to the database file.
+const maxConns = 4
+
 // Open opens (creating if needed) the SQLite database file at path. It does not migrate.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	if path == "" {
@@ -55,6 +58,11 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite file %s: %w", path, err)
 	}
+	// Opening a connection runs the pragmas above; database/sql's default of two idle connections made the
+	// webhook workers open and close one for nearly every query. SQLite has one writer anyway: a few
+	// long-lived connections serve the readers without contention.
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	var mode string
