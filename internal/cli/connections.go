@@ -130,13 +130,13 @@ generated and shown once: copy it to the receiving system.`,
 			if err != nil {
 				return err
 			}
-			if !cmd.Flags().Changed("protocol") {
-				fields.Protocol = &f.protocol
-			}
 			if p, ok := app.prompter(); ok && !noInput {
 				if err := askMissing(p, &fields, app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL")); err != nil {
 					return err
 				}
+			}
+			if fields.Protocol == nil || *fields.Protocol == "" {
+				fields.Protocol = &f.protocol // the flag's default, auto
 			}
 			if _, err := app.keyring(); err != nil {
 				return err
