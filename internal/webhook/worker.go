@@ -128,9 +128,11 @@ type Worker struct {
 	now     func() time.Time
 	rnd     func() float64
 
-	mu       sync.Mutex
-	circuits map[int64]Circuit        // connection id -> in-process breaker state (authoritative here)
-	sems     map[string]chan struct{} // endpoint host -> concurrency slots
+	mu sync.Mutex
+	// persistMu orders the writes of circuit states to the store (see persistCircuit).
+	persistMu sync.Mutex
+	circuits  map[int64]Circuit        // connection id -> in-process breaker state (authoritative here)
+	sems      map[string]chan struct{} // endpoint host -> concurrency slots
 }
 
 var _ river.Worker[DeliverArgs] = (*Worker)(nil)
@@ -338,8 +340,8 @@ func (w *Worker) circuitAllow(ctx context.Context, d Delivery) (bool, time.Durat
 	w.circuits[d.ConnectionID] = next
 	w.mu.Unlock()
 	if next != c {
-		if err := w.store.ConnectionCircuitSet(ctx, d.ConnectionID, next); err != nil {
-			return false, 0, fmt.Errorf("webhook: persist circuit of connection %d: %w", d.ConnectionID, err)
+		if err := w.persistCircuit(ctx, d.ConnectionID); err != nil {
+			return false, 0, err
 		}
 	}
 	return allowed, wait, nil
@@ -357,7 +359,19 @@ func (w *Worker) circuitRecord(ctx context.Context, connectionID int64, success 
 	if next.State == CircuitOpen && c.State != CircuitOpen {
 		w.log.WarnContext(ctx, "webhook circuit opened", slog.Int64("connection_id", connectionID), slog.Int("consecutive_failures", next.Failures), slog.Time("until", next.Until))
 	}
-	if err := w.store.ConnectionCircuitSet(ctx, connectionID, next); err != nil {
+	return w.persistCircuit(ctx, connectionID)
+}
+
+// persistCircuit writes the connection's current in-process circuit state. Workers compute transitions
+// concurrently; writing whatever is current, one writer at a time, keeps an older state from landing after a
+// newer one (a "closed, 9 failures" overwriting the "open" that followed it).
+func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
+	w.persistMu.Lock()
+	defer w.persistMu.Unlock()
+	w.mu.Lock()
+	c := w.circuits[connectionID].normalize()
+	w.mu.Unlock()
+	if err := w.store.ConnectionCircuitSet(ctx, connectionID, c); err != nil {
 		return fmt.Errorf("webhook: persist circuit of connection %d: %w", connectionID, err)
 	}
 	return nil
