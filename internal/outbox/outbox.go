@@ -96,14 +96,10 @@ func orderInput(ch sync.Change) webhook.OrderInput {
 
 // DeliveryGet reads a delivery with its connection's current URL, secrets, switch and circuit.
 func (o *Outbox) DeliveryGet(ctx context.Context, id int64) (webhook.Delivery, error) {
-	d, err := o.Store.WebhookDeliveryGet(ctx, id)
+	d, c, err := o.Store.WebhookDeliveryGetWithConnection(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return webhook.Delivery{}, fmt.Errorf("%w: %d", webhook.ErrDeliveryNotFound, id)
 	}
-	if err != nil {
-		return webhook.Delivery{}, err
-	}
-	c, err := o.Store.ConnectionGet(ctx, d.ConnectionID)
 	if err != nil {
 		return webhook.Delivery{}, err
 	}

@@ -98,6 +98,9 @@ type Executor interface {
 	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
 	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)
 	WebhookDeliveryGet(ctx context.Context, id int64) (*WebhookDelivery, error)
+	// WebhookDeliveryGetWithConnection reads a delivery and its connection in one query (the delivery worker's
+	// read, once per attempt).
+	WebhookDeliveryGetWithConnection(ctx context.Context, id int64) (*WebhookDelivery, *Connection, error)
 	WebhookDeliveryList(ctx context.Context, params *WebhookDeliveryListParams) ([]*WebhookDelivery, error)
 	// WebhookDeliveryEarlierPending reports whether a pending delivery for the same order and an older version
 	// exists (it must be delivered first), and when the earliest of them is due.

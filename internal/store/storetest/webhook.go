@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -37,6 +38,14 @@ func testWebhookDeliveries(t *testing.T, newStore NewStore) {
 	d, err := s.WebhookDeliveryGet(ctx, first)
 	if err != nil || d.EventID != "evt_a" || d.State != store.DeliveryPending || string(d.Payload) != `{"type":"order.updated"}` || !d.WriteDate.Equal(base) {
 		t.Fatalf("get = %+v, %v", d, err)
+	}
+	wd, wc, err := s.WebhookDeliveryGetWithConnection(ctx, first)
+	if err != nil || wd.EventID != "evt_a" || string(wd.Payload) != string(d.Payload) || wc.ID != conn || wc.Name != "acme" ||
+		wc.WebhookSecretEncrypted != "gAAAA-secret" || wc.PollInterval != 90*time.Second || !wd.CreatedAt.Equal(d.CreatedAt) {
+		t.Errorf("get with connection = %+v, %+v, %v", wd, wc, err)
+	}
+	if _, _, err := s.WebhookDeliveryGetWithConnection(ctx, 424242); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("get with connection of a missing delivery: %v", err)
 	}
 	if earlier, _, err := s.WebhookDeliveryEarlierPending(ctx, second); err != nil || !earlier {
 		t.Errorf("second version of order 1 must wait for the first: %v, %v", earlier, err)
