@@ -332,6 +332,21 @@ func (app *App) resolveConnection(ctx context.Context, s store.Store, ref string
 	return c, err
 }
 
+// openConnection opens the store and finds the connection named by an ID or NAME argument; the caller closes
+// the store.
+func (app *App) openConnection(ctx context.Context, ref string) (store.Store, *store.Connection, error) {
+	s, err := app.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := app.resolveConnection(ctx, s, ref)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, c, nil
+}
+
 func exactlyOneConnection(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return usagef("run '"+cmd.CommandPath()+" --help' for usage", "%s needs one connection ID or NAME, got %d arguments", cmd.CommandPath(), len(args))
@@ -358,15 +373,11 @@ check the old one: deliveries carry both signatures until the next secret change
 			if fields == (connections.Fields{}) && !cmd.Flags().Changed("webhook-enabled") {
 				return usagef("run 'salesengine connections edit --help' for the flags", "nothing to change: give at least one flag")
 			}
-			s, err := app.openStore(cmd.Context())
+			s, c, err := app.openConnection(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			c, err := app.resolveConnection(cmd.Context(), s, args[0])
-			if err != nil {
-				return err
-			}
 			m := app.manager(s)
 			if fields != (connections.Fields{}) {
 				c, err = m.Edit(cmd.Context(), c, fields)
@@ -407,15 +418,11 @@ production plan, sync logs and webhook deliveries. Nothing changes in Odoo. Asks
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, c, err := app.openConnection(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			c, err := app.resolveConnection(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			summary, err := dataSummary(ctx, s, c.ID)
 			if err != nil {
 				return err
@@ -480,15 +487,11 @@ Exits 1 when anything fails.`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, c, err := app.openConnection(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			c, err := app.resolveConnection(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			allowPrivate, err := app.Config.Bool("SALESENGINE_WEBHOOK_ALLOW_PRIVATE")
 			if err != nil {
 				return err

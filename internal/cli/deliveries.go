@@ -301,15 +301,11 @@ waiting, and re-enable the webhook if a 410 Gone had disabled it.`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, c, err := app.openConnection(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			c, err := app.resolveConnection(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
 			closed, zero, on := store.CircuitClosed, 0, true
 			var none *time.Time
 			if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, CircuitState: &closed,

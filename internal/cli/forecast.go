@@ -121,7 +121,7 @@ YYYY-MM; an empty value is missing) writes --out (series,month,forecast,lower,up
 				return err
 			}
 			defer rt.Close()
-			conns, err := app.forecastTargets(cmd.Context(), rt, conn)
+			conns, err := app.selectConnections(cmd.Context(), rt.store, conn, syncFirstHint)
 			if err != nil {
 				return err
 			}
@@ -140,25 +140,6 @@ YYYY-MM; an empty value is missing) writes --out (series,month,forecast,lower,up
 	bindVar(fs, "level", "SALESENGINE_FORECAST_LEVEL")
 	bindVar(fs, "round", "SALESENGINE_FORECAST_ROUND")
 	return cmd
-}
-
-// forecastTargets are the connections to forecast: the one named, or every active one.
-func (app *App) forecastTargets(ctx context.Context, rt *runtime, ref string) ([]*store.Connection, error) {
-	if ref != "" {
-		c, err := app.resolveConnection(ctx, rt.store, ref)
-		if err != nil {
-			return nil, err
-		}
-		return []*store.Connection{c}, nil
-	}
-	conns, err := rt.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
-	if err != nil {
-		return nil, err
-	}
-	if len(conns) == 0 {
-		return nil, usagef("add one with 'salesengine connections add' and run 'salesengine sync'", "there are no active connections to forecast")
-	}
-	return conns, nil
 }
 
 func (app *App) forecastFile(ctx context.Context, in, out string, o demand.Options) error {
@@ -245,6 +226,9 @@ func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connec
 	}
 	return app.planAfterForecast(ctx, s, c, now)
 }
+
+// syncFirstHint is the hint when there is nothing to forecast or plan.
+const syncFirstHint = "add one with 'salesengine connections add' and run 'salesengine sync'"
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 

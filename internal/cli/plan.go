@@ -137,7 +137,7 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 				return err
 			}
 			defer s.Close()
-			conns, err := app.planTargets(ctx, s, conn)
+			conns, err := app.selectConnections(ctx, s, conn, syncFirstHint)
 			if err != nil {
 				return err
 			}
@@ -168,24 +168,6 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 	fs.StringVar(&format, "format", "table", "table, csv or json")
 	fs.IntVarP(&limit, "limit", "n", 0, "at most this many rows (0: all)")
 	return cmd
-}
-
-func (app *App) planTargets(ctx context.Context, s store.Store, ref string) ([]*store.Connection, error) {
-	if ref != "" {
-		c, err := app.resolveConnection(ctx, s, ref)
-		if err != nil {
-			return nil, err
-		}
-		return []*store.Connection{c}, nil
-	}
-	conns, err := s.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
-	if err != nil {
-		return nil, err
-	}
-	if len(conns) == 0 {
-		return nil, usagef("add one with 'salesengine connections add'", "there are no active connections")
-	}
-	return conns, nil
 }
 
 // planLine is a plan row with its connection, as printed.

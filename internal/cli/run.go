@@ -75,7 +75,7 @@ USE_TEST_ODOO=true points the ODOO_* connection at the ODOO_TEST_* settings.`,
 			if skipForecast {
 				return syncErr
 			}
-			conns, err := app.forecastTargets(ctx, rt, f.connection)
+			conns, err := app.selectConnections(ctx, rt.store, f.connection, syncFirstHint)
 			if err != nil {
 				return errors.Join(syncErr, err)
 			}

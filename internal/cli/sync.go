@@ -96,20 +96,26 @@ func (app *App) targets(ctx context.Context, rt *runtime, ref string) ([]*store.
 	case !errors.Is(err, connections.ErrNoEnvConnection):
 		return nil, err
 	}
+	return app.selectConnections(ctx, rt.store, ref,
+		"add one with 'salesengine connections add', or set ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD")
+}
+
+// selectConnections returns the connection named by ref (an ID or NAME), or every active one when ref is empty;
+// no active connection at all is a usage error with the given hint.
+func (app *App) selectConnections(ctx context.Context, s store.Store, ref, hint string) ([]*store.Connection, error) {
 	if ref != "" {
-		c, err := app.resolveConnection(ctx, rt.store, ref)
+		c, err := app.resolveConnection(ctx, s, ref)
 		if err != nil {
 			return nil, err
 		}
 		return []*store.Connection{c}, nil
 	}
-	conns, err := rt.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	conns, err := s.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
 	if err != nil {
 		return nil, err
 	}
 	if len(conns) == 0 {
-		return nil, usagef("add one with 'salesengine connections add', or set ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD",
-			"there are no active connections to sync")
+		return nil, usagef(hint, "there are no active connections")
 	}
 	return conns, nil
 }
