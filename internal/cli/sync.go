@@ -122,6 +122,10 @@ func (app *App) selectConnections(ctx context.Context, s store.Store, ref, hint 
 
 // syncAll syncs each target and prints one line per connection; it returns an error naming those that failed.
 func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
+	// Every connection's API key needs the key: one configuration error, said once, before any sync starts.
+	if _, err := app.keyring(); err != nil {
+		return err
+	}
 	conns, err := app.targets(ctx, rt, f.connection)
 	if err != nil {
 		return err
