@@ -5,8 +5,8 @@ package outbox
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	gosync "sync"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/connections"
@@ -20,6 +20,31 @@ type Outbox struct {
 	Store       store.Store
 	Connections *connections.Manager
 	Now         func() time.Time
+
+	// The delivery worker's reads and attempt records, batched across the attempts running at the same time.
+	batchOnce gosync.Once
+	reads     *batcher[int64, readResult]
+	records   *batcher[webhook.DeliveryAttemptRecordParams, error]
+}
+
+type readResult struct {
+	d   webhook.Delivery
+	err error
+}
+
+// Batch bounds: 128 deliveries keep a statement small on both engines while a queue running 100 attempts at once
+// fills whole batches; two batches in flight let the next one start while a slow one finishes.
+const (
+	batchMax     = 128
+	batchRunning = 2
+	batchTimeout = 10 * time.Second
+)
+
+func (o *Outbox) batchers() {
+	o.batchOnce.Do(func() {
+		o.reads = &batcher[int64, readResult]{run: o.readBatch, maxBatch: batchMax, maxRunning: batchRunning, timeout: batchTimeout}
+		o.records = &batcher[webhook.DeliveryAttemptRecordParams, error]{run: o.recordBatch, maxBatch: batchMax, maxRunning: batchRunning, timeout: batchTimeout}
+	})
 }
 
 var (
@@ -94,47 +119,103 @@ func orderInput(ch sync.Change) webhook.OrderInput {
 	return in
 }
 
-// DeliveryGet reads a delivery with its connection's current URL, secrets, switch and circuit.
+// DeliveryGet reads a delivery with its connection's current URL, secrets, switch and circuit, and the earlier
+// versions of its order still pending.
 func (o *Outbox) DeliveryGet(ctx context.Context, id int64) (webhook.Delivery, error) {
-	d, c, err := o.Store.WebhookDeliveryGetWithConnection(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return webhook.Delivery{}, fmt.Errorf("%w: %d", webhook.ErrDeliveryNotFound, id)
-	}
+	o.batchers()
+	r, err := o.reads.do(ctx, id)
 	if err != nil {
 		return webhook.Delivery{}, err
 	}
-	out := webhook.Delivery{ID: d.ID, EventID: d.EventID, EventType: d.EventType, ConnectionID: d.ConnectionID,
-		OrderID: d.OrderID, WriteDate: d.WriteDate, Body: d.Payload, URL: c.WebhookURL, State: webhook.DeliveryState(d.State),
-		Attempts: d.Attempts, WebhookEnabled: c.WebhookEnabled, CreatedAt: d.CreatedAt,
-		Circuit: webhook.Circuit{State: webhook.CircuitState(c.CircuitState), Failures: c.CircuitFailures}}
-	if c.CircuitNextProbe != nil {
-		out.Circuit.Until = *c.CircuitNextProbe
+	return r.d, r.err
+}
+
+func (o *Outbox) readBatch(ctx context.Context, ids []int64) ([]readResult, error) {
+	rows, err := o.Store.WebhookDeliveryForAttemptMany(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
-	if c.WebhookURL != "" {
-		if out.Secrets, err = o.Connections.WebhookSecrets(c); err != nil {
-			return webhook.Delivery{}, err
+	byID := make(map[int64]*store.WebhookDeliveryForAttempt, len(rows))
+	for _, r := range rows {
+		byID[r.Delivery.ID] = r
+	}
+	secrets := map[int64][]string{} // decrypted once per connection and batch
+	out := make([]readResult, len(ids))
+	for i, id := range ids {
+		f := byID[id]
+		if f == nil {
+			out[i].err = fmt.Errorf("%w: %d", webhook.ErrDeliveryNotFound, id)
+			continue
 		}
+		d, c := f.Delivery, f.Connection
+		out[i].d = webhook.Delivery{ID: d.ID, EventID: d.EventID, EventType: d.EventType, ConnectionID: d.ConnectionID,
+			OrderID: d.OrderID, WriteDate: d.WriteDate, Body: d.Payload, URL: c.WebhookURL, State: webhook.DeliveryState(d.State),
+			Attempts: d.Attempts, WebhookEnabled: c.WebhookEnabled, CreatedAt: d.CreatedAt, EarlierPending: f.EarlierPending > 0,
+			Circuit: webhook.Circuit{State: webhook.CircuitState(c.CircuitState), Failures: c.CircuitFailures}}
+		if d.NextAttemptAt != nil {
+			out[i].d.NextAttemptAt = *d.NextAttemptAt
+		}
+		if f.EarlierNextAttemptAt != nil {
+			out[i].d.EarlierNextAttemptAt = *f.EarlierNextAttemptAt
+		}
+		if c.CircuitNextProbe != nil {
+			out[i].d.Circuit.Until = *c.CircuitNextProbe
+		}
+		if c.WebhookURL == "" {
+			continue
+		}
+		s, ok := secrets[c.ID]
+		if !ok {
+			if s, err = o.Connections.WebhookSecrets(c); err != nil {
+				out[i] = readResult{err: err}
+				continue
+			}
+			secrets[c.ID] = s
+		}
+		out[i].d.Secrets = s
 	}
 	return out, nil
 }
 
-func (o *Outbox) DeliveryEarlierPending(ctx context.Context, id int64) (bool, time.Time, error) {
-	ok, next, err := o.Store.WebhookDeliveryEarlierPending(ctx, id)
-	var t time.Time
-	if next != nil {
-		t = *next
+// DeliveryAttemptRecord records the attempt and the delivery's new state; it returns once the record is
+// committed (together with the other attempts that finished meanwhile).
+func (o *Outbox) DeliveryAttemptRecord(ctx context.Context, p webhook.DeliveryAttemptRecordParams) error {
+	o.batchers()
+	err, batchErr := o.records.do(ctx, p)
+	if batchErr != nil {
+		return batchErr
 	}
-	return ok, t, err
+	return err
 }
 
-func (o *Outbox) DeliveryAttemptRecord(ctx context.Context, p webhook.DeliveryAttemptRecordParams) error {
-	var next *time.Time
-	if !p.NextAttemptAt.IsZero() {
-		next = &p.NextAttemptAt
+func (o *Outbox) recordBatch(ctx context.Context, batch []webhook.DeliveryAttemptRecordParams) ([]error, error) {
+	params := make([]*store.WebhookDeliveryAttemptParams, len(batch))
+	for i, p := range batch {
+		var next *time.Time
+		if !p.NextAttemptAt.IsZero() {
+			next = &p.NextAttemptAt
+		}
+		params[i] = &store.WebhookDeliveryAttemptParams{DeliveryID: p.DeliveryID, Attempt: p.Attempt, StartedAt: p.StartedAt,
+			Duration: p.Duration, Status: p.Status, Error: p.Error, Response: p.Response, State: string(p.State), NextAttemptAt: next}
 	}
-	return o.Store.WebhookDeliveryAttemptRecord(ctx, &store.WebhookDeliveryAttemptParams{DeliveryID: p.DeliveryID,
-		Attempt: p.Attempt, StartedAt: p.StartedAt, Duration: p.Duration, Status: p.Status, Error: p.Error,
-		Response: p.Response, State: string(p.State), NextAttemptAt: next})
+	var missing []int64
+	err := o.Store.Tx(ctx, func(tx store.Executor) error {
+		var err error
+		missing, err = tx.WebhookDeliveryAttemptRecordMany(ctx, params)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]error, len(batch))
+	for _, id := range missing {
+		for i, p := range batch {
+			if p.DeliveryID == id {
+				out[i] = fmt.Errorf("record attempt of webhook delivery %d: %w", id, store.ErrNotFound)
+			}
+		}
+	}
+	return out, nil
 }
 
 func (o *Outbox) ConnectionWebhookDisable(ctx context.Context, connectionID int64, _ string) error {

@@ -98,14 +98,15 @@ type Executor interface {
 	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
 	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)
 	WebhookDeliveryGet(ctx context.Context, id int64) (*WebhookDelivery, error)
-	// WebhookDeliveryGetWithConnection reads a delivery and its connection in one query (the delivery worker's
-	// read, once per attempt).
-	WebhookDeliveryGetWithConnection(ctx context.Context, id int64) (*WebhookDelivery, *Connection, error)
+	// WebhookDeliveryForAttemptMany reads what the delivery worker needs for an attempt of each delivery: the
+	// delivery, its connection and the earlier versions of the same order still pending, in one query for many
+	// deliveries (attempts running at the same time share it). Ids that do not exist are left out.
+	WebhookDeliveryForAttemptMany(ctx context.Context, ids []int64) ([]*WebhookDeliveryForAttempt, error)
 	WebhookDeliveryList(ctx context.Context, params *WebhookDeliveryListParams) ([]*WebhookDelivery, error)
-	// WebhookDeliveryEarlierPending reports whether a pending delivery for the same order and an older version
-	// exists (it must be delivered first), and when the earliest of them is due.
-	WebhookDeliveryEarlierPending(ctx context.Context, id int64) (bool, *time.Time, error)
-	WebhookDeliveryAttemptRecord(ctx context.Context, params *WebhookDeliveryAttemptParams) error
+	// WebhookDeliveryAttemptRecordMany appends the attempts to webhook_attempts and updates their deliveries
+	// (attempts, state, next and last attempt). It returns the delivery ids that do not exist; nothing is
+	// recorded for those. Run it inside Tx: it writes two tables, and one commit serves every attempt given.
+	WebhookDeliveryAttemptRecordMany(ctx context.Context, params []*WebhookDeliveryAttemptParams) (missing []int64, err error)
 	// WebhookDeliveryStateSet changes the state of the given deliveries (only those in OnlyStates, when set)
 	// and returns the ids it changed.
 	WebhookDeliveryStateSet(ctx context.Context, params *WebhookDeliveryStateSetParams) ([]int64, error)

@@ -23,6 +23,17 @@ type WebhookDelivery struct {
 	UpdatedAt     time.Time
 }
 
+// WebhookDeliveryForAttempt is what one delivery attempt reads.
+type WebhookDeliveryForAttempt struct {
+	Delivery   *WebhookDelivery
+	Connection *Connection
+	// EarlierPending counts pending deliveries of the same connection and order with an older version (or the
+	// same version and a smaller id): they are sent first.
+	EarlierPending int
+	// EarlierNextAttemptAt is the earliest next_attempt_at among them (nil when there are none).
+	EarlierNextAttemptAt *time.Time
+}
+
 // Delivery states.
 const (
 	DeliveryPending   = "pending"

@@ -94,13 +94,11 @@ func (m *memDeliveries) DeliveryGet(_ context.Context, id int64) (Delivery, erro
 	d.URL, d.Secrets, d.WebhookEnabled, d.Circuit = c.url, c.secrets, c.enabled, c.circuit
 	d.Body = append([]byte(nil), d.Body...)
 	d.NextAttemptAt = md.nextAttemptAt
+	d.EarlierPending, d.EarlierNextAttemptAt = m.earlierPending(d)
 	return d, nil
 }
 
-func (m *memDeliveries) DeliveryEarlierPending(_ context.Context, id int64) (bool, time.Time, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	me := m.deliveries[id].d
+func (m *memDeliveries) earlierPending(me Delivery) (bool, time.Time) {
 	var found bool
 	var next time.Time
 	for _, oid := range m.byOrder[[2]int64{me.ConnectionID, me.OrderID}] {
@@ -112,7 +110,7 @@ func (m *memDeliveries) DeliveryEarlierPending(_ context.Context, id int64) (boo
 			found = true
 		}
 	}
-	return found, next, nil
+	return found, next
 }
 
 func (m *memDeliveries) DeliveryAttemptRecord(_ context.Context, p DeliveryAttemptRecordParams) error {

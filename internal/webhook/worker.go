@@ -52,8 +52,12 @@ type Delivery struct {
 	// WebhookEnabled is false when the connection's webhook is disabled (by hand or after 410 Gone).
 	WebhookEnabled bool
 	// Circuit is the connection's persisted circuit breaker state.
-	Circuit   Circuit
-	CreatedAt time.Time
+	Circuit Circuit
+	// EarlierPending is true while another pending delivery of the same connection and order has an earlier
+	// write_date: it must go first. EarlierNextAttemptAt is the earliest next attempt among those.
+	EarlierPending       bool
+	EarlierNextAttemptAt time.Time
+	CreatedAt            time.Time
 }
 
 // DeliveryAttemptRecordParams records one attempt and the delivery's resulting state in one store write.
@@ -75,11 +79,8 @@ type DeliveryAttemptRecordParams struct {
 // connections tables.
 type Deliveries interface {
 	// DeliveryGet returns the delivery with its connection's URL, decrypted secrets, enabled flag and circuit
-	// state, or an error wrapping ErrDeliveryNotFound.
+	// state, and whether earlier versions of its order are pending, or an error wrapping ErrDeliveryNotFound.
 	DeliveryGet(ctx context.Context, id int64) (Delivery, error)
-	// DeliveryEarlierPending reports whether another pending delivery exists for the same connection and order
-	// with an earlier write_date (it must go first), and the earliest next_attempt_at among them.
-	DeliveryEarlierPending(ctx context.Context, id int64) (pending bool, nextAttemptAt time.Time, err error)
 	// DeliveryAttemptRecord appends the attempt to the log and updates the delivery (attempts = Attempt, state,
 	// next_attempt_at, last status/error) atomically.
 	DeliveryAttemptRecord(ctx context.Context, params DeliveryAttemptRecordParams) error
@@ -215,13 +216,9 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 
 	// Deliveries of the same order go out in write_date order.
-	earlier, next, err := w.store.DeliveryEarlierPending(ctx, id)
-	if err != nil {
-		return fmt.Errorf("webhook: check earlier deliveries of delivery %d: %w", id, err)
-	}
-	if earlier {
+	if d.EarlierPending {
 		wait := 250 * time.Millisecond
-		if until := next.Sub(w.now()); until > wait {
+		if until := d.EarlierNextAttemptAt.Sub(w.now()); until > wait {
 			wait = until
 		}
 		// Re-check at least every 30 s so we follow promptly once the earlier one succeeds.
@@ -229,14 +226,18 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 
 	// The endpoint slot is held from the circuit check until the result is recorded in the breaker, so with a
-	// concurrency of one the breaker sees every result before the next request is allowed.
-	release, ok := w.acquire(ctx, d.URL)
+	// concurrency of one the breaker sees every result before the next request is allowed. It is given back
+	// before the attempt is written to the store: the slot limits requests to the endpoint, and holding it
+	// through a commit would cap deliveries at slots / commit time.
+	releaseSlot, ok := w.acquire(ctx, d.URL)
 	if !ok {
 		if ctx.Err() != nil {
 			return river.JobSnooze(0)
 		}
 		return river.JobSnooze(w.jitter(500 * time.Millisecond))
 	}
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(releaseSlot) }
 	defer release()
 
 	allowed, wait, err := w.circuitAllow(ctx, d)
@@ -291,13 +292,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	// be lost to a cancellation that arrives just after.
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := w.store.DeliveryAttemptRecord(recCtx, rec); err != nil {
-		return fmt.Errorf("webhook: record attempt %d of delivery %d: %w", attempt, id, err)
-	}
 	if out.Kind == OutcomeDelivered || out.Kind == OutcomeRetry {
 		if err := w.circuitRecord(recCtx, d.ConnectionID, out.Kind == OutcomeDelivered); err != nil {
 			return err
 		}
+	}
+	release()
+	if err := w.store.DeliveryAttemptRecord(recCtx, rec); err != nil {
+		return fmt.Errorf("webhook: record attempt %d of delivery %d: %w", attempt, id, err)
 	}
 
 	logAttrs := []any{

@@ -48,19 +48,46 @@ func (e *Exec) WebhookDeliveryGet(ctx context.Context, id int64) (*store.Webhook
 	return d, err
 }
 
-func (e *Exec) WebhookDeliveryGetWithConnection(ctx context.Context, id int64) (*store.WebhookDelivery, *store.Connection, error) {
+func (e *Exec) WebhookDeliveryForAttemptMany(ctx context.Context, ids []int64) ([]*store.WebhookDeliveryForAttempt, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// Earlier versions of the same order: two lookups per row on webhook_deliveries_order. "state || ''" keeps
+	// SQLite from answering MIN(next_attempt_at) by walking webhook_deliveries_state through every pending
+	// delivery (its min/max optimisation): 0.36 s instead of 2 ms for 128 deliveries with 5,000 pending.
+	const earlier = ` FROM webhook_deliveries o WHERE o.connection_id = d.connection_id AND o.order_id = d.order_id
+		AND o.state || '' = ? AND (o.write_date < d.write_date OR (o.write_date = d.write_date AND o.id < d.id)))`
 	q := `SELECT ` + prefixCols("d.", deliveryColumns) + `, ` + prefixCols("c.", connectionColumns) +
-		` FROM webhook_deliveries d JOIN connections c ON c.id = d.connection_id WHERE d.id = ?`
-	var d *store.WebhookDelivery
-	var c *store.Connection
-	err := e.queryRow(ctx, q, id).Scan(joinScan(&d, &c)...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, fmt.Errorf("webhook delivery %d: %w", id, store.ErrNotFound)
+		`, (SELECT COUNT(*)` + earlier + `, (SELECT MIN(o.next_attempt_at)` + earlier +
+		` FROM webhook_deliveries d JOIN connections c ON c.id = d.connection_id WHERE `
+	args := []any{store.DeliveryPending, store.DeliveryPending}
+	if e.d.Name() == store.DialectPostgres {
+		// One statement text for any number of ids: prepared once.
+		q += `d.id = ANY(?::bigint[])`
+		args = append(args, ids)
+	} else {
+		ph, idArgs := placeholders(ids)
+		q += `d.id IN (` + ph + `)`
+		args = append(args, idArgs...)
 	}
+	rows, err := e.query(ctx, q, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read webhook delivery %d: %w", id, err)
+		return nil, fmt.Errorf("read webhook deliveries for attempts: %w", err)
 	}
-	return d, c, nil
+	defer rows.Close()
+	out := make([]*store.WebhookDeliveryForAttempt, 0, len(ids))
+	for rows.Next() {
+		var f store.WebhookDeliveryForAttempt
+		dest := append(joinScan(&f.Delivery, &f.Connection), &f.EarlierPending, nullTimeDest{&f.EarlierNextAttemptAt})
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("read webhook deliveries for attempts: %w", err)
+		}
+		out = append(out, &f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read webhook deliveries for attempts: %w", err)
+	}
+	return out, nil
 }
 
 // joinScan returns scan destinations for a delivery row followed by a connection row.
@@ -150,42 +177,122 @@ func (e *Exec) WebhookDeliveryList(ctx context.Context, p *store.WebhookDelivery
 	return out, rows.Err()
 }
 
-func (e *Exec) WebhookDeliveryEarlierPending(ctx context.Context, id int64) (bool, *time.Time, error) {
-	var n int
-	var next *time.Time
-	err := e.queryRow(ctx, `SELECT COUNT(*), MIN(o.next_attempt_at) FROM webhook_deliveries d
-		JOIN webhook_deliveries o ON o.connection_id = d.connection_id AND o.order_id = d.order_id
-		WHERE d.id = ? AND o.state = ? AND (o.write_date < d.write_date OR (o.write_date = d.write_date AND o.id < d.id))`,
-		id, store.DeliveryPending).Scan(&n, nullTimeDest{&next})
-	if err != nil {
-		return false, nil, fmt.Errorf("check earlier deliveries: %w", err)
+func (e *Exec) WebhookDeliveryAttemptRecordMany(ctx context.Context, params []*store.WebhookDeliveryAttemptParams) ([]int64, error) {
+	var missing []int64
+	// A delivery has one job at a time, so a batch rarely holds two attempts of one delivery; when it does,
+	// they are written in order, one round each, since one UPDATE cannot apply two rows to the same target.
+	for _, round := range distinctDeliveryRounds(params) {
+		var found map[int64]bool
+		var err error
+		if e.d.Name() == store.DialectPostgres {
+			found, err = e.attemptRecordPostgres(ctx, round)
+		} else {
+			found, err = e.attemptRecordSQLite(ctx, round)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("record webhook attempts: %w", err)
+		}
+		for _, p := range round {
+			if !found[p.DeliveryID] {
+				missing = append(missing, p.DeliveryID)
+			}
+		}
 	}
-	return n > 0, next, nil
+	return missing, nil
 }
 
-func (e *Exec) WebhookDeliveryAttemptRecord(ctx context.Context, p *store.WebhookDeliveryAttemptParams) error {
-	if e.d.Name() == store.DialectPostgres {
-		return e.attemptRecordPostgres(ctx, p)
+// distinctDeliveryRounds splits params, keeping their order, into runs in which no delivery id repeats.
+func distinctDeliveryRounds(params []*store.WebhookDeliveryAttemptParams) [][]*store.WebhookDeliveryAttemptParams {
+	var rounds [][]*store.WebhookDeliveryAttemptParams
+	start := 0
+	seen := make(map[int64]bool, len(params))
+	for i, p := range params {
+		if seen[p.DeliveryID] {
+			rounds = append(rounds, params[start:i])
+			start = i
+			clear(seen)
+		}
+		seen[p.DeliveryID] = true
 	}
-	if _, err := e.exec(ctx, `INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, error, response)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(),
-		p.Status, p.Error, p.Response); err != nil {
-		return fmt.Errorf("record webhook attempt: %w", err)
+	if start < len(params) {
+		rounds = append(rounds, params[start:])
 	}
-	now := time.Now().UTC()
-	var delivered *time.Time
+	return rounds
+}
+
+func deliveredAt(p *store.WebhookDeliveryAttemptParams, now time.Time) *time.Time {
 	if p.State == store.DeliveryDelivered {
-		delivered = &now
+		return &now
 	}
-	res, err := e.exec(ctx, `UPDATE webhook_deliveries SET attempts = ?, state = ?, next_attempt_at = ?, last_attempt_at = ?,
-		last_status = ?, last_error = ?, delivered_at = COALESCE(?, delivered_at), updated_at = ? WHERE id = ?`,
-		p.Attempt, p.State, e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt), p.Status, p.Error, e.nullTime(delivered),
-		e.d.Time(now), p.DeliveryID)
-	if err != nil {
-		return fmt.Errorf("update webhook delivery: %w", err)
+	return nil
+}
+
+// attemptRecordSQLite updates the deliveries in one UPDATE ... FROM (VALUES ...) and appends the attempts of
+// those it found in one INSERT.
+func (e *Exec) attemptRecordSQLite(ctx context.Context, params []*store.WebhookDeliveryAttemptParams) (map[int64]bool, error) {
+	now := time.Now().UTC()
+	found := make(map[int64]bool, len(params))
+	const updCols = 8
+	perStmt := maxParams / (updCols + 1)
+	for start := 0; start < len(params); start += perStmt {
+		chunk := params[start:min(len(params), start+perStmt)]
+		var b strings.Builder
+		b.WriteString(`WITH v (did, attempts, state, next_attempt_at, last_attempt_at, last_status, last_error, delivered_at) AS (VALUES `)
+		args := make([]any, 0, len(chunk)*updCols+1)
+		for i, p := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, p.DeliveryID, p.Attempt, p.State, e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt),
+				p.Status, p.Error, e.nullTime(deliveredAt(p, now)))
+		}
+		b.WriteString(`) UPDATE webhook_deliveries SET attempts = v.attempts, state = v.state, next_attempt_at = v.next_attempt_at,
+			last_attempt_at = v.last_attempt_at, last_status = v.last_status, last_error = v.last_error,
+			delivered_at = COALESCE(v.delivered_at, webhook_deliveries.delivered_at), updated_at = ?
+			FROM v WHERE webhook_deliveries.id = v.did RETURNING id`)
+		args = append(args, e.d.Time(now))
+		ids, err := e.idList(ctx, b.String(), args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			found[id] = true
+		}
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("webhook delivery %d: %w", p.DeliveryID, store.ErrNotFound)
+	var rows [][]any
+	for _, p := range params {
+		if found[p.DeliveryID] {
+			rows = append(rows, []any{p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(), p.Status, p.Error, p.Response})
+		}
+	}
+	if err := e.insertRows(ctx, "webhook_attempts", attemptColumns, rows); err != nil {
+		return nil, err
+	}
+	return found, nil
+}
+
+var attemptColumns = []string{"delivery_id", "attempt", "started_at", "duration_ms", "status", "error", "response"}
+
+// insertRows is a multi-row INSERT, in as many statements as the parameter limit needs.
+func (e *Exec) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	perStmt := max(1, maxParams/len(cols))
+	for start := 0; start < len(rows); start += perStmt {
+		chunk := rows[start:min(len(rows), start+perStmt)]
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		if _, err := e.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("insert %s: %w", table, err)
+		}
 	}
 	return nil
 }
@@ -249,29 +356,40 @@ func (e *Exec) WebhookAttemptList(ctx context.Context, p *store.WebhookAttemptLi
 	return out, rows.Err()
 }
 
-// attemptRecordPostgres appends the attempt and updates the delivery in one statement: one round trip per
-// attempt instead of two, which is what a busy delivery queue pays most for.
-func (e *Exec) attemptRecordPostgres(ctx context.Context, p *store.WebhookDeliveryAttemptParams) error {
+// attemptRecordPostgres updates the deliveries and appends the attempts of those it found in one statement
+// whose text does not depend on the number of attempts (the rows travel as arrays), so it is prepared once.
+func (e *Exec) attemptRecordPostgres(ctx context.Context, params []*store.WebhookDeliveryAttemptParams) (map[int64]bool, error) {
 	now := time.Now().UTC()
-	var delivered *time.Time
-	if p.State == store.DeliveryDelivered {
-		delivered = &now
+	n := len(params)
+	ids, attempts, started, durations, statuses := make([]any, n), make([]any, n), make([]any, n), make([]any, n), make([]any, n)
+	errs, responses, states, nexts, delivered := make([]any, n), make([]any, n), make([]any, n), make([]any, n), make([]any, n)
+	for i, p := range params {
+		ids[i], attempts[i], started[i], durations[i], statuses[i] = p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(), p.Status
+		errs[i], responses[i], states[i], nexts[i], delivered[i] = p.Error, p.Response, p.State, e.nullTime(p.NextAttemptAt), e.nullTime(deliveredAt(p, now))
 	}
-	var updated int64
-	err := e.queryRow(ctx, `WITH attempt AS (
-			INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, error, response)
-			VALUES (?, ?, ?, ?, ?, ?, ?))
-		, upd AS (UPDATE webhook_deliveries SET attempts = ?, state = ?, next_attempt_at = ?, last_attempt_at = ?,
-			last_status = ?, last_error = ?, delivered_at = COALESCE(?, delivered_at), updated_at = ? WHERE id = ? RETURNING 1)
-		SELECT COUNT(*) FROM upd`,
-		p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(), p.Status, p.Error, p.Response,
-		p.Attempt, p.State, e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt), p.Status, p.Error, e.nullTime(delivered),
-		e.d.Time(now), p.DeliveryID).Scan(&updated)
+	rows, err := e.q.QueryContext(ctx, `WITH v AS (
+			SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::bigint[], $5::int[], $6::text[], $7::text[],
+				$8::text[], $9::timestamptz[], $10::timestamptz[])
+				AS v (delivery_id, attempt, started_at, duration_ms, status, error, response, state, next_attempt_at, delivered_at)),
+		upd AS (UPDATE webhook_deliveries d SET attempts = v.attempt, state = v.state, next_attempt_at = v.next_attempt_at,
+				last_attempt_at = v.started_at, last_status = v.status, last_error = v.error,
+				delivered_at = COALESCE(v.delivered_at, d.delivered_at), updated_at = $11
+			FROM v WHERE d.id = v.delivery_id RETURNING d.id),
+		ins AS (INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, error, response)
+			SELECT v.delivery_id, v.attempt, v.started_at, v.duration_ms, v.status, v.error, v.response FROM v JOIN upd ON upd.id = v.delivery_id)
+		SELECT id FROM upd`,
+		ids, attempts, started, durations, statuses, errs, responses, states, nexts, delivered, now)
 	if err != nil {
-		return fmt.Errorf("record webhook attempt: %w", err)
+		return nil, err
 	}
-	if updated == 0 {
-		return fmt.Errorf("webhook delivery %d: %w", p.DeliveryID, store.ErrNotFound)
+	defer rows.Close()
+	found := make(map[int64]bool, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		found[id] = true
 	}
-	return nil
+	return found, rows.Err()
 }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -39,41 +38,70 @@ func testWebhookDeliveries(t *testing.T, newStore NewStore) {
 	if err != nil || d.EventID != "evt_a" || d.State != store.DeliveryPending || string(d.Payload) != `{"type":"order.updated"}` || !d.WriteDate.Equal(base) {
 		t.Fatalf("get = %+v, %v", d, err)
 	}
-	wd, wc, err := s.WebhookDeliveryGetWithConnection(ctx, first)
-	if err != nil || wd.EventID != "evt_a" || string(wd.Payload) != string(d.Payload) || wc.ID != conn || wc.Name != "acme" ||
+	forAttempt := func(ids ...int64) map[int64]*store.WebhookDeliveryForAttempt {
+		t.Helper()
+		got, err := s.WebhookDeliveryForAttemptMany(ctx, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[int64]*store.WebhookDeliveryForAttempt{}
+		for _, f := range got {
+			byID[f.Delivery.ID] = f
+		}
+		return byID
+	}
+	record := func(params ...*store.WebhookDeliveryAttemptParams) []int64 {
+		t.Helper()
+		var missing []int64
+		if err := s.Tx(ctx, func(tx store.Executor) error {
+			var err error
+			missing, err = tx.WebhookDeliveryAttemptRecordMany(ctx, params)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return missing
+	}
+	got := forAttempt(first, second, other, 424242)
+	if len(got) != 3 {
+		t.Fatalf("read for attempts: %d rows, want 3 (the missing id left out)", len(got))
+	}
+	wd, wc := got[first].Delivery, got[first].Connection
+	if wd.EventID != "evt_a" || string(wd.Payload) != string(d.Payload) || wc.ID != conn || wc.Name != "acme" ||
 		wc.WebhookSecretEncrypted != "gAAAA-secret" || wc.PollInterval != 90*time.Second || !wd.CreatedAt.Equal(d.CreatedAt) {
-		t.Errorf("get with connection = %+v, %+v, %v", wd, wc, err)
+		t.Errorf("read for attempt = %+v, %+v", wd, wc)
 	}
-	if _, _, err := s.WebhookDeliveryGetWithConnection(ctx, 424242); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("get with connection of a missing delivery: %v", err)
+	if w := got[second]; w.EarlierPending != 1 || w.EarlierNextAttemptAt == nil || !w.EarlierNextAttemptAt.Equal(base) {
+		t.Errorf("second version of order 1 must wait for the first, due at its creation: %+v", w)
 	}
-	if earlier, _, err := s.WebhookDeliveryEarlierPending(ctx, second); err != nil || !earlier {
-		t.Errorf("second version of order 1 must wait for the first: %v, %v", earlier, err)
-	}
-	if earlier, _, _ := s.WebhookDeliveryEarlierPending(ctx, first); earlier {
-		t.Error("first version reported as waiting")
-	}
-	if earlier, _, _ := s.WebhookDeliveryEarlierPending(ctx, other); earlier {
-		t.Error("another order's delivery waits on order 1")
+	if got[first].EarlierPending != 0 || got[other].EarlierPending != 0 {
+		t.Errorf("first version or another order reported as waiting: %d, %d", got[first].EarlierPending, got[other].EarlierPending)
 	}
 	next := base.Add(30 * time.Second)
-	if err := s.WebhookDeliveryAttemptRecord(ctx, &store.WebhookDeliveryAttemptParams{DeliveryID: first, Attempt: 1, StartedAt: base,
-		Duration: 120 * time.Millisecond, Status: 503, Error: "HTTP 503", State: store.DeliveryPending, NextAttemptAt: &next}); err != nil {
-		t.Fatal(err)
+	if missing := record(&store.WebhookDeliveryAttemptParams{DeliveryID: first, Attempt: 1, StartedAt: base,
+		Duration: 120 * time.Millisecond, Status: 503, Error: "HTTP 503", State: store.DeliveryPending, NextAttemptAt: &next},
+		&store.WebhookDeliveryAttemptParams{DeliveryID: 424242, Attempt: 1, StartedAt: base, State: store.DeliveryDelivered}); len(missing) != 1 || missing[0] != 424242 {
+		t.Errorf("missing = %v, want [424242]", missing)
 	}
-	if err := s.WebhookDeliveryAttemptRecord(ctx, &store.WebhookDeliveryAttemptParams{DeliveryID: first, Attempt: 2, StartedAt: next,
-		Status: 200, State: store.DeliveryDelivered}); err != nil {
-		t.Fatal(err)
+	if w := forAttempt(second)[second]; w.EarlierPending != 1 || w.EarlierNextAttemptAt == nil || !w.EarlierNextAttemptAt.Equal(next) {
+		t.Errorf("second waits for the first's retry at %v: %+v", next, w)
+	}
+	// Two attempts of one delivery in one batch are applied in order: the later one wins.
+	if missing := record(&store.WebhookDeliveryAttemptParams{DeliveryID: first, Attempt: 2, StartedAt: next, Status: 500,
+		Error: "HTTP 500", State: store.DeliveryPending, NextAttemptAt: &next},
+		&store.WebhookDeliveryAttemptParams{DeliveryID: first, Attempt: 3, StartedAt: next.Add(time.Minute), Status: 200,
+			State: store.DeliveryDelivered}); len(missing) != 0 {
+		t.Errorf("missing = %v", missing)
 	}
 	d, _ = s.WebhookDeliveryGet(ctx, first)
-	if d.State != store.DeliveryDelivered || d.Attempts != 2 || d.LastStatus != 200 || d.DeliveredAt == nil || d.NextAttemptAt != nil {
+	if d.State != store.DeliveryDelivered || d.Attempts != 3 || d.LastStatus != 200 || d.DeliveredAt == nil || d.NextAttemptAt != nil {
 		t.Errorf("after delivery: %+v", d)
 	}
-	if earlier, _, _ := s.WebhookDeliveryEarlierPending(ctx, second); earlier {
+	if w := forAttempt(second)[second]; w.EarlierPending != 0 {
 		t.Error("second version still waits after the first was delivered")
 	}
 	attempts, err := s.WebhookAttemptList(ctx, &store.WebhookAttemptListParams{ConnectionID: conn})
-	if err != nil || len(attempts) != 2 || attempts[0].Status != 200 || attempts[1].Duration != 120*time.Millisecond || attempts[1].EventID != "evt_a" {
+	if err != nil || len(attempts) != 3 || attempts[0].Status != 200 || attempts[1].Status != 500 || attempts[2].Duration != 120*time.Millisecond || attempts[2].EventID != "evt_a" {
 		t.Errorf("attempts = %+v, %v", attempts, err)
 	}
 	// Dead-letter one, then retry only dead ones in bulk.
