@@ -198,12 +198,7 @@ func (o *Outbox) recordBatch(ctx context.Context, batch []webhook.DeliveryAttemp
 		params[i] = &store.WebhookDeliveryAttemptParams{DeliveryID: p.DeliveryID, Attempt: p.Attempt, StartedAt: p.StartedAt,
 			Duration: p.Duration, Status: p.Status, Error: p.Error, Response: p.Response, State: string(p.State), NextAttemptAt: next}
 	}
-	var missing []int64
-	err := o.Store.Tx(ctx, func(tx store.Executor) error {
-		var err error
-		missing, err = tx.WebhookDeliveryAttemptRecordMany(ctx, params)
-		return err
-	})
+	missing, err := o.Store.WebhookDeliveryAttemptRecordMany(ctx, params)
 	if err != nil {
 		return nil, err
 	}

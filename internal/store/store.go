@@ -105,7 +105,7 @@ type Executor interface {
 	WebhookDeliveryList(ctx context.Context, params *WebhookDeliveryListParams) ([]*WebhookDelivery, error)
 	// WebhookDeliveryAttemptRecordMany appends the attempts to webhook_attempts and updates their deliveries
 	// (attempts, state, next and last attempt). It returns the delivery ids that do not exist; nothing is
-	// recorded for those. Run it inside Tx: it writes two tables, and one commit serves every attempt given.
+	// recorded for those. It is atomic on its own (one commit serves every attempt given) and inside Tx.
 	WebhookDeliveryAttemptRecordMany(ctx context.Context, params []*WebhookDeliveryAttemptParams) (missing []int64, err error)
 	// WebhookDeliveryStateSet changes the state of the given deliveries (only those in OnlyStates, when set)
 	// and returns the ids it changed.

@@ -54,10 +54,11 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 			return nil, fmt.Errorf("SQLite file %s: directory %s does not exist (create it first)", path, dir)
 		}
 	}
-	db, err := sql.Open("sqlite", path+"?"+pragmas)
+	conn, err := newConnector(path + "?" + pragmas)
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite file %s: %w", path, err)
 	}
+	db := sql.OpenDB(conn)
 	// Opening a connection runs the pragmas above; database/sql's default of two idle connections made the
 	// webhook workers open and close one for nearly every query. SQLite has one writer anyway: a few
 	// long-lived connections serve the readers without contention.

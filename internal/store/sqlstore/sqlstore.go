@@ -58,6 +58,26 @@ func (e *Exec) queryRow(ctx context.Context, query string, args ...any) *sql.Row
 	return e.q.QueryRowContext(ctx, e.d.Rebind(query), args...)
 }
 
+// atomically runs fn in a transaction of its own, unless e already is a transaction.
+func (e *Exec) atomically(ctx context.Context, fn func(e *Exec) error) error {
+	db, ok := e.q.(*sql.DB)
+	if !ok {
+		return fn(e)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(&Exec{q: tx, d: e.d}); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
 // Store implements store.Store for a driver.
 type Store struct {
 	Exec
@@ -94,18 +114,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) Tx(ctx context.Context, fn func(tx store.Executor) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := fn(&Exec{q: tx, d: s.d}); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return (&Exec{q: s.db, d: s.d}).atomically(ctx, func(e *Exec) error { return fn(e) })
 }
 
 // RebindDollar turns ? placeholders into $1, $2, ... Our queries never hold a literal '?'.

@@ -185,9 +185,12 @@ func (e *Exec) WebhookDeliveryAttemptRecordMany(ctx context.Context, params []*s
 		var found map[int64]bool
 		var err error
 		if e.d.Name() == store.DialectPostgres {
-			found, err = e.attemptRecordPostgres(ctx, round)
+			found, err = e.attemptRecordPostgres(ctx, round) // one statement: atomic without a transaction
 		} else {
-			found, err = e.attemptRecordSQLite(ctx, round)
+			err = e.atomically(ctx, func(e *Exec) error {
+				found, err = e.attemptRecordSQLite(ctx, round)
+				return err
+			})
 		}
 		if err != nil {
 			return nil, fmt.Errorf("record webhook attempts: %w", err)
