@@ -281,3 +281,23 @@ func rank(p string) int {
 	}
 	return 2
 }
+
+func TestBadWebhookSettings(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	cfg := filepath.Join(dir, "test.env")
+	for name, value := range map[string]string{
+		"SALESENGINE_WEBHOOK_WORKERS":      "0",
+		"SALESENGINE_WEBHOOK_CONCURRENCY":  "-1",
+		"SALESENGINE_WEBHOOK_MAX_ATTEMPTS": "0",
+	} {
+		e := map[string]string{name: value}
+		for k, v := range env {
+			e[k] = v
+		}
+		r := run(t, e, "--config", cfg, "deliver", "--wait", "1s")
+		if r.code == 0 || !strings.Contains(r.stderr, name+"="+value+" must be at least 1") {
+			t.Errorf("%s=%s: code %d, stderr %q; want a failure naming the setting and its bound", name, value, r.code, r.stderr)
+		}
+	}
+}

@@ -69,6 +69,16 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 	if err != nil {
 		return nil, err
 	}
+	if concurrency < 1 {
+		return nil, fmt.Errorf("SALESENGINE_WEBHOOK_CONCURRENCY=%d must be at least 1", concurrency)
+	}
+	workers, err := app.Config.Int("SALESENGINE_WEBHOOK_WORKERS")
+	if err != nil {
+		return nil, err
+	}
+	if workers < 1 {
+		return nil, fmt.Errorf("SALESENGINE_WEBHOOK_WORKERS=%d must be at least 1", workers)
+	}
 	allowPrivate, err := app.Config.Bool("SALESENGINE_WEBHOOK_ALLOW_PRIVATE")
 	if err != nil {
 		return nil, err
@@ -93,7 +103,7 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 		}
 	}
 	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: timeout, AllowPrivate: allowPrivate, Retry: retry,
-		EndpointConcurrency: concurrency, RescueAfter: rescue, Logger: queueLog}
+		EndpointConcurrency: concurrency, MaxWorkers: workers, RescueAfter: rescue, Logger: queueLog}
 	if pg, ok := s.(*postgres.Store); ok {
 		return webhook.NewPostgresQueue(pg.Pool, cfg)
 	}

@@ -31,6 +31,7 @@ var Vars = []Var{
 	{Name: "SALESENGINE_WEBHOOK_TIMEOUT", Default: "15s", Help: "Timeout of one webhook request."},
 	{Name: "SALESENGINE_WEBHOOK_MAX_ATTEMPTS", Default: "12", Help: "Attempts before a delivery is dead-lettered (kept, visible in 'retries', retried by hand)."},
 	{Name: "SALESENGINE_WEBHOOK_CONCURRENCY", Default: "16", Help: "Simultaneous requests to one webhook endpoint."},
+	{Name: "SALESENGINE_WEBHOOK_WORKERS", Default: "500", Help: "Deliveries in progress at once in one process, across all endpoints (most of them wait on the store or for an endpoint's turn, not on the network)."},
 	{Name: "SALESENGINE_WEBHOOK_RESCUE_AFTER", Default: "", Help: "How long a delivery may stay in flight before it is presumed lost (the process was killed mid-request) and sent again with the same webhook-id. Default: SALESENGINE_WEBHOOK_TIMEOUT + 30s."},
 	{Name: "SALESENGINE_DELIVER_WAIT", Flag: "--deliver-wait", Default: "30s", Help: "How long sync, run and deliver wait for queued webhooks to be delivered before exiting (what is not delivered stays queued)."},
 	{Name: "SALESENGINE_SEND_HISTORY", Default: "false", Help: "true: a connection's first sync sends webhooks for every confirmed order found; by default the first sync is a baseline and only later changes are sent."},

@@ -35,8 +35,8 @@ type readResult struct {
 // Batch bounds: 128 deliveries keep a statement small on both engines while a queue running 100 attempts at once
 // fills whole batches; two batches in flight let the next one start while a slow one finishes.
 const (
-	batchMax     = 128
-	batchRunning = 2
+	batchMax     = 512
+	batchRunning = 1
 	batchTimeout = 10 * time.Second
 )
 

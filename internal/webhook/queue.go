@@ -34,7 +34,10 @@ type QueueConfig struct {
 	AllowPrivate bool
 	Retry        RetryPolicy
 	Breaker      BreakerPolicy
-	// MaxWorkers is the number of deliveries in flight in this process (default 100).
+	// MaxWorkers is the number of deliveries in progress in this process (default 500). An attempt spends most
+	// of its time waiting: for its batch of store reads and writes, for a slot of its endpoint, for River's
+	// completer. More workers make bigger batches; 100 capped a local receiver at 3,300 deliveries/s on
+	// PostgreSQL, 500 reached 6,000. A job that waits over a second for its endpoint snoozes and frees its worker.
 	MaxWorkers int
 	// EndpointConcurrency limits simultaneous requests to one endpoint host (default 16).
 	EndpointConcurrency int
@@ -76,7 +79,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxWorkers <= 0 {
-		cfg.MaxWorkers = 100
+		cfg.MaxWorkers = 500
 	}
 	if cfg.FetchCooldown <= 0 {
 		cfg.FetchCooldown = 10 * time.Millisecond
