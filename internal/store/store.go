@@ -67,6 +67,10 @@ type Executor interface {
 	OrderGetMany(ctx context.Context, connectionID int64, ids []int64) (map[int64]*Order, error)
 	// OrderUpsertMany inserts new orders and rewrites those whose data changed; identical rows are left alone.
 	OrderUpsertMany(ctx context.Context, orders []*Order) (UpsertResult, error)
+	// OrderWriteMany is OrderUpsertMany for a caller that holds the stored versions already (stored: by order
+	// id, the orders of this one connection that exist; read under the sync's one-writer rule): it writes the
+	// new and changed rows without reading them again.
+	OrderWriteMany(ctx context.Context, orders []*Order, stored map[int64]*Order) (UpsertResult, error)
 	// OrderIDList lists the ids of every stored order not marked removed.
 	OrderIDList(ctx context.Context, connectionID int64) ([]int64, error)
 	// OrderMarkRemoved marks orders (and their items) deleted in Odoo.
@@ -76,6 +80,8 @@ type Executor interface {
 	// ItemListByOrder returns the items (not removed) of the given orders, by line id.
 	ItemListByOrder(ctx context.Context, connectionID int64, orderIDs []int64) ([]*Item, error)
 	ItemUpsertMany(ctx context.Context, items []*Item) (UpsertResult, error)
+	// ItemWriteMany is ItemUpsertMany given the stored versions (by line id, one connection's), like OrderWriteMany.
+	ItemWriteMany(ctx context.Context, items []*Item, stored map[int64]*Item) (UpsertResult, error)
 	ItemIDList(ctx context.Context, connectionID int64) ([]int64, error)
 	ItemMarkRemoved(ctx context.Context, connectionID int64, lineIDs []int64, at time.Time) (int64, error)
 

@@ -439,12 +439,12 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 		}
 	}
 	prevVersion := map[int64]time.Time{}
-	prevLines := map[int64]bool{}
+	prevLines := make(map[int64]*store.Item, len(prevItems))
 	for _, o := range prev {
 		prevVersion[o.OrderID] = o.WriteDate
 	}
 	for _, it := range prevItems {
-		prevLines[it.LineID] = true
+		prevLines[it.LineID] = it
 		if it.WriteDate.After(prevVersion[it.OrderID]) {
 			prevVersion[it.OrderID] = it.WriteDate
 		}
@@ -488,11 +488,13 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 		}
 	}
 	slices.Sort(gone)
-	or, err := tx.OrderUpsertMany(ctx, rows)
+	// prev and prevLines are what is stored (a line of an order not stored cannot be; a line marked removed
+	// comes back as an insert): the writes skip re-reading them.
+	or, err := tx.OrderWriteMany(ctx, rows, prev)
 	if err != nil {
 		return err
 	}
-	ir, err := tx.ItemUpsertMany(ctx, items)
+	ir, err := tx.ItemWriteMany(ctx, items, prevLines)
 	if err != nil {
 		return err
 	}

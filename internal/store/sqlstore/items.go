@@ -92,24 +92,18 @@ func (e *Exec) ItemUpsertMany(ctx context.Context, items []*store.Item) (store.U
 		if err != nil {
 			return res, err
 		}
-		var rows [][]any
-		for _, it := range group {
-			old, ok := existing[it.LineID]
-			switch {
-			case !ok:
-				res.Inserted++
-			case itemChanged(old, it):
-				res.Updated++
-			default:
-				continue
-			}
-			rows = append(rows, e.itemRow(it))
-		}
-		if err := e.upsert(ctx, itemSpec, rows); err != nil {
+		r, err := e.ItemWriteMany(ctx, group, existing)
+		res.Inserted, res.Updated = res.Inserted+r.Inserted, res.Updated+r.Updated
+		if err != nil {
 			return res, err
 		}
 	}
 	return res, nil
+}
+
+func (e *Exec) ItemWriteMany(ctx context.Context, items []*store.Item, stored map[int64]*store.Item) (store.UpsertResult, error) {
+	return writeChanged(ctx, e, itemSpec, items, stored, func(it *store.Item) (int64, int64) { return it.ConnectionID, it.LineID },
+		itemChanged, e.itemRow)
 }
 
 func (e *Exec) ItemIDList(ctx context.Context, connectionID int64) ([]int64, error) {

@@ -84,22 +84,44 @@ func (e *Exec) OrderUpsertMany(ctx context.Context, orders []*store.Order) (stor
 		if err != nil {
 			return res, err
 		}
-		var rows [][]any
-		for _, o := range group {
-			old, ok := existing[o.OrderID]
-			switch {
-			case !ok:
-				res.Inserted++
-			case orderChanged(old, o):
-				res.Updated++
-			default:
-				continue
-			}
-			rows = append(rows, e.orderRow(o))
-		}
-		if err := e.upsert(ctx, orderSpec, rows); err != nil {
+		r, err := e.OrderWriteMany(ctx, group, existing)
+		res.Inserted, res.Updated = res.Inserted+r.Inserted, res.Updated+r.Updated
+		if err != nil {
 			return res, err
 		}
+	}
+	return res, nil
+}
+
+func (e *Exec) OrderWriteMany(ctx context.Context, orders []*store.Order, stored map[int64]*store.Order) (store.UpsertResult, error) {
+	return writeChanged(ctx, e, orderSpec, orders, stored, func(o *store.Order) (int64, int64) { return o.ConnectionID, o.OrderID },
+		orderChanged, e.orderRow)
+}
+
+// writeChanged upserts the rows that are new or differ from their stored version (stored: by id, one
+// connection's), and counts them.
+func writeChanged[T any](ctx context.Context, e *Exec, spec upsertSpec, rows []T, stored map[int64]T,
+	key func(T) (conn, id int64), changed func(old, new T) bool, row func(T) []any) (store.UpsertResult, error) {
+	var res store.UpsertResult
+	var out [][]any
+	for _, r := range rows {
+		conn, id := key(r)
+		if first, _ := key(rows[0]); conn != first {
+			return store.UpsertResult{}, fmt.Errorf("write %s: rows of connections %d and %d in one call; the stored versions are keyed by id alone", spec.table, first, conn)
+		}
+		old, ok := stored[id]
+		switch {
+		case !ok:
+			res.Inserted++
+		case changed(old, r):
+			res.Updated++
+		default:
+			continue
+		}
+		out = append(out, row(r))
+	}
+	if err := e.upsert(ctx, spec, out); err != nil {
+		return store.UpsertResult{}, err
 	}
 	return res, nil
 }

@@ -164,12 +164,34 @@ func testItems(t *testing.T, newStore NewStore) {
 	if res, err = s.ItemUpsertMany(ctx, []*store.Item{&edited}); err != nil || res != (store.UpsertResult{Updated: 1}) {
 		t.Errorf("edit = %+v, %v", res, err)
 	}
+	// Given the stored versions, the write skips the unchanged, updates the changed and inserts the new
+	// without reading; rows of two connections in one call are refused.
+	stored := map[int64]*store.Item{got[1].LineID: got[1], got[6999].LineID: got[6999]}
+	again, changed := *got[6999], *got[6999]
+	changed.Quantity++
+	fresh := sampleItem(conn, 7001, 9000)
+	if res, err = s.ItemWriteMany(ctx, []*store.Item{&again, fresh}, stored); err != nil || res != (store.UpsertResult{Inserted: 1}) {
+		t.Errorf("write unchanged + new = %+v, %v", res, err)
+	}
+	if res, err = s.ItemWriteMany(ctx, []*store.Item{&changed}, stored); err != nil || res != (store.UpsertResult{Updated: 1}) {
+		t.Errorf("write changed = %+v, %v", res, err)
+	}
+	if back, _ := s.ItemGetMany(ctx, conn, []int64{6999, 7001}); len(back) != 2 || back[6999].Quantity != changed.Quantity {
+		t.Errorf("after writes: %d items, quantity %v; want 2 and %v", len(back), back[6999], changed.Quantity)
+	}
+	other := sampleItem(newConnection(t, s, "other"), 1, 1)
+	if _, err := s.ItemWriteMany(ctx, []*store.Item{fresh, other}, nil); err == nil {
+		t.Error("a write mixing two connections' items was accepted")
+	}
+	if _, err := s.OrderWriteMany(ctx, []*store.Order{sampleOrder(conn, 1), sampleOrder(other.ConnectionID, 1)}, nil); err == nil {
+		t.Error("a write mixing two connections' orders was accepted")
+	}
 	n, err := s.ItemMarkRemoved(ctx, conn, []int64{1, 2}, time.Now())
 	if err != nil || n != 2 {
 		t.Errorf("mark removed = %d, %v", n, err)
 	}
 	ids, err := s.ItemIDList(ctx, conn)
-	if err != nil || len(ids) != 6998 || ids[0] != 3 {
+	if err != nil || len(ids) != 6999 || ids[0] != 3 {
 		t.Errorf("ids after removal: %d ids starting %v, %v", len(ids), ids[:1], err)
 	}
 }
