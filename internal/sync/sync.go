@@ -350,22 +350,63 @@ func (r *run) syncOrders(ctx context.Context) error {
 		cur = cur.Rewind(r.s.overlap())
 	}
 	total, _ := r.src.SearchCount(ctx, ModelOrder, sinceDomain(cur))
-	var done int64
-	return r.src.OrdersSince(ctx, cur, r.s.pageSize(), func(page []odoo.Order, next odoo.Cursor) error {
-		r.res.Fetched += int64(len(page))
-		if err := r.applyOrders(ctx, page, ModelOrder, next); err != nil {
-			return err
-		}
-		if r.written >= r.nextStatistics {
-			r.nextStatistics *= 2 // after 10k, 20k, 40k... rows: a handful of refreshes however large the history
-			if err := r.s.Store.StatisticsRefresh(ctx); err != nil {
+	// Odoo is read one page ahead of the store: while a page is written, the next one (orders and their
+	// lines) is fetched, so Odoo (or its network) and the database work at the same time. Pages are still
+	// written one at a time and in order, each with the cursor that follows it.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pages := make(chan *orderPage, 1)
+	fetched := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		fetched <- r.src.OrdersSince(ctx, cur, r.s.pageSize(), func(page []odoo.Order, next odoo.Cursor) error {
+			p, err := r.fetchPage(ctx, page, next)
+			if err != nil {
 				return err
 			}
+			select {
+			case pages <- p:
+				return nil
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		})
+	}()
+	var done int64
+	var writeErr error
+	for p := range pages {
+		if writeErr != nil {
+			continue // the fetch is being cancelled; let it finish
 		}
-		done += int64(len(page))
+		writeErr = r.writeOrderPage(ctx, p)
+		if writeErr != nil {
+			cancel(writeErr)
+			continue
+		}
+		done += int64(len(p.orders))
 		r.s.progress(Progress{Connection: r.conn.Name, Stage: "orders", Done: done, Total: total})
-		return nil
-	})
+	}
+	fetchErr := <-fetched
+	if writeErr != nil {
+		return writeErr
+	}
+	// A failed fetch still leaves every page before it written, with its cursor: the next run resumes there.
+	return fetchErr
+}
+
+// writeOrderPage writes a page of the orders pass and refreshes the planner's statistics as the tables grow.
+func (r *run) writeOrderPage(ctx context.Context, p *orderPage) error {
+	r.res.Fetched += int64(len(p.orders))
+	if err := r.writePage(ctx, p, ModelOrder); err != nil {
+		return err
+	}
+	if r.written >= r.nextStatistics {
+		r.nextStatistics *= 2 // after 10k, 20k, 40k... rows: a handful of refreshes however large the history
+		if err := r.s.Store.StatisticsRefresh(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func sinceDomain(c odoo.Cursor) odoo.Domain {
@@ -375,45 +416,107 @@ func sinceDomain(c odoo.Cursor) odoo.Domain {
 	return odoo.Gte("write_date", c.WriteDate)
 }
 
-// applyOrders stores a page of orders with all their lines, the cursor after the page, and the events the
-// changes cause, in one transaction.
-func (r *run) applyOrders(ctx context.Context, orders []odoo.Order, model string, next odoo.Cursor) error {
+// orderPage is a page of orders read from Odoo, with the lines of those that are sales.
+type orderPage struct {
+	orders []odoo.Order
+	next   odoo.Cursor // the cursor after the page
+	lines  map[int64][]odoo.OrderLine
+	// linesOf marks the orders whose lines were read.
+	linesOf map[int64]bool
+	// known holds the stored versions of the orders when read; fresh says nothing can have been written since
+	// (the page is written right after it was read, not one page ahead).
+	known   map[int64]*store.Order
+	fresh   bool
+	fetched int64 // lines read from Odoo
+}
+
+// fetchPage reads the lines of the orders that are sales: confirmed, or stored already (an order that leaves
+// the confirmed state is updated, not left stale). It only reads the store, so it can run ahead of the writes.
+func (r *run) fetchPage(ctx context.Context, orders []odoo.Order, next odoo.Cursor) (*orderPage, error) {
+	p := &orderPage{orders: orders, next: next, lines: map[int64][]odoo.OrderLine{}, linesOf: map[int64]bool{}}
 	ids := make([]int64, len(orders))
 	for i, o := range orders {
 		ids[i] = o.ID
 	}
-	known, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, ids)
-	if err != nil {
-		return err
+	var err error
+	if p.known, err = r.s.Store.OrderGetMany(ctx, r.conn.ID, ids); err != nil {
+		return nil, err
 	}
-	// Only orders that are, or once were, confirmed are sales.
+	return p, r.fetchLines(ctx, p, p.keep(p.known))
+}
+
+// keep lists the orders of the page that are sales, given the stored ones.
+func (p *orderPage) keep(known map[int64]*store.Order) []int64 {
 	var keep []int64
-	for _, o := range orders {
+	for _, o := range p.orders {
 		if _, ok := known[o.ID]; ok || o.Confirmed() {
 			keep = append(keep, o.ID)
 		}
 	}
-	lines := map[int64][]odoo.OrderLine{}
-	if len(keep) > 0 {
-		err := r.src.OrderLinesOf(ctx, keep, r.s.pageSize()*4, func(page []odoo.OrderLine) error {
-			r.res.Fetched += int64(len(page))
-			for _, l := range page {
-				lines[l.OrderID] = append(lines[l.OrderID], l)
-			}
-			return nil
-		})
-		if err != nil {
+	return keep
+}
+
+func (r *run) fetchLines(ctx context.Context, p *orderPage, orderIDs []int64) error {
+	if len(orderIDs) == 0 {
+		return nil
+	}
+	for _, id := range orderIDs {
+		p.linesOf[id] = true
+	}
+	return r.src.OrderLinesOf(ctx, orderIDs, r.s.pageSize()*4, func(page []odoo.OrderLine) error {
+		p.fetched += int64(len(page))
+		for _, l := range page {
+			p.lines[l.OrderID] = append(p.lines[l.OrderID], l)
+		}
+		return nil
+	})
+}
+
+// applyOrders stores a page of orders with all their lines, the cursor after the page, and the events the
+// changes cause, in one transaction.
+func (r *run) applyOrders(ctx context.Context, orders []odoo.Order, model string, next odoo.Cursor) error {
+	p, err := r.fetchPage(ctx, orders, next)
+	if err != nil {
+		return err
+	}
+	p.fresh = true
+	return r.writePage(ctx, p, model)
+}
+
+// writePage writes a fetched page and the cursor after it in one transaction.
+func (r *run) writePage(ctx context.Context, p *orderPage, model string) error {
+	known := p.known
+	if !p.fresh {
+		// Read again: the page written just before may have stored some of these orders (an order edited in
+		// Odoo during the pass shows up again, later).
+		ids := make([]int64, len(p.orders))
+		for i, o := range p.orders {
+			ids[i] = o.ID
+		}
+		var err error
+		if known, err = r.s.Store.OrderGetMany(ctx, r.conn.ID, ids); err != nil {
 			return err
 		}
 	}
+	keep := p.keep(known)
+	var missing []int64 // stored since the fetch and no longer confirmed: their lines were not read
+	for _, id := range keep {
+		if !p.linesOf[id] {
+			missing = append(missing, id)
+		}
+	}
+	if err := r.fetchLines(ctx, p, missing); err != nil {
+		return err
+	}
+	r.res.Fetched += p.fetched
 	return r.s.Store.Tx(ctx, func(tx store.Executor) error {
 		if err := tx.CommitAsync(ctx); err != nil {
 			return err
 		}
-		if err := r.writeOrders(ctx, tx, orders, keep, known, lines); err != nil {
+		if err := r.writeOrders(ctx, tx, p.orders, keep, known, p.lines); err != nil {
 			return err
 		}
-		return r.saveCursor(ctx, tx, model, next)
+		return r.saveCursor(ctx, tx, model, p.next)
 	})
 }
 
