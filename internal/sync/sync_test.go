@@ -422,3 +422,37 @@ func TestSameSecondEditArrives(t *testing.T) {
 	}
 	f.check(t)
 }
+
+// TestChangesDuringAPassArrive edits orders already written by the running pass (Odoo is read a page ahead of
+// the store): each edited order shows up again later in the same pass and must end up as Odoo has it.
+func TestChangesDuringAPassArrive(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st, "17", smallHistory)
+		edited := false
+		f.syncer.Progress = func(p sync.Progress) {
+			if p.Stage != "orders" || edited {
+				return
+			}
+			edited = true
+			ids, err := st.OrderIDList(context.Background(), f.conn.ID)
+			if err != nil || len(ids) < 2 {
+				t.Errorf("after the first page: %d stored orders, %v", len(ids), err)
+				return
+			}
+			f.srv.Advance(time.Minute)
+			must(t, f.srv.CancelOrder(ids[0]))
+			for _, l := range f.srv.Lines() {
+				if l.OrderID == ids[1] && l.ProductID != 0 {
+					must(t, f.srv.EditLine(l.ID, 77, true))
+					break
+				}
+			}
+		}
+		f.sync(t, sync.Options{})
+		if !edited {
+			t.Fatal("the pass reported no page of orders")
+		}
+		f.check(t)
+	})
+}
