@@ -36,29 +36,44 @@ func (e *Exec) upsert(ctx context.Context, spec upsertSpec, rows [][]any) error 
 			sets = append(sets, c+" = excluded."+c)
 		}
 	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(spec.cols)), ", ") + ")"
-	perStmt := max(1, maxParams/len(spec.cols))
-	head := "INSERT INTO " + spec.table + " (" + strings.Join(spec.cols, ", ") + ") VALUES "
 	tail := " ON CONFLICT (" + strings.Join(spec.keys, ", ") + ") DO UPDATE SET " + strings.Join(sets, ", ")
+	if err := e.insertValues(ctx, spec.table, spec.cols, rows, tail); err != nil {
+		return fmt.Errorf("upsert %s: %w", spec.table, err)
+	}
+	return nil
+}
+
+// insertValues runs INSERT INTO table (cols) VALUES (...), (...) tail over rows, in as few statements as the
+// engine's parameter limit allows.
+func (e *Exec) insertValues(ctx context.Context, table string, cols []string, rows [][]any, tail string) error {
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	perStmt := max(1, maxParams/len(cols))
 	for start := 0; start < len(rows); start += perStmt {
-		chunk := rows[start:min(len(rows), start+perStmt)]
-		var b strings.Builder
-		b.Grow(len(head) + len(tail) + len(chunk)*(len(one)+2))
-		b.WriteString(head)
-		args := make([]any, 0, len(chunk)*len(spec.cols))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, r...)
-		}
-		b.WriteString(tail)
-		if _, err := e.exec(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("upsert %s: %w", spec.table, err)
+		list, args := values(rows[start:min(len(rows), start+perStmt)])
+		if _, err := e.exec(ctx, head+list+tail, args...); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// values returns "(?, ?), (?, ?)" for rows of equal length, and their values in order.
+func values(rows [][]any) (string, []any) {
+	if len(rows) == 0 {
+		return "", nil
+	}
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(rows[0])), ", ") + ")"
+	var b strings.Builder
+	b.Grow(len(rows) * (len(one) + 2))
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+		args = append(args, r...)
+	}
+	return b.String(), args
 }
 
 // upsertUnnest is upsert on PostgreSQL: INSERT ... SELECT * FROM unnest($1::T1[], $2::T2[], ...).

@@ -235,27 +235,19 @@ func deliveredAt(p *store.WebhookDeliveryAttemptParams, now time.Time) *time.Tim
 func (e *Exec) attemptRecordSQLite(ctx context.Context, params []*store.WebhookDeliveryAttemptParams) (map[int64]bool, error) {
 	now := time.Now().UTC()
 	found := make(map[int64]bool, len(params))
-	const updCols = 8
-	perStmt := maxParams / (updCols + 1)
+	perStmt := maxParams / 9 // eight values a row, and updated_at
 	for start := 0; start < len(params); start += perStmt {
-		chunk := params[start:min(len(params), start+perStmt)]
-		var b strings.Builder
-		b.WriteString(`WITH v (did, attempts, state, next_attempt_at, last_attempt_at, last_status, last_error, delivered_at) AS (VALUES `)
-		args := make([]any, 0, len(chunk)*updCols+1)
-		for i, p := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, p.DeliveryID, p.Attempt, p.State, e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt),
-				p.Status, p.Error, e.nullTime(deliveredAt(p, now)))
+		var rows [][]any
+		for _, p := range params[start:min(len(params), start+perStmt)] {
+			rows = append(rows, []any{p.DeliveryID, p.Attempt, p.State, e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt),
+				p.Status, p.Error, e.nullTime(deliveredAt(p, now))})
 		}
-		b.WriteString(`) UPDATE webhook_deliveries SET attempts = v.attempts, state = v.state, next_attempt_at = v.next_attempt_at,
-			last_attempt_at = v.last_attempt_at, last_status = v.last_status, last_error = v.last_error,
-			delivered_at = COALESCE(v.delivered_at, webhook_deliveries.delivered_at), updated_at = ?
-			FROM v WHERE webhook_deliveries.id = v.did RETURNING id`)
-		args = append(args, e.d.Time(now))
-		ids, err := e.idList(ctx, b.String(), args...)
+		list, args := values(rows)
+		ids, err := e.idList(ctx, `WITH v (did, attempts, state, next_attempt_at, last_attempt_at, last_status, last_error, delivered_at)
+			AS (VALUES `+list+`) UPDATE webhook_deliveries SET attempts = v.attempts, state = v.state,
+			next_attempt_at = v.next_attempt_at, last_attempt_at = v.last_attempt_at, last_status = v.last_status,
+			last_error = v.last_error, delivered_at = COALESCE(v.delivered_at, webhook_deliveries.delivered_at), updated_at = ?
+			FROM v WHERE webhook_deliveries.id = v.did RETURNING id`, append(args, e.d.Time(now))...)
 		if err != nil {
 			return nil, err
 		}
@@ -269,36 +261,13 @@ func (e *Exec) attemptRecordSQLite(ctx context.Context, params []*store.WebhookD
 			rows = append(rows, []any{p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(), p.Status, p.Error, p.Response})
 		}
 	}
-	if err := e.insertRows(ctx, "webhook_attempts", attemptColumns, rows); err != nil {
-		return nil, err
+	if err := e.insertValues(ctx, "webhook_attempts", attemptColumns, rows, ""); err != nil {
+		return nil, fmt.Errorf("insert webhook attempts: %w", err)
 	}
 	return found, nil
 }
 
 var attemptColumns = []string{"delivery_id", "attempt", "started_at", "duration_ms", "status", "error", "response"}
-
-// insertRows is a multi-row INSERT, in as many statements as the parameter limit needs.
-func (e *Exec) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
-	perStmt := max(1, maxParams/len(cols))
-	for start := 0; start < len(rows); start += perStmt {
-		chunk := rows[start:min(len(rows), start+perStmt)]
-		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
-		args := make([]any, 0, len(chunk)*len(cols))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, r...)
-		}
-		if _, err := e.exec(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("insert %s: %w", table, err)
-		}
-	}
-	return nil
-}
 
 func (e *Exec) WebhookDeliveryStateSet(ctx context.Context, p *store.WebhookDeliveryStateSetParams) ([]int64, error) {
 	var changed []int64
