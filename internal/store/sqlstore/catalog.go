@@ -58,21 +58,14 @@ func (e *Exec) ProductUpsertMany(ctx context.Context, products []*store.Product)
 		for _, p := range existing {
 			byID[p.ProductID] = p
 		}
-		var rows [][]any
-		for _, p := range group {
-			old, ok := byID[p.ProductID]
-			switch {
-			case !ok:
-				res.Inserted++
-			case productChanged(old, p):
-				res.Updated++
-			default:
-				continue
-			}
-			rows = append(rows, []any{p.ConnectionID, p.ProductID, p.SKU, p.Name, p.Type, p.Active, p.UoM,
-				nullInt(p.CompanyID), e.nullTime(p.WriteDate), e.d.Time(p.SyncedAt)})
-		}
-		if err := e.upsert(ctx, productSpec, rows); err != nil {
+		r, err := writeChanged(ctx, e, productSpec, group, byID,
+			func(p *store.Product) (int64, int64) { return p.ConnectionID, p.ProductID }, productChanged,
+			func(p *store.Product) []any {
+				return []any{p.ConnectionID, p.ProductID, p.SKU, p.Name, p.Type, p.Active, p.UoM,
+					nullInt(p.CompanyID), e.nullTime(p.WriteDate), e.d.Time(p.SyncedAt)}
+			})
+		res.Inserted, res.Updated = res.Inserted+r.Inserted, res.Updated+r.Updated
+		if err != nil {
 			return res, err
 		}
 	}
