@@ -20,9 +20,12 @@
 // for a returned value C, ('write_date','=',C) matches (almost) nothing and ('write_date','>',C) matches the
 // rows shown as C.
 //
-// The fake's clock only moves when told (Server.Advance). Every mutation (ConfirmOrder, EditLine, Batch...)
-// stamps write_date with the clock, microseconds included, like one Odoo transaction. CommitLate stamps rows
-// with an older time, like a long transaction that commits late.
+// The fake's clock only moves when told (Server.Advance, or Server.SetNow, which may step it backwards like
+// NTP correcting a clock that ran ahead). Every response's HTTP Date header is the fake's clock, as a real
+// server's comes from its own clock. Every mutation (ConfirmOrder, EditLine, Batch...) stamps write_date with
+// the clock, microseconds included, like one Odoo transaction. CommitLate stamps rows with an older time, like
+// a long transaction that commits late; StartTx/LateTx.Commit does the same with the clock read when the
+// transaction started, so the test decides what happens in between.
 //
 // Faults (HTTP 500/502/503/429, slow or hanging responses, truncated or non-JSON bodies, expired sessions,
 // AccessDenied, connection resets) are injected with Server.InjectFault, for the next N calls or at a seeded
@@ -62,7 +65,8 @@
 //     restricted by the context keys location or warehouse/warehouse_id; virtual_available subtracts what
 //     confirmed orders still have to deliver (the fake has no purchases or manufacturing).
 //   - The stamp of a transaction is the clock plus a deterministic sub-second part when the clock sits on a
-//     whole second (a real now() almost never ends in .000000), and never goes backwards.
+//     whole second (a real now() almost never ends in .000000). Stamps never go backwards while the clock
+//     does not: after SetNow to an earlier time, new rows carry times older than rows written before.
 //   - Methods: search_read, search, search_count, read, fields_get, read_group (every version) and
 //     formatted_read_group (19, saas~18.2+) over stored fields (dates grouped in UTC, en_US labels, no
 //     having), check_access_rights, context_get (res.users), check_access_rule / check_access (return

@@ -16,16 +16,35 @@ func (s *Server) Now() time.Time {
 	return s.now
 }
 
-// Advance moves the clock forward.
+// Advance moves the clock by d (d >= 0 in normal use). A negative d is a backward step, as SetNow to an
+// earlier time.
 func (s *Server) Advance(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
+	s.setNow(s.now.Add(d))
+}
+
+// SetNow sets the clock to t, which may be earlier than the current time: an NTP step backwards after the
+// server's clock ran ahead. Transaction stamps follow the clock: after a backward step, rows written carry
+// times around t, older than rows written before the step. A forward step behaves like Advance.
+func (s *Server) SetNow(t time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setNow(t.UTC())
+}
+
+// setNow moves the clock; a backward step starts a new stamp epoch. Caller holds the write lock.
+func (s *Server) setNow(t time.Time) {
+	if t.Before(s.now) {
+		s.lastStamp = time.Time{}
+	}
+	s.now = t
 }
 
 // stamp is one transaction's now(): the clock with microseconds. When the clock sits on a whole second a
-// deterministic sub-second part is added (a real now() almost never ends in .000000); stamps never go
-// backwards. Caller holds the write lock.
+// deterministic sub-second part is added (a real now() almost never ends in .000000). Within one clock epoch
+// (since the last backward step of the clock) stamps are unique and never go backwards; after a backward
+// step they restart around the new clock, as a real server's do. Caller holds the write lock.
 func (s *Server) stamp() time.Time {
 	t := s.now
 	if t.Nanosecond() == 0 {
