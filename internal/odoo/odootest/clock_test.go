@@ -1,6 +1,8 @@
 package odootest
 
 import (
+	"encoding/json"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -69,4 +71,77 @@ func TestSetNowBackwardsStepsStamps(t *testing.T) {
 	if !s.Now().Equal(back.Add(time.Hour)) {
 		t.Errorf("forward SetNow: %v", s.Now())
 	}
+}
+
+// TestDateHeaderIsFakeClock reads the Date header over every transport, on success, error and fault
+// responses: it is the fake's clock, and follows a backward step.
+func TestDateHeaderIsFakeClock(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC) // far from the real clock
+	s := Start(t, Options{Version: "19", Now: start})
+	jsonrpc := func() []byte {
+		b, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "call", "id": 1,
+			"params": map[string]any{"service": "common", "method": "version", "args": []any{}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	xmlBody := xmlCallBody("version")
+	type probe struct {
+		name string
+		do   func() http.Header
+	}
+	probes := []probe{
+		{"JSON-RPC", func() http.Header {
+			_, h, _ := post(t, s.URL()+"/jsonrpc", "application/json", jsonrpc(), nil)
+			return h
+		}},
+		{"JSON-RPC invalid JSON", func() http.Header {
+			_, h, _ := post(t, s.URL()+"/jsonrpc", "application/json", []byte("{"), nil)
+			return h
+		}},
+		{"XML-RPC", func() http.Header { _, h, _ := post(t, s.URL()+"/xmlrpc/2/common", "text/xml", xmlBody, nil); return h }},
+		{"JSON-2", func() http.Header { _, h, _ := json2(t, s, "res.partner/search", `{}`, nil); return h }},
+		{"JSON-2 401", func() http.Header {
+			_, h, _ := json2(t, s, "res.partner/search", `{}`, map[string]string{"Authorization": "bearer nope"})
+			return h
+		}},
+		{"web/version", func() http.Header {
+			resp, err := http.Get(s.URL() + "/web/version")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.Header
+		}},
+		{"404", func() http.Header { _, h, _ := post(t, s.URL()+"/nowhere", "text/plain", nil, nil); return h }},
+		{"fault 503", func() http.Header {
+			s.InjectFault(Fault{Kind: HTTP503, Count: 1, RetryAfter: time.Second})
+			status, h, _ := post(t, s.URL()+"/jsonrpc", "application/json", jsonrpc(), nil)
+			if status != http.StatusServiceUnavailable {
+				t.Errorf("fault not hit: %d", status)
+			}
+			return h
+		}},
+		{"fault NonJSON", func() http.Header {
+			s.InjectFault(Fault{Kind: NonJSON, Count: 1})
+			_, h, _ := post(t, s.URL()+"/xmlrpc/2/common", "text/xml", xmlBody, nil)
+			return h
+		}},
+	}
+	check := func(want time.Time) {
+		t.Helper()
+		for _, p := range probes {
+			got, err := http.ParseTime(p.do().Get("Date"))
+			if err != nil || !got.Equal(want.Truncate(time.Second)) {
+				t.Errorf("%s: Date %v (%v), want the fake clock %v", p.name, got, err, want)
+			}
+		}
+	}
+	check(start)
+	s.Advance(90 * time.Second)
+	check(start.Add(90 * time.Second))
+	s.SetNow(start.Add(-time.Hour))
+	check(start.Add(-time.Hour))
 }

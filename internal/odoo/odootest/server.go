@@ -157,8 +157,10 @@ func (s *Server) Close() {
 // Calls is the number of RPC calls received (every transport, faulted ones included).
 func (s *Server) Calls() int64 { return s.calls.Load() }
 
-// ServeHTTP routes the transports.
+// ServeHTTP routes the transports. Every response's Date header is the fake's clock (set before anything,
+// faults included, writes): a real server's Date comes from its own clock, not the client's.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 	if s.opts.Logger != nil {
 		s.opts.Logger.Debug("odootest request", "method", r.Method, "path", r.URL.Path)
 	}
