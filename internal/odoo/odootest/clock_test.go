@@ -2,6 +2,7 @@ package odootest
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -144,4 +145,70 @@ func TestDateHeaderIsFakeClock(t *testing.T) {
 	check(start.Add(90 * time.Second))
 	s.SetNow(start.Add(-time.Hour))
 	check(start.Add(-time.Hour))
+}
+
+func TestStartTxCommitsWithStartWriteDate(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Options{Seed: 4})
+	existing, err := s.AddOrder(NewOrder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(time.Minute)
+	lt := s.StartTx()
+	started := s.Now()
+	if wd := lt.WriteDate(); wd.Before(started) || wd.After(started.Add(time.Second)) || wd.Nanosecond() == 0 || wd.Nanosecond()%1000 != 0 {
+		t.Fatalf("LateTx write_date %v: want the clock %v with microseconds", wd, started)
+	}
+	s.Advance(5 * time.Minute)
+	other, err := s.AddOrder(NewOrder{}) // a short transaction commits meanwhile
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func() map[int64]map[string]any {
+		t.Helper()
+		out := map[int64]map[string]any{}
+		for _, r := range rows(t, ok(t, kw(t, s, "sale.order", "search_read", []any{[]any{}},
+			map[string]any{"fields": []any{"state", "write_date"}, "order": "write_date asc, id asc"}))) {
+			out[num(t, r["id"])] = r
+		}
+		return out
+	}
+	var added int64
+	commit := func(tx *Tx) error {
+		if err := tx.ConfirmOrder(existing); err != nil {
+			return err
+		}
+		var err error
+		added, err = tx.AddOrder(NewOrder{})
+		return err
+	}
+	// open: nothing of it is visible
+	before := read()
+	if len(before) != 2 || before[existing]["state"] != "draft" {
+		t.Fatalf("uncommitted changes visible: %v", before)
+	}
+	if err := lt.Commit(commit); err != nil {
+		t.Fatal(err)
+	}
+	after := read()
+	startSecond := started.Format(time.DateTime)
+	if len(after) != 3 || after[existing]["state"] != "sale" {
+		t.Fatalf("committed changes not visible: %v", after)
+	}
+	for _, id := range []int64{existing, added} {
+		if after[id]["write_date"] != startSecond {
+			t.Errorf("order %d: write_date %v, want the start %s", id, after[id]["write_date"], startSecond)
+		}
+	}
+	if after[other]["write_date"].(string) <= startSecond {
+		t.Errorf("the short transaction %v is not after the late one %s", after[other]["write_date"], startSecond)
+	}
+	// a cursor already past the short transaction misses the late rows
+	if n := count(t, s, "sale.order", []any{[]any{"write_date", ">=", after[other]["write_date"]}}, nil); n != 1 {
+		t.Errorf("rows at or after the short transaction: %d", n)
+	}
+	if err := lt.Commit(commit); !errors.Is(err, ErrTxDone) {
+		t.Errorf("second Commit: %v", err)
+	}
 }

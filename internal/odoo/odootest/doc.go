@@ -40,11 +40,14 @@
 //	srv.ConfirmOrder(id)                                      // one transaction
 //	srv.Batch(func(tx *odootest.Tx) error { ... })          // several changes, one shared write_date
 //	srv.CommitLate(5*time.Minute, func(tx *odootest.Tx) error { ... })
+//	lt := srv.StartTx()                                       // write_date fixed now...
+//	lt.Commit(func(tx *odootest.Tx) error { ... })           // ...rows visible only from here
+//	srv.SetNow(srv.Now().Add(-time.Minute))                   // NTP steps the clock back
 //	srv.SimulateActivity(100, time.Minute)                   // seeded live business for the demo
 //	srv.InjectFault(odootest.Fault{Kind: odootest.HTTP429, Count: 2, RetryAfter: time.Second})
 //	truth := srv.Lines()                                      // ground truth, full-precision write_date
 //
-// Batch and CommitLate callbacks run under the server's write lock: they must use only the Tx.
+// Batch, CommitLate and LateTx.Commit callbacks run under the server's write lock: they must use only the Tx.
 //
 // Generated data (GenerateOptions; deterministic for Options.Seed): two companies (EUR and USD), ~3 years
 // of orders over a few hundred SKUs with 1-8 product lines each, section and note lines, quotations and

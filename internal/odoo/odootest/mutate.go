@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -87,6 +88,44 @@ func (s *Server) CommitLate(delay time.Duration, fn func(tx *Tx) error) error {
 		wd = wd.Add(time.Duration(1+s.stampRNG.IntN(999_000)) * time.Microsecond)
 	}
 	return fn(&Tx{s: s, wd: wd.Truncate(time.Microsecond)})
+}
+
+// LateTx is a long transaction opened by StartTx: its write_date is fixed when it starts, its changes become
+// visible only when it commits.
+type LateTx struct {
+	s    *Server
+	wd   time.Time
+	mu   sync.Mutex
+	done bool
+}
+
+// ErrTxDone is returned by LateTx.Commit on a transaction that already committed.
+var ErrTxDone = errors.New("odootest: transaction already committed")
+
+// StartTx opens a long transaction (an import, a cron job, a slow confirmation): its write_date is the
+// clock now, with microseconds, like any transaction's now(). Nothing is written until Commit, so rows stay
+// invisible (and unchanged) to every call until then, and appear afterwards with this older write_date.
+func (s *Server) StartTx() *LateTx {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &LateTx{s: s, wd: s.stamp()}
+}
+
+// WriteDate is the write_date every row written by the transaction will carry.
+func (lt *LateTx) WriteDate() time.Time { return lt.wd }
+
+// Commit applies fn, stamping what it writes with the write_date fixed by StartTx, and makes it visible.
+// fn runs under the server's write lock (use only tx, as in Batch). A second Commit returns ErrTxDone.
+func (lt *LateTx) Commit(fn func(tx *Tx) error) error {
+	lt.mu.Lock()
+	defer lt.mu.Unlock()
+	if lt.done {
+		return ErrTxDone
+	}
+	lt.done = true
+	lt.s.mu.Lock()
+	defer lt.s.mu.Unlock()
+	return fn(&Tx{s: lt.s, wd: lt.wd})
 }
 
 func (s *Server) tx(fn func(tx *Tx) error) error {
