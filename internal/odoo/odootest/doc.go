@@ -46,6 +46,7 @@
 //	srv.SimulateActivity(100, time.Minute)                   // seeded live business for the demo
 //	srv.InjectFault(odootest.Fault{Kind: odootest.HTTP429, Count: 2, RetryAfter: time.Second})
 //	truth := srv.Lines()                                      // ground truth, full-precision write_date
+//	srv.ResetStats(); ...; st := srv.Stats()                  // calls, server time and rows per model.method
 //
 // Batch, CommitLate and LateTx.Commit callbacks run under the server's write lock: they must use only the Tx.
 //

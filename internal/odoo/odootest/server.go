@@ -54,6 +54,7 @@ type Server struct {
 	models                                                                                         map[string]*model
 
 	calls atomic.Int64
+	stats statsState
 
 	faultMu  sync.Mutex
 	faults   []*faultState
@@ -160,17 +161,24 @@ func (s *Server) Calls() int64 { return s.calls.Load() }
 // ServeHTTP routes the transports. Every response's Date header is the fake's clock (set before anything,
 // faults included, writes): a real server's Date comes from its own clock, not the client's.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ci := &callInfo{}
+	defer func() { // deferred: faults that abort the response (Truncated, ConnReset) are timed too
+		if ci.counted {
+			s.recordCall(ci, time.Since(start))
+		}
+	}()
 	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))
 	if s.opts.Logger != nil {
 		s.opts.Logger.Debug("odootest request", "method", r.Method, "path", r.URL.Path)
 	}
 	switch {
 	case r.URL.Path == "/jsonrpc":
-		s.serveJSONRPC(w, r)
+		s.serveJSONRPC(w, r, ci)
 	case r.URL.Path == "/xmlrpc/2/common" || r.URL.Path == "/xmlrpc/2/object" || r.URL.Path == "/xmlrpc/2/db":
-		s.serveXMLRPC(w, r, strings.TrimPrefix(r.URL.Path, "/xmlrpc/2/"))
+		s.serveXMLRPC(w, r, strings.TrimPrefix(r.URL.Path, "/xmlrpc/2/"), ci)
 	case strings.HasPrefix(r.URL.Path, "/json/2/"):
-		s.serveJSON2(w, r)
+		s.serveJSON2(w, r, ci)
 	case r.URL.Path == "/web/version":
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		var j jw
@@ -404,8 +412,8 @@ func remoteHost(r *http.Request) string {
 
 // ---- JSON-RPC ----
 
-func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
-	s.calls.Add(1)
+func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request, ci *callInfo) {
+	s.countCall(ci)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		return
@@ -425,6 +433,7 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 	c.method, _ = params["method"].(string)
 	c.args, _ = params["args"].([]any)
 	c.fill()
+	ci.key = c.statsKey()
 
 	f := s.pickFault(c)
 	if s.preFault(w, r, f) {
@@ -447,6 +456,9 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		result = res
+		if oerr == nil {
+			ci.records = resultRecords(res)
+		}
 	}
 	j := jw{b: getBuf(sizeHint(result))}
 	defer func() { putBuf(j.b) }()
@@ -495,7 +507,7 @@ func (s *Server) rpcError(e *odooError) obj {
 
 // ---- JSON-2 ----
 
-func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request, ci *callInfo) {
 	if !s.ver.hasJSON2() {
 		notFoundHTML(w)
 		return
@@ -504,9 +516,10 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		notFoundHTML(w)
 		return
 	}
-	s.calls.Add(1)
+	s.countCall(ci)
 	rest := strings.TrimPrefix(r.URL.Path, "/json/2/")
 	model, method, _ := strings.Cut(rest, "/")
+	ci.key = model + "." + method
 	c := &call{service: "object", method: "json2", model: model, objMeth: method, remote: remoteHost(r)}
 	f := s.pickFault(c)
 	if s.preFault(w, r, f) {
@@ -611,6 +624,7 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		writeErr(oerr, status)
 		return
 	}
+	ci.records = resultRecords(res)
 	j := jw{b: getBuf(sizeHint(res))}
 	defer func() { putBuf(j.b) }()
 	j.any(res)

@@ -446,8 +446,8 @@ func faultFor(e *odooError) (int, string) {
 	return 1, e.traceback()
 }
 
-func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service string) {
-	s.calls.Add(1)
+func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service string, ci *callInfo) {
+	s.countCall(ci)
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	if err != nil {
 		return
@@ -462,6 +462,7 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 	}
 	c := &call{service: service, method: xc.method, args: xc.params, remote: remoteHost(r)}
 	c.fill()
+	ci.key = c.statsKey()
 	f := s.pickFault(c)
 	if s.preFault(w, r, f) {
 		return
@@ -480,6 +481,9 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 		res, err = s.dispatch(c)
 		if err != nil && !errors.As(err, &oerr) {
 			oerr = &odooError{name: "builtins.Exception", message: err.Error(), fault: 1}
+		}
+		if err == nil {
+			ci.records = resultRecords(res)
 		}
 	}
 	out := xw{b: getBuf(3 * sizeHint(res))}
