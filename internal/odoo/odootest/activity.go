@@ -1,6 +1,7 @@
 package odootest
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -45,9 +46,11 @@ func (tx *Tx) SetQuantity(productID, locationID int64, qty float64) error {
 	return nil
 }
 
-// ActivityStats counts what SimulateActivity did.
+// ActivityStats counts what SimulateActivity or RunActivity did.
 type ActivityStats struct {
 	NewOrders, Confirmed, Cancelled, Delivered, Edited, MassConfirmed int
+	Events                                                            int   // events applied (clock steps taken)
+	Err                                                               error // RunActivity only: the error that stopped it
 }
 
 // SimulateActivity applies n business events, advancing the clock by step before each: new quotations and
@@ -61,8 +64,53 @@ func (s *Server) SimulateActivity(n int, step time.Duration) (ActivityStats, err
 		if err := s.tx(func(tx *Tx) error { return tx.randomEvent(&st) }); err != nil {
 			return st, err
 		}
+		st.Events++
 	}
 	return st, nil
+}
+
+// RunActivity is a steady stream of writes for tests and benchmarks that sync a live database: a goroutine
+// applies one SimulateActivity event per tick of every (real time), advancing the fake clock by step before
+// each. It stops when ctx is done, the server closes or an event fails; then it sends the cumulative stats
+// (Err set if an event failed) on the returned channel and closes it. HTTP calls may run concurrently: each
+// event is one transaction under the server's write lock.
+func (s *Server) RunActivity(ctx context.Context, every, step time.Duration) <-chan ActivityStats {
+	out := make(chan ActivityStats, 1)
+	go func() {
+		defer close(out)
+		var total ActivityStats
+		tick := time.NewTicker(every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				out <- total
+				return
+			case <-s.closing:
+				out <- total
+				return
+			case <-tick.C:
+			}
+			st, err := s.SimulateActivity(1, step)
+			total.add(st)
+			if err != nil {
+				total.Err = err
+				out <- total
+				return
+			}
+		}
+	}()
+	return out
+}
+
+func (a *ActivityStats) add(b ActivityStats) {
+	a.NewOrders += b.NewOrders
+	a.Confirmed += b.Confirmed
+	a.Cancelled += b.Cancelled
+	a.Delivered += b.Delivered
+	a.Edited += b.Edited
+	a.MassConfirmed += b.MassConfirmed
+	a.Events += b.Events
 }
 
 func (tx *Tx) rng() *rand.Rand {

@@ -1,7 +1,9 @@
 package odootest
 
 import (
+	"context"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 )
@@ -66,5 +68,65 @@ func TestMultiDBNeedsHeader(t *testing.T) {
 	}
 	if status, _, _ := json2(t, s, "res.partner/search", `{}`, nil); status != 200 {
 		t.Errorf("with header: %d", status)
+	}
+}
+
+// TestRunActivityWithConcurrentReads runs the steady stream of writes while clients read over HTTP
+// (meaningful under -race): the clock moves by step per event and every read stays well-formed.
+func TestRunActivityWithConcurrentReads(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Options{Seed: 9, Data: smallData()})
+	start := s.Now()
+	orders0 := len(s.Orders())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := s.RunActivity(ctx, 2*time.Millisecond, time.Minute)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 15; i++ {
+				env := kw(t, s, "sale.order", "search_read", []any{[]any{[]any{"write_date", ">=", start.Format(time.DateTime)}}},
+					map[string]any{"fields": []any{"write_date", "state"}, "order": "write_date asc, id asc"})
+				if _, bad := env["error"]; bad {
+					t.Error(env["error"])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	time.Sleep(20 * time.Millisecond) // at least a few ticks even on a fast machine
+	cancel()
+	st, open := <-done
+	if !open {
+		t.Fatal("no stats sent")
+	}
+	if _, open := <-done; open {
+		t.Error("channel not closed after the stats")
+	}
+	if st.Err != nil || st.Events == 0 || st.NewOrders+st.Confirmed+st.Cancelled+st.Delivered+st.Edited+st.MassConfirmed == 0 {
+		t.Fatalf("stats %+v", st)
+	}
+	if !s.Now().Equal(start.Add(time.Duration(st.Events) * time.Minute)) {
+		t.Errorf("clock %v after %d events of a minute from %v", s.Now(), st.Events, start)
+	}
+	if len(s.Orders()) != orders0+st.NewOrders {
+		t.Errorf("%d orders, want %d + %d", len(s.Orders()), orders0, st.NewOrders)
+	}
+}
+
+func TestRunActivityStopsWhenServerCloses(t *testing.T) {
+	t.Parallel()
+	s, err := NewServer(Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := s.RunActivity(context.Background(), time.Millisecond, time.Second)
+	s.Close()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunActivity still running after Close")
 	}
 }

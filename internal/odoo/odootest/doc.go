@@ -44,6 +44,7 @@
 //	lt.Commit(func(tx *odootest.Tx) error { ... })           // ...rows visible only from here
 //	srv.SetNow(srv.Now().Add(-time.Minute))                   // NTP steps the clock back
 //	srv.SimulateActivity(100, time.Minute)                   // seeded live business for the demo
+//	done := srv.RunActivity(ctx, 10*time.Millisecond, time.Minute) // the same, one event per tick, in the background
 //	srv.InjectFault(odootest.Fault{Kind: odootest.HTTP429, Count: 2, RetryAfter: time.Second})
 //	truth := srv.Lines()                                      // ground truth, full-precision write_date
 //	srv.ResetStats(); ...; st := srv.Stats()                  // calls, server time and rows per model.method
