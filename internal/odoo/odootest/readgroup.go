@@ -358,7 +358,9 @@ func (s *Server) readGroup(e *env, m *model, a map[string]any) (any, error) {
 	}
 	countKey := "__count"
 	if lazy && len(gbs) > 0 {
-		countKey = groupby[0] + "_count"
+		// Odoo names it after the field without the granularity: create_date_count for create_date:month
+		name, _, _ := strings.Cut(groupby[0], ":")
+		countKey = name + "_count"
 	}
 	base, _ := a["domain"].([]any)
 	var out []any

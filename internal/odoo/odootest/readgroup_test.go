@@ -93,3 +93,82 @@ func TestFormattedReadGroup(t *testing.T) {
 		t.Errorf("read_group %d groups, formatted_read_group %d", len(old), len(res))
 	}
 }
+
+// TestReconcileAggregates checks the cheap reconciliation calls a sync relies on: read_group by
+// create_date:month with __count and write_date:max on orders and lines (lazy and not, and
+// formatted_read_group on 19), and search_count over a write_date window.
+func TestReconcileAggregates(t *testing.T) {
+	t.Parallel()
+	both := map[string]any{"context": map[string]any{"allowed_company_ids": []any{1, 2}}}
+	type truth struct {
+		n  int64
+		wd time.Time
+	}
+	month := func(t time.Time) string { return t.UTC().Format("January 2006") }
+	for _, v := range []string{"17", "19"} {
+		s := Start(t, Options{Version: v, Seed: 13, Data: smallData()})
+		want := map[string]map[string]truth{"sale.order": {}, "sale.order.line": {}}
+		add := func(model string, created, written time.Time) {
+			m := want[model]
+			tr := m[month(created)]
+			tr.n++
+			if written.After(tr.wd) {
+				tr.wd = written
+			}
+			m[month(created)] = tr
+		}
+		for _, o := range s.Orders() {
+			add("sale.order", o.CreateDate, o.WriteDate)
+		}
+		for _, l := range s.Lines() {
+			add("sale.order.line", l.CreateDate, l.WriteDate)
+		}
+		for model, months := range want {
+			for _, lazy := range []bool{true, false} {
+				kwargs := map[string]any{"lazy": lazy, "context": both["context"]}
+				groups := rows(t, ok(t, kw(t, s, model, "read_group",
+					[]any{[]any{}, []any{"__count", "write_date:max"}, []any{"create_date:month"}}, kwargs)))
+				countKey := "__count"
+				if lazy {
+					countKey = "create_date_count"
+				}
+				if len(groups) != len(months) {
+					t.Fatalf("%s %s lazy=%v: %d groups, want %d", v, model, lazy, len(groups), len(months))
+				}
+				for _, g := range groups {
+					label, _ := g["create_date:month"].(string)
+					tr, found := months[label]
+					if !found || num(t, g[countKey]) != tr.n || g["write_date"] != tr.wd.Format(time.DateTime) {
+						t.Errorf("%s %s lazy=%v group %q: %v %v, want %d %s", v, model, lazy, label, g[countKey], g["write_date"], tr.n, tr.wd.Format(time.DateTime))
+					}
+				}
+			}
+			if v == "19" {
+				groups := rows(t, ok(t, kw(t, s, model, "formatted_read_group", []any{[]any{}},
+					map[string]any{"groupby": []any{"create_date:month"}, "aggregates": []any{"__count", "write_date:max"}, "context": both["context"]})))
+				if len(groups) != len(months) {
+					t.Fatalf("formatted_read_group %s: %d groups, want %d", model, len(groups), len(months))
+				}
+				for _, g := range groups {
+					label, _ := g["create_date:month"].([]any)[1].(string)
+					tr := months[label]
+					if num(t, g["__count"]) != tr.n || g["write_date:max"] != tr.wd.Format(time.DateTime) {
+						t.Errorf("formatted_read_group %s %q: %v", model, label, g)
+					}
+				}
+			}
+		}
+		// search_count over a write_date window, both companies
+		from := DefaultNow.AddDate(0, -3, 0).Truncate(time.Second)
+		var n int64
+		for _, l := range s.Lines() {
+			if !l.WriteDate.Before(from) {
+				n++
+			}
+		}
+		got := num(t, ok(t, kw(t, s, "sale.order.line", "search_count", []any{[]any{[]any{"write_date", ">=", from.Format(time.DateTime)}}}, both)))
+		if got != n || n == 0 {
+			t.Errorf("%s search_count: %d, want %d", v, got, n)
+		}
+	}
+}
