@@ -493,6 +493,7 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 		out.raw("<methodResponse>\n<params>\n<param>\n")
 		if err := out.any(res); err != nil {
 			oerr = &odooError{name: "builtins.TypeError", message: err.Error(), fault: 1}
+			ci.records = 0 // answered with a fault, not the rows
 		} else {
 			out.raw("\n</param>\n</params>\n</methodResponse>\n")
 		}
