@@ -61,7 +61,8 @@ func (o *Outbox) now() time.Time {
 }
 
 // OutboxRecord records one event per change for a connection with a webhook URL. The event id is derived from
-// (connection, order, version), so recording the same change twice (a re-sync, two daemons) keeps one event.
+// (connection, order, version, content of the order payload), so recording the same state twice (a re-sync, two
+// daemons) keeps one event, and two different states with the same second-precision write_date make two.
 func (o *Outbox) OutboxRecord(ctx context.Context, tx store.Executor, conn *store.Connection, changes []sync.Change) ([]int64, error) {
 	if conn.WebhookURL == "" {
 		return nil, nil

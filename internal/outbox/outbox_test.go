@@ -124,8 +124,8 @@ func TestEventsFollowOrderChanges(t *testing.T) {
 				t.Errorf("the updated order's event does not carry the edited line: %s", d.Payload)
 			}
 		}
-		if d.EventID != webhook.EventID(conn.ID, d.OrderID, d.WriteDate) {
-			t.Errorf("order %d: event id %s is not derived from (connection, order, version)", d.OrderID, d.EventID)
+		if want := eventIDOf(t, d); d.EventID != want {
+			t.Errorf("order %d: event id %s is not derived from (connection, order, version, content): want %s", d.OrderID, d.EventID, want)
 		}
 	}
 	if res := doSync(); res.Events != 0 {
@@ -146,4 +146,18 @@ func TestEventsFollowOrderChanges(t *testing.T) {
 	if res := doSync(); res.Events != 0 {
 		t.Errorf("a connection without a webhook URL recorded %d events", res.Events)
 	}
+}
+
+// eventIDOf recomputes a stored delivery's event id from its row and the order in its payload.
+func eventIDOf(t *testing.T, d *store.WebhookDelivery) string {
+	t.Helper()
+	var ev webhook.Event
+	if err := json.Unmarshal(d.Payload, &ev); err != nil {
+		t.Fatalf("delivery %d: payload: %v", d.ID, err)
+	}
+	content, err := webhook.OrderContentHash(ev.Data.Order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return webhook.EventID(d.ConnectionID, d.OrderID, d.WriteDate, content)
 }

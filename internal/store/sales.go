@@ -81,6 +81,23 @@ type Inventory struct {
 	SyncedAt         time.Time
 }
 
+// SKURenameResult counts the rows SKURename moved to the new SKU, per table, and the derived rows it deleted.
+type SKURenameResult struct {
+	Items         int64 // sales_items of the product
+	Products      int64
+	Inventory     int64
+	Forecast      int64 // forecast rows of the old SKU
+	ForecastStats int64
+	Production    int64 // production_forecast rows of the old SKU
+	// Dropped counts the forecast, forecast_stats and production_forecast rows of the old SKU deleted rather
+	// than moved, table by table: when the table already holds rows under the new SKU (two products swapped
+	// codes, or another product uses the new code) or another product is still stored under the old SKU
+	// (duplicate codes), the old rows describe a demand that is no longer this key's alone, and moving them
+	// would mix two products' forecasts or collide with the unique keys. Rows under the new SKU are kept. All
+	// are recomputed by the next forecast run.
+	Dropped int64
+}
+
 // SyncCursor is where the next incremental sync of one Odoo model resumes.
 type SyncCursor struct {
 	ConnectionID int64

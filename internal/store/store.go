@@ -89,6 +89,16 @@ type Executor interface {
 	ProductList(ctx context.Context, connectionID int64) ([]*Product, error)
 	InventoryUpsertMany(ctx context.Context, rows []*Inventory) (UpsertResult, error)
 	InventoryList(ctx context.Context, connectionID int64) ([]*Inventory, error)
+	// ProductSKUs returns the stored SKU of every product of a connection, by product id: what a sync compares
+	// with Odoo's default_code to find renamed products.
+	ProductSKUs(ctx context.Context, connectionID int64) (map[int64]string, error)
+	// SKURename moves what is stored under a product's old SKU to its new one, atomically (in a transaction of
+	// its own, or in the caller's inside Tx): the product's sales_items (their updated_at becomes at),
+	// products and inventory rows by product id, and the forecast, forecast_stats and production_forecast rows
+	// of oldSKU. Those derived rows are deleted instead of moved when they may not be this product's alone
+	// (see SKURenameResult.Dropped); the next forecast run recomputes them. Nothing happens when oldSKU ==
+	// newSKU, and renaming again changes nothing.
+	SKURename(ctx context.Context, connectionID, productID int64, oldSKU, newSKU string, at time.Time) (SKURenameResult, error)
 
 	// SyncCursorGet returns ErrNotFound when the model was never synced.
 	SyncCursorGet(ctx context.Context, connectionID int64, model string) (*SyncCursor, error)

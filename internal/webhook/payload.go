@@ -4,12 +4,14 @@
 package webhook
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -37,8 +39,8 @@ const (
 func IsConfirmedState(state string) bool { return state == stateSale || state == stateDone }
 
 // EventType decides which event, if any, a change of an order emits. prevKnown is false when the order was not
-// stored before (first sync); prevState is its stored state otherwise. Call it only when the order's write_date
-// changed: the event id is derived from write_date, so an unchanged write_date is by definition no new event.
+// stored before (first sync); prevState is its stored state otherwise. Call it only for a change of the order's
+// stored state: the event id is derived from that state (EventID), so an unchanged state is no new event.
 //
 //   - not confirmed -> confirmed (sale/done), including a first sighting already confirmed: order.confirmed.
 //   - confirmed -> confirmed (also sale -> done): order.updated.
@@ -63,20 +65,60 @@ func EventType(prevState string, prevKnown bool, newState string) (string, bool)
 	}
 }
 
-// EventID derives the event id (the webhook-id header) from the change that caused it, so a re-sync, a restart
-// or a second daemon computes the same id for the same change and the store's unique key on it keeps one event.
-// write_date is normalized to UTC microseconds (Odoo stores seconds; PostgreSQL keeps microseconds).
-func EventID(connectionID int64, orderID int64, writeDate time.Time) string {
+// EventID derives the event id (the webhook-id header) from the stored state of an order that caused it, so a
+// re-sync, a restart or a second daemon computes the same id for the same state and the store's unique key on
+// it keeps one event, while two different states get two ids even when they share a write_date.
+//
+// It hashes the connection, the order, the change's write_date (normalized to UTC microseconds: Odoo shows
+// seconds, PostgreSQL keeps microseconds) and content, the OrderContentHash of the order payload. write_date
+// alone is not enough: Odoo's API reports it to the second, so two edits of an order within one second share
+// it, and without the content the second edit would be taken for the first and never sent.
+func EventID(connectionID int64, orderID int64, writeDate time.Time, content [sha256.Size]byte) string {
 	var buf [3 * 8]byte
 	binary.BigEndian.PutUint64(buf[0:], uint64(connectionID))
 	binary.BigEndian.PutUint64(buf[8:], uint64(orderID))
 	binary.BigEndian.PutUint64(buf[16:], uint64(writeDate.UTC().UnixMicro()))
 	h := sha256.New()
-	h.Write([]byte("salesengine/order-event/v1\x00"))
+	h.Write([]byte("salesengine/order-event/v2\x00"))
 	h.Write(buf[:])
+	h.Write(content[:])
 	sum := h.Sum(nil)
 	// 16 bytes (128 bits) is collision-free in practice and keeps the header short.
 	return "evt_" + hex.EncodeToString(sum[:16])
+}
+
+// OrderContentHash is the SHA-256 of the canonical JSON of an order payload (data.order): the state of the order
+// the event carries. Only the order is hashed: the envelope's type and timestamp, data.schema_version and the
+// connection's name describe the event or the connection, not the order, and a connection renamed or a schema
+// bumped must not turn a state already sent into a new event.
+//
+// The canonical form is encoding/json's of OrderPayload, which is deterministic: struct fields in declaration
+// order (no maps), times already formatted as RFC 3339 UTC seconds, floats in their shortest round-trip form,
+// with -0 written as 0, and lines sorted by id (so the order Odoo lists them in does not matter). Decoding a
+// stored body into OrderPayload and hashing it again gives the same hash.
+func OrderContentHash(o OrderPayload) ([sha256.Size]byte, error) {
+	c := o
+	c.Amounts = Amounts{Untaxed: noNegZero(o.Amounts.Untaxed), Tax: noNegZero(o.Amounts.Tax), Total: noNegZero(o.Amounts.Total)}
+	c.Lines = make([]LinePayload, len(o.Lines))
+	for i, l := range o.Lines {
+		l.Quantity, l.QtyDelivered, l.PriceUnit = noNegZero(l.Quantity), noNegZero(l.QtyDelivered), noNegZero(l.PriceUnit)
+		l.Discount, l.Subtotal, l.Total = noNegZero(l.Discount), noNegZero(l.Subtotal), noNegZero(l.Total)
+		c.Lines[i] = l
+	}
+	slices.SortStableFunc(c.Lines, func(a, b LinePayload) int { return cmp.Compare(a.ID, b.ID) })
+	b, err := json.Marshal(c)
+	if err != nil {
+		return [sha256.Size]byte{}, fmt.Errorf("webhook: encode order %d for its content hash: %w", o.ID, err)
+	}
+	return sha256.Sum256(b), nil
+}
+
+// noNegZero maps -0 to 0, which encoding/json would write differently.
+func noNegZero(f float64) float64 {
+	if f == 0 {
+		return 0
+	}
+	return f
 }
 
 // Ref is an id and display name of a related record.
@@ -255,8 +297,12 @@ func NewOrderEvent(p OrderEventParams) (OrderEvent, error) {
 	if err != nil {
 		return OrderEvent{}, fmt.Errorf("webhook: encode order %d event: %w", o.ID, err)
 	}
+	content, err := OrderContentHash(op)
+	if err != nil {
+		return OrderEvent{}, err
+	}
 	return OrderEvent{
-		ID:        EventID(p.Connection.ID, o.ID, o.WriteDate),
+		ID:        EventID(p.Connection.ID, o.ID, o.WriteDate, content),
 		Type:      p.Type,
 		WriteDate: o.WriteDate.UTC(),
 		Body:      body,

@@ -2,8 +2,10 @@ package webhook
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,25 +55,105 @@ func TestEventType(t *testing.T) {
 func TestEventIDDeterministicAndDistinct(t *testing.T) {
 	t.Parallel()
 	wd := time.Date(2026, 3, 4, 10, 11, 12, 0, time.UTC)
-	id := EventID(1, 42, wd)
+	content := sha256.Sum256([]byte("state"))
+	id := EventID(1, 42, wd, content)
 	if !strings.HasPrefix(id, "evt_") || len(id) != 4+32 {
 		t.Fatalf("EventID = %q; want evt_ + 32 hex chars", id)
 	}
+	if strings.Trim(id[4:], "0123456789abcdef") != "" {
+		t.Fatalf("EventID = %q; want lowercase hex after evt_", id)
+	}
 	// Same change seen through another time zone is the same event.
-	if got := EventID(1, 42, wd.In(time.FixedZone("CET", 3600))); got != id {
+	if got := EventID(1, 42, wd.In(time.FixedZone("CET", 3600)), content); got != id {
 		t.Errorf("EventID differs by time zone: %q vs %q", got, id)
 	}
 	seen := map[string]string{id: "base"}
 	for name, other := range map[string]string{
-		"connection": EventID(2, 42, wd),
-		"order":      EventID(1, 43, wd),
-		"write_date": EventID(1, 42, wd.Add(time.Second)),
-		"swapped":    EventID(42, 1, wd),
+		"connection": EventID(2, 42, wd, content),
+		"order":      EventID(1, 43, wd, content),
+		"write_date": EventID(1, 42, wd.Add(time.Second), content),
+		"swapped":    EventID(42, 1, wd, content),
+		"content":    EventID(1, 42, wd, sha256.Sum256([]byte("other state"))),
 	} {
 		if prev, dup := seen[other]; dup {
 			t.Errorf("EventID for changed %s collides with %s", name, prev)
 		}
 		seen[other] = name
+	}
+}
+
+// TestEventIDFollowsOrderState: two different states of an order within one second (Odoo's write_date
+// precision) are two events; the same state computed again (a re-sync, a restart, another process) is one.
+func TestEventIDFollowsOrderState(t *testing.T) {
+	t.Parallel()
+	build := func(typ string, o OrderInput, conn Ref) OrderEvent {
+		t.Helper()
+		ev, err := NewOrderEvent(OrderEventParams{Type: typ, Connection: conn, Order: o})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	conn := Ref{ID: 3, Name: "Odoo producción"}
+	base := build(EventOrderUpdated, sampleOrder(), conn)
+
+	// Recomputing the same state: same id, whatever else varies between two computations.
+	again := sampleOrder()
+	again.WriteDate = again.WriteDate.In(time.FixedZone("CET", 3600))
+	again.Lines = []LineInput{again.Lines[1], again.Lines[0]} // listed in another order
+	again.Lines[0].Discount = 20.000000000000000001           // the same float64, written differently
+	neg := sampleOrder()
+	neg.Lines[0].QtyDelivered = math.Copysign(0, -1) // -0 is 0
+	for name, ev := range map[string]OrderEvent{
+		"rebuilt":                   build(EventOrderUpdated, sampleOrder(), conn),
+		"other zone and line order": build(EventOrderUpdated, again, conn),
+		"negative zero":             build(EventOrderUpdated, neg, conn),
+		"renamed connection":        build(EventOrderUpdated, sampleOrder(), Ref{ID: 3, Name: "renamed"}),
+	} {
+		if ev.ID != base.ID {
+			t.Errorf("%s: id %s, want the same state's %s", name, ev.ID, base.ID)
+		}
+	}
+
+	// A different state with the same (second-precision) write_date: a new id each.
+	qty := sampleOrder()
+	qty.Lines[0].Quantity = 11
+	delivered := sampleOrder()
+	delivered.Lines[1].QtyDelivered = 4
+	added := sampleOrder()
+	added.Lines = append(added.Lines, LineInput{ID: 9003, SKU: "X", ProductID: 503, ProductName: "X", Quantity: 1, UoM: "Units"})
+	removed := sampleOrder()
+	removed.Lines = removed.Lines[:1]
+	state := sampleOrder()
+	state.State = "done"
+	ref := sampleOrder()
+	ref.ClientOrderRef = "PO-2026-119"
+	subSecond := sampleOrder()
+	subSecond.WriteDate = subSecond.WriteDate.Add(300 * time.Millisecond) // same second as Odoo shows it
+	seen := map[string]string{base.ID: "base"}
+	for name, o := range map[string]OrderInput{"quantity": qty, "delivered": delivered, "line added": added,
+		"line removed": removed, "state": state, "client ref": ref} {
+		ev := build(EventOrderUpdated, o, conn)
+		if prev, dup := seen[ev.ID]; dup {
+			t.Errorf("changed %s: id %s collides with %s", name, ev.ID, prev)
+		}
+		seen[ev.ID] = name
+	}
+	if ev := build(EventOrderUpdated, subSecond, conn); ev.ID == base.ID {
+		t.Errorf("a write_date that differs below the second gave the same id")
+	}
+
+	// The id can be checked against a stored body: decoding data.order and hashing it gives the same content.
+	var decoded Event
+	if err := json.Unmarshal(base.Body, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	content, err := OrderContentHash(decoded.Data.Order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := EventID(conn.ID, decoded.Data.Order.ID, base.WriteDate, content); got != base.ID {
+		t.Errorf("id recomputed from the body = %s, want %s", got, base.ID)
 	}
 }
 
@@ -111,7 +193,15 @@ func TestNewOrderEventValidatesAndIsStable(t *testing.T) {
 	if err := ValidateOrderEvent(ev.Body); err != nil {
 		t.Fatalf("generated event does not validate: %v\n%s", err, ev.Body)
 	}
-	if want := EventID(3, 1234, p.Order.WriteDate); ev.ID != want {
+	var dec Event
+	if err := json.Unmarshal(ev.Body, &dec); err != nil {
+		t.Fatal(err)
+	}
+	content, err := OrderContentHash(dec.Data.Order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := EventID(3, 1234, p.Order.WriteDate, content); ev.ID != want {
 		t.Errorf("ID = %q, want %q", ev.ID, want)
 	}
 	again, err := NewOrderEvent(p)
