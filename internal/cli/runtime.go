@@ -119,15 +119,34 @@ func (app *App) syncer(rt *runtime) (*sync.Syncer, error) {
 	if page < 1 || page > 10000 {
 		return nil, fmt.Errorf("SALESENGINE_SYNC_PAGE_SIZE=%d must be between 1 and 10000", page)
 	}
-	overlap, err := app.Config.Duration("SALESENGINE_SYNC_OVERLAP")
-	if err != nil {
-		return nil, err
+	durations := map[string]time.Duration{}
+	for _, name := range []string{"SALESENGINE_SYNC_LAG", "SALESENGINE_SYNC_RECHECK", "SALESENGINE_RECONCILE_RECENT_EVERY", "SALESENGINE_RECONCILE_EVERY"} {
+		d, err := app.Config.Duration(name)
+		if err != nil {
+			return nil, err
+		}
+		if d < 0 {
+			return nil, fmt.Errorf("%s=%s must not be negative", name, d)
+		}
+		durations[name] = d
+	}
+	if durations["SALESENGINE_SYNC_LAG"] == 0 {
+		return nil, fmt.Errorf("SALESENGINE_SYNC_LAG must be more than 0s: a cursor at Odoo's own clock misses every transaction still committing")
+	}
+	recent, every := durations["SALESENGINE_RECONCILE_RECENT_EVERY"], durations["SALESENGINE_RECONCILE_EVERY"]
+	if recent == 0 {
+		recent = -1 // after every pass
+	}
+	if every == 0 {
+		every = -1 // never by itself
 	}
 	history, err := app.Config.Bool("SALESENGINE_SEND_HISTORY")
 	if err != nil {
 		return nil, err
 	}
-	return &sync.Syncer{Store: rt.store, Outbox: rt.outbox, Log: app.Log, PageSize: page, Overlap: overlap, SendHistory: history}, nil
+	return &sync.Syncer{Store: rt.store, Outbox: rt.outbox, Log: app.Log, PageSize: page,
+		Lag: durations["SALESENGINE_SYNC_LAG"], Recheck: durations["SALESENGINE_SYNC_RECHECK"], RecentEvery: recent,
+		ReconcileEvery: every, SendHistory: history}, nil
 }
 
 // pendingDeliveries lists the ids of every pending delivery, to (re-)enqueue: a crash between a sync's commit

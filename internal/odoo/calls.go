@@ -47,6 +47,7 @@ func searchReadPages[T any](ctx context.Context, c *Client, model string, q Quer
 		offset = 0
 	}
 	var lastID int64
+	var pages pageEnd
 	total := 0
 	for {
 		limit := size
@@ -73,6 +74,7 @@ func searchReadPages[T any](ctx context.Context, c *Client, model string, q Quer
 			return err
 		}
 		if len(page) == 0 {
+			pages.done(c, 0, limit)
 			return nil
 		}
 		total += len(page)
@@ -88,8 +90,9 @@ func searchReadPages[T any](ctx context.Context, c *Client, model string, q Quer
 		if err := fn(page); err != nil {
 			return err
 		}
-		// A short page ends the loop only when the caller's Limit is reached; otherwise the next call (usually
-		// empty) confirms the end, since a server may cap the page size.
+		if pages.done(c, len(page), limit) {
+			return nil
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // transport is one wire protocol. Every transport returns results as JSON so decoding is shared.
@@ -78,6 +79,10 @@ type Client struct {
 	sess   *Session
 	t      transport
 	fields map[string]map[string]FieldInfo // fields_get cache per model
+
+	// pageCap is what the server does with a page size larger than it allows: 0 not known yet, -1 it returns
+	// what was asked, n > 0 it returns at most n rows (see pageEnd).
+	pageCap atomic.Int64
 }
 
 // New validates cfg and returns a client. It does not touch the network.

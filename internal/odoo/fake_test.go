@@ -421,7 +421,7 @@ func TestFakeProductsAndInventory(t *testing.T) {
 			e := startFake(t, cb, smallData(), nil)
 			ctx := context.Background()
 			var got []Product
-			if err := e.c.Products(ctx, 5, func(p []Product) error { got = append(got, p...); return nil }); err != nil {
+			if err := e.c.ProductsWhere(ctx, Domain{}, 5, func(p []Product) error { got = append(got, p...); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			truth := e.srv.Products()

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,6 +24,16 @@ import (
 type httpCore struct {
 	cfg     Config
 	baseURL string // without credentials, no trailing slash
+	// date is the server's clock as its last response's Date header said (Unix seconds; 0 = none yet).
+	date atomic.Int64
+}
+
+// serverTime returns the Date of the newest response, and false when no response carried one.
+func (h *httpCore) serverTime() (time.Time, bool) {
+	if d := h.date.Load(); d != 0 {
+		return time.Unix(d, 0).UTC(), true
+	}
+	return time.Time{}, false
 }
 
 type httpRequest struct {
@@ -126,6 +137,9 @@ func (h *httpCore) attempt(ctx context.Context, r httpRequest) (resp *httpRespon
 		return nil, unwrapURLError(err), isRetryableNetErr(err)
 	}
 	defer hr.Body.Close()
+	if d, err := http.ParseTime(hr.Header.Get("Date")); err == nil {
+		h.date.Store(d.Unix())
+	}
 	limit := h.cfg.MaxResponseBytes
 	if hr.ContentLength > limit {
 		return nil, &ResponseTooLargeError{Model: r.model, Method: r.op, Limit: limit}, false

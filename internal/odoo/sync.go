@@ -171,14 +171,14 @@ func since[R any, T any](ctx context.Context, c *Client, model string, fields []
 	}
 }
 
-// Products streams every product.product, archived ones included, with on-hand and forecast quantities summed
-// over all the user's companies.
-func (c *Client) Products(ctx context.Context, pageSize int, fn func(page []Product) error) error {
+// ProductsWhere streams the product.product records matching d (every one when d is empty), archived ones
+// included, with on-hand and forecast quantities summed over all the user's companies.
+func (c *Client) ProductsWhere(ctx context.Context, d Domain, pageSize int, fn func(page []Product) error) error {
 	fields, err := c.modelFields(ctx, "product.product", productFields)
 	if err != nil {
 		return err
 	}
-	q := Query{Fields: fields, PageSize: pageSize, IncludeArchived: true}
+	q := Query{Domain: d, Fields: fields, PageSize: pageSize, IncludeArchived: true}
 	return searchReadPages(ctx, c, "product.product", q, func(r *productRow) int64 { return int64(r.ID) },
 		func(rows []productRow) error {
 			out := make([]Product, len(rows))

@@ -142,3 +142,11 @@ type UpsertResult struct {
 	Inserted int64
 	Updated  int64
 }
+
+// MonthStat sums up one month of stored records for reconciliation with Odoo: how many, and the newest
+// write_date (second precision, as Odoo shows it).
+type MonthStat struct {
+	Month     time.Time // first day of the month, UTC; zero for records without the date
+	Count     int64
+	LastWrite time.Time
+}

@@ -85,6 +85,17 @@ type Executor interface {
 	ItemIDList(ctx context.Context, connectionID int64) ([]int64, error)
 	ItemMarkRemoved(ctx context.Context, connectionID int64, lineIDs []int64, at time.Time) (int64, error)
 
+	// OrderMonthStatList sums up the stored confirmed orders (state sale or done, not removed) by the month of
+	// date_order: how many, and the newest write_date. Orders without a date_order form the zero month.
+	OrderMonthStatList(ctx context.Context, connectionID int64) ([]MonthStat, error)
+	// ItemMonthStatList sums up the stored items of confirmed orders (not removed) by the month of their write_date.
+	ItemMonthStatList(ctx context.Context, connectionID int64) ([]MonthStat, error)
+	// OrderIDListByDate lists the stored orders (not removed) whose date_order is in [from, to); a zero from
+	// lists those without a date_order.
+	OrderIDListByDate(ctx context.Context, connectionID int64, from, to time.Time) ([]int64, error)
+	// ItemIDListByWriteDate lists the stored items (not removed) whose write_date is in [from, to).
+	ItemIDListByWriteDate(ctx context.Context, connectionID int64, from, to time.Time) ([]int64, error)
+
 	ProductUpsertMany(ctx context.Context, products []*Product) (UpsertResult, error)
 	ProductList(ctx context.Context, connectionID int64) ([]*Product, error)
 	InventoryUpsertMany(ctx context.Context, rows []*Inventory) (UpsertResult, error)

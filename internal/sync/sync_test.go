@@ -77,7 +77,7 @@ func newFixture(t *testing.T, st store.Store, version string, data *odootest.Gen
 		t.Fatal(err)
 	}
 	return &fixture{srv: srv, client: client, conn: conn, st: st, ever: map[int64]bool{},
-		syncer: &sync.Syncer{Store: st, PageSize: 50, Overlap: time.Minute, Now: func() time.Time { return srv.Now() }}}
+		syncer: &sync.Syncer{Store: st, PageSize: 50, Lag: time.Minute, RecentEvery: -1, Now: func() time.Time { return srv.Now() }}}
 }
 
 func (f *fixture) sync(t *testing.T, opts sync.Options) sync.Result {
@@ -329,8 +329,10 @@ func TestInterruptedSyncResumes(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, st store.Store) {
 		f := newFixture(t, st, "17", smallHistory)
-		// Odoo fails twice part-way through the orders (each run resumes where the last one stopped).
-		for _, stopAt := range []int64{100, 100} {
+		f.syncer.PageSize = 20 // groups of 20 orders: more groups than the one read ahead when Odoo starts failing
+		// Odoo fails twice part-way through the orders: each run reads only what the last one did not store, so the
+		// second one fails sooner.
+		for _, stopAt := range []int64{100, 50} {
 			tripped := false
 			f.syncer.Progress = func(p sync.Progress) {
 				if p.Stage == "orders" && p.Done >= stopAt && !tripped {
@@ -423,8 +425,9 @@ func TestSameSecondEditArrives(t *testing.T) {
 	f.check(t)
 }
 
-// TestChangesDuringAPassArrive edits orders already written by the running pass (Odoo is read a page ahead of
-// the store): each edited order shows up again later in the same pass and must end up as Odoo has it.
+// TestChangesDuringAPassArrive edits orders already written by the running pass (Odoo is read a group ahead of
+// the store). A pass reads a fixed window, so the edits arrive with the next pass, which must leave every
+// edited order as Odoo has it.
 func TestChangesDuringAPassArrive(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, st store.Store) {
@@ -453,6 +456,8 @@ func TestChangesDuringAPassArrive(t *testing.T) {
 		if !edited {
 			t.Fatal("the pass reported no page of orders")
 		}
+		f.syncer.Progress = nil
+		f.sync(t, sync.Options{})
 		f.check(t)
 	})
 }

@@ -1,0 +1,485 @@
+package sync
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/odoo"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func confirmed(state string) bool { return state == "sale" || state == "done" }
+
+// syncOrders lists what changed in orders and in lines, then reads and writes the orders that differ from the
+// store, and saves both cursors once everything is written.
+func (r *run) syncOrders(ctx context.Context) error {
+	ow, err := r.windowOf(ctx, ModelOrder)
+	if err != nil {
+		return err
+	}
+	lw, err := r.windowOf(ctx, ModelLine)
+	if err != nil {
+		return err
+	}
+	_, lineCursor, err := r.cursorOf(ctx, ModelLine)
+	if err != nil {
+		return err
+	}
+	want := map[int64]int{} // order id -> its line count, as listed (0: not known)
+	orderNow, err := r.listOrders(ctx, ow, want)
+	if err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
+	if err := r.checkClock(ctx, orderNow); err != nil {
+		return err
+	}
+	if r.widen(&ow) {
+		if _, err := r.listOrders(ctx, ow, want); err != nil {
+			return fmt.Errorf("orders: %w", err)
+		}
+	}
+	lineNow := orderNow
+	// A first (or full) pass reads every order's lines with the order: listing lines too would find nothing new.
+	if lineCursor && !r.opts.Full {
+		if lineNow, err = r.listLines(ctx, lw, want); err != nil {
+			return fmt.Errorf("order lines: %w", err)
+		}
+		if r.widen(&lw) {
+			if _, err := r.listLines(ctx, lw, want); err != nil {
+				return fmt.Errorf("order lines: %w", err)
+			}
+		}
+	}
+	if err := r.refresh(ctx, want); err != nil {
+		return fmt.Errorf("orders: %w", err)
+	}
+	return r.s.Store.Tx(ctx, func(tx store.Executor) error {
+		if err := r.saveCursor(ctx, tx, ModelOrder, orderNow); err != nil {
+			return err
+		}
+		return r.saveCursor(ctx, tx, ModelLine, lineNow)
+	})
+}
+
+// freshFrom is where a listing starts reading records whole whatever their stamps: at the cursor, or, on a
+// first pass, at the horizon of the listing itself (so a first pass resumed after a crash does not read again
+// what it already stored).
+func (r *run) freshFrom(w window) time.Time {
+	if !w.fresh.IsZero() || r.opts.Full {
+		return w.fresh
+	}
+	if now, ok := r.src.ServerTime(); ok {
+		return now.Add(-r.s.lag())
+	}
+	return time.Time{}
+}
+
+// listOrders adds to want the orders listed in w that the store lacks or holds in another version.
+func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
+	var done int64
+	return r.src.Stamps(ctx, ModelOrder, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
+		r.res.Fetched += int64(len(page))
+		fresh := r.freshFrom(w)
+		ids := make([]int64, len(page))
+		for i, st := range page {
+			ids[i] = st.ID
+		}
+		stored, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, ids)
+		if err != nil {
+			return err
+		}
+		for _, st := range page {
+			o, ok := stored[st.ID]
+			if !ok && !confirmed(st.State) {
+				continue // a quotation
+			}
+			if ok && !r.opts.Full && st.WriteDate.Before(fresh) && o.RemovedAt == nil && o.State == st.State &&
+				o.WriteDate.Equal(st.WriteDate) {
+				continue // stored as it is
+			}
+			want[st.ID] = max(want[st.ID], st.Lines)
+		}
+		done += int64(len(page))
+		r.s.progress(Progress{Connection: r.conn.Name, Stage: "listing orders", Done: done})
+		return nil
+	})
+}
+
+// listLines adds to want the orders of lines listed in w that the store lacks or holds in another version: an
+// edited line does not always touch its order's write_date.
+func (r *run) listLines(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
+	var done int64
+	return r.src.Stamps(ctx, ModelLine, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
+		r.res.Fetched += int64(len(page))
+		fresh := r.freshFrom(w)
+		ids := make([]int64, len(page))
+		for i, st := range page {
+			ids[i] = st.ID
+		}
+		stored, err := r.s.Store.ItemGetMany(ctx, r.conn.ID, ids)
+		if err != nil {
+			return err
+		}
+		var unknown []int64 // orders of lines not stored: is the order?
+		for _, st := range page {
+			if _, ok := stored[st.ID]; !ok && !st.Layout && !confirmed(st.State) {
+				unknown = append(unknown, st.OrderID)
+			}
+		}
+		known, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, unknown)
+		if err != nil {
+			return err
+		}
+		for _, st := range page {
+			it, ok := stored[st.ID]
+			switch {
+			case !ok && st.Layout:
+				continue // sections and notes are not stored
+			case !ok:
+				if _, orderKnown := known[st.OrderID]; !orderKnown && !confirmed(st.State) {
+					continue // a quotation's line
+				}
+			case st.WriteDate.Before(fresh) && it.RemovedAt == nil && it.WriteDate.Equal(st.WriteDate) && it.OrderState == st.State:
+				continue // stored as it is
+			}
+			if _, ok := want[st.OrderID]; !ok {
+				want[st.OrderID] = 0
+			}
+		}
+		done += int64(len(page))
+		r.s.progress(Progress{Connection: r.conn.Name, Stage: "listing lines", Done: done})
+		return nil
+	})
+}
+
+// chunk is a group of orders read and written together: their lines, then the orders.
+type chunk struct {
+	ids    []int64
+	orders []odoo.Order
+	lines  map[int64][]odoo.OrderLine
+	read   int64
+}
+
+// chunks groups the wanted orders so that one group holds about as many lines as one listing page (an order
+// with more lines makes a group of its own), bounding memory however large the orders.
+func (r *run) chunks(want map[int64]int) [][]int64 {
+	ids := make([]int64, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var out [][]int64
+	var cur []int64
+	lines := 0
+	for _, id := range ids {
+		n := max(want[id], 1)
+		if len(cur) > 0 && (len(cur) >= r.s.pageSize() || lines+n > r.s.listSize()) {
+			out = append(out, cur)
+			cur, lines = nil, 0
+		}
+		cur = append(cur, id)
+		lines += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// refresh reads the wanted orders whole and writes them. Odoo is read one group ahead of the store, so Odoo and
+// the database work at the same time; groups are written in order. A group's lines are read before its orders:
+// a line edited between the two reads then has a newer write_date than the one stored and is read again next
+// pass, whereas lines read after their order could leave the order's totals stale for good.
+func (r *run) refresh(ctx context.Context, want map[int64]int) error {
+	groups := r.chunks(want)
+	total := int64(len(want))
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	fetched := make(chan *chunk, 1)
+	fetchErr := make(chan error, 1)
+	go func() {
+		defer close(fetched)
+		for _, ids := range groups {
+			c, err := r.fetch(ctx, ids)
+			if err != nil {
+				fetchErr <- err
+				return
+			}
+			select {
+			case fetched <- c:
+			case <-ctx.Done():
+				fetchErr <- context.Cause(ctx)
+				return
+			}
+		}
+		fetchErr <- nil
+	}()
+	var done int64
+	var writeErr error
+	for c := range fetched {
+		if writeErr != nil {
+			continue // the fetch is being cancelled; let it finish
+		}
+		if writeErr = r.write(ctx, c); writeErr != nil {
+			cancel(writeErr)
+			continue
+		}
+		done += int64(len(c.ids))
+		r.s.progress(Progress{Connection: r.conn.Name, Stage: "orders", Done: done, Total: total})
+	}
+	ferr := <-fetchErr
+	if writeErr != nil {
+		return writeErr
+	}
+	// Every group before a failed fetch is written: the next pass lists them as stored and reads the rest.
+	return ferr
+}
+
+func (r *run) fetch(ctx context.Context, ids []int64) (*chunk, error) {
+	c := &chunk{ids: ids, lines: map[int64][]odoo.OrderLine{}}
+	err := r.src.OrderLinesOf(ctx, ids, r.s.listSize(), func(page []odoo.OrderLine) error {
+		c.read += int64(len(page))
+		for _, l := range page {
+			c.lines[l.OrderID] = append(c.lines[l.OrderID], l)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if c.orders, err = r.src.OrdersByID(ctx, ids); err != nil {
+		return nil, err
+	}
+	c.read += int64(len(c.orders))
+	return c, nil
+}
+
+// write stores a group: the orders that are sales (confirmed, or stored already: an order that leaves the
+// confirmed state is updated, not left stale), their lines and events, in one transaction. Orders that Odoo no
+// longer has are marked removed.
+func (r *run) write(ctx context.Context, c *chunk) error {
+	r.res.Fetched += c.read
+	known, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, c.ids)
+	if err != nil {
+		return err
+	}
+	present := make(map[int64]bool, len(c.orders))
+	var keep []int64
+	for _, o := range c.orders {
+		present[o.ID] = true
+		if _, ok := known[o.ID]; ok || o.Confirmed() {
+			keep = append(keep, o.ID)
+		}
+	}
+	var gone []int64
+	for _, id := range c.ids {
+		if o, ok := known[id]; ok && !present[id] && o.RemovedAt == nil {
+			gone = append(gone, id)
+		}
+	}
+	if err := r.knowProducts(ctx, c.lines); err != nil {
+		return err
+	}
+	err = r.s.Store.Tx(ctx, func(tx store.Executor) error {
+		// A lost commit is found again by the next pass's listing (the cursor, saved after every group, is
+		// committed durably, which flushes these too).
+		if err := tx.CommitAsync(ctx); err != nil {
+			return err
+		}
+		if err := r.writeOrders(ctx, tx, c.orders, keep, known, c.lines); err != nil {
+			return err
+		}
+		if len(gone) > 0 {
+			n, err := tx.OrderMarkRemoved(ctx, r.conn.ID, gone, r.syncedAt)
+			if err != nil {
+				return err
+			}
+			r.res.Removed += n
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(gone) > 0 {
+		r.note("%d orders deleted in Odoo marked removed", len(gone))
+	}
+	if r.written >= r.nextStatistics {
+		r.nextStatistics *= 2 // after 10k, 20k, 40k... rows: a handful of refreshes however large the history
+		if err := r.s.Store.StatisticsRefresh(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+// writeOrders upserts the kept orders and their product lines, marks lines that left an order as removed, and
+// records an event for every order whose version moved.
+//
+// prev holds the stored versions of these orders, read just before the transaction: one sync at a time writes
+// a connection's orders, so it cannot have changed since.
+func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.Order, keep []int64, prev map[int64]*store.Order, lines map[int64][]odoo.OrderLine) error {
+	if len(keep) == 0 {
+		return nil
+	}
+	var prevItems []*store.Item
+	if len(prev) > 0 { // a page of orders never seen before (a first sync) has no stored lines to compare
+		known := make([]int64, 0, len(prev))
+		for id := range prev {
+			known = append(known, id)
+		}
+		slices.Sort(known)
+		var err error
+		if prevItems, err = tx.ItemListByOrder(ctx, r.conn.ID, known); err != nil {
+			return err
+		}
+	}
+	prevVersion := map[int64]time.Time{}
+	prevLines := make(map[int64]*store.Item, len(prevItems))
+	for _, o := range prev {
+		prevVersion[o.OrderID] = o.WriteDate
+	}
+	prevCount := map[int64]int{}
+	for _, it := range prevItems {
+		prevLines[it.LineID] = it
+		prevCount[it.OrderID]++
+		if it.WriteDate.After(prevVersion[it.OrderID]) {
+			prevVersion[it.OrderID] = it.WriteDate
+		}
+	}
+	byID := make(map[int64]odoo.Order, len(orders))
+	for _, o := range orders {
+		byID[o.ID] = o
+	}
+	var rows []*store.Order
+	var items []*store.Item
+	var changes []Change
+	present := map[int64]bool{}
+	for _, id := range keep {
+		o := byID[id]
+		so := r.storeOrder(o)
+		version := o.WriteDate
+		var orderItems []*store.Item
+		for _, l := range lines[id] {
+			if l.WriteDate.After(version) {
+				version = l.WriteDate
+			}
+			if l.DisplayType != "" || l.ProductID == 0 {
+				continue // sections and notes are layout, not sales
+			}
+			it := r.storeItem(o, l)
+			present[l.ID] = true
+			r.sold[l.ProductID] = true
+			orderItems = append(orderItems, it)
+		}
+		rows = append(rows, so)
+		items = append(items, orderItems...)
+		p, wasKnown := prev[id]
+		// Odoo shows write_date to the second: a second edit within it changes the content, not the version.
+		moved := !wasKnown || !version.Equal(prevVersion[id]) || p.State != so.State || p.RemovedAt != nil ||
+			orderDiffers(p, so) || itemsDiffer(orderItems, prevLines, prevCount[id])
+		if moved && !r.baseline {
+			changes = append(changes, Change{Prev: p, Order: so, Items: orderItems, Version: version})
+		}
+	}
+	var gone []int64
+	for id := range prevLines {
+		if !present[id] {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	// prev and prevLines are what is stored (a line of an order not stored cannot be; a line marked removed
+	// comes back as an insert): the writes skip re-reading them.
+	or, err := tx.OrderWriteMany(ctx, rows, prev)
+	if err != nil {
+		return err
+	}
+	ir, err := tx.ItemWriteMany(ctx, items, prevLines)
+	if err != nil {
+		return err
+	}
+	removed, err := tx.ItemMarkRemoved(ctx, r.conn.ID, gone, r.syncedAt)
+	if err != nil {
+		return err
+	}
+	r.res.Inserted += or.Inserted + ir.Inserted
+	r.res.Updated += or.Updated + ir.Updated
+	r.res.Removed += removed
+	r.written += or.Inserted + ir.Inserted
+	if len(changes) == 0 || r.s.Outbox == nil {
+		return nil
+	}
+	deliveries, err := r.s.Outbox.OutboxRecord(ctx, tx, r.conn, changes)
+	if err != nil {
+		return fmt.Errorf("record webhook events: %w", err)
+	}
+	r.res.Events += len(deliveries)
+	r.res.DeliveryIDs = append(r.res.DeliveryIDs, deliveries...)
+	return nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (r *run) storeOrder(o odoo.Order) *store.Order {
+	return &store.Order{ConnectionID: r.conn.ID, OrderID: o.ID, Name: o.Name, State: o.State,
+		DateOrder: timePtr(o.DateOrder), WriteDate: o.WriteDate, PartnerID: o.PartnerID, PartnerName: o.PartnerName,
+		CompanyID: o.CompanyID, CompanyName: o.CompanyName, Currency: o.Currency, AmountUntaxed: o.AmountUntaxed,
+		AmountTax: o.AmountTax, AmountTotal: o.AmountTotal, ClientOrderRef: o.ClientOrderRef,
+		CommitmentDate: o.CommitmentDate, WarehouseID: o.WarehouseID, WarehouseName: o.WarehouseName, SyncedAt: r.syncedAt}
+}
+
+func (r *run) storeItem(o odoo.Order, l odoo.OrderLine) *store.Item {
+	sku, name := fmt.Sprintf("ID:%d", l.ProductID), l.ProductName
+	if p, ok := r.products[l.ProductID]; ok {
+		sku = p.sku
+		if name == "" {
+			name = p.name
+		}
+	}
+	return &store.Item{ConnectionID: r.conn.ID, LineID: l.ID, OrderID: o.ID, OrderName: o.Name, OrderState: o.State,
+		DateOrder: timePtr(o.DateOrder), SKU: sku, ProductID: l.ProductID, ProductName: name, Quantity: l.Quantity,
+		UoM: l.UoM, QtyDelivered: l.QtyDelivered, QtyInvoiced: l.QtyInvoiced, PriceUnit: l.PriceUnit,
+		Discount: l.Discount, Subtotal: l.Subtotal, Total: l.Total, Currency: l.Currency, CompanyID: l.CompanyID,
+		WriteDate: l.WriteDate, SyncedAt: r.syncedAt, UpdatedAt: r.syncedAt}
+}
+
+
+// orderDiffers reports whether an order's stored content (what the event carries) differs from a new read.
+func orderDiffers(a, b *store.Order) bool {
+	return a.Name != b.Name || a.State != b.State || !sameTime(a.DateOrder, b.DateOrder) ||
+		a.PartnerID != b.PartnerID || a.PartnerName != b.PartnerName || a.CompanyID != b.CompanyID ||
+		a.Currency != b.Currency || a.AmountUntaxed != b.AmountUntaxed || a.AmountTax != b.AmountTax ||
+		a.AmountTotal != b.AmountTotal || a.ClientOrderRef != b.ClientOrderRef ||
+		!sameTime(a.CommitmentDate, b.CommitmentDate) || a.WarehouseID != b.WarehouseID
+}
+
+// itemsDiffer reports whether an order's lines after a read differ from the stored ones (prevCount of them).
+func itemsDiffer(items []*store.Item, prev map[int64]*store.Item, prevCount int) bool {
+	if len(items) != prevCount {
+		return true
+	}
+	for _, it := range items {
+		p, ok := prev[it.LineID]
+		if !ok || p.SKU != it.SKU || p.ProductID != it.ProductID || p.Quantity != it.Quantity ||
+			p.QtyDelivered != it.QtyDelivered || p.QtyInvoiced != it.QtyInvoiced || p.PriceUnit != it.PriceUnit ||
+			p.Discount != it.Discount || p.Subtotal != it.Subtotal || p.Total != it.Total || p.UoM != it.UoM ||
+			!p.WriteDate.Equal(it.WriteDate) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameTime(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}

@@ -1,0 +1,168 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/odoo"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// syncProducts reads the products written since the product cursor (all of them on a first or full pass) and
+// stores them with their stock. Stored SKUs are loaded first: lines are keyed by them.
+func (r *run) syncProducts(ctx context.Context) error {
+	stored, err := r.s.Store.ProductList(ctx, r.conn.ID)
+	if err != nil {
+		return err
+	}
+	r.products = make(map[int64]productInfo, len(stored))
+	for _, p := range stored {
+		r.products[p.ProductID] = productInfo{sku: p.SKU, name: p.Name}
+	}
+	w, err := r.windowOf(ctx, ModelProduct)
+	if err != nil {
+		return err
+	}
+	var d odoo.Domain
+	if !w.since.IsZero() {
+		d = odoo.Gte("write_date", w.since)
+	}
+	if err := r.readProducts(ctx, d); err != nil {
+		return err
+	}
+	now, ok := r.src.ServerTime()
+	if !ok {
+		return nil // no answer carried a clock: keep the cursor where it is
+	}
+	return r.s.Store.Tx(ctx, func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelProduct, now) })
+}
+
+// readProducts reads and stores the products matching d, with their stock. A product whose SKU (default_code)
+// changed takes its stored lines, forecasts and plan rows to the new SKU in the same transaction.
+func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
+	var done int64
+	return r.src.ProductsWhere(ctx, d, r.s.pageSize(), func(page []odoo.Product) error {
+		prods := make([]*store.Product, 0, len(page))
+		inv := make([]*store.Inventory, 0, len(page))
+		type rename struct {
+			id       int64
+			old, new string
+		}
+		var renames []rename
+		for _, p := range page {
+			sku := skuOf(p)
+			if p.DefaultCode == "" {
+				r.res.ProductsWithoutSKU++
+			}
+			if old, ok := r.products[p.ID]; ok && old.sku != sku {
+				renames = append(renames, rename{p.ID, old.sku, sku})
+			}
+			r.products[p.ID] = productInfo{sku: sku, name: p.Name}
+			var wd *time.Time
+			if !p.WriteDate.IsZero() {
+				t := p.WriteDate
+				wd = &t
+			}
+			prods = append(prods, &store.Product{ConnectionID: r.conn.ID, ProductID: p.ID, SKU: sku, Name: p.Name,
+				Type: p.Type, Active: p.Active, UoM: p.UoM, CompanyID: p.CompanyID, WriteDate: wd, SyncedAt: r.syncedAt})
+			inv = append(inv, &store.Inventory{ConnectionID: r.conn.ID, ProductID: p.ID, SKU: sku, Name: p.Name,
+				Type: p.Type, Active: p.Active, QtyAvailable: p.QtyAvailable, VirtualAvailable: p.VirtualAvailable,
+				SyncedAt: r.syncedAt})
+		}
+		r.res.Products += len(page)
+		r.res.Fetched += int64(len(page))
+		err := r.s.Store.Tx(ctx, func(tx store.Executor) error {
+			for _, rn := range renames {
+				moved, err := tx.SKURename(ctx, r.conn.ID, rn.id, rn.old, rn.new, r.syncedAt)
+				if err != nil {
+					return fmt.Errorf("move SKU %s to %s: %w", rn.old, rn.new, err)
+				}
+				r.note("product %d: SKU %s is %s in Odoo now; moved %d lines, %d forecast and %d plan rows to it (%d derived rows dropped, recomputed by the next forecast)",
+					rn.id, rn.old, rn.new, moved.Items, moved.Forecast, moved.Production, moved.Dropped)
+			}
+			pr, err := tx.ProductUpsertMany(ctx, prods)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.InventoryUpsertMany(ctx, inv); err != nil {
+				return err
+			}
+			r.res.Inserted += pr.Inserted
+			r.res.Updated += pr.Updated
+			return nil
+		})
+		r.res.Renamed += len(renames)
+		done += int64(len(page))
+		r.s.progress(Progress{Connection: r.conn.Name, Stage: "products", Done: done})
+		return err
+	})
+}
+
+// knowProducts reads the products of lines that are not stored yet (created after this pass read products), so
+// every line is stored under its product's SKU.
+func (r *run) knowProducts(ctx context.Context, lines map[int64][]odoo.OrderLine) error {
+	var missing []int64
+	for _, ls := range lines {
+		for _, l := range ls {
+			if _, ok := r.products[l.ProductID]; !ok && l.ProductID != 0 && l.DisplayType == "" {
+				missing = append(missing, l.ProductID)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return r.readProducts(ctx, odoo.In("id", slices.Compact(missing)...))
+}
+
+// syncStock refreshes the stock of products whose quantities moved: those with a stock.quant written since the
+// quant cursor, and those sold by the orders this pass wrote (their forecast quantity changed). A first or full
+// pass read every product's stock already. Where stock.quant cannot be read (no Inventory app, or no access),
+// every product's stock is read again.
+func (r *run) syncStock(ctx context.Context) error {
+	w, err := r.windowOf(ctx, ModelQuant)
+	if err != nil {
+		return err
+	}
+	if w.since.IsZero() && w.fresh.IsZero() {
+		// First pass: every product was read with its stock just now; start the quant cursor here.
+		if now, ok := r.src.ServerTime(); ok {
+			return r.s.Store.Tx(ctx, func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
+		}
+		return nil
+	}
+	moved := r.sold
+	now, err := r.src.Stamps(ctx, ModelQuant, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
+		r.res.Fetched += int64(len(page))
+		for _, st := range page {
+			if st.ProductID != 0 {
+				moved[st.ProductID] = true
+			}
+		}
+		return nil
+	})
+	var rpc *odoo.RPCError
+	var missing *odoo.FieldMissingError
+	if errors.As(err, &rpc) || errors.As(err, &missing) {
+		r.log().Debug("stock.quant cannot be read; reading every product's stock", "error", err)
+		return r.readProducts(ctx, odoo.Domain{})
+	}
+	if err != nil {
+		return err
+	}
+	if len(moved) > 0 {
+		ids := make([]int64, 0, len(moved))
+		for id := range moved {
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		if err := r.readProducts(ctx, odoo.In("id", ids...)); err != nil {
+			return err
+		}
+	}
+	return r.s.Store.Tx(ctx, func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
+}
