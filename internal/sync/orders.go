@@ -314,6 +314,7 @@ func (r *run) write(ctx context.Context, c *chunk) error {
 	}
 	return nil
 }
+
 // writeOrders upserts the kept orders and their product lines, marks lines that left an order as removed, and
 // records an event for every order whose version moved.
 //
@@ -449,7 +450,6 @@ func (r *run) storeItem(o odoo.Order, l odoo.OrderLine) *store.Item {
 		Discount: l.Discount, Subtotal: l.Subtotal, Total: l.Total, Currency: l.Currency, CompanyID: l.CompanyID,
 		WriteDate: l.WriteDate, SyncedAt: r.syncedAt, UpdatedAt: r.syncedAt}
 }
-
 
 // orderDiffers reports whether an order's stored content (what the event carries) differs from a new read.
 func orderDiffers(a, b *store.Order) bool {
