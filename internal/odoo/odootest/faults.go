@@ -12,24 +12,33 @@ import (
 type FaultKind int
 
 const (
-	HTTP500        FaultKind = iota + 1 // 500 Internal Server Error, HTML body (a crashed worker behind a proxy)
-	HTTP502                             // 502 Bad Gateway from the proxy
-	HTTP503                             // 503 Service Unavailable (+ Retry-After when set)
-	HTTP429                             // 429 Too Many Requests (+ Retry-After when set), as Odoo Online's proxy
-	Slow                                // answer normally after Delay
-	Timeout                             // never answer: hang until the client gives up or the server closes
-	Truncated                           // announce the full Content-Length, send half the body, drop the connection
-	NonJSON                             // 200 with an HTML page instead of JSON (a login page or proxy splash)
-	SessionExpired                      // JSON-RPC error code 100; JSON-2 401; XML-RPC fault 1
-	AccessDenied                        // the transport's AccessDenied error (as for a revoked or expired key)
-	ConnReset                           // close the TCP connection with a reset, no response
-	HTTP504                             // 504 Gateway Time-out from the proxy (a long call on odoo.sh)
+	HTTP500   FaultKind = iota + 1 // 500 Internal Server Error, werkzeug's HTML page (not an Odoo error: a crashed worker)
+	HTTP502                        // 502 Bad Gateway from the proxy
+	HTTP503                        // 503 Service Unavailable (+ Retry-After when set)
+	HTTP429                        // 429 Too Many Requests (+ Retry-After when set), as Odoo Online's proxy
+	Slow                           // answer normally after Delay
+	Timeout                        // never answer: hang until the client gives up or the server closes
+	Truncated                      // announce the full Content-Length, send half the body, drop the connection
+	NonJSON                        // 200 with an HTML page instead of JSON or XML (a login page or proxy splash)
+	// SessionExpired: JSON-RPC error code 100 "Odoo Session Expired" (data.name odoo.http.SessionExpiredException);
+	// JSON-2 401 "Invalid apikey" as for a key that expired or was revoked; XML-RPC fault 1 whose traceback names
+	// SessionExpiredException. (/jsonrpc and /xmlrpc are stateless, so a real server says this mostly on its session
+	// API; the fake offers it on every transport to exercise the client's re-login.)
+	SessionExpired
+	AccessDenied // the transport's AccessDenied error (as for a revoked or expired key)
+	ConnReset    // close the TCP connection with a reset, no response
+	HTTP504      // 504 Gateway Time-out from the proxy (a long call on odoo.sh)
+	// SerializationFailure is PostgreSQL's "could not serialize access due to concurrent update" that Odoo answers
+	// once its own retries are spent, as Odoo renders it: JSON-2 HTTP 500 with the JSON error object (name
+	// psycopg2.errors.SerializationFailure); JSON-RPC HTTP 200 with an error (code 200, 0 from 19) whose data.name
+	// is that class; XML-RPC fault 1 whose faultString is the traceback ending with that class and message.
+	SerializationFailure
 )
 
 func (k FaultKind) String() string {
 	names := map[FaultKind]string{HTTP500: "HTTP500", HTTP502: "HTTP502", HTTP503: "HTTP503", HTTP429: "HTTP429", Slow: "Slow",
 		Timeout: "Timeout", Truncated: "Truncated", NonJSON: "NonJSON", SessionExpired: "SessionExpired",
-		AccessDenied: "AccessDenied", ConnReset: "ConnReset", HTTP504: "HTTP504"}
+		AccessDenied: "AccessDenied", ConnReset: "ConnReset", HTTP504: "HTTP504", SerializationFailure: "SerializationFailure"}
 	if n, ok := names[k]; ok {
 		return n
 	}

@@ -435,6 +435,8 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request) {
 		oerr = errSessionExpired()
 	} else if f != nil && f.Kind == AccessDenied {
 		oerr = errAccessDenied()
+	} else if f != nil && f.Kind == SerializationFailure {
+		oerr = errSerialization()
 	} else {
 		s.mu.RLock() // held until the result is encoded: rows are encoded straight from the records
 		locked = true
@@ -539,6 +541,10 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 	}
 	if f != nil && f.Kind == AccessDenied {
 		writeErr(errAccessDenied(), http.StatusForbidden)
+		return
+	}
+	if f != nil && f.Kind == SerializationFailure {
+		writeErr(errSerialization(), http.StatusInternalServerError)
 		return
 	}
 	if r.Method != http.MethodPost {
