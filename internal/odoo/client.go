@@ -216,8 +216,15 @@ func (c *Client) json2NotFound(v ServerVersion, known bool) error {
 }
 
 func (c *Client) loadCompanies(ctx context.Context, t transport, s *Session) error {
+	again := func(ctx context.Context) (int64, error) { // the session expired already: log in again
+		uid, err := t.authenticate(ctx)
+		if err == nil {
+			s.UID = uid
+		}
+		return uid, err
+	}
 	raw, err := t.execute(ctx, s.UID, &call{model: "res.users", method: "read", ids: []int64{s.UID},
-		kwargs: map[string]any{"fields": []string{"company_id", "company_ids"}}}, nil)
+		kwargs: map[string]any{"fields": []string{"company_id", "company_ids"}}}, again)
 	if err != nil {
 		return fmt.Errorf("odoo: reading the user's companies: %w", err)
 	}
@@ -238,7 +245,7 @@ func (c *Client) loadCompanies(ctx context.Context, t transport, s *Session) err
 	}
 	raw, err = t.execute(ctx, s.UID, &call{model: "res.company", method: "read", ids: ids,
 		kwargs:  map[string]any{"fields": []string{"name", "currency_id"}},
-		context: map[string]any{"allowed_company_ids": ids}}, nil)
+		context: map[string]any{"allowed_company_ids": ids}}, again)
 	if err != nil {
 		return fmt.Errorf("odoo: reading the user's companies: %w", err)
 	}

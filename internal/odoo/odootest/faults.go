@@ -77,12 +77,21 @@ func (s *Server) ClearFaults() {
 }
 
 // pickFault returns the fault that hits this call, if any.
+//
+// A SessionExpired fault given by Rate (background noise) hits only calls that use a session (object calls other
+// than the JSON-2 login, res.users.context_get), and never the first call after a successful login: a real
+// session does not expire the instant it is created. Count and permanent faults hit whatever they match.
 func (s *Server) pickFault(c *call) *Fault {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	model, method := c.matchName()
+	fresh := s.freshLogin
+	s.freshLogin = false
 	for i, f := range s.faults {
 		if f.Match != "" && f.Match != model && f.Match != method {
+			continue
+		}
+		if f.Kind == SessionExpired && f.Count == 0 && f.Rate > 0 && (fresh || !c.usesSession()) {
 			continue
 		}
 		switch {
@@ -113,6 +122,18 @@ const (
 	page429   = "<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	pageLogin = "<!DOCTYPE html>\n<html><head><title>Odoo</title></head><body><form class=\"oe_login_form\" action=\"/web/login\" method=\"post\"><input name=\"login\"/></form></body></html>\n"
 )
+
+// loggedIn records a successful login (see pickFault).
+func (s *Server) loggedIn() {
+	s.faultMu.Lock()
+	s.freshLogin = true
+	s.faultMu.Unlock()
+}
+
+// usesSession reports a call made on behalf of a logged-in session: an ORM call, but not the JSON-2 login.
+func (c *call) usesSession() bool {
+	return c.service == "object" && !(c.method == "json2" && c.model == "res.users" && c.objMeth == "context_get")
+}
 
 // preFault handles the faults that replace the response entirely. It reports whether the response is done.
 func (s *Server) preFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {

@@ -55,9 +55,10 @@ type Server struct {
 
 	calls atomic.Int64
 
-	faultMu  sync.Mutex
-	faults   []*faultState
-	faultRNG *rand.Rand
+	faultMu    sync.Mutex
+	faults     []*faultState
+	faultRNG   *rand.Rand
+	freshLogin bool // the last call was a successful login (see pickFault)
 
 	loginMu    sync.Mutex
 	loginFails map[string]*loginFailure
@@ -274,6 +275,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 				return nil, errUnknownDB(db)
 			}
 			if uid, ok := s.authenticate(c.remote, login, pw); ok {
+				s.loggedIn()
 				return uid, nil
 			}
 			return false, nil
@@ -614,6 +616,9 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request) {
 		}
 		writeErr(oerr, status)
 		return
+	}
+	if !c.usesSession() {
+		s.loggedIn()
 	}
 	j := jw{b: getBuf(sizeHint(res))}
 	defer func() { putBuf(j.b) }()
