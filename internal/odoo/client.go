@@ -17,7 +17,27 @@ type transport interface {
 	protocol() Protocol
 	version(ctx context.Context) (ServerVersion, error)
 	authenticate(ctx context.Context) (uid int64, err error)
-	execute(ctx context.Context, uid int64, cl *call) (json.RawMessage, error)
+	// execute runs cl as uid. again, when not nil, logs in again after an expired session and returns the new
+	// uid; the transport then retries (see httpCore.call).
+	execute(ctx context.Context, uid int64, cl *call, again reauthFunc) (json.RawMessage, error)
+}
+
+// reauthFunc logs in again after an expired session and returns the uid to use from then on.
+type reauthFunc func(context.Context) (int64, error)
+
+// args adapts f for the transports that carry the uid in the arguments: it returns the arguments rebuilt with
+// the new uid (nil when f is nil).
+func (f reauthFunc) args(build func(uid int64) []any) func(context.Context) ([]any, error) {
+	if f == nil {
+		return nil
+	}
+	return func(ctx context.Context) ([]any, error) {
+		uid, err := f(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return build(uid), nil
+	}
 }
 
 var (
@@ -201,8 +221,15 @@ func (c *Client) json2NotFound(v ServerVersion, known bool) error {
 }
 
 func (c *Client) loadCompanies(ctx context.Context, t transport, s *Session) error {
+	again := func(ctx context.Context) (int64, error) { // the session expired already: log in again
+		uid, err := t.authenticate(ctx)
+		if err == nil {
+			s.UID = uid
+		}
+		return uid, err
+	}
 	raw, err := t.execute(ctx, s.UID, &call{model: "res.users", method: "read", ids: []int64{s.UID},
-		kwargs: map[string]any{"fields": []string{"company_id", "company_ids"}}})
+		kwargs: map[string]any{"fields": []string{"company_id", "company_ids"}}}, again)
 	if err != nil {
 		return fmt.Errorf("odoo: reading the user's companies: %w", err)
 	}
@@ -223,7 +250,7 @@ func (c *Client) loadCompanies(ctx context.Context, t transport, s *Session) err
 	}
 	raw, err = t.execute(ctx, s.UID, &call{model: "res.company", method: "read", ids: ids,
 		kwargs:  map[string]any{"fields": []string{"name", "currency_id"}},
-		context: map[string]any{"allowed_company_ids": ids}})
+		context: map[string]any{"allowed_company_ids": ids}}, again)
 	if err != nil {
 		return fmt.Errorf("odoo: reading the user's companies: %w", err)
 	}
@@ -286,7 +313,8 @@ type callOpts struct {
 	extra           map[string]any
 }
 
-// execute runs cl with the multi-company context and re-authenticates once on an expired session.
+// execute runs cl with the multi-company context. Transient faults are retried by the transport; an expired
+// session is answered by authenticating again, once per call, then retrying.
 func (c *Client) execute(ctx context.Context, cl *call, o callOpts) (json.RawMessage, error) {
 	s, t, err := c.session(ctx)
 	if err != nil {
@@ -307,28 +335,20 @@ func (c *Client) execute(ctx context.Context, cl *call, o callOpts) (json.RawMes
 		cctx["active_test"] = false
 	}
 	cl.context = cctx
-	raw, err := t.execute(ctx, s.UID, cl)
-	if !errors.Is(err, errSessionExpired) {
-		return raw, err
-	}
-	c.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "odoo: session expired, authenticating again")
-	uid, aerr := t.authenticate(ctx)
-	if aerr != nil {
-		return nil, aerr
-	}
-	c.mu.Lock()
-	if c.sess == s {
-		ns := *s
-		ns.UID = uid
-		c.sess = &ns
-	}
-	c.mu.Unlock()
-	raw, err = t.execute(ctx, uid, cl)
-	if errors.Is(err, errSessionExpired) {
-		var re *RPCError
-		if errors.As(err, &re) {
-			return nil, re
+	// An expired session: authenticate again (the transport then retries the call, as one of its attempts).
+	again := func(ctx context.Context) (int64, error) {
+		uid, err := t.authenticate(ctx)
+		if err != nil {
+			return 0, err
 		}
+		c.mu.Lock()
+		if c.sess == s {
+			ns := *s
+			ns.UID = uid
+			c.sess = &ns
+		}
+		c.mu.Unlock()
+		return uid, nil
 	}
-	return raw, err
+	return t.execute(ctx, s.UID, cl, again)
 }

@@ -75,7 +75,7 @@ func TestDecodeJSONRPCFixtures(t *testing.T) {
 			}
 		}},
 		{"jsonrpc/error_session_expired.json", func(t *testing.T, raw json.RawMessage, err error) {
-			if !errors.Is(c.mapFault(err.(*fault), "m", "x"), errSessionExpired) {
+			if classify(ProtocolJSONRPC, outcome{fault: err.(*fault), err: c.mapFault(err.(*fault), "m", "x")}) != relogin {
 				t.Fatal("code 100 not recognised as session expiry")
 			}
 		}},

@@ -26,18 +26,28 @@
 //     The message names the URL, database and login and says what to check (password / API key, key expiry).
 //   - *DatabaseNotFoundError (ErrDatabaseNotFound): the server has no such database.
 //   - *RPCError: any other exception raised by Odoo (Name such as "odoo.exceptions.AccessError" or
-//     "builtins.ValueError", Message, JSON-RPC code or XML-RPC fault code, JSON-2 HTTP status). Never retried.
-//   - *HTTPError: an HTTP status still failing after retries (429/502/503/504) or one that is not retried (500).
+//     "builtins.ValueError", Message, JSON-RPC code or XML-RPC fault code, JSON-2 HTTP status). Not retried,
+//     except a conflict between concurrent transactions (RPCError.IsConcurrency: PostgreSQL serialization
+//     failure, deadlock, lock not available), which is retried and reported with Attempts if it persists.
+//   - *HTTPError: an HTTP status that is not retried, or a transient one still failing after retries (429, 500
+//     without an Odoo error, 502, 503, 504; Attempts says how many were made).
 //   - *TransportError: connection refused/reset or timeouts after retries.
 //   - *ResponseTooLargeError: a response beyond Config.MaxResponseBytes (refused, not retried).
-//   - *ProtocolError: a body that is not what the protocol promises (an HTML page, a broken envelope).
+//   - *ProtocolError: a body that is not what the protocol promises (an HTML page, a broken envelope); an HTML
+//     or text page answered with a 2xx is retried first, and the error then says what the server sent.
 //   - *UnavailableError: the chosen protocol is not served (JSON-2 before 19; JSON-RPC/XML-RPC once removed).
 //   - *FieldMissingError: a field the normalized model needs does not exist on the server.
 //
-// Each HTTP attempt has its own timeout (Config.Timeout). 429, 502, 503, 504, connection failures, resets,
-// truncated bodies and timeouts are retried up to Config.MaxRetries times with exponential backoff and jitter
-// (RetryBaseDelay doubling, capped at RetryMaxDelay), honouring Retry-After. Odoo-level errors are not retried.
-// JSON-RPC "session expired" (code 100) triggers one re-authentication and one retry.
+// Each HTTP attempt has its own timeout (Config.Timeout). One function (classify) decides, the same way for
+// JSON-2, JSON-RPC and XML-RPC, what is retried up to Config.MaxRetries times with exponential backoff and
+// jitter (RetryBaseDelay doubling, capped at RetryMaxDelay), honouring Retry-After: 429, 502, 503, 504; a 500
+// that is not an Odoo error (an HTML page from a crashed worker or proxy); an Odoo error naming a serialization
+// failure, deadlock or lock held by a concurrent transaction (JSON-2 500/409, JSON-RPC 200 + error, XML-RPC
+// fault 1); a 2xx whose body is not JSON (or not XML for XML-RPC); connection failures, resets, truncated
+// bodies and timeouts. Other Odoo-level errors (access rights, bad credentials, unknown model or field,
+// ValueError, UserError, MissingError, validation) are returned at once. An expired session (JSON-RPC code 100,
+// SessionExpiredException, a JSON-2 401 after the key had worked) makes the client authenticate again and
+// retry, counted as one attempt with its backoff; a second expiry right after logging in again is an error.
 //
 // # Multi-company
 //

@@ -70,8 +70,10 @@ func (e *DatabaseNotFoundError) Error() string {
 // Is makes errors.Is(err, ErrDatabaseNotFound) true.
 func (e *DatabaseNotFoundError) Is(target error) bool { return target == ErrDatabaseNotFound }
 
-// RPCError is an error raised by Odoo itself (an exception in the server). It is never retried: it would fail the
-// same way again.
+// RPCError is an error raised by Odoo itself (an exception in the server). It is not retried, as it would fail
+// the same way again, except a conflict between concurrent transactions (PostgreSQL serialization failure,
+// deadlock, lock not available: see IsConcurrency), which is retried with backoff, and an expired session, which
+// is answered by logging in again.
 type RPCError struct {
 	Model, Method string
 	Name          string // Odoo exception, e.g. "odoo.exceptions.AccessError", "builtins.ValueError"
@@ -79,6 +81,7 @@ type RPCError struct {
 	Code          int    // JSON-RPC error code or XML-RPC fault code (0 if none)
 	HTTPStatus    int    // JSON-2 status (0 otherwise)
 	Debug         string // server traceback when sent, secret removed; not part of Error()
+	Attempts      int    // attempts made when a retried error persisted (0 when it was not retried)
 }
 
 func (e *RPCError) Error() string {
@@ -97,7 +100,20 @@ func (e *RPCError) Error() string {
 	if e.IsAccessError() {
 		s += " (the Odoo user needs read access to this model: e.g. Sales / User: All Documents, Inventory / User)"
 	}
+	if e.IsConcurrency() {
+		s += " (a conflict with a concurrent transaction in Odoo's database"
+		if e.Attempts > 1 {
+			s += fmt.Sprintf(", still there after %d attempts; try again later", e.Attempts)
+		}
+		s += ")"
+	}
 	return s
+}
+
+// IsConcurrency reports a transaction that lost a race with a concurrent one (serialization failure, deadlock,
+// lock not available): the call may succeed when tried again.
+func (e *RPCError) IsConcurrency() bool {
+	return isConcurrencyFault(&fault{name: e.Name, message: e.Message})
 }
 
 // IsAccessError reports a permission problem (AccessError / record rules), as opposed to a bad call.
@@ -111,12 +127,14 @@ func (e *RPCError) IsMissing() bool {
 	return strings.HasSuffix(e.Name, "MissingError") || strings.Contains(e.Message, "does not exist or has been deleted")
 }
 
-// HTTPError is an HTTP status the client could not use (after retries for 429/502/503/504).
+// HTTPError is an HTTP status the client could not use: one that is not retried, or a transient one (429, 500
+// without an Odoo error, 502, 503, 504) that persisted through the retries.
 type HTTPError struct {
 	Model, Method string
 	StatusCode    int
 	RetryAfter    time.Duration
 	Body          string // first bytes of the body, secret removed
+	Attempts      int    // attempts made when the status persisted through retries (0 when not retried)
 }
 
 func (e *HTTPError) Error() string {
@@ -130,8 +148,13 @@ func (e *HTTPError) Error() string {
 	switch e.StatusCode {
 	case 429:
 		s += " (the server is rate limiting; try again later or lower the sync frequency)"
+	case 500:
+		s += " (the server failed without an Odoo error: a crashed worker or a proxy; try again later)"
 	case 502, 503, 504:
 		s += " (the server or its proxy is unavailable or timed out; try again later, or use a smaller page size)"
+	}
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
 	return s
 }
@@ -148,11 +171,13 @@ func (e *ResponseTooLargeError) Error() string {
 }
 
 // ProtocolError is a response that is not what the protocol promises (HTML instead of JSON, broken envelope...).
+// A 2xx whose body is not in the transport's format at all (an HTML login or proxy page) is retried first.
 type ProtocolError struct {
 	Protocol      Protocol
 	Model, Method string
 	Detail        string
 	Err           error
+	Attempts      int // attempts made when the answer persisted through retries (0 when not retried)
 }
 
 func (e *ProtocolError) Error() string {
@@ -163,6 +188,9 @@ func (e *ProtocolError) Error() string {
 	s += ": " + e.Detail
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
+	}
+	if e.Attempts > 1 {
+		s += fmt.Sprintf(" (after %d attempts)", e.Attempts)
 	}
 	return s
 }

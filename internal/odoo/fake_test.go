@@ -553,18 +553,10 @@ func TestFakeFaults(t *testing.T) {
 		{odootest.Fault{Kind: odootest.Truncated, Count: 1}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.Timeout, Count: 1}, func(Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.Slow, Count: 1, Delay: 20 * time.Millisecond}, func(Protocol) expect { return recovers }},
-		{odootest.Fault{Kind: odootest.HTTP500, Count: 1}, func(Protocol) expect { return rpcOrHTTPErr }},
-		{odootest.Fault{Kind: odootest.NonJSON, Count: 1}, func(p Protocol) expect { return protocolErr }},
+		{odootest.Fault{Kind: odootest.HTTP500, Count: 1}, func(Protocol) expect { return recovers }},
+		{odootest.Fault{Kind: odootest.NonJSON, Count: 1}, func(p Protocol) expect { return recovers }},
 		{odootest.Fault{Kind: odootest.AccessDenied, Count: 1}, func(Protocol) expect { return authErr }},
-		{odootest.Fault{Kind: odootest.SessionExpired, Count: 1}, func(p Protocol) expect {
-			switch p {
-			case ProtocolJSONRPC:
-				return recovers
-			case ProtocolJSON2:
-				return authErr
-			}
-			return rpcOrHTTPErr
-		}},
+		{odootest.Fault{Kind: odootest.SessionExpired, Count: 1}, func(p Protocol) expect { return recovers }},
 	}
 	for _, cb := range combos() {
 		for _, ft := range faults {

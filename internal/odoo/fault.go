@@ -21,9 +21,6 @@ func (f *fault) Error() string { return f.name + ": " + f.message }
 // errJSON2NotFound is a JSON-2 404 answered with an HTML page: no JSON-2 on this server, or a wrong database.
 var errJSON2NotFound = errors.New("odoo: /json/2 answered 404 Not Found (HTML)")
 
-// errSessionExpired marks JSON-RPC code 100, which the client answers by authenticating again once.
-var errSessionExpired = errors.New("odoo: session expired")
-
 // conn is what mapping a fault needs to know about the connection.
 type conn struct {
 	protocol Protocol
@@ -35,13 +32,13 @@ type conn struct {
 
 var missingDBRe = regexp.MustCompile(`database "([^"]*)" does not exist`)
 
-// mapFault turns a server fault into the public error types.
+// mapFault turns a server fault into the public error types. (Whether it is retried is classify's business.)
 func (c conn) mapFault(f *fault, model, method string) error {
 	msg := redactSecret(f.message, c.secret)
 	debug := redactSecret(f.debug, c.secret)
 	switch {
 	case f.code == 100 && c.protocol == ProtocolJSONRPC:
-		return errors.Join(errSessionExpired, &RPCError{Model: model, Method: method, Name: nonEmpty(f.name, "odoo.http.SessionExpiredException"), Message: msg, Code: f.code})
+		return &RPCError{Model: model, Method: method, Name: nonEmpty(f.name, "odoo.http.SessionExpiredException"), Message: msg, Code: f.code}
 	case strings.HasSuffix(f.name, "AccessDenied") || f.httpStatus == 401:
 		return &AuthError{Protocol: c.protocol, URL: c.url, Database: c.database, Login: c.login, Reason: nonEmpty(msg, "access denied")}
 	case isMissingDatabase(f, c.database):

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,8 @@ import (
 )
 
 // httpCore sends one logical request with per-attempt timeouts, bounded reads and retries on transient faults.
-// It knows nothing of Odoo's protocols: transports interpret the statuses it returns.
+// It knows nothing of Odoo's protocols: each transport interprets the responses, and classify (classify.go)
+// decides, the same way for every transport, what is retried.
 type httpCore struct {
 	cfg     Config
 	baseURL string // without credentials, no trailing slash
@@ -50,21 +52,34 @@ type httpResponse struct {
 	status      int
 	contentType string
 	body        []byte
-	retryAfter  time.Duration // parsed Retry-After of a transient status
+	retryAfter  time.Duration // parsed Retry-After header (0 if none)
 }
 
-func (h *httpCore) do(ctx context.Context, r httpRequest) (*httpResponse, error) {
+// interpretFunc turns one response into a result, or into an outcome whose err says what went wrong. Each
+// transport supplies its own; classify decides what happens next.
+type interpretFunc func(*httpResponse) (json.RawMessage, outcome)
+
+// reloginFunc authenticates again after an expired session and returns the request rebuilt with the new
+// credentials (JSON-RPC and XML-RPC carry the uid in the body).
+type reloginFunc func(context.Context) (httpRequest, error)
+
+// call sends r and interprets the answer with interpret, retrying with backoff (and Retry-After) what classify
+// calls transient, at most Config.MaxRetries times. An expired session is answered by relogin, then a retry
+// after a backoff, counted as an attempt like any other; without relogin (the login's own calls), or when the
+// session expires again right after logging in again, the expiry is an error.
+func (h *httpCore) call(ctx context.Context, p Protocol, r httpRequest, interpret interpretFunc, again reloginFunc) (json.RawMessage, error) {
 	log := h.cfg.Logger
-	var lastErr error
-	var lastResp *httpResponse
-	var retryAfter time.Duration
+	var last outcome
+	var lastVerdict verdict
+	needLogin, fresh := false, false
 	attempts := 0
 	for attempt := 0; attempt <= h.cfg.MaxRetries; attempt++ {
 		if attempt > 0 {
-			delay := h.backoff(attempt, retryAfter)
+			delay := h.backoff(attempt, last.retryAfter)
 			log.LogAttrs(ctx, slog.LevelWarn, "odoo: retrying call",
 				slog.String("model", r.model), slog.String("method", r.op), slog.Int("attempt", attempt+1),
-				slog.Duration("delay", delay), slog.String("reason", h.redact(errString(lastErr, lastResp))))
+				slog.Duration("delay", delay), slog.String("class", lastVerdict.String()),
+				slog.String("reason", h.redact(last.err.Error())))
 			t := time.NewTimer(delay)
 			select {
 			case <-ctx.Done():
@@ -73,40 +88,81 @@ func (h *httpCore) do(ctx context.Context, r httpRequest) (*httpResponse, error)
 			case <-t.C:
 			}
 		}
+		fresh = false
+		if needLogin {
+			log.LogAttrs(ctx, slog.LevelInfo, "odoo: session expired, authenticating again",
+				slog.String("model", r.model), slog.String("method", r.op))
+			nr, err := again(ctx)
+			if err != nil {
+				return nil, err
+			}
+			r, needLogin, fresh = nr, false, true
+		}
 		attempts++
 		start := time.Now()
-		resp, err, retryable := h.attempt(ctx, r)
-		status := 0
-		if resp != nil {
-			status = resp.status
+		var result json.RawMessage
+		var o outcome
+		resp, err, netRetry := h.attempt(ctx, r)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, ctx.Err()
+		case err != nil:
+			o = outcome{netErr: true, netRetry: netRetry, err: err}
+		default:
+			result, o = interpret(resp)
+			o.status, o.contentType, o.retryAfter = resp.status, resp.contentType, resp.retryAfter
 		}
+		v := classify(p, o)
 		log.LogAttrs(ctx, slog.LevelDebug, "odoo: call",
 			slog.String("model", r.model), slog.String("method", r.op), slog.String("path", r.path),
-			slog.Int("attempt", attempt+1), slog.Int("status", status), slog.Duration("duration", time.Since(start)))
-		if err == nil && !retryable {
-			return resp, nil
-		}
-		if err != nil && !retryable {
-			return nil, err
+			slog.Int("attempt", attempt+1), slog.Int("status", o.status), slog.Duration("duration", time.Since(start)),
+			slog.String("class", v.String()))
+		switch v {
+		case done:
+			if o.err != nil {
+				return nil, o.err
+			}
+			return result, nil
+		case relogin:
+			if again == nil {
+				return nil, o.err
+			}
+			if fresh {
+				return nil, fmt.Errorf("odoo: the session expired again right after logging in again: %w", o.err)
+			}
+			needLogin = true
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		lastErr, lastResp, retryAfter = err, resp, 0
-		if resp != nil {
-			retryAfter = resp.retryAfter
-		}
+		last, lastVerdict = o, v
 	}
-	if lastResp != nil {
-		return nil, &HTTPError{Model: r.model, Method: r.op, StatusCode: lastResp.status, RetryAfter: retryAfter,
-			Body: h.redact(snippet(lastResp.body))}
-	}
-	return nil, &TransportError{Model: r.model, Method: r.op, URL: h.baseURL + r.path, Attempts: attempts,
-		Err: h.sanitize(lastErr)}
+	return nil, h.exhausted(r, last, attempts)
 }
 
-// attempt performs one HTTP exchange. It returns retryable=true for transient faults; then resp (for a status)
-// or err (for a network failure) says what happened.
+// exhausted is the error of a call whose every attempt failed with a transient fault: the last one, saying
+// how many attempts were made.
+func (h *httpCore) exhausted(r httpRequest, o outcome, attempts int) error {
+	if o.netErr {
+		return &TransportError{Model: r.model, Method: r.op, URL: h.baseURL + r.path, Attempts: attempts,
+			Err: h.sanitize(o.err)}
+	}
+	var he *HTTPError
+	var pe *ProtocolError
+	var re *RPCError
+	switch {
+	case errors.As(o.err, &he):
+		he.Attempts, he.RetryAfter = attempts, o.retryAfter
+	case errors.As(o.err, &pe):
+		pe.Attempts = attempts
+	case errors.As(o.err, &re):
+		re.Attempts = attempts
+	}
+	return o.err
+}
+
+// attempt performs one HTTP exchange: a response (whatever its status), or err for a failure before a complete
+// response arrived, with retryable=true when that failure can pass (see classify).
 func (h *httpCore) attempt(ctx context.Context, r httpRequest) (resp *httpResponse, err error, retryable bool) {
 	actx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
@@ -155,12 +211,8 @@ func (h *httpCore) attempt(ctx context.Context, r httpRequest) (resp *httpRespon
 	if int64(len(data)) > limit {
 		return nil, &ResponseTooLargeError{Model: r.model, Method: r.op, Limit: limit}, false
 	}
-	resp = &httpResponse{status: hr.StatusCode, contentType: hr.Header.Get("Content-Type"), body: data}
-	switch hr.StatusCode {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		resp.retryAfter = parseRetryAfter(hr.Header.Get("Retry-After"), time.Now())
-		return resp, nil, true
-	}
+	resp = &httpResponse{status: hr.StatusCode, contentType: hr.Header.Get("Content-Type"), body: data,
+		retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), time.Now())}
 	return resp, nil, false
 }
 
@@ -239,16 +291,6 @@ func (h *httpCore) sanitize(err error) error {
 		return err
 	}
 	return errors.New(h.redact(err.Error()))
-}
-
-func errString(err error, resp *httpResponse) string {
-	switch {
-	case err != nil:
-		return err.Error()
-	case resp != nil:
-		return "HTTP " + strconv.Itoa(resp.status)
-	}
-	return ""
 }
 
 // snippet returns the start of a body for an error message, as printable single-line text.

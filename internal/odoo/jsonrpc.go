@@ -32,36 +32,64 @@ type jsonrpcParams struct {
 
 func (t *jsonrpcTransport) protocol() Protocol { return ProtocolJSONRPC }
 
-func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args []any, model, op string) (json.RawMessage, error) {
-	body, err := json.Marshal(jsonrpcRequest{JSONRPC: "2.0", Method: "call",
-		Params: jsonrpcParams{Service: service, Method: method, Args: args}, ID: t.nextID.Add(1)})
-	if err != nil {
-		return nil, fmt.Errorf("odoo: encode %s.%s: %w", model, op, err)
+func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args []any, model, op string,
+	again func(context.Context) ([]any, error)) (json.RawMessage, error) {
+	req := func(args []any) (httpRequest, error) {
+		body, err := json.Marshal(jsonrpcRequest{JSONRPC: "2.0", Method: "call",
+			Params: jsonrpcParams{Service: service, Method: method, Args: args}, ID: t.nextID.Add(1)})
+		if err != nil {
+			return httpRequest{}, fmt.Errorf("odoo: encode %s.%s: %w", model, op, err)
+		}
+		return httpRequest{method: http.MethodPost, path: "/jsonrpc", contentType: "application/json", body: body,
+			model: model, op: op}, nil
 	}
-	resp, err := t.h.do(ctx, httpRequest{method: http.MethodPost, path: "/jsonrpc",
-		contentType: "application/json", body: body, model: model, op: op})
+	r, err := req(args)
 	if err != nil {
 		return nil, err
 	}
+	var relog reloginFunc
+	if again != nil {
+		relog = func(ctx context.Context) (httpRequest, error) {
+			args, err := again(ctx)
+			if err != nil {
+				return httpRequest{}, err
+			}
+			return req(args)
+		}
+	}
+	return t.h.call(ctx, ProtocolJSONRPC, r, func(resp *httpResponse) (json.RawMessage, outcome) {
+		return t.interpret(resp, model, op)
+	}, relog)
+}
+
+// interpret reads one /jsonrpc response: a result, an Odoo error (HTTP 200 with an error member), or something
+// that is not a JSON-RPC answer at all.
+func (t *jsonrpcTransport) interpret(resp *httpResponse, model, op string) (json.RawMessage, outcome) {
 	if resp.status == http.StatusNotFound {
-		return nil, &UnavailableError{Protocol: ProtocolJSONRPC, URL: t.c.url,
-			Detail: "POST /jsonrpc answered 404 (the server removed JSON-RPC, or the URL is not the Odoo server root)"}
+		return nil, outcome{err: &UnavailableError{Protocol: ProtocolJSONRPC, URL: t.c.url,
+			Detail: "POST /jsonrpc answered 404 (the server removed JSON-RPC, or the URL is not the Odoo server root)"}}
 	}
 	result, err := decodeJSONRPC(resp.body)
+	if err == nil {
+		return result, outcome{}
+	}
 	if f, ok := err.(*fault); ok {
-		return nil, t.c.mapFault(f, model, op)
+		return nil, outcome{fault: f, err: t.c.mapFault(f, model, op)}
 	}
-	if err != nil {
-		if resp.status != http.StatusOK {
-			return nil, &HTTPError{Model: model, Method: op, StatusCode: resp.status, Body: t.h.redact(snippet(resp.body))}
-		}
-		return nil, &ProtocolError{Protocol: ProtocolJSONRPC, Model: model, Method: op, Detail: t.h.redact(err.Error())}
+	o := outcome{foreign: isForeign(err)}
+	if fe, ok := err.(*foreignBodyError); ok {
+		fe.contentType = resp.contentType
 	}
-	return result, nil
+	if resp.status != http.StatusOK {
+		o.err = &HTTPError{Model: model, Method: op, StatusCode: resp.status, Body: t.h.redact(snippet(resp.body))}
+	} else {
+		o.err = &ProtocolError{Protocol: ProtocolJSONRPC, Model: model, Method: op, Detail: t.h.redact(err.Error())}
+	}
+	return nil, o
 }
 
 func (t *jsonrpcTransport) version(ctx context.Context) (ServerVersion, error) {
-	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version")
+	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version", nil)
 	if err != nil {
 		return ServerVersion{}, err
 	}
@@ -70,17 +98,18 @@ func (t *jsonrpcTransport) version(ctx context.Context) (ServerVersion, error) {
 
 func (t *jsonrpcTransport) authenticate(ctx context.Context) (int64, error) {
 	raw, err := t.rpc(ctx, "common", "authenticate", []any{t.c.database, t.c.login, t.c.secret, map[string]any{}},
-		"common", "authenticate")
+		"common", "authenticate", nil)
 	if err != nil {
 		return 0, err
 	}
 	return decodeUID(raw, t.c)
 }
 
-func (t *jsonrpcTransport) execute(ctx context.Context, uid int64, cl *call) (json.RawMessage, error) {
-	return t.rpc(ctx, "object", "execute_kw",
-		[]any{t.c.database, uid, t.c.secret, cl.model, cl.method, cl.positional(), cl.kwargsWithContext()},
-		cl.model, cl.method)
+func (t *jsonrpcTransport) execute(ctx context.Context, uid int64, cl *call, again reauthFunc) (json.RawMessage, error) {
+	args := func(uid int64) []any {
+		return []any{t.c.database, uid, t.c.secret, cl.model, cl.method, cl.positional(), cl.kwargsWithContext()}
+	}
+	return t.rpc(ctx, "object", "execute_kw", args(uid), cl.model, cl.method, again.args(args))
 }
 
 // decodeUID reads authenticate's answer: a uid, or false for bad credentials.
@@ -145,13 +174,18 @@ func decodeJSONRPC(body []byte) (json.RawMessage, error) {
 // selector), or other non-JSON text.
 func notJSONObject(body []byte) error {
 	switch {
-	case len(body) == 0:
-		return fmt.Errorf("empty response body")
-	case body[0] == '<':
-		return fmt.Errorf("got an HTML/XML page instead of JSON (is the URL the Odoo server root, and the "+
-			"database name right?): %s", snippet(body))
+	case len(body) == 0, body[0] == '<':
+		return &foreignBodyError{want: "JSON", body: body}
 	case body[0] != '{':
+		if !jsonStart(body[0]) {
+			return &foreignBodyError{want: "JSON", body: body}
+		}
 		return fmt.Errorf("response is not a JSON object: %s", snippet(body))
 	}
 	return nil
+}
+
+// jsonStart reports whether c can begin a JSON value.
+func jsonStart(c byte) bool {
+	return c == '{' || c == '[' || c == '"' || c == '-' || c >= '0' && c <= '9' || c == 't' || c == 'f' || c == 'n'
 }

@@ -26,35 +26,73 @@ type xmlrpcTransport struct {
 
 func (t *xmlrpcTransport) protocol() Protocol { return ProtocolXMLRPC }
 
-func (t *xmlrpcTransport) rpc(ctx context.Context, service, method string, args []any, model, op string) (json.RawMessage, error) {
-	body, err := encodeXMLRPCCall(method, args)
-	if err != nil {
-		return nil, fmt.Errorf("odoo: encode %s.%s: %w", model, op, err)
+func (t *xmlrpcTransport) rpc(ctx context.Context, service, method string, args []any, model, op string,
+	again func(context.Context) ([]any, error)) (json.RawMessage, error) {
+	req := func(args []any) (httpRequest, error) {
+		body, err := encodeXMLRPCCall(method, args)
+		if err != nil {
+			return httpRequest{}, fmt.Errorf("odoo: encode %s.%s: %w", model, op, err)
+		}
+		return httpRequest{method: http.MethodPost, path: "/xmlrpc/2/" + service, contentType: "text/xml", body: body,
+			model: model, op: op}, nil
 	}
-	resp, err := t.h.do(ctx, httpRequest{method: http.MethodPost, path: "/xmlrpc/2/" + service,
-		contentType: "text/xml", body: body, model: model, op: op})
+	r, err := req(args)
 	if err != nil {
 		return nil, err
 	}
+	var relog reloginFunc
+	if again != nil {
+		relog = func(ctx context.Context) (httpRequest, error) {
+			args, err := again(ctx)
+			if err != nil {
+				return httpRequest{}, err
+			}
+			return req(args)
+		}
+	}
+	return t.h.call(ctx, ProtocolXMLRPC, r, func(resp *httpResponse) (json.RawMessage, outcome) {
+		return t.interpret(resp, service, model, op)
+	}, relog)
+}
+
+// interpret reads one XML-RPC response: a value, a fault (HTTP 200), or something that is not XML-RPC at all.
+func (t *xmlrpcTransport) interpret(resp *httpResponse, service, model, op string) (json.RawMessage, outcome) {
 	if resp.status == http.StatusNotFound {
-		return nil, &UnavailableError{Protocol: ProtocolXMLRPC, URL: t.c.url,
-			Detail: "POST /xmlrpc/2/" + service + " answered 404 (the server removed XML-RPC, or the URL is not the Odoo server root)"}
+		return nil, outcome{err: &UnavailableError{Protocol: ProtocolXMLRPC, URL: t.c.url,
+			Detail: "POST /xmlrpc/2/" + service + " answered 404 (the server removed XML-RPC, or the URL is not the Odoo server root)"}}
 	}
 	result, err := decodeXMLRPC(resp.body)
+	if err == nil {
+		return result, outcome{}
+	}
 	if f, ok := err.(*fault); ok {
-		return nil, t.c.mapFault(f, model, op)
+		return nil, outcome{fault: f, err: t.c.mapFault(f, model, op)}
 	}
-	if err != nil {
-		if resp.status != http.StatusOK {
-			return nil, &HTTPError{Model: model, Method: op, StatusCode: resp.status, Body: t.h.redact(snippet(resp.body))}
-		}
-		return nil, &ProtocolError{Protocol: ProtocolXMLRPC, Model: model, Method: op, Detail: t.h.redact(err.Error())}
+	o := outcome{foreign: notXML(resp.body)}
+	detail := err.Error()
+	if o.foreign {
+		detail = (&foreignBodyError{want: "XML-RPC", contentType: resp.contentType, body: bytes.TrimSpace(resp.body)}).Error()
 	}
-	return result, nil
+	if resp.status != http.StatusOK {
+		o.err = &HTTPError{Model: model, Method: op, StatusCode: resp.status, Body: t.h.redact(snippet(resp.body))}
+	} else {
+		o.err = &ProtocolError{Protocol: ProtocolXMLRPC, Model: model, Method: op, Detail: t.h.redact(detail)}
+	}
+	return nil, o
+}
+
+// notXML reports a body that is not an XML document at all or is an HTML page: empty, text, <html>, <!DOCTYPE html>.
+func notXML(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	if len(b) == 0 || b[0] != '<' {
+		return true
+	}
+	head := strings.ToLower(string(b[:min(len(b), 64)]))
+	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
 }
 
 func (t *xmlrpcTransport) version(ctx context.Context) (ServerVersion, error) {
-	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version")
+	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version", nil)
 	if err != nil {
 		return ServerVersion{}, err
 	}
@@ -63,17 +101,18 @@ func (t *xmlrpcTransport) version(ctx context.Context) (ServerVersion, error) {
 
 func (t *xmlrpcTransport) authenticate(ctx context.Context) (int64, error) {
 	raw, err := t.rpc(ctx, "common", "authenticate", []any{t.c.database, t.c.login, t.c.secret, map[string]any{}},
-		"common", "authenticate")
+		"common", "authenticate", nil)
 	if err != nil {
 		return 0, err
 	}
 	return decodeUID(raw, t.c)
 }
 
-func (t *xmlrpcTransport) execute(ctx context.Context, uid int64, cl *call) (json.RawMessage, error) {
-	return t.rpc(ctx, "object", "execute_kw",
-		[]any{t.c.database, uid, t.c.secret, cl.model, cl.method, cl.positional(), cl.kwargsWithContext()},
-		cl.model, cl.method)
+func (t *xmlrpcTransport) execute(ctx context.Context, uid int64, cl *call, again reauthFunc) (json.RawMessage, error) {
+	args := func(uid int64) []any {
+		return []any{t.c.database, uid, t.c.secret, cl.model, cl.method, cl.positional(), cl.kwargsWithContext()}
+	}
+	return t.rpc(ctx, "object", "execute_kw", args(uid), cl.model, cl.method, again.args(args))
 }
 
 // encodeXMLRPCCall renders a methodCall. Arguments go through JSON first so that every type the JSON transports

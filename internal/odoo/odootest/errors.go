@@ -65,3 +65,10 @@ func errUnknownDB(db string) *odooError {
 		message: fmt.Sprintf("connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: FATAL:  database \"%s\" does not exist\n", db),
 		status:  http.StatusInternalServerError, fault: 1}
 }
+
+// errSerialization is what Odoo answers when PostgreSQL aborted the transaction for a concurrent update and
+// odoo.service.model.retrying has used up its own tries.
+func errSerialization() *odooError {
+	return &odooError{name: "psycopg2.errors.SerializationFailure",
+		message: "could not serialize access due to concurrent update", status: http.StatusInternalServerError, fault: 1}
+}

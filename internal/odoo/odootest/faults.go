@@ -12,24 +12,33 @@ import (
 type FaultKind int
 
 const (
-	HTTP500        FaultKind = iota + 1 // 500 Internal Server Error, HTML body (a crashed worker behind a proxy)
-	HTTP502                             // 502 Bad Gateway from the proxy
-	HTTP503                             // 503 Service Unavailable (+ Retry-After when set)
-	HTTP429                             // 429 Too Many Requests (+ Retry-After when set), as Odoo Online's proxy
-	Slow                                // answer normally after Delay
-	Timeout                             // never answer: hang until the client gives up or the server closes
-	Truncated                           // announce the full Content-Length, send half the body, drop the connection
-	NonJSON                             // 200 with an HTML page instead of JSON (a login page or proxy splash)
-	SessionExpired                      // JSON-RPC error code 100; JSON-2 401; XML-RPC fault 1
-	AccessDenied                        // the transport's AccessDenied error (as for a revoked or expired key)
-	ConnReset                           // close the TCP connection with a reset, no response
-	HTTP504                             // 504 Gateway Time-out from the proxy (a long call on odoo.sh)
+	HTTP500   FaultKind = iota + 1 // 500 Internal Server Error, werkzeug's HTML page (not an Odoo error: a crashed worker)
+	HTTP502                        // 502 Bad Gateway from the proxy
+	HTTP503                        // 503 Service Unavailable (+ Retry-After when set)
+	HTTP429                        // 429 Too Many Requests (+ Retry-After when set), as Odoo Online's proxy
+	Slow                           // answer normally after Delay
+	Timeout                        // never answer: hang until the client gives up or the server closes
+	Truncated                      // announce the full Content-Length, send half the body, drop the connection
+	NonJSON                        // 200 with an HTML page instead of JSON or XML (a login page or proxy splash)
+	// SessionExpired: JSON-RPC error code 100 "Odoo Session Expired" (data.name odoo.http.SessionExpiredException);
+	// JSON-2 401 "Invalid apikey" as for a key that expired or was revoked; XML-RPC fault 1 whose traceback names
+	// SessionExpiredException. (/jsonrpc and /xmlrpc are stateless, so a real server says this mostly on its session
+	// API; the fake offers it on every transport to exercise the client's re-login.)
+	SessionExpired
+	AccessDenied // the transport's AccessDenied error (as for a revoked or expired key)
+	ConnReset    // close the TCP connection with a reset, no response
+	HTTP504      // 504 Gateway Time-out from the proxy (a long call on odoo.sh)
+	// SerializationFailure is PostgreSQL's "could not serialize access due to concurrent update" that Odoo answers
+	// once its own retries are spent, as Odoo renders it: JSON-2 HTTP 500 with the JSON error object (name
+	// psycopg2.errors.SerializationFailure); JSON-RPC HTTP 200 with an error (code 200, 0 from 19) whose data.name
+	// is that class; XML-RPC fault 1 whose faultString is the traceback ending with that class and message.
+	SerializationFailure
 )
 
 func (k FaultKind) String() string {
 	names := map[FaultKind]string{HTTP500: "HTTP500", HTTP502: "HTTP502", HTTP503: "HTTP503", HTTP429: "HTTP429", Slow: "Slow",
 		Timeout: "Timeout", Truncated: "Truncated", NonJSON: "NonJSON", SessionExpired: "SessionExpired",
-		AccessDenied: "AccessDenied", ConnReset: "ConnReset", HTTP504: "HTTP504"}
+		AccessDenied: "AccessDenied", ConnReset: "ConnReset", HTTP504: "HTTP504", SerializationFailure: "SerializationFailure"}
 	if n, ok := names[k]; ok {
 		return n
 	}
@@ -68,12 +77,21 @@ func (s *Server) ClearFaults() {
 }
 
 // pickFault returns the fault that hits this call, if any.
+//
+// A SessionExpired fault given by Rate (background noise) hits only calls that use a session (object calls other
+// than the JSON-2 login, res.users.context_get), and never the first call after a successful login: a real
+// session does not expire the instant it is created. Count and permanent faults hit whatever they match.
 func (s *Server) pickFault(c *call) *Fault {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()
 	model, method := c.matchName()
+	fresh := s.freshLogin
+	s.freshLogin = false
 	for i, f := range s.faults {
 		if f.Match != "" && f.Match != model && f.Match != method {
+			continue
+		}
+		if f.Kind == SessionExpired && f.Count == 0 && f.Rate > 0 && (fresh || !c.usesSession()) {
 			continue
 		}
 		switch {
@@ -104,6 +122,18 @@ const (
 	page429   = "<html>\r\n<head><title>429 Too Many Requests</title></head>\r\n<body>\r\n<center><h1>429 Too Many Requests</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
 	pageLogin = "<!DOCTYPE html>\n<html><head><title>Odoo</title></head><body><form class=\"oe_login_form\" action=\"/web/login\" method=\"post\"><input name=\"login\"/></form></body></html>\n"
 )
+
+// loggedIn records a successful login (see pickFault).
+func (s *Server) loggedIn() {
+	s.faultMu.Lock()
+	s.freshLogin = true
+	s.faultMu.Unlock()
+}
+
+// usesSession reports a call made on behalf of a logged-in session: an ORM call, but not the JSON-2 login.
+func (c *call) usesSession() bool {
+	return c.service == "object" && !(c.method == "json2" && c.model == "res.users" && c.objMeth == "context_get")
+}
 
 // preFault handles the faults that replace the response entirely. It reports whether the response is done.
 func (s *Server) preFault(w http.ResponseWriter, r *http.Request, f *Fault) bool {

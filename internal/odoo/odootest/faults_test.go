@@ -113,11 +113,41 @@ func TestFaultsOdooErrors(t *testing.T) {
 	if _, code, _ := decodeResponse(t, body); code != 3 {
 		t.Errorf("XML-RPC access denied: fault %d", code)
 	}
+	// SerializationFailure: JSON-RPC 200 + error (code 200 up to 18) naming the psycopg2 class
+	s.InjectFault(Fault{Kind: SerializationFailure, Count: 1})
+	status, _, b = post(t, s.URL()+"/jsonrpc", "application/json", searchBody("sale.order"), nil)
+	env = decodeObj(t, b)
+	e = env["error"].(map[string]any)
+	if data := e["data"].(map[string]any); status != 200 || num(t, e["code"]) != 200 ||
+		data["name"] != "psycopg2.errors.SerializationFailure" ||
+		data["message"] != "could not serialize access due to concurrent update" {
+		t.Errorf("serialization failure (JSON-RPC): %d %v", status, env)
+	}
+	// XML-RPC: fault 1, the traceback ends with the class and message
+	s.InjectFault(Fault{Kind: SerializationFailure, Count: 1})
+	body = xmlPost(t, s, "common", xmlCallBody("version"))
+	if _, code, msg := decodeResponse(t, body); code != 1 || !strings.HasSuffix(msg,
+		"psycopg2.errors.SerializationFailure: could not serialize access due to concurrent update\n") {
+		t.Errorf("XML-RPC serialization failure: fault %d %v", code, msg)
+	}
 	// JSON-2 (19): SessionExpired is a 401
 	s19 := Start(t, Options{Version: "19"})
 	s19.InjectFault(Fault{Kind: SessionExpired, Count: 1})
 	if status, _, _ := json2(t, s19, "res.partner/search", `{}`, nil); status != 401 {
 		t.Errorf("JSON-2 expired key: %d", status)
+	}
+	// JSON-2: SerializationFailure is a 500 with the JSON error object; JSON-RPC on 19 uses code 0
+	s19.InjectFault(Fault{Kind: SerializationFailure, Count: 1})
+	status, hdr, b := json2(t, s19, "res.partner/search", `{}`, nil)
+	obj := decodeObj(t, b)
+	if status != 500 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") ||
+		obj["name"] != "psycopg2.errors.SerializationFailure" || obj["message"] != "could not serialize access due to concurrent update" {
+		t.Errorf("JSON-2 serialization failure: %d %v", status, obj)
+	}
+	s19.InjectFault(Fault{Kind: SerializationFailure, Count: 1})
+	_, _, b = post(t, s19.URL()+"/jsonrpc", "application/json", searchBody("sale.order"), nil)
+	if e := decodeObj(t, b)["error"].(map[string]any); num(t, e["code"]) != 0 {
+		t.Errorf("JSON-RPC 19 serialization failure code: %v", e)
 	}
 }
 

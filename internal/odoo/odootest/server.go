@@ -56,9 +56,10 @@ type Server struct {
 	calls atomic.Int64
 	stats statsState
 
-	faultMu  sync.Mutex
-	faults   []*faultState
-	faultRNG *rand.Rand
+	faultMu    sync.Mutex
+	faults     []*faultState
+	faultRNG   *rand.Rand
+	freshLogin bool // the last call was a successful login (see pickFault)
 
 	loginMu    sync.Mutex
 	loginFails map[string]*loginFailure
@@ -284,6 +285,7 @@ func (s *Server) dispatch(c *call) (any, error) {
 				return nil, errUnknownDB(db)
 			}
 			if uid, ok := s.authenticate(c.remote, login, pw); ok {
+				s.loggedIn()
 				return uid, nil
 			}
 			return false, nil
@@ -446,6 +448,8 @@ func (s *Server) serveJSONRPC(w http.ResponseWriter, r *http.Request, ci *callIn
 		oerr = errSessionExpired()
 	} else if f != nil && f.Kind == AccessDenied {
 		oerr = errAccessDenied()
+	} else if f != nil && f.Kind == SerializationFailure {
+		oerr = errSerialization()
 	} else {
 		s.mu.RLock() // held until the result is encoded: rows are encoded straight from the records
 		locked = true
@@ -556,6 +560,10 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request, ci *callInfo
 		writeErr(errAccessDenied(), http.StatusForbidden)
 		return
 	}
+	if f != nil && f.Kind == SerializationFailure {
+		writeErr(errSerialization(), http.StatusInternalServerError)
+		return
+	}
 	if r.Method != http.MethodPost {
 		writeErr(&odooError{name: "werkzeug.exceptions.MethodNotAllowed", message: "The method is not allowed for the requested URL."}, http.StatusMethodNotAllowed)
 		return
@@ -625,6 +633,9 @@ func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request, ci *callInfo
 		return
 	}
 	ci.records = resultRecords(res)
+	if !c.usesSession() {
+		s.loggedIn()
+	}
 	j := jw{b: getBuf(sizeHint(res))}
 	defer func() { putBuf(j.b) }()
 	j.any(res)

@@ -475,6 +475,8 @@ func (s *Server) serveXMLRPC(w http.ResponseWriter, r *http.Request, service str
 		oerr = errSessionExpired()
 	case f != nil && f.Kind == AccessDenied:
 		oerr = errAccessDenied()
+	case f != nil && f.Kind == SerializationFailure:
+		oerr = errSerialization()
 	default:
 		s.mu.RLock() // held until the result is encoded
 		locked = true
