@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -185,13 +186,46 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("demo: %+v", r)
 	}
-	for _, want := range []string{"1. First sync", "initial sync of Odoo 17.0", "incremental sync of Odoo 17.0", "signature=valid", "Done in"} {
+	exe, _ := os.Executable()
+	se := tryCommand(exe, exec.LookPath)
+	for _, want := range []string{"1. First sync", "initial sync of Odoo 17.0", "incremental sync of Odoo 17.0", "signature=valid", "Done in",
+		"Try next", "\n  " + se + " plan --month 2026-01 --priority ALTA\n", "\n  " + se + " connections list\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
 	}
 	if strings.Contains(r.stdout, "the receiver verified 0 events") {
 		t.Errorf("no webhook arrived:\n%s", r.stdout)
+	}
+}
+
+// TestTryCommand checks that the demo's "try next" lines name the command in a form the reader can run.
+func TestTryCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "salesengine")
+	other := filepath.Join(dir, "other")
+	for _, p := range []string{bin, other} {
+		if err := os.WriteFile(p, nil, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onPath := func(string) (string, error) { return bin, nil }
+	notOnPath := func(string) (string, error) { return "", exec.ErrNotFound }
+	for _, c := range []struct {
+		exe      string
+		lookPath func(string) (string, error)
+		want     string
+	}{
+		{"/tmp/go-build1234/b001/exe/salesengine", onPath, goRunCommand}, // go run
+		{"", notOnPath, goRunCommand},
+		{bin, onPath, "salesengine"}, // installed, and first on PATH
+		{other, onPath, other},       // another binary is on PATH under that name
+		{bin, notOnPath, bin},        // built with go build -o, not on PATH
+	} {
+		if got := tryCommand(c.exe, c.lookPath); got != c.want {
+			t.Errorf("tryCommand(%q) = %q, want %q", c.exe, got, c.want)
+		}
 	}
 }
 

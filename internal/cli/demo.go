@@ -8,6 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -174,11 +177,16 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	} else {
 		fmt.Fprintf(out, "\nTry next (the fake Odoo stopped with this command; the stored data stays):\n")
 	}
+	exe, _ := os.Executable()
+	se := tryCommand(exe, exec.LookPath)
 	fmt.Fprintf(out, "  export DATABASE_URL=sqlite:%s SALESENGINE_ENCRYPTION_KEY=%s SALESENGINE_WEBHOOK_ALLOW_PRIVATE=true\n", o.dbPath, key)
-	fmt.Fprintf(out, "  salesengine plan --month %s --priority ALTA\n  salesengine connections list\n  salesengine logs\n", srv.Now().Format("2006-01"))
+	fmt.Fprintf(out, "  %s plan --month %s --priority ALTA\n  %[1]s connections list\n  %[1]s logs\n", se, srv.Now().Format("2006-01"))
 	fmt.Fprintf(out, "  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
 	if o.serve {
-		fmt.Fprintln(out, "  salesengine sync          # follows the fake Odoo while it runs")
+		fmt.Fprintf(out, "  %s sync          # follows the fake Odoo while it runs\n", se)
+	}
+	if se == goRunCommand {
+		fmt.Fprintln(out, "  (go install ./cmd/salesengine puts the salesengine command in $(go env GOPATH)/bin; with that on PATH,\n  type salesengine instead of go run ./cmd/salesengine)")
 	}
 	if !o.serve {
 		return nil
@@ -186,6 +194,26 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	fmt.Fprintf(out, "\nThe fake Odoo (%s) and the receiver keep running; Ctrl-C stops them.\n", srv.URL())
 	<-ctx.Done()
 	return nil
+}
+
+// goRunCommand runs salesengine from a checkout without installing it.
+const goRunCommand = "go run ./cmd/salesengine"
+
+// tryCommand is how the demo's "try next" lines spell the command, so that they work in the reader's shell:
+// the go run form when this binary was built by go run (or go test) in a temporary directory, the bare name
+// when that name on PATH is this binary, and otherwise the binary's own path.
+func tryCommand(exe string, lookPath func(string) (string, error)) string {
+	if exe == "" || strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return goRunCommand
+	}
+	if p, err := lookPath("salesengine"); err == nil {
+		a, errA := os.Stat(p)
+		b, errB := os.Stat(exe)
+		if errA == nil && errB == nil && os.SameFile(a, b) {
+			return "salesengine"
+		}
+	}
+	return exe
 }
 
 func (app *App) demoSummary(ctx context.Context, s store.Store, took time.Duration) error {

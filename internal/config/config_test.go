@@ -103,10 +103,11 @@ func TestParsers(t *testing.T) {
 	}
 }
 
-// TestDocumented keeps the README's configuration table and .env.example in step with the registry.
+// TestDocumented keeps the configuration table of docs/configuration.md and .env.example in step with the
+// registry.
 func TestDocumented(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "configuration.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,8 +116,8 @@ func TestDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range config.Vars {
-		if !strings.Contains(string(readme), "`"+v.Name+"`") {
-			t.Errorf("README.md does not document %s", v.Name)
+		if !strings.Contains(string(doc), "`"+v.Name+"`") {
+			t.Errorf("docs/configuration.md does not document %s", v.Name)
 		}
 		if !strings.Contains(string(example), v.Name+"=") {
 			t.Errorf(".env.example does not list %s", v.Name)

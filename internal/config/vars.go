@@ -1,7 +1,7 @@
 package config
 
-// Vars is every configuration variable Sales Engine reads. The README's configuration table and
-// .env.example list exactly these (a test checks it).
+// Vars is every configuration variable Sales Engine reads. The configuration table of
+// docs/configuration.md and .env.example list exactly these (a test checks it).
 var Vars = []Var{
 	{Name: "DATABASE_URL", Flag: "--database-url", Secret: true, Default: "",
 		Help: "Where data lives: postgres://user:pass@host:5432/db (or postgresql://) for PostgreSQL; sqlite:PATH, file:PATH or a plain path for SQLite. Empty: SQLite file salesengine.db in the working directory (unless DB_HOST is set)."},

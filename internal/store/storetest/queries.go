@@ -9,7 +9,7 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-// The queries users of the previous system run every day. They are documented in the README and must keep
+// The queries users of the previous system run every day. They are documented in docs/database.md and must keep
 // working: the PostgreSQL forms exactly as users wrote them, and their SQLite equivalents.
 const (
 	QueryForecastMonth = `SELECT sku, forecast_date, forecasted_quantity FROM forecast WHERE year = 2024 AND month = 10
