@@ -17,6 +17,7 @@ import (
 type syncFlags struct {
 	connection  string
 	full        bool
+	reconcile   bool
 	noDeliver   bool
 	deliverWait time.Duration
 }
@@ -25,6 +26,7 @@ func (f *syncFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	fs.StringVarP(&f.connection, "connection", "c", "", "only this connection (ID or NAME); default: every active one")
 	fs.BoolVar(&f.full, "full", false, "re-read everything and find records deleted in Odoo (FORCE_FULL_SYNC)")
+	fs.BoolVar(&f.reconcile, "reconcile", false, "compare the whole history with Odoo month by month and read again the months that differ (finds deletions; cheaper than --full)")
 	fs.BoolVar(&f.noDeliver, "no-deliver", false, "do not deliver queued webhooks before exiting")
 	fs.DurationVar(&f.deliverWait, "deliver-wait", 30*time.Second, "how long to wait for webhook deliveries before exiting")
 	bindVar(fs, "full", "FORCE_FULL_SYNC")
@@ -37,14 +39,17 @@ func (app *App) syncCommand() *cobra.Command {
 		Use:   "sync",
 		Short: "Sync sales, products and inventory from Odoo now",
 		Long: `Sync every active connection (or the one named) now: products and inventory, then the orders and lines
-changed since the last sync. Each page of records is stored with its cursor in one transaction, so an
-interrupted sync resumes where it stopped, without losing or duplicating anything. Webhook events of the
+changed since the last sync. A pass lists what changed up to Odoo's clock, compares it with what is stored and
+reads again only what differs; each order is stored with its lines in one transaction, so an interrupted sync
+resumes where it stopped, without losing or duplicating anything. Recent months are reconciled with Odoo every
+SALESENGINE_RECONCILE_RECENT_EVERY and the whole history every SALESENGINE_RECONCILE_EVERY (or with --reconcile). Webhook events of the
 changes are then delivered (up to --deliver-wait; what is not delivered stays queued for the next run).
 
 A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first.
 Exits 1 when any connection failed; the others are still synced.`,
 		Example: `  salesengine sync
   salesengine sync --connection acme
+  salesengine sync --reconcile
   salesengine sync --full --no-deliver`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -142,7 +147,7 @@ func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
 	syncer.Progress = prog.report
 	var failed []string
 	for _, c := range conns {
-		res, err := app.syncOne(ctx, rt, syncer, c, timeout, f.full)
+		res, err := app.syncOne(ctx, rt, syncer, c, timeout, sync.Options{Full: f.full, Reconcile: f.reconcile})
 		prog.finish()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -165,12 +170,12 @@ func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
 	return nil
 }
 
-func (app *App) syncOne(ctx context.Context, rt *runtime, syncer *sync.Syncer, c *store.Connection, timeout time.Duration, full bool) (sync.Result, error) {
+func (app *App) syncOne(ctx context.Context, rt *runtime, syncer *sync.Syncer, c *store.Connection, timeout time.Duration, opts sync.Options) (sync.Result, error) {
 	client, err := rt.conns.Client(c, connections.ClientOptions{Timeout: timeout, Logger: app.Log})
 	if err != nil {
 		return sync.Result{}, err
 	}
-	res, err := syncer.Sync(ctx, c, client, sync.Options{Full: full})
+	res, err := syncer.Sync(ctx, c, client, opts)
 	if err == nil && len(res.DeliveryIDs) > 0 {
 		// Best effort: a delivery without a job is picked up by the next sweep.
 		if qerr := rt.queue.Enqueue(ctx, res.DeliveryIDs...); qerr != nil {

@@ -258,3 +258,14 @@ func (tx *Tx) randomDelivery(st *ActivityStats) error {
 	}
 	return nil
 }
+
+// SetProductCode changes a product's internal reference (default_code, the SKU), as renaming it in Odoo does.
+func (tx *Tx) SetProductCode(id int64, code string) error {
+	r := tx.s.products.get(id)
+	if r == nil {
+		return fmt.Errorf("%w: product.product %d", ErrNotFound, id)
+	}
+	r.(*Product).DefaultCode = code
+	tx.touch(tx.s.products, r)
+	return nil
+}

@@ -238,6 +238,20 @@ func (tx *Tx) EditLine(lineID int64, qty float64, bumpOrder bool) error {
 	return nil
 }
 
+// EditLineTotals changes a line's quantity and recomputes its order's totals without stamping the order: Odoo
+// writes stored computed fields without always moving the record's write_date.
+func (tx *Tx) EditLineTotals(lineID int64, qty float64) error {
+	if err := tx.EditLine(lineID, qty, false); err != nil {
+		return err
+	}
+	o, err := tx.order(tx.s.lines.get(lineID).(*Line).OrderID)
+	if err != nil {
+		return err
+	}
+	tx.s.computeOrder(o)
+	return nil
+}
+
 // SetDelivered sets a line's qty_delivered (a delivery validated): the line is stamped, the order is not.
 func (tx *Tx) SetDelivered(lineID int64, qty float64) error {
 	r := tx.s.lines.get(lineID)
