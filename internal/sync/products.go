@@ -135,8 +135,11 @@ func (r *run) syncStock(ctx context.Context) error {
 		}
 		return nil
 	}
+	// Quants are listed from the cursor, without the recheck window: stock is not keyed by write_date in the
+	// store, so a recheck would read again every product moved in the last hour on every pass. A stock change
+	// committed later than the lag is caught by the whole-history reconciliation, which reads all stock again.
 	moved := r.sold
-	now, err := r.src.Stamps(ctx, ModelQuant, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
+	now, err := r.src.Stamps(ctx, ModelQuant, w.fresh, r.s.listSize(), func(page []odoo.Stamp) error {
 		r.res.Fetched += int64(len(page))
 		for _, st := range page {
 			if st.ProductID != 0 {

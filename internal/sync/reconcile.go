@@ -38,6 +38,10 @@ func (r *run) reconcileIfDue(ctx context.Context) error {
 		if err := r.reconcile(ctx, time.Time{}); err != nil {
 			return err
 		}
+		// Stock has no write_date to compare in the store: read every product's again.
+		if err := r.readProducts(ctx, odoo.Domain{}); err != nil {
+			return fmt.Errorf("products: %w", err)
+		}
 		if err := r.markDone(ctx, modelReconciled); err != nil {
 			return err
 		}

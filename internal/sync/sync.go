@@ -25,6 +25,8 @@ import (
 // Source is what a sync needs from Odoo; *odoo.Client implements it.
 type Source interface {
 	Login(ctx context.Context) (odoo.Session, error)
+	// Session is what the last Login learned, and false before one.
+	Session() (odoo.Session, bool)
 	// ServerTime is Odoo's clock as its newest answer's Date header said.
 	ServerTime() (time.Time, bool)
 	Stamps(ctx context.Context, model string, since time.Time, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error)
@@ -262,9 +264,14 @@ func (r *run) do(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	sess, err := r.src.Login(ctx)
-	if err != nil {
-		return err
+	// A client kept between passes (a service) keeps its session and field lists: an idle pass then costs only
+	// its listings. An expired session is renewed by the client when Odoo says so.
+	sess, ok := r.src.Session()
+	if !ok {
+		var err error
+		if sess, err = r.src.Login(ctx); err != nil {
+			return err
+		}
 	}
 	r.res.ServerVersion = sess.Version.String()
 	if r.res.ServerVersion != r.conn.ServerVersion {
