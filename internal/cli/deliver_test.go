@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,5 +126,31 @@ func TestDeadLetterExitCode(t *testing.T) {
 	}
 	if code, _, _ := classify(errors.Join(errors.New("sync failed for 1 of 2 connections"), dl), "salesengine run"); code != exitFailure {
 		t.Errorf("with a sync failure: exit %d", code)
+	}
+}
+
+// TestGoneStopsDelivery: through the real store, after the first 410 no further request reaches the receiver;
+// the deliveries stay pending (parked), and the summary says so.
+func TestGoneStopsDelivery(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 15})
+	var requests atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		w.WriteHeader(http.StatusGone)
+	}))
+	t.Cleanup(hook.Close)
+	ce.changes(t, hook.URL+"/hook")
+	ce.env["SALESENGINE_WEBHOOK_CONCURRENCY"] = "1"
+	r := ce.cli(t, "sync", "--deliver-wait", "5s")
+	pending := ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'")
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests reached the receiver after its 410, want 1", n)
+	}
+	if total := ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries"); pending != total || total < 2 {
+		t.Errorf("%d of %d deliveries pending", pending, total)
+	}
+	if !strings.Contains(r.stdout, `parked: the webhook of "acme" is disabled`) {
+		t.Errorf("summary:\n%s", r.stdout)
 	}
 }
