@@ -43,7 +43,8 @@ interrupted sync resumes where it stopped, without losing or duplicating anythin
 changes are then delivered (up to --deliver-wait; what is not delivered stays queued for the next run).
 
 A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first.
-Exits 1 when any connection failed; the others are still synced.`,
+Exits 1 when any connection failed; the others are still synced. Exits 3 when the only problem is that
+webhook deliveries were dead-lettered (see 'salesengine retries').`,
 		Example: `  salesengine sync
   salesengine sync --connection acme
   salesengine sync --full --no-deliver`,
