@@ -335,3 +335,27 @@ func TestBadWebhookSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestBadCircuitSettings(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	cfg := filepath.Join(dir, "test.env")
+	for name, value := range map[string]string{
+		"SALESENGINE_WEBHOOK_CIRCUIT_RATIO":        "70",
+		"SALESENGINE_WEBHOOK_CIRCUIT_WINDOW":       "0",
+		"SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS": "0",
+		"SALESENGINE_CIRCUIT_COOLDOWN":             "0s",
+	} {
+		e := map[string]string{name: value}
+		for k, v := range env {
+			e[k] = v
+		}
+		r := run(t, e, "--config", cfg, "deliver", "--wait", "1s")
+		if r.code == 0 || !strings.Contains(r.stderr, name+"=") {
+			t.Errorf("%s=%s: code %d, stderr %q; want a failure naming the setting", name, value, r.code, r.stderr)
+		}
+	}
+	if r := run(t, env, "--config", cfg, "deliver", "--wait", "1s"); r.code != 0 {
+		t.Errorf("defaults: %+v", r)
+	}
+}

@@ -136,12 +136,15 @@ func TestRetryAndDiscard(t *testing.T) {
 	if _, err := ce.srv.SimulateActivity(25, 10*time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	ce.cli(t, "sync", "--deliver-wait", "10s")
+	r := ce.try(t, "sync", "--deliver-wait", "10s")
 	dead := ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'dead'")
 	if dead < 3 {
 		t.Fatalf("%d dead deliveries, want at least 3", dead)
 	}
-	r := ce.cli(t, "retries", "--json")
+	if r.code != exitDeadLetters || !strings.Contains(r.stdout, "webhooks: 0 delivered") {
+		t.Errorf("sync that dead-lettered %d deliveries: %+v", dead, r)
+	}
+	r = ce.cli(t, "retries", "--json")
 	if !strings.Contains(r.stdout, `"state": "dead"`) || !strings.Contains(r.stdout, `"last_status": 500`) {
 		t.Errorf("retries: %s", r.stdout)
 	}

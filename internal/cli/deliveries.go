@@ -17,7 +17,8 @@ func (app *App) deliverCommand() *cobra.Command {
 		Use:   "deliver",
 		Short: "Deliver queued webhooks now, then exit",
 		Long: `Deliver every pending webhook whose time has come, waiting at most --wait. Deliveries that fail are
-rescheduled (30 s, 60 s, 120 s, 240 s, then every 10 minutes) and stay queued for the next run.`,
+rescheduled (30 s, 60 s, 120 s, 240 s, then every 10 minutes) and stay queued for the next run. Exits 3 when
+deliveries were dead-lettered (attempts exhausted or a permanent failure: see 'salesengine retries').`,
 		Example: `  salesengine deliver
   salesengine deliver --wait 2m`,
 		Args: noArgs,

@@ -6,12 +6,45 @@ import (
 	"strings"
 )
 
-// Exit codes: a usage error (wrong flag, bad argument) exits 2, a runtime failure 1.
+// Exit codes: a usage error (wrong flag, bad argument) exits 2, a runtime failure 1. A pass whose only
+// failure is that webhook deliveries were dead-lettered (sync, run, deliver, retry) exits 3: the data is in,
+// but a receiver did not get some events and a person has to look ('salesengine retries').
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitDeadLetters = 3
 )
+
+// DeadLetterError says that webhook deliveries were dead-lettered during a pass; alone it exits 3.
+type DeadLetterError struct {
+	Count int
+	// Reason is the last error of one of them (an example for the message).
+	Reason string
+}
+
+func (e *DeadLetterError) Error() string {
+	msg := fmt.Sprintf("%d webhook deliveries were dead-lettered", e.Count)
+	if e.Reason != "" {
+		msg += " (" + e.Reason + ")"
+	}
+	return msg + "; see 'salesengine retries', then 'salesengine retry' or 'salesengine discard'"
+}
+
+// onlyDeadLetters is true when every error joined in err is a DeadLetterError.
+func onlyDeadLetters(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs := j.Unwrap()
+		for _, e := range errs {
+			if !onlyDeadLetters(e) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	}
+	var dl *DeadLetterError
+	return errors.As(err, &dl)
+}
 
 // UsageError is a mistake in how a command was called; it is printed with a hint and exits 2.
 type UsageError struct {
@@ -34,6 +67,9 @@ func classify(err error, cmdPath string) (code int, msg, hint string) {
 			hint = "run '" + cmdPath + " --help' for usage"
 		}
 		return exitUsage, ue.Msg, hint
+	}
+	if onlyDeadLetters(err) {
+		return exitDeadLetters, err.Error(), ""
 	}
 	s := err.Error()
 	// cobra's own argument and command errors are usage errors too.

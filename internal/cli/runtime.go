@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/connections"
@@ -102,12 +104,48 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 				rescue, webhook.JobTimeoutMargin, timeout+webhook.JobTimeoutMargin)
 		}
 	}
-	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: timeout, AllowPrivate: allowPrivate, Retry: retry,
+	breaker, err := app.breakerPolicy()
+	if err != nil {
+		return nil, err
+	}
+	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: timeout, AllowPrivate: allowPrivate, Retry: retry, Breaker: breaker,
 		EndpointConcurrency: concurrency, MaxWorkers: workers, RescueAfter: rescue, Logger: queueLog}
 	if pg, ok := s.(*postgres.Store); ok {
 		return webhook.NewPostgresQueue(pg.Pool, cfg)
 	}
 	return webhook.NewSQLiteQueue(s.DB(), cfg)
+}
+
+// breakerPolicy reads the webhook circuit breaker settings.
+func (app *App) breakerPolicy() (webhook.BreakerPolicy, error) {
+	var p webhook.BreakerPolicy
+	raw := strings.TrimSpace(app.Config.Get("SALESENGINE_WEBHOOK_CIRCUIT_RATIO"))
+	ratio, err := strconv.ParseFloat(raw, 64)
+	if err != nil || !(ratio > 0 && ratio <= 1) {
+		return p, fmt.Errorf("SALESENGINE_WEBHOOK_CIRCUIT_RATIO=%q must be a fraction above 0 and at most 1 (0.7 is 70%%)", raw)
+	}
+	window, err := app.Config.Duration("SALESENGINE_WEBHOOK_CIRCUIT_WINDOW")
+	if err != nil {
+		return p, err
+	}
+	if window < time.Second {
+		return p, fmt.Errorf("SALESENGINE_WEBHOOK_CIRCUIT_WINDOW=%s must be at least 1s", window)
+	}
+	minReq, err := app.Config.Int("SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS")
+	if err != nil {
+		return p, err
+	}
+	if minReq < 1 {
+		return p, fmt.Errorf("SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS=%d must be at least 1", minReq)
+	}
+	cooldown, err := app.Config.Duration("SALESENGINE_CIRCUIT_COOLDOWN")
+	if err != nil {
+		return p, err
+	}
+	if cooldown <= 0 {
+		return p, fmt.Errorf("SALESENGINE_CIRCUIT_COOLDOWN=%s must be positive", cooldown)
+	}
+	return webhook.BreakerPolicy{Ratio: ratio, Window: window, MinRequests: minReq, Cooldown: cooldown}, nil
 }
 
 // syncer builds a Syncer from the settings.

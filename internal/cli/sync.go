@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,7 +47,8 @@ SALESENGINE_RECONCILE_RECENT_EVERY and the whole history every SALESENGINE_RECON
 changes are then delivered (up to --deliver-wait; what is not delivered stays queued for the next run).
 
 A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first.
-Exits 1 when any connection failed; the others are still synced.`,
+Exits 1 when any connection failed; the others are still synced. Exits 3 when the only problem is that
+webhook deliveries were dead-lettered (see 'salesengine retries').`,
 		Example: `  salesengine sync
   salesengine sync --connection acme
   salesengine sync --reconcile
@@ -185,31 +187,165 @@ func (app *App) syncOne(ctx context.Context, rt *runtime, syncer *sync.Syncer, c
 	return res, err
 }
 
-// deliverAndReport delivers queued webhooks for up to wait and says what is left.
+// deliverAndReport delivers queued webhooks for up to wait and says what became of them: how many the
+// receivers accepted (2xx), how many failed and wait for a retry, wait for an open circuit, are parked after a
+// 410 Gone, are still queued, and how many were dead-lettered. Any dead letter makes it return a
+// DeadLetterError (exit 3).
 func (app *App) deliverAndReport(ctx context.Context, rt *runtime, wait time.Duration) error {
-	ids, err := pendingDeliveries(ctx, rt.store, 0)
+	before, err := rt.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []string{store.DeliveryPending}})
 	if err != nil {
 		return err
 	}
-	if len(ids) == 0 {
+	if len(before) == 0 {
 		return nil
 	}
 	res, err := app.deliver(ctx, rt, wait)
 	if err != nil {
 		return fmt.Errorf("deliver webhooks: %w", err)
 	}
-	left, err := pendingDeliveries(ctx, rt.store, 0)
+	sum, err := summarizeDeliveries(ctx, rt.store, before, time.Now())
 	if err != nil {
 		return err
 	}
-	delivered := len(ids) - len(left)
-	switch {
-	case len(left) == 0:
-		fmt.Fprintf(app.Stdout, "webhooks: %d delivered\n", delivered)
-	case res.Idle:
-		fmt.Fprintf(app.Stdout, "webhooks: %d delivered, %d waiting to be retried (see 'salesengine retries')\n", delivered, len(left))
-	default:
-		fmt.Fprintf(app.Stdout, "webhooks: %d delivered, %d still queued after %s (they go out on the next run or 'salesengine deliver')\n", delivered, len(left), wait)
+	fmt.Fprintln(app.Stdout, "webhooks: "+sum.line(wait, res.Idle))
+	if sum.dead > 0 {
+		return &DeadLetterError{Count: sum.dead, Reason: sum.deadReason}
 	}
 	return nil
+}
+
+// deliverySummary is what became of the deliveries that were pending when a pass started.
+type deliverySummary struct {
+	delivered, dead, discarded int
+	deadReason                 string
+	// failed counts those attempted in this pass that failed and wait for a retry (they are also waiting).
+	failed int
+	// waiting counts the pending ones; the reasons follow.
+	waiting int
+	// circuit: waiting for the open (or half-open) circuit of a connection.
+	circuit []*connWait
+	// parked: the connection's webhook is disabled (410 Gone, or by hand).
+	parked []*connWait
+	// retry: waiting for a scheduled retry; nextRetry is the earliest.
+	retry     int
+	nextRetry time.Time
+	// queued: due but not attempted (time ran out, or an earlier change of the same order goes first).
+	queued int
+	now    time.Time
+}
+
+type connWait struct {
+	connection string
+	state      string
+	until      *time.Time
+	count      int
+}
+
+func summarizeDeliveries(ctx context.Context, s store.Store, before []*store.WebhookDelivery, now time.Time) (*deliverySummary, error) {
+	attempts := make(map[int64]int, len(before))
+	ids := make([]int64, 0, len(before))
+	for _, d := range before {
+		attempts[d.ID] = d.Attempts
+		ids = append(ids, d.ID)
+	}
+	sum := &deliverySummary{now: now}
+	circuits := map[int64]*connWait{}
+	parked := map[int64]*connWait{}
+	group := func(m map[int64]*connWait, list *[]*connWait, c *store.Connection) {
+		w := m[c.ID]
+		if w == nil {
+			w = &connWait{connection: c.Name, state: c.CircuitState, until: c.CircuitNextProbe}
+			m[c.ID] = w
+			*list = append(*list, w)
+		}
+		w.count++
+	}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		rows, err := s.WebhookDeliveryForAttemptMany(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range rows {
+			d, c := f.Delivery, f.Connection
+			switch d.State {
+			case store.DeliveryDelivered:
+				sum.delivered++
+				continue
+			case store.DeliveryDead:
+				sum.dead++
+				if sum.deadReason == "" {
+					sum.deadReason = d.LastError
+				}
+				continue
+			case store.DeliveryDiscarded:
+				sum.discarded++
+				continue
+			}
+			sum.waiting++
+			if d.Attempts > attempts[d.ID] {
+				sum.failed++
+			}
+			switch {
+			case !c.WebhookEnabled:
+				group(parked, &sum.parked, c)
+			case c.CircuitState == store.CircuitOpen || c.CircuitState == store.CircuitHalfOpen:
+				group(circuits, &sum.circuit, c)
+			case d.NextAttemptAt != nil && d.NextAttemptAt.After(now):
+				sum.retry++
+				if sum.nextRetry.IsZero() || d.NextAttemptAt.Before(sum.nextRetry) {
+					sum.nextRetry = *d.NextAttemptAt
+				}
+			default:
+				sum.queued++
+			}
+		}
+	}
+	return sum, nil
+}
+
+func clock(t time.Time) string { return t.Local().Format("15:04:05") }
+
+// line is the summary: what the receivers accepted (2xx), what failed, what waits and why, what is dead. It
+// never shows a time in the past.
+func (s *deliverySummary) line(wait time.Duration, idle bool) string {
+	parts := []string{fmt.Sprintf("%d delivered", s.delivered)}
+	if s.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", s.failed))
+	}
+	if s.waiting > 0 {
+		var why []string
+		for _, c := range s.circuit {
+			switch {
+			case c.state == store.CircuitHalfOpen:
+				why = append(why, fmt.Sprintf("%d for the circuit of %q, half-open: a trial request decides", c.count, c.connection))
+			case c.until != nil && c.until.After(s.now):
+				why = append(why, fmt.Sprintf("%d for the circuit of %q, open until %s", c.count, c.connection, clock(*c.until)))
+			default:
+				why = append(why, fmt.Sprintf("%d for the circuit of %q, open: a trial request is due", c.count, c.connection))
+			}
+		}
+		for _, p := range s.parked {
+			why = append(why, fmt.Sprintf("%d parked: the webhook of %q is disabled (410 Gone, or by hand; 'salesengine reset-circuit %s' enables it)", p.count, p.connection, p.connection))
+		}
+		if s.retry > 0 {
+			why = append(why, fmt.Sprintf("%d for a retry, next attempt at %s", s.retry, clock(s.nextRetry)))
+		}
+		if s.queued > 0 {
+			if idle {
+				why = append(why, fmt.Sprintf("%d behind an earlier change of the same order", s.queued))
+			} else {
+				why = append(why, fmt.Sprintf("%d still queued after %s: they go out on the next run or 'salesengine deliver'", s.queued, wait))
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d waiting (%s)", s.waiting, strings.Join(why, "; ")))
+	}
+	if s.discarded > 0 {
+		parts = append(parts, fmt.Sprintf("%d discarded meanwhile", s.discarded))
+	}
+	if s.dead > 0 {
+		parts = append(parts, fmt.Sprintf("%d dead (see 'salesengine retries')", s.dead))
+	}
+	return strings.Join(parts, ", ")
 }

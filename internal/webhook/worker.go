@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -132,8 +133,32 @@ type Worker struct {
 	mu sync.Mutex
 	// persistMu orders the writes of circuit states to the store (see persistCircuit).
 	persistMu sync.Mutex
-	circuits  map[int64]Circuit        // connection id -> in-process breaker state (authoritative here)
+	circuits  map[int64]*connCircuit   // connection id -> in-process breaker state (authoritative here)
 	sems      map[string]chan struct{} // endpoint host -> concurrency slots
+	// gone holds the endpoints (connection and URL) that answered 410 Gone in this process. It is checked
+	// after the endpoint slot is taken, right before sending: a delivery whose read of the connection's
+	// enabled flag may predate the stored disable must not reach the endpoint. Reads made after the disable was
+	// stored trust the stored flag (so re-enabling the webhook, from any process, works).
+	gone map[goneKey]*goneMark
+	// seq orders delivery reads against stored disables (see goneMark).
+	seq atomic.Int64
+}
+
+// goneMark records a 410: disabledSeq is the worker's sequence number once the disable is stored (0 until
+// then). A delivery read with a smaller sequence number may carry the stale "enabled" flag.
+type goneMark struct {
+	disabledSeq int64
+}
+
+// connCircuit is a connection's breaker state and its window of recent results.
+type connCircuit struct {
+	c   Circuit
+	win BreakerWindow
+}
+
+type goneKey struct {
+	connectionID int64
+	url          string
 }
 
 var _ river.Worker[DeliverArgs] = (*Worker)(nil)
@@ -174,8 +199,9 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		rnd:      cfg.Rand,
-		circuits: make(map[int64]Circuit),
+		circuits: make(map[int64]*connCircuit),
 		sems:     make(map[string]chan struct{}),
+		gone:     make(map[goneKey]*goneMark),
 	}, nil
 }
 
@@ -194,6 +220,7 @@ func (w *Worker) jitter(d time.Duration) time.Duration {
 // A River error return is reserved for store failures, which River retries with its own backoff.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	id := job.Args.DeliveryID
+	readSeq := w.seq.Add(1)
 	d, err := w.store.DeliveryGet(ctx, id)
 	if errors.Is(err, ErrDeliveryNotFound) {
 		w.log.WarnContext(ctx, "webhook delivery vanished; nothing to do", slog.Int64("delivery_id", id))
@@ -240,7 +267,14 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	release := func() { releaseOnce.Do(releaseSlot) }
 	defer release()
 
-	allowed, wait, err := w.circuitAllow(ctx, d)
+	if w.staleGone(ctx, d, readSeq) {
+		// The endpoint answered 410 Gone after this delivery was read: it stays pending (parked) like the
+		// others, and goes out once the webhook is re-enabled.
+		w.log.InfoContext(ctx, "webhook endpoint gone; delivery parked", slog.Int64("delivery_id", id), slog.Int64("connection_id", d.ConnectionID))
+		return nil
+	}
+
+	allowed, probe, wait, err := w.circuitAllow(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -292,10 +326,18 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	// be lost to a cancellation that arrives just after.
 	recCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	if out.Kind == OutcomeGone {
+		// Before the slot is given back: no request that takes the slot after this one may reach the endpoint.
+		w.markGone(d.ConnectionID, d.URL)
+	}
 	if out.Kind == OutcomeDelivered || out.Kind == OutcomeRetry {
-		if err := w.circuitRecord(recCtx, d.ConnectionID, out.Kind == OutcomeDelivered); err != nil {
+		if err := w.circuitRecord(recCtx, d.ConnectionID, out.Kind == OutcomeDelivered, probe); err != nil {
 			return err
 		}
+	} else if probe {
+		// A probe that neither succeeded nor failed transiently (410, permanent failure) says nothing about the
+		// endpoint's health: let the next delivery probe instead of waiting for the lease to expire.
+		w.circuitProbeAbandon(recCtx, d.ConnectionID)
 	}
 	release()
 	if err := w.store.DeliveryAttemptRecord(recCtx, rec); err != nil {
@@ -312,10 +354,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		return nil
 	case OutcomeGone:
 		w.log.WarnContext(ctx, "webhook endpoint answered 410 Gone; disabling the connection's webhook", logAttrs...)
-		if err := w.store.ConnectionWebhookDisable(recCtx, d.ConnectionID, "endpoint answered 410 Gone"); err != nil {
-			return fmt.Errorf("webhook: disable connection %d after 410: %w", d.ConnectionID, err)
-		}
-		return nil
+		return w.disableGone(recCtx, d)
 	case OutcomeFailed:
 		w.log.ErrorContext(ctx, "webhook delivery failed permanently; dead-lettered", append(logAttrs, slog.String("error", rec.Error))...)
 		return nil
@@ -330,38 +369,103 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 }
 
 // circuitAllow consults the in-process breaker state of the connection (seeded from the store the first time)
-// and persists a transition to half-open.
-func (w *Worker) circuitAllow(ctx context.Context, d Delivery) (bool, time.Duration, error) {
+// and persists a transition to half-open. probe is true when this request is the half-open probe.
+func (w *Worker) circuitAllow(ctx context.Context, d Delivery) (allowed, probe bool, wait time.Duration, err error) {
 	w.mu.Lock()
-	c, ok := w.circuits[d.ConnectionID]
+	cc, ok := w.circuits[d.ConnectionID]
 	if !ok {
-		c = d.Circuit.normalize()
+		cc = &connCircuit{c: d.Circuit.normalize()}
+		w.circuits[d.ConnectionID] = cc
 	}
+	c := cc.c
 	allowed, next, wait := w.breaker.Allow(c, w.now())
 	next = next.normalize()
-	w.circuits[d.ConnectionID] = next
+	cc.c = next
 	w.mu.Unlock()
+	probe = allowed && next.State == CircuitHalfOpen
 	if next != c {
 		if err := w.persistCircuit(ctx, d.ConnectionID); err != nil {
-			return false, 0, err
+			return false, false, 0, err
 		}
 	}
-	return allowed, wait, nil
+	return allowed, probe, wait, nil
 }
 
-func (w *Worker) circuitRecord(ctx context.Context, connectionID int64, success bool) error {
+func (w *Worker) circuitRecord(ctx context.Context, connectionID int64, success, probe bool) error {
 	w.mu.Lock()
-	c := w.circuits[connectionID].normalize()
-	next := w.breaker.Record(c, success, w.now()).normalize()
-	w.circuits[connectionID] = next
+	cc, ok := w.circuits[connectionID]
+	if !ok {
+		cc = &connCircuit{c: Circuit{State: CircuitClosed}}
+		w.circuits[connectionID] = cc
+	}
+	c := cc.c
+	next := w.breaker.Record(c, &cc.win, success, probe, w.now()).normalize()
+	cc.c = next
 	w.mu.Unlock()
 	if next == c {
 		return nil
 	}
 	if next.State == CircuitOpen && c.State != CircuitOpen {
-		w.log.WarnContext(ctx, "webhook circuit opened", slog.Int64("connection_id", connectionID), slog.Int("consecutive_failures", next.Failures), slog.Time("until", next.Until))
+		w.log.WarnContext(ctx, "webhook circuit opened", slog.Int64("connection_id", connectionID),
+			slog.Int("failures_in_window", next.Failures), slog.Time("until", next.Until))
 	}
 	return w.persistCircuit(ctx, connectionID)
+}
+
+// circuitProbeAbandon ends a half-open probe that gave no verdict: the circuit stays half-open with an expired
+// lease, so the next delivery is the probe.
+func (w *Worker) circuitProbeAbandon(ctx context.Context, connectionID int64) {
+	w.mu.Lock()
+	cc, ok := w.circuits[connectionID]
+	changed := ok && cc.c.State == CircuitHalfOpen
+	if changed {
+		cc.c.Until = w.now()
+	}
+	w.mu.Unlock()
+	if changed {
+		if err := w.persistCircuit(ctx, connectionID); err != nil {
+			w.log.WarnContext(ctx, "could not persist the webhook circuit", slog.Int64("connection_id", connectionID), slog.String("error", err.Error()))
+		}
+	}
+}
+
+// staleGone says whether the delivery must not be sent because its endpoint answered 410 Gone in this process
+// and the delivery's read of the enabled flag may predate the stored disable. A disable that could not be
+// stored is tried again.
+func (w *Worker) staleGone(ctx context.Context, d Delivery, readSeq int64) bool {
+	w.mu.Lock()
+	m := w.gone[goneKey{d.ConnectionID, d.URL}]
+	stale := m != nil && (m.disabledSeq == 0 || readSeq < m.disabledSeq)
+	unstored := m != nil && m.disabledSeq == 0
+	w.mu.Unlock()
+	if unstored {
+		if err := w.disableGone(ctx, d); err != nil {
+			w.log.WarnContext(ctx, "could not disable the webhook after 410 Gone", slog.Int64("connection_id", d.ConnectionID), slog.String("error", err.Error()))
+		}
+	}
+	return stale
+}
+
+func (w *Worker) markGone(connectionID int64, url string) {
+	w.mu.Lock()
+	if w.gone[goneKey{connectionID, url}] == nil {
+		w.gone[goneKey{connectionID, url}] = &goneMark{}
+	}
+	w.mu.Unlock()
+}
+
+// disableGone stores the disable of the connection's webhook after a 410 and notes when it was stored.
+func (w *Worker) disableGone(ctx context.Context, d Delivery) error {
+	if err := w.store.ConnectionWebhookDisable(ctx, d.ConnectionID, "endpoint answered 410 Gone"); err != nil {
+		return fmt.Errorf("webhook: disable connection %d after 410: %w", d.ConnectionID, err)
+	}
+	seq := w.seq.Add(1)
+	w.mu.Lock()
+	if m := w.gone[goneKey{d.ConnectionID, d.URL}]; m != nil && m.disabledSeq == 0 {
+		m.disabledSeq = seq
+	}
+	w.mu.Unlock()
+	return nil
 }
 
 // persistCircuit writes the connection's current in-process circuit state. Workers compute transitions
@@ -371,7 +475,11 @@ func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
 	w.persistMu.Lock()
 	defer w.persistMu.Unlock()
 	w.mu.Lock()
-	c := w.circuits[connectionID].normalize()
+	var c Circuit
+	if cc, ok := w.circuits[connectionID]; ok {
+		c = cc.c
+	}
+	c = c.normalize()
 	w.mu.Unlock()
 	if err := w.store.ConnectionCircuitSet(ctx, connectionID, c); err != nil {
 		return fmt.Errorf("webhook: persist circuit of connection %d: %w", connectionID, err)
@@ -379,11 +487,17 @@ func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
 	return nil
 }
 
-// CircuitReset forgets the in-process circuit state of a connection (after a person re-enables it or resets
-// its circuit in the store) so the next delivery reads the stored state again.
+// CircuitReset forgets the in-process circuit state of a connection, and that its endpoint answered 410 Gone
+// (after a person re-enables it or resets its circuit in the store), so the next delivery reads the stored
+// state again.
 func (w *Worker) CircuitReset(connectionID int64) {
 	w.mu.Lock()
 	delete(w.circuits, connectionID)
+	for k := range w.gone {
+		if k.connectionID == connectionID {
+			delete(w.gone, k)
+		}
+	}
 	w.mu.Unlock()
 }
 

@@ -58,7 +58,7 @@ func TestWorkerOrdersByWriteDate(t *testing.T) {
 	})
 }
 
-// TestWorkerCircuitBreaker: consecutive failures open the circuit (persisted), deliveries wait instead of
+// TestWorkerCircuitBreaker: failures over the minimum of requests open the circuit (persisted), deliveries wait instead of
 // hammering the endpoint, a half-open probe succeeds and closes it.
 func TestWorkerCircuitBreaker(t *testing.T) {
 	t.Parallel()
@@ -80,7 +80,7 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 			ids = append(ids, store.add(1, int64(20+i), wd0))
 		}
 		cfg := testQueueConfig(store)
-		cfg.Breaker = BreakerPolicy{Threshold: 3, Cooldown: 300 * time.Millisecond}
+		cfg.Breaker = BreakerPolicy{MinRequests: 3, Cooldown: 300 * time.Millisecond}
 		cfg.EndpointConcurrency = 1 // one request at a time makes the failure count exact
 		q := open(t, cfg)
 		if err := q.Enqueue(ctx, ids...); err != nil {

@@ -116,7 +116,6 @@ func TestWorkerDeadLettersAfterMaxAttempts(t *testing.T) {
 		id := store.add(1, 10, wd0)
 		cfg := testQueueConfig(store)
 		cfg.Retry.MaxAttempts = 3
-		cfg.Breaker = BreakerPolicy{Threshold: 100}
 		q := open(t, cfg)
 		if err := q.Enqueue(ctx, id); err != nil {
 			t.Fatal(err)
