@@ -389,8 +389,8 @@ func BenchmarkSyncIdlePass(b *testing.B) {
 				took[j] += time.Since(start)
 				st := f.Stats()
 				calls[j] += st.Calls
-				logf(b, "idle pass %q: fetched=%d inserted=%d updated=%d, %v: %s", p.name, res.Fetched, res.Inserted,
-					res.Updated, time.Since(start).Round(time.Millisecond), formatStats(st))
+				logf(b, "idle pass %q: fetched=%d inserted=%d updated=%d notes=%q, %v: %s", p.name, res.Fetched, res.Inserted,
+					res.Updated, res.Notes, time.Since(start).Round(time.Millisecond), formatStats(st))
 			}
 			r.st.Close()
 		}
