@@ -50,8 +50,8 @@ func costData(size string) (*odootest.GenerateOptions, error) {
 		if err != nil {
 			return nil, err
 		}
-		// 3 years of the 50k profile hold about 8.4k orders: scale the monthly volume.
-		return &odootest.GenerateOptions{Years: 3, SKUs: 500, LinesPerMonth: max(1, 1400*n/8400)}, nil
+		// 3 years of the 50k profile hold about 11.6k orders (quotations included): scale the monthly volume.
+		return &odootest.GenerateOptions{Years: 3, SKUs: 500, LinesPerMonth: max(1, 1400*n/11600)}, nil
 	}
 	return nil, fmt.Errorf("unknown size %q", size)
 }
