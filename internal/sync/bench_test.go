@@ -85,6 +85,10 @@ func TestMain(m *testing.M) {
 		serveFake(size)
 		return
 	}
+	if size := os.Getenv(costFakeEnv); size != "" {
+		serveCostFake(size)
+		return
+	}
 	os.Exit(m.Run())
 }
 
