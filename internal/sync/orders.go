@@ -78,14 +78,7 @@ func (r *run) freshFrom(w window) time.Time {
 
 // listOrders adds to want the orders listed in w that the store lacks or holds in another version.
 func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
-	var done int64
-	return r.src.Stamps(ctx, ModelOrder, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
-		r.res.Fetched += int64(len(page))
-		fresh := r.freshFrom(w)
-		ids := make([]int64, len(page))
-		for i, st := range page {
-			ids[i] = st.ID
-		}
+	return r.list(ctx, ModelOrder, w, "listing orders", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
 		stored, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, ids)
 		if err != nil {
 			return err
@@ -101,8 +94,24 @@ func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (tim
 			}
 			want[st.ID] = max(want[st.ID], st.Lines)
 		}
+		return nil
+	})
+}
+
+// list runs a listing of model over w and hands fn each page, its ids and where whole reads begin.
+func (r *run) list(ctx context.Context, model string, w window, stage string, fn func(page []odoo.Stamp, ids []int64, fresh time.Time) error) (time.Time, error) {
+	var done int64
+	return r.src.Stamps(ctx, model, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
+		r.res.Fetched += int64(len(page))
+		ids := make([]int64, len(page))
+		for i, st := range page {
+			ids[i] = st.ID
+		}
+		if err := fn(page, ids, r.freshFrom(w)); err != nil {
+			return err
+		}
 		done += int64(len(page))
-		r.s.progress(Progress{Connection: r.conn.Name, Stage: "listing orders", Done: done})
+		r.s.progress(Progress{Connection: r.conn.Name, Stage: stage, Done: done})
 		return nil
 	})
 }
@@ -110,14 +119,7 @@ func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (tim
 // listLines adds to want the orders of lines listed in w that the store lacks or holds in another version: an
 // edited line does not always touch its order's write_date.
 func (r *run) listLines(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
-	var done int64
-	return r.src.Stamps(ctx, ModelLine, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
-		r.res.Fetched += int64(len(page))
-		fresh := r.freshFrom(w)
-		ids := make([]int64, len(page))
-		for i, st := range page {
-			ids[i] = st.ID
-		}
+	return r.list(ctx, ModelLine, w, "listing lines", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
 		stored, err := r.s.Store.ItemGetMany(ctx, r.conn.ID, ids)
 		if err != nil {
 			return err
@@ -148,8 +150,6 @@ func (r *run) listLines(ctx context.Context, w window, want map[int64]int) (time
 				want[st.OrderID] = 0
 			}
 		}
-		done += int64(len(page))
-		r.s.progress(Progress{Connection: r.conn.Name, Stage: "listing lines", Done: done})
 		return nil
 	})
 }
