@@ -36,7 +36,7 @@ func Migrations() fs.FS {
 // timeout waits for the writer instead of failing; immediate transactions take the write lock up front, so
 // two writers queue instead of deadlocking on a lock upgrade.
 const pragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-16000)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 
 // maxConns bounds the connections to the database file.
 const maxConns = 4

@@ -137,13 +137,37 @@ func testItems(t *testing.T, newStore NewStore) {
 	s := newStore(t)
 	conn := newConnection(t, s, "acme")
 	// Enough rows to need several statements and several IN lists.
+	// Every row differs, some columns are NULL in some rows only: the batched statements must keep each value
+	// in its row and column.
 	var items []*store.Item
 	for i := int64(1); i <= 7000; i++ {
-		items = append(items, sampleItem(conn, i, i/4+1))
+		it := sampleItem(conn, i, i/4+1)
+		it.Quantity = float64(i) / 4
+		it.ProductName = fmt.Sprintf("Producto %d", i)
+		if i%5 == 0 {
+			it.ProductID = 0 // NULL
+		}
+		if i%3 == 0 {
+			it.DateOrder = nil
+		}
+		items = append(items, it)
 	}
 	res, err := s.ItemUpsertMany(ctx, items)
 	if err != nil || res.Inserted != 7000 {
 		t.Fatalf("bulk insert = %+v, %v", res, err)
+	}
+	all := make([]int64, len(items))
+	for i, it := range items {
+		all[i] = it.LineID
+	}
+	back, err := s.ItemGetMany(ctx, conn, all)
+	if err != nil || len(back) != len(items) {
+		t.Fatalf("read back %d of %d items: %v", len(back), len(items), err)
+	}
+	for _, it := range items {
+		if !reflect.DeepEqual(normalize(back[it.LineID]), normalize(it)) {
+			t.Fatalf("item %d read back\n%+v\nwant\n%+v", it.LineID, back[it.LineID], it)
+		}
 	}
 	if res, err = s.ItemUpsertMany(ctx, items); err != nil || res != (store.UpsertResult{}) {
 		t.Errorf("identical bulk upsert = %+v, %v; want nothing", res, err)
