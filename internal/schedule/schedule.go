@@ -1,0 +1,161 @@
+// Package schedule runs jobs at the times of a cron expression in a time zone: the forecast and plan refresh
+// (every 6 hours by default) and the daily full sync of `serve`.
+//
+// A job never overlaps itself: one goroutine runs it, and the next time is computed when a run ends, so the
+// times that passed while it ran collapse into one run right after it. A time missed while the service was
+// down runs once at start: the job's last start, as the caller recorded it, is compared with the schedule.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Schedule is a cron expression read in a time zone.
+type Schedule struct {
+	expr string
+	loc  *time.Location
+	spec cron.Schedule
+}
+
+// parser reads the five standard fields (minute hour day-of-month month day-of-week) and the descriptors
+// @yearly, @monthly, @weekly, @daily, @hourly and @every <duration>.
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Parse reads a cron expression; its times are wall-clock times in loc (UTC when nil).
+func Parse(expr string, loc *time.Location) (*Schedule, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	spec, err := parser.Parse(expr)
+	if err != nil {
+		return nil, fmt.Errorf("schedule %q: %w (five fields: minute hour day-of-month month day-of-week, e.g. \"0 */6 * * *\"; or @daily, @every 1h)", expr, err)
+	}
+	// The parser rounds an @every under a second up to one; say so instead.
+	if d, ok := strings.CutPrefix(strings.TrimSpace(expr), "@every "); ok {
+		if every, err := time.ParseDuration(strings.TrimSpace(d)); err == nil && every < time.Second {
+			return nil, fmt.Errorf("schedule %q: @every needs at least 1s", expr)
+		}
+	}
+	return &Schedule{expr: expr, loc: loc, spec: spec}, nil
+}
+
+// String returns the expression and its zone, e.g. "0 */6 * * * (America/Mexico_City)".
+func (s *Schedule) String() string { return s.expr + " (" + s.loc.String() + ")" }
+
+// Next returns the first time of the schedule after t (zero if there is none, e.g. "0 0 30 2 *").
+func (s *Schedule) Next(t time.Time) time.Time { return s.spec.Next(t.In(s.loc)) }
+
+// Due reports whether a time of the schedule passed after last and at or before now: a run was missed. A job
+// that never ran (zero last) is due.
+func (s *Schedule) Due(last, now time.Time) bool {
+	if last.IsZero() {
+		return true
+	}
+	next := s.Next(last)
+	return !next.IsZero() && !next.After(now)
+}
+
+// Clock is the time source of a Runner; tests move a fake one.
+type Clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Job is one scheduled task.
+type Job struct {
+	Name     string
+	Schedule *Schedule
+	// Run does the work. Its error is logged (and recorded by Run itself if it wants); the schedule goes on.
+	Run func(ctx context.Context) error
+	// LastStart returns when the job last started (zero if never), from wherever Run records it, so a time
+	// missed while no process ran is caught up once at start. Nil: a fresh start waits for the next time.
+	LastStart func(ctx context.Context) (time.Time, error)
+}
+
+// Runner runs jobs on their schedules until its context ends.
+type Runner struct {
+	Clock  Clock
+	Logger *slog.Logger
+}
+
+// Run runs every job on its schedule and returns when ctx ends, after the runs in progress return (they get
+// ctx, so they should stop early).
+func (r *Runner) Run(ctx context.Context, jobs ...Job) {
+	clock, log := r.Clock, r.Logger
+	if clock == nil {
+		clock = realClock{}
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	done := make(chan struct{})
+	for _, j := range jobs {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			runJob(ctx, clock, log, j)
+		}()
+	}
+	for range jobs {
+		<-done
+	}
+}
+
+func runJob(ctx context.Context, clock Clock, log *slog.Logger, j Job) {
+	now := clock.Now()
+	next := j.Schedule.Next(now)
+	if j.LastStart != nil {
+		last, err := j.LastStart(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("schedule: could not read the last run; waiting for the next time", "job", j.Name, "err", err)
+		case err == nil && j.Schedule.Due(last, now):
+			next = now // missed while down: once, now
+			if !last.IsZero() {
+				log.Info("schedule: a run was missed while the service was down; running it now", "job", j.Name, "last_start", last)
+			}
+		}
+	}
+	for {
+		if next.IsZero() {
+			log.Warn("schedule: the expression has no future time; the job will not run", "job", j.Name, "schedule", j.Schedule.String())
+			<-ctx.Done()
+			return
+		}
+		if wait := next.Sub(clock.Now()); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-clock.After(wait):
+			}
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		start := clock.Now()
+		err := j.Run(ctx)
+		switch {
+		case err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			return // shutting down: not an error
+		case err != nil:
+			log.Error("schedule: run failed", "job", j.Name, "err", err)
+		}
+		// Times that passed while the job ran collapse into one run now; otherwise wait for the next.
+		next = j.Schedule.Next(start)
+		if end := clock.Now(); !next.After(end) {
+			next = end
+		}
+	}
+}

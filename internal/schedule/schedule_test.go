@@ -1,0 +1,248 @@
+package schedule
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeClock moves only when told; After channels fire when the time passes theirs.
+type fakeClock struct {
+	mu      sync.Mutex
+	now     time.Time
+	waiters []waiter
+	changed chan struct{} // closed and replaced whenever a waiter is added
+}
+
+type waiter struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newFakeClock(now time.Time) *fakeClock {
+	return &fakeClock{now: now, changed: make(chan struct{})}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
+	close(c.changed)
+	c.changed = make(chan struct{})
+	return ch
+}
+
+// Set moves the clock to t and fires the waiters whose time has come.
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
+	kept := c.waiters[:0]
+	for _, w := range c.waiters {
+		if !w.at.After(t) {
+			w.ch <- t
+			continue
+		}
+		kept = append(kept, w)
+	}
+	c.waiters = kept
+}
+
+// waitWaiters blocks until n goroutines wait on the clock.
+func (c *fakeClock) waitWaiters(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		c.mu.Lock()
+		got, changed := len(c.waiters), c.changed
+		c.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("%d waiters on the clock, want %d", got, n)
+		}
+	}
+}
+
+func mustParse(t *testing.T, expr string, loc *time.Location) *Schedule {
+	t.Helper()
+	s, err := Parse(expr, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestParseRefusesBadExpressions(t *testing.T) {
+	t.Parallel()
+	for _, expr := range []string{"", "every six hours", "0 */6 * *", "61 * * * *", "@every 0s", "@every 500ms", "0 0 * * * *"} {
+		if _, err := Parse(expr, nil); err == nil {
+			t.Errorf("Parse(%q) accepted", expr)
+		} else if !strings.Contains(err.Error(), expr) {
+			t.Errorf("Parse(%q) error does not name the expression: %v", expr, err)
+		}
+	}
+}
+
+func TestNextInTimeZone(t *testing.T) {
+	t.Parallel()
+	mx, err := time.LoadLocation("America/Mexico_City") // UTC-6, no daylight saving since 2022
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	s := mustParse(t, "0 */6 * * *", mx)
+	at := time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC) // 19:30 on the 5th in Mexico City
+	var got []string
+	for range 4 {
+		at = s.Next(at)
+		got = append(got, at.In(mx).Format("02 15:04"))
+	}
+	if want := "06 00:00,06 06:00,06 12:00,06 18:00"; strings.Join(got, ",") != want {
+		t.Errorf("next times %v, want %s", got, want)
+	}
+	if s.Next(at).UTC().Hour() != 6 { // 00:00 in Mexico City is 06:00 UTC
+		t.Errorf("00:00 America/Mexico_City = %v UTC", s.Next(at).UTC())
+	}
+}
+
+func TestDue(t *testing.T) {
+	t.Parallel()
+	s := mustParse(t, "0 */6 * * *", nil)
+	day := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		last, now time.Time
+		want      bool
+	}{
+		{time.Time{}, day, true},                                  // never ran
+		{day.Add(time.Minute), day.Add(5 * time.Hour), false},     // ran at 00:01, now 05:00
+		{day.Add(time.Minute), day.Add(6 * time.Hour), true},      // 06:00 came
+		{day.Add(-20 * time.Hour), day.Add(2 * time.Hour), true},  // down over several times
+		{day.Add(6 * time.Hour), day.Add(6*time.Hour + 1), false}, // ran exactly at 06:00
+	} {
+		if got := s.Due(c.last, c.now); got != c.want {
+			t.Errorf("Due(last %s, now %s) = %v, want %v", c.last.Format(time.TimeOnly), c.now.Format(time.TimeOnly), got, c.want)
+		}
+	}
+}
+
+// TestRunnerFiresAndCatchesUp: a time missed while down runs once at start, then the job runs at each time.
+func TestRunnerFiresAndCatchesUp(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC)
+	clock := newFakeClock(start)
+	runs := make(chan time.Time, 10)
+	job := Job{Name: "forecast", Schedule: mustParse(t, "0 */6 * * *", nil),
+		Run:       func(context.Context) error { runs <- clock.Now(); return nil },
+		LastStart: func(context.Context) (time.Time, error) { return start.Add(-8 * time.Hour), nil }} // 23:30: 00:00 and 06:00 missed
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { (&Runner{Clock: clock}).Run(ctx, job); close(done) }()
+
+	if got := <-runs; !got.Equal(start) {
+		t.Fatalf("catch-up run at %v, want at start %v", got, start)
+	}
+	clock.waitWaiters(t, 1)
+	select {
+	case got := <-runs:
+		t.Fatalf("a second catch-up run at %v: missed times must collapse into one", got)
+	default:
+	}
+	clock.Set(time.Date(2026, 12, 6, 11, 59, 0, 0, time.UTC))
+	select {
+	case got := <-runs:
+		t.Fatalf("ran at %v, before 12:00", got)
+	case <-time.After(50 * time.Millisecond):
+	}
+	clock.Set(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC))
+	if got := <-runs; got.Hour() != 12 {
+		t.Fatalf("run at %v, want 12:00", got)
+	}
+	cancel()
+	<-done
+}
+
+// TestRunnerNeverOverlaps: a run longer than two intervals is not started again while it runs; the times that
+// passed collapse into one run right after it.
+func TestRunnerNeverOverlaps(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	clock := newFakeClock(start)
+	var running, maxRunning, count atomic.Int32
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	job := Job{Name: "forecast", Schedule: mustParse(t, "@every 1h", nil),
+		Run: func(ctx context.Context) error {
+			n := running.Add(1)
+			defer running.Add(-1)
+			for {
+				m := maxRunning.Load()
+				if n <= m || maxRunning.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			count.Add(1)
+			started <- struct{}{}
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+			return nil
+		},
+		LastStart: func(context.Context) (time.Time, error) { return start, nil }} // just ran: not due
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { (&Runner{Clock: clock}).Run(ctx, job); close(done) }()
+
+	clock.waitWaiters(t, 1)
+	clock.Set(start.Add(time.Hour))
+	<-started
+	clock.Set(start.Add(3*time.Hour + 30*time.Minute)) // 02:00 and 03:00 pass during the run
+	release <- struct{}{}
+	<-started // one run right after, for the times that passed
+	if got := count.Load(); got != 2 {
+		t.Errorf("%d runs, want 2", got)
+	}
+	release <- struct{}{}
+	clock.waitWaiters(t, 1) // and then it waits for the next time
+	if got := count.Load(); got != 2 {
+		t.Errorf("%d runs after catching up, want 2", got)
+	}
+	if m := maxRunning.Load(); m != 1 {
+		t.Errorf("%d runs at once, want 1", m)
+	}
+	cancel()
+	<-done
+}
+
+// TestRunnerNotDueWaits: a job that ran recently waits for its next time at start.
+func TestRunnerNotDueWaits(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	clock := newFakeClock(start)
+	var count atomic.Int32
+	job := Job{Name: "full-sync", Schedule: mustParse(t, "@daily", nil),
+		Run:       func(context.Context) error { count.Add(1); return nil },
+		LastStart: func(context.Context) (time.Time, error) { return start.Add(-time.Hour), nil }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { (&Runner{Clock: clock}).Run(ctx, job); close(done) }()
+	clock.waitWaiters(t, 1)
+	cancel()
+	<-done
+	if n := count.Load(); n != 0 {
+		t.Errorf("%d runs at start, want 0 (ran an hour ago, @daily)", n)
+	}
+}
