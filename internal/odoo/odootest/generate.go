@@ -481,6 +481,9 @@ func (s *Server) generate(g GenerateOptions) error {
 			q.InDate = now.Add(-time.Duration(1+r.IntN(200*24)) * time.Hour).Add(micro(r))
 			q.CreateDate = q.InDate
 			q.WriteDate = q.InDate.Add(time.Duration(r.IntN(24*3600)) * time.Second)
+			if !q.WriteDate.Before(now) { // no record is stamped after the server's clock
+				q.WriteDate = now.Add(-time.Duration(1+r.IntN(3000)) * time.Second).Add(micro(r))
+			}
 			if qty > 0 && r.Float64() < 0.3 {
 				q.ReservedQuantity = math.Floor(qty * r.Float64() / 2)
 			}

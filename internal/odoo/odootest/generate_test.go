@@ -153,3 +153,25 @@ func TestGenerateContents(t *testing.T) {
 		t.Errorf("quants by usage %v", kinds)
 	}
 }
+
+// TestGenerateStampsBeforeClock: no generated record is written after the server's clock, or a client's first
+// pass would see records from its future (and its cursor could never pass them honestly).
+func TestGenerateStampsBeforeClock(t *testing.T) {
+	t.Parallel()
+	for _, data := range []*GenerateOptions{{}, {Years: 3, SKUs: 500, LinesPerMonth: 1900}} {
+		s, err := newServer(Options{Seed: 3, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := s.Now()
+		for name, tb := range map[string]*table{"res.partner": s.partners, "product.product": s.products,
+			"sale.order": s.orders, "sale.order.line": s.lines, "stock.quant": s.quants} {
+			for _, r := range tb.rows {
+				if !r.recWD().Before(now) {
+					t.Errorf("%+v: %s %d written at %v, not before the clock %v", *data, name, r.recID(), r.recWD(), now)
+					break
+				}
+			}
+		}
+	}
+}
