@@ -96,7 +96,10 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	app.Config.Set("USE_TEST_ODOO", "false", config.SourceFlag)
 
 	fmt.Fprintf(out, "Starting a fake Odoo 17 with %d years of sales over %d products...\n", o.years, o.skus)
+	// The generated history ends on the fake's clock. Start it one simulated business day before today, so that
+	// after that day the fake Odoo's today is today: 'run', 'forecast' and 'plan' afterwards see recent sales.
 	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: o.seed,
+		Now:  app.clock().UTC().Truncate(time.Second).Add(-demoEvents * demoStep),
 		Data: &odootest.GenerateOptions{Years: o.years, SKUs: o.skus}})
 	if err != nil {
 		return fmt.Errorf("start the fake Odoo: %w", err)
@@ -142,7 +145,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	}
 
 	fmt.Fprintln(out, "\n2. The fake Odoo does business for a simulated 8 hours...")
-	stats, err := srv.SimulateActivity(40, 12*time.Minute)
+	stats, err := srv.SimulateActivity(demoEvents, demoStep)
 	if err != nil {
 		return err
 	}
@@ -195,6 +198,12 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	<-ctx.Done()
 	return nil
 }
+
+// The demo's simulated business day: demoEvents events, demoStep apart on the fake Odoo's clock (8 hours).
+const (
+	demoEvents = 40
+	demoStep   = 12 * time.Minute
+)
 
 // goRunCommand runs salesengine from a checkout without installing it.
 const goRunCommand = "go run ./cmd/salesengine"
