@@ -30,8 +30,8 @@ func (app *App) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole job against a built-in fake Odoo, end to end",
-		Long: `Start a fake Odoo 17 on this machine with about three years of generated sales (two companies, a few
-hundred products with smooth, seasonal, intermittent, new and discontinued demand), and a webhook receiver
+		Long: `Start a fake Odoo 17 on this machine with about three years of generated sales up to today (two companies,
+a few hundred products with smooth, seasonal, intermittent, new and discontinued demand), and a webhook receiver
 that verifies every signature. Then: add a connection to it, sync everything, let the fake Odoo do some
 business (new, confirmed, cancelled and edited orders), sync again, and deliver the resulting signed webhooks.
 
