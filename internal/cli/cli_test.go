@@ -205,7 +205,7 @@ func TestDemo(t *testing.T) {
 	exe, _ := os.Executable()
 	se := tryCommand(exe, exec.LookPath)
 	for _, want := range []string{"1. First sync", "initial sync of Odoo 17.0", "incremental sync of Odoo 17.0", "signature=valid", "Done in",
-		"Try next", "\n  " + se + " plan --month 2026-01 --priority ALTA\n", "\n  " + se + " connections list\n"} {
+		"Try next", "\n  " + se + " plan --priority ALTA\n", "\n  " + se + " connections list\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}

@@ -183,7 +183,8 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	exe, _ := os.Executable()
 	se := tryCommand(exe, exec.LookPath)
 	fmt.Fprintf(out, "  export DATABASE_URL=sqlite:%s SALESENGINE_ENCRYPTION_KEY=%s SALESENGINE_WEBHOOK_ALLOW_PRIVATE=true\n", o.dbPath, key)
-	fmt.Fprintf(out, "  %s plan --month %s --priority ALTA\n  %[1]s connections list\n  %[1]s logs\n", se, srv.Now().Format("2006-01"))
+	// No --month: the history ends today, so this month's plan is the one to look at, on any later day too.
+	fmt.Fprintf(out, "  %s plan --priority ALTA\n  %[1]s connections list\n  %[1]s logs\n", se)
 	fmt.Fprintf(out, "  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
 	if o.serve {
 		fmt.Fprintf(out, "  %s sync          # follows the fake Odoo while it runs\n", se)
