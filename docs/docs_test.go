@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/salesengine/salesengine/internal/store/storetest"
 )
 
 // markdownFiles are the documents whose links are checked: the README and every docs/*.md.
@@ -187,5 +189,26 @@ func TestReadmeIsAFrontPage(t *testing.T) {
 	}
 	if len(src) >= 10240 {
 		t.Errorf("README.md is %d bytes; keep it under 10 KB and move details to docs/", len(src))
+	}
+}
+
+// TestEverydayQueriesAreTheTestedOnes: the queries the manual tells users to run are, character for character,
+// the ones the store conformance suite runs on both engines.
+func TestEverydayQueriesAreTheTestedOnes(t *testing.T) {
+	t.Parallel()
+	for file, queries := range map[string][]string{
+		"database.md": {storetest.QueryForecastMonth, storetest.QueryToProducePostgres, storetest.QueryToProduceSQLite,
+			storetest.QueryProductionNowPostgres, storetest.QueryProductionNowSQLite},
+		"planning.md": {storetest.QueryToProducePostgres, storetest.QueryProductionNowPostgres},
+	} {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range queries {
+			if !strings.Contains(string(src), "```sql\n"+q+"\n```") {
+				t.Errorf("%s does not show the tested query:\n%s", file, q)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -29,6 +30,17 @@ type App struct {
 	Log    *slog.Logger
 
 	configFile string
+	// now is the clock "today" is read from: this month for the plan, the forecast's date, the demo's history.
+	// Nil means time.Now; tests pin it.
+	now func() time.Time
+}
+
+// clock returns the current time.
+func (app *App) clock() time.Time {
+	if app.now != nil {
+		return app.now()
+	}
+	return time.Now()
 }
 
 // varAnnotation ties a flag to the configuration variable it overrides.
@@ -49,6 +61,12 @@ func bindVar(fs *pflag.FlagSet, name, v string) {
 // Main runs the command line and returns the process exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) (string, bool)) int {
 	app := &App{Stdin: stdin, Stdout: stdout, Stderr: stderr, Env: env}
+	return app.main(ctx, args)
+}
+
+// main runs the command line with the App's streams, environment and clock.
+func (app *App) main(ctx context.Context, args []string) int {
+	stdin, stdout, stderr := app.Stdin, app.Stdout, app.Stderr
 	root := app.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(stdin)

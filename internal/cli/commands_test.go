@@ -33,13 +33,13 @@ func TestForecastModesAndBacktest(t *testing.T) {
 	dir, env := isolated(t)
 	cfg := filepath.Join(dir, "test.env")
 	db := filepath.Join(dir, "demo.db")
-	if r := run(t, env, "--config", cfg, "demo", "--no-serve", "--skus", "15", "--years", "2", "--db", db); r.code != 0 {
+	if r := runAt(t, demoToday, env, "--config", cfg, "demo", "--no-serve", "--skus", "15", "--years", "2", "--db", db); r.code != 0 {
 		t.Fatalf("demo: %+v", r)
 	}
 	env["DATABASE_URL"] = "sqlite:" + db
 	var before int
 	countForecast := func() int {
-		r := run(t, env, "--config", cfg, "plan", "--month", "2026-01", "--format", "csv")
+		r := runAt(t, demoToday, env, "--config", cfg, "plan", "--month", "2026-01", "--format", "csv")
 		if r.code != 0 {
 			t.Fatalf("plan: %+v", r)
 		}
@@ -48,7 +48,7 @@ func TestForecastModesAndBacktest(t *testing.T) {
 	before = countForecast()
 
 	out := filepath.Join(dir, "reports")
-	r := run(t, env, "--config", cfg, "forecast", "--mode", "report", "--out", out, "--horizon", "6")
+	r := runAt(t, demoToday, env, "--config", cfg, "forecast", "--mode", "report", "--out", out, "--horizon", "6")
 	if r.code != 0 {
 		t.Fatalf("report: %+v", r)
 	}

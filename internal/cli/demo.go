@@ -30,8 +30,8 @@ func (app *App) demoCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole job against a built-in fake Odoo, end to end",
-		Long: `Start a fake Odoo 17 on this machine with about three years of generated sales (two companies, a few
-hundred products with smooth, seasonal, intermittent, new and discontinued demand), and a webhook receiver
+		Long: `Start a fake Odoo 17 on this machine with about three years of generated sales up to today (two companies,
+a few hundred products with smooth, seasonal, intermittent, new and discontinued demand), and a webhook receiver
 that verifies every signature. Then: add a connection to it, sync everything, let the fake Odoo do some
 business (new, confirmed, cancelled and edited orders), sync again, and deliver the resulting signed webhooks.
 
@@ -96,7 +96,10 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	app.Config.Set("USE_TEST_ODOO", "false", config.SourceFlag)
 
 	fmt.Fprintf(out, "Starting a fake Odoo 17 with %d years of sales over %d products...\n", o.years, o.skus)
+	// The generated history ends on the fake's clock. Start it one simulated business day before today, so that
+	// after that day the fake Odoo's today is today: 'run', 'forecast' and 'plan' afterwards see recent sales.
 	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: o.seed,
+		Now:  app.clock().UTC().Truncate(time.Second).Add(-demoEvents * demoStep),
 		Data: &odootest.GenerateOptions{Years: o.years, SKUs: o.skus}})
 	if err != nil {
 		return fmt.Errorf("start the fake Odoo: %w", err)
@@ -142,7 +145,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	}
 
 	fmt.Fprintln(out, "\n2. The fake Odoo does business for a simulated 8 hours...")
-	stats, err := srv.SimulateActivity(40, 12*time.Minute)
+	stats, err := srv.SimulateActivity(demoEvents, demoStep)
 	if err != nil {
 		return err
 	}
@@ -180,7 +183,8 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	exe, _ := os.Executable()
 	se := tryCommand(exe, exec.LookPath)
 	fmt.Fprintf(out, "  export DATABASE_URL=sqlite:%s SALESENGINE_ENCRYPTION_KEY=%s SALESENGINE_WEBHOOK_ALLOW_PRIVATE=true\n", o.dbPath, key)
-	fmt.Fprintf(out, "  %s plan --month %s --priority ALTA\n  %[1]s connections list\n  %[1]s logs\n", se, srv.Now().Format("2006-01"))
+	// No --month: the history ends today, so this month's plan is the one to look at, on any later day too.
+	fmt.Fprintf(out, "  %s plan --priority ALTA\n  %[1]s connections list\n  %[1]s logs\n", se)
 	fmt.Fprintf(out, "  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
 	if o.serve {
 		fmt.Fprintf(out, "  %s sync          # follows the fake Odoo while it runs\n", se)
@@ -195,6 +199,12 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	<-ctx.Done()
 	return nil
 }
+
+// The demo's simulated business day: demoEvents events, demoStep apart on the fake Odoo's clock (8 hours).
+const (
+	demoEvents = 40
+	demoStep   = 12 * time.Minute
+)
 
 // goRunCommand runs salesengine from a checkout without installing it.
 const goRunCommand = "go run ./cmd/salesengine"

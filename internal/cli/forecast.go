@@ -21,12 +21,9 @@ import (
 // forecastSettings reads the forecasting configuration (flags bound to the variables win).
 func (app *App) forecastSettings() (demand.Options, error) {
 	var o demand.Options
-	horizon, err := app.Config.Int("SALESENGINE_FORECAST_HORIZON")
+	horizon, err := app.forecastHorizon()
 	if err != nil {
 		return o, err
-	}
-	if horizon < 1 || horizon > 120 {
-		return o, usagef("use --horizon between 1 and 120 months", "horizon %d is out of range", horizon)
 	}
 	level, err := app.Config.Int("SALESENGINE_FORECAST_LEVEL")
 	if err != nil {
@@ -56,7 +53,20 @@ func (app *App) forecastSettings() (demand.Options, error) {
 	}
 	o.Forecast = forecast.Options{Horizon: horizon, Round: round}
 	o.Level, o.Window, o.Partial, o.Location = float64(level), window, partial, loc
+	o.Now = app.clock
 	return o, nil
+}
+
+// forecastHorizon is the number of months forecast, from this month on.
+func (app *App) forecastHorizon() (int, error) {
+	horizon, err := app.Config.Int("SALESENGINE_FORECAST_HORIZON")
+	if err != nil {
+		return 0, err
+	}
+	if horizon < 1 || horizon > 120 {
+		return 0, usagef("use --horizon (or SALESENGINE_FORECAST_HORIZON) between 1 and 120 months", "horizon %d is out of range", horizon)
+	}
+	return horizon, nil
 }
 
 func (app *App) location() (*time.Location, error) {

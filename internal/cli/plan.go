@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -47,9 +48,14 @@ func (app *App) currentMonth(now time.Time) (plan.Month, error) {
 	return plan.MonthOf(now.In(loc)), nil
 }
 
-// planMonths resolves --month or --from/--to (default: this month).
+// planMonths resolves --month or --from/--to (default: this month). Every month must lie from this month to the
+// end of the forecast horizon (SALESENGINE_FORECAST_HORIZON).
 func (app *App) planMonths(month, from, to string, now time.Time) ([]plan.Month, error) {
 	cur, err := app.currentMonth(now)
+	if err != nil {
+		return nil, err
+	}
+	horizon, err := app.forecastHorizon()
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +63,16 @@ func (app *App) planMonths(month, from, to string, now time.Time) ([]plan.Month,
 		m, err := plan.ParseMonth(s)
 		if err != nil {
 			return m, usagef("months are written YYYY-MM, e.g. 2026-03", "--%s %q is not a month", flag, s)
+		}
+		if err := plan.CheckTarget(m, cur, horizon); err != nil {
+			hint := fmt.Sprintf("plan a month from %s (this month) to %s (the end of the forecast horizon, SALESENGINE_FORECAST_HORIZON=%d)",
+				cur, cur.Add(horizon-1), horizon)
+			if errors.Is(err, plan.ErrPastMonth) {
+				return m, usagef(hint, "--%s %s is in the past: a plan is computed from today's stock, so it is for this month (%s) or later",
+					flag, s, cur)
+			}
+			return m, usagef(hint, "--%s %s is beyond the forecast horizon: the forecast covers %d months, %s to %s",
+				flag, s, horizon, cur, cur.Add(horizon-1))
 		}
 		return m, nil
 	}
@@ -80,7 +96,7 @@ func (app *App) planMonths(month, from, to string, now time.Time) ([]plan.Month,
 		}
 		ms, err := plan.MonthRange(first, last)
 		if err != nil {
-			return nil, usagef("--from must not be after --to, and a range is at most a few years", "%v", err)
+			return nil, usagef("--from must not be after --to", "%v", err)
 		}
 		return ms, nil
 	}
@@ -97,13 +113,15 @@ func (app *App) planCommand() *cobra.Command {
 stored forecast and the inventory last synced from Odoo (qty_available), store it in production_forecast
 (replacing those months' rows), and print it sorted by priority, then by production needed.
 
-  production_needed     = forecast of the month - inventory on hand (negative = surplus)
-  recommended_quantity  = max(0, forecast + safety stock + backlog - inventory)
-  priority              = ALTA when the stock available for the month covers less than
-                          SALESENGINE_PLAN_ALTA_COVERAGE (0.5) of its forecast, MEDIA when less than
-                          SALESENGINE_PLAN_MEDIA_COVERAGE (1.0) or when safety stock or backlog are not
-                          covered, BAJA otherwise.
+  recommended_quantity  = what to produce: max(0, forecast + safety stock + backlog - inventory)
+  priority              = ALTA or MEDIA exactly when recommended_quantity > 0, BAJA when there is
+                          nothing to produce: ALTA when the stock available for the month covers less
+                          than SALESENGINE_PLAN_ALTA_COVERAGE (0.5) of its forecast, MEDIA otherwise
+  production_needed     = forecast of the month - inventory on hand, the previous system's figure (it
+                          ignores backlog and safety stock: sort and filter on recommended_quantity)
 
+A plan is for this month or a later one up to the end of the forecast horizon
+(SALESENGINE_FORECAST_HORIZON, 12 months by default); a past month is refused.
 Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.`,
 		Example: `  salesengine plan
   salesengine plan --priority ALTA --limit 20
@@ -127,7 +145,7 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 			if err != nil {
 				return err
 			}
-			months, err := app.planMonths(month, from, to, time.Now())
+			months, err := app.planMonths(month, from, to, app.clock())
 			if err != nil {
 				return err
 			}
@@ -143,7 +161,7 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 			}
 			var all []planLine
 			for _, c := range conns {
-				rows, _, err := plan.Generate(ctx, s, c.ID, months, cfg, time.Now())
+				rows, _, err := plan.Generate(ctx, s, c.ID, months, cfg, app.clock())
 				if err != nil {
 					return fmt.Errorf("%s: %w", c.Name, err)
 				}
@@ -262,7 +280,7 @@ func (app *App) planAfterForecast(ctx context.Context, s store.Store, c *store.C
 	if err != nil {
 		return err
 	}
-	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, cfg, time.Now())
+	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, cfg, app.clock())
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}

@@ -56,7 +56,7 @@ var Vars = []Var{
 	{Name: "SALESENGINE_FORECAST_ROUND", Flag: "--round", Default: "false", Help: "true rounds forecasts and bounds to whole units (discrete products)."},
 	{Name: "SALESENGINE_SERVICE_LEVEL", Default: "0.95", Help: "Plan: probability of not running out within a month that safety stock aims for (0.5-0.999)."},
 	{Name: "SALESENGINE_PLAN_ALTA_COVERAGE", Default: "0.5", Help: "Plan: ALTA when the stock available for the month covers less than this fraction of the month's forecast."},
-	{Name: "SALESENGINE_PLAN_MEDIA_COVERAGE", Default: "1.0", Help: "Plan: MEDIA when it covers less than this fraction (or safety stock or backlog are not covered); otherwise BAJA."},
+	{Name: "SALESENGINE_PLAN_MEDIA_COVERAGE", Default: "1.0", Help: "Plan: the least stock aimed for, as a fraction of the month's forecast (above 1: a margin; stock below it gets a recommended quantity, MEDIA)."},
 	{Name: "SALESENGINE_TIMEZONE", Default: "UTC", Help: "The business's time zone (IANA name, e.g. America/Mexico_City): an order counts in the month of its local date, and 'this month' is local."},
 	{Name: "SALESENGINE_LOG_LEVEL", Flag: "--log-level", Default: "info", Help: "Log level: debug, info, warn, error."},
 	{Name: "SALESENGINE_LOG_FORMAT", Flag: "--log-format", Default: "text", Help: "Log format: text or json (one JSON object per line, for log collectors)."},

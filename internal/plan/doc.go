@@ -10,8 +10,8 @@
 //   - Inventory: the quantity on hand in Odoo now (qty_available), 0 when Odoo has no record (flagged
 //     no_inventory_record). It may be negative when more was delivered than recorded in stock.
 //   - ProductionNeeded = Forecast - Inventory, exactly as the previous system computed it, and for every month of
-//     a range against today's inventory (each month independently). Negative means surplus: the stock exceeds the
-//     month's demand (flagged surplus).
+//     a range against today's inventory (each month independently). It ignores the backlog and the safety stock,
+//     so it does not say whether anything is to be produced: Recommended does.
 //   - SafetyStock = z × sigma: sigma is the standard deviation of M's demand, read from the forecast's 95%
 //     prediction interval under a normal approximation, sigma = (Upper95 - Forecast) / 1.96 (the upper side, as
 //     intervals of slow movers are often cut at zero below); z is the standard normal quantile of the service
@@ -22,14 +22,16 @@
 //   - ProjectedOpening: the stock available for M's demand at the start of M: Inventory - Backlog - the forecasts
 //     of the months before M (from the first forecast month) + the Recommended quantities of the earlier target
 //     months of the same run (the plan assumes they are produced).
-//   - Recommended = max(0, Forecast + SafetyStock - ProjectedOpening): what to produce so M's demand and the
-//     safety stock are covered. For the first target month, when it is the first forecast month (the usual case:
-//     the current month), this is max(0, Forecast + SafetyStock + Backlog - Inventory). For the next months of a
-//     range it is incremental: the safety stock built for the previous month carries over, so over a range the
-//     Recommended quantities add up to the total that must be produced, with nothing counted twice.
+//   - Recommended = max(0, Target - ProjectedOpening), with Target = Forecast + SafetyStock (or MediaCoverage ×
+//     Forecast when that is more, see Config): what to produce so M's demand and the safety stock are covered.
+//     For the first target month, when it is the first forecast month (the usual case: the current month), this
+//     is max(0, Forecast + SafetyStock + Backlog - Inventory). For the next months of a range it is incremental:
+//     the safety stock built for the previous month carries over, so over a range the Recommended quantities add
+//     up to the total that must be produced, with nothing counted twice.
 //   - CoverageMonths = Inventory / the average monthly forecast from M on (over CoverageHorizon months, default
-//     the whole forecast). How many months today's stock would last. Negative with negative inventory; nil (no
-//     value) when the average forecast is zero: with no expected demand, the stock lasts indefinitely.
+//     the whole forecast). How many months today's stock would last: 0 with negative inventory (flagged
+//     negative_inventory), never negative; nil (no value) when the average forecast is zero: with no expected
+//     demand, the stock lasts indefinitely.
 //   - StockoutMonth: if nothing more is produced, the first month, from M on, whose closing stock goes below zero,
 //     starting from Inventory - Backlog and consuming each month's forecast in turn. When the stock is already
 //     short (Inventory - Backlog < 0), or ran out before M, it is M itself. Nil when the stock lasts through the
@@ -39,17 +41,20 @@
 //
 // # Priority
 //
-// With A = ProjectedOpening (the month's available stock) and F = Forecast, thresholds from Config:
+// The rule in one sentence: a row is ALTA or MEDIA exactly when it has something to produce (Recommended > 0),
+// and BAJA when it has nothing to produce. Among the rows with something to produce, with A = ProjectedOpening
+// (the month's available stock) and F = Forecast, thresholds from Config:
 //
 //   - ALTA when A < AltaCoverage × F (default 0.5): less than half of the month's demand is available. This
 //     includes every row where the stock is already short (A < 0), whatever the forecast.
-//   - MEDIA, otherwise, when A < MediaCoverage × F (default 1.0: the month's demand is not fully covered), or when
-//     Recommended > 0 (the month's demand is covered but the safety stock is not).
-//   - BAJA otherwise: nothing to produce.
+//   - MEDIA otherwise: the month's demand is not fully covered (A < MediaCoverage × F, default 1.0), or it is but
+//     the safety stock is not.
 //
 // The comparisons are strict: stock covering exactly half of the forecast is MEDIA, not ALTA; stock covering
 // exactly the forecast with no safety stock is BAJA. A month with zero forecast is ALTA only when its stock is
-// already short, MEDIA when there is backlog or safety stock to cover, BAJA otherwise.
+// already short, MEDIA when there is backlog or safety stock to cover, BAJA otherwise. A row flagged surplus
+// (available stock beyond the target) is always BAJA; a negative ProductionNeeded is not a surplus when the
+// backlog eats the stock, and such a row may well be ALTA.
 //
 // Worked example (service level 95%, so z = 1.645): SKU MESA-01, target 2026-01, forecast 100 units with a 95%
 // upper bound of 139.2, 60 on hand and 10 backlog. Then ProductionNeeded = 100 - 60 = 40; sigma = 39.2 / 1.96 = 20;
@@ -62,6 +67,11 @@
 // Services and combos are never planned (nothing is produced). Archived products are planned only when they have
 // sales (flagged archived). SKUs with inventory but no forecast are listed, as surplus; SKUs with sales but no
 // inventory record are listed with inventory 0 and flagged no_inventory_record.
+//
+// # Target months
+//
+// A plan is for the current month or a later one within the forecast horizon (CheckTarget): a past month's plan
+// would compare today's stock with a forecast that does not cover that month, and overwrite what was planned then.
 //
 // # Rows order
 //

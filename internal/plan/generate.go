@@ -102,7 +102,7 @@ func StoreRows(connectionID int64, rows []Row, synced map[string]time.Time, gene
 type Summary struct {
 	Rows                    int
 	Alta, Media, Baja       int
-	NeedProduction          int // rows with production_needed > 0
+	NeedProduction          int // rows with something to produce (recommended_quantity > 0): the ALTA and MEDIA rows
 	NoInventory, NoForecast int
 }
 
@@ -140,7 +140,7 @@ func Summarize(rows []Row) Summary {
 		default:
 			sum.Baja++
 		}
-		if r.ProductionNeeded > 0 {
+		if r.Recommended > 0 {
 			sum.NeedProduction++
 		}
 		for _, f := range r.Flags {

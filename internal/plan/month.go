@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -66,4 +67,30 @@ func MonthRange(first, last Month) ([]Month, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// Errors of CheckTarget, for callers that tell them apart.
+var (
+	ErrPastMonth     = errors.New("plan: month in the past")
+	ErrBeyondHorizon = errors.New("plan: month beyond the forecast horizon")
+)
+
+// CheckTarget tells whether a plan may target month m when the current month is cur and the forecast covers
+// horizon months from cur on (at least 1): m must lie from cur to cur.Add(horizon-1). A past month would compare
+// today's stock with a forecast that does not cover it (and overwrite what was planned then); a month past the
+// horizon has no forecast, and an unbounded range would run for as long as it is long.
+func CheckTarget(m, cur Month, horizon int) error {
+	horizon = max(horizon, 1)
+	last := cur.Add(horizon - 1)
+	switch {
+	case m.Before(cur):
+		return fmt.Errorf("%w: %s is before this month, %s", ErrPastMonth, m, cur)
+	case last.Before(m):
+		months := "months"
+		if horizon == 1 {
+			months = "month"
+		}
+		return fmt.Errorf("%w: %s is after %s, the end of the %d %s forecast from %s", ErrBeyondHorizon, m, last, horizon, months, cur)
+	}
+	return nil
 }

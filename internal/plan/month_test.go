@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -86,5 +87,35 @@ func TestMonthRange(t *testing.T) {
 	}
 	if _, err := MonthRange(Month{2026, time.January}, Month{2025, time.December}); err == nil {
 		t.Error("reversed range: want an error")
+	}
+}
+
+func TestCheckTarget(t *testing.T) {
+	t.Parallel()
+	cur := Month{2026, time.December}
+	tests := []struct {
+		m       Month
+		horizon int
+		want    error
+		msg     string
+	}{
+		{cur, 12, nil, ""},
+		{Month{2027, time.November}, 12, nil, ""},
+		{Month{2027, time.December}, 12, ErrBeyondHorizon, "2027-12 is after 2027-11, the end of the 12 months forecast from 2026-12"},
+		{Month{2026, time.November}, 12, ErrPastMonth, "2026-11 is before this month, 2026-12"},
+		{Month{1900, time.January}, 12, ErrPastMonth, "1900-01"},
+		{Month{2900, time.January}, 120, ErrBeyondHorizon, "the end of the 120 months"},
+		{cur, 0, nil, ""}, // the current month is always plannable
+		{Month{2027, time.January}, 1, ErrBeyondHorizon, "after 2026-12, the end of the 1 month forecast"},
+	}
+	for _, tt := range tests {
+		err := CheckTarget(tt.m, cur, tt.horizon)
+		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("CheckTarget(%s, %s, %d) = %v, want %v", tt.m, cur, tt.horizon, err, tt.want)
+			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("CheckTarget(%s): %q lacks %q", tt.m, err, tt.msg)
+		}
 	}
 }

@@ -27,9 +27,12 @@ const (
 	// FlagMonthOutsideForecast: the SKU has a forecast, but not for this month (before its first or after its last
 	// forecast month); forecast is taken as 0.
 	FlagMonthOutsideForecast = "month_outside_forecast"
-	// FlagNegativeInventory: Odoo's on-hand quantity is below zero (more was delivered than was recorded in stock).
+	// FlagNegativeInventory: Odoo's on-hand quantity is below zero (more was delivered than was recorded in stock);
+	// CoverageMonths is 0.
 	FlagNegativeInventory = "negative_inventory"
-	// FlagSurplus: inventory exceeds the month's forecast (production_needed < 0).
+	// FlagSurplus: the stock available for the month exceeds what the month needs (its forecast and safety
+	// stock), so nothing is to be produced; always a BAJA row. A negative production_needed alone is not a
+	// surplus: the backlog may still eat the stock.
 	FlagSurplus = "surplus"
 	// FlagArchived: the product is archived in Odoo but still has sales (or backlog), so it is kept.
 	FlagArchived = "archived"
@@ -41,6 +44,10 @@ const (
 // MaxQuantity bounds every input quantity (in absolute value). Larger values are corrupt data, and refusing them
 // keeps every sum and ratio finite.
 const MaxQuantity = 1e15
+
+// MaxCoverage bounds the ALTA and MEDIA thresholds: the MEDIA one multiplies the forecast into a stock target, and
+// a hundred months of a month's demand is already far beyond any plan.
+const MaxCoverage = 100
 
 // z95 converts the upper half-width of a two-sided 95% interval into a standard deviation.
 const z95 = 1.959963984540054
@@ -59,10 +66,10 @@ type Config struct {
 	// fraction of the month's forecast. Default 0.5: less than half of the month's demand is in stock. Since
 	// the comparison is strict, a month with zero forecast is ALTA only when its available stock is negative.
 	AltaCoverage float64
-	// MediaCoverage: a row that is not ALTA is MEDIA when its available stock is below this fraction of the
-	// month's forecast, or when anything is recommended (safety stock or backlog not covered). Default 1.0: the
-	// month's demand is not fully in stock. Values above 1 also mark as MEDIA SKUs whose stock covers the month
-	// but with less margin than this. Must be >= AltaCoverage.
+	// MediaCoverage is the least stock the plan aims to have for a month, as a fraction of its forecast: the
+	// recommended quantity covers max(forecast + safety stock, MediaCoverage × forecast). Default 1.0, which the
+	// safety stock already exceeds; values above 1 (e.g. 1.5) keep a margin, so a SKU whose stock covers the
+	// month with less margin than this gets something to produce (MEDIA). Must be >= AltaCoverage.
 	MediaCoverage float64
 	// CoverageHorizon is the number of months, from the target month, whose forecasts are averaged for
 	// CoverageMonths. Default 0: every forecast month from the target month on.
@@ -93,11 +100,11 @@ func (c Config) Validate() error {
 		}
 		return fmt.Errorf("plan: service level %g out of range: want a fraction between 0.5 and 0.999, e.g. 0.95 for 95%%%s", sl, hint)
 	}
-	if !finite(c.AltaCoverage) || c.AltaCoverage < 0 {
-		return fmt.Errorf("plan: ALTA coverage threshold %g: want a fraction >= 0, e.g. 0.5", c.AltaCoverage)
+	if math.IsNaN(c.AltaCoverage) || c.AltaCoverage < 0 || c.AltaCoverage > MaxCoverage {
+		return fmt.Errorf("plan: ALTA coverage threshold %g: want a fraction between 0 and %d, e.g. 0.5", c.AltaCoverage, MaxCoverage)
 	}
-	if !finite(c.MediaCoverage) || c.MediaCoverage < 0 {
-		return fmt.Errorf("plan: MEDIA coverage threshold %g: want a fraction >= 0, e.g. 1.0", c.MediaCoverage)
+	if math.IsNaN(c.MediaCoverage) || c.MediaCoverage < 0 || c.MediaCoverage > MaxCoverage {
+		return fmt.Errorf("plan: MEDIA coverage threshold %g: want a fraction between 0 and %d, e.g. 1.0", c.MediaCoverage, MaxCoverage)
 	}
 	if c.MediaCoverage < c.AltaCoverage {
 		return fmt.Errorf("plan: MEDIA coverage threshold %g is below the ALTA threshold %g: MEDIA must be >= ALTA", c.MediaCoverage, c.AltaCoverage)
@@ -144,9 +151,9 @@ type Row struct {
 	Backlog          float64  // confirmed, undelivered quantity now
 	ProjectedOpening float64  // stock available for the month: Inventory - Backlog - earlier forecasts + earlier recommended
 	Recommended      float64  // max(0, Forecast + SafetyStock - ProjectedOpening); first month: max(0, F + SS + Backlog - Inventory)
-	CoverageMonths   *float64 // Inventory / average monthly forecast from the target month; nil when there is no demand
+	CoverageMonths   *float64 // max(0, Inventory) / average monthly forecast from the target month; nil when there is no demand
 	StockoutMonth    *Month   // first month from the target month on where stock runs out if nothing is produced; nil if none
-	Priority         string   // ALTA, MEDIA or BAJA
+	Priority         string   // ALTA or MEDIA exactly when Recommended > 0, BAJA otherwise
 	Reason           string   // why this priority: one of the Reason constants
 	Flags            []string // FlagNoInventoryRecord, FlagNoForecast, ...
 }
@@ -342,7 +349,9 @@ func (b *builder) sku(in *SKUInput, targets []Month) {
 			ss = b.z * sigma(fc[j])
 			j++
 		}
-		rec := max(0, f+ss-opening)
+		// The stock the month should start with; MEDIA coverage above 1 asks for a margin beyond the safety stock.
+		target := max(f+ss, b.cfg.MediaCoverage*f)
+		rec := max(0, target-opening)
 		r := Row{
 			SKU:              in.SKU,
 			ProductName:      in.ProductName,
@@ -357,7 +366,8 @@ func (b *builder) sku(in *SKUInput, targets []Month) {
 		}
 		k := len(b.rows)
 		if avg, ok := averageDemand(fc, t, b.cfg.CoverageHorizon); ok {
-			b.coverage[k] = inv / avg
+			// Negative stock lasts no time at all (and is flagged), rather than a negative number of months.
+			b.coverage[k] = max(0, inv) / avg
 			r.CoverageMonths = &b.coverage[k]
 		}
 		switch {
@@ -390,7 +400,7 @@ func (b *builder) sku(in *SKUInput, targets []Month) {
 		if inForecast && fc[j-1].Upper95 < fc[j-1].Quantity {
 			b.flags = append(b.flags, FlagNoInterval)
 		}
-		if r.ProductionNeeded < 0 {
+		if opening > target {
 			b.flags = append(b.flags, FlagSurplus)
 		}
 		if end := len(b.flags); end > start {
@@ -425,7 +435,7 @@ func averageDemand(fc []ForecastPoint, t Month, horizon int) (float64, bool) {
 }
 
 // PriorityOf applies the priority rule to a row's numbers (Forecast, ProjectedOpening, Recommended) with cfg's
-// thresholds (defaults filled in).
+// thresholds (defaults filled in): ALTA or MEDIA exactly when Recommended > 0.
 func PriorityOf(r Row, cfg Config) string {
 	p, _ := rule(r, cfg.WithDefaults())
 	return p
@@ -440,18 +450,19 @@ const (
 	ReasonNothingNeeded = "nothing to produce"
 )
 
+// rule: nothing to produce is BAJA, whatever the thresholds; something to produce is ALTA when the month's stock is
+// short or below the ALTA share of its forecast, MEDIA otherwise.
 func rule(r Row, cfg Config) (string, string) {
 	avail, f := r.ProjectedOpening, r.Forecast
 	switch {
+	case !(r.Recommended > 0):
+		return Baja, ReasonNothingNeeded
+	case avail < 0:
+		return Alta, ReasonShort
 	case avail < cfg.AltaCoverage*f:
-		if avail < 0 {
-			return Alta, ReasonShort
-		}
 		return Alta, ReasonBelowAlta
 	case avail < cfg.MediaCoverage*f:
 		return Media, ReasonBelowMedia
-	case r.Recommended > 0:
-		return Media, ReasonSafetyStock
 	}
-	return Baja, ReasonNothingNeeded
+	return Media, ReasonSafetyStock
 }

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -122,7 +123,7 @@ func TestComputeColumns(t *testing.T) {
 			in: SKUInput{SKU: "NEG", Active: true, HasSales: true, Forecast: []ForecastPoint{fp(jan, 30, 30)},
 				HasInventory: true, OnHand: -20},
 			want: Row{SKU: "NEG", Month: jan, Forecast: 30, Inventory: -20, ProductionNeeded: 50, ProjectedOpening: -20,
-				Recommended: 50, CoverageMonths: ptr(-20.0 / 30), StockoutMonth: ptr(jan), Priority: Alta,
+				Recommended: 50, CoverageMonths: ptr(0.0), StockoutMonth: ptr(jan), Priority: Alta,
 				Flags: []string{FlagNegativeInventory}},
 		},
 		{
@@ -144,14 +145,23 @@ func TestComputeColumns(t *testing.T) {
 			in: SKUInput{SKU: "Z", Active: true, HasSales: true, Forecast: []ForecastPoint{fp(jan, 0, 0)},
 				HasInventory: true, OnHand: 3, Backlog: 5},
 			want: Row{SKU: "Z", Month: jan, Inventory: 3, ProductionNeeded: -3, Backlog: 5, ProjectedOpening: -2,
-				Recommended: 2, StockoutMonth: ptr(jan), Priority: Alta, Flags: []string{FlagSurplus}},
+				Recommended: 2, StockoutMonth: ptr(jan), Priority: Alta},
 		},
 		{
 			name: "zero forecast, safety stock not covered: MEDIA",
 			in: SKUInput{SKU: "Z", Active: true, HasSales: true, Forecast: []ForecastPoint{fp(jan, 0, 3)},
 				HasInventory: true, OnHand: 10, Backlog: 9},
 			want: Row{SKU: "Z", Month: jan, Inventory: 10, ProductionNeeded: -10, SafetyStock: ssOf(0, 3), Backlog: 9,
-				ProjectedOpening: 1, Recommended: ssOf(0, 3) - 1, Priority: Media, Flags: []string{FlagSurplus}},
+				ProjectedOpening: 1, Recommended: ssOf(0, 3) - 1, Priority: Media},
+		},
+		{
+			// More on hand than the month's forecast (production_needed < 0), but the backlog takes most of it:
+			// something to produce, urgently, and not a surplus.
+			name: "stock above the forecast, eaten by the backlog: ALTA, not surplus",
+			in: SKUInput{SKU: "BK", Active: true, HasSales: true, Forecast: []ForecastPoint{fp(jan, 30, 30)},
+				HasInventory: true, OnHand: 40, Backlog: 35},
+			want: Row{SKU: "BK", Month: jan, Forecast: 30, Inventory: 40, ProductionNeeded: -10, Backlog: 35,
+				ProjectedOpening: 5, Recommended: 25, CoverageMonths: ptr(40.0 / 30), StockoutMonth: ptr(jan), Priority: Alta},
 		},
 		{
 			name: "missing inventory record: flagged, inventory 0",
@@ -237,8 +247,11 @@ func TestPriorityBoundaries(t *testing.T) {
 		{"negative stock", 100, -1, 101, Config{}, Alta, "already short"},
 		{"custom: just below ALTA", 100, 29.999, 70.001, custom, Alta, "ALTA share"},
 		{"custom: exactly ALTA", 100, 30, 70, custom, Media, ""},
-		{"custom: just below MEDIA, nothing recommended", 100, 149.999, 0, custom, Media, "MEDIA share"},
+		{"custom: just below MEDIA", 100, 149.999, 0.001, custom, Media, "MEDIA share"},
 		{"custom: exactly MEDIA", 100, 150, 0, custom, Baja, ""},
+		// Rows Compute cannot produce (Recommended disagrees with the stock): nothing to produce is BAJA anyway.
+		{"below ALTA, nothing recommended", 100, 10, 0, Config{}, Baja, "nothing"},
+		{"short, nothing recommended", 100, -1, 0, Config{}, Baja, "nothing"},
 	}
 	for _, tt := range tests {
 		r := Row{Forecast: tt.f, ProjectedOpening: tt.a, Recommended: tt.rec}
@@ -248,6 +261,35 @@ func TestPriorityBoundaries(t *testing.T) {
 		if _, reason := rule(r, tt.cfg.WithDefaults()); !strings.Contains(reason, tt.wantReason) {
 			t.Errorf("%s: reason %q lacks %q", tt.name, reason, tt.wantReason)
 		}
+	}
+}
+
+// TestComputeMediaMargin: a MEDIA coverage above 1 is a stock target, so a SKU below it has something to produce
+// (MEDIA), and one above it has nothing (BAJA), never MEDIA with nothing recommended.
+func TestComputeMediaMargin(t *testing.T) {
+	t.Parallel()
+	jan := m(2026, time.January)
+	cfg := Config{MediaCoverage: 1.5}
+	one := func(onHand float64) SKUInput {
+		return SKUInput{SKU: "S", Active: true, HasSales: true, HasInventory: true, OnHand: onHand,
+			Forecast: []ForecastPoint{fp(jan, 100, 100)}}
+	}
+	for _, tt := range []struct {
+		onHand float64
+		want   Row
+	}{
+		{120, Row{SKU: "S", Month: jan, Forecast: 100, Inventory: 120, ProductionNeeded: -20, ProjectedOpening: 120,
+			Recommended: 30, CoverageMonths: ptr(1.2), Priority: Media}},
+		{150, Row{SKU: "S", Month: jan, Forecast: 100, Inventory: 150, ProductionNeeded: -50, ProjectedOpening: 150,
+			CoverageMonths: ptr(1.5), Priority: Baja}},
+		{160, Row{SKU: "S", Month: jan, Forecast: 100, Inventory: 160, ProductionNeeded: -60, ProjectedOpening: 160,
+			CoverageMonths: ptr(1.6), Priority: Baja, Flags: []string{FlagSurplus}}},
+	} {
+		rows, err := Compute([]SKUInput{one(tt.onHand)}, []Month{jan}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRow(t, fmt.Sprintf("on hand %g", tt.onHand), rows[0], tt.want)
 	}
 }
 
@@ -267,9 +309,9 @@ func TestComputeRangeAcrossYear(t *testing.T) {
 	// Feb needs 60. Without production the stock runs out in January (100-30-40-50 < 0).
 	want := []Row{
 		{SKU: "S", Month: feb, Forecast: 60, Inventory: 100, ProductionNeeded: -40, ProjectedOpening: 0, Recommended: 60,
-			CoverageMonths: ptr(100.0 / 65), StockoutMonth: ptr(feb), Priority: Alta, Flags: []string{FlagSurplus}},
+			CoverageMonths: ptr(100.0 / 65), StockoutMonth: ptr(feb), Priority: Alta},
 		{SKU: "S", Month: jan, Forecast: 50, Inventory: 100, ProductionNeeded: -50, ProjectedOpening: 30, Recommended: 20,
-			CoverageMonths: ptr(100.0 / 60), StockoutMonth: ptr(jan), Priority: Media, Flags: []string{FlagSurplus}},
+			CoverageMonths: ptr(100.0 / 60), StockoutMonth: ptr(jan), Priority: Media},
 		{SKU: "S", Month: dec, Forecast: 40, Inventory: 100, ProductionNeeded: -60, ProjectedOpening: 70, Recommended: 0,
 			CoverageMonths: ptr(100.0 / 55), StockoutMonth: ptr(jan), Priority: Baja, Flags: []string{FlagSurplus}},
 	}
@@ -296,7 +338,7 @@ func TestComputeRangeAcrossYear(t *testing.T) {
 	}
 	checkRow(t, "after the forecast", rows[0], Row{SKU: "S", Month: m(2026, time.June), Inventory: 100, ProductionNeeded: -100,
 		ProjectedOpening: -150, Recommended: 150, StockoutMonth: ptr(m(2026, time.June)), Priority: Alta,
-		Flags: []string{FlagMonthOutsideForecast, FlagSurplus}})
+		Flags: []string{FlagMonthOutsideForecast}})
 }
 
 // TestComputeRangeSafetyStockCarriesOver: safety stock built for one month is not asked for again the next.
@@ -434,6 +476,9 @@ func TestConfigValidation(t *testing.T) {
 		{Config{AltaCoverage: 0.8, MediaCoverage: 0.6}, "MEDIA must be >= ALTA"},
 		{Config{AltaCoverage: 0.8, MediaCoverage: 0.8}, ""},
 		{Config{AltaCoverage: 2}, "MEDIA must be >= ALTA"}, // default MEDIA 1.0 is below
+		{Config{AltaCoverage: 100, MediaCoverage: 100}, ""},
+		{Config{AltaCoverage: 101, MediaCoverage: 101}, "ALTA coverage threshold 101: want a fraction between 0 and 100"},
+		{Config{MediaCoverage: 1e300}, "MEDIA coverage threshold 1e+300: want a fraction between 0 and 100"},
 		{Config{CoverageHorizon: -1}, "coverage horizon"},
 		{Config{CoverageHorizon: 6}, ""},
 	}
@@ -496,5 +541,28 @@ func TestComputeInputErrors(t *testing.T) {
 	// Without an inventory record, OnHand is ignored, whatever it holds.
 	if _, err := Compute([]SKUInput{{SKU: "x", Active: true, OnHand: math.NaN()}}, []Month{jan}, Config{}); err != nil {
 		t.Errorf("OnHand without HasInventory should be ignored: %v", err)
+	}
+}
+
+// TestSummarizeNeedProduction: the rows that "need production" are the rows with something to produce, the ALTA
+// and MEDIA ones, not those whose production_needed is positive (backlog and safety stock count too).
+func TestSummarizeNeedProduction(t *testing.T) {
+	t.Parallel()
+	jan := m(2026, time.January)
+	one := func(sku string, f, onHand, backlog float64) SKUInput {
+		return SKUInput{SKU: sku, Active: true, HasSales: true, HasInventory: true, OnHand: onHand, Backlog: backlog,
+			Forecast: []ForecastPoint{fp(jan, f, f)}}
+	}
+	rows, err := Compute([]SKUInput{
+		one("backlog", 30, 40, 35), // production_needed -10, ALTA
+		one("short", 100, 60, 0),   // production_needed 40, MEDIA
+		one("covered", 10, 20, 0),  // BAJA
+	}, []Month{jan}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := Summarize(rows)
+	if sum.NeedProduction != 2 || sum.Alta+sum.Media != 2 || sum.Baja != 1 {
+		t.Errorf("Summarize = %+v, want 2 needing production (1 ALTA, 1 MEDIA) and 1 BAJA", sum)
 	}
 }

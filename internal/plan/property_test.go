@@ -56,10 +56,11 @@ func TestComputeProperties(t *testing.T) {
 		}
 		cfg := Config{
 			ServiceLevel:    []float64{0, 0.5, 0.999, 0.8, 0.975}[r.IntN(5)],
-			AltaCoverage:    []float64{0, 1e-12, 0.5, 1, 1e300}[r.IntN(5)],
+			AltaCoverage:    []float64{0, 1e-12, 0.5, 1, MaxCoverage}[r.IntN(5)],
 			CoverageHorizon: r.IntN(4),
 		}
-		cfg.MediaCoverage = cfg.WithDefaults().AltaCoverage * []float64{1, 1.5, 1e8}[r.IntN(3)]
+		cfg.MediaCoverage = min(MaxCoverage, cfg.WithDefaults().AltaCoverage*[]float64{1, 1.5, 1e8}[r.IntN(3)])
+		media := cfg.WithDefaults().MediaCoverage
 		rows, err := Compute(inputs, months, cfg)
 		if err != nil {
 			t.Fatalf("iteration %d: %v", iter, err)
@@ -92,8 +93,18 @@ func TestComputeProperties(t *testing.T) {
 			if row.ProductionNeeded != row.Forecast-row.Inventory {
 				t.Fatalf("iteration %d: ProductionNeeded != Forecast - Inventory in %+v", iter, row)
 			}
-			if row.Recommended != max(0, row.Forecast+row.SafetyStock-row.ProjectedOpening) {
+			if row.Recommended != max(0, max(row.Forecast+row.SafetyStock, media*row.Forecast)-row.ProjectedOpening) {
 				t.Fatalf("iteration %d: Recommended formula broken in %+v", iter, row)
+			}
+			// The documented rule: ALTA or MEDIA exactly when there is something to produce.
+			if (row.Priority != Baja) != (row.Recommended > 0) {
+				t.Fatalf("iteration %d: priority %s with recommended %v in %+v", iter, row.Priority, row.Recommended, row)
+			}
+			if slices.Contains(row.Flags, FlagSurplus) && row.Priority != Baja {
+				t.Fatalf("iteration %d: %s and surplus at once in %+v", iter, row.Priority, row)
+			}
+			if row.CoverageMonths != nil && !(*row.CoverageMonths >= 0) {
+				t.Fatalf("iteration %d: negative coverage in %+v", iter, row)
 			}
 			if row.StockoutMonth != nil && row.StockoutMonth.Before(row.Month) {
 				t.Fatalf("iteration %d: stock-out before the target month in %+v", iter, row)

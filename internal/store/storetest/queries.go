@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 	"time"
@@ -24,12 +25,35 @@ WHERE year = CAST(strftime('%Y', 'now') AS INTEGER) AND month = CAST(strftime('%
   AND production_needed > 0 ORDER BY production_needed DESC LIMIT 20;`
 )
 
-// QueryProductionNow is the daily production query in the store's dialect.
+// The daily query on recommended_quantity: every row of this month with something to produce, which are
+// exactly the ALTA and MEDIA rows, most urgent first. The legacy query above filters on production_needed, which
+// ignores backlog and safety stock, and stops at 20 rows: it hides rows the planner must act on.
+const (
+	QueryToProducePostgres = `SELECT sku, product_name, recommended_quantity, priority FROM production_forecast
+WHERE year = EXTRACT(YEAR FROM CURRENT_DATE) AND month = EXTRACT(MONTH FROM CURRENT_DATE)
+  AND recommended_quantity > 0
+ORDER BY CASE priority WHEN 'ALTA' THEN 1 WHEN 'MEDIA' THEN 2 ELSE 3 END, recommended_quantity DESC;`
+
+	QueryToProduceSQLite = `SELECT sku, product_name, recommended_quantity, priority FROM production_forecast
+WHERE year = CAST(strftime('%Y', 'now') AS INTEGER) AND month = CAST(strftime('%m', 'now') AS INTEGER)
+  AND recommended_quantity > 0
+ORDER BY CASE priority WHEN 'ALTA' THEN 1 WHEN 'MEDIA' THEN 2 ELSE 3 END, recommended_quantity DESC;`
+)
+
+// QueryProductionNow is the legacy daily production query in the store's dialect.
 func QueryProductionNow(d store.Dialect) string {
 	if d == store.DialectPostgres {
 		return QueryProductionNowPostgres
 	}
 	return QueryProductionNowSQLite
+}
+
+// QueryToProduce is the daily query on recommended_quantity in the store's dialect.
+func QueryToProduce(d store.Dialect) string {
+	if d == store.DialectPostgres {
+		return QueryToProducePostgres
+	}
+	return QueryToProduceSQLite
 }
 
 func testUserQueries(t *testing.T, newStore NewStore) {
@@ -100,8 +124,10 @@ func testUserQueries(t *testing.T, newStore NewStore) {
 	}
 	insert := rebind(s, `INSERT INTO production_forecast (connection_id, sku, product_name, year, month, forecast_quantity,
 		inventory, production_needed, priority, generated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '2024-09-30 06:00:00')`)
-	for i, need := range []float64{50, -5, 0, 120, 7} {
-		priority := []string{"MEDIA", "BAJA", "BAJA", "ALTA", "MEDIA"}[i]
+	// P-5 has more stock than forecast (production_needed < 0) but a backlog that eats it: ALTA, with something
+	// to produce. The legacy query cannot see it; the query on recommended_quantity does.
+	for i, need := range []float64{50, -5, 0, 120, 7, -10} {
+		priority := []string{"MEDIA", "BAJA", "BAJA", "ALTA", "MEDIA", "ALTA"}[i]
 		if _, err := db.ExecContext(ctx, insert, c.ID, fmt.Sprintf("P-%d", i), fmt.Sprintf("Producto %d", i), year, month,
 			100.0, 100-need, need, priority); err != nil {
 			t.Fatal(err)
@@ -110,7 +136,29 @@ func testUserQueries(t *testing.T, newStore NewStore) {
 			t.Fatal(err)
 		}
 	}
-	rows, err = db.QueryContext(ctx, QueryProductionNow(s.Dialect()))
+	if skus := productionQuery(t, db, QueryProductionNow(s.Dialect())); fmt.Sprint(skus) != "[P-3/ALTA P-0/MEDIA P-4/MEDIA]" {
+		t.Errorf("production query = %v, want [P-3/ALTA P-0/MEDIA P-4/MEDIA]", skus)
+	}
+	for i, rec := range []float64{60, 0, 0, 130, 9, 25} {
+		if _, err := db.ExecContext(ctx, rebind(s, `UPDATE production_forecast SET recommended_quantity = ? WHERE sku = ? AND year = ? AND month = ?`),
+			rec, fmt.Sprintf("P-%d", i), year, month); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if skus := productionQuery(t, db, QueryToProduce(s.Dialect())); fmt.Sprint(skus) != "[P-3/ALTA P-5/ALTA P-0/MEDIA P-4/MEDIA]" {
+		t.Errorf("query on recommended_quantity = %v, want [P-3/ALTA P-5/ALTA P-0/MEDIA P-4/MEDIA]", skus)
+	}
+
+	// The priority column only takes the three values users filter on.
+	if _, err := db.ExecContext(ctx, insert, c.ID, "BAD", "x", 2030, 1, 1.0, 0.0, 1.0, "HIGH"); err == nil {
+		t.Error("production_forecast accepted priority HIGH")
+	}
+}
+
+// productionQuery runs a daily production query and returns its rows as SKU/PRIORITY.
+func productionQuery(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), query)
 	if err != nil {
 		t.Fatalf("production query: %v", err)
 	}
@@ -118,8 +166,8 @@ func testUserQueries(t *testing.T, newStore NewStore) {
 	var skus []string
 	for rows.Next() {
 		var sku, name, priority string
-		var need float64
-		if err := rows.Scan(&sku, &name, &need, &priority); err != nil {
+		var qty float64
+		if err := rows.Scan(&sku, &name, &qty, &priority); err != nil {
 			t.Fatal(err)
 		}
 		skus = append(skus, sku+"/"+priority)
@@ -127,14 +175,7 @@ func testUserQueries(t *testing.T, newStore NewStore) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if want := "[P-3/ALTA P-0/MEDIA P-4/MEDIA]"; fmt.Sprint(skus) != want {
-		t.Errorf("production query = %v, want %s", skus, want)
-	}
-
-	// The priority column only takes the three values users filter on.
-	if _, err := db.ExecContext(ctx, insert, c.ID, "BAD", "x", 2030, 1, 1.0, 0.0, 1.0, "HIGH"); err == nil {
-		t.Error("production_forecast accepted priority HIGH")
-	}
+	return skus
 }
 
 // testTimestamps checks that stored timestamps compare and sort as instants on every engine, whatever the
