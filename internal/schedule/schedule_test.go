@@ -3,79 +3,12 @@ package schedule
 import (
 	"context"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/fakeclock"
 )
-
-// fakeClock moves only when told; After channels fire when the time passes theirs.
-type fakeClock struct {
-	mu      sync.Mutex
-	now     time.Time
-	waiters []waiter
-	changed chan struct{} // closed and replaced whenever a waiter is added
-}
-
-type waiter struct {
-	at time.Time
-	ch chan time.Time
-}
-
-func newFakeClock(now time.Time) *fakeClock {
-	return &fakeClock{now: now, changed: make(chan struct{})}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	c.waiters = append(c.waiters, waiter{at: c.now.Add(d), ch: ch})
-	close(c.changed)
-	c.changed = make(chan struct{})
-	return ch
-}
-
-// Set moves the clock to t and fires the waiters whose time has come.
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-	kept := c.waiters[:0]
-	for _, w := range c.waiters {
-		if !w.at.After(t) {
-			w.ch <- t
-			continue
-		}
-		kept = append(kept, w)
-	}
-	c.waiters = kept
-}
-
-// waitWaiters blocks until n goroutines wait on the clock.
-func (c *fakeClock) waitWaiters(t *testing.T, n int) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for {
-		c.mu.Lock()
-		got, changed := len(c.waiters), c.changed
-		c.mu.Unlock()
-		if got >= n {
-			return
-		}
-		select {
-		case <-changed:
-		case <-deadline:
-			t.Fatalf("%d waiters on the clock, want %d", got, n)
-		}
-	}
-}
 
 func mustParse(t *testing.T, expr string, loc *time.Location) *Schedule {
 	t.Helper()
@@ -142,7 +75,7 @@ func TestDue(t *testing.T) {
 func TestRunnerFiresAndCatchesUp(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC)
-	clock := newFakeClock(start)
+	clock := fakeclock.New(start)
 	runs := make(chan time.Time, 10)
 	job := Job{Name: "forecast", Schedule: mustParse(t, "0 */6 * * *", nil),
 		Run:       func(context.Context) error { runs <- clock.Now(); return nil },
@@ -154,7 +87,7 @@ func TestRunnerFiresAndCatchesUp(t *testing.T) {
 	if got := <-runs; !got.Equal(start) {
 		t.Fatalf("catch-up run at %v, want at start %v", got, start)
 	}
-	clock.waitWaiters(t, 1)
+	clock.WaitWaiters(t, 1)
 	select {
 	case got := <-runs:
 		t.Fatalf("a second catch-up run at %v: missed times must collapse into one", got)
@@ -179,7 +112,7 @@ func TestRunnerFiresAndCatchesUp(t *testing.T) {
 func TestRunnerNeverOverlaps(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
-	clock := newFakeClock(start)
+	clock := fakeclock.New(start)
 	var running, maxRunning, count atomic.Int32
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
@@ -206,7 +139,7 @@ func TestRunnerNeverOverlaps(t *testing.T) {
 	done := make(chan struct{})
 	go func() { (&Runner{Clock: clock}).Run(ctx, job); close(done) }()
 
-	clock.waitWaiters(t, 1)
+	clock.WaitWaiters(t, 1)
 	clock.Set(start.Add(time.Hour))
 	<-started
 	clock.Set(start.Add(3*time.Hour + 30*time.Minute)) // 02:00 and 03:00 pass during the run
@@ -216,7 +149,7 @@ func TestRunnerNeverOverlaps(t *testing.T) {
 		t.Errorf("%d runs, want 2", got)
 	}
 	release <- struct{}{}
-	clock.waitWaiters(t, 1) // and then it waits for the next time
+	clock.WaitWaiters(t, 1) // and then it waits for the next time
 	if got := count.Load(); got != 2 {
 		t.Errorf("%d runs after catching up, want 2", got)
 	}
@@ -231,7 +164,7 @@ func TestRunnerNeverOverlaps(t *testing.T) {
 func TestRunnerNotDueWaits(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
-	clock := newFakeClock(start)
+	clock := fakeclock.New(start)
 	var count atomic.Int32
 	job := Job{Name: "full-sync", Schedule: mustParse(t, "@daily", nil),
 		Run:       func(context.Context) error { count.Add(1); return nil },
@@ -239,7 +172,7 @@ func TestRunnerNotDueWaits(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { (&Runner{Clock: clock}).Run(ctx, job); close(done) }()
-	clock.waitWaiters(t, 1)
+	clock.WaitWaiters(t, 1)
 	cancel()
 	<-done
 	if n := count.Load(); n != 0 {

@@ -1,0 +1,221 @@
+package poll
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/fakeclock"
+)
+
+// source is a set of targets the test edits, as another process would edit the connections table.
+type source struct {
+	mu      sync.Mutex
+	targets []Target
+}
+
+func (s *source) set(ts ...Target) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.targets = ts
+}
+
+func (s *source) PollTargets(context.Context) ([]Target, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Target(nil), s.targets...), nil
+}
+
+// passes records the passes per connection name, with the clock's time.
+type passes struct {
+	mu    sync.Mutex
+	at    map[string][]time.Time
+	clock *fakeclock.Clock
+	event chan string
+}
+
+func newPasses(clock *fakeclock.Clock) *passes {
+	return &passes{at: map[string][]time.Time{}, clock: clock, event: make(chan string, 100)}
+}
+
+func (p *passes) record(name string) {
+	p.mu.Lock()
+	p.at[name] = append(p.at[name], p.clock.Now())
+	p.mu.Unlock()
+	p.event <- name
+}
+
+func (p *passes) count(name string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.at[name])
+}
+
+// next waits for the next pass of name (passes of others are skipped).
+func (p *passes) next(t *testing.T, name string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case n := <-p.event:
+			if n == name {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no pass of %s", name)
+		}
+	}
+}
+
+var t0 = time.Date(2026, 12, 6, 8, 0, 0, 0, time.UTC)
+
+func run(t *testing.T, s *Supervisor) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	work, cancelWork := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = s.Run(ctx, work); close(done) }()
+	return func() {
+		cancel()
+		cancelWork()
+		<-done
+	}
+}
+
+// TestHungTenantDelaysNoOther: one connection's pass never returns; another keeps its interval.
+func TestHungTenantDelaysNoOther(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(t0)
+	p := newPasses(clock)
+	src := &source{}
+	src.set(Target{ID: 1, Name: "hung", Interval: 10 * time.Second, Version: "1"},
+		Target{ID: 2, Name: "healthy", Interval: 10 * time.Second, Version: "1"})
+	stop := run(t, &Supervisor{Source: src, Clock: clock, Refresh: time.Hour, Poll: func(ctx context.Context, tg Target) error {
+		p.record(tg.Name)
+		if tg.Name == "hung" {
+			<-ctx.Done() // an Odoo that never answers
+			return ctx.Err()
+		}
+		return nil
+	}})
+	p.next(t, "healthy")
+	for i := 1; i <= 5; i++ {
+		clock.WaitWaiters(t, 2) // the supervisor's refresh and the healthy poller
+		clock.Advance(10 * time.Second)
+		p.next(t, "healthy")
+	}
+	if n := p.count("healthy"); n != 6 {
+		t.Errorf("healthy polled %d times over 50 s at 10 s, want 6", n)
+	}
+	if n := p.count("hung"); n != 1 {
+		t.Errorf("hung polled %d times, want 1 (still in its first pass)", n)
+	}
+	stop() // returns: the hung pass is cut by the work context
+}
+
+// TestTargetsFollowTheSource: a connection added by another process is polled at the next refresh, a changed
+// interval applies at once, a removed one stops.
+func TestTargetsFollowTheSource(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(t0)
+	p := newPasses(clock)
+	src := &source{}
+	src.set(Target{ID: 1, Name: "acme", Interval: time.Minute, Version: "1"})
+	stop := run(t, &Supervisor{Source: src, Clock: clock, Refresh: 2 * time.Second,
+		Poll: func(ctx context.Context, tg Target) error { p.record(tg.Name); return nil }})
+	defer stop()
+	p.next(t, "acme")
+
+	src.set(Target{ID: 1, Name: "acme", Interval: time.Minute, Version: "1"}, Target{ID: 2, Name: "beta", Interval: time.Minute, Version: "1"})
+	clock.WaitWaiters(t, 2)
+	clock.Advance(2 * time.Second)
+	p.next(t, "beta") // added: polled within one refresh, no restart
+
+	// acme's interval shrinks to 5 s: its poller re-reads it and polls 5 s after its last pass.
+	src.set(Target{ID: 1, Name: "acme", Interval: 5 * time.Second, Version: "2"}, Target{ID: 2, Name: "beta", Interval: time.Minute, Version: "1"})
+	clock.WaitWaiters(t, 3)
+	clock.Advance(2 * time.Second) // refresh delivers the new interval; acme last polled 4 s ago
+	clock.WaitWaiters(t, 3)
+	clock.Advance(time.Second)
+	p.next(t, "acme")
+	if at := p.at["acme"]; at[len(at)-1].Sub(t0) != 5*time.Second {
+		t.Errorf("acme polled again at +%v, want +5s", at[len(at)-1].Sub(t0))
+	}
+
+	src.set(Target{ID: 2, Name: "beta", Interval: time.Minute, Version: "1"}) // acme deleted
+	before := p.count("acme")
+	for range 10 {
+		clock.WaitWaiters(t, 1)
+		clock.Advance(5 * time.Second)
+	}
+	if n := p.count("acme"); n != before {
+		t.Errorf("acme polled %d more times after it was removed", n-before)
+	}
+}
+
+// TestHoldAndWake: an open circuit holds polls until its trial time; a reset seen at the next refresh (a new
+// Version without the hold) polls at once instead of after the cooldown.
+func TestHoldAndWake(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(t0)
+	p := newPasses(clock)
+	src := &source{}
+	src.set(Target{ID: 1, Name: "acme", Interval: 10 * time.Second, NotBefore: t0.Add(120 * time.Second), Version: "open"})
+	stop := run(t, &Supervisor{Source: src, Clock: clock, Refresh: 2 * time.Second,
+		Poll: func(ctx context.Context, tg Target) error { p.record(tg.Name); return nil }})
+	defer stop()
+	for range 5 { // 10 s pass: nothing, the circuit holds
+		clock.WaitWaiters(t, 2)
+		clock.Advance(2 * time.Second)
+	}
+	if n := p.count("acme"); n != 0 {
+		t.Fatalf("polled %d times while the circuit held", n)
+	}
+	src.set(Target{ID: 1, Name: "acme", Interval: 10 * time.Second, Version: "reset"})
+	clock.WaitWaiters(t, 2)
+	clock.Advance(2 * time.Second)
+	p.next(t, "acme")
+	if at := p.at["acme"][0].Sub(t0); at > 14*time.Second {
+		t.Errorf("polled %v after start, want within a refresh of the reset (12 s)", at)
+	}
+}
+
+// TestShutdownWaitsForPassInFlight: after ctx ends no pass starts, and Run returns once the pass in flight
+// ended.
+func TestShutdownWaitsForPassInFlight(t *testing.T) {
+	t.Parallel()
+	clock := fakeclock.New(t0)
+	src := &source{}
+	src.set(Target{ID: 1, Name: "acme", Interval: 10 * time.Second, Version: "1"})
+	inPass, release := make(chan struct{}), make(chan struct{})
+	var mu sync.Mutex
+	ended := false
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		_ = (&Supervisor{Source: src, Clock: clock, Poll: func(ctx context.Context, tg Target) error {
+			close(inPass)
+			<-release
+			mu.Lock()
+			ended = true
+			mu.Unlock()
+			return nil
+		}}).Run(ctx, context.Background())
+		close(done)
+	}()
+	<-inPass
+	cancel()
+	select {
+	case <-done:
+		t.Fatal("Run returned while a pass was in flight")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if !ended {
+		t.Error("the pass in flight did not end")
+	}
+}
