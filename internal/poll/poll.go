@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/clock"
 )
 
 // Target is one connection as the poller sees it.
@@ -33,23 +35,12 @@ type Source interface {
 // PollFunc runs one pass for a target. Its error is the pass's; the poller goes on at the next interval.
 type PollFunc func(ctx context.Context, t Target) error
 
-// Clock is the time source; tests move a fake one.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Supervisor keeps one poller running per target.
 type Supervisor struct {
 	Source  Source
 	Poll    PollFunc
 	Refresh time.Duration // how often the targets are re-read (default 2s)
-	Clock   Clock
+	Clock   clock.Clock
 	Logger  *slog.Logger
 }
 
@@ -63,7 +54,7 @@ type poller struct {
 // run with work, which the caller cancels later (after a drain timeout) to cut them short.
 func (s *Supervisor) Run(ctx, work context.Context) error {
 	if s.Clock == nil {
-		s.Clock = realClock{}
+		s.Clock = clock.Real{}
 	}
 	if s.Logger == nil {
 		s.Logger = slog.Default()

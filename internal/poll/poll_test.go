@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salesengine/salesengine/internal/fakeclock"
+	"github.com/salesengine/salesengine/internal/clock"
 )
 
 // source is a set of targets the test edits, as another process would edit the connections table.
@@ -31,11 +31,11 @@ func (s *source) PollTargets(context.Context) ([]Target, error) {
 type passes struct {
 	mu    sync.Mutex
 	at    map[string][]time.Time
-	clock *fakeclock.Clock
+	clock *clock.Fake
 	event chan string
 }
 
-func newPasses(clock *fakeclock.Clock) *passes {
+func newPasses(clock *clock.Fake) *passes {
 	return &passes{at: map[string][]time.Time{}, clock: clock, event: make(chan string, 100)}
 }
 
@@ -86,7 +86,7 @@ func run(t *testing.T, s *Supervisor) (stop func()) {
 // TestHungTenantDelaysNoOther: one connection's pass never returns; another keeps its interval.
 func TestHungTenantDelaysNoOther(t *testing.T) {
 	t.Parallel()
-	clock := fakeclock.New(t0)
+	clock := clock.NewFake(t0)
 	p := newPasses(clock)
 	src := &source{}
 	src.set(Target{ID: 1, Name: "hung", Interval: 10 * time.Second, Version: "1"},
@@ -118,7 +118,7 @@ func TestHungTenantDelaysNoOther(t *testing.T) {
 // interval applies at once, a removed one stops.
 func TestTargetsFollowTheSource(t *testing.T) {
 	t.Parallel()
-	clock := fakeclock.New(t0)
+	clock := clock.NewFake(t0)
 	p := newPasses(clock)
 	src := &source{}
 	src.set(Target{ID: 1, Name: "acme", Interval: time.Minute, Version: "1"})
@@ -158,7 +158,7 @@ func TestTargetsFollowTheSource(t *testing.T) {
 // Version without the hold) polls at once instead of after the cooldown.
 func TestHoldAndWake(t *testing.T) {
 	t.Parallel()
-	clock := fakeclock.New(t0)
+	clock := clock.NewFake(t0)
 	p := newPasses(clock)
 	src := &source{}
 	src.set(Target{ID: 1, Name: "acme", Interval: 10 * time.Second, NotBefore: t0.Add(120 * time.Second), Version: "open"})
@@ -185,7 +185,7 @@ func TestHoldAndWake(t *testing.T) {
 // ended.
 func TestShutdownWaitsForPassInFlight(t *testing.T) {
 	t.Parallel()
-	clock := fakeclock.New(t0)
+	clock := clock.NewFake(t0)
 	src := &source{}
 	src.set(Target{ID: 1, Name: "acme", Interval: 10 * time.Second, Version: "1"})
 	inPass, release := make(chan struct{}), make(chan struct{})

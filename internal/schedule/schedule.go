@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/salesengine/salesengine/internal/clock"
 )
 
 // Schedule is a cron expression read in a time zone.
@@ -62,18 +64,6 @@ func (s *Schedule) Due(last, now time.Time) bool {
 	return !next.IsZero() && !next.After(now)
 }
 
-// Clock is the time source of a Runner; tests move a fake one.
-type Clock interface {
-	Now() time.Time
-	// After returns a channel that receives once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
-
-type realClock struct{}
-
-func (realClock) Now() time.Time                         { return time.Now() }
-func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // Job is one scheduled task.
 type Job struct {
 	Name     string
@@ -87,16 +77,16 @@ type Job struct {
 
 // Runner runs jobs on their schedules until its context ends.
 type Runner struct {
-	Clock  Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
 // Run runs every job on its schedule and returns when ctx ends, after the runs in progress return (they get
 // ctx, so they should stop early).
 func (r *Runner) Run(ctx context.Context, jobs ...Job) {
-	clock, log := r.Clock, r.Logger
-	if clock == nil {
-		clock = realClock{}
+	clk, log := r.Clock, r.Logger
+	if clk == nil {
+		clk = clock.Real{}
 	}
 	if log == nil {
 		log = slog.Default()
@@ -105,7 +95,7 @@ func (r *Runner) Run(ctx context.Context, jobs ...Job) {
 	for _, j := range jobs {
 		go func() {
 			defer func() { done <- struct{}{} }()
-			runJob(ctx, clock, log, j)
+			runJob(ctx, clk, log, j)
 		}()
 	}
 	for range jobs {
@@ -113,8 +103,8 @@ func (r *Runner) Run(ctx context.Context, jobs ...Job) {
 	}
 }
 
-func runJob(ctx context.Context, clock Clock, log *slog.Logger, j Job) {
-	now := clock.Now()
+func runJob(ctx context.Context, clk clock.Clock, log *slog.Logger, j Job) {
+	now := clk.Now()
 	next := j.Schedule.Next(now)
 	if j.LastStart != nil {
 		last, err := j.LastStart(ctx)
@@ -134,17 +124,17 @@ func runJob(ctx context.Context, clock Clock, log *slog.Logger, j Job) {
 			<-ctx.Done()
 			return
 		}
-		if wait := next.Sub(clock.Now()); wait > 0 {
+		if wait := next.Sub(clk.Now()); wait > 0 {
 			select {
 			case <-ctx.Done():
 				return
-			case <-clock.After(wait):
+			case <-clk.After(wait):
 			}
 		}
 		if ctx.Err() != nil {
 			return
 		}
-		start := clock.Now()
+		start := clk.Now()
 		err := j.Run(ctx)
 		switch {
 		case err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil:
@@ -154,7 +144,7 @@ func runJob(ctx context.Context, clock Clock, log *slog.Logger, j Job) {
 		}
 		// Times that passed while the job ran collapse into one run now; otherwise wait for the next.
 		next = j.Schedule.Next(start)
-		if end := clock.Now(); !next.After(end) {
+		if end := clk.Now(); !next.After(end) {
 			next = end
 		}
 	}

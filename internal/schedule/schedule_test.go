@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/salesengine/salesengine/internal/fakeclock"
+	"github.com/salesengine/salesengine/internal/clock"
 )
 
 func mustParse(t *testing.T, expr string, loc *time.Location) *Schedule {
@@ -75,7 +75,7 @@ func TestDue(t *testing.T) {
 func TestRunnerFiresAndCatchesUp(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC)
-	clock := fakeclock.New(start)
+	clock := clock.NewFake(start)
 	runs := make(chan time.Time, 10)
 	job := Job{Name: "forecast", Schedule: mustParse(t, "0 */6 * * *", nil),
 		Run:       func(context.Context) error { runs <- clock.Now(); return nil },
@@ -112,7 +112,7 @@ func TestRunnerFiresAndCatchesUp(t *testing.T) {
 func TestRunnerNeverOverlaps(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
-	clock := fakeclock.New(start)
+	clock := clock.NewFake(start)
 	var running, maxRunning, count atomic.Int32
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
@@ -164,7 +164,7 @@ func TestRunnerNeverOverlaps(t *testing.T) {
 func TestRunnerNotDueWaits(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
-	clock := fakeclock.New(start)
+	clock := clock.NewFake(start)
 	var count atomic.Int32
 	job := Job{Name: "full-sync", Schedule: mustParse(t, "@daily", nil),
 		Run:       func(context.Context) error { count.Add(1); return nil },

@@ -1,6 +1,4 @@
-// Package fakeclock is a clock for tests that moves only when told: After channels fire when Set passes
-// their time, and Waiters lets a test wait until the code under test sleeps on the clock.
-package fakeclock
+package clock
 
 import (
 	"sync"
@@ -8,8 +6,10 @@ import (
 	"time"
 )
 
-// Clock is a settable clock. Its zero value is not usable: call New.
-type Clock struct {
+// Fake is a clock for tests that moves only when told: After channels fire when Set passes their time, and
+// WaitWaiters lets a test wait until the code under test sleeps on the clock. Its zero value is not usable:
+// call NewFake.
+type Fake struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
@@ -21,18 +21,18 @@ type waiter struct {
 	ch chan time.Time
 }
 
-// New returns a clock at now.
-func New(now time.Time) *Clock { return &Clock{now: now, changed: make(chan struct{})} }
+// NewFake returns a fake clock at now.
+func NewFake(now time.Time) *Fake { return &Fake{now: now, changed: make(chan struct{})} }
 
 // Now returns the clock's time.
-func (c *Clock) Now() time.Time {
+func (c *Fake) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
 // After returns a channel that receives once the clock reaches now+d.
-func (c *Clock) After(d time.Duration) <-chan time.Time {
+func (c *Fake) After(d time.Duration) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
@@ -47,7 +47,7 @@ func (c *Clock) After(d time.Duration) <-chan time.Time {
 }
 
 // Set moves the clock to t and fires the waiters whose time has come.
-func (c *Clock) Set(t time.Time) {
+func (c *Fake) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = t
@@ -63,11 +63,11 @@ func (c *Clock) Set(t time.Time) {
 }
 
 // Advance moves the clock by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+func (c *Fake) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
 
 // WaitWaiters blocks until at least n channels from After are pending (the code under test sleeps), or fails
 // the test after 10 s.
-func (c *Clock) WaitWaiters(t testing.TB, n int) {
+func (c *Fake) WaitWaiters(t testing.TB, n int) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -80,7 +80,7 @@ func (c *Clock) WaitWaiters(t testing.TB, n int) {
 		select {
 		case <-changed:
 		case <-deadline:
-			t.Fatalf("fakeclock: %d waiters, want %d", got, n)
+			t.Fatalf("clock: %d waiters, want %d", got, n)
 		}
 	}
 }
