@@ -138,6 +138,9 @@ type Executor interface {
 	// and returns the ids it changed.
 	WebhookDeliveryStateSet(ctx context.Context, params *WebhookDeliveryStateSetParams) ([]int64, error)
 	WebhookAttemptList(ctx context.Context, params *WebhookAttemptListParams) ([]*WebhookAttempt, error)
+	// WebhookQueueStatList returns every connection's webhook queue: its pending deliveries and when the
+	// oldest of them was stored, ordered by connection name (connections with nothing pending included).
+	WebhookQueueStatList(ctx context.Context) ([]*WebhookQueueStat, error)
 
 	// DemandList returns the sold quantities of confirmed, not removed order lines of a connection, oldest
 	// first; since (if not zero) bounds date_order from below.

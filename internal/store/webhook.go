@@ -99,3 +99,11 @@ type WebhookAttemptListParams struct {
 	ConnectionID int64
 	Limit        int
 }
+
+// WebhookQueueStat is one connection's webhook queue at a moment.
+type WebhookQueueStat struct {
+	ConnectionID    int64
+	ConnectionName  string
+	Pending         int64
+	OldestCreatedAt *time.Time // created_at of the oldest pending delivery; nil when none is pending
+}

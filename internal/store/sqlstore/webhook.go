@@ -365,3 +365,22 @@ func (e *Exec) attemptRecordPostgres(ctx context.Context, params []*store.Webhoo
 	}
 	return found, rows.Err()
 }
+
+func (e *Exec) WebhookQueueStatList(ctx context.Context) ([]*store.WebhookQueueStat, error) {
+	rows, err := e.query(ctx, `SELECT c.id, c.name, COUNT(d.id), MIN(d.created_at) FROM connections c
+		LEFT JOIN webhook_deliveries d ON d.connection_id = c.id AND d.state = ?
+		GROUP BY c.id, c.name ORDER BY c.name`, store.DeliveryPending)
+	if err != nil {
+		return nil, fmt.Errorf("webhook queue stats: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.WebhookQueueStat
+	for rows.Next() {
+		var q store.WebhookQueueStat
+		if err := rows.Scan(&q.ConnectionID, &q.ConnectionName, &q.Pending, nullTimeDest{&q.OldestCreatedAt}); err != nil {
+			return nil, fmt.Errorf("webhook queue stats: %w", err)
+		}
+		out = append(out, &q)
+	}
+	return out, rows.Err()
+}

@@ -125,3 +125,43 @@ func testWebhookDeliveries(t *testing.T, newStore NewStore) {
 		t.Errorf("pending = %d, want 2", len(all))
 	}
 }
+
+func init() { extra = append(extra, namedTest{"WebhookQueueStats", testWebhookQueueStats}) }
+
+// testWebhookQueueStats: pending deliveries counted per connection with the oldest one's time; delivered and
+// dead ones are not in the queue; a connection with nothing pending is listed with 0.
+func testWebhookQueueStats(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	acme, beta := newConnection(t, s, "acme"), newConnection(t, s, "beta")
+	base := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	insert := func(conn int64, event string, created time.Time) int64 {
+		t.Helper()
+		id, _, err := s.WebhookDeliveryInsert(ctx, &store.WebhookDeliveryInsertParams{EventID: event, EventType: "order.updated",
+			ConnectionID: conn, OrderID: 1, OrderName: "S1", WriteDate: created, Payload: []byte(`{}`), CreatedAt: created})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	oldestDone := insert(acme, "evt_1", base) // delivered below: no longer the oldest pending
+	insert(acme, "evt_2", base.Add(time.Minute))
+	insert(acme, "evt_3", base.Add(2*time.Minute))
+	dead := insert(acme, "evt_4", base.Add(-time.Hour))
+	for id, state := range map[int64]string{oldestDone: store.DeliveryDelivered, dead: store.DeliveryDead} {
+		if _, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: []int64{id}, State: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats, err := s.WebhookQueueStatList(ctx)
+	if err != nil || len(stats) != 2 {
+		t.Fatalf("queue stats = %d rows, %v; want 2", len(stats), err)
+	}
+	a, b := stats[0], stats[1]
+	if a.ConnectionID != acme || a.ConnectionName != "acme" || a.Pending != 2 || a.OldestCreatedAt == nil || !a.OldestCreatedAt.Equal(base.Add(time.Minute)) {
+		t.Errorf("acme's queue = %+v (oldest %v); want 2 pending, oldest %v", a, a.OldestCreatedAt, base.Add(time.Minute))
+	}
+	if b.ConnectionID != beta || b.Pending != 0 || b.OldestCreatedAt != nil {
+		t.Errorf("beta's queue = %+v; want 0 pending, no oldest", b)
+	}
+}
