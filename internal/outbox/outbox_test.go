@@ -133,7 +133,7 @@ func TestEventsFollowOrderChanges(t *testing.T) {
 	}
 	// A connection without a webhook URL records nothing.
 	empty := ""
-	if _, err := m.Edit(ctx, conn, connections.Fields{WebhookURL: &empty}); err != nil {
+	if _, err := m.Edit(ctx, conn, connections.Fields{WebhookURL: &empty}, connections.DataRefuse); err != nil {
 		t.Fatal(err)
 	}
 	if conn, err = st.ConnectionGet(ctx, conn.ID); err != nil {
