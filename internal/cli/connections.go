@@ -22,7 +22,8 @@ func (app *App) connectionsCommand() *cobra.Command {
 		Aliases: []string{"connection", "conn"},
 		Short:   "Add, list, edit, delete and test Odoo connections",
 		Long: `A connection is one Odoo database Sales Engine syncs, with where its order webhooks go. Secrets (the
-API key and the webhook secret) are stored encrypted with SALESENGINE_ENCRYPTION_KEY and never printed.
+API key and the webhook secret) are stored encrypted with SALESENGINE_ENCRYPTION_KEY and never printed, except
+a generated webhook secret once and 'show-secret' on request.
 The previous system's verbs work too: 'salesengine add', 'list', 'edit', 'delete', 'test'.`,
 	}
 	cmd.AddCommand(app.connectionAddCommand(), app.connectionListCommand(), app.connectionEditCommand(),

@@ -46,7 +46,9 @@ resumes where it stopped, without losing or duplicating anything. Recent months 
 SALESENGINE_RECONCILE_RECENT_EVERY and the whole history every SALESENGINE_RECONCILE_EVERY (or with --reconcile). Webhook events of the
 changes are then delivered (up to --deliver-wait; what is not delivered stays queued for the next run).
 
-A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first.
+A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first
+(with USE_TEST_ODOO=true, ODOO_TEST_* as "default-test", and "default" is left out). A connection whose Odoo is
+not the database its stored data came from is not synced: see 'salesengine connections edit --help'.
 Exits 1 when any connection failed; the others are still synced. Exits 3 when the only problem is that
 webhook deliveries were dead-lettered (see 'salesengine retries').`,
 		Example: `  salesengine sync

@@ -28,16 +28,17 @@ type IdentityError struct {
 }
 
 func (e *IdentityError) Error() string {
-	var what string
+	reset := fmt.Sprintf("run 'salesengine connections edit %s --reset-data' to delete the stored data and sync this Odoo from scratch", e.Connection)
 	if e.Stored.SameServer(e.Current) {
-		what = fmt.Sprintf("the Odoo database at %s is not the one its stored data came from: it reports database uuid %s, the data "+
-			"came from uuid %s (the database was re-created, or restored or duplicated as a copy)", e.Current.String(), e.Current.UUID, e.Stored.UUID)
-	} else {
-		what = fmt.Sprintf("it now points at %s, but its stored data came from %s", e.Current.String(), e.Stored.String())
+		// Odoo itself calls it another database: keeping the data is no option.
+		return fmt.Sprintf("connection %q: the Odoo database at %s is not the one its stored data came from: it reports database "+
+			"uuid %s, the data came from uuid %s (the database was re-created, or a duplicate or a restore \"as a copy\" took its "+
+			"place); Sales Engine does not mix two Odoo databases in one connection: %s", e.Connection,
+			odoo.DatabaseIdentity{URL: e.Current.URL, Database: e.Current.Database}.String(), e.Current.UUID, e.Stored.UUID, reset)
 	}
-	return fmt.Sprintf("connection %q: %s; Sales Engine does not mix two Odoo databases in one connection: run "+
-		"'salesengine connections edit %s --reset-data' to delete the stored data and sync this Odoo from scratch, or "+
-		"'--keep-data' if it is the same database (moved to a new address)", e.Connection, what, e.Connection)
+	return fmt.Sprintf("connection %q: it now points at %s, but its stored data came from %s; Sales Engine does not mix two "+
+		"Odoo databases in one connection: %s, or '--keep-data' if it is the same database at a new address",
+		e.Connection, e.Current.String(), e.Stored.String(), reset)
 }
 
 // checkIdentity compares the Odoo the connection reaches with the one its data came from, and records the
