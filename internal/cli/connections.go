@@ -435,6 +435,19 @@ too, after a sync refused the connection because its Odoo changed.`,
 	return cmd
 }
 
+// confirmed reports whether to go ahead: yes given, or the user answered yes to question on a terminal. Off a
+// terminal and without yes it is a usage error: refusal, then why, with the hint.
+func (app *App) confirmed(yes bool, question, refusal, hint string) (bool, error) {
+	if yes {
+		return true, nil
+	}
+	p, ok := app.prompter()
+	if !ok {
+		return false, usagef(hint, "%s without confirmation (standard input is not a terminal)", refusal)
+	}
+	return p.confirm(question)
+}
+
 // printGeneratedSecret shows a webhook secret Sales Engine generated: once, here, never again.
 func (app *App) printGeneratedSecret(c *store.Connection, secret string) {
 	if secret == "" {
@@ -479,19 +492,12 @@ deletes only with --yes, even on a terminal: once deleted, they are never sent.`
 						"refusing to delete %q: %d webhook events were never delivered", c.Name, waiting+dead)
 				}
 			}
-			if !yes {
-				p, ok := app.prompter()
-				if !ok {
-					return usagef("add --yes to delete without being asked", "refusing to delete %q without confirmation (standard input is not a terminal)", c.Name)
-				}
-				ok, err := p.confirm(fmt.Sprintf("Delete connection %q and all its data?", c.Name))
-				if err != nil {
-					return err
-				}
-				if !ok {
+			if ok, err := app.confirmed(yes, fmt.Sprintf("Delete connection %q and all its data?", c.Name),
+				fmt.Sprintf("refusing to delete %q", c.Name), "add --yes to delete without being asked"); !ok {
+				if err == nil {
 					fmt.Fprintln(app.Stdout, "nothing deleted")
-					return nil
 				}
+				return err
 			}
 			if err := s.ConnectionDelete(ctx, c.ID); err != nil {
 				return err
@@ -622,19 +628,12 @@ On a terminal it asks first; in scripts give --yes (standard input not being a t
 				return usagef("give it a webhook URL with 'salesengine connections edit "+c.Name+" --webhook-url URL' (a secret is generated and shown)",
 					"connection %q has no webhook secret", c.Name)
 			}
-			if !yes {
-				p, ok := app.prompter()
-				if !ok {
-					return usagef("add --yes to print it anyway", "refusing to print the webhook secret of %q without confirmation (standard input is not a terminal)", c.Name)
-				}
-				ok, err := p.confirm(fmt.Sprintf("Print the webhook signing secret of %q on this screen?", c.Name))
-				if err != nil {
-					return err
-				}
-				if !ok {
+			if ok, err := app.confirmed(yes, fmt.Sprintf("Print the webhook signing secret of %q on this screen?", c.Name),
+				fmt.Sprintf("refusing to print the webhook secret of %q", c.Name), "add --yes to print it anyway"); !ok {
+				if err == nil {
 					fmt.Fprintln(app.Stderr, "nothing printed")
-					return nil
 				}
+				return err
 			}
 			fmt.Fprintln(app.Stdout, secrets[0])
 			if len(secrets) > 1 {

@@ -37,6 +37,18 @@ func synced(t *testing.T, m *connections.Manager, name string) *store.Connection
 	return c
 }
 
+// forgetIdentity leaves c as a Sales Engine older than the identity check left a synced connection: data and
+// cursors, no identity.
+func forgetIdentity(t *testing.T, m *connections.Manager, c *store.Connection) *store.Connection {
+	t.Helper()
+	c, err := m.Store.ConnectionUpdate(context.Background(), &store.ConnectionUpdateParams{ID: c.ID, IdentityURL: str(""),
+		IdentityDatabase: str(""), IdentityUUID: str("")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func orders(t *testing.T, m *connections.Manager, id int64) int {
 	t.Helper()
 	ids, err := m.Store.OrderIDList(context.Background(), id)
@@ -98,10 +110,7 @@ func TestEditOfConnectionSyncedBeforeIdentities(t *testing.T) {
 	m, _ := newManager(t)
 	ctx := context.Background()
 	c := synced(t, m, "acme")
-	c, err := m.Store.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, IdentityURL: str(""), IdentityDatabase: str(""), IdentityUUID: str("")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c = forgetIdentity(t, m, c)
 	var ie *connections.IdentityChangeError
 	if _, err := m.Edit(ctx, c, connections.Fields{Database: str("acme-prod")}, connections.DataRefuse); !errors.As(err, &ie) {
 		t.Fatalf("re-pointing a connection with old data: %v", err)
@@ -115,10 +124,7 @@ func TestEnvConnectionFollowsTheEnvironment(t *testing.T) {
 	m, _ := newManager(t)
 	ctx := context.Background()
 	c := synced(t, m, "default")
-	// As an older Sales Engine left it: data, no identity.
-	if _, err := m.Store.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, IdentityURL: str(""), IdentityDatabase: str(""), IdentityUUID: str("")}); err != nil {
-		t.Fatal(err)
-	}
+	forgetIdentity(t, m, c)
 	cfg := loadEnv(t, map[string]string{"ODOO_URL": "https://acme.mx", "ODOO_DB": "acme", "ODOO_USERNAME": "api", "ODOO_PASSWORD": plainKey})
 	s, err := connections.EnvFromConfig(cfg)
 	if err != nil {
