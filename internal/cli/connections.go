@@ -22,11 +22,12 @@ func (app *App) connectionsCommand() *cobra.Command {
 		Aliases: []string{"connection", "conn"},
 		Short:   "Add, list, edit, delete and test Odoo connections",
 		Long: `A connection is one Odoo database Sales Engine syncs, with where its order webhooks go. Secrets (the
-API key and the webhook secret) are stored encrypted with SALESENGINE_ENCRYPTION_KEY and never printed.
+API key and the webhook secret) are stored encrypted with SALESENGINE_ENCRYPTION_KEY and never printed, except
+a generated webhook secret once and 'show-secret' on request.
 The previous system's verbs work too: 'salesengine add', 'list', 'edit', 'delete', 'test'.`,
 	}
 	cmd.AddCommand(app.connectionAddCommand(), app.connectionListCommand(), app.connectionEditCommand(),
-		app.connectionDeleteCommand(), app.connectionTestCommand())
+		app.connectionDeleteCommand(), app.connectionTestCommand(), app.connectionShowSecretCommand())
 	return cmd
 }
 
@@ -159,9 +160,7 @@ generated and shown once: copy it to the receiving system.`,
 			}
 			c := added.Connection
 			fmt.Fprintf(app.Stdout, "added connection %d %q (%s, database %q)\n", c.ID, c.Name, c.URL, c.Database)
-			if added.GeneratedSecret != "" {
-				fmt.Fprintf(app.Stdout, "webhook signing secret (shown once, store it in the receiving system):\n  %s\n", added.GeneratedSecret)
-			}
+			app.printGeneratedSecret(c, added.GeneratedSecret)
 			fmt.Fprintf(app.Stdout, "next: salesengine connections test %s\n", c.Name)
 			return nil
 		},
@@ -356,21 +355,34 @@ func exactlyOneConnection(cmd *cobra.Command, args []string) error {
 
 func (app *App) connectionEditCommand() *cobra.Command {
 	var f connFlags
+	var resetData, keepData bool
 	cmd := &cobra.Command{
 		Use:   "edit ID|NAME",
 		Short: "Change a connection's settings",
 		Long: `Change only the settings given as flags. A new --webhook-secret does not cut off receivers that still
-check the old one: deliveries carry both signatures until the next secret change.`,
+check the old one: deliveries carry both signatures until the next secret change. A connection given a webhook
+URL without a secret gets a generated one, shown once.
+
+A connection's data belongs to one Odoo database. Pointing a connection that holds data at another one
+(--url, --database) is refused unless you say what becomes of the data: --reset-data deletes its orders,
+lines, products, inventory, forecasts, sync cursors and undelivered webhook events (one transaction) so the
+next sync is an initial one; --keep-data keeps them, for the same database at a new address. Both work alone
+too, after a sync refused the connection because its Odoo changed.`,
 		Example: `  salesengine connections edit acme --poll-interval 5m
   salesengine connections edit 3 --api-key-file /run/secrets/new_key
-  salesengine connections edit acme --webhook-enabled=true     # after the endpoint answered 410 Gone`,
+  salesengine connections edit acme --webhook-enabled=true     # after the endpoint answered 410 Gone
+  salesengine connections edit acme --url https://erp.acme.mx --keep-data    # same database, new address
+  salesengine connections edit default --reset-data           # it points at another Odoo now: start over`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fields, err := f.fields(app, cmd.Flags())
 			if err != nil {
 				return err
 			}
-			if fields == (connections.Fields{}) && !cmd.Flags().Changed("webhook-enabled") {
+			if resetData && keepData {
+				return usagef("--reset-data deletes the stored data, --keep-data keeps it: give one", "--reset-data and --keep-data contradict each other")
+			}
+			if fields == (connections.Fields{}) && !cmd.Flags().Changed("webhook-enabled") && !resetData && !keepData {
 				return usagef("run 'salesengine connections edit --help' for the flags", "nothing to change: give at least one flag")
 			}
 			s, c, err := app.openConnection(cmd.Context(), args[0])
@@ -379,16 +391,25 @@ check the old one: deliveries carry both signatures until the next secret change
 			}
 			defer s.Close()
 			m := app.manager(s)
-			if fields != (connections.Fields{}) {
-				c, err = m.Edit(cmd.Context(), c, fields)
-				var ve *connections.ValidationError
-				if errors.As(err, &ve) {
-					return usagef("", "%s", ve.Error())
-				}
-				if err != nil {
-					return err
-				}
+			data := connections.DataRefuse
+			switch {
+			case resetData:
+				data = connections.DataReset
+			case keepData:
+				data = connections.DataKeep
 			}
+			ed, err := m.Edit(cmd.Context(), c, fields, data)
+			var ve *connections.ValidationError
+			var ie *connections.IdentityChangeError
+			switch {
+			case errors.As(err, &ve):
+				return usagef("", "%s", ve.Error())
+			case errors.As(err, &ie):
+				return usagef("nothing was changed", "%s", ie.Error())
+			case err != nil:
+				return err
+			}
+			c = ed.Connection
 			if cmd.Flags().Changed("webhook-enabled") {
 				on := f.webhookEnabled
 				if c, err = s.ConnectionUpdate(cmd.Context(), &store.ConnectionUpdateParams{ID: c.ID, WebhookEnabled: &on}); err != nil {
@@ -399,11 +420,40 @@ check the old one: deliveries carry both signatures until the next secret change
 				}
 			}
 			fmt.Fprintf(app.Stdout, "updated connection %d %q\n", c.ID, c.Name)
+			if r := ed.Reset; r != nil {
+				fmt.Fprintf(app.Stdout, "deleted its data: %d orders, %d order lines, %d products, %d inventory rows, %d forecast rows, "+
+					"%d plan rows, %d sync cursors, %d undelivered webhook events; the next sync is an initial one\n",
+					r.Orders, r.Items, r.Products, r.Inventory, r.Forecast, r.Plan, r.Cursors, r.PendingEvents)
+			}
+			app.printGeneratedSecret(c, ed.GeneratedSecret)
 			return nil
 		},
 	}
 	f.register(cmd.Flags(), true)
+	cmd.Flags().BoolVar(&resetData, "reset-data", false, "delete the connection's stored Odoo data (orders, lines, products, inventory, forecasts, cursors, undelivered events): the next sync starts from scratch")
+	cmd.Flags().BoolVar(&keepData, "keep-data", false, "keep the stored data when --url or --database change: the same Odoo database at a new address")
 	return cmd
+}
+
+// confirmed reports whether to go ahead: yes given, or the user answered yes to question on a terminal. Off a
+// terminal and without yes it is a usage error: refusal, then why, with the hint.
+func (app *App) confirmed(yes bool, question, refusal, hint string) (bool, error) {
+	if yes {
+		return true, nil
+	}
+	p, ok := app.prompter()
+	if !ok {
+		return false, usagef(hint, "%s without confirmation (standard input is not a terminal)", refusal)
+	}
+	return p.confirm(question)
+}
+
+// printGeneratedSecret shows a webhook secret Sales Engine generated: once, here, never again.
+func (app *App) printGeneratedSecret(c *store.Connection, secret string) {
+	if secret == "" {
+		return
+	}
+	fmt.Fprintf(app.Stdout, "webhook signing secret of %q (store it now in the receiving system: it will not be shown again):\n  %s\n", c.Name, secret)
 }
 
 func (app *App) connectionDeleteCommand() *cobra.Command {
@@ -412,7 +462,9 @@ func (app *App) connectionDeleteCommand() *cobra.Command {
 		Use:   "delete ID|NAME",
 		Short: "Delete a connection and all its data",
 		Long: `Delete a connection with everything stored for it: orders, items, products, inventory, forecasts, the
-production plan, sync logs and webhook deliveries. Nothing changes in Odoo. Asks for confirmation unless --yes.`,
+production plan, sync logs and webhook deliveries. Nothing changes in Odoo. Asks for confirmation unless --yes.
+When webhook events of the connection were never delivered (waiting, or dead-lettered), it says how many and
+deletes only with --yes, even on a terminal: once deleted, they are never sent.`,
 		Example: `  salesengine connections delete acme
   salesengine connections delete 3 --yes`,
 		Args: exactlyOneConnection,
@@ -428,19 +480,24 @@ production plan, sync logs and webhook deliveries. Nothing changes in Odoo. Asks
 				return err
 			}
 			fmt.Fprintf(app.Stderr, "connection %d %q holds %s\n", c.ID, c.Name, summary)
-			if !yes {
-				p, ok := app.prompter()
-				if !ok {
-					return usagef("add --yes to delete without being asked", "refusing to delete %q without confirmation (standard input is not a terminal)", c.Name)
+			byState, err := s.WebhookDeliveryCountByState(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if waiting, dead := byState[store.DeliveryPending], byState[store.DeliveryDead]; waiting+dead > 0 {
+				fmt.Fprintf(app.Stderr, "%d webhook events of %q were never delivered (%d waiting to be sent, %d dead-lettered): deleting the connection deletes them, and they are never sent\n",
+					waiting+dead, c.Name, waiting, dead)
+				if !yes {
+					return usagef("deliver them first with 'salesengine retry --all -c "+c.Name+"', or add --yes to delete them with the connection",
+						"refusing to delete %q: %d webhook events were never delivered", c.Name, waiting+dead)
 				}
-				ok, err := p.confirm(fmt.Sprintf("Delete connection %q and all its data?", c.Name))
-				if err != nil {
-					return err
-				}
-				if !ok {
+			}
+			if ok, err := app.confirmed(yes, fmt.Sprintf("Delete connection %q and all its data?", c.Name),
+				fmt.Sprintf("refusing to delete %q", c.Name), "add --yes to delete without being asked"); !ok {
+				if err == nil {
 					fmt.Fprintln(app.Stdout, "nothing deleted")
-					return nil
 				}
+				return err
 			}
 			if err := s.ConnectionDelete(ctx, c.ID); err != nil {
 				return err
@@ -449,7 +506,7 @@ production plan, sync logs and webhook deliveries. Nothing changes in Odoo. Asks
 			return nil
 		},
 	}
-	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation (needed, even on a terminal, to delete webhook events never delivered)")
 	return cmd
 }
 
@@ -538,6 +595,55 @@ func printTestReport(w io.Writer, rep *connections.TestReport) {
 			fmt.Fprintf(w, "  webhook:  FAILED: %s: %s\n", rep.Webhook.URL, rep.Webhook.Error)
 		}
 	}
+}
+
+func (app *App) connectionShowSecretCommand() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "show-secret ID|NAME",
+		Short: "Print a connection's webhook signing secret (for a lost one)",
+		Long: `Print the connection's current webhook signing secret, the whsec_ value the receiving system checks
+signatures with, alone on standard output. Use it when the secret shown once at creation was lost, or was never
+shown (a connection made from ODOO_* variables without POLLER_DEFAULT_WEBHOOK_SECRET).
+
+On a terminal it asks first; in scripts give --yes (standard input not being a terminal, it refuses without).`,
+		Example: `  salesengine connections show-secret acme
+  salesengine connections show-secret default --yes > /run/secrets/odoo_webhook_secret`,
+		Args: exactlyOneConnection,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if _, err := app.keyring(); err != nil {
+				return err
+			}
+			s, c, err := app.openConnection(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			secrets, err := app.manager(s).WebhookSecrets(c)
+			if err != nil {
+				return err
+			}
+			if len(secrets) == 0 || c.WebhookSecretEncrypted == "" {
+				return usagef("give it a webhook URL with 'salesengine connections edit "+c.Name+" --webhook-url URL' (a secret is generated and shown)",
+					"connection %q has no webhook secret", c.Name)
+			}
+			if ok, err := app.confirmed(yes, fmt.Sprintf("Print the webhook signing secret of %q on this screen?", c.Name),
+				fmt.Sprintf("refusing to print the webhook secret of %q", c.Name), "add --yes to print it anyway"); !ok {
+				if err == nil {
+					fmt.Fprintln(app.Stderr, "nothing printed")
+				}
+				return err
+			}
+			fmt.Fprintln(app.Stdout, secrets[0])
+			if len(secrets) > 1 {
+				fmt.Fprintln(app.Stderr, "(deliveries are signed with the previous secret too, until the next secret change)")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "print without asking")
+	return cmd
 }
 
 func connectionFields(name, url, database, login, apiKey, webhookURL string) connections.Fields {

@@ -24,7 +24,7 @@ Modes (flags, or the environment variables users already set):
   --skip-forecast    (SKIP_FORECAST=true)          sync and deliver only
   --forecast-only    (FORECAST_ONLY=true)          forecast and plan from stored sales, no sync
   --full             (FORCE_FULL_SYNC=true)        full sync: re-read everything, find deletions
-USE_TEST_ODOO=true points the ODOO_* connection at the ODOO_TEST_* settings.`,
+USE_TEST_ODOO=true syncs the test Odoo (ODOO_TEST_*) as the connection "default-test" instead of "default".`,
 		Example: `  salesengine run
   salesengine run --skip-forecast
   TEST_CONNECTIONS_ONLY=true salesengine run

@@ -46,7 +46,9 @@ resumes where it stopped, without losing or duplicating anything. Recent months 
 SALESENGINE_RECONCILE_RECENT_EVERY and the whole history every SALESENGINE_RECONCILE_EVERY (or with --reconcile). Webhook events of the
 changes are then delivered (up to --deliver-wait; what is not delivered stays queued for the next run).
 
-A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first.
+A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first
+(with USE_TEST_ODOO=true, ODOO_TEST_* as "default-test", and "default" is left out). A connection whose Odoo is
+not the database its stored data came from is not synced: see 'salesengine connections edit --help'.
 Exits 1 when any connection failed; the others are still synced. Exits 3 when the only problem is that
 webhook deliveries were dead-lettered (see 'salesengine retries').`,
 		Example: `  salesengine sync
@@ -89,22 +91,48 @@ func (app *App) readSyncSettings(cmd *cobra.Command, f *syncFlags) error {
 	return nil
 }
 
-// targets resolves which connections a command works on, creating "default" from ODOO_* settings first.
+// targets resolves which connections a command works on, creating or updating the connection defined by ODOO_*
+// settings first ("default", or "default-test" with USE_TEST_ODOO=true). Without ref it is every active
+// connection but the other run mode's one: the test and the production Odoo are two connections, and
+// USE_TEST_ODOO picks which of the two is synced, as it picked the Odoo in the previous system.
 func (app *App) targets(ctx context.Context, rt *runtime, ref string) ([]*store.Connection, error) {
 	env, err := connections.EnvFromConfig(app.Config)
+	skip := ""
 	switch {
 	case err == nil:
 		if _, err := app.keyring(); err != nil {
 			return nil, err
 		}
-		if _, err := rt.conns.EnsureEnv(ctx, env); err != nil {
+		ens, err := rt.conns.EnsureEnv(ctx, env)
+		if err != nil {
 			return nil, err
 		}
+		if ens.SecretGenerated {
+			// Not printed: this output often goes to a scheduler's log.
+			fmt.Fprintf(app.Stdout, "%s: a webhook signing secret was generated (POLLER_DEFAULT_WEBHOOK_SECRET is not set); the receiver needs it: see it with 'salesengine connections show-secret %s'\n",
+				env.Name, env.Name)
+		}
+		skip = env.OtherName()
 	case !errors.Is(err, connections.ErrNoEnvConnection):
 		return nil, err
 	}
-	return app.selectConnections(ctx, rt.store, ref,
+	conns, err := app.selectConnections(ctx, rt.store, ref,
 		"add one with 'salesengine connections add', or set ODOO_URL, ODOO_DB, ODOO_USERNAME and ODOO_PASSWORD")
+	if err != nil || ref != "" || skip == "" {
+		return conns, err
+	}
+	out := conns[:0]
+	for _, c := range conns {
+		if c.Name == skip {
+			app.Log.Info("not syncing the other run mode's connection (USE_TEST_ODOO); name it with -c to sync it", "connection", c.Name)
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, usagef("name it with -c to sync it anyway", "there are no active connections but %q, the other run mode's (USE_TEST_ODOO)", skip)
+	}
+	return out, nil
 }
 
 // selectConnections returns the connection named by ref (an ID or NAME), or every active one when ref is empty;

@@ -196,9 +196,22 @@ func (m *Manager) Add(ctx context.Context, f Fields) (*Added, error) {
 	return out, nil
 }
 
-// Edit changes only the given fields. Changing the webhook secret keeps the old one as the previous secret, so
-// deliveries carry both signatures until the receiver has switched (clear it with ClearPreviousSecret).
-func (m *Manager) Edit(ctx context.Context, c *store.Connection, f Fields) (*store.Connection, error) {
+// Edited is the result of Edit: the connection as stored now, the webhook secret when Sales Engine generated
+// one (shown to the user once, never again), and what a data reset deleted.
+type Edited struct {
+	Connection      *store.Connection
+	GeneratedSecret string
+	Reset           *store.DataReset // nil when the data was not reset
+}
+
+// Edit changes only the given fields, in one transaction with what data asks for. Changing the webhook secret
+// keeps the old one as the previous secret, so deliveries carry both signatures until the receiver has switched.
+// A connection that has (or is given) a webhook URL and has no secret gets a generated one, as does an empty
+// --webhook-secret; so no webhook URL is ever left without a secret.
+//
+// Pointing a connection that holds data at another Odoo database (URL or database name) is refused with an
+// *IdentityChangeError unless data says what becomes of the data (DataReset, DataKeep).
+func (m *Manager) Edit(ctx context.Context, c *store.Connection, f Fields, data DataChoice) (*Edited, error) {
 	if err := validate(&f, false); err != nil {
 		return nil, err
 	}
@@ -223,7 +236,20 @@ func (m *Manager) Edit(ctx context.Context, c *store.Connection, f Fields) (*sto
 		s := string(pr)
 		p.Protocol = &s
 	}
-	if f.APIKey != nil || f.WebhookSecret != nil {
+	out := &Edited{}
+	whURL := c.WebhookURL
+	if p.WebhookURL != nil {
+		whURL = *p.WebhookURL
+	}
+	whSecret := f.WebhookSecret
+	if whURL != "" && (whSecret != nil && trimmed(whSecret) == "" || whSecret == nil && c.WebhookSecretEncrypted == "") {
+		s, err := webhook.GenerateSecret()
+		if err != nil {
+			return nil, err
+		}
+		whSecret, out.GeneratedSecret = &s, s
+	}
+	if f.APIKey != nil || whSecret != nil {
 		keys, err := m.keys()
 		if err != nil {
 			return nil, err
@@ -235,17 +261,31 @@ func (m *Manager) Edit(ctx context.Context, c *store.Connection, f Fields) (*sto
 			}
 			p.APIKeyEncrypted = &enc
 		}
-		if f.WebhookSecret != nil {
-			enc, err := keys.Encrypt(strings.TrimSpace(*f.WebhookSecret))
-			if err != nil {
-				return nil, err
+		if whSecret != nil {
+			enc := ""
+			if s := trimmed(whSecret); s != "" { // no URL and an empty secret: no secret (not an encrypted "")
+				if enc, err = keys.Encrypt(s); err != nil {
+					return nil, err
+				}
 			}
 			p.WebhookSecretEncrypted = &enc
 			prev := c.WebhookSecretEncrypted
 			p.WebhookSecretPreviousEncrypted = &prev
 		}
 	}
-	return m.Store.ConnectionUpdate(ctx, p)
+	err := m.Store.Tx(ctx, func(tx store.Executor) error {
+		reset, err := applyDataChoice(ctx, tx, c, p, data)
+		if err != nil {
+			return err
+		}
+		out.Reset = reset
+		out.Connection, err = tx.ConnectionUpdate(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Resolve finds a connection by id or by name.

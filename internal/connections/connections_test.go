@@ -114,9 +114,13 @@ func TestEditRotatesWebhookSecretAndKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	newSecret, _ := webhook.GenerateSecret()
-	c, err := m.Edit(ctx, added.Connection, connections.Fields{WebhookSecret: &newSecret, PollInterval: ptr(5 * time.Minute)})
+	ed, err := m.Edit(ctx, added.Connection, connections.Fields{WebhookSecret: &newSecret, PollInterval: ptr(5 * time.Minute)}, connections.DataRefuse)
 	if err != nil {
 		t.Fatal(err)
+	}
+	c := ed.Connection
+	if ed.GeneratedSecret != "" {
+		t.Errorf("a secret was generated although one was given")
 	}
 	secrets, _ := m.WebhookSecrets(c)
 	if len(secrets) != 2 || secrets[0] != newSecret || secrets[1] != added.GeneratedSecret {
@@ -125,7 +129,7 @@ func TestEditRotatesWebhookSecretAndKeys(t *testing.T) {
 	if c.PollInterval != 5*time.Minute || c.Database != "acme" {
 		t.Errorf("edit changed the wrong fields: %+v", c)
 	}
-	if _, err := m.Edit(ctx, c, connections.Fields{PollInterval: ptr(time.Second)}); err == nil {
+	if _, err := m.Edit(ctx, c, connections.Fields{PollInterval: ptr(time.Second)}, connections.DataRefuse); err == nil {
 		t.Error("poll interval of 1s accepted")
 	}
 	// Key rotation: a new key first, the old one after; every secret is re-encrypted with the new key.
@@ -167,12 +171,13 @@ func TestEnsureEnv(t *testing.T) {
 	if err != nil || s.URL != "https://prod.example" {
 		t.Fatalf("env settings = %+v, %v", s, err)
 	}
-	c, err := m.EnsureEnv(ctx, s)
-	if err != nil || c.Name != "default" {
-		t.Fatalf("ensure = %+v, %v", c, err)
+	ens, err := m.EnsureEnv(ctx, s)
+	if err != nil || ens.Connection.Name != "default" || !ens.Created {
+		t.Fatalf("ensure = %+v, %v", ens, err)
 	}
+	c := ens.Connection
 	again, err := m.EnsureEnv(ctx, s)
-	if err != nil || !again.UpdatedAt.Equal(c.UpdatedAt) {
+	if err != nil || again.Created || !again.Connection.UpdatedAt.Equal(c.UpdatedAt) {
 		t.Errorf("unchanged settings rewrote the connection: %v", err)
 	}
 	s.Password = "p2"
@@ -220,10 +225,11 @@ func TestConnectionTest(t *testing.T) {
 	}
 	hook := httptest.NewServer(recv)
 	defer hook.Close()
-	c, err := m.Edit(ctx, added.Connection, connections.Fields{WebhookURL: str(hook.URL)})
+	ed, err := m.Edit(ctx, added.Connection, connections.Fields{WebhookURL: str(hook.URL)}, connections.DataRefuse)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c := ed.Connection
 	rep, err := m.Test(ctx, c, connections.TestOptions{AllowPrivate: true, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +243,8 @@ func TestConnectionTest(t *testing.T) {
 	}
 	// A wrong key is reported, with what to check, and never printed.
 	bad := "wrong-key-999"
-	c, _ = m.Edit(ctx, c, connections.Fields{APIKey: &bad})
+	ed, _ = m.Edit(ctx, c, connections.Fields{APIKey: &bad}, connections.DataRefuse)
+	c = ed.Connection
 	rep, err = m.Test(ctx, c, connections.TestOptions{AllowPrivate: true, Timeout: 5 * time.Second})
 	if err != nil || rep.OK || rep.LoginError == "" || strings.Contains(rep.LoginError, bad) {
 		t.Errorf("bad key report = %+v, %v", rep, err)

@@ -99,6 +99,7 @@ type Client struct {
 	sess   *Session
 	t      transport
 	fields map[string]map[string]FieldInfo // fields_get cache per model
+	uuid   *string                         // DatabaseUUID's answer since the last Login
 
 	// pageCap is what the server does with a page size larger than it allows: 0 not known yet, -1 it returns
 	// what was asked, n > 0 it returns at most n rows (see pageEnd).
@@ -146,6 +147,7 @@ func (c *Client) Login(ctx context.Context) (Session, error) {
 	c.mu.Lock()
 	c.sess, c.t = s, t
 	c.fields = map[string]map[string]FieldInfo{}
+	c.uuid = nil
 	c.mu.Unlock()
 	c.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "odoo: logged in",
 		slog.String("url", c.conn.url), slog.String("database", c.conn.database), slog.String("protocol", string(s.Protocol)),

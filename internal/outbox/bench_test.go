@@ -87,7 +87,7 @@ func insert(b *testing.B, st store.Store, conn *store.Connection, n, offset int)
 		for i := 0; i < n; i++ {
 			wd := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC).Add(time.Duration(offset+i) * time.Second)
 			id, _, err := tx.WebhookDeliveryInsert(context.Background(), &store.WebhookDeliveryInsertParams{
-				EventID: webhook.EventID(conn.ID, int64(offset+i+1), wd, sha256.Sum256(payload)), EventType: "order.confirmed", ConnectionID: conn.ID,
+				EventID: webhook.EventID("uuid:bench", int64(offset+i+1), wd, sha256.Sum256(payload)), EventType: "order.confirmed", ConnectionID: conn.ID,
 				OrderID: int64(offset + i + 1), OrderName: fmt.Sprintf("S%05d", offset+i+1), WriteDate: wd, Payload: payload, CreatedAt: wd})
 			if err != nil {
 				return err

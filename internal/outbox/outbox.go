@@ -61,8 +61,9 @@ func (o *Outbox) now() time.Time {
 }
 
 // OutboxRecord records one event per change for a connection with a webhook URL. The event id is derived from
-// (connection, order, version, content of the order payload), so recording the same state twice (a re-sync, two
-// daemons) keeps one event, and two different states with the same second-precision write_date make two.
+// (Odoo database, order, version, content of the order payload), so recording the same state twice (a re-sync,
+// two daemons) keeps one event, two different states with the same second-precision write_date make two, and a
+// re-created connection or another installation syncing the same Odoo gives the same id to the same change.
 func (o *Outbox) OutboxRecord(ctx context.Context, tx store.Executor, conn *store.Connection, changes []sync.Change) ([]int64, error) {
 	if conn.WebhookURL == "" {
 		return nil, nil
@@ -77,7 +78,7 @@ func (o *Outbox) OutboxRecord(ctx context.Context, tx store.Executor, conn *stor
 		if !ok {
 			continue
 		}
-		ev, err := webhook.NewOrderEvent(webhook.OrderEventParams{Type: typ,
+		ev, err := webhook.NewOrderEvent(webhook.OrderEventParams{Type: typ, Database: sync.DataIdentity(conn).Key(),
 			Connection: webhook.Ref{ID: conn.ID, Name: conn.Name}, Order: orderInput(ch)})
 		if err != nil {
 			return nil, err

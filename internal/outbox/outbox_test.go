@@ -124,8 +124,8 @@ func TestEventsFollowOrderChanges(t *testing.T) {
 				t.Errorf("the updated order's event does not carry the edited line: %s", d.Payload)
 			}
 		}
-		if want := eventIDOf(t, d); d.EventID != want {
-			t.Errorf("order %d: event id %s is not derived from (connection, order, version, content): want %s", d.OrderID, d.EventID, want)
+		if want := eventIDOf(t, d, "uuid:"+srv.DatabaseUUID()); d.EventID != want {
+			t.Errorf("order %d: event id %s is not derived from (Odoo database, order, version, content): want %s", d.OrderID, d.EventID, want)
 		}
 	}
 	if res := doSync(); res.Events != 0 {
@@ -133,7 +133,7 @@ func TestEventsFollowOrderChanges(t *testing.T) {
 	}
 	// A connection without a webhook URL records nothing.
 	empty := ""
-	if _, err := m.Edit(ctx, conn, connections.Fields{WebhookURL: &empty}); err != nil {
+	if _, err := m.Edit(ctx, conn, connections.Fields{WebhookURL: &empty}, connections.DataRefuse); err != nil {
 		t.Fatal(err)
 	}
 	if conn, err = st.ConnectionGet(ctx, conn.ID); err != nil {
@@ -148,8 +148,9 @@ func TestEventsFollowOrderChanges(t *testing.T) {
 	}
 }
 
-// eventIDOf recomputes a stored delivery's event id from its row and the order in its payload.
-func eventIDOf(t *testing.T, d *store.WebhookDelivery) string {
+// eventIDOf recomputes a stored delivery's event id from its row, the order in its payload and the Odoo
+// database's identity key.
+func eventIDOf(t *testing.T, d *store.WebhookDelivery, database string) string {
 	t.Helper()
 	var ev webhook.Event
 	if err := json.Unmarshal(d.Payload, &ev); err != nil {
@@ -159,5 +160,5 @@ func eventIDOf(t *testing.T, d *store.WebhookDelivery) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.EventID(d.ConnectionID, d.OrderID, d.WriteDate, content)
+	return webhook.EventID(database, d.OrderID, d.WriteDate, content)
 }

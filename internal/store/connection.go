@@ -25,6 +25,12 @@ type Connection struct {
 	// WebhookEnabled turns false when the endpoint answers 410 Gone; events keep accumulating.
 	WebhookEnabled bool
 	ServerVersion  string // as last detected by a sync or test
+	// The Odoo database the stored data came from, recorded by the first sync after the data was empty: the
+	// URL and database it was reached at and Odoo's database uuid ("" when unknown). An empty IdentityURL means
+	// nothing is recorded yet.
+	IdentityURL      string
+	IdentityDatabase string
+	IdentityUUID     string
 	// Circuit breaker of the webhook endpoint, persisted so a restart does not hammer a dead endpoint.
 	CircuitState     string // closed, open, half_open
 	CircuitFailures  int
@@ -74,10 +80,24 @@ type ConnectionUpdateParams struct {
 	Active                         *bool
 	WebhookEnabled                 *bool
 	ServerVersion                  *string
+	IdentityURL                    *string
+	IdentityDatabase               *string
+	IdentityUUID                   *string
 	CircuitState                   *string
 	CircuitFailures                *int
 	CircuitOpenedAt                **time.Time
 	CircuitNextProbe               **time.Time
+}
+
+// DataReset is what ConnectionDataReset deleted.
+type DataReset struct {
+	Orders, Items, Products, Inventory int64
+	// Forecast counts forecast and forecast_stats rows, Plan production_forecast rows: they were computed from
+	// the deleted sales.
+	Forecast, Plan int64
+	Cursors        int64 // sync_state rows: the next sync is an initial one
+	// PendingEvents are webhook deliveries not yet delivered nor given up (state pending, retries included).
+	PendingEvents int64
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

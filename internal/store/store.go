@@ -54,6 +54,11 @@ type Executor interface {
 	ConnectionList(ctx context.Context, params *ConnectionListParams) ([]*Connection, error)
 	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
 	ConnectionDelete(ctx context.Context, id int64) error
+	// ConnectionDataReset deletes what a connection holds of its Odoo database, atomically (in a transaction of
+	// its own, or in the caller's inside Tx): orders, items, products, inventory, forecasts and plan rows, sync
+	// cursors, pending webhook deliveries, and the recorded Odoo identity. The connection, its settings and
+	// secrets, its sync logs and its delivered, dead and discarded deliveries stay.
+	ConnectionDataReset(ctx context.Context, id int64) (DataReset, error)
 
 	// CommitAsync lets the current transaction's commit return before it is flushed to disk. Use it only where
 	// losing the last commits in a crash is harmless: a sync page carries its own cursor, so a lost page is
@@ -141,6 +146,8 @@ type Executor interface {
 	// WebhookQueueStatList returns every connection's webhook queue: its pending deliveries and when the
 	// oldest of them was stored, ordered by connection name (connections with nothing pending included).
 	WebhookQueueStatList(ctx context.Context) ([]*WebhookQueueStat, error)
+	// WebhookDeliveryCountByState counts a connection's deliveries per state (states without any are absent).
+	WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[string]int64, error)
 
 	// DemandList returns the sold quantities of confirmed, not removed order lines of a connection, oldest
 	// first; since (if not zero) bounds date_order from below.

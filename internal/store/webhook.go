@@ -5,7 +5,7 @@ import "time"
 // WebhookDelivery is a row of webhook_deliveries: one order event and its delivery state.
 type WebhookDelivery struct {
 	ID            int64
-	EventID       string // the webhook-id: derived from (connection, order, version, content of the order)
+	EventID       string // the webhook-id: derived from (Odoo database, order, version, content of the order)
 	EventType     string
 	ConnectionID  int64
 	OrderID       int64

@@ -29,6 +29,8 @@ type Source interface {
 	Session() (odoo.Session, bool)
 	// ServerTime is Odoo's clock as its newest answer's Date header said.
 	ServerTime() (time.Time, bool)
+	// DatabaseUUID is Odoo's database.uuid, "" when the API user may not read it.
+	DatabaseUUID(ctx context.Context) (string, error)
 	Stamps(ctx context.Context, model string, since time.Time, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error)
 	MonthStats(ctx context.Context, model string, d odoo.Domain, dateField string) ([]odoo.MonthStat, error)
 	StampsWhere(ctx context.Context, model string, d odoo.Domain, pageSize int, fn func(page []odoo.Stamp) error) error
@@ -272,6 +274,10 @@ func (r *run) do(ctx context.Context) error {
 		if sess, err = r.src.Login(ctx); err != nil {
 			return err
 		}
+	}
+	// Nothing is read or written before the connection is known to reach the database its data came from.
+	if err := r.checkIdentity(ctx); err != nil {
+		return err
 	}
 	r.res.ServerVersion = sess.Version.String()
 	if r.res.ServerVersion != r.conn.ServerVersion {

@@ -148,7 +148,7 @@ func BenchmarkQueueLatency(b *testing.B) {
 
 // BenchmarkSign: signing cost of a typical 1.5 KiB order body with two secrets (rotation).
 func BenchmarkSign(b *testing.B) {
-	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Connection: Ref{ID: 1, Name: "c"}, Order: sampleOrder()})
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Database: testDatabase, Connection: Ref{ID: 1, Name: "c"}, Order: sampleOrder()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func BenchmarkSign(b *testing.B) {
 // the queue's overhead is measured against.
 func BenchmarkSendLoopback(b *testing.B) {
 	srv, _ := okServer(b)
-	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Connection: Ref{ID: 1, Name: "c"}, Order: sampleOrder()})
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Database: testDatabase, Connection: Ref{ID: 1, Name: "c"}, Order: sampleOrder()})
 	if err != nil {
 		b.Fatal(err)
 	}

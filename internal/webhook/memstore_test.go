@@ -65,7 +65,7 @@ func (m *memDeliveries) add(connID, orderID int64, writeDate time.Time) int64 {
 	o.ID = orderID
 	o.Name = fmt.Sprintf("S%05d", orderID)
 	o.WriteDate = writeDate
-	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Connection: Ref{ID: connID, Name: "test"}, Order: o})
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Database: testDatabase, Connection: Ref{ID: connID, Name: "test"}, Order: o})
 	if err != nil {
 		panic(err)
 	}

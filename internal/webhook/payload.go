@@ -66,21 +66,27 @@ func EventType(prevState string, prevKnown bool, newState string) (string, bool)
 }
 
 // EventID derives the event id (the webhook-id header) from the stored state of an order that caused it, so a
-// re-sync, a restart or a second daemon computes the same id for the same state and the store's unique key on
-// it keeps one event, while two different states get two ids even when they share a write_date.
+// re-sync, a restart, a second daemon, a re-created connection or another installation syncing the same Odoo
+// computes the same id for the same state (a receiver's de-duplication keeps working, and the store's unique
+// key keeps one event per connection), while two different states get two ids even when they share a
+// write_date.
 //
-// It hashes the connection, the order, the change's write_date (normalized to UTC microseconds: Odoo shows
-// seconds, PostgreSQL keeps microseconds) and content, the OrderContentHash of the order payload. write_date
-// alone is not enough: Odoo's API reports it to the second, so two edits of an order within one second share
-// it, and without the content the second edit would be taken for the first and never sent.
-func EventID(connectionID int64, orderID int64, writeDate time.Time, content [sha256.Size]byte) string {
+// It hashes the Odoo database (database: its identity key, odoo.DatabaseIdentity.Key: the database uuid when
+// known, else the normalized URL and database name; nothing local such as the connection's id), the order, the
+// change's write_date (normalized to UTC microseconds: Odoo shows seconds, PostgreSQL keeps microseconds) and
+// content, the OrderContentHash of the order payload. write_date alone is not enough: Odoo's API reports it to
+// the second, so two edits of an order within one second share it, and without the content the second edit
+// would be taken for the first and never sent.
+func EventID(database string, orderID int64, writeDate time.Time, content [sha256.Size]byte) string {
 	var buf [3 * 8]byte
-	binary.BigEndian.PutUint64(buf[0:], uint64(connectionID))
+	binary.BigEndian.PutUint64(buf[0:], uint64(len(database))) // length first: no two (database, rest) run together alike
 	binary.BigEndian.PutUint64(buf[8:], uint64(orderID))
 	binary.BigEndian.PutUint64(buf[16:], uint64(writeDate.UTC().UnixMicro()))
 	h := sha256.New()
-	h.Write([]byte("salesengine/order-event/v2\x00"))
-	h.Write(buf[:])
+	h.Write([]byte("salesengine/order-event/v3\x00"))
+	h.Write(buf[:8])
+	h.Write([]byte(database))
+	h.Write(buf[8:])
 	h.Write(content[:])
 	sum := h.Sum(nil)
 	// 16 bytes (128 bits) is collision-free in practice and keeps the header short.
@@ -218,7 +224,10 @@ type LinePayload struct {
 type OrderEventParams struct {
 	Type       string // one of the Event* constants, usually from EventType
 	Connection Ref
-	Order      OrderInput
+	// Database identifies the Odoo database the order lives in (odoo.DatabaseIdentity.Key); the event id
+	// derives from it (EventID).
+	Database string
+	Order    OrderInput
 }
 
 // OrderEvent is a built event: its id (webhook-id) and the exact body bytes to store and sign.
@@ -243,6 +252,9 @@ func NewOrderEvent(p OrderEventParams) (OrderEvent, error) {
 	o := p.Order
 	if o.ID <= 0 {
 		return OrderEvent{}, errors.New("webhook: order id must be positive")
+	}
+	if p.Database == "" {
+		return OrderEvent{}, fmt.Errorf("webhook: order %d: the Odoo database is required (the event id derives from it)", o.ID)
 	}
 	if o.WriteDate.IsZero() {
 		return OrderEvent{}, fmt.Errorf("webhook: order %d: write_date is required (it identifies the change)", o.ID)
@@ -302,7 +314,7 @@ func NewOrderEvent(p OrderEventParams) (OrderEvent, error) {
 		return OrderEvent{}, err
 	}
 	return OrderEvent{
-		ID:        EventID(p.Connection.ID, o.ID, o.WriteDate, content),
+		ID:        EventID(p.Database, o.ID, o.WriteDate, content),
 		Type:      p.Type,
 		WriteDate: o.WriteDate.UTC(),
 		Body:      body,

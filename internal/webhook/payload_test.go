@@ -52,11 +52,15 @@ func TestEventType(t *testing.T) {
 	}
 }
 
+// testDatabase is the Odoo database identity (odoo.DatabaseIdentity.Key) of the tests' events.
+const testDatabase = "uuid:0b4f2c6e-1d2a-11f0-9c3b-0242ac120002"
+
 func TestEventIDDeterministicAndDistinct(t *testing.T) {
 	t.Parallel()
 	wd := time.Date(2026, 3, 4, 10, 11, 12, 0, time.UTC)
 	content := sha256.Sum256([]byte("state"))
-	id := EventID(1, 42, wd, content)
+	const db = "uuid:3c1e"
+	id := EventID(db, 42, wd, content)
 	if !strings.HasPrefix(id, "evt_") || len(id) != 4+32 {
 		t.Fatalf("EventID = %q; want evt_ + 32 hex chars", id)
 	}
@@ -64,16 +68,16 @@ func TestEventIDDeterministicAndDistinct(t *testing.T) {
 		t.Fatalf("EventID = %q; want lowercase hex after evt_", id)
 	}
 	// Same change seen through another time zone is the same event.
-	if got := EventID(1, 42, wd.In(time.FixedZone("CET", 3600)), content); got != id {
+	if got := EventID(db, 42, wd.In(time.FixedZone("CET", 3600)), content); got != id {
 		t.Errorf("EventID differs by time zone: %q vs %q", got, id)
 	}
 	seen := map[string]string{id: "base"}
 	for name, other := range map[string]string{
-		"connection": EventID(2, 42, wd, content),
-		"order":      EventID(1, 43, wd, content),
-		"write_date": EventID(1, 42, wd.Add(time.Second), content),
-		"swapped":    EventID(42, 1, wd, content),
-		"content":    EventID(1, 42, wd, sha256.Sum256([]byte("other state"))),
+		"database":   EventID("uuid:3c1f", 42, wd, content),
+		"url":        EventID("url:acme.odoo.com\x00db:acme", 42, wd, content),
+		"order":      EventID(db, 43, wd, content),
+		"write_date": EventID(db, 42, wd.Add(time.Second), content),
+		"content":    EventID(db, 42, wd, sha256.Sum256([]byte("other state"))),
 	} {
 		if prev, dup := seen[other]; dup {
 			t.Errorf("EventID for changed %s collides with %s", name, prev)
@@ -88,7 +92,7 @@ func TestEventIDFollowsOrderState(t *testing.T) {
 	t.Parallel()
 	build := func(typ string, o OrderInput, conn Ref) OrderEvent {
 		t.Helper()
-		ev, err := NewOrderEvent(OrderEventParams{Type: typ, Connection: conn, Order: o})
+		ev, err := NewOrderEvent(OrderEventParams{Type: typ, Database: testDatabase, Connection: conn, Order: o})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,6 +113,9 @@ func TestEventIDFollowsOrderState(t *testing.T) {
 		"other zone and line order": build(EventOrderUpdated, again, conn),
 		"negative zero":             build(EventOrderUpdated, neg, conn),
 		"renamed connection":        build(EventOrderUpdated, sampleOrder(), Ref{ID: 3, Name: "renamed"}),
+		// The id derives from the Odoo database, not from the connection: a re-created connection, or another
+		// installation's, gives the same id for the same change.
+		"another connection": build(EventOrderUpdated, sampleOrder(), Ref{ID: 17, Name: "Odoo producción"}),
 	} {
 		if ev.ID != base.ID {
 			t.Errorf("%s: id %s, want the same state's %s", name, ev.ID, base.ID)
@@ -152,7 +159,7 @@ func TestEventIDFollowsOrderState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := EventID(conn.ID, decoded.Data.Order.ID, base.WriteDate, content); got != base.ID {
+	if got := EventID(testDatabase, decoded.Data.Order.ID, base.WriteDate, content); got != base.ID {
 		t.Errorf("id recomputed from the body = %s, want %s", got, base.ID)
 	}
 }
@@ -185,7 +192,7 @@ func sampleOrder() OrderInput {
 
 func TestNewOrderEventValidatesAndIsStable(t *testing.T) {
 	t.Parallel()
-	p := OrderEventParams{Type: EventOrderConfirmed, Connection: Ref{ID: 3, Name: "Odoo producción"}, Order: sampleOrder()}
+	p := OrderEventParams{Type: EventOrderConfirmed, Database: testDatabase, Connection: Ref{ID: 3, Name: "Odoo producción"}, Order: sampleOrder()}
 	ev, err := NewOrderEvent(p)
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +208,7 @@ func TestNewOrderEventValidatesAndIsStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := EventID(3, 1234, p.Order.WriteDate, content); ev.ID != want {
+	if want := EventID(testDatabase, 1234, p.Order.WriteDate, content); ev.ID != want {
 		t.Errorf("ID = %q, want %q", ev.ID, want)
 	}
 	again, err := NewOrderEvent(p)
@@ -225,7 +232,7 @@ func TestNewOrderEventValidatesAndIsStable(t *testing.T) {
 	bare := OrderInput{ID: 5, Name: "S00005", State: "cancel", Currency: "USD",
 		DateOrder: time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", -5*3600)), WriteDate: time.Now()}
 	for _, typ := range []string{EventOrderConfirmed, EventOrderUpdated, EventOrderCancelled} {
-		ev, err := NewOrderEvent(OrderEventParams{Type: typ, Connection: Ref{ID: 1, Name: "c"}, Order: bare})
+		ev, err := NewOrderEvent(OrderEventParams{Type: typ, Database: testDatabase, Connection: Ref{ID: 1, Name: "c"}, Order: bare})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,11 +264,14 @@ func TestNewOrderEventValidatesAndIsStable(t *testing.T) {
 func TestNewOrderEventRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	o := sampleOrder()
-	if _, err := NewOrderEvent(OrderEventParams{Type: "order.created", Connection: Ref{ID: 1}, Order: o}); err == nil {
+	if _, err := NewOrderEvent(OrderEventParams{Type: "order.created", Database: testDatabase, Connection: Ref{ID: 1}, Order: o}); err == nil {
 		t.Error("unknown type accepted")
 	}
-	o.WriteDate = time.Time{}
 	if _, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Connection: Ref{ID: 1}, Order: o}); err == nil {
+		t.Error("missing Odoo database accepted")
+	}
+	o.WriteDate = time.Time{}
+	if _, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Database: testDatabase, Connection: Ref{ID: 1}, Order: o}); err == nil {
 		t.Error("missing write_date accepted")
 	}
 }
@@ -269,7 +279,7 @@ func TestNewOrderEventRejectsBadInput(t *testing.T) {
 // TestSchemaRejectsBrokenPayloads mutates a valid event in ways a consumer would be hurt by; each must fail.
 func TestSchemaRejectsBrokenPayloads(t *testing.T) {
 	t.Parallel()
-	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Connection: Ref{ID: 3, Name: "c"}, Order: sampleOrder()})
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderUpdated, Database: testDatabase, Connection: Ref{ID: 3, Name: "c"}, Order: sampleOrder()})
 	if err != nil {
 		t.Fatal(err)
 	}

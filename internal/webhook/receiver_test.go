@@ -48,7 +48,7 @@ func TestReceiver(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	t.Cleanup(srv.Close)
 
-	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderConfirmed, Connection: Ref{ID: 3, Name: "Odoo"}, Order: sampleOrder()})
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderConfirmed, Database: testDatabase, Connection: Ref{ID: 3, Name: "Odoo"}, Order: sampleOrder()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestStartReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderCancelled, Connection: Ref{ID: 1, Name: "demo"}, Order: sampleOrder()})
+	ev, err := NewOrderEvent(OrderEventParams{Type: EventOrderCancelled, Database: testDatabase, Connection: Ref{ID: 1, Name: "demo"}, Order: sampleOrder()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,13 @@ func (s *Server) seedBase() {
 	s.partners.add(&Partner{ID: 3, Name: "Administrador", Email: "admin@taller-iberico.es", Active: true, CreateDate: t0, WriteDate: t0})
 
 	s.users.add(&User{ID: 1, Login: "__system__", Name: "OdooBot", CompanyID: 1, CompanyIDs: []int64{1, 2}, PartnerID: 3, Active: false, CreateDate: t0, WriteDate: t0})
-	s.users.add(&User{ID: AdminUID, Login: s.opts.Login, Name: "Administrador", CompanyID: 1, CompanyIDs: []int64{1, 2}, PartnerID: 3, Active: true, CreateDate: t0, WriteDate: t0})
+	s.users.add(&User{ID: AdminUID, Login: s.opts.Login, Name: "Administrador", CompanyID: 1, CompanyIDs: []int64{1, 2}, PartnerID: 3, Active: true,
+		Settings: !s.opts.NoSettings, CreateDate: t0, WriteDate: t0})
+
+	// What Odoo's ir.config_parameter init() writes when it creates a database.
+	s.params.add(&ConfigParam{ID: 1, Key: "database.create_date", Value: t0.Format("2006-01-02 15:04:05"), CreateDate: t0, WriteDate: t0})
+	s.params.add(&ConfigParam{ID: 2, Key: "database.uuid", Value: s.opts.DatabaseUUID, CreateDate: t0, WriteDate: t0})
+	s.params.add(&ConfigParam{ID: 3, Key: "web.base.url", Value: "http://localhost:8069", CreateDate: t0, WriteDate: t0})
 
 	loc := func(id int64, name, complete, usage string, parent, company, wh int64, active bool) {
 		s.locations.add(&Location{ID: id, Name: name, CompleteName: complete, Usage: usage, ParentID: parent, CompanyID: company,

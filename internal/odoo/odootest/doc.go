@@ -13,7 +13,9 @@
 // It also serves GET /web/version.
 //
 // The data lives in memory: sale.order, sale.order.line, product.product, stock.quant, stock.location,
-// stock.warehouse, res.partner, res.company, res.currency and res.users. Domains are evaluated like the ORM
+// stock.warehouse, res.partner, res.company, res.currency, res.users and ir.config_parameter (database.uuid,
+// Options.DatabaseUUID; readable only by a user in Administration / Settings, as in Odoo: with
+// Options.NoSettings every call on it is an AccessError). Domains are evaluated like the ORM
 // does (prefix operators, implicit AND, every comparison operator, dotted many2one paths, the `active` filter
 // and multi-company record rules driven by allowed_company_ids). write_date is stored with microseconds and
 // returned truncated to seconds, and domain values are compared with the stored value, as PostgreSQL does:
@@ -74,8 +76,8 @@
 //     does not: after SetNow to an earlier time, new rows carry times older than rows written before.
 //   - Methods: search_read, search, search_count, read, fields_get, read_group (every version) and
 //     formatted_read_group (19, saas~18.2+) over stored fields (dates grouped in UTC, en_US labels, no
-//     having), check_access_rights, context_get (res.users), check_access_rule / check_access (return
-//     None). Writes are refused with AccessError; other methods do not exist (AttributeError).
+//     having), check_access_rights, context_get (res.users), get_param (ir.config_parameter),
+//     check_access_rule / check_access (return None). Writes are refused with AccessError; other methods do not exist (AttributeError).
 //   - Dotted paths (order_id.state) are evaluated on the related record without active or company filtering.
 //   - child_of and parent_of behave like in/= except on stock.location, where child_of follows location_id.
 //   - Up to 17, product.product.type is consu/service/product ("product" = storable); from 18 it is

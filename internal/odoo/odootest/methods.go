@@ -84,6 +84,26 @@ func (s *Server) execute(e *env, modelName, method string, args []any, kwargs ma
 	if strings.HasPrefix(method, "_") {
 		return nil, errAccess(fmt.Sprintf("Private methods (such as %s.%s) cannot be called remotely.", modelName, method))
 	}
+	if method == "check_access_rights" {
+		a, err := bind(method, args, kwargs, "operation", "raise_exception")
+		if err != nil {
+			return nil, err
+		}
+		if m.access != nil {
+			if err := m.access(e); err != nil {
+				if raise, ok := a["raise_exception"].(bool); ok && !raise {
+					return false, nil
+				}
+				return nil, err
+			}
+		}
+		return true, nil
+	}
+	if m.access != nil {
+		if err := m.access(e); err != nil {
+			return nil, err
+		}
+	}
 	switch method {
 	case "search_read":
 		a, err := bind(method, args, kwargs, "domain", "fields", "offset", "limit", "order")
@@ -182,11 +202,27 @@ func (s *Server) execute(e *env, modelName, method string, args []any, kwargs ma
 			return nil, err
 		}
 		return nil, nil
-	case "check_access_rights":
-		if _, err := bind(method, args, kwargs, "operation", "raise_exception"); err != nil {
+	case "get_param":
+		if modelName != "ir.config_parameter" {
+			break
+		}
+		a, err := bind(method, args, kwargs, "key", "default")
+		if err != nil {
 			return nil, err
 		}
-		return true, nil
+		key, ok := a["key"].(string)
+		if !ok {
+			return nil, errType("get_param() missing 1 required positional argument: 'key'")
+		}
+		for _, r := range m.t.rows {
+			if p := r.(*ConfigParam); p.Key == key {
+				return p.Value, nil
+			}
+		}
+		if d, ok := a["default"]; ok {
+			return d, nil
+		}
+		return false, nil
 	case "context_get":
 		if modelName != "res.users" {
 			break

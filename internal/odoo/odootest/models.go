@@ -28,7 +28,10 @@ type model struct {
 	hasActive    bool
 	active       func(r rec) bool
 	rule         func(e *env, r rec) bool // multi-company record rule; nil = none
-	display      func(e *env, r rec) string
+	// access is the model's access rights (ir.model.access) for reading: an AccessError for a user without
+	// them; nil = every user may read.
+	access  func(e *env) error
+	display func(e *env, r rec) string
 	// inverse[f](id) lists the ids of the records whose many2one f is id (the comodel's one2many), so
 	// ('order_id', 'in', ids) looks lines up instead of scanning them.
 	inverse map[string]func(id int64) []int64
@@ -146,6 +149,22 @@ func (s *Server) buildModels() map[string]*model {
 	users.add(fld("active", "boolean", "Active", true, on(func(u *User) value { return vBool(u.Active) })))
 	users.add(fld("create_date", "datetime", "Created on", true, on(func(u *User) value { return vTime(u.CreateDate) })))
 	add(users)
+
+	// ir.config_parameter: Odoo grants access to it to Administration / Settings only.
+	params := &model{name: "ir.config_parameter", t: s.params, defaultOrder: "key",
+		display: func(_ *env, r rec) string { return r.(*ConfigParam).Key },
+		access: func(e *env) error {
+			if e.user.Settings {
+				return nil
+			}
+			return errAccess("You are not allowed to access 'System Parameter' (ir.config_parameter) records.\n\n" +
+				"This operation is allowed for the following groups:\n\t- Administration/Settings\n\n" +
+				"Contact your administrator to request access if necessary.")
+		}}
+	addCommon(params)
+	params.add(fld("key", "char", "Key", true, on(func(p *ConfigParam) value { return vStr(p.Key) })))
+	params.add(fld("value", "text", "Value", true, on(func(p *ConfigParam) value { return vStr(p.Value) })))
+	add(params)
 
 	// stock.location
 	usages := [][2]string{{"supplier", "Vendor Location"}, {"view", "View"}, {"internal", "Internal Location"},

@@ -3,6 +3,7 @@ package odootest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,8 +30,14 @@ type Options struct {
 	Data     *GenerateOptions // nil: empty database (companies, currencies, locations, warehouses, the user)
 	MaxLimit int              // server-side cap on search_read/search limit; 0 = none
 	MultiDB  bool             // the host serves several databases: JSON-2 needs X-Odoo-Database (404 HTML without it)
-	Addr     string           // listen address; default "127.0.0.1:0"
-	Logger   *slog.Logger     // optional request log (debug level)
+	// DatabaseUUID is the system parameter database.uuid; default: derived from Database and Seed, so two
+	// fakes differ unless they share both.
+	DatabaseUUID string
+	// NoSettings leaves the API user out of Administration / Settings: reading system parameters (the
+	// database uuid) then fails with AccessError, as it does for such a user in Odoo.
+	NoSettings bool
+	Addr       string       // listen address; default "127.0.0.1:0"
+	Logger     *slog.Logger // optional request log (debug level)
 }
 
 // DefaultNow is the clock start when Options.Now is zero.
@@ -50,8 +57,8 @@ type Server struct {
 	stampRNG    *rand.Rand
 	activityRNG *rand.Rand
 
-	companies, currencies, partners, users, locations, warehouses, products, orders, lines, quants *table
-	models                                                                                         map[string]*model
+	companies, currencies, partners, users, locations, warehouses, products, orders, lines, quants, params *table
+	models                                                                                                 map[string]*model
 
 	calls atomic.Int64
 	stats statsState
@@ -116,6 +123,9 @@ func newServer(opts Options) (*Server, error) {
 	if opts.Now.IsZero() {
 		opts.Now = DefaultNow
 	}
+	if opts.DatabaseUUID == "" {
+		opts.DatabaseUUID = derivedUUID(opts.Database, opts.Seed)
+	}
 	s := &Server{
 		opts: opts, ver: ver, now: opts.Now.UTC(),
 		stampRNG:   rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed)),
@@ -123,7 +133,7 @@ func newServer(opts Options) (*Server, error) {
 		loginFails: map[string]*loginFailure{},
 		closing:    make(chan struct{}),
 	}
-	for _, t := range []**table{&s.companies, &s.currencies, &s.partners, &s.users, &s.locations, &s.warehouses, &s.products, &s.orders, &s.lines, &s.quants} {
+	for _, t := range []**table{&s.companies, &s.currencies, &s.partners, &s.users, &s.locations, &s.warehouses, &s.products, &s.orders, &s.lines, &s.quants, &s.params} {
 		*t = &table{}
 	}
 	s.models = s.buildModels()
@@ -141,6 +151,18 @@ func (s *Server) URL() string { return "http://" + s.ln.Addr().String() }
 
 // Database is the database name the server answers for.
 func (s *Server) Database() string { return s.opts.Database }
+
+// DatabaseUUID is the database's uuid (system parameter database.uuid).
+func (s *Server) DatabaseUUID() string { return s.opts.DatabaseUUID }
+
+// derivedUUID makes the default database.uuid, formatted like Odoo's uuid1.
+func derivedUUID(db string, seed int64) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("odootest/%s/%d", db, seed)))
+	b := h[:16]
+	b[6] = b[6]&0x0f | 0x10 // version 1, as Odoo's uuid.uuid1()
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
 
 // Close stops the server; hanging (Timeout) responses are released.
 func (s *Server) Close() {

@@ -55,6 +55,18 @@ type User struct {
 	CompanyIDs []int64 // every company the user may access
 	PartnerID  int64
 	Active     bool
+	// Settings is membership of Administration / Settings (base.group_system), the only group Odoo lets read
+	// system parameters (ir.config_parameter).
+	Settings   bool
+	CreateDate time.Time
+	WriteDate  time.Time
+}
+
+// ConfigParam is an ir.config_parameter record (a system parameter).
+type ConfigParam struct {
+	ID         int64
+	Key        string
+	Value      string
 	CreateDate time.Time
 	WriteDate  time.Time
 }
@@ -197,34 +209,37 @@ type rec interface {
 	setWD(t time.Time)
 }
 
-func (r *Company) recID() int64       { return r.ID }
-func (r *Currency) recID() int64      { return r.ID }
-func (r *Partner) recID() int64       { return r.ID }
-func (r *User) recID() int64          { return r.ID }
-func (r *Location) recID() int64      { return r.ID }
-func (r *Warehouse) recID() int64     { return r.ID }
-func (r *Product) recID() int64       { return r.ID }
-func (r *Order) recID() int64         { return r.ID }
-func (r *Line) recID() int64          { return r.ID }
-func (r *Quant) recID() int64         { return r.ID }
-func (r *Company) recWD() time.Time   { return r.WriteDate }
-func (r *Currency) recWD() time.Time  { return r.WriteDate }
-func (r *Partner) recWD() time.Time   { return r.WriteDate }
-func (r *User) recWD() time.Time      { return r.WriteDate }
-func (r *Location) recWD() time.Time  { return r.WriteDate }
-func (r *Warehouse) recWD() time.Time { return r.WriteDate }
-func (r *Product) recWD() time.Time   { return r.WriteDate }
-func (r *Order) recWD() time.Time     { return r.WriteDate }
-func (r *Line) recWD() time.Time      { return r.WriteDate }
-func (r *Quant) recWD() time.Time     { return r.WriteDate }
+func (r *Company) recID() int64         { return r.ID }
+func (r *Currency) recID() int64        { return r.ID }
+func (r *Partner) recID() int64         { return r.ID }
+func (r *User) recID() int64            { return r.ID }
+func (r *Location) recID() int64        { return r.ID }
+func (r *Warehouse) recID() int64       { return r.ID }
+func (r *Product) recID() int64         { return r.ID }
+func (r *Order) recID() int64           { return r.ID }
+func (r *Line) recID() int64            { return r.ID }
+func (r *Quant) recID() int64           { return r.ID }
+func (r *ConfigParam) recID() int64     { return r.ID }
+func (r *Company) recWD() time.Time     { return r.WriteDate }
+func (r *Currency) recWD() time.Time    { return r.WriteDate }
+func (r *Partner) recWD() time.Time     { return r.WriteDate }
+func (r *User) recWD() time.Time        { return r.WriteDate }
+func (r *Location) recWD() time.Time    { return r.WriteDate }
+func (r *Warehouse) recWD() time.Time   { return r.WriteDate }
+func (r *Product) recWD() time.Time     { return r.WriteDate }
+func (r *Order) recWD() time.Time       { return r.WriteDate }
+func (r *Line) recWD() time.Time        { return r.WriteDate }
+func (r *Quant) recWD() time.Time       { return r.WriteDate }
+func (r *ConfigParam) recWD() time.Time { return r.WriteDate }
 
-func (r *Company) setWD(t time.Time)   { r.WriteDate = t }
-func (r *Currency) setWD(t time.Time)  { r.WriteDate = t }
-func (r *Partner) setWD(t time.Time)   { r.WriteDate = t }
-func (r *User) setWD(t time.Time)      { r.WriteDate = t }
-func (r *Location) setWD(t time.Time)  { r.WriteDate = t }
-func (r *Warehouse) setWD(t time.Time) { r.WriteDate = t }
-func (r *Product) setWD(t time.Time)   { r.WriteDate = t }
-func (r *Order) setWD(t time.Time)     { r.WriteDate = t }
-func (r *Line) setWD(t time.Time)      { r.WriteDate = t }
-func (r *Quant) setWD(t time.Time)     { r.WriteDate = t }
+func (r *Company) setWD(t time.Time)     { r.WriteDate = t }
+func (r *Currency) setWD(t time.Time)    { r.WriteDate = t }
+func (r *Partner) setWD(t time.Time)     { r.WriteDate = t }
+func (r *User) setWD(t time.Time)        { r.WriteDate = t }
+func (r *Location) setWD(t time.Time)    { r.WriteDate = t }
+func (r *Warehouse) setWD(t time.Time)   { r.WriteDate = t }
+func (r *Product) setWD(t time.Time)     { r.WriteDate = t }
+func (r *Order) setWD(t time.Time)       { r.WriteDate = t }
+func (r *Line) setWD(t time.Time)        { r.WriteDate = t }
+func (r *Quant) setWD(t time.Time)       { r.WriteDate = t }
+func (r *ConfigParam) setWD(t time.Time) { r.WriteDate = t }

@@ -13,22 +13,25 @@ import (
 
 const connectionColumns = `id, name, url, database, username, api_key_encrypted, protocol, webhook_url,
 	webhook_secret_encrypted, webhook_secret_previous_encrypted, poll_interval_seconds, active, webhook_enabled,
-	server_version, circuit_state, circuit_failures, circuit_opened_at, circuit_next_probe_at, created_at, updated_at`
+	server_version, identity_url, identity_database, identity_uuid, circuit_state, circuit_failures, circuit_opened_at,
+	circuit_next_probe_at, created_at, updated_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanConnection(r rowScanner) (*store.Connection, error) {
 	var c store.Connection
-	var pollSeconds int64
-	err := r.Scan(&c.ID, &c.Name, &c.URL, &c.Database, &c.Username, &c.APIKeyEncrypted, &c.Protocol, &c.WebhookURL,
-		&c.WebhookSecretEncrypted, &c.WebhookSecretPreviousEncrypted, &pollSeconds, &c.Active, &c.WebhookEnabled,
-		&c.ServerVersion, &c.CircuitState, &c.CircuitFailures, nullTimeDest{&c.CircuitOpenedAt},
-		nullTimeDest{&c.CircuitNextProbe}, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
-	if err != nil {
+	if err := r.Scan(connectionDest(&c)...); err != nil {
 		return nil, err
 	}
-	c.PollInterval = time.Duration(pollSeconds) * time.Second
 	return &c, nil
+}
+
+// connectionDest returns the scan destinations of connectionColumns.
+func connectionDest(c *store.Connection) []any {
+	return []any{&c.ID, &c.Name, &c.URL, &c.Database, &c.Username, &c.APIKeyEncrypted, &c.Protocol, &c.WebhookURL,
+		&c.WebhookSecretEncrypted, &c.WebhookSecretPreviousEncrypted, pollDest{&c.PollInterval}, &c.Active, &c.WebhookEnabled,
+		&c.ServerVersion, &c.IdentityURL, &c.IdentityDatabase, &c.IdentityUUID, &c.CircuitState, &c.CircuitFailures,
+		nullTimeDest{&c.CircuitOpenedAt}, nullTimeDest{&c.CircuitNextProbe}, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}}
 }
 
 func (e *Exec) ConnectionInsert(ctx context.Context, p *store.ConnectionInsertParams) (*store.Connection, error) {
@@ -136,6 +139,15 @@ func (e *Exec) ConnectionUpdate(ctx context.Context, p *store.ConnectionUpdatePa
 	if p.ServerVersion != nil {
 		set("server_version", *p.ServerVersion)
 	}
+	if p.IdentityURL != nil {
+		set("identity_url", *p.IdentityURL)
+	}
+	if p.IdentityDatabase != nil {
+		set("identity_database", *p.IdentityDatabase)
+	}
+	if p.IdentityUUID != nil {
+		set("identity_uuid", *p.IdentityUUID)
+	}
 	if p.CircuitState != nil {
 		set("circuit_state", *p.CircuitState)
 	}
@@ -172,6 +184,54 @@ func (e *Exec) ConnectionDelete(ctx context.Context, id int64) error {
 		return fmt.Errorf("connection %d: %w", id, store.ErrNotFound)
 	}
 	return nil
+}
+
+func (e *Exec) ConnectionDataReset(ctx context.Context, id int64) (store.DataReset, error) {
+	var r store.DataReset
+	err := e.atomically(ctx, func(e *Exec) error {
+		// Lock the connection row first: a sync recording the identity at the same time waits for the reset.
+		res, err := e.exec(ctx, `UPDATE connections SET identity_url = '', identity_database = '', identity_uuid = '',
+			updated_at = ? WHERE id = ?`, e.d.Time(time.Now().UTC()), id)
+		if err != nil {
+			return fmt.Errorf("reset connection %d: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("connection %d: %w", id, store.ErrNotFound)
+		}
+		for _, d := range []struct {
+			table string
+			n     *int64
+		}{
+			{"sales_items", &r.Items}, {"sales_orders", &r.Orders}, {"inventory", &r.Inventory}, {"products", &r.Products},
+			{"forecast", &r.Forecast}, {"forecast_stats", &r.Forecast}, {"production_forecast", &r.Plan},
+			{"sync_state", &r.Cursors},
+		} {
+			if err := e.deleteCounting(ctx, d.n, `DELETE FROM `+d.table+` WHERE connection_id = ?`, id); err != nil {
+				return fmt.Errorf("reset connection %d: %s: %w", id, d.table, err)
+			}
+		}
+		// Delivered, dead and discarded events stay: they are the history of what was (not) sent.
+		if err := e.deleteCounting(ctx, &r.PendingEvents, `DELETE FROM webhook_deliveries WHERE connection_id = ? AND state = ?`,
+			id, store.DeliveryPending); err != nil {
+			return fmt.Errorf("reset connection %d: webhook_deliveries: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.DataReset{}, err
+	}
+	return r, nil
+}
+
+// deleteCounting runs a DELETE and adds the rows it removed to n.
+func (e *Exec) deleteCounting(ctx context.Context, n *int64, q string, args ...any) error {
+	res, err := e.exec(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	k, err := res.RowsAffected()
+	*n += k
+	return err
 }
 
 func deref(s *string) string {

@@ -28,7 +28,7 @@ func (e *Exec) WebhookDeliveryInsert(ctx context.Context, p *store.WebhookDelive
 	var id int64
 	err := e.queryRow(ctx, `INSERT INTO webhook_deliveries (event_id, event_type, connection_id, order_id, order_name,
 		write_date, payload, state, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (event_id) DO NOTHING RETURNING id`,
+		ON CONFLICT (connection_id, event_id) DO NOTHING RETURNING id`,
 		p.EventID, p.EventType, p.ConnectionID, p.OrderID, p.OrderName, e.d.Time(p.WriteDate), string(p.Payload),
 		store.DeliveryPending, e.d.Time(p.CreatedAt), e.d.Time(p.CreatedAt), e.d.Time(p.CreatedAt)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -95,15 +95,11 @@ func joinScan(d **store.WebhookDelivery, c **store.Connection) []any {
 	var dv store.WebhookDelivery
 	var cv store.Connection
 	*d, *c = &dv, &cv
-	return []any{
+	return append([]any{
 		&dv.ID, &dv.EventID, &dv.EventType, &dv.ConnectionID, &dv.OrderID, &dv.OrderName, timeDest{&dv.WriteDate},
 		payloadDest{&dv.Payload}, &dv.State, &dv.Attempts, nullTimeDest{&dv.NextAttemptAt}, nullTimeDest{&dv.LastAttemptAt},
 		&dv.LastStatus, &dv.LastError, nullTimeDest{&dv.DeliveredAt}, timeDest{&dv.CreatedAt}, timeDest{&dv.UpdatedAt},
-		&cv.ID, &cv.Name, &cv.URL, &cv.Database, &cv.Username, &cv.APIKeyEncrypted, &cv.Protocol, &cv.WebhookURL,
-		&cv.WebhookSecretEncrypted, &cv.WebhookSecretPreviousEncrypted, pollDest{&cv.PollInterval}, &cv.Active, &cv.WebhookEnabled,
-		&cv.ServerVersion, &cv.CircuitState, &cv.CircuitFailures, nullTimeDest{&cv.CircuitOpenedAt},
-		nullTimeDest{&cv.CircuitNextProbe}, timeDest{&cv.CreatedAt}, timeDest{&cv.UpdatedAt},
-	}
+	}, connectionDest(&cv)...)
 }
 
 // payloadDest scans a text column into bytes.
@@ -381,6 +377,24 @@ func (e *Exec) WebhookQueueStatList(ctx context.Context) ([]*store.WebhookQueueS
 			return nil, fmt.Errorf("webhook queue stats: %w", err)
 		}
 		out = append(out, &q)
+	}
+	return out, rows.Err()
+}
+
+func (e *Exec) WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[string]int64, error) {
+	rows, err := e.query(ctx, `SELECT state, COUNT(*) FROM webhook_deliveries WHERE connection_id = ? GROUP BY state`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("count webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var state string
+		var n int64
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
 	}
 	return out, rows.Err()
 }
