@@ -28,6 +28,9 @@ const DefaultPollInterval = 60 * time.Second
 type Manager struct {
 	Store store.Store
 	Keys  *secret.Keyring
+	// KeysErr is why Keys is nil (a malformed key, say), reported by whatever needs a secret instead of
+	// "not set".
+	KeysErr error
 	// DefaultWebhookURL is given to new connections without a webhook URL (POLLER_DEFAULT_WEBHOOK_URL).
 	DefaultWebhookURL string
 }
@@ -54,6 +57,9 @@ func (e *ValidationError) Error() string { return strings.Join(e.Problems, "; ")
 
 func (m *Manager) keys() (*secret.Keyring, error) {
 	if m.Keys == nil {
+		if m.KeysErr != nil {
+			return nil, m.KeysErr
+		}
 		return nil, secret.ErrNoKey
 	}
 	return m.Keys, nil
