@@ -86,7 +86,7 @@ func validate(f *Fields, complete bool) error {
 		}
 	}
 	if f.URL != nil && strings.TrimSpace(*f.URL) != "" {
-		if err := checkHTTPURL(*f.URL); err != nil {
+		if err := checkOdooURL(*f.URL); err != nil {
 			p = append(p, "Odoo URL "+err.Error())
 		}
 	}
@@ -128,6 +128,23 @@ func checkHTTPURL(raw string) error {
 	}
 	if u.User != nil {
 		return fmt.Errorf("must not carry credentials (use --username and --api-key)")
+	}
+	return nil
+}
+
+// checkOdooURL also refuses the address of a page of Odoo's web client (/web, /odoo and below), which users
+// copy from the browser: the APIs live at the server root, and every call there would answer 404.
+func checkOdooURL(raw string) error {
+	if err := checkHTTPURL(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(strings.TrimSpace(raw))
+	path := strings.TrimRight(u.Path, "/")
+	for _, page := range []string{"/web", "/odoo"} {
+		if path == page || strings.HasPrefix(path, page+"/") {
+			u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
+			return fmt.Errorf("%q is a page of Odoo's web client: give the server root, %s", raw, u.String())
+		}
 	}
 	return nil
 }
