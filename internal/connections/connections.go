@@ -156,6 +156,40 @@ func trimmed(s *string) string {
 	return strings.TrimSpace(*s)
 }
 
+// CheckNew validates the fields of a new connection given so far, as a user types them one by one: each given
+// field must be valid, the required ones (name, Odoo URL, API key; database and login unless the protocol is
+// json2) must not be empty, and the name must be free. Fields not given yet are not checked; Add checks the
+// whole set again.
+func (m *Manager) CheckNew(ctx context.Context, f Fields) error {
+	var p []string
+	empty := func(v *string, what string) {
+		if v != nil && strings.TrimSpace(*v) == "" {
+			p = append(p, what+" is required")
+		}
+	}
+	empty(f.URL, "Odoo URL")
+	empty(f.APIKey, "API key or password")
+	if pr, err := odoo.ParseProtocol(trimmed(f.Protocol)); err != nil || pr != odoo.ProtocolJSON2 {
+		empty(f.Database, "database")
+		empty(f.Username, "login")
+	}
+	if err := validate(&f, false); err != nil {
+		p = append(p, err.(*ValidationError).Problems...)
+	} else if name := trimmed(f.Name); name != "" {
+		_, err := m.Store.ConnectionGetByName(ctx, name)
+		switch {
+		case err == nil:
+			p = append(p, fmt.Sprintf("a connection named %q already exists", name))
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	if len(p) > 0 {
+		return &ValidationError{Problems: p}
+	}
+	return nil
+}
+
 // Added is the result of Add: the connection, and the webhook secret when Sales Engine generated it (shown to
 // the user once, never again).
 type Added struct {

@@ -269,3 +269,34 @@ func TestWebClientURLRefused(t *testing.T) {
 		t.Errorf("edit to /web: %v", err)
 	}
 }
+
+// TestCheckNew checks answers one at a time, as the interactive 'connections add' asks them.
+func TestCheckNew(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	ctx := context.Background()
+	if _, err := m.Add(ctx, connections.Fields{Name: str("beta"), URL: str("https://beta.odoo.com"), Database: str("b"),
+		Username: str("u"), APIKey: str("k")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		f    connections.Fields
+		want string // "" = valid
+	}{
+		{connections.Fields{Name: str("acme")}, ""},
+		{connections.Fields{Name: str("beta")}, `a connection named "beta" already exists`},
+		{connections.Fields{Name: str(" ")}, "name cannot be empty"},
+		{connections.Fields{URL: str("")}, "Odoo URL is required"},
+		{connections.Fields{Database: str("")}, "database is required"},
+		{connections.Fields{Database: str(""), Protocol: str("json2")}, ""},
+		{connections.Fields{Username: str(""), Protocol: str("jsonrpc")}, "login is required"},
+		{connections.Fields{APIKey: str("")}, "API key or password is required"},
+		{connections.Fields{WebhookURL: str("")}, ""},
+		{connections.Fields{Protocol: str("soap")}, `protocol "soap"`},
+	} {
+		err := m.CheckNew(ctx, c.f)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("CheckNew(%+v) = %v, want %q", c.f, err, c.want)
+		}
+	}
+}
