@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/salesengine/salesengine/internal/forecast"
 	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/secret"
+	"github.com/salesengine/salesengine/internal/store/storetest"
 )
 
 // TestMalformedEncryptionKeyIsNamed: a key that is set but malformed is reported as malformed by every command
@@ -158,6 +160,47 @@ func TestReportCSVsHaveNoNaN(t *testing.T) {
 		}
 		if st, _ := os.Stat(p); st.Mode().Perm() != 0o644 {
 			t.Errorf("%s written with mode %v, want 0644", name, st.Mode().Perm())
+		}
+	}
+}
+
+// TestMigrateStatusJSON: migrate --status --json uses snake_case keys like every other JSON output, on both
+// engines.
+func TestMigrateStatusJSON(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	cfg := filepath.Join(dir, "test.env")
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); checkMigrateStatusJSON(t, env, cfg) })
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		checkMigrateStatusJSON(t, map[string]string{"DATABASE_URL": storetest.PostgresURL(t)}, cfg)
+	})
+}
+
+func checkMigrateStatusJSON(t *testing.T, env map[string]string, cfg string) {
+	t.Helper()
+	r := run(t, env, "--config", cfg, "migrate", "--status", "--json")
+	var before []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &before); r.code != 0 || err != nil || len(before) == 0 {
+		t.Fatalf("migrate --status --json on a new database: %v %+v", err, r)
+	}
+	for _, m := range before {
+		if len(m) != 4 || m["version"] == nil || m["name"] == nil || m["applied"] != false || m["applied_at"] != nil {
+			t.Errorf("before migrating: %v", m)
+		}
+	}
+	if r := run(t, env, "--config", cfg, "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	r = run(t, env, "--config", cfg, "migrate", "--status", "--json")
+	var after []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &after); err != nil || len(after) != len(before) {
+		t.Fatalf("migrate --status --json: %v %+v", err, r)
+	}
+	for _, m := range after {
+		at, _ := m["applied_at"].(string)
+		if _, err := time.Parse(time.RFC3339, at); len(m) != 4 || m["applied"] != true || err != nil {
+			t.Errorf("after migrating: %v", m)
 		}
 	}
 }
