@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,6 +76,12 @@ func (app *App) main(ctx context.Context, args []string) int {
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
+	}
+	// Stopped by a signal: whatever the command returned ("context canceled" somewhere), that is the news.
+	var ie *InterruptedError
+	if errors.As(context.Cause(ctx), &ie) {
+		fmt.Fprintf(stderr, "Error: %s\n", ie.Error())
+		return ie.ExitCode()
 	}
 	if cmd == nil {
 		cmd = root

@@ -3,12 +3,14 @@ package cli
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
+	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/salesengine/salesengine/internal/atomicfile"
 	"github.com/salesengine/salesengine/internal/demand"
 	"github.com/salesengine/salesengine/internal/forecast"
 )
@@ -82,34 +84,23 @@ connection's stored sales (--connection).`,
 	return cmd
 }
 
-// writeSummaryCSV writes one row per SKU: how it was forecast. Temp file + rename, like every file we write.
-func writeSummaryCSV(path string, res []forecast.Result) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".summary-*.csv")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+// writeSummaryCSV writes one row per SKU: how it was forecast (atomically, like every file we write). A
+// measure that does not exist for a SKU (no backtest of a dead one) is an empty cell.
+func writeSummaryCSV(path string, res []forecast.Result) error {
+	return atomicfile.Write(path, func(out io.Writer) error {
+		w := csv.NewWriter(out)
+		f := func(v float64) string {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return ""
+			}
+			return strconv.FormatFloat(v, 'f', -1, 64)
 		}
-	}()
-	w := csv.NewWriter(tmp)
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	_ = w.Write([]string{"series", "method", "model", "class", "backtest_rmsse", "bias", "origins", "history_months", "mean", "std", "adi", "cv2"})
-	for _, r := range res {
-		_ = w.Write([]string{r.ID, r.Method, r.Model, string(r.Class), f(r.BacktestRMSSE), f(r.Bias), strconv.Itoa(r.Origins),
-			strconv.Itoa(r.HistoryLength), f(r.Mean), f(r.Std), f(r.ADI), f(r.CV2)})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+		_ = w.Write([]string{"series", "method", "model", "class", "backtest_rmsse", "bias", "origins", "history_months", "mean", "std", "adi", "cv2"})
+		for _, r := range res {
+			_ = w.Write([]string{r.ID, r.Method, r.Model, string(r.Class), f(r.BacktestRMSSE), f(r.Bias), strconv.Itoa(r.Origins),
+				strconv.Itoa(r.HistoryLength), f(r.Mean), f(r.Std), f(r.ADI), f(r.CV2)})
+		}
+		w.Flush()
+		return w.Error()
+	})
 }

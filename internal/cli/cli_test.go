@@ -93,7 +93,7 @@ func TestMigrateTwice(t *testing.T) {
 		t.Fatalf("second migrate: %+v", r)
 	}
 	r = run(t, env, "--config", cfg, "migrate", "--status", "--json")
-	if r.code != 0 || !strings.Contains(r.stdout, `"Applied": true`) {
+	if r.code != 0 || !strings.Contains(r.stdout, `"applied": true`) {
 		t.Fatalf("status: %+v", r)
 	}
 }

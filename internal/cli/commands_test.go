@@ -62,26 +62,22 @@ func TestForecastModesAndBacktest(t *testing.T) {
 	if pl := readCSV(t, filepath.Join(out, "demo_production_plan.csv")); pl[0][1] != "sku" || pl[0][4] != "priority" || len(pl) < 2 {
 		t.Errorf("plan CSV: %v", pl[:1])
 	}
+	for _, name := range []string{"demo_forecast.csv", "demo_summary.csv", "demo_production_plan.csv"} {
+		b, err := os.ReadFile(filepath.Join(out, name))
+		st, serr := os.Stat(filepath.Join(out, name))
+		if err != nil || serr != nil {
+			t.Fatalf("%s: %v %v", name, err, serr)
+		}
+		if st.Mode().Perm() != 0o644 || strings.Contains(string(b), "NaN") || strings.Contains(string(b), "Inf") {
+			t.Errorf("%s: mode %v, or NaN/Inf in it", name, st.Mode().Perm())
+		}
+	}
 	if after := countForecast(); after != before {
 		t.Errorf("report mode touched the tables: plan rows %d -> %d", before, after)
 	}
 
 	// Offline: a history file in, a forecast file out.
-	hist := filepath.Join(dir, "history.csv")
-	var b strings.Builder
-	b.WriteString("series,month,value\n")
-	for i := 0; i < 36; i++ {
-		m := time.Date(2023, time.Month(1+i), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
-		b.WriteString("A," + m + "," + []string{"10", "12", "9", "14", "11", "13"}[i%6] + "\n")
-		v := "0"
-		if i%4 == 0 {
-			v = "3"
-		}
-		b.WriteString("B," + m + "," + v + "\n")
-	}
-	if err := os.WriteFile(hist, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	hist := history(t, dir, "history.csv", ",", ".")
 	fcPath := filepath.Join(dir, "fc.csv")
 	r = run(t, env, "--config", cfg, "forecast", "--input", hist, "--out", fcPath, "--level", "95")
 	if r.code != 0 || !strings.Contains(r.stdout, "forecast 2 series") {

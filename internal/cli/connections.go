@@ -117,8 +117,9 @@ func (app *App) connectionAddCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add",
 		Short: "Add an Odoo connection",
-		Long: `Add a connection. On a terminal, whatever the flags do not give is asked for (the API key without echo).
-In scripts, give every field as a flag and --no-input. With a webhook URL and no secret, a signing secret is
+		Long: `Add a connection. On a terminal, whatever the flags do not give is asked for (the API key without echo);
+each answer is checked when it is given, and a wrong one is explained and asked again. In scripts, give every
+field as a flag and --no-input. With a webhook URL and no secret, a signing secret is
 generated and shown once: copy it to the receiving system.`,
 		Example: `  salesengine connections add
   salesengine connections add --no-input --name acme --url https://acme.odoo.com --database acme \
@@ -131,14 +132,7 @@ generated and shown once: copy it to the receiving system.`,
 			if err != nil {
 				return err
 			}
-			if p, ok := app.prompter(); ok && !noInput {
-				if err := askMissing(p, &fields, app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL")); err != nil {
-					return err
-				}
-			}
-			if fields.Protocol == nil || *fields.Protocol == "" {
-				fields.Protocol = &f.protocol // the flag's default, auto
-			}
+			// The key and the database first: a problem with them must not cost the user the answers typed.
 			if _, err := app.keyring(); err != nil {
 				return err
 			}
@@ -147,7 +141,24 @@ generated and shown once: copy it to the receiving system.`,
 				return err
 			}
 			defer s.Close()
-			added, err := app.manager(s).Add(cmd.Context(), fields)
+			m := app.manager(s)
+			if p, ok := app.prompter(); ok && !noInput {
+				var ve *connections.ValidationError
+				if err := m.CheckNew(cmd.Context(), fields); errors.As(err, &ve) {
+					return usagef("run 'salesengine connections add --help' for every flag", "%s", ve.Error())
+				} else if err != nil {
+					return err
+				}
+				if err := askMissing(p, &fields, app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL"), func(f connections.Fields) error {
+					return m.CheckNew(cmd.Context(), f)
+				}); err != nil {
+					return err
+				}
+			}
+			if fields.Protocol == nil || *fields.Protocol == "" {
+				fields.Protocol = &f.protocol // the flag's default, auto
+			}
+			added, err := m.Add(cmd.Context(), fields)
 			var ve *connections.ValidationError
 			if errors.As(err, &ve) {
 				return usagef("run 'salesengine connections add --help' for every flag", "%s", ve.Error())
@@ -170,58 +181,82 @@ generated and shown once: copy it to the receiving system.`,
 	return cmd
 }
 
-// askMissing prompts for the fields a new connection needs that the flags did not give.
-func askMissing(p *prompter, f *connections.Fields, defaultWebhook string) error {
-	ask := func(dst **string, q, def string, secret bool) error {
+// askMissing prompts for the fields a new connection needs that the flags did not give. Each answer is checked
+// as soon as it is given (check sees the fields answered so far); a wrong one is explained and asked again.
+func askMissing(p *prompter, f *connections.Fields, defaultWebhook string, check func(connections.Fields) error) error {
+	// valid reports whether the answers so far pass check, printing what is wrong when they do not.
+	valid := func(only connections.Fields) (bool, error) {
+		err := check(only)
+		var ve *connections.ValidationError
+		if errors.As(err, &ve) {
+			for _, problem := range ve.Problems {
+				fmt.Fprintf(p.out, "  ! %s\n", problem)
+			}
+			return false, nil
+		}
+		return err == nil, err
+	}
+	ask := func(dst **string, q, def string, secret bool, only func() connections.Fields) error {
 		if *dst != nil && **dst != "" {
 			return nil
 		}
-		var v string
-		var err error
-		if secret {
-			v, err = p.askSecret(q)
-		} else {
-			v, err = p.ask(q, def)
+		for {
+			var v string
+			var err error
+			if secret {
+				v, err = p.askSecret(q)
+			} else {
+				v, err = p.ask(q, def)
+			}
+			if err != nil {
+				return err
+			}
+			*dst = &v
+			if ok, err := valid(only()); ok || err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
-		}
-		*dst = &v
-		return nil
 	}
 	steps := []struct {
 		dst    **string
 		q, def string
 		secret bool
+		only   func() connections.Fields // what the answer is checked with
 	}{
-		{&f.Name, "Name", "", false},
-		{&f.URL, "Odoo URL (https://...)", "", false},
-		{&f.Database, "Database", "", false},
-		{&f.Username, "Login", "", false},
-		{&f.APIKey, "API key or password (hidden)", "", true},
-		{&f.Protocol, "Protocol (auto, json2, jsonrpc, xmlrpc)", "auto", false},
-		{&f.WebhookURL, "Webhook URL (empty: no webhooks)", defaultWebhook, false},
+		{&f.Name, "Name", "", false, func() connections.Fields { return connections.Fields{Name: f.Name} }},
+		{&f.URL, "Odoo URL (https://...)", "", false, func() connections.Fields { return connections.Fields{URL: f.URL} }},
+		{&f.Protocol, "Protocol (auto, json2, jsonrpc, xmlrpc)", "auto", false, func() connections.Fields { return connections.Fields{Protocol: f.Protocol} }},
+		{&f.Database, "Database", "", false, func() connections.Fields { return connections.Fields{Database: f.Database, Protocol: f.Protocol} }},
+		{&f.Username, "Login", "", false, func() connections.Fields { return connections.Fields{Username: f.Username, Protocol: f.Protocol} }},
+		{&f.APIKey, "API key or password (hidden)", "", true, func() connections.Fields { return connections.Fields{APIKey: f.APIKey} }},
+		{&f.WebhookURL, "Webhook URL (empty: no webhooks)", defaultWebhook, false, func() connections.Fields { return connections.Fields{WebhookURL: f.WebhookURL} }},
 	}
 	for _, s := range steps {
-		if err := ask(s.dst, s.q, s.def, s.secret); err != nil {
+		if err := ask(s.dst, s.q, s.def, s.secret, s.only); err != nil {
 			return err
 		}
 	}
 	if f.WebhookURL != nil && *f.WebhookURL != "" {
-		if err := ask(&f.WebhookSecret, "Webhook secret (empty: generate one)", "", true); err != nil {
+		if err := ask(&f.WebhookSecret, "Webhook secret (empty: generate one)", "", true,
+			func() connections.Fields { return connections.Fields{WebhookSecret: f.WebhookSecret} }); err != nil {
 			return err
 		}
 	}
-	if f.PollInterval == nil {
+	for f.PollInterval == nil {
 		v, err := p.ask("Poll interval", connections.DefaultPollInterval.String())
 		if err != nil {
 			return err
 		}
 		d, err := time.ParseDuration(v)
 		if err != nil {
-			return usagef("use a Go duration such as 60s or 5m", "poll interval %q is not a duration", v)
+			fmt.Fprintf(p.out, "  ! poll interval %q is not a duration: use one such as 60s or 5m\n", v)
+			continue
 		}
-		f.PollInterval = &d
+		if ok, err := valid(connections.Fields{PollInterval: &d}); err != nil {
+			return err
+		} else if ok {
+			f.PollInterval = &d
+		}
 	}
 	return nil
 }

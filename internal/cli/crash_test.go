@@ -114,52 +114,23 @@ func (ce *crashEnv) queryText(t *testing.T, q string) string {
 	return b.String()
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// TestSyncSurvivesKill kills a sync process part-way (SIGKILL: no cleanup runs) and checks that the next sync
-// stores every confirmed order and line exactly once.
-func TestSyncSurvivesKill(t *testing.T) {
-	t.Parallel()
-	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 30})
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin")
-	// Slow Odoo down so the kill lands mid-sync.
-	ce.srv.InjectFault(odootest.Fault{Kind: odootest.Slow, Delay: 40 * time.Millisecond})
-	cmd, out := ce.child(t, map[string]string{"SALESENGINE_SYNC_PAGE_SIZE": "40"}, "sync", "--no-deliver")
-	waitUntil(t, "some orders stored", func() bool {
-		if cmd.ProcessState != nil {
-			t.Fatalf("the sync exited early:\n%s", out)
-		}
-		return ce.count(t, "SELECT COUNT(*) FROM sales_orders") > 80
-	})
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait()
-	stored := ce.count(t, "SELECT COUNT(*) FROM sales_orders")
-	confirmed := 0
+// confirmedOrders counts the fake Odoo's confirmed orders, the ones a sync stores.
+func (ce *crashEnv) confirmedOrders() int {
+	n := 0
 	for _, o := range ce.srv.Orders() {
 		if o.State == "sale" || o.State == "done" {
-			confirmed++
+			n++
 		}
 	}
-	if stored >= confirmed {
-		t.Fatalf("the sync finished (%d of %d orders) before it was killed; output:\n%s", stored, confirmed, out)
-	}
-	ce.srv.ClearFaults()
-	ce.cli(t, "sync", "--no-deliver")
+	return n
+}
 
-	if n := ce.count(t, "SELECT COUNT(*) FROM sales_orders"); n != confirmed {
-		t.Errorf("after the resumed sync: %d orders stored, want %d", n, confirmed)
+// assertSyncedExactly checks that the database holds every confirmed order and line of the fake Odoo exactly
+// once, as a complete sync leaves it.
+func (ce *crashEnv) assertSyncedExactly(t *testing.T) {
+	t.Helper()
+	if n, want := ce.count(t, "SELECT COUNT(*) FROM sales_orders"), ce.confirmedOrders(); n != want {
+		t.Errorf("%d orders stored, want %d", n, want)
 	}
 	wantLines := 0
 	ids := map[int64]bool{}
@@ -179,8 +150,96 @@ func TestSyncSurvivesKill(t *testing.T) {
 	if n := ce.count(t, "SELECT COUNT(*) FROM (SELECT line_id FROM sales_items GROUP BY connection_id, line_id HAVING COUNT(*) > 1) d"); n != 0 {
 		t.Errorf("%d duplicated lines", n)
 	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startSlowSync adds a connection to the fake Odoo, slows the fake down and starts a sync in a child process;
+// it returns once the sync has stored some orders, so that a signal sent then lands mid-sync.
+func (ce *crashEnv) startSlowSync(t *testing.T) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin")
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.Slow, Delay: 40 * time.Millisecond})
+	cmd, out := ce.child(t, map[string]string{"SALESENGINE_SYNC_PAGE_SIZE": "40"}, "sync", "--no-deliver")
+	waitUntil(t, "some orders stored", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("the sync exited early:\n%s", out)
+		}
+		return ce.count(t, "SELECT COUNT(*) FROM sales_orders") > 80
+	})
+	return cmd, out
+}
+
+// TestSyncSurvivesKill kills a sync process part-way (SIGKILL: no cleanup runs) and checks that the next sync
+// stores every confirmed order and line exactly once.
+func TestSyncSurvivesKill(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 30})
+	cmd, out := ce.startSlowSync(t)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	stored, confirmed := ce.count(t, "SELECT COUNT(*) FROM sales_orders"), ce.confirmedOrders()
+	if stored >= confirmed {
+		t.Fatalf("the sync finished (%d of %d orders) before it was killed; output:\n%s", stored, confirmed, out)
+	}
+	ce.srv.ClearFaults()
+	ce.cli(t, "sync", "--no-deliver")
+	ce.assertSyncedExactly(t)
 	if n := ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'interrupted'"); n != 1 {
 		t.Errorf("the killed sync's log is not marked interrupted (%d)", n)
+	}
+}
+
+// TestSyncInterruptedBySignal stops a sync process with SIGINT and with SIGTERM: it exits 130 / 143 saying it
+// was interrupted (not "context canceled"), its sync_logs row says interrupted, and the next sync completes the
+// data exactly.
+func TestSyncInterruptedBySignal(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+		says string
+	}{{syscall.SIGINT, 130, "Error: interrupted by SIGINT"}, {syscall.SIGTERM, 143, "Error: interrupted by SIGTERM"}} {
+		t.Run(c.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 30})
+			cmd, out := ce.startSlowSync(t)
+			if err := cmd.Process.Signal(c.sig); err != nil {
+				t.Fatal(err)
+			}
+			_ = cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != c.code {
+				t.Errorf("exit code %d, want %d; output:\n%s", code, c.code, out)
+			}
+			if !strings.Contains(out.String(), c.says) || strings.Contains(out.String(), "context canceled") {
+				t.Errorf("output does not say it was interrupted, or says context canceled:\n%s", out)
+			}
+			if got := ce.queryText(t, "SELECT status || ': ' || error FROM sync_logs"); strings.Count(got, "\n") != 1 ||
+				!strings.HasPrefix(got, "interrupted: "+strings.TrimPrefix(c.says, "Error: ")) {
+				t.Errorf("sync_logs: %q", got)
+			}
+			if stored := ce.count(t, "SELECT COUNT(*) FROM sales_orders"); stored >= ce.confirmedOrders() {
+				t.Fatalf("the sync finished (%d orders) before the signal; output:\n%s", stored, out)
+			}
+			ce.srv.ClearFaults()
+			ce.cli(t, "sync", "--no-deliver")
+			ce.assertSyncedExactly(t)
+			if got := ce.queryText(t, "SELECT status FROM sync_logs ORDER BY id"); got != "interrupted\nok\n" {
+				t.Errorf("sync_logs after the next sync: %q", got)
+			}
+		})
 	}
 }
 

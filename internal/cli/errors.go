@@ -8,7 +8,8 @@ import (
 
 // Exit codes: a usage error (wrong flag, bad argument) exits 2, a runtime failure 1. A pass whose only
 // failure is that webhook deliveries were dead-lettered (sync, run, deliver, retry) exits 3: the data is in,
-// but a receiver did not get some events and a person has to look ('salesengine retries').
+// but a receiver did not get some events and a person has to look ('salesengine retries'). A command stopped
+// by SIGINT or SIGTERM exits 128 + the signal (130, 143; see InterruptedError).
 const (
 	exitOK          = 0
 	exitFailure     = 1

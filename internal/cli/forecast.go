@@ -95,7 +95,8 @@ by demand class: smooth, erratic, intermittent, lumpy, short, dead).
                  no table
 
 Offline, on any history and without Odoo: --input history.csv (long format: series,month,value with month
-YYYY-MM; an empty value is missing) writes --out (series,month,forecast,lower,upper,method).`,
+YYYY-MM; an empty value is missing; commas between columns, or semicolons with decimal commas as a Spanish
+Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 		Example: `  salesengine forecast
   salesengine forecast --connection acme --horizon 18
   salesengine forecast --mode report --out data/forecasts

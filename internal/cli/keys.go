@@ -15,10 +15,11 @@ func (app *App) keyring() (*secret.Keyring, error) {
 	return secret.ParseKeyring(app.Config.Get("SALESENGINE_ENCRYPTION_KEY"))
 }
 
-// manager builds the connections manager; without a key it still lists and deletes.
+// manager builds the connections manager; without a key it still lists and deletes, and what needs the key
+// says why it has none (unset or malformed).
 func (app *App) manager(s store.Store) *connections.Manager {
-	keys, _ := app.keyring()
-	return &connections.Manager{Store: s, Keys: keys, DefaultWebhookURL: app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL")}
+	keys, err := app.keyring()
+	return &connections.Manager{Store: s, Keys: keys, KeysErr: err, DefaultWebhookURL: app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL")}
 }
 
 func (app *App) keyCommand() *cobra.Command {

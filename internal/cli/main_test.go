@@ -1,16 +1,16 @@
 package cli
 
 import (
-	"context"
 	"os"
 	"testing"
 )
 
-// TestMain lets the test binary act as the salesengine command, so crash tests can run it as a child process
-// and kill it with SIGKILL, exactly as an operator's machine would.
+// TestMain lets the test binary act as the salesengine command (the same Execute as cmd/salesengine, signal
+// handling included), so crash tests can run it as a child process and kill or interrupt it, exactly as an
+// operator's machine would.
 func TestMain(m *testing.M) {
 	if os.Getenv("SALESENGINE_TEST_AS_CLI") == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
+		os.Exit(Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 	}
 	os.Exit(m.Run())
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/dburl"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 func (app *App) migrateCommand() *cobra.Command {
@@ -54,7 +55,7 @@ With --status, list the migrations this binary knows and whether each is applied
 				return err
 			}
 			if asJSON {
-				return writeJSON(app.Stdout, ms)
+				return writeJSON(app.Stdout, migrationViews(ms))
 			}
 			t := newTable(app.Stdout, "VERSION", "NAME", "APPLIED")
 			for _, m := range ms {
@@ -70,4 +71,25 @@ With --status, list the migrations this binary knows and whether each is applied
 	cmd.Flags().BoolVar(&status, "status", false, "list migrations and whether each is applied; change nothing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the migration status as JSON")
 	return cmd
+}
+
+// migrationView is a migration as --json prints it: snake_case keys like every other JSON output, applied_at
+// null when not applied.
+type migrationView struct {
+	Version   int        `json:"version"`
+	Name      string     `json:"name"`
+	Applied   bool       `json:"applied"`
+	AppliedAt *time.Time `json:"applied_at"`
+}
+
+func migrationViews(ms []store.Migration) []migrationView {
+	out := make([]migrationView, len(ms))
+	for i, m := range ms {
+		out[i] = migrationView{Version: m.Version, Name: m.Name, Applied: m.Applied}
+		if m.Applied {
+			at := m.AppliedAt
+			out[i].AppliedAt = &at
+		}
+	}
+	return out
 }

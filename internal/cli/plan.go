@@ -6,14 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/salesengine/salesengine/internal/atomicfile"
 	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -194,7 +194,13 @@ type planLine struct {
 	plan.Row
 }
 
-func fmtQty(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+// fmtQty prints a quantity; one that is not a number is an empty cell (never the text NaN).
+func fmtQty(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64)
+}
 
 func planRecord(l planLine) []string {
 	cov, stockout := "", ""
@@ -289,26 +295,7 @@ func (app *App) planAfterForecast(ctx context.Context, s store.Store, c *store.C
 	return nil
 }
 
-// writePlanCSVFile writes the plan of report mode next to the forecast files (temp file + rename).
-func writePlanCSVFile(path string, lines []planLine) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".plan-*.csv")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := writePlan(tmp, "csv", lines); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+// writePlanCSVFile writes the plan of report mode next to the forecast files (atomically).
+func writePlanCSVFile(path string, lines []planLine) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return writePlan(w, "csv", lines) })
 }

@@ -28,6 +28,9 @@ const DefaultPollInterval = 60 * time.Second
 type Manager struct {
 	Store store.Store
 	Keys  *secret.Keyring
+	// KeysErr is why Keys is nil (a malformed key, say), reported by whatever needs a secret instead of
+	// "not set".
+	KeysErr error
 	// DefaultWebhookURL is given to new connections without a webhook URL (POLLER_DEFAULT_WEBHOOK_URL).
 	DefaultWebhookURL string
 }
@@ -54,6 +57,9 @@ func (e *ValidationError) Error() string { return strings.Join(e.Problems, "; ")
 
 func (m *Manager) keys() (*secret.Keyring, error) {
 	if m.Keys == nil {
+		if m.KeysErr != nil {
+			return nil, m.KeysErr
+		}
 		return nil, secret.ErrNoKey
 	}
 	return m.Keys, nil
@@ -80,7 +86,7 @@ func validate(f *Fields, complete bool) error {
 		}
 	}
 	if f.URL != nil && strings.TrimSpace(*f.URL) != "" {
-		if err := checkHTTPURL(*f.URL); err != nil {
+		if err := checkOdooURL(*f.URL); err != nil {
 			p = append(p, "Odoo URL "+err.Error())
 		}
 	}
@@ -126,11 +132,62 @@ func checkHTTPURL(raw string) error {
 	return nil
 }
 
+// checkOdooURL also refuses the address of a page of Odoo's web client (/web, /odoo and below), which users
+// copy from the browser: the APIs live at the server root, and every call there would answer 404.
+func checkOdooURL(raw string) error {
+	if err := checkHTTPURL(raw); err != nil {
+		return err
+	}
+	u, _ := url.Parse(strings.TrimSpace(raw))
+	path := strings.TrimRight(u.Path, "/")
+	for _, page := range []string{"/web", "/odoo"} {
+		if path == page || strings.HasPrefix(path, page+"/") {
+			u.Path, u.RawPath, u.RawQuery, u.Fragment = "", "", "", ""
+			return fmt.Errorf("%q is a page of Odoo's web client: give the server root, %s", raw, u.String())
+		}
+	}
+	return nil
+}
+
 func trimmed(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return strings.TrimSpace(*s)
+}
+
+// CheckNew validates the fields of a new connection given so far, as a user types them one by one: each given
+// field must be valid, the required ones (name, Odoo URL, API key; database and login unless the protocol is
+// json2) must not be empty, and the name must be free. Fields not given yet are not checked; Add checks the
+// whole set again.
+func (m *Manager) CheckNew(ctx context.Context, f Fields) error {
+	var p []string
+	empty := func(v *string, what string) {
+		if v != nil && strings.TrimSpace(*v) == "" {
+			p = append(p, what+" is required")
+		}
+	}
+	empty(f.URL, "Odoo URL")
+	empty(f.APIKey, "API key or password")
+	if pr, err := odoo.ParseProtocol(trimmed(f.Protocol)); err != nil || pr != odoo.ProtocolJSON2 {
+		empty(f.Database, "database")
+		empty(f.Username, "login")
+	}
+	if err := validate(&f, false); err != nil {
+		p = append(p, err.(*ValidationError).Problems...)
+	} else if name := trimmed(f.Name); name != "" {
+		_, err := m.Store.ConnectionGetByName(ctx, name)
+		switch {
+		case err == nil:
+			p = append(p, fmt.Sprintf("a connection named %q already exists", name))
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+	}
+	if len(p) > 0 {
+		return &ValidationError{Problems: p}
+	}
+	return nil
 }
 
 // Added is the result of Add: the connection, and the webhook secret when Sales Engine generated it (shown to

@@ -251,3 +251,59 @@ func TestConnectionTest(t *testing.T) {
 	}
 	_ = store.ErrNotFound
 }
+
+// TestWebClientURLRefused: the browser's address of the web client is refused with the root to use; a server
+// under a path of its own is still accepted.
+func TestWebClientURLRefused(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	ctx := context.Background()
+	for _, u := range []string{"https://acme.odoo.com/web", "https://acme.odoo.com/web/", "https://acme.odoo.com/web/login",
+		"https://acme.odoo.com/odoo", "https://acme.odoo.com/odoo/action-sale.action_orders?debug=1"} {
+		_, err := m.Add(ctx, connections.Fields{Name: str("acme"), URL: str(u), Database: str("acme"), Username: str("api"), APIKey: str("k")})
+		var ve *connections.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "a page of Odoo's web client: give the server root, https://acme.odoo.com") {
+			t.Errorf("add %s: %v", u, err)
+		}
+	}
+	c, err := m.Add(ctx, connections.Fields{Name: str("proxied"), URL: str("https://erp.example.com/erp"), Database: str("acme"),
+		Username: str("api"), APIKey: str("k")})
+	if err != nil {
+		t.Fatalf("add under a path: %v", err)
+	}
+	if _, err := m.Edit(ctx, c.Connection, connections.Fields{URL: str("https://erp.example.com/web")}); err == nil ||
+		!strings.Contains(err.Error(), "give the server root, https://erp.example.com") {
+		t.Errorf("edit to /web: %v", err)
+	}
+}
+
+// TestCheckNew checks answers one at a time, as the interactive 'connections add' asks them.
+func TestCheckNew(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	ctx := context.Background()
+	if _, err := m.Add(ctx, connections.Fields{Name: str("beta"), URL: str("https://beta.odoo.com"), Database: str("b"),
+		Username: str("u"), APIKey: str("k")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		f    connections.Fields
+		want string // "" = valid
+	}{
+		{connections.Fields{Name: str("acme")}, ""},
+		{connections.Fields{Name: str("beta")}, `a connection named "beta" already exists`},
+		{connections.Fields{Name: str(" ")}, "name cannot be empty"},
+		{connections.Fields{URL: str("")}, "Odoo URL is required"},
+		{connections.Fields{Database: str("")}, "database is required"},
+		{connections.Fields{Database: str(""), Protocol: str("json2")}, ""},
+		{connections.Fields{Username: str(""), Protocol: str("jsonrpc")}, "login is required"},
+		{connections.Fields{APIKey: str("")}, "API key or password is required"},
+		{connections.Fields{WebhookURL: str("")}, ""},
+		{connections.Fields{Protocol: str("soap")}, `protocol "soap"`},
+	} {
+		err := m.CheckNew(ctx, c.f)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("CheckNew(%+v) = %v, want %q", c.f, err, c.want)
+		}
+	}
+}

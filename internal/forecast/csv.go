@@ -1,54 +1,59 @@
 package forecast
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/salesengine/salesengine/internal/atomicfile"
+)
+
+// Bounds of a history file's months and values: outside them a number is a typo, a unit mix-up or a
+// spreadsheet's placeholder, not a month's demand, and would overflow the models' sums of squares.
+const (
+	FirstYear = 1900
+	LastYear  = 2100
+	MaxValue  = 1e12
 )
 
 // ReadLongCSV reads a long-format history: columns series,month,value (month YYYY-MM; an empty value or NA
-// means missing). Fields may be quoted or not. A header row is recognised by its column names (in any order);
-// without one the columns are taken as series,month,value. Rows of different series may be interleaved but
-// each series' months must be strictly increasing; gaps between months become missing values. Series are
-// returned in order of first appearance. Errors name the line.
+// means missing). The column separator is found on the first line: a comma, a semicolon or a tab. In a file
+// separated by semicolons or tabs (what a Spanish Excel saves) a decimal comma is read, 12,5; when any value has
+// one, dots in the values group thousands (1.234,5). Fields may be quoted or not. A header row is recognised by
+// its column names (in any order); without one the columns are taken as series,month,value. Rows of different
+// series may be interleaved but each series' months must be strictly increasing; gaps between months become
+// missing values. Series are returned in order of first appearance. A file without rows is an error. Errors
+// name the line.
 func ReadLongCSV(r io.Reader) ([]Series, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
+	recs, comma, err := readRecords(r)
+	if err != nil {
+		return nil, err
+	}
 	col := [3]int{0, 1, 2}
+	if h, ok := headerColumns(recs[0].fields); ok {
+		col = h
+		recs = recs[1:]
+	}
+	if len(recs) == 0 {
+		return nil, errors.New("history csv has a header but no rows: want one row per series and month (series,month,value)")
+	}
+	num := numberFormatOf(recs, col[2], comma)
 	type acc struct {
 		s        Series
 		lastLine int
 	}
 	var out []*acc
 	index := map[string]int{}
-	first := true
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read history csv: %w", err)
-		}
-		line, _ := cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		if first {
-			first = false
-			if h, ok := headerColumns(rec); ok {
-				col = h
-				continue
-			}
-		}
+	for _, rc := range recs {
+		rec, line := rc.fields, rc.line
 		if len(rec) < 3 {
 			return nil, fmt.Errorf("history csv line %d: want 3 fields series,month,value, got %d", line, len(rec))
 		}
@@ -60,7 +65,7 @@ func ReadLongCSV(r io.Reader) ([]Series, error) {
 		if err != nil {
 			return nil, fmt.Errorf("history csv line %d: %w", line, err)
 		}
-		v, err := parseValue(rec[col[2]])
+		v, err := num.parse(rec[col[2]])
 		if err != nil {
 			return nil, fmt.Errorf("history csv line %d: %w", line, err)
 		}
@@ -93,6 +98,76 @@ func ReadLongCSV(r io.Reader) ([]Series, error) {
 	return res, nil
 }
 
+// record is one non-blank CSV row and the line it starts on.
+type record struct {
+	fields []string
+	line   int
+}
+
+// readRecords reads every non-blank row, with the separator found on the first one, and returns it too.
+func readRecords(r io.Reader) ([]record, rune, error) {
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		_, _ = br.Discard(3) // Excel's byte order mark
+	}
+	// The first non-blank line decides the separator; the lines read for it are read again by the CSV reader.
+	var head bytes.Buffer
+	lineNo := 0
+	var first []byte
+	for first == nil {
+		line, err := br.ReadBytes('\n')
+		head.Write(line)
+		lineNo++
+		if len(bytes.TrimSpace(line)) > 0 {
+			first = line
+		} else if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, 0, errors.New("history csv is empty: want one row per series and month (series,month,value)")
+			}
+			return nil, 0, fmt.Errorf("read history csv: %w", err)
+		}
+	}
+	comma, ok := separatorOf(first)
+	if !ok {
+		return nil, 0, fmt.Errorf("history csv line %d: cannot tell the column separator: want three columns series,month,value "+
+			"separated by commas or semicolons (a tab works too), e.g. A,2024-01,12 or A;2024-01;12,5", lineNo)
+	}
+	cr := csv.NewReader(io.MultiReader(&head, br))
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	var out []record
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, comma, nil
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("read history csv: %w", err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		out = append(out, record{fields: rec, line: line})
+	}
+}
+
+// separatorOf picks, of comma, semicolon and tab, the one that splits line into the most fields (at least 3).
+func separatorOf(line []byte) (rune, bool) {
+	best, most := rune(0), 2
+	for _, c := range []rune{',', ';', '\t'} {
+		cr := csv.NewReader(bytes.NewReader(line))
+		cr.Comma = c
+		cr.LazyQuotes = true
+		cr.FieldsPerRecord = -1
+		if rec, err := cr.Read(); err == nil && len(rec) > most {
+			best, most = c, len(rec)
+		}
+	}
+	return best, best != 0
+}
+
 func headerColumns(rec []string) ([3]int, bool) {
 	col := [3]int{-1, -1, -1}
 	for i, f := range rec {
@@ -108,17 +183,57 @@ func headerColumns(rec []string) ([3]int, bool) {
 	return col, col[0] >= 0 && col[1] >= 0 && col[2] >= 0
 }
 
-func parseValue(s string) (float64, error) {
-	s = strings.TrimSpace(s)
+// numberFormat is how a file writes its values.
+type numberFormat struct {
+	commaColumns bool // columns separated by commas: a comma in a value is never a decimal mark
+	decimalComma bool // 12,5 and 1.234,5
+}
+
+// numberFormatOf looks at every value of the column: a decimal comma is recognised for the whole file, so that
+// 1.234 means the same in every row of it. In a comma-separated file a quoted "1,234" could be either, so there
+// it is refused rather than guessed.
+func numberFormatOf(recs []record, col int, comma rune) numberFormat {
+	if comma == ',' {
+		return numberFormat{commaColumns: true}
+	}
+	for _, r := range recs {
+		if col < len(r.fields) && strings.Contains(r.fields[col], ",") {
+			return numberFormat{decimalComma: true}
+		}
+	}
+	return numberFormat{}
+}
+
+var thousandsRe = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?$`)
+
+// parse reads one value: a finite number from 0 to MaxValue, or missing (empty, NA, NaN).
+func (nf numberFormat) parse(raw string) (float64, error) {
+	s := strings.TrimSpace(raw)
 	if s == "" || strings.EqualFold(s, "NA") || strings.EqualFold(s, "NaN") {
 		return math.NaN(), nil
 	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, fmt.Errorf("bad value %q: want a number, empty or NA", s)
+	if nf.decimalComma {
+		if strings.Contains(s, ".") {
+			if !thousandsRe.MatchString(strings.TrimPrefix(s, "-")) {
+				return 0, fmt.Errorf("bad value %q: this file writes decimals with a comma (12,5), so a dot can only group thousands (1.234,5)", raw)
+			}
+			s = strings.ReplaceAll(s, ".", "")
+		}
+		s = strings.Replace(s, ",", ".", 1)
 	}
-	if v < 0 {
-		return 0, fmt.Errorf("negative value %q: demand cannot be negative", s)
+	v, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange) && nf.commaColumns && strings.Contains(s, ","):
+		return 0, fmt.Errorf("bad value %q: in a file with commas between columns write decimals with a dot (12.5); a decimal comma "+
+			"needs semicolons between columns (A;2024-01;12,5)", raw)
+	case err != nil && !errors.Is(err, strconv.ErrRange):
+		return 0, fmt.Errorf("bad value %q: want a number, empty or NA", raw)
+	case err != nil || math.IsInf(v, 0) || math.IsNaN(v):
+		return 0, fmt.Errorf("bad value %q: not a finite number", raw)
+	case v < 0:
+		return 0, fmt.Errorf("negative value %q: demand cannot be negative", raw)
+	case v > MaxValue:
+		return 0, fmt.Errorf("value %q is above %g, more than any month's demand: a typo or a unit mix-up?", raw, MaxValue)
 	}
 	return v, nil
 }
@@ -163,33 +278,17 @@ func WriteForecastCSV(w io.Writer, results []Result, level float64) error {
 	return nil
 }
 
-// WriteForecastCSVFile writes the forecast CSV to path atomically: a temporary file in the same directory is
-// written, synced and renamed over path, so a reader never sees a half-written file.
-func WriteForecastCSVFile(path string, results []Result, level float64) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("write forecast: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = WriteForecastCSV(tmp, results, level); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write forecast: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write forecast: %w", err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write forecast: %w", err)
-	}
-	return nil
+// WriteForecastCSVFile writes the forecast CSV to path atomically (see atomicfile): a reader never sees a
+// half-written file, and a failed write leaves the previous one intact.
+func WriteForecastCSVFile(path string, results []Result, level float64) error {
+	return atomicfile.Write(path, func(w io.Writer) error { return WriteForecastCSV(w, results, level) })
 }
 
 // formatNum prints at most 4 decimals: forecasts are not more precise than that and long tails hurt readers.
-func formatNum(v float64) string { return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64) }
+// A value that is not a number is an empty cell, which spreadsheets read as missing (not the text NaN).
+func formatNum(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(math.Round(v*1e4)/1e4, 'f', -1, 64)
+}

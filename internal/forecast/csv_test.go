@@ -129,3 +129,61 @@ func FuzzReadLongCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestReadLongCSVSpanishExcel: what a Spanish Excel saves as CSV (semicolons between columns, decimal commas,
+// maybe dots grouping thousands and a byte order mark) is read, as are tab-separated files.
+func TestReadLongCSVSpanishExcel(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct {
+		in   string
+		want []float64
+	}{
+		"header":                    {"series;month;value\r\nA;2024-01;12,5\r\nA;2024-02;1.234,5\r\nA;2024-03;7\r\n", []float64{12.5, 1234.5, 7}},
+		"no header, quoted":         {"\ufeff\"A\";\"2024-01\";\"0,25\"\n\"A\";\"2024-02\";\"\"\n", []float64{0.25, math.NaN()}},
+		"semicolons, decimal point": {"series;month;value\nA;2024-01;1.5\nA;2024-02;2\n", []float64{1.5, 2}},
+		"tabs":                      {"series\tmonth\tvalue\nA\t2024-01\t3,5\n", []float64{3.5}},
+		"blank lines first":         {"\n\nseries;month;value\nA;2024-01;4\n", []float64{4}},
+	} {
+		s, err := ReadLongCSV(strings.NewReader(c.in))
+		if err != nil || len(s) != 1 || s[0].ID != "A" || s[0].Start != MonthFor(2024, 1) || len(s[0].Values) != len(c.want) {
+			t.Errorf("%s: %v %+v", name, err, s)
+			continue
+		}
+		for i, w := range c.want {
+			if got := s[0].Values[i]; got != w && !(math.IsNaN(got) && math.IsNaN(w)) {
+				t.Errorf("%s: value %d = %v, want %v", name, i, got, w)
+			}
+		}
+	}
+}
+
+// TestReadLongCSVRefusals: input that would be read wrongly, or forecast into nonsense, is refused with what to
+// write instead.
+func TestReadLongCSVRefusals(t *testing.T) {
+	t.Parallel()
+	for name, c := range map[string]struct{ in, want string }{
+		"empty":             {"", "history csv is empty"},
+		"blank":             {"\n \n", "history csv is empty"},
+		"header only":       {"series,month,value\n", "header but no rows"},
+		"no separator":      {"series month value\nA 2024-01 1\n", "line 1: cannot tell the column separator"},
+		"no separator late": {"\n\nA|2024-01|1\n", "line 3: cannot tell the column separator"},
+		"a date":            {"series,month,value\nA,2023-01-15,3\n", `line 2: month "2023-01-15" is a date`},
+		"short month":       {"series,month,value\nA,2020-3,3\n", "want YYYY-MM (2020-03)"},
+		"year 0000":         {"series,month,value\nA,0000-01,3\n", "between 1900 and 2100"},
+		"huge":              {"series,month,value\nA,2024-01,1e308\n", `value "1e308" is above 1e+12`},
+		"infinite":          {"series,month,value\nA,2024-01,Inf\n", "not a finite number"},
+		"overflow":          {"series,month,value\nA,2024-01,1e999\n", "not a finite number"},
+		"comma decimal in comma file": {"series,month,value\nA,2024-01,\"1,5\"\n",
+			"a decimal comma needs semicolons between columns"},
+		"dot among decimal commas": {"series;month;value\nA;2024-01;1,5\nA;2024-02;1.5\n",
+			`line 3: bad value "1.5": this file writes decimals with a comma`},
+	} {
+		_, err := ReadLongCSV(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, c.want)
+		}
+	}
+	if s, err := ReadLongCSV(strings.NewReader("A,2024-01,1e12\n")); err != nil || s[0].Values[0] != MaxValue {
+		t.Errorf("the largest value: %v %+v", err, s)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/salesengine/salesengine/internal/atomicfile"
 )
 
 // Result is the automatic forecast of one series.
@@ -357,6 +359,12 @@ func ForecastFile(ctx context.Context, in, out string, o Options, level float64)
 	if err != nil {
 		return nil, err
 	}
+	// An unwritable destination fails now, not after the forecasting it would waste.
+	f, err := atomicfile.Create(out)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Abort()
 	if !slices.Contains(o.Levels, level) {
 		o.Levels = append(slices.Clone(o.Levels), level)
 	}
@@ -364,7 +372,10 @@ func ForecastFile(ctx context.Context, in, out string, o Options, level float64)
 	if err != nil {
 		return nil, err
 	}
-	if err := WriteForecastCSVFile(out, res, level); err != nil {
+	if err := WriteForecastCSV(f, res, level); err != nil {
+		return nil, err
+	}
+	if err := f.Commit(); err != nil {
 		return nil, err
 	}
 	return res, nil

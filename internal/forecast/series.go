@@ -35,28 +35,39 @@ func (m Month) Time() time.Time { return time.Date(m.Year(), m.Calendar(), 1, 0,
 // String formats the month as YYYY-MM.
 func (m Month) String() string { return fmt.Sprintf("%04d-%02d", m.Year(), int(m.Calendar())) }
 
-// ParseMonth parses YYYY-MM (also accepting YYYY-M and a trailing day, YYYY-MM-DD, which is ignored).
+// ParseMonth parses a month of history written YYYY-MM (2024-02), years FirstYear to LastYear. A date
+// (2024-02-17) is refused rather than taken for its month: rows by day would otherwise pass one by one as months
+// (or collide as duplicates), and a history must hold one total per series and month.
 func ParseMonth(s string) (Month, error) {
 	s = strings.TrimSpace(s)
-	parts := strings.Split(s, "-")
-	if len(parts) < 2 || len(parts) > 3 || len(parts[0]) != 4 {
-		return 0, fmt.Errorf("month %q: want YYYY-MM", s)
+	digits := func(d string) bool {
+		for _, c := range d {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return d != ""
 	}
-	y, err := strconv.Atoi(parts[0])
-	if err != nil {
-		return 0, fmt.Errorf("month %q: bad year", s)
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' && digits(s[:4]) && digits(s[5:7]) && digits(s[8:]) {
+		return 0, fmt.Errorf("month %q is a date: the history is monthly, one row per series and month written YYYY-MM (%s); add up the rows of each month first", s, s[:7])
 	}
-	mo, err := strconv.Atoi(parts[1])
-	if err != nil || mo < 1 || mo > 12 || len(parts[1]) > 2 {
+	y, m, ok := strings.Cut(s, "-")
+	if !ok || len(y) != 4 || len(m) != 2 || !digits(y) || !digits(m) {
+		hint := "e.g. 2024-02"
+		if ok && len(y) == 4 && digits(y) && len(m) == 1 && digits(m) {
+			hint = y + "-0" + m
+		}
+		return 0, fmt.Errorf("month %q: want YYYY-MM (%s)", s, hint)
+	}
+	year, _ := strconv.Atoi(y)
+	mo, _ := strconv.Atoi(m)
+	if mo < 1 || mo > 12 {
 		return 0, fmt.Errorf("month %q: month must be 01..12", s)
 	}
-	if len(parts) == 3 {
-		d, err := strconv.Atoi(parts[2])
-		if err != nil || d < 1 || d > 31 {
-			return 0, fmt.Errorf("month %q: bad day", s)
-		}
+	if year < FirstYear || year > LastYear {
+		return 0, fmt.Errorf("month %q: the year must be between %d and %d", s, FirstYear, LastYear)
 	}
-	return MonthFor(y, time.Month(mo)), nil
+	return MonthFor(year, time.Month(mo)), nil
 }
 
 // Series is a monthly demand series. Values[i] is the demand of month Start.Add(i); NaN means missing

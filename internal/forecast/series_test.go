@@ -16,12 +16,19 @@ func TestMonthArithmetic(t *testing.T) {
 	if got, err := ParseMonth(" 2024-02 "); err != nil || got != MonthFor(2024, 2) {
 		t.Errorf("ParseMonth: %v %v", got, err)
 	}
-	if got, err := ParseMonth("2024-02-17"); err != nil || got.String() != "2024-02" {
-		t.Errorf("ParseMonth with day: %v %v", got, err)
+	for bad, want := range map[string]string{
+		"2024": "want YYYY-MM", "2024-00": "01..12", "2024-13": "01..12", "24-01": "want YYYY-MM", "2024/01": "want YYYY-MM",
+		"2024-01-40": "is a date", "": "want YYYY-MM", "2024-02-17": `"2024-02-17" is a date`, "2024-02-01": "YYYY-MM (2024-02)",
+		"2020-3": "want YYYY-MM (2020-03)", "0000-01": "between 1900 and 2100", "1899-12": "between 1900 and 2100",
+		"2101-01": "between 1900 and 2100", "+024-01": "want YYYY-MM", "2024-+1": "want YYYY-MM",
+	} {
+		if _, err := ParseMonth(bad); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseMonth(%q) = %v, want an error saying %q", bad, err, want)
+		}
 	}
-	for _, bad := range []string{"2024", "2024-00", "2024-13", "24-01", "2024/01", "2024-01-40", ""} {
-		if _, err := ParseMonth(bad); err == nil {
-			t.Errorf("ParseMonth(%q) accepted", bad)
+	for _, ok := range []string{"1900-01", "2100-12"} {
+		if _, err := ParseMonth(ok); err != nil {
+			t.Errorf("ParseMonth(%q): %v", ok, err)
 		}
 	}
 	if MonthOf(time.Date(2023, 7, 31, 23, 0, 0, 0, time.UTC)).Time() != time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC) {

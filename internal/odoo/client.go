@@ -186,6 +186,9 @@ func (c *Client) connect(ctx context.Context) (transport, ServerVersion, int64, 
 		}
 		rpcOK = false
 		if v, err = j2.version(ctx); err != nil {
+			if errors.As(err, &ue) { // neither answers: not an Odoo server root
+				return nil, v, 0, c.conn.notServed(ProtocolAuto, "POST /jsonrpc and GET /web/version", "is the URL the Odoo server root?")
+			}
 			return nil, v, 0, err
 		}
 	}
@@ -215,11 +218,12 @@ func (c *Client) json2NotFound(v ServerVersion, known bool) error {
 			"the server runs " + v.String() + ": it hosts several databases, so set the database name (sent as " +
 			"X-Odoo-Database)"}
 	}
-	detail := "POST /json/2 answered 404: JSON-2 exists from Odoo 19 on"
 	if known {
-		detail += fmt.Sprintf(" and this server runs %s", v)
+		return &UnavailableError{Protocol: ProtocolJSON2, URL: c.conn.url,
+			Detail: fmt.Sprintf("this Odoo (%s) has no JSON-2 API (Odoo 19 and later have it): use protocol auto or jsonrpc", v)}
 	}
-	return &UnavailableError{Protocol: ProtocolJSON2, URL: c.conn.url, Detail: detail + "; use protocol jsonrpc or auto"}
+	return c.conn.notServed(ProtocolJSON2, "POST /json/2",
+		"this Odoo has no JSON-2 API (Odoo 19 and later have it), or the URL is not the Odoo server root: use protocol auto or jsonrpc")
 }
 
 func (c *Client) loadCompanies(ctx context.Context, t transport, s *Session) error {

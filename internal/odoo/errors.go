@@ -217,7 +217,7 @@ func (e *TransportError) Error() string {
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // UnavailableError reports that the requested protocol is not served (JSON-2 before Odoo 19, XML-RPC/JSON-RPC
-// after their removal).
+// after their removal), or with ProtocolAuto that no API answers at the URL at all.
 type UnavailableError struct {
 	Protocol Protocol
 	URL      string
@@ -225,6 +225,9 @@ type UnavailableError struct {
 }
 
 func (e *UnavailableError) Error() string {
+	if e.Protocol == ProtocolAuto {
+		return fmt.Sprintf("odoo: no Odoo API answers at %s: %s", e.URL, e.Detail)
+	}
 	return fmt.Sprintf("odoo: the %s API is not available at %s: %s", e.Protocol, e.URL, e.Detail)
 }
 

@@ -2,6 +2,8 @@ package odoo
 
 import (
 	"errors"
+	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -20,6 +22,28 @@ func (f *fault) Error() string { return f.name + ": " + f.message }
 
 // errJSON2NotFound is a JSON-2 404 answered with an HTML page: no JSON-2 on this server, or a wrong database.
 var errJSON2NotFound = errors.New("odoo: /json/2 answered 404 Not Found (HTML)")
+
+// errJSON2NotFound is also what an Odoo before 19 answers: no /json/2 route, so its JSON-RPC dispatcher reports
+// werkzeug's NotFound (HTTP 200, a JSON-RPC error with code 404).
+
+// notServed is the error for a 404 on an API path: the protocol is not served there, or the URL is not the
+// server root. Users paste the browser's address (https://acme.odoo.com/web, /odoo/...), so a URL with a path
+// gets a hint naming the root instead of the generic reason.
+func (c conn) notServed(p Protocol, request, reason string) *UnavailableError {
+	detail := request + " answered 404 (" + reason + ")"
+	if u, err := url.Parse(c.url); err == nil && strings.Trim(u.Path, "/") != "" {
+		path := u.Path
+		u.Path, u.RawPath = "", ""
+		detail = fmt.Sprintf("%s answered 404: the URL ends in %s; give the Odoo server root, %s", request, path, u.String())
+	}
+	return &UnavailableError{Protocol: p, URL: c.url, Detail: detail}
+}
+
+// isRouteNotFound reports a JSON-RPC error that is werkzeug's NotFound for the path itself (code 404), not an
+// Odoo error of the call.
+func isRouteNotFound(f *fault) bool {
+	return f.code == 404 && f.httpStatus == 0
+}
 
 // conn is what mapping a fault needs to know about the connection.
 type conn struct {

@@ -73,7 +73,8 @@ func (t *json2Transport) interpret(resp *httpResponse, model, method string) (js
 }
 
 // decodeJSON2 interprets a JSON-2 response: the bare result on 200, an error object {name, message, arguments,
-// context, debug} otherwise. A 404 with a non-JSON body is errJSON2NotFound; a 200 whose body is not JSON is a
+// context, debug} otherwise. A 404 with a non-JSON body, or a JSON-RPC 404 error (an Odoo without JSON-2: its
+// JSON-RPC dispatcher answers the unknown path), is errJSON2NotFound; a 200 whose body is not JSON is a
 // *foreignBodyError.
 func decodeJSON2(status int, body []byte) (json.RawMessage, error) {
 	body = bytes.TrimSpace(body)
@@ -83,6 +84,12 @@ func decodeJSON2(status int, body []byte) (json.RawMessage, error) {
 		}
 		if !jsonStart(body[0]) {
 			return nil, &foreignBodyError{want: "JSON", body: body}
+		}
+		if f := jsonrpcErrorIn(body); f != nil {
+			if isRouteNotFound(f) {
+				return nil, errJSON2NotFound
+			}
+			return nil, f
 		}
 		return body, nil
 	}
@@ -113,6 +120,9 @@ func (t *json2Transport) version(ctx context.Context) (ServerVersion, error) {
 				fe.contentType = resp.contentType
 			}
 			switch {
+			case resp.status == http.StatusNotFound:
+				return nil, outcome{err: t.c.notServed(ProtocolJSON2, "GET /web/version",
+					"is the URL the Odoo server root?")}
 			case resp.status != http.StatusOK:
 				return nil, outcome{foreign: isForeign(err), err: &HTTPError{Model: "web", Method: "version",
 					StatusCode: resp.status, Body: t.h.redact(snippet(resp.body))}}

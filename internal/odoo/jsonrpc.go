@@ -65,15 +65,18 @@ func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args
 // interpret reads one /jsonrpc response: a result, an Odoo error (HTTP 200 with an error member), or something
 // that is not a JSON-RPC answer at all.
 func (t *jsonrpcTransport) interpret(resp *httpResponse, model, op string) (json.RawMessage, outcome) {
+	const reason = "the server removed JSON-RPC, or the URL is not the Odoo server root"
 	if resp.status == http.StatusNotFound {
-		return nil, outcome{err: &UnavailableError{Protocol: ProtocolJSONRPC, URL: t.c.url,
-			Detail: "POST /jsonrpc answered 404 (the server removed JSON-RPC, or the URL is not the Odoo server root)"}}
+		return nil, outcome{err: t.c.notServed(ProtocolJSONRPC, "POST /jsonrpc", reason)}
 	}
 	result, err := decodeJSONRPC(resp.body)
 	if err == nil {
 		return result, outcome{}
 	}
 	if f, ok := err.(*fault); ok {
+		if isRouteNotFound(f) { // no /jsonrpc route at this URL, answered by Odoo's JSON dispatcher
+			return nil, outcome{err: t.c.notServed(ProtocolJSONRPC, "POST /jsonrpc", reason)}
+		}
 		return nil, outcome{fault: f, err: t.c.mapFault(f, model, op)}
 	}
 	o := outcome{foreign: isForeign(err)}
@@ -168,6 +171,24 @@ func decodeJSONRPC(body []byte) (json.RawMessage, error) {
 		return json.RawMessage("null"), nil
 	}
 	return env.Result, nil
+}
+
+// jsonrpcErrorIn returns the error of body when it is a JSON-RPC error envelope (an object with "jsonrpc" and
+// "error" members), else nil.
+func jsonrpcErrorIn(body []byte) *fault {
+	if len(body) == 0 || body[0] != '{' || !bytes.Contains(body, []byte(`"jsonrpc"`)) {
+		return nil
+	}
+	var probe struct {
+		JSONRPC json.RawMessage `json:"jsonrpc"`
+		Error   json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &probe) != nil || probe.JSONRPC == nil || probe.Error == nil {
+		return nil
+	}
+	_, err := decodeJSONRPC(body)
+	f, _ := err.(*fault)
+	return f
 }
 
 // notJSONObject explains the usual wrong bodies: empty, an HTML page (wrong URL, proxy error page, database

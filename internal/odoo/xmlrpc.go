@@ -58,8 +58,8 @@ func (t *xmlrpcTransport) rpc(ctx context.Context, service, method string, args 
 // interpret reads one XML-RPC response: a value, a fault (HTTP 200), or something that is not XML-RPC at all.
 func (t *xmlrpcTransport) interpret(resp *httpResponse, service, model, op string) (json.RawMessage, outcome) {
 	if resp.status == http.StatusNotFound {
-		return nil, outcome{err: &UnavailableError{Protocol: ProtocolXMLRPC, URL: t.c.url,
-			Detail: "POST /xmlrpc/2/" + service + " answered 404 (the server removed XML-RPC, or the URL is not the Odoo server root)"}}
+		return nil, outcome{err: t.c.notServed(ProtocolXMLRPC, "POST /xmlrpc/2/"+service,
+			"the server removed XML-RPC, or the URL is not the Odoo server root")}
 	}
 	result, err := decodeXMLRPC(resp.body)
 	if err == nil {

@@ -114,7 +114,7 @@ type SyncLog struct {
 	Kind            string // incremental, full
 	StartedAt       time.Time
 	FinishedAt      *time.Time
-	Status          string // running, ok, failed
+	Status          string // running, ok, failed, interrupted
 	RecordsFetched  int64
 	RecordsInserted int64
 	RecordsUpdated  int64
@@ -128,7 +128,8 @@ const (
 	SyncRunning = "running"
 	SyncOK      = "ok"
 	SyncFailed  = "failed"
-	// SyncInterrupted is a run whose process stopped (killed, crashed) before it could finish its log.
+	// SyncInterrupted is a run stopped by its caller (SIGINT, SIGTERM), or whose process stopped (killed,
+	// crashed) before it could finish its log.
 	SyncInterrupted = "interrupted"
 )
 

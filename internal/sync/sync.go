@@ -194,7 +194,11 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	logRow.Details = r.details()
 	logRow.Kind = res.Kind
 	logRow.Status = store.SyncOK
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// The caller stopped the run (Ctrl-C, SIGTERM): nothing failed, and its cause says why.
+		logRow.Status, logRow.Error = store.SyncInterrupted, context.Cause(ctx).Error()
+	case err != nil:
 		logRow.Status, logRow.Error = store.SyncFailed, err.Error()
 	}
 	// The log must be written even when the run was cancelled.

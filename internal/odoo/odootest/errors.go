@@ -28,6 +28,12 @@ func (e *odooError) traceback() string {
 		e.name + ": " + e.message + "\n"
 }
 
+// errRouteNotFound is werkzeug's NotFound for a path no controller serves.
+func errRouteNotFound() *odooError {
+	return &odooError{name: "werkzeug.exceptions.NotFound", code: 404, status: http.StatusNotFound,
+		message: "404 Not Found: The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again."}
+}
+
 func errAccessDenied() *odooError {
 	return &odooError{name: "odoo.exceptions.AccessDenied", message: "Access Denied", status: http.StatusForbidden, fault: 3}
 }

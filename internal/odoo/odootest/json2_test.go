@@ -1,6 +1,7 @@
 package odootest
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,13 +25,29 @@ func json2(t *testing.T, s *Server, path, body string, hdr map[string]string) (i
 	return post(t, s.URL()+"/json/2/"+path, ctype, []byte(body), h)
 }
 
+// TestJSON2AbsentBefore19: an Odoo without JSON-2 has no /json/2 route. A JSON request to it reaches Odoo's
+// JSON-RPC dispatcher, which answers HTTP 200 with a JSON-RPC 404 error (werkzeug's NotFound); other requests,
+// and hosts that cannot pick a database without a session, get the HTML 404 page.
 func TestJSON2AbsentBefore19(t *testing.T) {
 	t.Parallel()
 	for _, v := range []string{"16", "17", "18", "saas~17"} {
 		s := Start(t, Options{Version: v})
-		status, hdr, b := json2(t, s, "res.partner/search", `{"domain": []}`, nil)
+		status, hdr, b := json2(t, s, "res.users/context_get", `{}`, nil)
+		m := decodeObj(t, b)
+		e, _ := m["error"].(map[string]any)
+		data, _ := e["data"].(map[string]any)
+		if status != http.StatusOK || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") || m["jsonrpc"] != "2.0" ||
+			fmt.Sprint(e["code"]) != "404" || e["message"] != "404: Not Found" || data["name"] != "werkzeug.exceptions.NotFound" {
+			t.Errorf("%s JSON: %d %s %s", v, status, hdr.Get("Content-Type"), b)
+		}
+		status, hdr, b = json2(t, s, "res.users/context_get", `x`, map[string]string{"Content-Type": "text/plain"})
 		if status != http.StatusNotFound || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") || !strings.Contains(string(b), "<html") {
-			t.Errorf("%s: %d %s", v, status, hdr.Get("Content-Type"))
+			t.Errorf("%s text: %d %s", v, status, hdr.Get("Content-Type"))
+		}
+		multi := Start(t, Options{Version: v, MultiDB: true})
+		status, hdr, _ = json2(t, multi, "res.users/context_get", `{}`, nil)
+		if status != http.StatusNotFound || !strings.HasPrefix(hdr.Get("Content-Type"), "text/html") {
+			t.Errorf("%s several databases: %d %s", v, status, hdr.Get("Content-Type"))
 		}
 	}
 }

@@ -208,8 +208,27 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		j.any(s.ver.versionInfo())
 		_, _ = w.Write(j.b)
 	default:
-		notFoundHTML(w)
+		s.notFound(w, r)
 	}
+}
+
+// notFound answers a path no route serves as Odoo's http.py does. On a host that resolves the database without
+// a session, a request with a JSON body reaches the JSON-RPC dispatcher's error handler: HTTP 200 with a JSON-RPC
+// error, code 404 and werkzeug's NotFound (what an Odoo before 19 answers to POST /json/2/..., and any Odoo to
+// POST /web/jsonrpc when the URL was given as https://host/web). Anything else gets the HTML 404 page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	if s.opts.MultiDB || (ct != "application/json" && ct != "application/json-rpc") {
+		notFoundHTML(w)
+		return
+	}
+	var j jw
+	j.raw(`{"jsonrpc": "2.0", "id": null, "error": `)
+	j.any(s.rpcError(errRouteNotFound()))
+	j.raw("}")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(j.b)
 }
 
 const notFoundPage = `<!DOCTYPE html>
@@ -515,8 +534,11 @@ func idValue(id any) any {
 func (s *Server) rpcError(e *odooError) obj {
 	code := s.ver.rpcErrorCode()
 	msg := "Odoo Server Error"
-	if e.code == 100 {
+	switch e.code {
+	case 100:
 		code, msg = 100, "Odoo Session Expired"
+	case 404:
+		code, msg = 404, "404: Not Found"
 	}
 	return obj{
 		{"code", code},
@@ -535,7 +557,7 @@ func (s *Server) rpcError(e *odooError) obj {
 
 func (s *Server) serveJSON2(w http.ResponseWriter, r *http.Request, ci *callInfo) {
 	if !s.ver.hasJSON2() {
-		notFoundHTML(w)
+		s.notFound(w, r) // no /json/2 route before 19
 		return
 	}
 	if db := r.Header.Get("X-Odoo-Database"); (db != "" || s.opts.MultiDB) && db != s.opts.Database {
