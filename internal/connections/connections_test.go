@@ -271,7 +271,7 @@ func TestWebClientURLRefused(t *testing.T) {
 	if err != nil {
 		t.Fatalf("add under a path: %v", err)
 	}
-	if _, err := m.Edit(ctx, c.Connection, connections.Fields{URL: str("https://erp.example.com/web")}); err == nil ||
+	if _, err := m.Edit(ctx, c.Connection, connections.Fields{URL: str("https://erp.example.com/web")}, connections.DataRefuse); err == nil ||
 		!strings.Contains(err.Error(), "give the server root, https://erp.example.com") {
 		t.Errorf("edit to /web: %v", err)
 	}
