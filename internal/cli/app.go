@@ -166,7 +166,7 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, usagef("use --log-format text or json (or SALESENGINE_LOG_FORMAT)", "unknown log format %q", format)
 }
 
-// openStore opens the configured database and brings its schema up to date.
+// openStore opens the configured database and brings its schema up to date, the webhook queue's tables too.
 func (app *App) openStore(ctx context.Context) (store.Store, error) {
 	tgt, err := dburl.Resolve(app.Config)
 	if err != nil {
@@ -176,13 +176,17 @@ func (app *App) openStore(ctx context.Context) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	applied, err := s.MigrationApply(ctx)
+	applied, err := s.MigrationApply(ctx, app.riverMigration(s))
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("%s: %w", tgt, err)
 	}
 	for _, m := range applied {
-		app.Log.Info("applied schema migration", "version", m.Version, "name", m.Name, "database", tgt.String())
+		level := slog.LevelInfo
+		if m.Component != "" { // River's own say little to an operator
+			level = slog.LevelDebug
+		}
+		app.Log.Log(ctx, level, "applied schema migration", "component", m.Component, "version", m.Version, "name", m.Name, "database", tgt.String())
 	}
 	return s, nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -36,7 +37,7 @@ type runtime struct {
 
 func (rt *runtime) Close() { rt.store.Close() }
 
-// openRuntime opens the store, migrates it (River's tables too) and builds the webhook queue.
+// openRuntime opens and migrates the store (River's tables too) and builds the webhook queue.
 func (app *App) openRuntime(ctx context.Context) (*runtime, error) {
 	s, err := app.openStore(ctx)
 	if err != nil {
@@ -48,11 +49,40 @@ func (app *App) openRuntime(ctx context.Context) (*runtime, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := rt.queue.MigrateRiver(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("migrate the webhook queue tables: %w", err)
-	}
 	return rt, nil
+}
+
+// riverMigration brings the webhook queue's tables (River's) up to date, under the store's migration lock.
+func (app *App) riverMigration(s store.Store) store.ForeignMigration {
+	return func(ctx context.Context, tx *sql.Tx) ([]store.Migration, error) {
+		log, err := app.queueLogger()
+		if err != nil {
+			return nil, err
+		}
+		var applied []webhook.RiverMigration
+		if pg, ok := s.(*postgres.Store); ok {
+			applied, err = webhook.MigrateRiverPostgres(ctx, pg.Pool, log)
+		} else {
+			applied, err = webhook.MigrateRiverSQLiteTx(ctx, s.DB(), tx, log)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("migrate the webhook queue tables: %w", err)
+		}
+		out := make([]store.Migration, len(applied))
+		for i, m := range applied {
+			out[i] = store.Migration{Component: "river", Version: m.Version, Name: m.Name, Applied: true}
+		}
+		return out, nil
+	}
+}
+
+// queueLogger is the logger of River: it narrates its housekeeping at info, kept out of the operator's log
+// unless debugging.
+func (app *App) queueLogger() (*slog.Logger, error) {
+	if app.Log.Enabled(context.Background(), slog.LevelDebug) {
+		return app.Log, nil
+	}
+	return newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT"))
 }
 
 func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error) {
@@ -87,12 +117,9 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 	}
 	retry := webhook.DefaultRetryPolicy()
 	retry.MaxAttempts = attempts
-	// River narrates its housekeeping at info; keep that out of the operator's log unless debugging.
-	queueLog := app.Log
-	if !app.Log.Enabled(context.Background(), slog.LevelDebug) {
-		if queueLog, err = newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT")); err != nil {
-			return nil, err
-		}
+	queueLog, err := app.queueLogger()
+	if err != nil {
+		return nil, err
 	}
 	var rescue time.Duration
 	if app.Config.IsSet("SALESENGINE_WEBHOOK_RESCUE_AFTER") {

@@ -82,11 +82,10 @@ type dialect struct{}
 
 var _ sqlstore.Dialect = dialect{}
 
-func (dialect) Name() store.Dialect                           { return store.DialectSQLite }
-func (dialect) Rebind(q string) string                        { return q }
-func (dialect) Time(t time.Time) any                          { return t.UTC().Format(sqlstore.SQLiteTimeLayout) }
-func (dialect) Date(t time.Time) any                          { return t.UTC().Format(sqlstore.SQLiteDateLayout) }
-func (dialect) LockMigrations(context.Context, *sql.Tx) error { return nil }
+func (dialect) Name() store.Dialect    { return store.DialectSQLite }
+func (dialect) Rebind(q string) string { return q }
+func (dialect) Time(t time.Time) any   { return t.UTC().Format(sqlstore.SQLiteTimeLayout) }
+func (dialect) Date(t time.Time) any   { return t.UTC().Format(sqlstore.SQLiteDateLayout) }
 
 func (dialect) IsUniqueViolation(err error) bool {
 	var e *msqlite.Error
@@ -94,4 +93,14 @@ func (dialect) IsUniqueViolation(err error) bool {
 		return false
 	}
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// BeginMigration starts an immediate transaction: its write lock is the migration lock (River's migrations run
+// in it too). A process that starts meanwhile waits for it up to the busy timeout.
+func (dialect) BeginMigration(ctx context.Context, db *sql.DB) (*sqlstore.MigrationTx, error) {
+	tx, err := db.BeginTx(ctx, nil) // immediate: the DSN's _txlock
+	if err != nil {
+		return nil, err
+	}
+	return &sqlstore.MigrationTx{Tx: tx, ForeignInTx: true}, nil
 }

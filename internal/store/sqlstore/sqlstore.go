@@ -26,9 +26,20 @@ type Dialect interface {
 	// Date is the value bound for a calendar date (forecast_date).
 	Date(t time.Time) any
 	IsUniqueViolation(err error) bool
-	// LockMigrations serialises concurrent migrators inside tx (PostgreSQL advisory lock; SQLite's
-	// immediate transactions already do).
-	LockMigrations(ctx context.Context, tx *sql.Tx) error
+	// BeginMigration takes the database's migration lock, waiting for another process that holds it, and
+	// starts the transaction Sales Engine's migrations run in.
+	BeginMigration(ctx context.Context, db *sql.DB) (*MigrationTx, error)
+}
+
+// MigrationTx is the transaction migrations run in, under the migration lock.
+type MigrationTx struct {
+	Tx *sql.Tx
+	// ForeignInTx says that the other components' migrations run in Tx too (SQLite: the lock is Tx's write lock,
+	// which no other connection can get meanwhile); otherwise they run after Tx commits, still under the lock
+	// (PostgreSQL: an advisory lock held by Tx's connection).
+	ForeignInTx bool
+	// Release gives the lock back once Tx has ended; nil when ending Tx does.
+	Release func()
 }
 
 // querier is satisfied by *sql.DB and *sql.Tx, so every Executor method runs alike on both.

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/postgres"
+	"github.com/salesengine/salesengine/internal/store/sqlite"
+	"github.com/salesengine/salesengine/internal/store/storetest"
+)
+
+// TestConcurrentStartsMigrateOnce starts ten processes at once on a brand-new database, as a scheduler that
+// fires several jobs together does: 'migrate', 'deliver' (the store and the webhook queue) and 'connections
+// list' (the store). Every one must succeed, and every migration (ours and River's) must be applied once.
+func TestConcurrentStartsMigrateOnce(t *testing.T) {
+	t.Parallel()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		path := filepath.Join(dir, "new.db")
+		concurrentStarts(t, dir, "sqlite:"+path)
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		m, err := rivermigrate.New(riversqlite.New(s.DB()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMigratedOnce(t, s, sqlite.Migrations(), len(m.AllVersions()))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		url := storetest.PostgresDatabase(t)
+		concurrentStarts(t, t.TempDir(), url)
+		s, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		m, err := rivermigrate.New(riverpgxv5.New(s.Pool), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkMigratedOnce(t, s, postgres.Migrations(), len(m.AllVersions()))
+	})
+}
+
+// concurrentStarts runs the ten processes on dbURL and fails the test unless every one exits 0.
+func concurrentStarts(t *testing.T, dir, dbURL string) {
+	t.Helper()
+	cfg := filepath.Join(dir, "empty.env")
+	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"DATABASE_URL": dbURL, "SALESENGINE_LOG_LEVEL": "warn"}
+	const n = 10
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*bytes.Buffer, n)
+	for i := range n {
+		args := []string{"--config", cfg, "deliver"} // opens the store and the webhook queue
+		switch i % 4 {
+		case 0:
+			args = []string{"--config", cfg, "migrate"}
+		case 2:
+			args = []string{"--config", cfg, "connections", "list"}
+		}
+		cmds[i], outs[i] = startChild(t, args, env)
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("process %d %v: %v\n%s", i, cmd.Args[3:], err, outs[i])
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// checkMigratedOnce checks that each of our migrations and each of River's is recorded once.
+func checkMigratedOnce(t *testing.T, s store.Store, ours fs.FS, river int) {
+	t.Helper()
+	files, err := fs.Glob(ours, "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int{
+		`SELECT COUNT(*) FROM schema_migrations`: len(files),
+		`SELECT COUNT(*) FROM river_migration`:   river,
+	} {
+		var got int
+		if err := s.DB().QueryRow(q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != want {
+			t.Errorf("%s = %d, want %d", q, got, want)
+		}
+	}
+	ms, err := s.MigrationStatus(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if !m.Applied {
+			t.Errorf("migration %04d_%s not applied", m.Version, m.Name)
+		}
+	}
+}
