@@ -269,7 +269,7 @@ func (app *App) connectionListCommand() *cobra.Command {
   salesengine connections list --json | jq '.[].name'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := app.openStore(cmd.Context())
+			s, err := app.openStoreForReading(cmd.Context())
 			if err != nil {
 				return err
 			}

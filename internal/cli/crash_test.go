@@ -67,7 +67,16 @@ func (ce *crashEnv) child(t *testing.T, extraEnv map[string]string, args ...stri
 // envs added to the test's environment; its stdout and stderr go to the buffer.
 func startChild(t *testing.T, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
+	cmd, out := childCommand(os.Args[0], args, envs...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out
+}
+
+// childCommand is the command that runs bin (a copy of this test binary) as salesengine, not yet started.
+func childCommand(bin string, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SALESENGINE_TEST_AS_CLI=1")
 	for _, env := range envs {
 		for k, v := range env {
@@ -76,9 +85,6 @@ func startChild(t *testing.T, args []string, envs ...map[string]string) (*exec.C
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	return cmd, &out
 }
 

@@ -3,11 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -115,5 +118,77 @@ func checkMigratedOnce(t *testing.T, s store.Store, ours fs.FS, river int) {
 		if !m.Applied {
 			t.Errorf("migration %04d_%s not applied", m.Version, m.Name)
 		}
+	}
+}
+
+// TestSQLiteLockedByAnotherProcess holds the SQLite file's write lock in the test process while a salesengine
+// process starts: with a busy timeout shorter than the hold it fails saying who to look for; with a longer one
+// it waits and succeeds.
+func TestSQLiteLockedByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	cfg := filepath.Join(dir, "test.env")
+	path := filepath.Join(dir, "se.db")
+	if r := run(t, env, "--config", cfg, "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	hold := func() *sql.Conn {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+			t.Fatal(err)
+		}
+		return conn
+	}
+	release := func(conn *sql.Conn) {
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Error(err)
+		}
+		conn.Close()
+	}
+
+	conn := hold()
+	cmd, out := startChild(t, []string{"--config", cfg, "sync"}, env, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "300ms"})
+	err = cmd.Wait()
+	release(conn)
+	if cmd.ProcessState.ExitCode() != 1 {
+		t.Fatalf("sync while another process holds the lock: %v, want exit 1\n%s", err, out)
+	}
+	for _, want := range []string{"the database file " + path + " is locked by another process", "fuser " + path, "lsof " + path} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not say %q:\n%s", want, out)
+		}
+	}
+
+	conn = hold()
+	cmd, out = startChild(t, []string{"--config", cfg, "migrate"}, env, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "20s"})
+	time.Sleep(500 * time.Millisecond) // the child is waiting for the lock meanwhile
+	release(conn)
+	if err := cmd.Wait(); err != nil || !strings.Contains(out.String(), "schema is up to date") {
+		t.Fatalf("migrate waiting for a lock released within the busy timeout: %v\n%s", err, out)
+	}
+}
+
+// TestNewSQLiteFileIsPrivate checks that a database file created by a command is readable by its owner only.
+func TestNewSQLiteFileIsPrivate(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	if r := run(t, env, "--config", filepath.Join(dir, "test.env"), "migrate"); r.code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	st, err := os.Stat(filepath.Join(dir, "se.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := st.Mode().Perm(); mode != 0o600 {
+		t.Errorf("new database file has mode %04o, want 0600", mode)
 	}
 }

@@ -82,7 +82,7 @@ or discard it).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, err := app.openStoreForReading(ctx)
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ func (app *App) logsCommand() *cobra.Command {
 				return usagef("", "-n must be positive")
 			}
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, err := app.openStoreForReading(ctx)
 			if err != nil {
 				return err
 			}

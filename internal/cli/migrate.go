@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/dburl"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 func (app *App) migrateCommand() *cobra.Command {
@@ -30,7 +32,14 @@ With --status, list the migrations this binary knows and whether each is applied
 			if err != nil {
 				return err
 			}
-			s, err := dburl.Open(ctx, tgt)
+			open := dburl.Open
+			if status { // reading only: a file this user cannot write is opened read-only
+				open = func(ctx context.Context, t dburl.Target) (store.Store, error) {
+					s, _, err := dburl.OpenForReading(ctx, t)
+					return s, err
+				}
+			}
+			s, err := open(ctx, tgt)
 			if err != nil {
 				return err
 			}
@@ -38,7 +47,7 @@ With --status, list the migrations this binary knows and whether each is applied
 			if !status {
 				applied, err := s.MigrationApply(ctx, app.riverMigration(s))
 				if err != nil {
-					return fmt.Errorf("%s: %w", tgt, err)
+					return dbError(tgt, err)
 				}
 				if !asJSON {
 					if len(applied) == 0 {

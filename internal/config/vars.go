@@ -5,6 +5,7 @@ package config
 var Vars = []Var{
 	{Name: "DATABASE_URL", Flag: "--database-url", Secret: true, Default: "",
 		Help: "Where data lives: postgres://user:pass@host:5432/db (or postgresql://) for PostgreSQL; sqlite:PATH, file:PATH or a plain path for SQLite. Empty: SQLite file salesengine.db in the working directory (unless DB_HOST is set)."},
+	{Name: "SALESENGINE_SQLITE_BUSY_TIMEOUT", Default: "10s", Help: "How long a SQLite statement waits for another process's write lock before it fails with 'the database file ... is locked by another process'."},
 	{Name: "DB_HOST", Help: "PostgreSQL host, for users of the previous system; used only when DATABASE_URL is unset."},
 	{Name: "DB_PORT", Default: "5432", Help: "PostgreSQL port (with DB_HOST)."},
 	{Name: "DB_NAME", Default: "postgres", Help: "PostgreSQL database name (with DB_HOST)."},
