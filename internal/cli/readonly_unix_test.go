@@ -45,7 +45,7 @@ func TestSQLiteReadOnlyFile(t *testing.T) {
 	var cred *syscall.Credential
 	if os.Geteuid() == 0 {
 		cred = &syscall.Credential{Uid: 65534, Gid: 65534} // nobody
-		bin = filepath.Join(dir, "salesengine.test") // the build directory is root's alone
+		bin = filepath.Join(dir, "salesengine.test")       // the build directory is root's alone
 		copyFile(t, os.Args[0], bin, 0o755)
 	}
 	salesengine := func(args ...string) (int, string) {
