@@ -61,12 +61,40 @@ func (e *Exec) exec(ctx context.Context, query string, args ...any) (sql.Result,
 	return e.q.ExecContext(ctx, e.d.Rebind(query), args...)
 }
 
+// A read on the pool (not inside a transaction) is run again on a new connection when the connection is lost
+// (store.ConnectionLost: a PostgreSQL restart, a session ended by the server): reading twice does no harm.
+// Writes are retried, where that is safe, by the callers that know their whole transaction.
+
 func (e *Exec) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return e.q.QueryContext(ctx, e.d.Rebind(query), args...)
+	query = e.d.Rebind(query)
+	if !e.retriesReads(query) {
+		return e.q.QueryContext(ctx, query, args...)
+	}
+	var rows *sql.Rows
+	err := store.Retry(ctx, nil, func() error {
+		var err error
+		rows, err = e.q.QueryContext(ctx, query, args...)
+		return err
+	})
+	return rows, err
 }
 
 func (e *Exec) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return e.q.QueryRowContext(ctx, e.d.Rebind(query), args...)
+	query = e.d.Rebind(query)
+	if !e.retriesReads(query) {
+		return e.q.QueryRowContext(ctx, query, args...)
+	}
+	var row *sql.Row
+	_ = store.Retry(ctx, nil, func() error {
+		row = e.q.QueryRowContext(ctx, query, args...)
+		return row.Err() // the query's own error; a missing row shows at Scan
+	})
+	return row
+}
+
+func (e *Exec) retriesReads(query string) bool {
+	_, pool := e.q.(*sql.DB)
+	return pool && strings.HasPrefix(strings.TrimSpace(query), "SELECT")
 }
 
 // atomically runs fn in a transaction of its own, unless e already is a transaction.
