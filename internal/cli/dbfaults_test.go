@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/store/postgres"
 	"github.com/salesengine/salesengine/internal/store/sqlite"
@@ -190,5 +192,60 @@ func TestNewSQLiteFileIsPrivate(t *testing.T) {
 	}
 	if mode := st.Mode().Perm(); mode != 0o600 {
 		t.Errorf("new database file has mode %04o, want 0600", mode)
+	}
+}
+
+// TestSyncOdooCircuit runs sync against an Odoo that answers 503 until the connection's circuit opens (after one
+// failure here: every failing pass spends the client's retries, 15 s), then checks what each command says: the
+// pass that opens it, the skipped pass (exit 1) in another process, logs, connections list, and
+// reset-circuit --odoo.
+func TestSyncOdooCircuit(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 10})
+	ce.env["SALESENGINE_CIRCUIT_FAILURES"] = "1"
+	ce.env["SALESENGINE_CIRCUIT_COOLDOWN"] = "1h"
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin")
+	cfg := filepath.Join(ce.dir, "empty.env")
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503})
+
+	r := run(t, ce.env, "--config", cfg, "sync", "--no-deliver")
+	if r.code != 1 || !strings.Contains(r.stdout, "acme: FAILED: odoo:") || !strings.Contains(r.stdout, "HTTP 503") ||
+		!regexp.MustCompile(`acme: Odoo circuit open until \d\d:\d\d:\d\d after 1 consecutive failure`).MatchString(r.stdout) {
+		t.Fatalf("failing pass, which opens the circuit: %+v", r)
+	}
+	calls := ce.srv.Calls()
+	cmd, out := ce.child(t, nil, "sync", "--no-deliver")
+	_ = cmd.Wait()
+	if cmd.ProcessState.ExitCode() != 1 || !regexp.MustCompile(`(?m)^acme: circuit open until \d\d:\d\d:\d\d \(1 consecutive failure\): skipped$`).MatchString(out.String()) ||
+		!strings.Contains(out.String(), "sync skipped for 1 of 1 connections ([acme])") || !strings.Contains(out.String(), "reset-circuit NAME --odoo") {
+		t.Fatalf("another process's pass while the circuit is open: exit %d\n%s", cmd.ProcessState.ExitCode(), out)
+	}
+	if ce.srv.Calls() != calls {
+		t.Errorf("the skipped pass reached Odoo")
+	}
+	r = ce.cli(t, "logs")
+	if !regexp.MustCompile(`acme +sync +skipped +incremental sync: circuit open until`).MatchString(r.stdout) {
+		t.Errorf("logs do not show the skipped pass:\n%s", r.stdout)
+	}
+	r = ce.cli(t, "connections", "list", "--json")
+	if !strings.Contains(r.stdout, `"odoo_circuit": "open"`) || !strings.Contains(r.stdout, `"odoo_circuit_failures": 1`) {
+		t.Errorf("connections list --json does not show the open Odoo circuit:\n%s", r.stdout)
+	}
+
+	// Odoo is back; closing the circuit lets the next pass run at once.
+	ce.srv.ClearFaults()
+	r = ce.cli(t, "reset-circuit", "acme", "--odoo")
+	if !strings.Contains(r.stdout, `Odoo circuit of "acme" closed (was open after 1 consecutive failure)`) {
+		t.Errorf("reset-circuit --odoo: %+v", r)
+	}
+	r = ce.cli(t, "sync", "--no-deliver")
+	if !strings.Contains(r.stdout, "acme: initial sync of Odoo") {
+		t.Errorf("pass after the reset: %+v", r)
+	}
+	if r := run(t, map[string]string{"SALESENGINE_CIRCUIT_FAILURES": "0", "DATABASE_URL": ce.env["DATABASE_URL"],
+		"SALESENGINE_ENCRYPTION_KEY": ce.env["SALESENGINE_ENCRYPTION_KEY"]}, "--config", cfg, "sync", "--no-deliver"); r.code != 1 ||
+		!strings.Contains(r.stderr, "SALESENGINE_CIRCUIT_FAILURES=0 must be at least 1") {
+		t.Errorf("SALESENGINE_CIRCUIT_FAILURES=0: %+v", r)
 	}
 }

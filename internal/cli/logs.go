@@ -64,6 +64,9 @@ func (app *App) logsCommand() *cobra.Command {
 				if l.Details != "" {
 					summary += "; " + l.Details
 				}
+				if l.Status == store.SyncSkipped { // nothing ran: its error says why
+					summary = l.Kind + " sync"
+				}
 				entries = append(entries, logEntry{Time: l.StartedAt, Kind: "sync", Connection: names[l.ConnectionID], Status: l.Status, Summary: summary, Error: l.Error})
 			}
 			for _, a := range attempts {

@@ -165,12 +165,9 @@ func (app *App) breakerPolicy() (webhook.BreakerPolicy, error) {
 	if minReq < 1 {
 		return p, fmt.Errorf("SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS=%d must be at least 1", minReq)
 	}
-	cooldown, err := app.Config.Duration("SALESENGINE_CIRCUIT_COOLDOWN")
+	cooldown, err := app.circuitCooldown()
 	if err != nil {
 		return p, err
-	}
-	if cooldown <= 0 {
-		return p, fmt.Errorf("SALESENGINE_CIRCUIT_COOLDOWN=%s must be positive", cooldown)
 	}
 	return webhook.BreakerPolicy{Ratio: ratio, Window: window, MinRequests: minReq, Cooldown: cooldown}, nil
 }
@@ -209,9 +206,38 @@ func (app *App) syncer(rt *runtime) (*sync.Syncer, error) {
 	if err != nil {
 		return nil, err
 	}
+	circuit, err := app.circuitPolicy()
+	if err != nil {
+		return nil, err
+	}
 	return &sync.Syncer{Store: rt.store, Outbox: rt.outbox, Log: app.Log, PageSize: page,
 		Lag: durations["SALESENGINE_SYNC_LAG"], Recheck: durations["SALESENGINE_SYNC_RECHECK"], RecentEvery: recent,
-		ReconcileEvery: every, SendHistory: history}, nil
+		ReconcileEvery: every, SendHistory: history, Circuit: circuit}, nil
+}
+
+// circuitPolicy reads the Odoo circuit breaker settings.
+func (app *App) circuitPolicy() (sync.CircuitPolicy, error) {
+	failures, err := app.Config.Int("SALESENGINE_CIRCUIT_FAILURES")
+	if err != nil {
+		return sync.CircuitPolicy{}, err
+	}
+	if failures < 1 {
+		return sync.CircuitPolicy{}, fmt.Errorf("SALESENGINE_CIRCUIT_FAILURES=%d must be at least 1", failures)
+	}
+	cooldown, err := app.circuitCooldown()
+	return sync.CircuitPolicy{Failures: failures, Cooldown: cooldown}, err
+}
+
+// circuitCooldown is SALESENGINE_CIRCUIT_COOLDOWN, which both circuit breakers share.
+func (app *App) circuitCooldown() (time.Duration, error) {
+	cooldown, err := app.Config.Duration("SALESENGINE_CIRCUIT_COOLDOWN")
+	if err != nil {
+		return 0, err
+	}
+	if cooldown <= 0 {
+		return 0, fmt.Errorf("SALESENGINE_CIRCUIT_COOLDOWN=%s must be positive", cooldown)
+	}
+	return cooldown, nil
 }
 
 // pendingDeliveries lists the ids of every pending delivery, to (re-)enqueue: a crash between a sync's commit

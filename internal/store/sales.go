@@ -130,6 +130,8 @@ const (
 	SyncFailed  = "failed"
 	// SyncInterrupted is a run whose process stopped (killed, crashed) before it could finish its log.
 	SyncInterrupted = "interrupted"
+	// SyncSkipped is a pass that did not run: the connection's Odoo circuit was open.
+	SyncSkipped = "skipped"
 )
 
 type SyncLogListParams struct {

@@ -56,6 +56,13 @@ type Executor interface {
 	ConnectionList(ctx context.Context, params *ConnectionListParams) ([]*Connection, error)
 	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
 	ConnectionDelete(ctx context.Context, id int64) error
+	// ConnectionOdooCircuitTrial claims the trial pass of an open Odoo circuit whose time has come (or of a
+	// half-open one whose trial was given up on, its lease past): it turns half_open until lease. Only one of
+	// the processes that try gets true.
+	ConnectionOdooCircuitTrial(ctx context.Context, id int64, now, lease time.Time) (bool, error)
+	// ConnectionOdooCircuitRecord records a pass's outcome in the Odoo circuit, atomically (two processes
+	// failing at once count two failures), and returns the connection as it is now.
+	ConnectionOdooCircuitRecord(ctx context.Context, p *ConnectionOdooCircuitRecordParams) (*Connection, error)
 
 	// CommitAsync lets the current transaction's commit return before it is flushed to disk. Use it only where
 	// losing the last commits in a crash is harmless: a sync page carries its own cursor, so a lost page is

@@ -109,6 +109,8 @@ type Syncer struct {
 	Progress    func(Progress)
 	// Now is the local clock (tests: the fake's). Odoo's clock is read from its answers.
 	Now func() time.Time
+	// Circuit is the Odoo circuit breaker (zero: none).
+	Circuit CircuitPolicy
 }
 
 // Options are per-run choices.
@@ -136,6 +138,12 @@ type Result struct {
 	ServerVersion      string
 	Notes              []string // what the sync log's details say
 	Duration           time.Duration
+	// Skipped: the pass did not run, the Odoo circuit being open (the error is a *CircuitOpenError).
+	Skipped bool
+	// CircuitFailures counts the consecutive passes that failed because Odoo was unavailable, this one
+	// included; CircuitOpenUntil is set when that opened the circuit.
+	CircuitFailures  int
+	CircuitOpenUntil time.Time
 }
 
 func (s *Syncer) now() time.Time {
@@ -174,6 +182,18 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	if opts.Full {
 		res.Kind = "full"
 	}
+	var trial bool
+	if s.Circuit.Failures > 0 {
+		var err error
+		if trial, err = s.circuitBefore(ctx, conn); err != nil {
+			var open *CircuitOpenError
+			if errors.As(err, &open) {
+				res.Skipped = true
+				err = errors.Join(err, s.recordSkip(ctx, conn, res.Kind, start, open))
+			}
+			return res, err
+		}
+	}
 	logRow := &store.SyncLog{ConnectionID: conn.ID, Kind: res.Kind, StartedAt: start, Status: store.SyncRunning}
 	// A pass must be recorded: on a lost connection, again on a new one.
 	log := s.logger().With("connection", conn.Name)
@@ -200,6 +220,11 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	}
 	res.LogID = logRow.ID
 	r, err := s.pass(ctx, conn, src, opts, &res)
+	if s.Circuit.Failures > 0 {
+		if cerr := r.circuitAfter(ctx, err, trial); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}
 	res.Duration = s.now().Sub(start)
 
 	finished := s.now()
