@@ -34,9 +34,9 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// pragmas: WAL lets readers (the dashboard, a user's sqlite3 shell) work while a sync writes; the busy
-// timeout waits for the writer instead of failing; immediate transactions take the write lock up front, so
-// two writers queue instead of deadlocking on a lock upgrade.
+// pragmas, after the busy timeout (which waits for another writer instead of failing): WAL lets readers (the
+// dashboard, a user's sqlite3 shell) work while a sync writes; immediate transactions take the write lock up
+// front, so two writers queue instead of deadlocking on a lock upgrade.
 const pragmas = "_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 // roPragmas: a read-only connection cannot change the journal mode; it reads a WAL database as it is.
@@ -77,15 +77,16 @@ func OpenWith(ctx context.Context, path string, opts Options) (*sqlstore.Store, 
 		}
 	}
 	timeout := cmp.Or(opts.BusyTimeout, DefaultBusyTimeout)
-	dsn := path + "?" + pragmas
+	// The busy timeout first: the other pragmas may have to wait for another process's lock already.
+	params := fmt.Sprintf("_pragma=busy_timeout(%d)&", max(timeout.Milliseconds(), 1))
+	dsn := path + "?" + params + pragmas
 	if opts.ReadOnly {
 		// mode=ro is read from a URI filename only; '%' is the one character of a path that a URI reads
 		// differently ('?' and '#' are refused above).
-		dsn = "file:" + strings.ReplaceAll(path, "%", "%25") + "?" + roPragmas
+		dsn = "file:" + strings.ReplaceAll(path, "%", "%25") + "?" + params + roPragmas
 	} else if err := create(path); err != nil {
 		return nil, err
 	}
-	dsn += fmt.Sprintf("&_pragma=busy_timeout(%d)", max(timeout.Milliseconds(), 1))
 	conn, err := newConnector(dsn, fileErrors{path: path, timeout: timeout})
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite file %s: %w", path, err)

@@ -17,8 +17,14 @@ import (
 
 func newStore(t *testing.T) store.Store {
 	t.Helper()
+	return openAt(t, filepath.Join(t.TempDir(), "test.db"))
+}
+
+// openAt opens and migrates the database file at path, closed when the test ends.
+func openAt(t *testing.T, path string) store.Store {
+	t.Helper()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
+	s, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,16 +50,8 @@ func TestOpenMissingDirectory(t *testing.T) {
 
 func TestNewFileIsPrivate(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "new.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.MigrationApply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	openAt(t, path)
 	// The -wal and -shm files exist while the database is open; SQLite gives them the main file's mode.
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		st, err := os.Stat(p)
@@ -70,14 +68,7 @@ func TestLockedByAnotherConnection(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "busy.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.MigrationApply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	openAt(t, path)
 	holder, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -121,13 +112,7 @@ func TestReadOnlyOpen(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ro.db")
-	s, err := sqlite.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.MigrationApply(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, path)
 	if _, err := s.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto", Active: true}); err != nil {
 		t.Fatal(err)
 	}
