@@ -191,7 +191,7 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, usagef("use --log-format text or json (or SALESENGINE_LOG_FORMAT)", "unknown log format %q", format)
 }
 
-// openStore opens the configured database and brings its schema up to date.
+// openStore opens the configured database and brings its schema up to date, the webhook queue's tables too.
 func (app *App) openStore(ctx context.Context) (store.Store, error) {
 	tgt, err := dburl.Resolve(app.Config)
 	if err != nil {
@@ -201,15 +201,62 @@ func (app *App) openStore(ctx context.Context) (store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	applied, err := s.MigrationApply(ctx)
+	return app.migrated(ctx, tgt, s)
+}
+
+// openStoreForReading opens the database for a command that only reads (logs, retries, connections list,
+// migrate --status, backtest). A SQLite file this user can read but not write is opened read-only, without
+// migrating: its schema must be current already.
+func (app *App) openStoreForReading(ctx context.Context) (store.Store, error) {
+	tgt, err := dburl.Resolve(app.Config)
+	if err != nil {
+		return nil, err
+	}
+	s, readOnly, err := dburl.OpenForReading(ctx, tgt)
+	if err != nil {
+		return nil, err
+	}
+	if !readOnly {
+		return app.migrated(ctx, tgt, s)
+	}
+	ms, err := s.MigrationStatus(ctx)
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("%s: %w", tgt, err)
+		return nil, dbError(tgt, err)
+	}
+	for _, m := range ms {
+		if !m.Applied {
+			s.Close()
+			return nil, fmt.Errorf("the database file %s is not writable by this user and lacks schema migration %04d_%s: run 'salesengine migrate' as a user who can write it", tgt.Path, m.Version, m.Name)
+		}
+	}
+	app.Log.Debug("database opened read-only: this user cannot write it", "database", tgt.String())
+	return s, nil
+}
+
+// migrated applies the migrations s lacks, River's included; it closes s when that fails.
+func (app *App) migrated(ctx context.Context, tgt dburl.Target, s store.Store) (store.Store, error) {
+	applied, err := s.MigrationApply(ctx, app.riverMigration(s))
+	if err != nil {
+		s.Close()
+		return nil, dbError(tgt, err)
 	}
 	for _, m := range applied {
-		app.Log.Info("applied schema migration", "version", m.Version, "name", m.Name, "database", tgt.String())
+		level := slog.LevelInfo
+		if m.Component != "" { // River's own say little to an operator
+			level = slog.LevelDebug
+		}
+		app.Log.Log(ctx, level, "applied schema migration", "component", m.Component, "version", m.Version, "name", m.Name, "database", tgt.String())
 	}
 	return s, nil
+}
+
+// dbError names the database in err, unless err is about the SQLite file, which names it already.
+func dbError(tgt dburl.Target, err error) error {
+	if fe := dburl.FileError(err); fe != nil {
+		return fe
+	}
+	return fmt.Errorf("%s: %w", tgt, err)
 }
 
 // OSEnv is the process environment, for Main.

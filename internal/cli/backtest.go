@@ -51,7 +51,7 @@ connection's stored sales (--connection).`,
 			if err != nil {
 				return err
 			}
-			s, err := app.openStore(cmd.Context())
+			s, err := app.openStoreForReading(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -85,7 +85,7 @@ func TestMigrateTwice(t *testing.T) {
 	dir, env := isolated(t)
 	cfg := filepath.Join(dir, "test.env")
 	r := run(t, env, "--config", cfg, "migrate")
-	if r.code != 0 || !strings.Contains(r.stdout, "applied 0001_initial") {
+	if r.code != 0 || !strings.Contains(r.stdout, "applied 0001_initial") || !strings.Contains(r.stdout, "applied webhook queue (River) migrations 001 to ") {
 		t.Fatalf("first migrate: %+v", r)
 	}
 	r = run(t, env, "--config", cfg, "migrate")

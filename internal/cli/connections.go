@@ -275,8 +275,12 @@ type connectionView struct {
 	WebhookSecret  string `json:"webhook_secret"`
 	WebhookEnabled bool   `json:"webhook_enabled"`
 	Circuit        string `json:"circuit"`
-	PollInterval   string `json:"poll_interval"`
-	Active         bool   `json:"active"`
+	// The Odoo circuit: passes are skipped while open, until odoo_circuit_until.
+	OdooCircuit         string     `json:"odoo_circuit"`
+	OdooCircuitFailures int        `json:"odoo_circuit_failures"`
+	OdooCircuitUntil    *time.Time `json:"odoo_circuit_until,omitempty"`
+	PollInterval        string     `json:"poll_interval"`
+	Active              bool       `json:"active"`
 }
 
 func masked(enc string) string {
@@ -290,6 +294,7 @@ func viewOf(c *store.Connection) connectionView {
 	return connectionView{ID: c.ID, Name: c.Name, URL: c.URL, Database: c.Database, Username: c.Username,
 		Protocol: c.Protocol, ServerVersion: c.ServerVersion, APIKey: masked(c.APIKeyEncrypted), WebhookURL: c.WebhookURL,
 		WebhookSecret: masked(c.WebhookSecretEncrypted), WebhookEnabled: c.WebhookEnabled, Circuit: c.CircuitState,
+		OdooCircuit: c.OdooCircuitState, OdooCircuitFailures: c.OdooCircuitFailures, OdooCircuitUntil: c.OdooCircuitUntil,
 		PollInterval: c.PollInterval.String(), Active: c.Active}
 }
 
@@ -303,7 +308,7 @@ func (app *App) connectionListCommand() *cobra.Command {
   salesengine connections list --json | jq '.[].name'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := app.openStore(cmd.Context())
+			s, err := app.openStoreForReading(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -334,7 +339,11 @@ func (app *App) connectionListCommand() *cobra.Command {
 				case v.Circuit != store.CircuitClosed:
 					hook += " (circuit " + v.Circuit + ")"
 				}
-				t.row(v.ID, v.Name, v.URL, dash(v.Database), dash(v.Username), v.Protocol, dash(v.ServerVersion), hook, yesNo(v.Active), v.PollInterval)
+				odooURL := v.URL
+				if v.OdooCircuit != store.CircuitClosed && v.OdooCircuitUntil != nil {
+					odooURL += fmt.Sprintf(" (circuit %s until %s)", v.OdooCircuit, clock(*v.OdooCircuitUntil))
+				}
+				t.row(v.ID, v.Name, odooURL, dash(v.Database), dash(v.Username), v.Protocol, dash(v.ServerVersion), hook, yesNo(v.Active), v.PollInterval)
 			}
 			return t.flush()
 		},

@@ -60,19 +60,31 @@ func (ce *crashEnv) cli(t *testing.T, args ...string) result {
 // child starts the command as a separate process.
 func (ce *crashEnv) child(t *testing.T, extraEnv map[string]string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"--config", filepath.Join(ce.dir, "empty.env")}, args...)...)
-	cmd.Env = append(os.Environ(), "SALESENGINE_TEST_AS_CLI=1")
-	for k, v := range ce.env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	for k, v := range extraEnv {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	return startChild(t, append([]string{"--config", filepath.Join(ce.dir, "empty.env")}, args...), ce.env, extraEnv)
+}
+
+// startChild starts salesengine (this test binary, see TestMain) as a separate process with the variables of
+// envs added to the test's environment; its stdout and stderr go to the buffer.
+func startChild(t *testing.T, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd, out := childCommand(os.Args[0], args, envs...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return cmd, out
+}
+
+// childCommand is the command that runs bin (a copy of this test binary) as salesengine, not yet started.
+func childCommand(bin string, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "SALESENGINE_TEST_AS_CLI=1")
+	for _, env := range envs {
+		for k, v := range env {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
 	return cmd, &out
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/sync"
 )
 
 func (app *App) deliverCommand() *cobra.Command {
@@ -82,7 +83,7 @@ or discard it).`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, err := app.openStoreForReading(ctx)
 			if err != nil {
 				return err
 			}
@@ -291,14 +292,20 @@ func (app *App) discardCommand() *cobra.Command {
 }
 
 func (app *App) resetCircuitCommand() *cobra.Command {
+	var odoo bool
 	cmd := &cobra.Command{
 		Use:   "reset-circuit ID|NAME",
-		Short: "Close a connection's webhook circuit breaker",
+		Short: "Close a connection's webhook circuit breaker (or, with --odoo, its Odoo one)",
 		Long: `After repeated failures the circuit breaker of a connection's webhook endpoint opens and deliveries pause
 (a probe is let through after a cooldown). Once the endpoint is fixed, close the circuit now instead of
-waiting, and re-enable the webhook if a 410 Gone had disabled it.`,
+waiting, and re-enable the webhook if a 410 Gone had disabled it.
+
+With --odoo, close the connection's Odoo circuit instead (and only it): after SALESENGINE_CIRCUIT_FAILURES
+consecutive sync passes failed because Odoo was unavailable, its passes are skipped until a trial pass
+succeeds. Once Odoo is back, close it so that the next pass runs at once.`,
 		Example: `  salesengine reset-circuit acme
-  salesengine reset-circuit acme && salesengine retry --all -c acme`,
+  salesengine reset-circuit acme && salesengine retry --all -c acme
+  salesengine reset-circuit acme --odoo && salesengine sync -c acme`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -307,6 +314,14 @@ waiting, and re-enable the webhook if a 410 Gone had disabled it.`,
 				return err
 			}
 			defer s.Close()
+			if odoo {
+				if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, OdooCircuitClose: true}); err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stdout, "Odoo circuit of %q closed (was %s after %s)\n", c.Name,
+					c.OdooCircuitState, sync.ConsecutiveFailures(c.OdooCircuitFailures))
+				return nil
+			}
 			closed, zero, on := store.CircuitClosed, 0, true
 			var none *time.Time
 			if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, CircuitState: &closed,
@@ -317,5 +332,6 @@ waiting, and re-enable the webhook if a 410 Gone had disabled it.`,
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&odoo, "odoo", false, "close the connection's Odoo circuit (sync passes) instead of its webhook circuit")
 	return cmd
 }

@@ -37,7 +37,7 @@ func (app *App) logsCommand() *cobra.Command {
 				return usagef("", "-n must be positive")
 			}
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, err := app.openStoreForReading(ctx)
 			if err != nil {
 				return err
 			}
@@ -63,6 +63,9 @@ func (app *App) logsCommand() *cobra.Command {
 				}
 				if l.Details != "" {
 					summary += "; " + l.Details
+				}
+				if l.Status == store.SyncSkipped { // nothing ran: its error says why
+					summary = l.Kind + " sync"
 				}
 				entries = append(entries, logEntry{Time: l.StartedAt, Kind: "sync", Connection: names[l.ConnectionID], Status: l.Status, Summary: summary, Error: l.Error})
 			}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -15,9 +16,10 @@ func (app *App) migrateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "migrate",
 		Short: "Create or upgrade the database schema",
-		Long: `Apply every schema migration the database lacks. Every command does this on start; run it yourself to
-upgrade ahead of a deployment or to create the schema of a new database. Running it again changes nothing.
-A database migrated by a newer salesengine is refused rather than used.
+		Long: `Apply every schema migration the database lacks, the webhook queue's (River's) included. Every command
+does this on start; run it yourself to upgrade ahead of a deployment or to create the schema of a new database.
+Running it again changes nothing. Processes that start together take turns: one migrates, the others wait for
+it, then find the schema up to date. A database migrated by a newer salesengine is refused rather than used.
 
 With --status, list the migrations this binary knows and whether each is applied, without changing anything.`,
 		Example: `  salesengine migrate
@@ -30,22 +32,40 @@ With --status, list the migrations this binary knows and whether each is applied
 			if err != nil {
 				return err
 			}
-			s, err := dburl.Open(ctx, tgt)
+			open := dburl.Open
+			if status { // reading only: a file this user cannot write is opened read-only
+				open = func(ctx context.Context, t dburl.Target) (store.Store, error) {
+					s, _, err := dburl.OpenForReading(ctx, t)
+					return s, err
+				}
+			}
+			s, err := open(ctx, tgt)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
 			if !status {
-				applied, err := s.MigrationApply(ctx)
+				applied, err := s.MigrationApply(ctx, app.riverMigration(s))
 				if err != nil {
-					return fmt.Errorf("%s: %w", tgt, err)
+					return dbError(tgt, err)
 				}
 				if !asJSON {
 					if len(applied) == 0 {
 						fmt.Fprintf(app.Stdout, "%s: schema is up to date\n", tgt)
 					}
+					var river []int
 					for _, m := range applied {
+						if m.Component == "river" {
+							river = append(river, m.Version)
+							continue
+						}
 						fmt.Fprintf(app.Stdout, "%s: applied %04d_%s\n", tgt, m.Version, m.Name)
+					}
+					switch {
+					case len(river) == 1:
+						fmt.Fprintf(app.Stdout, "%s: applied webhook queue (River) migration %03d\n", tgt, river[0])
+					case len(river) > 1:
+						fmt.Fprintf(app.Stdout, "%s: applied webhook queue (River) migrations %03d to %03d\n", tgt, river[0], river[len(river)-1])
 					}
 					return nil
 				}

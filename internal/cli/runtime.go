@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -36,7 +37,7 @@ type runtime struct {
 
 func (rt *runtime) Close() { rt.store.Close() }
 
-// openRuntime opens the store, migrates it (River's tables too) and builds the webhook queue.
+// openRuntime opens and migrates the store (River's tables too) and builds the webhook queue.
 func (app *App) openRuntime(ctx context.Context) (*runtime, error) {
 	s, err := app.openStore(ctx)
 	if err != nil {
@@ -48,11 +49,40 @@ func (app *App) openRuntime(ctx context.Context) (*runtime, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := rt.queue.MigrateRiver(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("migrate the webhook queue tables: %w", err)
-	}
 	return rt, nil
+}
+
+// riverMigration brings the webhook queue's tables (River's) up to date, under the store's migration lock.
+func (app *App) riverMigration(s store.Store) store.ForeignMigration {
+	return func(ctx context.Context, tx *sql.Tx) ([]store.Migration, error) {
+		log, err := app.queueLogger()
+		if err != nil {
+			return nil, err
+		}
+		var applied []webhook.RiverMigration
+		if pg, ok := s.(*postgres.Store); ok {
+			applied, err = webhook.MigrateRiverPostgres(ctx, pg.Pool, log)
+		} else {
+			applied, err = webhook.MigrateRiverSQLiteTx(ctx, s.DB(), tx, log)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("migrate the webhook queue tables: %w", err)
+		}
+		out := make([]store.Migration, len(applied))
+		for i, m := range applied {
+			out[i] = store.Migration{Component: "river", Version: m.Version, Name: m.Name, Applied: true}
+		}
+		return out, nil
+	}
+}
+
+// queueLogger is the logger of River: it narrates its housekeeping at info, kept out of the operator's log
+// unless debugging.
+func (app *App) queueLogger() (*slog.Logger, error) {
+	if app.Log.Enabled(context.Background(), slog.LevelDebug) {
+		return app.Log, nil
+	}
+	return newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT"))
 }
 
 func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error) {
@@ -87,12 +117,9 @@ func (app *App) newQueue(s store.Store, ob *outbox.Outbox) (deliveryQueue, error
 	}
 	retry := webhook.DefaultRetryPolicy()
 	retry.MaxAttempts = attempts
-	// River narrates its housekeeping at info; keep that out of the operator's log unless debugging.
-	queueLog := app.Log
-	if !app.Log.Enabled(context.Background(), slog.LevelDebug) {
-		if queueLog, err = newLogger(app.Stderr, "warn", app.Config.Get("SALESENGINE_LOG_FORMAT")); err != nil {
-			return nil, err
-		}
+	queueLog, err := app.queueLogger()
+	if err != nil {
+		return nil, err
 	}
 	var rescue time.Duration
 	if app.Config.IsSet("SALESENGINE_WEBHOOK_RESCUE_AFTER") {
@@ -138,12 +165,9 @@ func (app *App) breakerPolicy() (webhook.BreakerPolicy, error) {
 	if minReq < 1 {
 		return p, fmt.Errorf("SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS=%d must be at least 1", minReq)
 	}
-	cooldown, err := app.Config.Duration("SALESENGINE_CIRCUIT_COOLDOWN")
+	cooldown, err := app.circuitCooldown()
 	if err != nil {
 		return p, err
-	}
-	if cooldown <= 0 {
-		return p, fmt.Errorf("SALESENGINE_CIRCUIT_COOLDOWN=%s must be positive", cooldown)
 	}
 	return webhook.BreakerPolicy{Ratio: ratio, Window: window, MinRequests: minReq, Cooldown: cooldown}, nil
 }
@@ -182,9 +206,38 @@ func (app *App) syncer(rt *runtime) (*sync.Syncer, error) {
 	if err != nil {
 		return nil, err
 	}
+	circuit, err := app.circuitPolicy()
+	if err != nil {
+		return nil, err
+	}
 	return &sync.Syncer{Store: rt.store, Outbox: rt.outbox, Log: app.Log, PageSize: page,
 		Lag: durations["SALESENGINE_SYNC_LAG"], Recheck: durations["SALESENGINE_SYNC_RECHECK"], RecentEvery: recent,
-		ReconcileEvery: every, SendHistory: history}, nil
+		ReconcileEvery: every, SendHistory: history, Circuit: circuit}, nil
+}
+
+// circuitPolicy reads the Odoo circuit breaker settings.
+func (app *App) circuitPolicy() (sync.CircuitPolicy, error) {
+	failures, err := app.Config.Int("SALESENGINE_CIRCUIT_FAILURES")
+	if err != nil {
+		return sync.CircuitPolicy{}, err
+	}
+	if failures < 1 {
+		return sync.CircuitPolicy{}, fmt.Errorf("SALESENGINE_CIRCUIT_FAILURES=%d must be at least 1", failures)
+	}
+	cooldown, err := app.circuitCooldown()
+	return sync.CircuitPolicy{Failures: failures, Cooldown: cooldown}, err
+}
+
+// circuitCooldown is SALESENGINE_CIRCUIT_COOLDOWN, which both circuit breakers share.
+func (app *App) circuitCooldown() (time.Duration, error) {
+	cooldown, err := app.Config.Duration("SALESENGINE_CIRCUIT_COOLDOWN")
+	if err != nil {
+		return 0, err
+	}
+	if cooldown <= 0 {
+		return 0, fmt.Errorf("SALESENGINE_CIRCUIT_COOLDOWN=%s must be positive", cooldown)
+	}
+	return cooldown, nil
 }
 
 // pendingDeliveries lists the ids of every pending delivery, to (re-)enqueue: a crash between a sync's commit

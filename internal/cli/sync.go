@@ -49,7 +49,9 @@ changes are then delivered (up to --deliver-wait; what is not delivered stays qu
 A connection defined by ODOO_URL/ODOO_DB/ODOO_USERNAME/ODOO_PASSWORD is created or updated as "default" first
 (with USE_TEST_ODOO=true, ODOO_TEST_* as "default-test", and "default" is left out). A connection whose Odoo is
 not the database its stored data came from is not synced: see 'salesengine connections edit --help'.
-Exits 1 when any connection failed; the others are still synced. Exits 3 when the only problem is that
+After SALESENGINE_CIRCUIT_FAILURES (5) consecutive passes of a connection failed because Odoo was unavailable,
+its circuit opens: its passes are skipped for SALESENGINE_CIRCUIT_COOLDOWN (120s), then one trial pass decides.
+Exits 1 when any connection failed or was skipped; the others are still synced. Exits 3 when the only problem is that
 webhook deliveries were dead-lettered (see 'salesengine retries').`,
 		Example: `  salesengine sync
   salesengine sync --connection acme
@@ -175,7 +177,7 @@ func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
 	}
 	prog := app.newProgress()
 	syncer.Progress = prog.report
-	var failed []string
+	var failed, skipped []string
 	for _, c := range conns {
 		res, err := app.syncOne(ctx, rt, syncer, c, timeout, sync.Options{Full: f.full, Reconcile: f.reconcile})
 		prog.finish()
@@ -183,9 +185,19 @@ func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if res.Skipped {
+				skipped = append(skipped, c.Name)
+				fmt.Fprintf(app.Stdout, "%s: %v\n", c.Name, err)
+				app.Log.Warn("sync skipped", "connection", c.Name, "reason", err)
+				continue
+			}
 			failed = append(failed, c.Name)
 			fmt.Fprintf(app.Stdout, "%s: FAILED: %v\n", c.Name, err)
 			app.Log.Error("sync failed", "connection", c.Name, "err", err)
+			if !res.CircuitOpenUntil.IsZero() {
+				fmt.Fprintf(app.Stdout, "%s: Odoo circuit open until %s after %s: the passes until then are skipped\n",
+					c.Name, clock(res.CircuitOpenUntil), sync.ConsecutiveFailures(res.CircuitFailures))
+			}
 			continue
 		}
 		fmt.Fprintf(app.Stdout, "%s: %s sync of Odoo %s: %d records read, %d inserted, %d updated, %d removed, %d webhook events (%s)\n",
@@ -194,8 +206,21 @@ func (app *App) syncAll(ctx context.Context, rt *runtime, f syncFlags) error {
 			fmt.Fprintf(app.Stdout, "%s: note: %d products have no internal reference; they are keyed ID:<product id>\n", c.Name, res.ProductsWithoutSKU)
 		}
 	}
-	if len(failed) > 0 {
-		return fmt.Errorf("sync failed for %d of %d connections (%v); see 'salesengine logs'", len(failed), len(conns), failed)
+	return syncOutcome(failed, skipped, len(conns))
+}
+
+// syncOutcome is the error of a sync that failed or skipped some connections (exit 1: nothing was synced for
+// them), or nil.
+func syncOutcome(failed, skipped []string, total int) error {
+	const skipWhy = "their Odoo circuit is open: 'salesengine reset-circuit NAME --odoo' closes it now"
+	switch {
+	case len(failed) > 0 && len(skipped) > 0:
+		return fmt.Errorf("sync failed for %d and was skipped for %d of %d connections (failed: %v; skipped: %v, %s); see 'salesengine logs'",
+			len(failed), len(skipped), total, failed, skipped, skipWhy)
+	case len(failed) > 0:
+		return fmt.Errorf("sync failed for %d of %d connections (%v); see 'salesengine logs'", len(failed), total, failed)
+	case len(skipped) > 0:
+		return fmt.Errorf("sync skipped for %d of %d connections (%v): %s; see 'salesengine logs'", len(skipped), total, skipped, skipWhy)
 	}
 	return nil
 }

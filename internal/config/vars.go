@@ -5,6 +5,7 @@ package config
 var Vars = []Var{
 	{Name: "DATABASE_URL", Flag: "--database-url", Secret: true, Default: "",
 		Help: "Where data lives: postgres://user:pass@host:5432/db (or postgresql://) for PostgreSQL; sqlite:PATH, file:PATH or a plain path for SQLite. Empty: SQLite file salesengine.db in the working directory (unless DB_HOST is set)."},
+	{Name: "SALESENGINE_SQLITE_BUSY_TIMEOUT", Default: "10s", Help: "How long a SQLite statement waits for another process's write lock before it fails with 'the database file ... is locked by another process'."},
 	{Name: "DB_HOST", Help: "PostgreSQL host, for users of the previous system; used only when DATABASE_URL is unset."},
 	{Name: "DB_PORT", Default: "5432", Help: "PostgreSQL port (with DB_HOST)."},
 	{Name: "DB_NAME", Default: "postgres", Help: "PostgreSQL database name (with DB_HOST)."},
@@ -34,7 +35,8 @@ var Vars = []Var{
 	{Name: "SALESENGINE_WEBHOOK_CONCURRENCY", Default: "16", Help: "Simultaneous requests to one webhook endpoint."},
 	{Name: "SALESENGINE_WEBHOOK_WORKERS", Default: "500", Help: "Deliveries in progress at once in one process, across all endpoints (most of them wait on the store or for an endpoint's turn, not on the network)."},
 	{Name: "SALESENGINE_WEBHOOK_RESCUE_AFTER", Default: "", Help: "How long a delivery may stay in flight before it is presumed lost (the process was killed mid-request) and sent again with the same webhook-id. Default: SALESENGINE_WEBHOOK_TIMEOUT + 30s."},
-	{Name: "SALESENGINE_CIRCUIT_COOLDOWN", Default: "120s", Help: "How long an open circuit breaker waits before letting one trial request through (half-open): its success closes the circuit, its failure opens it for another cooldown."},
+	{Name: "SALESENGINE_CIRCUIT_COOLDOWN", Default: "120s", Help: "How long an open circuit breaker, a webhook endpoint's or a connection's Odoo, waits before letting one trial through (half-open): a request to the endpoint, a sync pass of the connection. Its success closes the circuit, its failure opens it for another cooldown."},
+	{Name: "SALESENGINE_CIRCUIT_FAILURES", Default: "5", Help: "Consecutive sync passes of a connection that failed because Odoo was unavailable (unreachable, timing out, HTTP 429 or 5xx after the retries) that open the connection's Odoo circuit: its passes are then skipped for SALESENGINE_CIRCUIT_COOLDOWN, then one trial pass decides."},
 	{Name: "SALESENGINE_WEBHOOK_CIRCUIT_RATIO", Default: "0.7", Help: "A webhook endpoint's circuit opens when at least this fraction (0-1] of its requests over SALESENGINE_WEBHOOK_CIRCUIT_WINDOW failed, once SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS completed."},
 	{Name: "SALESENGINE_WEBHOOK_CIRCUIT_WINDOW", Default: "5m", Help: "How far back the webhook circuit breaker counts results."},
 	{Name: "SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS", Default: "10", Help: "Requests that must have completed within the window before the webhook circuit can open."},

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -30,6 +31,8 @@ type Target struct {
 	URL  string
 	// Variable names the setting the target came from, for error messages.
 	Variable string
+	// BusyTimeout is how long SQLite waits for another process's write lock (0: the driver's default).
+	BusyTimeout time.Duration
 }
 
 // String describes the target without its password.
@@ -56,6 +59,20 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Resolve reads the database settings from c.
 func Resolve(c *config.Config) (Target, error) {
+	t, err := resolve(c)
+	if err != nil || t.Dialect != store.DialectSQLite {
+		return t, err
+	}
+	if t.BusyTimeout, err = c.Duration("SALESENGINE_SQLITE_BUSY_TIMEOUT"); err != nil {
+		return Target{}, err
+	}
+	if t.BusyTimeout <= 0 {
+		return Target{}, fmt.Errorf("SALESENGINE_SQLITE_BUSY_TIMEOUT=%s must be positive", t.BusyTimeout)
+	}
+	return t, nil
+}
+
+func resolve(c *config.Config) (Target, error) {
 	if raw := strings.TrimSpace(c.Get("DATABASE_URL")); raw != "" {
 		return Parse(raw)
 	}
@@ -126,10 +143,31 @@ func sqliteTarget(path string) (Target, error) {
 
 // Open opens the target's store and checks that it answers. It does not migrate.
 func Open(ctx context.Context, t Target) (store.Store, error) {
+	return open(ctx, t, false)
+}
+
+// OpenForReading opens the target's store for a command that only reads: a SQLite file that this user can read
+// but not write is opened read-only (readOnly true), and cannot be migrated.
+func OpenForReading(ctx context.Context, t Target) (s store.Store, readOnly bool, err error) {
+	if t.Dialect == store.DialectSQLite {
+		w, err := sqlite.Writable(t.Path)
+		if err == nil && !w {
+			s, err := open(ctx, t, true)
+			return s, true, err
+		}
+	}
+	s, err = open(ctx, t, false)
+	return s, false, err
+}
+
+func open(ctx context.Context, t Target, readOnly bool) (store.Store, error) {
 	switch t.Dialect {
 	case store.DialectSQLite:
-		s, err := sqlite.Open(ctx, t.Path)
+		s, err := sqlite.OpenWith(ctx, t.Path, sqlite.Options{BusyTimeout: t.BusyTimeout, ReadOnly: readOnly})
 		if err != nil {
+			if fe := FileError(err); fe != nil { // the setting is right: the file is locked or not writable
+				return nil, fe
+			}
 			return nil, &Error{Variable: t.Variable, Msg: err.Error(), Err: err}
 		}
 		return s, nil
@@ -141,6 +179,23 @@ func Open(ctx context.Context, t Target) (store.Store, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("unknown database dialect %q", t.Dialect)
+}
+
+// FileError returns the error within err that is about the SQLite file rather than the setting or the
+// statement (locked by another process, not writable), or nil. Its message says it all, the path included.
+func FileError(err error) error {
+	var locked *sqlite.LockedError
+	var notWritable *sqlite.NotWritableError
+	var roInit *sqlite.ReadOnlyInitError
+	switch {
+	case errors.As(err, &locked):
+		return locked
+	case errors.As(err, &notWritable):
+		return notWritable
+	case errors.As(err, &roInit):
+		return roInit
+	}
+	return nil
 }
 
 // describePostgresError says in one line what went wrong connecting, never quoting the password.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
@@ -211,5 +212,20 @@ func TestOpenSQLiteMissingDirectory(t *testing.T) {
 	msg := openErr(t, "sqlite:"+filepath.Join(t.TempDir(), "absent", "x.db"))
 	if !strings.Contains(msg, "does not exist") {
 		t.Errorf("missing directory: %q", msg)
+	}
+}
+
+func TestSQLiteBusyTimeout(t *testing.T) {
+	t.Parallel()
+	tgt, err := dburl.Resolve(loadConfig(t, map[string]string{"DATABASE_URL": "sqlite:x.db", "SALESENGINE_SQLITE_BUSY_TIMEOUT": "250ms"}))
+	if err != nil || tgt.BusyTimeout != 250*time.Millisecond {
+		t.Errorf("busy timeout = %s, %v; want 250ms", tgt.BusyTimeout, err)
+	}
+	if tgt, err := dburl.Resolve(loadConfig(t, nil)); err != nil || tgt.BusyTimeout != 10*time.Second {
+		t.Errorf("default busy timeout = %s, %v; want 10s", tgt.BusyTimeout, err)
+	}
+	_, err = dburl.Resolve(loadConfig(t, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "0s"}))
+	if err == nil || !strings.Contains(err.Error(), "SALESENGINE_SQLITE_BUSY_TIMEOUT=0s must be positive") {
+		t.Errorf("a zero busy timeout: %v", err)
 	}
 }

@@ -243,3 +243,30 @@ func (e *FieldMissingError) Error() string {
 	return fmt.Sprintf("odoo: model %s has none of the fields %s on this server (Odoo %s): is the module installed "+
 		"and the user allowed to read it?", e.Model, strings.Join(e.Candidates, "/"), e.Version)
 }
+
+// Unavailable reports whether err says that Odoo could not serve the call even after the retries: unreachable
+// or timing out, overloaded or down (HTTP 429, 500 without an Odoo error, 502, 503, 504), answering with
+// something that is not Odoo (a proxy's or maintenance page), or stuck in conflicts between its own
+// transactions. Those failures pass by themselves, and are what the sync's circuit breaker counts. Errors that
+// a retry would not fix (credentials, rights, a wrong database or URL, an unknown field) are not: they need a
+// person, not a pause.
+func Unavailable(err error) bool {
+	var te *TransportError
+	var he *HTTPError
+	var pe *ProtocolError
+	var re *RPCError
+	switch {
+	case errors.As(err, &te):
+		return true
+	case errors.As(err, &he):
+		switch he.StatusCode {
+		case 429, 500, 502, 503, 504:
+			return true
+		}
+	case errors.As(err, &pe):
+		return pe.Attempts > 1 // retried: a 2xx that was not Odoo's answer, every time
+	case errors.As(err, &re):
+		return re.IsConcurrency() && re.Attempts > 1
+	}
+	return false
+}

@@ -36,8 +36,13 @@ type Connection struct {
 	CircuitFailures  int
 	CircuitOpenedAt  *time.Time
 	CircuitNextProbe *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Circuit breaker of the Odoo side: OdooCircuitFailures consecutive passes failed because Odoo was
+	// unavailable; open (or half_open: a trial pass runs) until OdooCircuitUntil.
+	OdooCircuitState    string // closed, open, half_open
+	OdooCircuitFailures int
+	OdooCircuitUntil    *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Circuit breaker states stored in connections.circuit_state.
@@ -87,6 +92,20 @@ type ConnectionUpdateParams struct {
 	CircuitFailures                *int
 	CircuitOpenedAt                **time.Time
 	CircuitNextProbe               **time.Time
+	// OdooCircuitClose closes the Odoo circuit (connections reset-circuit --odoo).
+	OdooCircuitClose bool
+}
+
+// ConnectionOdooCircuitRecordParams is the outcome of a sync pass, for the Odoo circuit breaker.
+type ConnectionOdooCircuitRecordParams struct {
+	ID int64
+	// OK: the pass succeeded, which closes the circuit. Otherwise Unavailable says whether it failed because
+	// Odoo was unavailable (counted); another failure (a bad setting, the database) leaves the count alone.
+	OK, Unavailable bool
+	// Threshold is the consecutive counted failures that open the circuit; it opens (again) until Until.
+	Threshold int
+	Now       time.Time
+	Until     time.Time
 }
 
 // DataReset is what ConnectionDataReset deleted.

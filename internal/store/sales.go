@@ -131,6 +131,8 @@ const (
 	// SyncInterrupted is a run stopped by its caller (SIGINT, SIGTERM), or whose process stopped (killed,
 	// crashed) before it could finish its log.
 	SyncInterrupted = "interrupted"
+	// SyncSkipped is a pass that did not run: the connection's Odoo circuit was open.
+	SyncSkipped = "skipped"
 )
 
 type SyncLogListParams struct {

@@ -33,9 +33,11 @@ type Store interface {
 	// Tx runs fn in one transaction: committed when fn returns nil, rolled back otherwise.
 	Tx(ctx context.Context, fn func(tx Executor) error) error
 
-	// MigrationApply applies every embedded migration the database lacks and returns those it applied. It
-	// refuses a database whose schema is newer than this binary knows (ErrSchemaTooNew).
-	MigrationApply(ctx context.Context) ([]Migration, error)
+	// MigrationApply applies every embedded migration the database lacks, then the foreign migrations (River's
+	// queue tables), all under the database's one migration lock: a process that starts while another migrates
+	// waits for it, then finds the work done. It returns the migrations it applied, and refuses a database whose
+	// schema is newer than this binary knows (ErrSchemaTooNew).
+	MigrationApply(ctx context.Context, foreign ...ForeignMigration) ([]Migration, error)
 	// MigrationStatus lists the known migrations and whether each is applied.
 	MigrationStatus(ctx context.Context) ([]Migration, error)
 
@@ -59,6 +61,13 @@ type Executor interface {
 	// cursors, pending webhook deliveries, and the recorded Odoo identity. The connection, its settings and
 	// secrets, its sync logs and its delivered, dead and discarded deliveries stay.
 	ConnectionDataReset(ctx context.Context, id int64) (DataReset, error)
+	// ConnectionOdooCircuitTrial claims the trial pass of an open Odoo circuit whose time has come (or of a
+	// half-open one whose trial was given up on, its lease past): it turns half_open until lease. Only one of
+	// the processes that try gets true.
+	ConnectionOdooCircuitTrial(ctx context.Context, id int64, now, lease time.Time) (bool, error)
+	// ConnectionOdooCircuitRecord records a pass's outcome in the Odoo circuit, atomically (two processes
+	// failing at once count two failures), and returns the connection as it is now.
+	ConnectionOdooCircuitRecord(ctx context.Context, p *ConnectionOdooCircuitRecordParams) (*Connection, error)
 
 	// CommitAsync lets the current transaction's commit return before it is flushed to disk. Use it only where
 	// losing the last commits in a crash is harmless: a sync page carries its own cursor, so a lost page is
@@ -168,11 +177,21 @@ type Executor interface {
 
 // Migration is one versioned schema change.
 type Migration struct {
-	Version   int
-	Name      string
+	Version int
+	Name    string
+	// Component is "" for Sales Engine's own migrations, or the other component whose tables share the database
+	// ("river": the webhook queue).
+	Component string
 	Applied   bool
 	AppliedAt time.Time // zero when not applied
 }
+
+// ForeignMigration brings the tables of another component sharing the database (River's queue) up to date and
+// returns the migrations it applied. MigrationApply runs it under the migration lock, after Sales Engine's own
+// migrations. On SQLite tx is the migration transaction, whose write lock is the migration lock: every change
+// must go through tx (another connection would wait for that very lock). On PostgreSQL tx is nil: the lock is an
+// advisory lock on a connection of its own, and the function uses connections of its own.
+type ForeignMigration func(ctx context.Context, tx *sql.Tx) ([]Migration, error)
 
 // ErrSchemaTooNew is returned when the database was migrated by a newer Sales Engine.
 type ErrSchemaTooNew struct {

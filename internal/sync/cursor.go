@@ -81,8 +81,10 @@ func (r *run) checkClock(ctx context.Context, serverNow time.Time) error {
 				back.Round(time.Second), serverNow.Format(time.DateTime))
 		}
 	}
-	return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: modelClock, WriteDate: serverNow,
-		UpdatedAt: r.s.now()})
+	return r.retry(ctx, "save the clock", func() error {
+		return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: modelClock, WriteDate: serverNow,
+			UpdatedAt: r.s.now()})
+	})
 }
 
 func (s *Syncer) lag() time.Duration     { return orDefault(s.Lag, DefaultLag) }
@@ -105,5 +107,7 @@ func (r *run) due(ctx context.Context, model string, every, def time.Duration) (
 }
 
 func (r *run) markDone(ctx context.Context, model string) error {
-	return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: model, LastID: 1, UpdatedAt: r.s.now()})
+	return r.retry(ctx, "save the cursor", func() error {
+		return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: model, LastID: 1, UpdatedAt: r.s.now()})
+	})
 }

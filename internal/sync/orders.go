@@ -55,7 +55,7 @@ func (r *run) syncOrders(ctx context.Context) error {
 	if err := r.refresh(ctx, want); err != nil {
 		return fmt.Errorf("orders: %w", err)
 	}
-	return r.s.Store.Tx(ctx, func(tx store.Executor) error {
+	return r.tx(ctx, "save the cursors", func(tx store.Executor) error {
 		if err := r.saveCursor(ctx, tx, ModelOrder, orderNow); err != nil {
 			return err
 		}
@@ -258,12 +258,60 @@ func (r *run) fetch(ctx context.Context, ids []int64) (*chunk, error) {
 
 // write stores a group: the orders that are sales (confirmed, or stored already: an order that leaves the
 // confirmed state is updated, not left stale), their lines and events, in one transaction. Orders that Odoo no
-// longer has are marked removed.
+// longer has are marked removed. The transaction is idempotent as a whole (it compares with what is stored,
+// read again each time, and upserts; events are keyed by their content), so a lost connection is answered by
+// writing the group again on a new one.
 func (r *run) write(ctx context.Context, c *chunk) error {
 	r.res.Fetched += c.read
-	known, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, c.ids)
+	if err := r.knowProducts(ctx, c.lines); err != nil {
+		return err
+	}
+	var w written
+	var gone []int64
+	err := r.retry(ctx, "store orders", func() error {
+		var err error
+		w, gone, err = r.writeGroup(ctx, c)
+		return err
+	})
 	if err != nil {
 		return err
+	}
+	r.add(w)
+	if len(gone) > 0 {
+		r.note("%d orders deleted in Odoo marked removed", len(gone))
+	}
+	if r.written >= r.nextStatistics {
+		r.nextStatistics *= 2 // after 10k, 20k, 40k... rows: a handful of refreshes however large the history
+		if err := r.retry(ctx, "refresh the planner's statistics", func() error { return r.s.Store.StatisticsRefresh(ctx) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// written is what a transaction stored; it counts once the transaction commits.
+type written struct {
+	inserted, updated, removed int64
+	rows                       int64 // sales rows inserted, for the planner's statistics
+	deliveries                 []int64
+}
+
+func (r *run) add(w written) {
+	r.res.Inserted += w.inserted
+	r.res.Updated += w.updated
+	r.res.Removed += w.removed
+	r.res.Events += len(w.deliveries)
+	r.res.DeliveryIDs = append(r.res.DeliveryIDs, w.deliveries...)
+	r.written += w.rows
+}
+
+// writeGroup is one try of write: it reads the group's stored orders and writes the group in a transaction. It
+// returns what it wrote and the orders it marked removed.
+func (r *run) writeGroup(ctx context.Context, c *chunk) (written, []int64, error) {
+	var w written
+	known, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, c.ids)
+	if err != nil {
+		return w, nil, err
 	}
 	present := make(map[int64]bool, len(c.orders))
 	var keep []int64
@@ -279,16 +327,14 @@ func (r *run) write(ctx context.Context, c *chunk) error {
 			gone = append(gone, id)
 		}
 	}
-	if err := r.knowProducts(ctx, c.lines); err != nil {
-		return err
-	}
 	err = r.s.Store.Tx(ctx, func(tx store.Executor) error {
 		// A lost commit is found again by the next pass's listing (the cursor, saved after every group, is
 		// committed durably, which flushes these too).
 		if err := tx.CommitAsync(ctx); err != nil {
 			return err
 		}
-		if err := r.writeOrders(ctx, tx, c.orders, keep, known, c.lines); err != nil {
+		var err error
+		if w, err = r.writeOrders(ctx, tx, c.orders, keep, known, c.lines); err != nil {
 			return err
 		}
 		if len(gone) > 0 {
@@ -296,23 +342,11 @@ func (r *run) write(ctx context.Context, c *chunk) error {
 			if err != nil {
 				return err
 			}
-			r.res.Removed += n
+			w.removed += n
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if len(gone) > 0 {
-		r.note("%d orders deleted in Odoo marked removed", len(gone))
-	}
-	if r.written >= r.nextStatistics {
-		r.nextStatistics *= 2 // after 10k, 20k, 40k... rows: a handful of refreshes however large the history
-		if err := r.s.Store.StatisticsRefresh(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w, gone, err
 }
 
 // writeOrders upserts the kept orders and their product lines, marks lines that left an order as removed, and
@@ -320,9 +354,10 @@ func (r *run) write(ctx context.Context, c *chunk) error {
 //
 // prev holds the stored versions of these orders, read just before the transaction: one sync at a time writes
 // a connection's orders, so it cannot have changed since.
-func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.Order, keep []int64, prev map[int64]*store.Order, lines map[int64][]odoo.OrderLine) error {
+func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.Order, keep []int64, prev map[int64]*store.Order, lines map[int64][]odoo.OrderLine) (written, error) {
+	var w written
 	if len(keep) == 0 {
-		return nil
+		return w, nil
 	}
 	var prevItems []*store.Item
 	if len(prev) > 0 { // a page of orders never seen before (a first sync) has no stored lines to compare
@@ -333,7 +368,7 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 		slices.Sort(known)
 		var err error
 		if prevItems, err = tx.ItemListByOrder(ctx, r.conn.ID, known); err != nil {
-			return err
+			return w, err
 		}
 	}
 	prevVersion := map[int64]time.Time{}
@@ -395,30 +430,25 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 	// comes back as an insert): the writes skip re-reading them.
 	or, err := tx.OrderWriteMany(ctx, rows, prev)
 	if err != nil {
-		return err
+		return w, err
 	}
 	ir, err := tx.ItemWriteMany(ctx, items, prevLines)
 	if err != nil {
-		return err
+		return w, err
 	}
 	removed, err := tx.ItemMarkRemoved(ctx, r.conn.ID, gone, r.syncedAt)
 	if err != nil {
-		return err
+		return w, err
 	}
-	r.res.Inserted += or.Inserted + ir.Inserted
-	r.res.Updated += or.Updated + ir.Updated
-	r.res.Removed += removed
-	r.written += or.Inserted + ir.Inserted
+	w = written{inserted: or.Inserted + ir.Inserted, updated: or.Updated + ir.Updated, removed: removed,
+		rows: or.Inserted + ir.Inserted}
 	if len(changes) == 0 || r.s.Outbox == nil {
-		return nil
+		return w, nil
 	}
-	deliveries, err := r.s.Outbox.OutboxRecord(ctx, tx, r.conn, changes)
-	if err != nil {
-		return fmt.Errorf("record webhook events: %w", err)
+	if w.deliveries, err = r.s.Outbox.OutboxRecord(ctx, tx, r.conn, changes); err != nil {
+		return w, fmt.Errorf("record webhook events: %w", err)
 	}
-	r.res.Events += len(deliveries)
-	r.res.DeliveryIDs = append(r.res.DeliveryIDs, deliveries...)
-	return nil
+	return w, nil
 }
 
 func timePtr(t time.Time) *time.Time {

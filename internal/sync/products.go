@@ -37,7 +37,7 @@ func (r *run) syncProducts(ctx context.Context) error {
 	if !ok {
 		return nil // no answer carried a clock: keep the cursor where it is
 	}
-	return r.s.Store.Tx(ctx, func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelProduct, now) })
+	return r.tx(ctx, "save the cursor", func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelProduct, now) })
 }
 
 // readProducts reads and stores the products matching d, with their stock. A product whose SKU (default_code)
@@ -55,7 +55,7 @@ func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
 		for _, p := range page {
 			sku := skuOf(p)
 			if p.DefaultCode == "" {
-				r.res.ProductsWithoutSKU++
+				r.noSKU[p.ID] = true
 			}
 			if old, ok := r.products[p.ID]; ok && old.sku != sku {
 				renames = append(renames, rename{p.ID, old.sku, sku})
@@ -74,30 +74,38 @@ func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
 		}
 		r.res.Products += len(page)
 		r.res.Fetched += int64(len(page))
-		err := r.s.Store.Tx(ctx, func(tx store.Executor) error {
+		// Renames and upserts are idempotent as a whole: on a lost connection the page is written again.
+		var pr store.UpsertResult
+		var moved []store.SKURenameResult
+		err := r.tx(ctx, "store products", func(tx store.Executor) error {
+			moved = moved[:0]
 			for _, rn := range renames {
-				moved, err := tx.SKURename(ctx, r.conn.ID, rn.id, rn.old, rn.new, r.syncedAt)
+				m, err := tx.SKURename(ctx, r.conn.ID, rn.id, rn.old, rn.new, r.syncedAt)
 				if err != nil {
 					return fmt.Errorf("move SKU %s to %s: %w", rn.old, rn.new, err)
 				}
-				r.note("product %d: SKU %s is %s in Odoo now; moved %d lines, %d forecast and %d plan rows to it (%d derived rows dropped, recomputed by the next forecast)",
-					rn.id, rn.old, rn.new, moved.Items, moved.Forecast, moved.Production, moved.Dropped)
+				moved = append(moved, m)
 			}
-			pr, err := tx.ProductUpsertMany(ctx, prods)
-			if err != nil {
+			var err error
+			if pr, err = tx.ProductUpsertMany(ctx, prods); err != nil {
 				return err
 			}
-			if _, err := tx.InventoryUpsertMany(ctx, inv); err != nil {
-				return err
-			}
-			r.res.Inserted += pr.Inserted
-			r.res.Updated += pr.Updated
-			return nil
+			_, err = tx.InventoryUpsertMany(ctx, inv)
+			return err
 		})
+		if err != nil {
+			return err
+		}
+		for i, rn := range renames {
+			m := moved[i]
+			r.note("product %d: SKU %s is %s in Odoo now; moved %d lines, %d forecast and %d plan rows to it (%d derived rows dropped, recomputed by the next forecast)",
+				rn.id, rn.old, rn.new, m.Items, m.Forecast, m.Production, m.Dropped)
+		}
+		r.add(written{inserted: pr.Inserted, updated: pr.Updated})
 		r.res.Renamed += len(renames)
 		done += int64(len(page))
 		r.s.progress(Progress{Connection: r.conn.Name, Stage: "products", Done: done})
-		return err
+		return nil
 	})
 }
 
@@ -131,7 +139,7 @@ func (r *run) syncStock(ctx context.Context) error {
 	if w.since.IsZero() && w.fresh.IsZero() {
 		// First pass: every product was read with its stock just now; start the quant cursor here.
 		if now, ok := r.src.ServerTime(); ok {
-			return r.s.Store.Tx(ctx, func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
+			return r.tx(ctx, "save the cursor", func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
 		}
 		return nil
 	}
@@ -167,5 +175,5 @@ func (r *run) syncStock(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.s.Store.Tx(ctx, func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
+	return r.tx(ctx, "save the cursor", func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
 }

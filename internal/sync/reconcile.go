@@ -284,8 +284,12 @@ func (r *run) sweep(ctx context.Context) error {
 		if len(missing) == 0 {
 			continue
 		}
-		n, err := m.mark(ctx, r.conn.ID, missing, r.syncedAt)
-		if err != nil {
+		var n int64
+		if err := r.retry(ctx, "mark deleted records removed", func() error {
+			var err error
+			n, err = m.mark(ctx, r.conn.ID, missing, r.syncedAt)
+			return err
+		}); err != nil {
 			return err
 		}
 		r.res.Removed += n

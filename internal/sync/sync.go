@@ -111,6 +111,8 @@ type Syncer struct {
 	Progress    func(Progress)
 	// Now is the local clock (tests: the fake's). Odoo's clock is read from its answers.
 	Now func() time.Time
+	// Circuit is the Odoo circuit breaker (zero: none).
+	Circuit CircuitPolicy
 }
 
 // Options are per-run choices.
@@ -138,6 +140,12 @@ type Result struct {
 	ServerVersion      string
 	Notes              []string // what the sync log's details say
 	Duration           time.Duration
+	// Skipped: the pass did not run, the Odoo circuit being open (the error is a *CircuitOpenError).
+	Skipped bool
+	// CircuitFailures counts the consecutive passes that failed because Odoo was unavailable, this one
+	// included; CircuitOpenUntil is set when that opened the circuit.
+	CircuitFailures  int
+	CircuitOpenUntil time.Time
 }
 
 func (s *Syncer) now() time.Time {
@@ -171,21 +179,54 @@ func (s *Syncer) progress(p Progress) {
 
 // Sync runs one sync of conn from src and records it in sync_logs.
 func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, opts Options) (Result, error) {
-	start := s.now()
+	start := s.now().Truncate(time.Microsecond) // as stored: the log row is found by it
 	res := Result{Kind: "incremental"}
 	if opts.Full {
 		res.Kind = "full"
 	}
-	if _, err := s.Store.SyncLogMarkInterrupted(ctx, conn.ID); err != nil {
-		return res, err
+	var trial bool
+	if s.Circuit.Failures > 0 {
+		var err error
+		if trial, err = s.circuitBefore(ctx, conn); err != nil {
+			var open *CircuitOpenError
+			if errors.As(err, &open) {
+				res.Skipped = true
+				err = errors.Join(err, s.recordSkip(ctx, conn, res.Kind, start, open))
+			}
+			return res, err
+		}
 	}
 	logRow := &store.SyncLog{ConnectionID: conn.ID, Kind: res.Kind, StartedAt: start, Status: store.SyncRunning}
-	if _, err := s.Store.SyncLogInsert(ctx, logRow); err != nil {
+	// A pass must be recorded: on a lost connection, again on a new one.
+	log := s.logger().With("connection", conn.Name)
+	tries := 0
+	if err := s.retry(ctx, log, nil, "open the sync log", func() error {
+		if tries++; tries > 1 {
+			// The insert may have committed before its answer was lost: then its row is this pass's.
+			logs, err := s.Store.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: conn.ID, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(logs) == 1 && logs[0].Status == store.SyncRunning && logs[0].StartedAt.Equal(start) {
+				logRow.ID = logs[0].ID
+				return nil
+			}
+		}
+		if _, err := s.Store.SyncLogMarkInterrupted(ctx, conn.ID); err != nil {
+			return err
+		}
+		_, err := s.Store.SyncLogInsert(ctx, logRow)
+		return err
+	}); err != nil {
 		return res, err
 	}
 	res.LogID = logRow.ID
-	r := &run{s: s, conn: conn, src: src, opts: opts, res: &res, nextStatistics: firstStatistics}
-	err := r.do(ctx)
+	r, err := s.pass(ctx, conn, src, opts, &res)
+	if s.Circuit.Failures > 0 {
+		if cerr := r.circuitAfter(ctx, err, trial); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
+	}
 	res.Duration = s.now().Sub(start)
 
 	finished := s.now()
@@ -201,13 +242,81 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	case err != nil:
 		logRow.Status, logRow.Error = store.SyncFailed, err.Error()
 	}
-	// The log must be written even when the run was cancelled.
-	logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	// The log must be written even when the run was cancelled, and on a new connection when the pass lost its.
+	logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if lerr := s.Store.SyncLogUpdate(logCtx, logRow); lerr != nil {
+	if lerr := s.retry(logCtx, log, nil, "record the pass in sync_logs", func() error { return s.Store.SyncLogUpdate(logCtx, logRow) }); lerr != nil {
 		err = errors.Join(err, lerr)
 	}
 	return res, err
+}
+
+// passAttempts bounds how often a pass starts over after losing the database connection.
+const passAttempts = 3
+
+// pass runs the pass, and runs it again when it failed because the database connection was lost outside the
+// transactions that are retried on their own (a read, say). A pass is idempotent as a whole: what it committed
+// stays, and the next attempt lists again and reads only what is missing or differs, as after a crash.
+func (s *Syncer) pass(ctx context.Context, conn *store.Connection, src Source, opts Options, res *Result) (*run, error) {
+	var r *run
+	var err error
+	for attempt := 1; ; attempt++ {
+		next := &run{s: s, conn: conn, src: src, opts: opts, res: res, nextStatistics: firstStatistics, lost: new(int)}
+		if r != nil {
+			// The clock step the last attempt found is not found again: it recorded the clock.
+			next.stepFrom, next.noSKU, next.lost = r.stepFrom, r.noSKU, r.lost
+		}
+		r = next
+		err = r.do(ctx)
+		if err == nil || !store.ConnectionLost(err) || attempt == passAttempts || ctx.Err() != nil {
+			return r, err
+		}
+		r.note("the database connection was lost (%v); the pass started over on a new one", err)
+		r.log().Warn("lost the database connection; starting the pass over", "attempt", attempt+1, "err", err)
+		if err := sleep(ctx, time.Second); err != nil {
+			return r, err
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// retry runs fn, again on a new connection while it fails because the database connection was lost (see
+// store.Retry), and counts those losses in lost (if not nil); fn must be idempotent as a whole.
+func (s *Syncer) retry(ctx context.Context, log *slog.Logger, lost *int, what string, fn func() error) error {
+	return store.Retry(ctx, func(err error, delay time.Duration) {
+		if lost != nil {
+			*lost++
+		}
+		log.Warn("lost the database connection; trying again on a new one", "doing", what, "in", delay, "err", err)
+	}, fn)
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Log
+}
+
+// retry is Syncer.retry for this pass; the sync log's details say how often the connection was lost.
+func (r *run) retry(ctx context.Context, what string, fn func() error) error {
+	return r.s.retry(ctx, r.log(), r.lost, what, fn)
+}
+
+// tx runs fn in a transaction, again on a new connection if the connection is lost: fn must be idempotent as a
+// whole (a cursor is an upsert) and must change nothing outside the transaction.
+func (r *run) tx(ctx context.Context, what string, fn func(tx store.Executor) error) error {
+	return r.retry(ctx, what, func() error { return r.s.Store.Tx(ctx, fn) })
 }
 
 // run is the state of one Sync call.
@@ -228,6 +337,11 @@ type run struct {
 	stepFrom time.Time
 	// sold collects the products of the lines written, whose forecast quantities the sales moved.
 	sold map[int64]bool
+	// noSKU holds the products read without an internal reference, counted once however often read.
+	noSKU map[int64]bool
+	// lost counts the store operations tried again because the database connection was lost (shared by the
+	// attempts of a pass).
+	lost *int
 }
 
 type productInfo struct {
@@ -235,11 +349,7 @@ type productInfo struct {
 }
 
 func (r *run) log() *slog.Logger {
-	l := r.s.Log
-	if l == nil {
-		l = slog.New(slog.DiscardHandler)
-	}
-	return l.With("connection", r.conn.Name)
+	return r.s.logger().With("connection", r.conn.Name)
 }
 
 // note records something the sync log's details must say, and logs it.
@@ -251,9 +361,13 @@ func (r *run) note(format string, args ...any) {
 
 func (r *run) details() string {
 	notes := r.res.Notes
+	r.res.ProductsWithoutSKU = len(r.noSKU)
 	if r.res.ProductsWithoutSKU > 0 {
 		notes = append([]string{fmt.Sprintf("%d products have no internal reference (default_code); they are keyed as ID:<product id>",
 			r.res.ProductsWithoutSKU)}, notes...)
+	}
+	if *r.lost > 0 {
+		notes = append(notes, fmt.Sprintf("the database connection was lost during %d write(s); each was done again on a new connection", *r.lost))
 	}
 	return strings.Join(notes, "; ")
 }
@@ -261,6 +375,9 @@ func (r *run) details() string {
 func (r *run) do(ctx context.Context) error {
 	r.syncedAt = r.s.now()
 	r.sold = map[int64]bool{}
+	if r.noSKU == nil {
+		r.noSKU = map[int64]bool{}
+	}
 	if _, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
 		r.baseline = !r.s.SendHistory
 		r.initial = true
@@ -306,7 +423,9 @@ func (r *run) do(ctx context.Context) error {
 	} else if err := r.reconcileIfDue(ctx); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
-	return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: modelBaseline, LastID: 1, UpdatedAt: r.s.now()})
+	return r.retry(ctx, "save the cursor", func() error {
+		return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: modelBaseline, LastID: 1, UpdatedAt: r.s.now()})
+	})
 }
 
 // skuOf keys a product by its internal reference, or by a stable fallback when it has none.

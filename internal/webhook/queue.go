@@ -132,7 +132,8 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 }
 
 // MigrateRiver applies River's own migrations (its job, leader, queue tables) up to the latest version. Run it
-// before Start, alongside the application's migrations; it is idempotent.
+// before Start; it is idempotent. It takes no lock against another process migrating at the same time: the
+// commands migrate River through the store's MigrationApply instead (MigrateRiverSQLiteTx, MigrateRiverPostgres).
 func (q *Queue[TTx]) MigrateRiver(ctx context.Context) error {
 	m, err := rivermigrate.New(q.driver, &rivermigrate.Config{Logger: q.log})
 	if err != nil {
@@ -142,6 +143,51 @@ func (q *Queue[TTx]) MigrateRiver(ctx context.Context) error {
 		return fmt.Errorf("webhook: River migrations: %w", err)
 	}
 	return nil
+}
+
+// RiverMigration is one of River's own schema migrations.
+type RiverMigration struct {
+	Version int
+	Name    string
+}
+
+func riverMigrations(res *rivermigrate.MigrateResult) []RiverMigration {
+	out := make([]RiverMigration, len(res.Versions))
+	for i, v := range res.Versions {
+		out[i] = RiverMigration{Version: v.Version, Name: v.Name}
+	}
+	return out
+}
+
+// MigrateRiverSQLiteTx applies River's migrations on the SQLite database db inside tx, the store's migration
+// transaction: its write lock is what keeps two processes from migrating at once, so River's changes must go
+// through it (a connection of their own would wait for that very lock).
+func MigrateRiverSQLiteTx(ctx context.Context, db *sql.DB, tx *sql.Tx, log *slog.Logger) ([]RiverMigration, error) {
+	m, err := rivermigrate.New(riversqlite.New(db), &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: River migrator: %w", err)
+	}
+	// MigrateTx is deprecated because some of River's PostgreSQL migrations cannot share one transaction; its
+	// SQLite ones can (River runs each in a transaction, nested ones as savepoints).
+	res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: River migrations: %w", err)
+	}
+	return riverMigrations(res), nil
+}
+
+// MigrateRiverPostgres applies River's migrations on PostgreSQL, each in its own transaction, as River wants.
+// Run it while holding the store's migration lock.
+func MigrateRiverPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]RiverMigration, error) {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("webhook: River migrator: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return nil, fmt.Errorf("webhook: River migrations: %w", err)
+	}
+	return riverMigrations(res), nil
 }
 
 // Client exposes the River client (job listing, subscriptions).

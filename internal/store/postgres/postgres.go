@@ -4,6 +4,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"io/fs"
@@ -87,9 +88,33 @@ func (dialect) Date(t time.Time) any {
 // migrationLockKey is an arbitrary constant naming Sales Engine's migration advisory lock.
 const migrationLockKey = 7_246_150_001
 
-func (dialect) LockMigrations(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLockKey)
-	return err
+// BeginMigration takes the migration lock, a session advisory lock, on a connection of its own and keeps it
+// until Release: River's migrations, which run on the pool after ours commit, are covered too. A process that
+// starts meanwhile waits in pg_advisory_lock; if this one dies, the server drops its lock with its connection.
+func (dialect) BeginMigration(ctx context.Context, db *sql.DB) (*sqlstore.MigrationTx, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	release := func() {
+		// Given back even when ctx has ended; if that fails, closing the connection drops the lock.
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(uctx, `SELECT pg_advisory_unlock($1)`, migrationLockKey); err != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		_ = conn.Close()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &sqlstore.MigrationTx{Tx: tx, Release: release}, nil
 }
 
 func (dialect) IsUniqueViolation(err error) bool {

@@ -44,7 +44,7 @@ func TestMigrationEventIDPerConnectionKeepsDeliveries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	conn, err := newConnector(path + "?" + pragmas)
+	conn, err := newConnector(path+"?"+pragmas, fileErrors{path: path, timeout: DefaultBusyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,9 +53,12 @@ func TestMigrationEventIDPerConnectionKeepsDeliveries(t *testing.T) {
 	if _, err := old.MigrationApply(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c, err := old.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto",
-		PollInterval: time.Minute, Active: true})
-	if err != nil {
+	// As the binary of that schema wrote it (today's ConnectionInsert returns columns added later).
+	var c store.Connection
+	if err := db.QueryRowContext(ctx, `INSERT INTO connections (name, url, database, username, api_key_encrypted, protocol,
+		webhook_url, webhook_secret_encrypted, poll_interval_seconds, active, created_at, updated_at)
+		VALUES ('acme', 'https://acme.odoo.com', '', '', '', 'auto', '', '', 60, 1, ?, ?) RETURNING id`,
+		dialect{}.Time(time.Now()), dialect{}.Time(time.Now())).Scan(&c.ID); err != nil {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
@@ -91,8 +94,8 @@ func TestMigrationEventIDPerConnectionKeepsDeliveries(t *testing.T) {
 	}
 	defer s.Close()
 	applied, err := s.MigrationApply(ctx)
-	if err != nil || len(applied) != 1 || applied[0].Version != 6 {
-		t.Fatalf("upgrade applied %+v, %v; want 0006 only", applied, err)
+	if err != nil || len(applied) == 0 || applied[0].Version != 6 {
+		t.Fatalf("upgrade applied %+v, %v; want 0006 first", applied, err)
 	}
 	d, err := s.WebhookDeliveryGet(ctx, ids[0])
 	if err != nil || d.EventID != "evt_1" || d.State != store.DeliveryDelivered || d.Attempts != 2 || string(d.Payload) != `{"n":1}` ||

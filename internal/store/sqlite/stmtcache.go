@@ -24,23 +24,31 @@ const (
 )
 
 // connector opens modernc.org/sqlite connections wrapped in a statement cache (the interposition point the
-// driver documents on NewConnector).
-type connector struct{ driver.Connector }
+// driver documents on NewConnector). The wrapper also turns the file's errors into ones that say what to do.
+type connector struct {
+	driver.Connector
+	fe fileErrors
+}
 
-func newConnector(dsn string) (driver.Connector, error) {
+func newConnector(dsn string, fe fileErrors) (driver.Connector, error) {
 	base, err := msqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return connector{base}, nil
+	return connector{base, fe}, nil
 }
 
 func (c connector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
+		return nil, c.fe.wrap(err)
+	}
+	cc, err := newCachingConn(conn)
+	if err != nil {
 		return nil, err
 	}
-	return newCachingConn(conn)
+	cc.fe = c.fe
+	return cc, nil
 }
 
 // inner is what the cache needs of a modernc.org/sqlite connection.
@@ -62,6 +70,7 @@ type cachingConn struct {
 	inner
 	lru   *list.List // of *cachedStmt, most recently used first
 	bySQL map[string]*list.Element
+	fe    fileErrors
 }
 
 type cachedStmt struct {
@@ -135,6 +144,11 @@ func (c *cachingConn) failed(cs *cachedStmt) {
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	res, err := c.exec(ctx, query, args)
+	return res, c.fe.wrap(err)
+}
+
+func (c *cachingConn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -150,6 +164,11 @@ func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driv
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	rows, err := c.query(ctx, query, args)
+	return rows, c.fe.wrap(err)
+}
+
+func (c *cachingConn) query(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	cs, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -165,6 +184,23 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	cs.busy = true
 	return &cachedRows{Rows: rows, conn: c, cs: cs}, nil
 }
+
+// BeginTx is where a writer waits for another's lock (transactions are immediate), and the commit where a
+// write reaches the file.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	tx, err := c.inner.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, c.fe.wrap(err)
+	}
+	return wrappedTx{tx, c.fe}, nil
+}
+
+type wrappedTx struct {
+	driver.Tx
+	fe fileErrors
+}
+
+func (t wrappedTx) Commit() error { return t.fe.wrap(t.Tx.Commit()) }
 
 // Close closes the cached statements, then the connection.
 func (c *cachingConn) Close() error {

@@ -13,7 +13,8 @@ import (
 // same cache.
 func openCached(t *testing.T) *sql.DB {
 	t.Helper()
-	c, err := newConnector(filepath.Join(t.TempDir(), "cache.db") + "?" + pragmas)
+	path := filepath.Join(t.TempDir(), "cache.db")
+	c, err := newConnector(path+"?"+pragmas, fileErrors{path: path, timeout: DefaultBusyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}

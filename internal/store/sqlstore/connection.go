@@ -14,24 +14,25 @@ import (
 const connectionColumns = `id, name, url, database, username, api_key_encrypted, protocol, webhook_url,
 	webhook_secret_encrypted, webhook_secret_previous_encrypted, poll_interval_seconds, active, webhook_enabled,
 	server_version, identity_url, identity_database, identity_uuid, circuit_state, circuit_failures, circuit_opened_at,
-	circuit_next_probe_at, created_at, updated_at`
+	circuit_next_probe_at, created_at, updated_at, odoo_circuit_state, odoo_circuit_failures, odoo_circuit_until`
+
+// connectionDests are the scan destinations of connectionColumns.
+func connectionDests(c *store.Connection) []any {
+	return []any{&c.ID, &c.Name, &c.URL, &c.Database, &c.Username, &c.APIKeyEncrypted, &c.Protocol, &c.WebhookURL,
+		&c.WebhookSecretEncrypted, &c.WebhookSecretPreviousEncrypted, pollDest{&c.PollInterval}, &c.Active, &c.WebhookEnabled,
+		&c.ServerVersion, &c.IdentityURL, &c.IdentityDatabase, &c.IdentityUUID, &c.CircuitState, &c.CircuitFailures,
+		nullTimeDest{&c.CircuitOpenedAt}, nullTimeDest{&c.CircuitNextProbe}, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt},
+		&c.OdooCircuitState, &c.OdooCircuitFailures, nullTimeDest{&c.OdooCircuitUntil}}
+}
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanConnection(r rowScanner) (*store.Connection, error) {
 	var c store.Connection
-	if err := r.Scan(connectionDest(&c)...); err != nil {
+	if err := r.Scan(connectionDests(&c)...); err != nil {
 		return nil, err
 	}
 	return &c, nil
-}
-
-// connectionDest returns the scan destinations of connectionColumns.
-func connectionDest(c *store.Connection) []any {
-	return []any{&c.ID, &c.Name, &c.URL, &c.Database, &c.Username, &c.APIKeyEncrypted, &c.Protocol, &c.WebhookURL,
-		&c.WebhookSecretEncrypted, &c.WebhookSecretPreviousEncrypted, pollDest{&c.PollInterval}, &c.Active, &c.WebhookEnabled,
-		&c.ServerVersion, &c.IdentityURL, &c.IdentityDatabase, &c.IdentityUUID, &c.CircuitState, &c.CircuitFailures,
-		nullTimeDest{&c.CircuitOpenedAt}, nullTimeDest{&c.CircuitNextProbe}, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}}
 }
 
 func (e *Exec) ConnectionInsert(ctx context.Context, p *store.ConnectionInsertParams) (*store.Connection, error) {
@@ -160,6 +161,11 @@ func (e *Exec) ConnectionUpdate(ctx context.Context, p *store.ConnectionUpdatePa
 	if p.CircuitNextProbe != nil {
 		set("circuit_next_probe_at", e.nullTime(*p.CircuitNextProbe))
 	}
+	if p.OdooCircuitClose {
+		set("odoo_circuit_state", store.CircuitClosed)
+		set("odoo_circuit_failures", 0)
+		set("odoo_circuit_until", nil)
+	}
 	set("updated_at", e.d.Time(time.Now().UTC()))
 	args = append(args, p.ID)
 	row := e.queryRow(ctx, `UPDATE connections SET `+strings.Join(sets, ", ")+` WHERE id = ? RETURNING `+connectionColumns, args...)
@@ -232,6 +238,55 @@ func (e *Exec) deleteCounting(ctx context.Context, n *int64, q string, args ...a
 	k, err := res.RowsAffected()
 	*n += k
 	return err
+}
+
+func (e *Exec) ConnectionOdooCircuitTrial(ctx context.Context, id int64, now, lease time.Time) (bool, error) {
+	res, err := e.exec(ctx, `UPDATE connections SET odoo_circuit_state = ?, odoo_circuit_until = ?
+		WHERE id = ? AND odoo_circuit_state <> ? AND odoo_circuit_until <= ?`,
+		store.CircuitHalfOpen, e.d.Time(lease), id, store.CircuitClosed, e.d.Time(now))
+	if err != nil {
+		return false, fmt.Errorf("claim the trial pass of connection %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func (e *Exec) ConnectionOdooCircuitRecord(ctx context.Context, p *store.ConnectionOdooCircuitRecordParams) (*store.Connection, error) {
+	var c *store.Connection
+	update := func(e *Exec, sets string, args ...any) error {
+		args = append(args, e.d.Time(p.Now), p.ID)
+		var err error
+		c, err = scanConnection(e.queryRow(ctx, `UPDATE connections SET `+sets+`, updated_at = ? WHERE id = ? RETURNING `+connectionColumns, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("connection %d: %w", p.ID, store.ErrNotFound)
+		}
+		return err
+	}
+	// One transaction: the count and what it opens are read and written under the row's lock.
+	err := e.atomically(ctx, func(e *Exec) error {
+		switch {
+		case p.OK:
+			return update(e, `odoo_circuit_state = ?, odoo_circuit_failures = 0, odoo_circuit_until = NULL`, store.CircuitClosed)
+		case p.Unavailable:
+			if err := update(e, `odoo_circuit_failures = odoo_circuit_failures + 1`); err != nil {
+				return err
+			}
+			// It opens at the threshold, and again when this was the trial pass (c holds the state before).
+			if c.OdooCircuitState == store.CircuitClosed && c.OdooCircuitFailures < p.Threshold {
+				return nil
+			}
+			return update(e, `odoo_circuit_state = ?, odoo_circuit_until = ?`, store.CircuitOpen, e.d.Time(p.Until))
+		}
+		// Not Odoo's fault: the count stands, but a trial pass that failed so hands the trial on at once.
+		if err := update(e, `odoo_circuit_failures = odoo_circuit_failures`); err != nil || c.OdooCircuitState != store.CircuitHalfOpen {
+			return err
+		}
+		return update(e, `odoo_circuit_state = ?, odoo_circuit_until = ?`, store.CircuitOpen, e.d.Time(p.Now))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record the Odoo circuit of connection %d: %w", p.ID, err)
+	}
+	return c, nil
 }
 
 func deref(s *string) string {

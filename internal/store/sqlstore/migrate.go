@@ -71,62 +71,81 @@ func (s *Store) applied(ctx context.Context, q querier) (map[int]time.Time, erro
 	return out, rows.Err()
 }
 
-func (s *Store) MigrationApply(ctx context.Context) ([]store.Migration, error) {
+func (s *Store) MigrationApply(ctx context.Context, foreign ...store.ForeignMigration) ([]store.Migration, error) {
 	files, err := s.migrationFiles()
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, migrationsTable); err != nil {
-		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	m, err := s.d.BeginMigration(ctx, s.db)
+	if err != nil {
+		return nil, fmt.Errorf("lock migrations: %w", err)
 	}
-	var done []store.Migration
-	// One transaction per migration, each re-checking under the lock, so two processes starting together
-	// apply every migration exactly once.
-	for _, f := range files {
-		applied, err := s.migrateOne(ctx, f, files[len(files)-1].version)
-		if err != nil {
-			return done, err
+	if m.Release != nil {
+		defer m.Release()
+	}
+	defer func() { _ = m.Tx.Rollback() }()
+	// Everything is read and applied under the lock, so processes starting together apply every migration
+	// exactly once: the second one waits, then finds them applied.
+	done, err := s.migrate(ctx, m.Tx, files)
+	if err != nil {
+		return nil, err
+	}
+	if m.ForeignInTx {
+		for _, f := range foreign {
+			applied, err := f(ctx, m.Tx)
+			if err != nil {
+				return nil, err
+			}
+			done = append(done, applied...)
 		}
-		if applied != nil {
-			done = append(done, *applied)
+	}
+	if err := m.Tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit migrations: %w", err)
+	}
+	if !m.ForeignInTx {
+		for _, f := range foreign {
+			applied, err := f(ctx, nil)
+			done = append(done, applied...)
+			if err != nil {
+				return done, err
+			}
 		}
 	}
 	return done, nil
 }
 
-func (s *Store) migrateOne(ctx context.Context, f migrationFile, latest int) (*store.Migration, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin migration: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if err := s.d.LockMigrations(ctx, tx); err != nil {
-		return nil, fmt.Errorf("lock migrations: %w", err)
+// migrate applies, in tx, the files the database lacks.
+func (s *Store) migrate(ctx context.Context, tx *sql.Tx, files []migrationFile) ([]store.Migration, error) {
+	if _, err := tx.ExecContext(ctx, migrationsTable); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	applied, err := s.applied(ctx, tx)
 	if err != nil {
 		return nil, err
 	}
-	for v := range applied {
-		if v > latest {
-			return nil, &store.ErrSchemaTooNew{DatabaseVersion: maxKey(applied), BinaryVersion: latest}
+	latest := 0
+	if len(files) > 0 {
+		latest = files[len(files)-1].version
+	}
+	if v := maxKey(applied); v > latest {
+		return nil, &store.ErrSchemaTooNew{DatabaseVersion: v, BinaryVersion: latest}
+	}
+	var done []store.Migration
+	for _, f := range files {
+		if _, ok := applied[f.version]; ok {
+			continue
 		}
+		if _, err := tx.ExecContext(ctx, f.sql); err != nil {
+			return nil, fmt.Errorf("migration %04d_%s: %w", f.version, f.name, err)
+		}
+		now := time.Now().UTC()
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+			f.version, f.name, now.Format(time.RFC3339Nano)); err != nil {
+			return nil, fmt.Errorf("record migration %04d: %w", f.version, err)
+		}
+		done = append(done, store.Migration{Version: f.version, Name: f.name, Applied: true, AppliedAt: now})
 	}
-	if _, ok := applied[f.version]; ok {
-		return nil, nil
-	}
-	if _, err := tx.ExecContext(ctx, f.sql); err != nil {
-		return nil, fmt.Errorf("migration %04d_%s: %w", f.version, f.name, err)
-	}
-	now := time.Now().UTC()
-	if _, err := tx.ExecContext(ctx, s.d.Rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
-		f.version, f.name, now.Format(time.RFC3339Nano)); err != nil {
-		return nil, fmt.Errorf("record migration %04d: %w", f.version, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit migration %04d: %w", f.version, err)
-	}
-	return &store.Migration{Version: f.version, Name: f.name, Applied: true, AppliedAt: now}, nil
+	return done, nil
 }
 
 func (s *Store) MigrationStatus(ctx context.Context) ([]store.Migration, error) {

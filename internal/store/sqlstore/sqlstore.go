@@ -26,9 +26,20 @@ type Dialect interface {
 	// Date is the value bound for a calendar date (forecast_date).
 	Date(t time.Time) any
 	IsUniqueViolation(err error) bool
-	// LockMigrations serialises concurrent migrators inside tx (PostgreSQL advisory lock; SQLite's
-	// immediate transactions already do).
-	LockMigrations(ctx context.Context, tx *sql.Tx) error
+	// BeginMigration takes the database's migration lock, waiting for another process that holds it, and
+	// starts the transaction Sales Engine's migrations run in.
+	BeginMigration(ctx context.Context, db *sql.DB) (*MigrationTx, error)
+}
+
+// MigrationTx is the transaction migrations run in, under the migration lock.
+type MigrationTx struct {
+	Tx *sql.Tx
+	// ForeignInTx says that the other components' migrations run in Tx too (SQLite: the lock is Tx's write lock,
+	// which no other connection can get meanwhile); otherwise they run after Tx commits, still under the lock
+	// (PostgreSQL: an advisory lock held by Tx's connection).
+	ForeignInTx bool
+	// Release gives the lock back once Tx has ended; nil when ending Tx does.
+	Release func()
 }
 
 // querier is satisfied by *sql.DB and *sql.Tx, so every Executor method runs alike on both.
@@ -50,12 +61,40 @@ func (e *Exec) exec(ctx context.Context, query string, args ...any) (sql.Result,
 	return e.q.ExecContext(ctx, e.d.Rebind(query), args...)
 }
 
+// A read on the pool (not inside a transaction) is run again on a new connection when the connection is lost
+// (store.ConnectionLost: a PostgreSQL restart, a session ended by the server): reading twice does no harm.
+// Writes are retried, where that is safe, by the callers that know their whole transaction.
+
 func (e *Exec) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return e.q.QueryContext(ctx, e.d.Rebind(query), args...)
+	query = e.d.Rebind(query)
+	if !e.retriesReads(query) {
+		return e.q.QueryContext(ctx, query, args...)
+	}
+	var rows *sql.Rows
+	err := store.Retry(ctx, nil, func() error {
+		var err error
+		rows, err = e.q.QueryContext(ctx, query, args...)
+		return err
+	})
+	return rows, err
 }
 
 func (e *Exec) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return e.q.QueryRowContext(ctx, e.d.Rebind(query), args...)
+	query = e.d.Rebind(query)
+	if !e.retriesReads(query) {
+		return e.q.QueryRowContext(ctx, query, args...)
+	}
+	var row *sql.Row
+	_ = store.Retry(ctx, nil, func() error {
+		row = e.q.QueryRowContext(ctx, query, args...)
+		return row.Err() // the query's own error; a missing row shows at Scan
+	})
+	return row
+}
+
+func (e *Exec) retriesReads(query string) bool {
+	_, pool := e.q.(*sql.DB)
+	return pool && strings.HasPrefix(strings.TrimSpace(query), "SELECT")
 }
 
 // atomically runs fn in a transaction of its own, unless e already is a transaction.

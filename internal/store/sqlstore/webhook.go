@@ -95,11 +95,12 @@ func joinScan(d **store.WebhookDelivery, c **store.Connection) []any {
 	var dv store.WebhookDelivery
 	var cv store.Connection
 	*d, *c = &dv, &cv
-	return append([]any{
+	dests := []any{
 		&dv.ID, &dv.EventID, &dv.EventType, &dv.ConnectionID, &dv.OrderID, &dv.OrderName, timeDest{&dv.WriteDate},
 		payloadDest{&dv.Payload}, &dv.State, &dv.Attempts, nullTimeDest{&dv.NextAttemptAt}, nullTimeDest{&dv.LastAttemptAt},
 		&dv.LastStatus, &dv.LastError, nullTimeDest{&dv.DeliveredAt}, timeDest{&dv.CreatedAt}, timeDest{&dv.UpdatedAt},
-	}, connectionDest(&cv)...)
+	}
+	return append(dests, connectionDests(&cv)...)
 }
 
 // payloadDest scans a text column into bytes.

@@ -20,10 +20,7 @@ const PostgresEnv = "SALESENGINE_TEST_POSTGRES_URL"
 // unset.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run them", PostgresEnv)
-	}
+	base := postgresBase(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, base)
@@ -58,4 +55,51 @@ func PostgresURL(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// PostgresDatabase returns the URL of a new, empty database on the test server, dropped (its connections
+// closed) when the test ends: for tests that need a whole database, such as concurrent migrations under the
+// database-wide advisory lock, or killing every backend of the database. It skips the test when PostgresEnv is
+// unset.
+func PostgresDatabase(t testing.TB) string {
+	t.Helper()
+	base := postgresBase(t)
+	admin := func(sql string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "se_test_" + hex.EncodeToString(b[:])
+	if err := admin("CREATE DATABASE " + name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := admin("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("%s: %v", PostgresEnv, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// postgresBase is the test server's URL; it skips the test when PostgresEnv is unset.
+func postgresBase(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skipf("PostgreSQL tests skipped: set %s (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable) to run them", PostgresEnv)
+	}
+	return base
 }

@@ -4,8 +4,11 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +84,56 @@ func testMigration(t *testing.T, newStore NewStore) {
 			if err != nil {
 				t.Errorf("concurrent apply: %v", err)
 			}
+		}
+	})
+
+	t.Run("ForeignUnderTheLock", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		// A foreign migration (River's, in production) runs under the same lock as ours: never two at once, and
+		// the one that comes second finds the work done.
+		var running, overlaps, applied atomic.Int32
+		foreign := func(ctx context.Context, tx *sql.Tx) ([]store.Migration, error) {
+			if running.Add(1) > 1 {
+				overlaps.Add(1)
+			}
+			defer running.Add(-1)
+			var q interface {
+				ExecContext(context.Context, string, ...any) (sql.Result, error)
+				QueryRowContext(context.Context, string, ...any) *sql.Row
+			} = s.DB()
+			if tx != nil {
+				q = tx
+			}
+			var n int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+				return nil, fmt.Errorf("foreign migration ran before ours: %d applied, %v", n, err)
+			}
+			time.Sleep(50 * time.Millisecond) // long enough for the others to try
+			var seen int
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM connections WHERE name = 'foreign-marker'`).Scan(&seen); err != nil {
+				return nil, err
+			}
+			if seen > 0 {
+				return nil, nil
+			}
+			if _, err := q.ExecContext(ctx, `INSERT INTO connections (name, url, created_at, updated_at) VALUES ('foreign-marker', 'x', '2026-01-01 00:00:00', '2026-01-01 00:00:00')`); err != nil {
+				return nil, err
+			}
+			applied.Add(1)
+			return []store.Migration{{Component: "test", Version: 1, Name: "marker", Applied: true}}, nil
+		}
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Go(func() {
+				if _, err := s.MigrationApply(ctx, foreign); err != nil {
+					t.Errorf("apply: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if overlaps.Load() != 0 || applied.Load() != 1 {
+			t.Errorf("foreign migrations overlapped %d times and applied %d times, want 0 and 1", overlaps.Load(), applied.Load())
 		}
 	})
 
