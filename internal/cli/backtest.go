@@ -12,6 +12,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
 	"github.com/salesengine/salesengine/internal/demand"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/forecast"
 )
 
@@ -47,16 +48,17 @@ connection's stored sales (--connection).`,
 				_, err := forecast.BacktestFile(cmd.Context(), input, app.Stdout, bo, asJSON)
 				return err
 			}
-			o, err := app.forecastSettings()
+			set, err := app.settings(engine.NeedForecast)
 			if err != nil {
 				return err
 			}
+			o := app.forecastSettings(set)
 			s, err := app.openStoreForReading(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			c, err := app.resolveConnection(cmd.Context(), s, conn)
+			c, err := engine.ResolveConnection(cmd.Context(), s, conn)
 			if err != nil {
 				return err
 			}

@@ -13,69 +13,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/demand"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/forecast"
 	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-// forecastSettings reads the forecasting configuration (flags bound to the variables win).
-func (app *App) forecastSettings() (demand.Options, error) {
-	var o demand.Options
-	horizon, err := app.forecastHorizon()
-	if err != nil {
-		return o, err
-	}
-	level, err := app.Config.Int("SALESENGINE_FORECAST_LEVEL")
-	if err != nil {
-		return o, err
-	}
-	if level < 1 || level > 99 {
-		return o, usagef("use --level between 1 and 99 (percent)", "interval level %d is out of range", level)
-	}
-	window, err := app.Config.Int("SALESENGINE_FORECAST_WINDOW")
-	if err != nil {
-		return o, err
-	}
-	if window < 0 {
-		return o, fmt.Errorf("SALESENGINE_FORECAST_WINDOW=%d must be 0 (all history) or a number of months", window)
-	}
-	partial, err := forecast.ParsePartialMonth(app.Config.Get("SALESENGINE_FORECAST_PARTIAL_MONTH"))
-	if err != nil {
-		return o, fmt.Errorf("SALESENGINE_FORECAST_PARTIAL_MONTH: %w", err)
-	}
-	round, err := app.Config.Bool("SALESENGINE_FORECAST_ROUND")
-	if err != nil {
-		return o, err
-	}
-	loc, err := app.location()
-	if err != nil {
-		return o, err
-	}
-	o.Forecast = forecast.Options{Horizon: horizon, Round: round}
-	o.Level, o.Window, o.Partial, o.Location = float64(level), window, partial, loc
-	o.Now = app.clock
-	return o, nil
-}
-
-// forecastHorizon is the number of months forecast, from this month on.
-func (app *App) forecastHorizon() (int, error) {
-	horizon, err := app.Config.Int("SALESENGINE_FORECAST_HORIZON")
-	if err != nil {
-		return 0, err
-	}
-	if horizon < 1 || horizon > 120 {
-		return 0, usagef("use --horizon (or SALESENGINE_FORECAST_HORIZON) between 1 and 120 months", "horizon %d is out of range", horizon)
-	}
-	return horizon, nil
-}
-
-func (app *App) location() (*time.Location, error) {
-	name := app.Config.Get("SALESENGINE_TIMEZONE")
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("SALESENGINE_TIMEZONE=%q is not a time zone name (use an IANA name such as America/Mexico_City)", name)
-	}
-	return loc, nil
+// forecastSettings are the forecast settings as the demand stage takes them.
+func (app *App) forecastSettings(set engine.Settings) demand.Options {
+	f := set.Forecast
+	return demand.Options{Forecast: forecast.Options{Horizon: f.Horizon, Round: f.Round}, Level: float64(f.Level),
+		Window: f.Window, Partial: f.Partial, Location: set.Location, Now: app.clock}
 }
 
 func (app *App) forecastCommand() *cobra.Command {
@@ -103,10 +51,15 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
   salesengine forecast --input history.csv --out fc.csv --level 95`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, err := app.forecastSettings()
+			needs := engine.NeedForecast
+			if input == "" {
+				needs |= engine.NeedPlan
+			}
+			set, err := app.settings(needs)
 			if err != nil {
 				return err
 			}
+			o := app.forecastSettings(set)
 			if input != "" {
 				if conn != "" || cmd.Flags().Changed("mode") {
 					return usagef("", "--input forecasts a CSV file: it does not go with --connection or --mode")
@@ -127,16 +80,16 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 			if mode == "db" && out != "" {
 				return usagef("--out goes with --mode report or --input", "--mode db writes tables, not files")
 			}
-			rt, err := app.openRuntime(cmd.Context())
+			s, eng, err := app.openEngine(cmd.Context(), set)
 			if err != nil {
 				return err
 			}
-			defer rt.Close()
-			conns, err := app.selectConnections(cmd.Context(), rt.store, conn, syncFirstHint)
+			defer s.Close()
+			conns, err := eng.Select(cmd.Context(), conn)
 			if err != nil {
 				return err
 			}
-			return app.forecastConnections(cmd.Context(), rt.store, conns, o, mode, out)
+			return app.forecastConnections(cmd.Context(), s, set, conns, mode, out)
 		},
 	}
 	fs := cmd.Flags()
@@ -197,14 +150,15 @@ func printMix(app *App, sum demand.Summary) {
 }
 
 // forecastConnections forecasts each connection in the given mode.
-func (app *App) forecastConnections(ctx context.Context, s store.Store, conns []*store.Connection, o demand.Options, mode, out string) error {
+func (app *App) forecastConnections(ctx context.Context, s store.Store, set engine.Settings, conns []*store.Connection, mode, out string) error {
+	o := app.forecastSettings(set)
 	var failed []string
 	for _, c := range conns {
 		var err error
 		if mode == "db" {
-			err = app.forecastToDB(ctx, s, c, o)
+			err = app.forecastToDB(ctx, s, set, c, o)
 		} else {
-			err = app.forecastReport(ctx, s, c, o, out)
+			err = app.forecastReport(ctx, s, set, c, o, out)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -220,7 +174,7 @@ func (app *App) forecastConnections(ctx context.Context, s store.Store, conns []
 	return nil
 }
 
-func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connection, o demand.Options) error {
+func (app *App) forecastToDB(ctx context.Context, s store.Store, set engine.Settings, c *store.Connection, o demand.Options) error {
 	sum, err := demand.Run(ctx, s, c.ID, o)
 	if err != nil {
 		return err
@@ -235,15 +189,12 @@ func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connec
 	if o.Now != nil {
 		now = o.Now()
 	}
-	return app.planAfterForecast(ctx, s, c, now)
+	return app.planAfterForecast(ctx, s, set, c, now)
 }
-
-// syncFirstHint is the hint when there is nothing to forecast or plan.
-const syncFirstHint = "add one with 'salesengine connections add' and run 'salesengine sync'"
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func (app *App) forecastReport(ctx context.Context, s store.Store, c *store.Connection, o demand.Options, dir string) error {
+func (app *App) forecastReport(ctx context.Context, s store.Store, set engine.Settings, c *store.Connection, o demand.Options, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
@@ -268,15 +219,7 @@ func (app *App) forecastReport(ctx context.Context, s store.Store, c *store.Conn
 	if err != nil {
 		return err
 	}
-	cfg, err := app.planConfig()
-	if err != nil {
-		return err
-	}
-	m, err := app.currentMonth(now)
-	if err != nil {
-		return err
-	}
-	planRows, err := plan.Compute(inputs, []plan.Month{m}, cfg)
+	planRows, err := plan.Compute(inputs, []plan.Month{plan.MonthOf(now.In(set.Location))}, set.Plan.Config)
 	if err != nil {
 		return err
 	}

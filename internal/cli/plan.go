@@ -14,51 +14,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-// planConfig reads the planning thresholds.
-func (app *App) planConfig() (plan.Config, error) {
-	var cfg plan.Config
-	for _, v := range []struct {
-		name string
-		dst  *float64
-	}{{"SALESENGINE_SERVICE_LEVEL", &cfg.ServiceLevel}, {"SALESENGINE_PLAN_ALTA_COVERAGE", &cfg.AltaCoverage},
-		{"SALESENGINE_PLAN_MEDIA_COVERAGE", &cfg.MediaCoverage}} {
-		f, err := strconv.ParseFloat(strings.TrimSpace(app.Config.Get(v.name)), 64)
-		if err != nil {
-			return cfg, fmt.Errorf("%s=%q is not a number", v.name, app.Config.Get(v.name))
-		}
-		*v.dst = f
-	}
-	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
-}
-
-// currentMonth is this month in the business's time zone.
-func (app *App) currentMonth(now time.Time) (plan.Month, error) {
-	loc, err := app.location()
-	if err != nil {
-		return plan.Month{}, err
-	}
-	return plan.MonthOf(now.In(loc)), nil
-}
-
 // planMonths resolves --month or --from/--to (default: this month). Every month must lie from this month to the
 // end of the forecast horizon (SALESENGINE_FORECAST_HORIZON).
-func (app *App) planMonths(month, from, to string, now time.Time) ([]plan.Month, error) {
-	cur, err := app.currentMonth(now)
-	if err != nil {
-		return nil, err
-	}
-	horizon, err := app.forecastHorizon()
-	if err != nil {
-		return nil, err
-	}
+func planMonths(set engine.Settings, month, from, to string) ([]plan.Month, error) {
+	cur, horizon := set.CurrentMonth(), set.Plan.Horizon
+	var err error
 	parse := func(flag, s string) (plan.Month, error) {
 		m, err := plan.ParseMonth(s)
 		if err != nil {
@@ -141,21 +106,22 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 			if limit < 0 {
 				return usagef("", "--limit must be 0 (all) or positive")
 			}
-			cfg, err := app.planConfig()
+			set, err := app.settings(engine.NeedPlan)
 			if err != nil {
 				return err
 			}
-			months, err := app.planMonths(month, from, to, app.clock())
+			cfg := set.Plan.Config
+			months, err := planMonths(set, month, from, to)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, eng, err := app.openEngine(ctx, set)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			conns, err := app.selectConnections(ctx, s, conn, syncFirstHint)
+			conns, err := eng.Select(ctx, conn)
 			if err != nil {
 				return err
 			}
@@ -277,16 +243,9 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 }
 
 // planAfterForecast regenerates a connection's plan for this month after a forecast run.
-func (app *App) planAfterForecast(ctx context.Context, s store.Store, c *store.Connection, now time.Time) error {
-	cfg, err := app.planConfig()
-	if err != nil {
-		return err
-	}
-	m, err := app.currentMonth(now)
-	if err != nil {
-		return err
-	}
-	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, cfg, app.clock())
+func (app *App) planAfterForecast(ctx context.Context, s store.Store, set engine.Settings, c *store.Connection, now time.Time) error {
+	m := plan.MonthOf(now.In(set.Location))
+	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, set.Plan.Config, app.clock())
 	if err != nil {
 		return fmt.Errorf("plan: %w", err)
 	}
