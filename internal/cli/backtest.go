@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/csv"
-	"fmt"
 	"io"
 	"math"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
-	"github.com/salesengine/salesengine/internal/demand"
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/forecast"
 )
@@ -52,24 +50,20 @@ connection's stored sales (--connection).`,
 			if err != nil {
 				return err
 			}
-			o := app.forecastSettings(set)
 			s, err := app.openStoreForReading(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			eng, err := engine.New(s, set, engine.Options{Log: app.Log})
+			if err != nil {
+				return err
+			}
 			c, err := engine.ResolveConnection(cmd.Context(), s, conn)
 			if err != nil {
 				return err
 			}
-			series, err := demand.Series(cmd.Context(), s, c.ID, o)
-			if err != nil {
-				return err
-			}
-			if len(series) == 0 {
-				return fmt.Errorf("connection %q has no sales to backtest (run 'salesengine sync')", c.Name)
-			}
-			rep, err := forecast.Backtest(cmd.Context(), series, bo)
+			rep, err := eng.Backtest(cmd.Context(), c, bo)
 			if err != nil {
 				return err
 			}

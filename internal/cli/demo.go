@@ -113,6 +113,8 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	if err != nil {
 		return err
 	}
+	// The fake Odoo's calendar is its own: forecast and plan from its "today", not the machine's.
+	set.Now = srv.Now
 	s, eng, err := app.openEngine(ctx, set)
 	if err != nil {
 		return err
@@ -167,10 +169,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	fmt.Fprintf(out, "   the receiver verified %d events\n", recv.Unique())
 
 	fmt.Fprintln(out, "\n4. Forecast demand per SKU, 12 months ahead (method chosen per SKU by backtest)")
-	fo := app.forecastSettings(set)
-	// The fake Odoo's calendar is its own: forecast from its "today", not the machine's.
-	fo.Now = srv.Now
-	if err := app.forecastToDB(ctx, s, set, added.Connection, fo); err != nil {
+	if err := app.forecastToDB(ctx, eng, added.Connection); err != nil {
 		return err
 	}
 

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -9,14 +8,12 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
-	"github.com/salesengine/salesengine/internal/store"
 )
 
 // planMonths resolves --month or --from/--to (default: this month). Every month must lie from this month to the
@@ -110,7 +107,6 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 			if err != nil {
 				return err
 			}
-			cfg := set.Plan.Config
 			months, err := planMonths(set, month, from, to)
 			if err != nil {
 				return err
@@ -127,7 +123,7 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 			}
 			var all []planLine
 			for _, c := range conns {
-				rows, _, err := plan.Generate(ctx, s, c.ID, months, cfg, app.clock())
+				rows, _, err := eng.Plan(ctx, c, months)
 				if err != nil {
 					return fmt.Errorf("%s: %w", c.Name, err)
 				}
@@ -240,18 +236,6 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 		t.row(r[4], r[1], truncate(r[2], 32), r[3], r[5], r[6], r[7], r[8], r[9], r[10], dash(r[11]), dash(r[12]), dash(r[13]))
 	}
 	return t.flush()
-}
-
-// planAfterForecast regenerates a connection's plan for this month after a forecast run.
-func (app *App) planAfterForecast(ctx context.Context, s store.Store, set engine.Settings, c *store.Connection, now time.Time) error {
-	m := plan.MonthOf(now.In(set.Location))
-	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, set.Plan.Config, app.clock())
-	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
-		c.Name, m, sum.Rows, sum.Alta, sum.Media, sum.Baja, sum.NeedProduction)
-	return nil
 }
 
 // writePlanCSVFile writes the plan of report mode next to the forecast files (atomically).

@@ -81,7 +81,7 @@ USE_TEST_ODOO=true syncs the test Odoo (ODOO_TEST_*) as the connection "default-
 			if err != nil {
 				return errors.Join(syncErr, err)
 			}
-			return errors.Join(syncErr, app.forecastConnections(ctx, s, set, conns, "db", ""))
+			return errors.Join(syncErr, app.forecastConnections(ctx, eng, conns, "db", ""))
 		},
 	}
 	f.register(cmd)

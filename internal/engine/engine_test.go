@@ -79,16 +79,18 @@ func (p *progressCount) Progress(ev Progress) {
 	p.n[ev.Connection]++
 }
 
-// newTenants adds n connections, each to a fake Odoo of its own with a webhook receiver, on an engine over s.
+// newTenants adds n connections, each to a fake Odoo of its own with a webhook receiver, on an engine over s
+// whose "today" is the fakes'.
 func newTenants(t *testing.T, s store.Store, n int, rep Reporter) (*Engine, []*tenant) {
 	t.Helper()
 	ctx := context.Background()
 	key, _ := secret.GenerateKey()
 	set, err := LoadSettings(loadConfig(t, map[string]string{"SALESENGINE_ENCRYPTION_KEY": key, "SALESENGINE_WEBHOOK_ALLOW_PRIVATE": "true",
-		"SALESENGINE_SYNC_PAGE_SIZE": "40"}), NeedWebhook|NeedTargets|NeedSync)
+		"SALESENGINE_SYNC_PAGE_SIZE": "40"}), NeedWebhook|NeedTargets|NeedSync|NeedForecast|NeedPlan)
 	if err != nil {
 		t.Fatal(err)
 	}
+	set.Now = func() time.Time { return odootest.DefaultNow }
 	eng, err := New(s, set, Options{Reporter: rep})
 	if err != nil {
 		t.Fatal(err)
@@ -232,12 +234,15 @@ func TestStagesNeedTheirSettings(t *testing.T) {
 	}
 	c := &store.Connection{Name: "acme"}
 	for what, err := range map[string]error{
-		"SyncConnection": func() error { _, err := eng.SyncConnection(ctx, c, SyncOptions{}); return err }(),
-		"SyncAll":        func() error { _, err := eng.SyncAll(ctx, "", SyncOptions{}); return err }(),
-		"Targets":        func() error { _, err := eng.Targets(ctx, ""); return err }(),
-		"Deliver":        func() error { _, err := eng.Deliver(ctx, time.Second); return err }(),
-		"Retry":          func() error { _, err := eng.Retry(ctx, []int64{1}); return err }(),
-		"TestConnection": func() error { _, err := eng.TestConnection(ctx, c); return err }(),
+		"SyncConnection":  func() error { _, err := eng.SyncConnection(ctx, c, SyncOptions{}); return err }(),
+		"SyncAll":         func() error { _, err := eng.SyncAll(ctx, "", SyncOptions{}); return err }(),
+		"Targets":         func() error { _, err := eng.Targets(ctx, ""); return err }(),
+		"Deliver":         func() error { _, err := eng.Deliver(ctx, time.Second); return err }(),
+		"Retry":           func() error { _, err := eng.Retry(ctx, []int64{1}); return err }(),
+		"TestConnection":  func() error { _, err := eng.TestConnection(ctx, c); return err }(),
+		"ForecastAndPlan": func() error { _, err := eng.ForecastAndPlan(ctx, c); return err }(),
+		"ForecastReport":  func() error { _, err := eng.ForecastReport(ctx, c); return err }(),
+		"Plan":            func() error { _, _, err := eng.Plan(ctx, c, nil); return err }(),
 	} {
 		if err == nil || !strings.Contains(err.Error(), "settings were not loaded") {
 			t.Errorf("%s without its settings: %v", what, err)
