@@ -17,6 +17,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/config"
 	"github.com/salesengine/salesengine/internal/dburl"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -31,6 +32,8 @@ type App struct {
 	Log    *slog.Logger
 
 	configFile string
+	// progress shows a sync's progress (openEngine makes it).
+	progress *progressReporter
 	// now is the clock "today" is read from: this month for the plan, the forecast's date, the demo's history.
 	// Nil means time.Now; tests pin it.
 	now func() time.Time
@@ -236,7 +239,12 @@ func (app *App) openStoreForReading(ctx context.Context) (store.Store, error) {
 
 // migrated applies the migrations s lacks, River's included; it closes s when that fails.
 func (app *App) migrated(ctx context.Context, tgt dburl.Target, s store.Store) (store.Store, error) {
-	applied, err := s.MigrationApply(ctx, app.riverMigration(s))
+	queueLog, err := app.queueLogger()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	applied, err := s.MigrationApply(ctx, engine.RiverMigration(s, queueLog))
 	if err != nil {
 		s.Close()
 		return nil, dbError(tgt, err)

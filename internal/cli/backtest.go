@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/csv"
-	"fmt"
 	"io"
 	"math"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
-	"github.com/salesengine/salesengine/internal/demand"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/forecast"
 )
 
@@ -47,7 +46,7 @@ connection's stored sales (--connection).`,
 				_, err := forecast.BacktestFile(cmd.Context(), input, app.Stdout, bo, asJSON)
 				return err
 			}
-			o, err := app.forecastSettings()
+			set, err := app.settings(engine.NeedForecast)
 			if err != nil {
 				return err
 			}
@@ -56,18 +55,15 @@ connection's stored sales (--connection).`,
 				return err
 			}
 			defer s.Close()
-			c, err := app.resolveConnection(cmd.Context(), s, conn)
+			eng, err := engine.New(s, set, engine.Options{Log: app.Log})
 			if err != nil {
 				return err
 			}
-			series, err := demand.Series(cmd.Context(), s, c.ID, o)
+			c, err := engine.ResolveConnection(cmd.Context(), s, conn)
 			if err != nil {
 				return err
 			}
-			if len(series) == 0 {
-				return fmt.Errorf("connection %q has no sales to backtest (run 'salesengine sync')", c.Name)
-			}
-			rep, err := forecast.Backtest(cmd.Context(), series, bo)
+			rep, err := eng.Backtest(cmd.Context(), c, bo)
 			if err != nil {
 				return err
 			}

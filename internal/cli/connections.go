@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -149,7 +150,7 @@ generated and shown once: copy it to the receiving system.`,
 				} else if err != nil {
 					return err
 				}
-				if err := askMissing(p, &fields, app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL"), func(f connections.Fields) error {
+				if err := askMissing(p, &fields, engine.LoadConnections(app.Config).DefaultWebhookURL, func(f connections.Fields) error {
 					return m.CheckNew(cmd.Context(), f)
 				}); err != nil {
 					return err
@@ -366,15 +367,6 @@ func yesNo(b bool) string {
 	return "no"
 }
 
-// resolveConnection finds the connection named by an ID or NAME argument, with a usage error when absent.
-func (app *App) resolveConnection(ctx context.Context, s store.Store, ref string) (*store.Connection, error) {
-	c, err := app.manager(s).Resolve(ctx, ref)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, usagef("see 'salesengine connections list'", "no connection %q", ref)
-	}
-	return c, err
-}
-
 // openConnection opens the store and finds the connection named by an ID or NAME argument; the caller closes
 // the store.
 func (app *App) openConnection(ctx context.Context, ref string) (store.Store, *store.Connection, error) {
@@ -382,7 +374,7 @@ func (app *App) openConnection(ctx context.Context, ref string) (store.Store, *s
 	if err != nil {
 		return nil, nil, err
 	}
-	c, err := app.resolveConnection(ctx, s, ref)
+	c, err := engine.ResolveConnection(ctx, s, ref)
 	if err != nil {
 		s.Close()
 		return nil, nil, err
@@ -554,25 +546,14 @@ deletes only with --yes, even on a terminal: once deleted, they are never sent.`
 	return cmd
 }
 
-// dataSummary counts what deleting a connection removes.
+// dataSummary says what deleting a connection removes.
 func dataSummary(ctx context.Context, s store.Store, id int64) (string, error) {
-	var parts []string
-	for _, t := range []struct{ table, what string }{
-		{"sales_orders", "orders"}, {"sales_items", "order lines"}, {"products", "products"},
-		{"forecast", "forecast rows"}, {"production_forecast", "plan rows"}, {"webhook_deliveries", "webhook events"},
-		{"sync_logs", "sync logs"},
-	} {
-		var n int64
-		q := "SELECT COUNT(*) FROM " + t.table + " WHERE connection_id = ?"
-		if s.Dialect() == store.DialectPostgres {
-			q = strings.Replace(q, "?", "$1", 1)
-		}
-		if err := s.DB().QueryRowContext(ctx, q, id).Scan(&n); err != nil {
-			return "", err
-		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, t.what))
+	n, err := s.ConnectionDataCount(ctx, id)
+	if err != nil {
+		return "", err
 	}
-	return strings.Join(parts, ", "), nil
+	return fmt.Sprintf("%d orders, %d order lines, %d products, %d forecast rows, %d plan rows, %d webhook events, %d sync logs",
+		n.Orders, n.Items, n.Products, n.Forecast, n.Plan, n.Deliveries, n.SyncLogs), nil
 }
 
 func (app *App) connectionTestCommand() *cobra.Command {
@@ -588,16 +569,20 @@ Exits 1 when anything fails.`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, c, err := app.openConnection(ctx, args[0])
+			set, err := app.settings(engine.NeedTest)
+			if err != nil {
+				return err
+			}
+			s, eng, err := app.openEngine(ctx, set)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			allowPrivate, err := app.Config.Bool("SALESENGINE_WEBHOOK_ALLOW_PRIVATE")
+			c, err := engine.ResolveConnection(ctx, s, args[0])
 			if err != nil {
 				return err
 			}
-			rep, err := app.manager(s).Test(ctx, c, connections.TestOptions{Logger: app.Log, AllowPrivate: allowPrivate})
+			rep, err := eng.TestConnection(ctx, c)
 			if err != nil {
 				return err
 			}

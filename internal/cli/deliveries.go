@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/store"
-	"github.com/salesengine/salesengine/internal/sync"
 )
 
 func (app *App) deliverCommand() *cobra.Command {
@@ -29,24 +29,28 @@ deliveries were dead-lettered (attempts exhausted or a permanent failure: see 's
 			}
 			if !cmd.Flags().Changed("wait") {
 				var err error
-				if wait, err = app.Config.Duration("SALESENGINE_DELIVER_WAIT"); err != nil {
+				if wait, err = engine.LoadDeliverWait(app.Config); err != nil {
 					return err
 				}
 			}
-			rt, err := app.openRuntime(cmd.Context())
+			set, err := app.settings(engine.NeedWebhook)
 			if err != nil {
 				return err
 			}
-			defer rt.Close()
-			ids, err := pendingDeliveries(cmd.Context(), rt.store, 0)
+			s, eng, err := app.openEngine(cmd.Context(), set)
 			if err != nil {
 				return err
 			}
-			if len(ids) == 0 {
+			defer s.Close()
+			out, err := eng.Deliver(cmd.Context(), wait)
+			if err != nil {
+				return err
+			}
+			if out.Pending == 0 {
 				fmt.Fprintln(app.Stdout, "webhooks: nothing queued")
 				return nil
 			}
-			return app.deliverAndReport(cmd.Context(), rt, wait)
+			return app.printDelivery(out, wait)
 		},
 	}
 	cmd.Flags().DurationVar(&wait, "wait", 30*time.Second, "how long to wait for deliveries")
@@ -152,7 +156,7 @@ func (app *App) connectionScope(ctx context.Context, s store.Store, ref string) 
 	if ref == "" {
 		return names, 0, nil
 	}
-	c, err := app.resolveConnection(ctx, s, ref)
+	c, err := engine.ResolveConnection(ctx, s, ref)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -173,7 +177,7 @@ func (f *bulkFlags) register(cmd *cobra.Command, verb string) {
 }
 
 // selectDeliveries returns the ids named by the arguments or the bulk flags.
-func (app *App) selectDeliveries(ctx context.Context, s store.Store, cmd *cobra.Command, args []string, f bulkFlags) ([]int64, error) {
+func (app *App) selectDeliveries(ctx context.Context, eng *engine.Engine, cmd *cobra.Command, args []string, f bulkFlags) ([]int64, error) {
 	switch {
 	case f.all && len(args) > 0:
 		return nil, usagef("", "give delivery IDs or --all, not both")
@@ -182,37 +186,15 @@ func (app *App) selectDeliveries(ctx context.Context, s store.Store, cmd *cobra.
 	case !f.all && (f.connection != "" || f.dead):
 		return nil, usagef("", "-c and --dead go with --all")
 	}
-	if !f.all {
-		ids := make([]int64, 0, len(args))
-		for _, a := range args {
-			id, err := strconv.ParseInt(a, 10, 64)
-			if err != nil || id <= 0 {
-				return nil, usagef("delivery IDs are the numbers in the first column of 'salesengine retries'", "%q is not a delivery ID", a)
-			}
-			if _, err := s.WebhookDeliveryGet(ctx, id); err != nil {
-				return nil, usagef("list them with 'salesengine retries'", "no delivery %d", id)
-			}
-			ids = append(ids, id)
+	sel := engine.DeliverySelection{All: f.all, Connection: f.connection, Dead: f.dead}
+	for _, a := range args {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, usagef("delivery IDs are the numbers in the first column of 'salesengine retries'", "%q is not a delivery ID", a)
 		}
-		return ids, nil
+		sel.IDs = append(sel.IDs, id)
 	}
-	_, connID, err := app.connectionScope(ctx, s, f.connection)
-	if err != nil {
-		return nil, err
-	}
-	states := []string{store.DeliveryPending, store.DeliveryDead}
-	if f.dead {
-		states = []string{store.DeliveryDead}
-	}
-	ds, err := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: connID, States: states})
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]int64, len(ds))
-	for i, d := range ds {
-		ids[i] = d.ID
-	}
-	return ids, nil
+	return eng.SelectDeliveries(ctx, sel)
 }
 
 func (app *App) retryCommand() *cobra.Command {
@@ -228,17 +210,20 @@ them (waiting at most --wait). Each keeps its webhook-id, so receivers can de-du
   salesengine retry --all -c acme`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			rt, err := app.openRuntime(ctx)
+			set, err := app.settings(engine.NeedWebhook)
 			if err != nil {
 				return err
 			}
-			defer rt.Close()
-			ids, err := app.selectDeliveries(ctx, rt.store, cmd, args, f)
+			s, eng, err := app.openEngine(ctx, set)
 			if err != nil {
 				return err
 			}
-			changed, err := rt.store.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: ids,
-				State: store.DeliveryPending, ResetAttempts: true, OnlyStates: []string{store.DeliveryPending, store.DeliveryDead}})
+			defer s.Close()
+			ids, err := app.selectDeliveries(ctx, eng, cmd, args, f)
+			if err != nil {
+				return err
+			}
+			changed, err := eng.Retry(ctx, ids)
 			if err != nil {
 				return err
 			}
@@ -246,12 +231,8 @@ them (waiting at most --wait). Each keeps its webhook-id, so receivers can de-du
 				fmt.Fprintln(app.Stdout, "nothing to retry")
 				return nil
 			}
-			// Due now, not at the retry time their jobs were waiting for.
-			if err := rt.queue.Replay(ctx, changed...); err != nil {
-				return err
-			}
 			fmt.Fprintf(app.Stdout, "retrying %d deliveries\n", len(changed))
-			return app.deliverAndReport(ctx, rt, wait)
+			return app.deliverAndReport(ctx, eng, wait)
 		},
 	}
 	f.register(cmd, "retry")
@@ -269,17 +250,20 @@ func (app *App) discardCommand() *cobra.Command {
   salesengine discard --all --dead -c acme`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			set, err := app.settings(0)
+			if err != nil {
+				return err
+			}
+			s, eng, err := app.openEngine(ctx, set)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			ids, err := app.selectDeliveries(ctx, s, cmd, args, f)
+			ids, err := app.selectDeliveries(ctx, eng, cmd, args, f)
 			if err != nil {
 				return err
 			}
-			changed, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: ids,
-				State: store.DeliveryDiscarded, OnlyStates: []string{store.DeliveryPending, store.DeliveryDead}})
+			changed, err := eng.Discard(ctx, ids)
 			if err != nil {
 				return err
 			}
@@ -309,23 +293,28 @@ succeeds. Once Odoo is back, close it so that the next pass runs at once.`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, c, err := app.openConnection(ctx, args[0])
+			set, err := app.settings(0)
+			if err != nil {
+				return err
+			}
+			s, eng, err := app.openEngine(ctx, set)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
+			c, err := engine.ResolveConnection(ctx, s, args[0])
+			if err != nil {
+				return err
+			}
 			if odoo {
-				if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, OdooCircuitClose: true}); err != nil {
+				if err := eng.ResetOdooCircuit(ctx, c); err != nil {
 					return err
 				}
 				fmt.Fprintf(app.Stdout, "Odoo circuit of %q closed (was %s after %s)\n", c.Name,
-					c.OdooCircuitState, sync.ConsecutiveFailures(c.OdooCircuitFailures))
+					c.OdooCircuitState, engine.ConsecutiveFailures(c.OdooCircuitFailures))
 				return nil
 			}
-			closed, zero, on := store.CircuitClosed, 0, true
-			var none *time.Time
-			if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, CircuitState: &closed,
-				CircuitFailures: &zero, CircuitOpenedAt: &none, CircuitNextProbe: &none, WebhookEnabled: &on}); err != nil {
+			if err := eng.ResetWebhookCircuit(ctx, c); err != nil {
 				return err
 			}
 			fmt.Fprintf(app.Stdout, "circuit of %q closed and its webhook enabled (was %s)\n", c.Name, c.CircuitState)

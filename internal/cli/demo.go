@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/config"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/secret"
 	"github.com/salesengine/salesengine/internal/store"
@@ -108,11 +109,17 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	fmt.Fprintf(out, "  %s: %d orders, %d order lines, %d products (database %q, login admin)\n",
 		srv.URL(), srv.Count("sale.order"), srv.Count("sale.order.line"), srv.Count("product.product"), srv.Database())
 
-	rt, err := app.openRuntime(ctx)
+	set, err := app.settings(engine.NeedWebhook | engine.NeedTargets | engine.NeedSync | engine.NeedForecast | engine.NeedPlan)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
+	// The fake Odoo's calendar is its own: forecast and plan from its "today", not the machine's.
+	set.Now = srv.Now
+	s, eng, err := app.openEngine(ctx, set)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
 
 	// The receiver needs the connection's secret, which the connection needs the receiver's URL for: listen
 	// first, add the connection, then serve.
@@ -122,7 +129,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	}
 	name, apiKey, database, login := "demo", "test-api-key-0123456789", srv.Database(), "admin"
 	hookURL := "http://" + ln.Addr().String() + "/hooks/odoo"
-	added, err := rt.conns.Add(ctx, connectionFields(name, srv.URL(), database, login, apiKey, hookURL))
+	added, err := app.manager(s).Add(ctx, connectionFields(name, srv.URL(), database, login, apiKey, hookURL))
 	if err != nil {
 		ln.Close()
 		return err
@@ -140,7 +147,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 
 	fmt.Fprintln(out, "1. First sync: everything (a baseline: history is stored, no webhooks are sent for it)")
 	f := syncFlags{deliverWait: 15 * time.Second}
-	if err := app.syncAll(ctx, rt, f); err != nil {
+	if err := app.syncAll(ctx, eng, f); err != nil {
 		return err
 	}
 
@@ -153,26 +160,20 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 		stats.NewOrders, stats.Confirmed, stats.Cancelled, stats.Delivered, stats.Edited)
 
 	fmt.Fprintln(out, "\n3. Second sync: only what changed, and a signed webhook for every confirmed, changed or cancelled order")
-	if err := app.syncAll(ctx, rt, f); err != nil {
+	if err := app.syncAll(ctx, eng, f); err != nil {
 		return err
 	}
-	if err := app.deliverAndReport(ctx, rt, f.deliverWait); err != nil {
+	if err := app.deliverAndReport(ctx, eng, f.deliverWait); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "   the receiver verified %d events\n", recv.Unique())
 
 	fmt.Fprintln(out, "\n4. Forecast demand per SKU, 12 months ahead (method chosen per SKU by backtest)")
-	fo, err := app.forecastSettings()
-	if err != nil {
-		return err
-	}
-	// The fake Odoo's calendar is its own: forecast from its "today", not the machine's.
-	fo.Now = srv.Now
-	if err := app.forecastToDB(ctx, rt.store, added.Connection, fo); err != nil {
+	if err := app.forecastToDB(ctx, eng, added.Connection); err != nil {
 		return err
 	}
 
-	if err := app.demoSummary(ctx, rt.store, time.Since(start)); err != nil {
+	if err := app.demoSummary(ctx, s, added.Connection, time.Since(start)); err != nil {
 		return err
 	}
 	if o.serve {
@@ -253,14 +254,12 @@ func tryCommand(exe string, lookPath func(string) (string, error)) string {
 	return exe
 }
 
-func (app *App) demoSummary(ctx context.Context, s store.Store, took time.Duration) error {
-	var orders, items, skus int64
-	q := s.DB().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sales_orders), (SELECT COUNT(*) FROM sales_items),
-		(SELECT COUNT(DISTINCT sku) FROM sales_items)`)
-	if err := q.Scan(&orders, &items, &skus); err != nil {
+func (app *App) demoSummary(ctx context.Context, s store.Store, c *store.Connection, took time.Duration) error {
+	n, err := s.ConnectionDataCount(ctx, c.ID)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "\nDone in %s: %d orders and %d order lines over %d SKUs stored.\n", took.Round(100*time.Millisecond), orders, items, skus)
+	fmt.Fprintf(app.Stdout, "\nDone in %s: %d orders and %d order lines over %d SKUs stored.\n", took.Round(100*time.Millisecond), n.Orders, n.Items, n.SKUs)
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/salesengine/salesengine/internal/engine"
 )
 
 // Exit codes: a usage error (wrong flag, bad argument) exits 2, a runtime failure 1. A pass whose only
@@ -47,13 +49,9 @@ func onlyDeadLetters(err error) bool {
 	return errors.As(err, &dl)
 }
 
-// UsageError is a mistake in how a command was called; it is printed with a hint and exits 2.
-type UsageError struct {
-	Msg  string
-	Hint string
-}
-
-func (e *UsageError) Error() string { return e.Msg }
+// UsageError is a mistake in how a command was called; it is printed with a hint and exits 2. The engine
+// reports settings and references given wrongly with the same type.
+type UsageError = engine.UsageError
 
 func usagef(hint, format string, args ...any) error {
 	return &UsageError{Msg: fmt.Sprintf(format, args...), Hint: hint}

@@ -12,71 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/salesengine/salesengine/internal/demand"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/forecast"
-	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
-
-// forecastSettings reads the forecasting configuration (flags bound to the variables win).
-func (app *App) forecastSettings() (demand.Options, error) {
-	var o demand.Options
-	horizon, err := app.forecastHorizon()
-	if err != nil {
-		return o, err
-	}
-	level, err := app.Config.Int("SALESENGINE_FORECAST_LEVEL")
-	if err != nil {
-		return o, err
-	}
-	if level < 1 || level > 99 {
-		return o, usagef("use --level between 1 and 99 (percent)", "interval level %d is out of range", level)
-	}
-	window, err := app.Config.Int("SALESENGINE_FORECAST_WINDOW")
-	if err != nil {
-		return o, err
-	}
-	if window < 0 {
-		return o, fmt.Errorf("SALESENGINE_FORECAST_WINDOW=%d must be 0 (all history) or a number of months", window)
-	}
-	partial, err := forecast.ParsePartialMonth(app.Config.Get("SALESENGINE_FORECAST_PARTIAL_MONTH"))
-	if err != nil {
-		return o, fmt.Errorf("SALESENGINE_FORECAST_PARTIAL_MONTH: %w", err)
-	}
-	round, err := app.Config.Bool("SALESENGINE_FORECAST_ROUND")
-	if err != nil {
-		return o, err
-	}
-	loc, err := app.location()
-	if err != nil {
-		return o, err
-	}
-	o.Forecast = forecast.Options{Horizon: horizon, Round: round}
-	o.Level, o.Window, o.Partial, o.Location = float64(level), window, partial, loc
-	o.Now = app.clock
-	return o, nil
-}
-
-// forecastHorizon is the number of months forecast, from this month on.
-func (app *App) forecastHorizon() (int, error) {
-	horizon, err := app.Config.Int("SALESENGINE_FORECAST_HORIZON")
-	if err != nil {
-		return 0, err
-	}
-	if horizon < 1 || horizon > 120 {
-		return 0, usagef("use --horizon (or SALESENGINE_FORECAST_HORIZON) between 1 and 120 months", "horizon %d is out of range", horizon)
-	}
-	return horizon, nil
-}
-
-func (app *App) location() (*time.Location, error) {
-	name := app.Config.Get("SALESENGINE_TIMEZONE")
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("SALESENGINE_TIMEZONE=%q is not a time zone name (use an IANA name such as America/Mexico_City)", name)
-	}
-	return loc, nil
-}
 
 func (app *App) forecastCommand() *cobra.Command {
 	var conn, mode, out, input string
@@ -103,7 +42,11 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
   salesengine forecast --input history.csv --out fc.csv --level 95`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, err := app.forecastSettings()
+			needs := engine.NeedForecast
+			if input == "" {
+				needs |= engine.NeedPlan
+			}
+			set, err := app.settings(needs)
 			if err != nil {
 				return err
 			}
@@ -114,7 +57,7 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 				if out == "" {
 					return usagef("e.g. --out forecast.csv", "--input needs --out, the CSV file to write")
 				}
-				return app.forecastFile(cmd.Context(), input, out, o)
+				return app.forecastFile(cmd.Context(), set, input, out)
 			}
 			switch mode {
 			case "db", "report":
@@ -127,16 +70,16 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 			if mode == "db" && out != "" {
 				return usagef("--out goes with --mode report or --input", "--mode db writes tables, not files")
 			}
-			rt, err := app.openRuntime(cmd.Context())
+			s, eng, err := app.openEngine(cmd.Context(), set)
 			if err != nil {
 				return err
 			}
-			defer rt.Close()
-			conns, err := app.selectConnections(cmd.Context(), rt.store, conn, syncFirstHint)
+			defer s.Close()
+			conns, err := eng.Select(cmd.Context(), conn)
 			if err != nil {
 				return err
 			}
-			return app.forecastConnections(cmd.Context(), rt.store, conns, o, mode, out)
+			return app.forecastConnections(cmd.Context(), eng, conns, mode, out)
 		},
 	}
 	fs := cmd.Flags()
@@ -153,22 +96,21 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 	return cmd
 }
 
-func (app *App) forecastFile(ctx context.Context, in, out string, o demand.Options) error {
+func (app *App) forecastFile(ctx context.Context, set engine.Settings, in, out string) error {
 	if _, err := os.Stat(in); err != nil {
 		return usagef("give the path of a CSV with columns series,month,value", "--input %s: %v", in, err)
 	}
 	start := time.Now()
-	res, err := forecast.ForecastFile(ctx, in, out, o.Forecast, o.Level)
+	sum, err := engine.ForecastFile(ctx, set, in, out)
 	if err != nil {
 		return err
 	}
-	sum := demand.Summarize(res)
-	fmt.Fprintf(app.Stdout, "forecast %d series, %d months ahead, in %s: wrote %s\n", sum.SKUs, o.Forecast.Horizon, time.Since(start).Round(time.Millisecond), out)
+	fmt.Fprintf(app.Stdout, "forecast %d series, %d months ahead, in %s: wrote %s\n", sum.SKUs, set.Forecast.Horizon, time.Since(start).Round(time.Millisecond), out)
 	printMix(app, sum)
 	return nil
 }
 
-func printMix(app *App, sum demand.Summary) {
+func printMix(app *App, sum engine.ForecastSummary) {
 	classes := make([]string, 0, len(sum.ByClass))
 	for c, n := range sum.ByClass {
 		classes = append(classes, fmt.Sprintf("%s %d", c, n))
@@ -197,14 +139,14 @@ func printMix(app *App, sum demand.Summary) {
 }
 
 // forecastConnections forecasts each connection in the given mode.
-func (app *App) forecastConnections(ctx context.Context, s store.Store, conns []*store.Connection, o demand.Options, mode, out string) error {
+func (app *App) forecastConnections(ctx context.Context, eng *engine.Engine, conns []*store.Connection, mode, out string) error {
 	var failed []string
 	for _, c := range conns {
 		var err error
 		if mode == "db" {
-			err = app.forecastToDB(ctx, s, c, o)
+			err = app.forecastToDB(ctx, eng, c)
 		} else {
-			err = app.forecastReport(ctx, s, c, o, out)
+			err = app.forecastReport(ctx, eng, c, out)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -220,8 +162,13 @@ func (app *App) forecastConnections(ctx context.Context, s store.Store, conns []
 	return nil
 }
 
-func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connection, o demand.Options) error {
-	sum, err := demand.Run(ctx, s, c.ID, o)
+func (app *App) forecastToDB(ctx context.Context, eng *engine.Engine, c *store.Connection) error {
+	out, err := eng.ForecastAndPlan(ctx, c)
+	sum := out.Forecast
+	if sum.SKUs > 0 { // stored, whatever became of the plan
+		fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs, %d months ahead (%d rows) in %s\n", c.Name, sum.SKUs, out.Horizon, sum.Rows, sum.Took.Round(time.Millisecond))
+		printMix(app, sum)
+	}
 	if err != nil {
 		return err
 	}
@@ -229,64 +176,37 @@ func (app *App) forecastToDB(ctx context.Context, s store.Store, c *store.Connec
 		fmt.Fprintf(app.Stdout, "%s: no sales to forecast yet (run 'salesengine sync')\n", c.Name)
 		return nil
 	}
-	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs, %d months ahead (%d rows) in %s\n", c.Name, sum.SKUs, o.Forecast.Horizon, sum.Rows, sum.Took.Round(time.Millisecond))
-	printMix(app, sum)
-	now := time.Now()
-	if o.Now != nil {
-		now = o.Now()
-	}
-	return app.planAfterForecast(ctx, s, c, now)
+	p := out.Plan
+	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
+		c.Name, p.Month, p.Summary.Rows, p.Summary.Alta, p.Summary.Media, p.Summary.Baja, p.Summary.NeedProduction)
+	return nil
 }
-
-// syncFirstHint is the hint when there is nothing to forecast or plan.
-const syncFirstHint = "add one with 'salesengine connections add' and run 'salesengine sync'"
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-func (app *App) forecastReport(ctx context.Context, s store.Store, c *store.Connection, o demand.Options, dir string) error {
+// forecastReport writes a connection's forecast, its per-SKU summary and this month's plan as CSV files in dir.
+func (app *App) forecastReport(ctx context.Context, eng *engine.Engine, c *store.Connection, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
-	res, err := demand.Forecast(ctx, s, c.ID, o)
+	rep, err := eng.ForecastReport(ctx, c)
 	if err != nil {
 		return err
 	}
 	base := filepath.Join(dir, unsafeFileChars.ReplaceAllString(c.Name, "_"))
-	if err := forecast.WriteForecastCSVFile(base+"_forecast.csv", res, o.Level); err != nil {
+	if err := forecast.WriteForecastCSVFile(base+"_forecast.csv", rep.Results, rep.Level); err != nil {
 		return err
 	}
-	if err := writeSummaryCSV(base+"_summary.csv", res); err != nil {
+	if err := writeSummaryCSV(base+"_summary.csv", rep.Results); err != nil {
 		return err
 	}
-	// The plan of this month from these forecasts, without touching the tables.
-	now := time.Now()
-	if o.Now != nil {
-		now = o.Now()
-	}
-	rows, _ := demand.Rows(c.ID, res, o.Level, now)
-	inputs, _, err := plan.Stored(ctx, s, c.ID, rows)
-	if err != nil {
-		return err
-	}
-	cfg, err := app.planConfig()
-	if err != nil {
-		return err
-	}
-	m, err := app.currentMonth(now)
-	if err != nil {
-		return err
-	}
-	planRows, err := plan.Compute(inputs, []plan.Month{m}, cfg)
-	if err != nil {
-		return err
-	}
-	lines := make([]planLine, len(planRows))
-	for i, r := range planRows {
+	lines := make([]planLine, len(rep.Plan))
+	for i, r := range rep.Plan {
 		lines[i] = planLine{Connection: c.Name, Row: r}
 	}
 	if err := writePlanCSVFile(base+"_production_plan.csv", lines); err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv, %s_summary.csv and %s_production_plan.csv\n", c.Name, len(res), base, base, base)
+	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv, %s_summary.csv and %s_production_plan.csv\n", c.Name, len(rep.Results), base, base, base)
 	return nil
 }

@@ -6,20 +6,20 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/secret"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
 // keyring reads the encryption keyring; a missing key is an error only for commands that need one.
 func (app *App) keyring() (*secret.Keyring, error) {
-	return secret.ParseKeyring(app.Config.Get("SALESENGINE_ENCRYPTION_KEY"))
+	return engine.LoadConnections(app.Config).Keyring()
 }
 
 // manager builds the connections manager; without a key it still lists and deletes, and what needs the key
 // says why it has none (unset or malformed).
 func (app *App) manager(s store.Store) *connections.Manager {
-	keys, err := app.keyring()
-	return &connections.Manager{Store: s, Keys: keys, KeysErr: err, DefaultWebhookURL: app.Config.Get("POLLER_DEFAULT_WEBHOOK_URL")}
+	return engine.LoadConnections(app.Config).Manager(s)
 }
 
 func (app *App) keyCommand() *cobra.Command {

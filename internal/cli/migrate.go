@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/dburl"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -45,7 +46,11 @@ With --status, list the migrations this binary knows and whether each is applied
 			}
 			defer s.Close()
 			if !status {
-				applied, err := s.MigrationApply(ctx, app.riverMigration(s))
+				queueLog, err := app.queueLogger()
+				if err != nil {
+					return err
+				}
+				applied, err := s.MigrationApply(ctx, engine.RiverMigration(s, queueLog))
 				if err != nil {
 					return dbError(tgt, err)
 				}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -9,56 +8,19 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
+	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
-	"github.com/salesengine/salesengine/internal/store"
 )
-
-// planConfig reads the planning thresholds.
-func (app *App) planConfig() (plan.Config, error) {
-	var cfg plan.Config
-	for _, v := range []struct {
-		name string
-		dst  *float64
-	}{{"SALESENGINE_SERVICE_LEVEL", &cfg.ServiceLevel}, {"SALESENGINE_PLAN_ALTA_COVERAGE", &cfg.AltaCoverage},
-		{"SALESENGINE_PLAN_MEDIA_COVERAGE", &cfg.MediaCoverage}} {
-		f, err := strconv.ParseFloat(strings.TrimSpace(app.Config.Get(v.name)), 64)
-		if err != nil {
-			return cfg, fmt.Errorf("%s=%q is not a number", v.name, app.Config.Get(v.name))
-		}
-		*v.dst = f
-	}
-	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
-}
-
-// currentMonth is this month in the business's time zone.
-func (app *App) currentMonth(now time.Time) (plan.Month, error) {
-	loc, err := app.location()
-	if err != nil {
-		return plan.Month{}, err
-	}
-	return plan.MonthOf(now.In(loc)), nil
-}
 
 // planMonths resolves --month or --from/--to (default: this month). Every month must lie from this month to the
 // end of the forecast horizon (SALESENGINE_FORECAST_HORIZON).
-func (app *App) planMonths(month, from, to string, now time.Time) ([]plan.Month, error) {
-	cur, err := app.currentMonth(now)
-	if err != nil {
-		return nil, err
-	}
-	horizon, err := app.forecastHorizon()
-	if err != nil {
-		return nil, err
-	}
+func planMonths(set engine.Settings, month, from, to string) ([]plan.Month, error) {
+	cur, horizon := set.CurrentMonth(), set.Plan.Horizon
+	var err error
 	parse := func(flag, s string) (plan.Month, error) {
 		m, err := plan.ParseMonth(s)
 		if err != nil {
@@ -141,27 +103,27 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 			if limit < 0 {
 				return usagef("", "--limit must be 0 (all) or positive")
 			}
-			cfg, err := app.planConfig()
+			set, err := app.settings(engine.NeedPlan)
 			if err != nil {
 				return err
 			}
-			months, err := app.planMonths(month, from, to, app.clock())
+			months, err := planMonths(set, month, from, to)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			s, err := app.openStore(ctx)
+			s, eng, err := app.openEngine(ctx, set)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			conns, err := app.selectConnections(ctx, s, conn, syncFirstHint)
+			conns, err := eng.Select(ctx, conn)
 			if err != nil {
 				return err
 			}
 			var all []planLine
 			for _, c := range conns {
-				rows, _, err := plan.Generate(ctx, s, c.ID, months, cfg, app.clock())
+				rows, _, err := eng.Plan(ctx, c, months)
 				if err != nil {
 					return fmt.Errorf("%s: %w", c.Name, err)
 				}
@@ -274,25 +236,6 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 		t.row(r[4], r[1], truncate(r[2], 32), r[3], r[5], r[6], r[7], r[8], r[9], r[10], dash(r[11]), dash(r[12]), dash(r[13]))
 	}
 	return t.flush()
-}
-
-// planAfterForecast regenerates a connection's plan for this month after a forecast run.
-func (app *App) planAfterForecast(ctx context.Context, s store.Store, c *store.Connection, now time.Time) error {
-	cfg, err := app.planConfig()
-	if err != nil {
-		return err
-	}
-	m, err := app.currentMonth(now)
-	if err != nil {
-		return err
-	}
-	_, sum, err := plan.Generate(ctx, s, c.ID, []plan.Month{m}, cfg, app.clock())
-	if err != nil {
-		return fmt.Errorf("plan: %w", err)
-	}
-	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
-		c.Name, m, sum.Rows, sum.Alta, sum.Media, sum.Baja, sum.NeedProduction)
-	return nil
 }
 
 // writePlanCSVFile writes the plan of report mode next to the forecast files (atomically).

@@ -10,7 +10,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/salesengine/salesengine/internal/sync"
+	"github.com/salesengine/salesengine/internal/engine"
 )
 
 // progressReporter shows sync progress: a bar on a terminal, a log line every few seconds otherwise.
@@ -32,7 +32,7 @@ func (app *App) newProgress() *progressReporter {
 	return p
 }
 
-func (p *progressReporter) report(ev sync.Progress) {
+func (p *progressReporter) report(ev engine.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	key := ev.Connection + "/" + ev.Stage

@@ -1,17 +1,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/engine"
 )
 
 func (app *App) runCommand() *cobra.Command {
 	var f syncFlags
-	var testOnly, skipForecast, forecastOnly bool
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "One pass of the whole job: sync, deliver webhooks, forecast, plan",
@@ -32,39 +32,41 @@ USE_TEST_ODOO=true syncs the test Odoo (ODOO_TEST_*) as the connection "default-
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			if err := app.readSyncSettings(cmd, &f); err != nil {
+			if err := app.readSyncSettings(&f); err != nil {
 				return err
 			}
-			var err error
-			if testOnly, err = app.Config.Bool("TEST_CONNECTIONS_ONLY"); err != nil {
-				return err
-			}
-			if skipForecast, err = app.Config.Bool("SKIP_FORECAST"); err != nil {
-				return err
-			}
-			if forecastOnly, err = app.Config.Bool("FORECAST_ONLY"); err != nil {
-				return err
-			}
-			if skipForecast && forecastOnly {
-				return usagef("", "--skip-forecast and --forecast-only contradict each other")
-			}
-			o, err := app.forecastSettings()
+			modes, err := engine.LoadRunModes(app.Config)
 			if err != nil {
 				return err
 			}
-			rt, err := app.openRuntime(ctx)
+			needs := engine.NeedForecast | engine.NeedWebhook
+			switch {
+			case modes.TestConnectionsOnly:
+				needs |= engine.NeedTest | engine.NeedTargets
+			case modes.ForecastOnly:
+				needs |= engine.NeedPlan
+			case modes.SkipForecast:
+				needs |= engine.NeedTargets | engine.NeedSync
+			default:
+				needs |= engine.NeedTargets | engine.NeedSync | engine.NeedPlan
+			}
+			set, err := app.settings(needs)
 			if err != nil {
 				return err
 			}
-			defer rt.Close()
-			if testOnly {
-				return app.testAll(cmd, rt, f.connection)
+			s, eng, err := app.openEngine(ctx, set)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if modes.TestConnectionsOnly {
+				return app.testAll(ctx, eng, f.connection)
 			}
 			var syncErr error
-			if !forecastOnly {
-				syncErr = app.syncAll(ctx, rt, f)
+			if !modes.ForecastOnly {
+				syncErr = app.syncAll(ctx, eng, f)
 				if !f.noDeliver {
-					if err := app.deliverAndReport(ctx, rt, f.deliverWait); err != nil {
+					if err := app.deliverAndReport(ctx, eng, f.deliverWait); err != nil {
 						syncErr = errors.Join(syncErr, err)
 					}
 				}
@@ -72,21 +74,22 @@ USE_TEST_ODOO=true syncs the test Odoo (ODOO_TEST_*) as the connection "default-
 					return ctx.Err()
 				}
 			}
-			if skipForecast {
+			if modes.SkipForecast {
 				return syncErr
 			}
-			conns, err := app.selectConnections(ctx, rt.store, f.connection, syncFirstHint)
+			conns, err := eng.Select(ctx, f.connection)
 			if err != nil {
 				return errors.Join(syncErr, err)
 			}
-			return errors.Join(syncErr, app.forecastConnections(ctx, rt.store, conns, o, "db", ""))
+			return errors.Join(syncErr, app.forecastConnections(ctx, eng, conns, "db", ""))
 		},
 	}
 	f.register(cmd)
 	fs := cmd.Flags()
-	fs.BoolVar(&testOnly, "test-connections", false, "only test every active connection (TEST_CONNECTIONS_ONLY)")
-	fs.BoolVar(&skipForecast, "skip-forecast", false, "sync and deliver only (SKIP_FORECAST)")
-	fs.BoolVar(&forecastOnly, "forecast-only", false, "forecast and plan from stored sales, no sync (FORECAST_ONLY)")
+	// Read through the variables they are bound to (LoadRunModes).
+	fs.Bool("test-connections", false, "only test every active connection (TEST_CONNECTIONS_ONLY)")
+	fs.Bool("skip-forecast", false, "sync and deliver only (SKIP_FORECAST)")
+	fs.Bool("forecast-only", false, "forecast and plan from stored sales, no sync (FORECAST_ONLY)")
 	bindVar(fs, "test-connections", "TEST_CONNECTIONS_ONLY")
 	bindVar(fs, "skip-forecast", "SKIP_FORECAST")
 	bindVar(fs, "forecast-only", "FORECAST_ONLY")
@@ -94,19 +97,14 @@ USE_TEST_ODOO=true syncs the test Odoo (ODOO_TEST_*) as the connection "default-
 }
 
 // testAll tests every target connection and fails when any fails.
-func (app *App) testAll(cmd *cobra.Command, rt *runtime, ref string) error {
-	ctx := cmd.Context()
-	conns, err := app.targets(ctx, rt, ref)
-	if err != nil {
-		return err
-	}
-	allowPrivate, err := app.Config.Bool("SALESENGINE_WEBHOOK_ALLOW_PRIVATE")
+func (app *App) testAll(ctx context.Context, eng *engine.Engine, ref string) error {
+	conns, err := eng.Targets(ctx, ref)
 	if err != nil {
 		return err
 	}
 	var failed []string
 	for _, c := range conns {
-		rep, err := rt.conns.Test(ctx, c, connections.TestOptions{Logger: app.Log, AllowPrivate: allowPrivate})
+		rep, err := eng.TestConnection(ctx, c)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	gosync "sync"
+	"testing"
+
+	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// TestForecastAndPlan: connections forecast at the same time each get their forecast and this month's plan
+// stored; a report computes the same plan and stores nothing; a plan of a range replaces those months.
+func TestForecastAndPlan(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenants(t, s, 3, nil)
+		syncAtOnce(t, eng, tenants)
+		cur := eng.Settings().CurrentMonth()
+		if cur != plan.MonthOf(eng.Settings().Now()) {
+			t.Fatalf("this month is %s, the fakes' %s", cur, plan.MonthOf(eng.Settings().Now()))
+		}
+
+		report, err := eng.ForecastReport(ctx, tenants[0].conn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(report.Results) == 0 || len(report.Plan) == 0 || report.Level != 80 {
+			t.Fatalf("report: %d results, %d plan rows, level %g", len(report.Results), len(report.Plan), report.Level)
+		}
+		if fc, pl := stored(t, s, tenants[0].conn.ID); fc+pl != 0 {
+			t.Errorf("a report stored %d forecast rows and %d plan rows", fc, pl)
+		}
+
+		outs := make([]ForecastOutcome, len(tenants))
+		errs := make([]error, len(tenants))
+		var wg gosync.WaitGroup
+		for i, tn := range tenants {
+			wg.Go(func() { outs[i], errs[i] = eng.ForecastAndPlan(ctx, tn.conn) })
+		}
+		wg.Wait()
+		for i, tn := range tenants {
+			out := outs[i]
+			if errs[i] != nil {
+				t.Fatalf("%s: %v", tn.conn.Name, errs[i])
+			}
+			if out.Forecast.SKUs == 0 || out.Horizon != 12 || out.Plan == nil || out.Plan.Month != cur {
+				t.Fatalf("%s: %+v", tn.conn.Name, out)
+			}
+			fc, pl := stored(t, s, tn.conn.ID)
+			if fc != out.Forecast.Rows || pl != out.Plan.Summary.Rows {
+				t.Errorf("%s: %d forecast and %d plan rows stored, the outcome says %d and %d", tn.conn.Name, fc, pl, out.Forecast.Rows, out.Plan.Summary.Rows)
+			}
+			if i == 0 && out.Plan.Summary != plan.Summarize(report.Plan) {
+				t.Errorf("the stored plan %+v differs from the report's %+v", out.Plan.Summary, plan.Summarize(report.Plan))
+			}
+		}
+
+		rows, sum, err := eng.Plan(ctx, tenants[1].conn, []plan.Month{cur, cur.Add(1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, pl := stored(t, s, tenants[1].conn.ID); pl != len(rows) || sum.Rows != len(rows) || sum.Alta+sum.Media+sum.Baja != len(rows) {
+			t.Errorf("a plan of two months: %d rows stored, %d computed, %+v", pl, len(rows), sum)
+		}
+	})
+}
+
+// stored counts a connection's forecast and plan rows.
+func stored(t *testing.T, s store.Store, id int64) (forecast, plan int) {
+	t.Helper()
+	fc, err := s.ForecastList(context.Background(), &store.ForecastListParams{ConnectionID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := s.ProductionList(context.Background(), &store.ProductionListParams{ConnectionID: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(fc), len(pl)
+}

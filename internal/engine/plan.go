@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// Plan computes a connection's production plan for the target months from the stored forecast and inventory,
+// and replaces those months' production_forecast rows in one transaction. Connections may be planned at the
+// same time.
+func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Month) ([]plan.Row, plan.Summary, error) {
+	if e.set.Plan == nil {
+		return nil, plan.Summary{}, notLoaded("plan")
+	}
+	inputs, synced, err := planInputs(ctx, e.store, c.ID, nil)
+	if err != nil {
+		return nil, plan.Summary{}, err
+	}
+	rows, err := plan.Compute(inputs, months, e.set.Plan.Config)
+	if err != nil {
+		return nil, plan.Summary{}, err
+	}
+	ym := make([]store.YearMonth, len(months))
+	for i, m := range months {
+		ym[i] = store.YearMonth{Year: m.Year, Month: int(m.Month)}
+	}
+	stored := productionRows(c.ID, rows, synced, e.set.now().UTC())
+	if err := e.store.Tx(ctx, func(tx store.Executor) error { return tx.ProductionReplace(ctx, c.ID, ym, stored) }); err != nil {
+		return nil, plan.Summary{}, fmt.Errorf("store the plan: %w", err)
+	}
+	return rows, plan.Summarize(rows), nil
+}
+
+// planInputs reads a connection's plan inputs from the store: products and their on-hand quantity (summed over
+// the products that share a SKU), backlog, and the stored forecast (or the forecast given, for reports that do
+// not touch the tables). It also returns when each SKU's inventory was last read from Odoo.
+func planInputs(ctx context.Context, s store.Executor, connectionID int64, forecast []*store.ForecastRow) ([]plan.SKUInput, map[string]time.Time, error) {
+	products, err := s.ProductList(ctx, connectionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	inventory, err := s.InventoryList(ctx, connectionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	backlog, err := s.BacklogList(ctx, connectionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if forecast == nil {
+		if forecast, err = s.ForecastList(ctx, &store.ForecastListParams{ConnectionID: connectionID}); err != nil {
+			return nil, nil, err
+		}
+	}
+	bySKU := map[string]*plan.SKUInput{}
+	var order []string
+	get := func(sku string) *plan.SKUInput {
+		in, ok := bySKU[sku]
+		if !ok {
+			in = &plan.SKUInput{SKU: sku}
+			bySKU[sku] = in
+			order = append(order, sku)
+		}
+		return in
+	}
+	for _, p := range products {
+		in := get(p.SKU)
+		if in.ProductName == "" {
+			in.ProductName = p.Name
+		}
+		if in.ProductType == "" || p.Active {
+			in.ProductType = p.Type
+		}
+		in.Active = in.Active || p.Active
+	}
+	synced := map[string]time.Time{}
+	for _, v := range inventory {
+		in := get(v.SKU)
+		in.HasInventory = true
+		in.OnHand += v.QtyAvailable
+		if v.SyncedAt.After(synced[v.SKU]) {
+			synced[v.SKU] = v.SyncedAt
+		}
+	}
+	// A product record without an inventory row cannot happen in a completed sync (both come from the same
+	// read), but a SKU sold under a product that is gone from Odoo has neither.
+	for _, f := range forecast {
+		in := get(f.SKU)
+		in.HasSales = true
+		in.Forecast = append(in.Forecast, plan.ForecastPoint{Month: plan.MonthOf(f.Date), Quantity: f.Quantity, Upper95: f.Upper95})
+	}
+	for sku, q := range backlog {
+		in := get(sku)
+		in.Backlog = q
+		in.HasSales = true
+	}
+	out := make([]plan.SKUInput, 0, len(order))
+	for _, sku := range order {
+		out = append(out, *bySKU[sku])
+	}
+	return out, synced, nil
+}
+
+// productionRows turns plan rows into production_forecast rows.
+func productionRows(connectionID int64, rows []plan.Row, synced map[string]time.Time, generated time.Time) []*store.ProductionRow {
+	out := make([]*store.ProductionRow, len(rows))
+	for i, r := range rows {
+		pr := &store.ProductionRow{ConnectionID: connectionID, SKU: r.SKU, ProductName: r.ProductName, Year: r.Month.Year,
+			Month: int(r.Month.Month), ForecastQuantity: r.Forecast, Inventory: r.Inventory, ProductionNeeded: r.ProductionNeeded,
+			SafetyStock: r.SafetyStock, Backlog: r.Backlog, Recommended: r.Recommended, CoverageMonths: r.CoverageMonths,
+			Priority: r.Priority, Flags: strings.Join(r.Flags, ","), GeneratedAt: generated}
+		if r.StockoutMonth != nil {
+			pr.StockoutMonth = r.StockoutMonth.String()
+		}
+		if t, ok := synced[r.SKU]; ok {
+			pr.InventorySyncedAt = &t
+		}
+		out[i] = pr
+	}
+	return out
+}

@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/sync"
+)
+
+// The sync stage's own types, so that callers need not import it.
+type (
+	// SyncOptions are a pass's choices: a full sync, a reconciliation of the whole history.
+	SyncOptions = sync.Options
+	// SyncResult is what a pass did, or why it was skipped (an open Odoo circuit).
+	SyncResult = sync.Result
+	// Progress says how far a pass is.
+	Progress = sync.Progress
+)
+
+// ConsecutiveFailures says "N consecutive failure(s)", as the sync stage words an Odoo circuit.
+func ConsecutiveFailures(n int) string { return sync.ConsecutiveFailures(n) }
+
+// SyncOutcome is how one connection's pass of SyncAll ended.
+type SyncOutcome struct {
+	Connection *store.Connection
+	Result     SyncResult
+	// Err is why the pass failed or was skipped (Result.Skipped); nil when it synced.
+	Err error
+}
+
+// SyncAll syncs every target connection (see Targets), one after the other, reporting each as it ends; a
+// connection that fails or is skipped does not stop the others. The error is for a pass that could not start
+// (no key, no connection) or was cancelled (ctx's error, with the outcomes of the connections done before).
+func (e *Engine) SyncAll(ctx context.Context, ref string, opts SyncOptions) ([]SyncOutcome, error) {
+	if e.set.Sync == nil {
+		return nil, notLoaded("sync")
+	}
+	// Every connection's API key needs the key: one configuration error, said once, before any sync starts.
+	if _, err := e.set.Connections.Keyring(); err != nil {
+		return nil, err
+	}
+	conns, err := e.Targets(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]SyncOutcome, 0, len(conns))
+	for _, c := range conns {
+		res, err := e.SyncConnection(ctx, c, opts)
+		if err != nil && ctx.Err() != nil {
+			return outs, ctx.Err()
+		}
+		out := SyncOutcome{Connection: c, Result: res, Err: err}
+		e.report.Synced(out)
+		switch {
+		case err != nil && res.Skipped:
+			e.log.Warn("sync skipped", "connection", c.Name, "reason", err)
+		case err != nil:
+			e.log.Error("sync failed", "connection", c.Name, "err", err)
+		}
+		outs = append(outs, out)
+	}
+	return outs, nil
+}
+
+// SyncConnection runs one sync pass of c (recorded in sync_logs, guarded by its Odoo circuit, refused when its
+// Odoo is not the database its data came from) and enqueues the webhook deliveries the changes caused, when
+// the engine has a queue. Passes of different connections may run at the same time.
+func (e *Engine) SyncConnection(ctx context.Context, c *store.Connection, opts SyncOptions) (SyncResult, error) {
+	if e.set.Sync == nil {
+		return SyncResult{}, notLoaded("sync")
+	}
+	client, err := e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Logger: e.log})
+	if err != nil {
+		return SyncResult{}, err
+	}
+	res, err := e.syncer().Sync(ctx, c, client, opts)
+	if err == nil && len(res.DeliveryIDs) > 0 && e.queue != nil {
+		// Best effort: a delivery without a job is picked up by the next sweep.
+		if qerr := e.queue.Enqueue(ctx, res.DeliveryIDs...); qerr != nil {
+			e.log.Warn("could not enqueue webhook deliveries now; they stay pending for the next run", "err", qerr)
+		}
+	}
+	return res, err
+}
+
+// syncer builds a pass's syncer from the settings.
+func (e *Engine) syncer() *sync.Syncer {
+	s := e.set.Sync
+	recent, every := s.RecentEvery, s.ReconcileEvery
+	if recent == 0 {
+		recent = -1 // after every pass
+	}
+	if every == 0 {
+		every = -1 // never by itself
+	}
+	return &sync.Syncer{Store: e.store, Outbox: e.outbox, Log: e.log, PageSize: s.PageSize, Lag: s.Lag, Recheck: s.Recheck,
+		RecentEvery: recent, ReconcileEvery: every, SendHistory: s.SendHistory, Progress: e.report.Progress,
+		Circuit: sync.CircuitPolicy{Failures: s.Circuit.Failures, Cooldown: s.Circuit.Cooldown}}
+}
