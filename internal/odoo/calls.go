@@ -120,6 +120,8 @@ func decodeResult(raw json.RawMessage, out any) error {
 		*p, err = decodeRows[lineRow](raw)
 	case *[]productRow:
 		*p, err = decodeRows[productRow](raw)
+	case *[]stampRow:
+		*p, err = decodeRows[stampRow](raw)
 	default:
 		err = json.Unmarshal(raw, out)
 	}

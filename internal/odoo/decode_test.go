@@ -354,10 +354,13 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 	raw, _ = decodeXMLRPC(fixture(t, "xmlrpc/search_read_products.xml"))
 	pages = append(pages, raw, []byte(`[]`),
 		[]byte(`[{"id":1,"is_storable":true,"detailed_type":"product","barcode":"x\"y","product_tmpl_id":[3,"T"],"list_price":1e3,"standard_price":-0.5,"active":true,"display_name":"a\u00e9","locked":true,"product_uom_id":[2,"kg"]}]`))
+	pages = append(pages, []byte(`[{"id":3,"write_date":"2026-01-02 03:04:05","state":"sale","order_line":[4, 5.0, false]},`+
+		`{"id":4,"order_line":[]},{"id":5,"order_line":false}]`))
 	for i, p := range pages {
 		compare[orderRow](t, i, p)
 		compare[lineRow](t, i, p)
 		compare[productRow](t, i, p)
+		compare[stampRow](t, i, p)
 	}
 	// Every json tag must have a setField case: a record setting one field at a time decodes the same.
 	for _, tag := range []string{"id", "name", "state", "locked", "date_order", "write_date", "create_date", "partner_id",
@@ -365,12 +368,14 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 		"commitment_date", "warehouse_id", "user_id", "order_id", "display_type", "product_id", "product_uom_qty",
 		"product_uom_id", "product_uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "price_subtotal",
 		"price_total", "product_tmpl_id", "default_code", "barcode", "display_name", "type", "detailed_type",
-		"is_storable", "active", "uom_id", "list_price", "standard_price", "qty_available", "virtual_available"} {
-		for _, v := range []string{`7`, `true`, `"2026-01-02 03:04:05"`, `[5,"N"]`, `"text"`} {
+		"is_storable", "active", "uom_id", "list_price", "standard_price", "qty_available", "virtual_available",
+		"order_line"} {
+		for _, v := range []string{`7`, `true`, `"2026-01-02 03:04:05"`, `[5,"N"]`, `"text"`, `[5,6]`, `[1.5]`, `[[1]]`} {
 			p := []byte(`[{"` + tag + `":` + v + `}]`)
 			compare[orderRow](t, tag, p)
 			compare[lineRow](t, tag, p)
 			compare[productRow](t, tag, p)
+			compare[stampRow](t, tag, p)
 		}
 	}
 }

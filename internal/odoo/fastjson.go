@@ -198,7 +198,26 @@ func isHex4(b []byte) bool {
 // rowPtr is a row struct that can take its fields one by one.
 type rowPtr[R any] interface {
 	*R
-	setField(key string, raw []byte) error
+	setField(key string, raw []byte, in interner) error
+}
+
+// interner hands out one string per distinct value within a page, so that the lines of one order or one product
+// share their names, states and units instead of each holding a copy (an allocation per field per record).
+// Reading a nil interner just copies.
+type interner map[string]string
+
+// maxInterned bounds an interner: a page of distinct values (order names in a page of orders) gains nothing.
+const maxInterned = 2048
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok { // the conversion does not allocate for a lookup
+		return s
+	}
+	s := string(b)
+	if in != nil && len(in) < maxInterned {
+		in[s] = s
+	}
+	return s
 }
 
 // decodeRows decodes a JSON array of objects into rows.
@@ -218,9 +237,10 @@ func decodeRows[R any, P rowPtr[R]](b []byte) ([]R, error) {
 	if s.consume(']') {
 		return rows, s.end()
 	}
+	in := interner{}
 	for {
 		rows = append(rows, *new(R))
-		if err := decodeObject(s, P(&rows[len(rows)-1])); err != nil {
+		if err := decodeObject(s, P(&rows[len(rows)-1]), in); err != nil {
 			return nil, fmt.Errorf("record %d: %w", len(rows), err)
 		}
 		if s.consume(']') {
@@ -240,8 +260,8 @@ func (s *scanner) end() error {
 }
 
 func decodeObject[P interface {
-	setField(key string, raw []byte) error
-}](s *scanner, row P) error {
+	setField(key string, raw []byte, in interner) error
+}](s *scanner, row P, in interner) error {
 	if !s.consume('{') {
 		return s.errf("expected an object")
 	}
@@ -268,7 +288,7 @@ func decodeObject[P interface {
 		if err != nil {
 			return err
 		}
-		if err := row.setField(key, v); err != nil {
+		if err := row.setField(key, v, in); err != nil {
 			return fmt.Errorf("field %s: %w", key, err)
 		}
 		if s.consume('}') {

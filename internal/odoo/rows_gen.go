@@ -1,16 +1,18 @@
 package odoo
 
-// setField methods: the fast decoder's field dispatch, one case per json tag of the row structs in model.go.
-// Keep them in sync when a field is added (TestFastDecoderMatchesEncodingJSON fails otherwise).
+// setField methods: the fast decoder's field dispatch, one case per json tag of the row structs in model.go and
+// stamps.go. Keep them in sync when a field is added (TestFastDecoderMatchesEncodingJSON fails otherwise).
+// Values that repeat across the records of a page (states, units, currencies, companies, the order and product
+// of a line, an order's partner) go through the page's interner; values unique to a record do not.
 
-func (r *orderRow) setField(key string, raw []byte) error {
+func (r *orderRow) setField(key string, raw []byte, in interner) error {
 	switch key {
 	case "id":
 		return r.ID.UnmarshalJSON(raw)
 	case "name":
 		return r.Name.UnmarshalJSON(raw)
 	case "state":
-		return r.State.UnmarshalJSON(raw)
+		return r.State.decode(raw, in)
 	case "locked":
 		return r.Locked.UnmarshalJSON(raw)
 	case "date_order":
@@ -20,11 +22,11 @@ func (r *orderRow) setField(key string, raw []byte) error {
 	case "create_date":
 		return r.CreateDate.UnmarshalJSON(raw)
 	case "partner_id":
-		return r.Partner.UnmarshalJSON(raw)
+		return r.Partner.decode(raw, in)
 	case "company_id":
-		return r.Company.UnmarshalJSON(raw)
+		return r.Company.decode(raw, in)
 	case "currency_id":
-		return r.Currency.UnmarshalJSON(raw)
+		return r.Currency.decode(raw, in)
 	case "amount_untaxed":
 		return r.AmountUntaxed.UnmarshalJSON(raw)
 	case "amount_tax":
@@ -36,33 +38,33 @@ func (r *orderRow) setField(key string, raw []byte) error {
 	case "commitment_date":
 		return r.CommitmentDate.UnmarshalJSON(raw)
 	case "warehouse_id":
-		return r.Warehouse.UnmarshalJSON(raw)
+		return r.Warehouse.decode(raw, in)
 	case "user_id":
-		return r.User.UnmarshalJSON(raw)
+		return r.User.decode(raw, in)
 	}
 	return nil
 }
 
-func (r *lineRow) setField(key string, raw []byte) error {
+func (r *lineRow) setField(key string, raw []byte, in interner) error {
 	switch key {
 	case "id":
 		return r.ID.UnmarshalJSON(raw)
 	case "order_id":
-		return r.Order.UnmarshalJSON(raw)
+		return r.Order.decode(raw, in)
 	case "state":
-		return r.State.UnmarshalJSON(raw)
+		return r.State.decode(raw, in)
 	case "display_type":
-		return r.DisplayType.UnmarshalJSON(raw)
+		return r.DisplayType.decode(raw, in)
 	case "product_id":
-		return r.Product.UnmarshalJSON(raw)
+		return r.Product.decode(raw, in)
 	case "name":
 		return r.Name.UnmarshalJSON(raw)
 	case "product_uom_qty":
 		return r.Qty.UnmarshalJSON(raw)
 	case "product_uom_id":
-		return r.UoMID.UnmarshalJSON(raw)
+		return r.UoMID.decode(raw, in)
 	case "product_uom":
-		return r.UoM.UnmarshalJSON(raw)
+		return r.UoM.decode(raw, in)
 	case "qty_delivered":
 		return r.QtyDelivered.UnmarshalJSON(raw)
 	case "qty_invoiced":
@@ -76,16 +78,16 @@ func (r *lineRow) setField(key string, raw []byte) error {
 	case "price_total":
 		return r.Total.UnmarshalJSON(raw)
 	case "currency_id":
-		return r.Currency.UnmarshalJSON(raw)
+		return r.Currency.decode(raw, in)
 	case "company_id":
-		return r.Company.UnmarshalJSON(raw)
+		return r.Company.decode(raw, in)
 	case "write_date":
 		return r.WriteDate.UnmarshalJSON(raw)
 	}
 	return nil
 }
 
-func (r *productRow) setField(key string, raw []byte) error {
+func (r *productRow) setField(key string, raw []byte, in interner) error {
 	switch key {
 	case "id":
 		return r.ID.UnmarshalJSON(raw)
@@ -100,16 +102,16 @@ func (r *productRow) setField(key string, raw []byte) error {
 	case "display_name":
 		return r.DisplayName.UnmarshalJSON(raw)
 	case "type":
-		return r.Type.UnmarshalJSON(raw)
+		return r.Type.decode(raw, in)
 	case "detailed_type":
-		return r.DetailedType.UnmarshalJSON(raw)
+		return r.DetailedType.decode(raw, in)
 	case "is_storable":
 		return r.IsStorable.UnmarshalJSON(raw)
 	case "active":
 		r.Active = new(jsonBool)
 		return r.Active.UnmarshalJSON(raw)
 	case "uom_id":
-		return r.UoM.UnmarshalJSON(raw)
+		return r.UoM.decode(raw, in)
 	case "list_price":
 		return r.ListPrice.UnmarshalJSON(raw)
 	case "standard_price":
@@ -119,9 +121,29 @@ func (r *productRow) setField(key string, raw []byte) error {
 	case "virtual_available":
 		return r.Virtual.UnmarshalJSON(raw)
 	case "company_id":
-		return r.Company.UnmarshalJSON(raw)
+		return r.Company.decode(raw, in)
 	case "write_date":
 		return r.WriteDate.UnmarshalJSON(raw)
+	}
+	return nil
+}
+
+func (r *stampRow) setField(key string, raw []byte, in interner) error {
+	switch key {
+	case "id":
+		return r.ID.UnmarshalJSON(raw)
+	case "write_date":
+		return r.WriteDate.UnmarshalJSON(raw)
+	case "state":
+		return r.State.decode(raw, in)
+	case "order_line":
+		return r.OrderLine.UnmarshalJSON(raw)
+	case "order_id":
+		return r.Order.decode(raw, in)
+	case "display_type":
+		return r.DisplayType.decode(raw, in)
+	case "product_id":
+		return r.Product.decode(raw, in)
 	}
 	return nil
 }
