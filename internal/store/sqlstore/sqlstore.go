@@ -42,6 +42,8 @@ type querier interface {
 type Exec struct {
 	q querier
 	d Dialect
+	// conn is a transaction's connection when the dialect is a Copier (COPY runs on the driver's connection).
+	conn *sql.Conn
 }
 
 var _ store.Executor = (*Exec)(nil)
@@ -64,11 +66,21 @@ func (e *Exec) atomically(ctx context.Context, fn func(e *Exec) error) error {
 	if !ok {
 		return fn(e)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	var conn *sql.Conn
+	begin := db.BeginTx
+	if _, ok := e.d.(Copier); ok {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer c.Close()
+		conn, begin = c, c.BeginTx
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(&Exec{q: tx, d: e.d}); err != nil {
+	if err := fn(&Exec{q: tx, d: e.d, conn: conn}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
