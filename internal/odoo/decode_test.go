@@ -439,3 +439,15 @@ func TestXMLRPCFastMatchesStd(t *testing.T) {
 		t.Errorf("fallback: %s %v", raw, err)
 	}
 }
+
+// TestFastDecoderEscapes: strings with escapes decode in the scanner's pass (an inch mark, a line break, \u
+// escapes) and agree with encoding/json, including the escapes left to it (surrogate pairs, lone surrogates).
+func TestFastDecoderEscapes(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{`"Tornillo 3/8\""`, `"a\nb\tc\\d\/e\b\f\r"`, `"\u00f1and\u00fa \u20ac"`, `"ni\u00f1o ñ"`,
+		`"\ud83d\ude00"`, `"\ud83d"`, `"\udc00x"`, `"\u0000"`, `"\""`} {
+		p := []byte(`[{"id":1,"name":` + v + `,"order_id":[2,` + v + `],"state":` + v + `,"product_id":[3,` + v + `]}]`)
+		compare[lineRow](t, v, p)
+		compare[orderRow](t, v, p)
+	}
+}

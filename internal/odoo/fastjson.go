@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -16,8 +18,9 @@ import (
 var errSyntax = errors.New("invalid JSON")
 
 type scanner struct {
-	b []byte
-	i int
+	b       []byte
+	i       int
+	scratch []byte // text's buffer for unescaping
 }
 
 func (s *scanner) ws() {
@@ -195,10 +198,174 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-// rowPtr is a row struct that can take its fields one by one.
+// The scan methods decode a field's value in the same pass that reads it, for the common shapes (a number, a
+// string, [id, "name"]); any other shape is read whole and goes through the type's UnmarshalJSON, so both
+// decoders agree on every input (TestFastDecoderMatchesEncodingJSON).
+
+func (n *jsonInt) scan(s *scanner) error {
+	s.ws()
+	if start := s.i; s.number() {
+		if v, ok := fastInt(s.b[start:s.i]); ok {
+			*n = jsonInt(v)
+			return nil
+		}
+		return n.UnmarshalJSON(s.b[start:s.i])
+	}
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return n.UnmarshalJSON(raw)
+}
+
+func (f *jsonFloat) scan(s *scanner) error {
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return f.UnmarshalJSON(raw)
+}
+
+func (v *jsonBool) scan(s *scanner) error {
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return v.UnmarshalJSON(raw)
+}
+
+func (t *jsonTime) scan(s *scanner) error {
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return t.UnmarshalJSON(raw)
+}
+
+func (n *jsonIDCount) scan(s *scanner) error {
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return n.UnmarshalJSON(raw)
+}
+
+func (v *jsonString) scan(s *scanner, in interner) error {
+	if s.peek() == '"' {
+		str, err := s.text(in)
+		if err == nil {
+			*v = jsonString(str)
+		}
+		return err
+	}
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return v.decode(raw, in)
+}
+
+func (m *Many2One) scan(s *scanner, in interner) error {
+	start := s.peekPos()
+	if s.consume('[') {
+		s.ws()
+		if idStart := s.i; s.number() {
+			if id, ok := fastInt(s.b[idStart:s.i]); ok && s.consume(',') && s.peek() == '"' {
+				if name, err := s.text(in); err == nil && s.consume(']') {
+					*m = Many2One{ID: id, Name: name}
+					return nil
+				}
+			}
+		}
+		s.i = start // another shape: read it whole
+	}
+	raw, err := s.value(0)
+	if err != nil {
+		return err
+	}
+	return m.decode(raw, in)
+}
+
+// peekPos is the position of the next value (after whitespace).
+func (s *scanner) peekPos() int {
+	s.ws()
+	return s.i
+}
+
+// text reads a string token as Go text. Escapes are decoded here for the usual ones (a name with an inch mark
+// or a line break); unusual ones (surrogate pairs, invalid UTF-8) go through encoding/json.
+func (s *scanner) text(in interner) (string, error) {
+	start := s.i
+	tok, esc, err := s.str()
+	if err != nil {
+		return "", err
+	}
+	body := tok[1 : len(tok)-1]
+	if !esc {
+		return in.get(body), nil
+	}
+	if out, ok := unescape(s.scratch[:0], body); ok {
+		s.scratch = out
+		return in.get(out), nil
+	}
+	var v string
+	if err := json.Unmarshal(s.b[start:s.i], &v); err != nil {
+		return "", fmt.Errorf("string: %w", err)
+	}
+	return v, nil
+}
+
+// unescape appends the text of a string token's body (validated by str) to dst. ok is false for what it
+// leaves to encoding/json: surrogate escapes and invalid UTF-8, which that replaces with U+FFFD.
+func unescape(dst, b []byte) ([]byte, bool) {
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c == '\\':
+			switch e := b[i+1]; e {
+			case '"', '\\', '/':
+				dst = append(dst, e)
+			case 'b':
+				dst = append(dst, '\b')
+			case 'f':
+				dst = append(dst, '\f')
+			case 'n':
+				dst = append(dst, '\n')
+			case 'r':
+				dst = append(dst, '\r')
+			case 't':
+				dst = append(dst, '\t')
+			case 'u':
+				r, err := strconv.ParseUint(bytesString(b[i+2:i+6]), 16, 32)
+				if err != nil || utf16.IsSurrogate(rune(r)) {
+					return dst, false
+				}
+				dst = utf8.AppendRune(dst, rune(r))
+				i += 6
+				continue
+			default:
+				return dst, false
+			}
+			i += 2
+		case c < utf8.RuneSelf:
+			dst = append(dst, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return dst, false
+			}
+			dst = append(dst, b[i:i+size]...)
+			i += size
+		}
+	}
+	return dst, true
+}
+
+// rowPtr is a row struct that can take its fields one by one: setField reads the value of key at the scanner.
 type rowPtr[R any] interface {
 	*R
-	setField(key string, raw []byte, in interner) error
+	setField(key string, s *scanner, in interner) error
 }
 
 // interner hands out one string per distinct value within a page, so that the lines of one order or one product
@@ -260,7 +427,7 @@ func (s *scanner) end() error {
 }
 
 func decodeObject[P interface {
-	setField(key string, raw []byte, in interner) error
+	setField(key string, s *scanner, in interner) error
 }](s *scanner, row P, in interner) error {
 	if !s.consume('{') {
 		return s.errf("expected an object")
@@ -284,11 +451,7 @@ func decodeObject[P interface {
 		if !s.consume(':') {
 			return s.errf("expected ':'")
 		}
-		v, err := s.value(0)
-		if err != nil {
-			return err
-		}
-		if err := row.setField(key, v, in); err != nil {
+		if err := row.setField(key, s, in); err != nil {
 			return fmt.Errorf("field %s: %w", key, err)
 		}
 		if s.consume('}') {

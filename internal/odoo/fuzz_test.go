@@ -28,9 +28,11 @@ func decodeAll(raw json.RawMessage) {
 	var fo []orderRow
 	var fl []lineRow
 	var fp []productRow
+	var fs []stampRow
 	_ = decodeResult(raw, &fo) // the reflection-free decoder
 	_ = decodeResult(raw, &fl)
 	_ = decodeResult(raw, &fp)
+	_ = decodeResult(raw, &fs)
 	for i := range fo {
 		_ = fo[i].normalize()
 	}
@@ -88,6 +90,33 @@ func FuzzDecodeJSONRPC(f *testing.F) {
 			t.Fatalf("result is not valid JSON: %q", raw)
 		}
 		decodeAll(raw)
+	})
+}
+
+// FuzzFastDecoderMatchesEncodingJSON: on any page, the reflection-free row decoder and encoding/json (through
+// the same field types) both fail or both give the same rows.
+func FuzzFastDecoderMatchesEncodingJSON(f *testing.F) {
+	f.Add(linePage(3))
+	f.Add([]byte(`[{"id":1,"name":"3/8\"","order_id":[2,"S\u00f1"],"order_line":[1,2],"product_id":false}]`))
+	for _, dir := range []string{"jsonrpc", "json2"} {
+		files, _ := filepath.Glob(filepath.Join("testdata", dir, "search_read*"))
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			if raw, err := decodeJSONRPC(b); err == nil {
+				f.Add([]byte(raw))
+			} else {
+				f.Add(b)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, page []byte) {
+		compare[orderRow](t, "orders", page)
+		compare[lineRow](t, "lines", page)
+		compare[productRow](t, "products", page)
+		compare[stampRow](t, "stamps", page)
 	})
 }
 
