@@ -32,6 +32,7 @@ type Source interface {
 	Stamps(ctx context.Context, model string, since time.Time, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error)
 	MonthStats(ctx context.Context, model string, d odoo.Domain, dateField string) ([]odoo.MonthStat, error)
 	StampsWhere(ctx context.Context, model string, d odoo.Domain, pageSize int, fn func(page []odoo.Stamp) error) error
+	// OrderLinesOf hands fn pages that fn may keep (each page is a new slice).
 	OrderLinesOf(ctx context.Context, orderIDs []int64, pageSize int, fn func(page []odoo.OrderLine) error) error
 	OrdersByID(ctx context.Context, ids []int64) ([]odoo.Order, error)
 	ProductsWhere(ctx context.Context, d odoo.Domain, pageSize int, fn func(page []odoo.Product) error) error
