@@ -384,7 +384,7 @@ func compare[R any, P rowPtr[R]](t *testing.T, label any, page []byte) {
 	t.Helper()
 	var slow []R
 	slowErr := json.Unmarshal(page, &slow)
-	fast, fastErr := decodeRows[R, P](page)
+	fast, fastErr := decodeRows[R, P](nil, page)
 	if (slowErr == nil) != (fastErr == nil) {
 		t.Fatalf("%v %T: encoding/json err %v, fast err %v on %s", label, slow, slowErr, fastErr, page)
 	}

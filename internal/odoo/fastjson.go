@@ -387,8 +387,8 @@ func (in interner) get(b []byte) string {
 	return s
 }
 
-// decodeRows decodes a JSON array of objects into rows.
-func decodeRows[R any, P rowPtr[R]](b []byte) ([]R, error) {
+// decodeRows decodes a JSON array of objects into rows, in dst's memory when it is large enough.
+func decodeRows[R any, P rowPtr[R]](dst []R, b []byte) ([]R, error) {
 	s := &scanner{b: b}
 	if s.peek() == 'n' || s.peek() == 'f' { // null / false: no records
 		v, err := s.value(0)
@@ -400,7 +400,10 @@ func decodeRows[R any, P rowPtr[R]](b []byte) ([]R, error) {
 	if !s.consume('[') {
 		return nil, s.errf("expected an array of records")
 	}
-	rows := make([]R, 0, bytes.Count(b, []byte(`"id"`)))
+	rows := dst[:0]
+	if n := bytes.Count(b, []byte(`"id"`)); cap(rows) < n {
+		rows = make([]R, 0, n)
+	}
 	if s.consume(']') {
 		return rows, s.end()
 	}

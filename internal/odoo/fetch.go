@@ -22,6 +22,7 @@ func (c *Client) OrderLinesOf(ctx context.Context, orderIDs []int64, pageSize in
 			for i := range rows {
 				out[i] = rows[i].normalize()
 			}
+			lineRows.put(rows)
 			return fn(out)
 		})
 }
@@ -42,6 +43,7 @@ func (c *Client) OrdersByID(ctx context.Context, ids []int64) ([]Order, error) {
 			for i := range rows {
 				out = append(out, rows[i].normalize())
 			}
+			orderRows.put(rows)
 			return nil
 		})
 	return out, err

@@ -115,6 +115,7 @@ func (c *Client) stamps(ctx context.Context, model string, base Domain, bound bo
 					OrderID: r.Order.ID, Lines: int(r.OrderLine), Layout: r.DisplayType != "" || r.Product.ID == 0,
 					ProductID: r.Product.ID}
 			}
+			stampRows.put(rows)
 			if err := fn(page); err != nil {
 				return serverNow, err
 			}
