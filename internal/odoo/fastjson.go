@@ -25,8 +25,10 @@ type scanner struct {
 
 func (s *scanner) ws() {
 	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
+		switch c := s.b[s.i]; {
+		case c > ' ': // the usual case: a value or punctuation
+			return
+		case c == ' ', c == '\t', c == '\n', c == '\r':
 			s.i++
 		default:
 			return
@@ -54,43 +56,60 @@ func (s *scanner) errf(what string) error {
 	return fmt.Errorf("%w: %s at offset %d", errSyntax, what, s.i)
 }
 
+// strStop marks the bytes that end a run of plain string content: the quote, the backslash and control
+// characters (invalid unescaped).
+var strStop = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // str returns the raw bytes of a string token (quotes included) and whether it contains escapes.
 func (s *scanner) str() ([]byte, bool, error) {
 	if s.peek() != '"' {
 		return nil, false, s.errf("expected string")
 	}
-	start := s.i
-	s.i++
+	b, start := s.b, s.i
+	i := start + 1
 	esc := false
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '\\':
+	for {
+		for i < len(b) && !strStop[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			s.i = i
+			return nil, false, s.errf("unterminated string")
+		}
+		switch b[i] {
+		case '"':
+			s.i = i + 1
+			return b[start:s.i], esc, nil
+		case '\\':
 			esc = true
-			if s.i+1 >= len(s.b) {
+			if i+1 >= len(b) {
+				s.i = i
 				return nil, false, s.errf("unterminated string")
 			}
-			switch s.b[s.i+1] {
+			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				s.i += 2
+				i += 2
 			case 'u':
-				if s.i+6 > len(s.b) || !isHex4(s.b[s.i+2:s.i+6]) {
+				if i+6 > len(b) || !isHex4(b[i+2:i+6]) {
+					s.i = i
 					return nil, false, s.errf("invalid \\u escape")
 				}
-				s.i += 6
+				i += 6
 			default:
+				s.i = i
 				return nil, false, s.errf("invalid escape")
 			}
-			continue
-		case c == '"':
-			s.i++
-			return s.b[start:s.i], esc, nil
-		case c < 0x20:
+		default:
+			s.i = i
 			return nil, false, s.errf("control character in string")
 		}
-		s.i++
 	}
-	return nil, false, s.errf("unterminated string")
 }
 
 // value skips one value and returns its raw bytes.
@@ -401,7 +420,9 @@ func decodeRows[R any, P rowPtr[R]](dst []R, b []byte) ([]R, error) {
 		return nil, s.errf("expected an array of records")
 	}
 	rows := dst[:0]
-	if n := bytes.Count(b, []byte(`"id"`)); cap(rows) < n {
+	// Every record is an object: counting '{' (one byte, a vectorized count) bounds the records from above. A
+	// search for `"id"` stopped at every quote and cost a tenth of a sync's decoding.
+	if n := bytes.Count(b, []byte{'{'}); cap(rows) < n {
 		rows = make([]R, 0, n)
 	}
 	if s.consume(']') {
