@@ -451,3 +451,25 @@ func TestFastDecoderEscapes(t *testing.T) {
 		compare[orderRow](t, v, p)
 	}
 }
+
+// TestMalformedResultIsRefused: a page inside a well-formed JSON-RPC envelope is found without being validated
+// there; every decoder of a result then refuses a malformed one.
+func TestMalformedResultIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, result := range []string{`[{"id":1,}]`, `[{"id":1]}`, `[{"id":01}]`, `[{"id":1,"name":"a` + "\x01" + `"}]`,
+		`[{"id":1}]]`, `{"a":[1,2}`, `[{"id":1,"name":"\x"}]`, `[1 2]`, `[{"id":1}}`} {
+		body := []byte(`{"jsonrpc": "2.0", "id": 3, "result": ` + result + `}`)
+		raw, err := decodeJSONRPC(body)
+		if err != nil {
+			continue // refused by the envelope's decoder already
+		}
+		if err := rejectedByAll(raw); err != nil {
+			t.Errorf("%s: %v", result, err)
+		}
+	}
+	// The skim still finds the end of a page whose strings hold brackets and escaped quotes.
+	raw, err := decodeJSONRPC([]byte(`{"result": [{"id":1,"name":"a]}\"[{\\"}], "id": 3, "jsonrpc": "2.0"}`))
+	if err != nil || string(raw) != `[{"id":1,"name":"a]}\"[{\\"}]` {
+		t.Errorf("page with brackets in strings: %q, %v", raw, err)
+	}
+}

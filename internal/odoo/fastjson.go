@@ -112,6 +112,33 @@ func (s *scanner) str() ([]byte, bool, error) {
 	}
 }
 
+// skim moves past one array or object, matching brackets outside strings, without validating what is inside.
+func (s *scanner) skim() ([]byte, error) {
+	b, start := s.b, s.i
+	depth := 0
+	for i := start; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; ; i += 2 { // i += 2: past an escape's backslash and the byte it escapes
+				for i < len(b) && b[i] != '"' && b[i] != '\\' {
+					i++
+				}
+				if i >= len(b) || b[i] == '"' {
+					break
+				}
+			}
+		case '[', '{':
+			depth++
+		case ']', '}':
+			if depth--; depth == 0 {
+				s.i = i + 1
+				return b[start:s.i], nil
+			}
+		}
+	}
+	return nil, s.errf("unterminated value")
+}
+
 // value skips one value and returns its raw bytes.
 func (s *scanner) value(depth int) ([]byte, error) {
 	if depth > 256 {
@@ -488,7 +515,9 @@ func decodeObject[P interface {
 }
 
 // jsonrpcResultFast finds the "result" of a JSON-RPC success envelope without decoding it; ok=false sends the
-// caller to the full decoder (errors, odd shapes).
+// caller to the full decoder (errors, odd shapes). A result that is an array or an object (a page of records)
+// is skimmed, not validated: whatever decodes it validates it (decodeRows, encoding/json), as with JSON-2, whose
+// body is the result. Validating it here too scanned every page twice.
 func jsonrpcResultFast(b []byte) (json.RawMessage, bool) {
 	s := &scanner{b: b}
 	if !s.consume('{') {
@@ -503,8 +532,12 @@ func jsonrpcResultFast(b []byte) (json.RawMessage, bool) {
 		if err != nil || esc || !s.consume(':') {
 			return nil, false
 		}
-		v, err := s.value(0)
-		if err != nil {
+		var v []byte
+		if c := s.peek(); string(k) == `"result"` && (c == '[' || c == '{') {
+			if v, err = s.skim(); err != nil {
+				return nil, false
+			}
+		} else if v, err = s.value(0); err != nil {
 			return nil, false
 		}
 		switch string(k) {
