@@ -9,6 +9,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/store"
@@ -44,7 +45,7 @@ func upsertRows[T any](ctx context.Context, e *Exec, t table[T], rows []T) error
 	}
 	b := &binder{d: e.d}
 	if e.d.Name() == store.DialectPostgres {
-		if _, ok := e.d.(Copier); ok && t.copy != nil && len(rows) >= copyMinRows {
+		if _, ok := e.d.(Copier); ok && t.copy != nil && len(rows) >= copyMinRows && e.loads.allowed(ctx, e) {
 			return e.atomically(ctx, func(e *Exec) error { return upsertCopy(ctx, e, t, rows) })
 		}
 		boxed := make([][]any, len(rows))
@@ -58,6 +59,34 @@ func upsertRows[T any](ctx context.Context, e *Exec, t table[T], rows []T) error
 		return fmt.Errorf("upsert %s: %w", t.table, err)
 	}
 	return nil
+}
+
+// loadState is whether the database user may create temporary tables (PostgreSQL's TEMPORARY privilege,
+// granted to every user by default), asked once per store; without it, batches go through unnest.
+type loadState struct {
+	state atomic.Int32 // 0 not known yet, 1 allowed, 2 denied
+}
+
+func (l *loadState) allowed(ctx context.Context, e *Exec) bool {
+	if l == nil {
+		return false
+	}
+	switch l.state.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	var ok bool
+	if err := e.queryRow(ctx, `SELECT has_database_privilege(current_database(), 'TEMPORARY')`).Scan(&ok); err != nil {
+		return false // asked again next time
+	}
+	if ok {
+		l.state.Store(1)
+	} else {
+		l.state.Store(2)
+	}
+	return ok
 }
 
 // upsertCopy copies rows into a temporary table of the session (created on its first use, emptied at every

@@ -44,6 +44,8 @@ type Exec struct {
 	d Dialect
 	// conn is a transaction's connection when the dialect is a Copier (COPY runs on the driver's connection).
 	conn *sql.Conn
+	// loads is the store's: whether its database user may create the temporary tables COPY loads into.
+	loads *loadState
 }
 
 var _ store.Executor = (*Exec)(nil)
@@ -80,7 +82,7 @@ func (e *Exec) atomically(ctx context.Context, fn func(e *Exec) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(&Exec{q: tx, d: e.d, conn: conn}); err != nil {
+	if err := fn(&Exec{q: tx, d: e.d, conn: conn, loads: e.loads}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -110,7 +112,7 @@ type Config struct {
 }
 
 func New(cfg Config) *Store {
-	return &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
+	return &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect, loads: &loadState{}}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
 }
 
 func (s *Store) Dialect() store.Dialect         { return s.d.Name() }
@@ -126,7 +128,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) Tx(ctx context.Context, fn func(tx store.Executor) error) error {
-	return (&Exec{q: s.db, d: s.d}).atomically(ctx, func(e *Exec) error { return fn(e) })
+	return (&Exec{q: s.db, d: s.d, loads: s.loads}).atomically(ctx, func(e *Exec) error { return fn(e) })
 }
 
 // RebindDollar turns ? placeholders into $1, $2, ... Our queries never hold a literal '?'.
