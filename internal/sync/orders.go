@@ -365,19 +365,28 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 	for i := range orders {
 		byID[orders[i].ID] = &orders[i]
 	}
-	// The rows are allocated together: one allocation per group instead of one per line.
+	// The rows live in slabs, one allocation per group instead of one per line, reused by the next group:
+	// nothing keeps a group's rows once it is written (the outbox copies what an event carries).
 	n := 0
 	for _, id := range keep {
 		n += len(lines[id])
 	}
-	slab := make([]store.Item, 0, n)
+	slab, orderSlab := r.itemSlab[:0], r.orderSlab[:0]
+	if cap(slab) < n {
+		slab = make([]store.Item, 0, n)
+	}
+	if cap(orderSlab) < len(keep) {
+		orderSlab = make([]store.Order, 0, len(keep))
+	}
+	defer func() { r.itemSlab, r.orderSlab = slab, orderSlab }()
 	rows := make([]*store.Order, 0, len(keep))
 	items := make([]*store.Item, 0, n)
 	var changes []Change
 	present := make(map[int64]bool, len(prevLines))
 	for _, id := range keep {
 		o := byID[id]
-		so := r.storeOrder(o)
+		orderSlab = append(orderSlab, r.storeOrder(o))
+		so := &orderSlab[len(orderSlab)-1]
 		version := o.WriteDate
 		first := len(items)
 		for i := range lines[id] {
@@ -450,8 +459,8 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func (r *run) storeOrder(o *odoo.Order) *store.Order {
-	return &store.Order{ConnectionID: r.conn.ID, OrderID: o.ID, Name: o.Name, State: o.State,
+func (r *run) storeOrder(o *odoo.Order) store.Order {
+	return store.Order{ConnectionID: r.conn.ID, OrderID: o.ID, Name: o.Name, State: o.State,
 		DateOrder: timePtr(o.DateOrder), WriteDate: o.WriteDate, PartnerID: o.PartnerID, PartnerName: o.PartnerName,
 		CompanyID: o.CompanyID, CompanyName: o.CompanyName, Currency: o.Currency, AmountUntaxed: o.AmountUntaxed,
 		AmountTax: o.AmountTax, AmountTotal: o.AmountTotal, ClientOrderRef: o.ClientOrderRef,

@@ -44,7 +44,8 @@ var _ Source = (*odoo.Client)(nil)
 // Outbox records the webhook events of order changes inside the transaction that stores them.
 type Outbox interface {
 	// OutboxRecord stores one event per change and returns the ids of the deliveries to enqueue once the
-	// transaction commits. Recording an event that already exists is a no-op.
+	// transaction commits. Recording an event that already exists is a no-op. The changes' orders and items
+	// are reused once it returns: it must not keep them.
 	OutboxRecord(ctx context.Context, tx store.Executor, conn *store.Connection, changes []Change) ([]int64, error)
 }
 
@@ -223,6 +224,9 @@ type run struct {
 	stepFrom time.Time
 	// sold collects the products of the lines written, whose forecast quantities the sales moved.
 	sold map[int64]bool
+	// itemSlab and orderSlab hold the rows of the group being written; the next group reuses them.
+	itemSlab  []store.Item
+	orderSlab []store.Order
 }
 
 type productInfo struct {
