@@ -118,29 +118,26 @@ func upsertCopy[T any](ctx context.Context, e *Exec, t table[T], rows []T) error
 	return nil
 }
 
-// binder binds values for one batch, reusing the bound form of a timestamp already bound in it: every row of a
-// pass shares its synced_at, and the lines of an order their order's dates. On SQLite a timestamp is bound as
-// text, so each reuse saves formatting it.
+// binder binds values for one batch, reusing the bound form of a timestamp bound a little earlier in it: every
+// row of a pass shares its synced_at, and the lines of an order their order's dates. On SQLite a timestamp is
+// bound as text, so each reuse saves formatting it. The cache is a small table indexed by the instant: a miss
+// only costs the formatting.
 type binder struct {
 	d     Dialect
-	times map[time.Time]any
+	times [64]struct {
+		t time.Time
+		v any
+	}
 }
 
-// maxBoundTimes bounds a binder's memory; past it, timestamps are bound afresh.
-const maxBoundTimes = 4096
-
 func (b *binder) time(t time.Time) any {
-	if v, ok := b.times[t]; ok {
-		return v
+	h := uint64(t.Unix())*1_000_000_007 + uint64(t.Nanosecond())
+	slot := &b.times[(h*0x9E3779B97F4A7C15)>>58]
+	if slot.v != nil && slot.t.Equal(t) {
+		return slot.v
 	}
-	v := b.d.Time(t)
-	if b.times == nil {
-		b.times = make(map[time.Time]any)
-	}
-	if len(b.times) < maxBoundTimes {
-		b.times[t] = v
-	}
-	return v
+	slot.t, slot.v = t, b.d.Time(t)
+	return slot.v
 }
 
 func (b *binder) nullTime(t *time.Time) any {

@@ -42,7 +42,7 @@ type querier interface {
 type Exec struct {
 	q querier
 	d Dialect
-	// conn is a transaction's connection when the dialect is a Copier (COPY runs on the driver's connection).
+	// conn is a transaction's connection (nil outside one), for the driver-level bulk writes.
 	conn *sql.Conn
 	// loads is the store's: whether its database user may create the temporary tables COPY loads into.
 	loads *loadState
@@ -68,17 +68,14 @@ func (e *Exec) atomically(ctx context.Context, fn func(e *Exec) error) error {
 	if !ok {
 		return fn(e)
 	}
-	var conn *sql.Conn
-	begin := db.BeginTx
-	if _, ok := e.d.(Copier); ok {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("begin transaction: %w", err)
-		}
-		defer c.Close()
-		conn, begin = c, c.BeginTx
+	// The transaction's connection is kept for the bulk writes that use the driver directly (COPY, SQLite's
+	// multi-row inserts).
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx, err := begin(ctx, nil)
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"reflect"
 	"strings"
@@ -62,6 +63,47 @@ func (spec upsertSpec) conflict() string {
 // of rows cost more than running it (a sixth of an initial sync's CPU). The texts and the argument slice are
 // built once per call, not per statement.
 func (e *Exec) insertValues(ctx context.Context, table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string) error {
+	if e.conn != nil && e.d.Name() == store.DialectSQLite {
+		// In a transaction, SQLite's statements go to the driver directly, with one argument slice for all
+		// of them (database/sql allocates one per statement: a third of a first sync's allocated bytes).
+		return e.conn.Raw(func(dc any) error {
+			ex, ok := dc.(driver.ExecerContext)
+			if !ok {
+				return fmt.Errorf("insert into %s: the driver's connection %T cannot execute", table, dc)
+			}
+			var named []driver.NamedValue
+			return e.insertBatches(table, cols, n, appendRow, tail, func(q string, args []any) error {
+				named = named[:0]
+				for i, a := range args {
+					v, err := driverValue(a)
+					if err != nil {
+						return fmt.Errorf("insert into %s: column %s: %w", table, cols[i%len(cols)], err)
+					}
+					named = append(named, driver.NamedValue{Ordinal: i + 1, Value: v})
+				}
+				_, err := ex.ExecContext(ctx, q, named)
+				return err
+			})
+		})
+	}
+	return e.insertBatches(table, cols, n, appendRow, tail, func(q string, args []any) error {
+		_, err := e.exec(ctx, q, args...)
+		return err
+	})
+}
+
+// driverValue is what database/sql would hand the driver for v (driver.DefaultParameterConverter).
+func driverValue(v any) (driver.Value, error) {
+	switch v.(type) {
+	case nil, int64, float64, bool, []byte, string, time.Time:
+		return v, nil
+	}
+	return driver.DefaultParameterConverter.ConvertValue(v)
+}
+
+// insertBatches builds insertValues's statements and hands each, with its values, to exec.
+func (e *Exec) insertBatches(table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string,
+	exec func(q string, args []any) error) error {
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	full := max(1, min(batchRows, maxParams/len(cols)))
 	texts := map[int]string{}
@@ -83,7 +125,7 @@ func (e *Exec) insertValues(ctx context.Context, table string, cols []string, n 
 		if len(args) != k*len(cols) {
 			return fmt.Errorf("insert into %s: %d values for %d rows of %d columns", table, len(args), k, len(cols))
 		}
-		if _, err := e.exec(ctx, q, args...); err != nil {
+		if err := exec(q, args); err != nil {
 			return err
 		}
 		start += k
