@@ -197,8 +197,35 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 		return nil
 	}
 	fmt.Fprintf(out, "\nThe fake Odoo (%s) and the receiver keep running; Ctrl-C stops them.\n", srv.URL())
-	<-ctx.Done()
+	keepFakeOdooLive(ctx, srv, app.clock, demoLiveEvery)
 	return nil
+}
+
+// demoLiveEvery is how often the served demo's fake Odoo does one more business event.
+const demoLiveEvery = 30 * time.Second
+
+// keepFakeOdooLive runs until ctx ends: the fake Odoo's clock follows now (a frozen clock would look to a
+// sync like an Odoo whose clock went back), and it does one business event every `every`, so a 'sync' in
+// another terminal has something to find.
+func keepFakeOdooLive(ctx context.Context, srv *odootest.Server, now func() time.Time, every time.Duration) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	next := now().Add(every)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		t := now().UTC()
+		if t.After(srv.Now()) {
+			srv.SetNow(t)
+		}
+		if !t.Before(next) {
+			next = t.Add(every)
+			_, _ = srv.SimulateActivity(1, 0) // a failed event changes nothing; the next one may work
+		}
+	}
 }
 
 // The demo's simulated business day: demoEvents events, demoStep apart on the fake Odoo's clock (8 hours).

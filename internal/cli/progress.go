@@ -55,7 +55,11 @@ func (p *progressReporter) report(ev engine.Progress) {
 		return
 	}
 	if key != p.stage || time.Since(p.lastLog) >= 5*time.Second {
-		p.log.Info("sync progress", "connection", ev.Connection, "stage", ev.Stage, "done", ev.Done, "total", ev.Total)
+		attrs := []any{"connection", ev.Connection, "stage", ev.Stage, "done", ev.Done}
+		if ev.Total > 0 { // a listing does not know its total in advance: say nothing rather than 0
+			attrs = append(attrs, "total", ev.Total)
+		}
+		p.log.Info("sync progress", attrs...)
 		p.stage, p.lastLog = key, time.Now()
 	}
 }
