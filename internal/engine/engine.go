@@ -14,6 +14,7 @@ import (
 	"log/slog"
 
 	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/metrics"
 	"github.com/salesengine/salesengine/internal/outbox"
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -27,6 +28,8 @@ type Engine struct {
 	queue  deliveryQueue // nil without webhook settings
 	log    *slog.Logger
 	report Reporter
+	// metrics, while serving: what passes, deliveries and forecasts are recorded to (nil otherwise).
+	metrics *metrics.Metrics
 }
 
 // Options are what an Engine reports to.
