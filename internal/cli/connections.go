@@ -546,25 +546,14 @@ deletes only with --yes, even on a terminal: once deleted, they are never sent.`
 	return cmd
 }
 
-// dataSummary counts what deleting a connection removes.
+// dataSummary says what deleting a connection removes.
 func dataSummary(ctx context.Context, s store.Store, id int64) (string, error) {
-	var parts []string
-	for _, t := range []struct{ table, what string }{
-		{"sales_orders", "orders"}, {"sales_items", "order lines"}, {"products", "products"},
-		{"forecast", "forecast rows"}, {"production_forecast", "plan rows"}, {"webhook_deliveries", "webhook events"},
-		{"sync_logs", "sync logs"},
-	} {
-		var n int64
-		q := "SELECT COUNT(*) FROM " + t.table + " WHERE connection_id = ?"
-		if s.Dialect() == store.DialectPostgres {
-			q = strings.Replace(q, "?", "$1", 1)
-		}
-		if err := s.DB().QueryRowContext(ctx, q, id).Scan(&n); err != nil {
-			return "", err
-		}
-		parts = append(parts, fmt.Sprintf("%d %s", n, t.what))
+	n, err := s.ConnectionDataCount(ctx, id)
+	if err != nil {
+		return "", err
 	}
-	return strings.Join(parts, ", "), nil
+	return fmt.Sprintf("%d orders, %d order lines, %d products, %d forecast rows, %d plan rows, %d webhook events, %d sync logs",
+		n.Orders, n.Items, n.Products, n.Forecast, n.Plan, n.Deliveries, n.SyncLogs), nil
 }
 
 func (app *App) connectionTestCommand() *cobra.Command {

@@ -173,7 +173,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 		return err
 	}
 
-	if err := app.demoSummary(ctx, s, time.Since(start)); err != nil {
+	if err := app.demoSummary(ctx, s, added.Connection, time.Since(start)); err != nil {
 		return err
 	}
 	if o.serve {
@@ -254,14 +254,12 @@ func tryCommand(exe string, lookPath func(string) (string, error)) string {
 	return exe
 }
 
-func (app *App) demoSummary(ctx context.Context, s store.Store, took time.Duration) error {
-	var orders, items, skus int64
-	q := s.DB().QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM sales_orders), (SELECT COUNT(*) FROM sales_items),
-		(SELECT COUNT(DISTINCT sku) FROM sales_items)`)
-	if err := q.Scan(&orders, &items, &skus); err != nil {
+func (app *App) demoSummary(ctx context.Context, s store.Store, c *store.Connection, took time.Duration) error {
+	n, err := s.ConnectionDataCount(ctx, c.ID)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stdout, "\nDone in %s: %d orders and %d order lines over %d SKUs stored.\n", took.Round(100*time.Millisecond), orders, items, skus)
+	fmt.Fprintf(app.Stdout, "\nDone in %s: %d orders and %d order lines over %d SKUs stored.\n", took.Round(100*time.Millisecond), n.Orders, n.Items, n.SKUs)
 	return nil
 }
 

@@ -40,7 +40,7 @@ type Options struct {
 	Reporter Reporter // nil: nothing is reported
 }
 
-// Reporter hears from the engine while a stage runs; the CLI prints what it hears, 'serve' logs it. Its methods
+// Reporter hears from the engine while a stage runs; the CLI prints what it hears ('serve' will log it). Its methods
 // may be called from several goroutines at once (passes of different connections).
 type Reporter interface {
 	// Progress says how far a connection's sync pass is: often, every page.

@@ -119,4 +119,15 @@ type DataReset struct {
 	PendingEvents int64
 }
 
+// DataCount is what ConnectionDataCount counts.
+type DataCount struct {
+	Orders, Items int64
+	SKUs          int64 // distinct SKUs of the order lines
+	Products      int64
+	Forecast      int64 // forecast rows
+	Plan          int64 // production_forecast rows
+	Deliveries    int64 // webhook deliveries, in every state
+	SyncLogs      int64
+}
+
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -61,6 +61,9 @@ type Executor interface {
 	// cursors, pending webhook deliveries, and the recorded Odoo identity. The connection, its settings and
 	// secrets, its sync logs and its delivered, dead and discarded deliveries stay.
 	ConnectionDataReset(ctx context.Context, id int64) (DataReset, error)
+	// ConnectionDataCount counts what is stored for a connection (all of it: removed orders and lines too),
+	// what deleting it removes.
+	ConnectionDataCount(ctx context.Context, id int64) (DataCount, error)
 	// ConnectionOdooCircuitTrial claims the trial pass of an open Odoo circuit whose time has come (or of a
 	// half-open one whose trial was given up on, its lease past): it turns half_open until lease. Only one of
 	// the processes that try gets true.

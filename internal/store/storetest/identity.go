@@ -35,64 +35,69 @@ func testConnectionIdentity(t *testing.T, newStore NewStore) {
 	}
 }
 
+// fillConnection adds a connection holding everything a sync, a forecast and the webhooks store: 2 orders, 3
+// items (3 SKUs), 1 product and its inventory, 3 cursors, 1 sync log, 1 forecast row and its statistics, 1 plan
+// row, and 5 webhook deliveries (2 pending, 1 delivered, 1 dead, 1 discarded).
+func fillConnection(t *testing.T, s store.Store, name string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	conn := newConnection(t, s, name)
+	if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: conn, IdentityURL: ptr("https://" + name + ".odoo.com"),
+		IdentityDatabase: ptr(name), IdentityUUID: ptr(name + "-uuid")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OrderUpsertMany(ctx, []*store.Order{sampleOrder(conn, 1), sampleOrder(conn, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ItemUpsertMany(ctx, []*store.Item{sampleItem(conn, 1, 1), sampleItem(conn, 2, 1), sampleItem(conn, 3, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ProductUpsertMany(ctx, []*store.Product{{ConnectionID: conn, ProductID: 1, SKU: "A", Active: true, SyncedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.InventoryUpsertMany(ctx, []*store.Inventory{{ConnectionID: conn, ProductID: 1, SKU: "A", QtyAvailable: 4, SyncedAt: at}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"sale.order", "sale.order.line", "_baseline"} {
+		if err := s.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: conn, Model: m, WriteDate: at, UpdatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SyncLogInsert(ctx, &store.SyncLog{ConnectionID: conn, Kind: "initial", StartedAt: at, Status: store.SyncOK}); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Tx(ctx, func(tx store.Executor) error {
+		row := &store.ForecastRow{SKU: "A", Date: at, Quantity: 1, Method: "ets", GeneratedAt: at}
+		stat := &store.ForecastStat{SKU: "A", Method: "ets", LastMonth: at, GeneratedAt: at}
+		if err := tx.ForecastReplace(ctx, conn, []*store.ForecastRow{row}, []*store.ForecastStat{stat}); err != nil {
+			return err
+		}
+		return tx.ProductionReplace(ctx, conn, []store.YearMonth{{Year: 2026, Month: 1}},
+			[]*store.ProductionRow{{SKU: "A", Year: 2026, Month: 1, Priority: "BAJA", GeneratedAt: at}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, state := range []string{store.DeliveryPending, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryDead, store.DeliveryDiscarded} {
+		id, _, err := s.WebhookDeliveryInsert(ctx, &store.WebhookDeliveryInsertParams{EventID: "evt_" + name + string(rune('a'+i)),
+			EventType: "order.updated", ConnectionID: conn, OrderID: int64(i), WriteDate: at, Payload: []byte(`{}`), CreatedAt: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: []int64{id}, State: state}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return conn
+}
+
 // testConnectionDataReset fills two connections with everything a sync, a forecast and the webhooks store,
 // resets one and checks that exactly its Odoo data went, in one transaction.
 func testConnectionDataReset(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	s := newStore(t)
-	at := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
-	fill := func(name string) int64 {
-		t.Helper()
-		conn := newConnection(t, s, name)
-		if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: conn, IdentityURL: ptr("https://" + name + ".odoo.com"),
-			IdentityDatabase: ptr(name), IdentityUUID: ptr(name + "-uuid")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.OrderUpsertMany(ctx, []*store.Order{sampleOrder(conn, 1), sampleOrder(conn, 2)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ItemUpsertMany(ctx, []*store.Item{sampleItem(conn, 1, 1), sampleItem(conn, 2, 1), sampleItem(conn, 3, 2)}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.ProductUpsertMany(ctx, []*store.Product{{ConnectionID: conn, ProductID: 1, SKU: "A", Active: true, SyncedAt: at}}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.InventoryUpsertMany(ctx, []*store.Inventory{{ConnectionID: conn, ProductID: 1, SKU: "A", QtyAvailable: 4, SyncedAt: at}}); err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range []string{"sale.order", "sale.order.line", "_baseline"} {
-			if err := s.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: conn, Model: m, WriteDate: at, UpdatedAt: at}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := s.SyncLogInsert(ctx, &store.SyncLog{ConnectionID: conn, Kind: "initial", StartedAt: at, Status: store.SyncOK}); err != nil {
-			t.Fatal(err)
-		}
-		err := s.Tx(ctx, func(tx store.Executor) error {
-			row := &store.ForecastRow{SKU: "A", Date: at, Quantity: 1, Method: "ets", GeneratedAt: at}
-			stat := &store.ForecastStat{SKU: "A", Method: "ets", LastMonth: at, GeneratedAt: at}
-			if err := tx.ForecastReplace(ctx, conn, []*store.ForecastRow{row}, []*store.ForecastStat{stat}); err != nil {
-				return err
-			}
-			return tx.ProductionReplace(ctx, conn, []store.YearMonth{{Year: 2026, Month: 1}},
-				[]*store.ProductionRow{{SKU: "A", Year: 2026, Month: 1, Priority: "BAJA", GeneratedAt: at}})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, state := range []string{store.DeliveryPending, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryDead, store.DeliveryDiscarded} {
-			id, _, err := s.WebhookDeliveryInsert(ctx, &store.WebhookDeliveryInsertParams{EventID: "evt_" + name + string(rune('a'+i)),
-				EventType: "order.updated", ConnectionID: conn, OrderID: int64(i), WriteDate: at, Payload: []byte(`{}`), CreatedAt: at})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: []int64{id}, State: state}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return conn
-	}
-	a, b := fill("acme"), fill("beta")
+	a, b := fillConnection(t, s, "acme"), fillConnection(t, s, "beta")
 	counts := func(conn int64) map[string]int64 {
 		t.Helper()
 		out := map[string]int64{}
