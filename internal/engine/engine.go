@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	gosync "sync"
 
 	"github.com/salesengine/salesengine/internal/connections"
 	"github.com/salesengine/salesengine/internal/metrics"
@@ -30,6 +31,10 @@ type Engine struct {
 	report Reporter
 	// metrics, while serving: what passes, deliveries and forecasts are recorded to (nil otherwise).
 	metrics *metrics.Metrics
+	// clients, while serving: each connection's Odoo client, kept between passes (nil: one per pass).
+	clients *clientCache
+	// passLocks, while serving: one mutex per connection id, so its passes never overlap in this process.
+	passLocks gosync.Map
 }
 
 // Options are what an Engine reports to.

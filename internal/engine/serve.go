@@ -50,6 +50,7 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	}
 	m := metrics.New(queueStats{e.store}, e.log)
 	e.metrics = m
+	e.clients = &clientCache{byID: map[int64]cachedClient{}}
 	srv, err := server.Listen(server.Options{Addr: o.Addr, Ready: readiness{e.store}, Metrics: m.Handler(), Mounts: o.Mounts, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", o.Addr, err)
@@ -183,6 +184,11 @@ func (e *Engine) pollPass(ctx context.Context, t poll.Target) error {
 
 // passLogged runs one pass of c and reports it: one structured log line, and the metrics.
 func (e *Engine) passLogged(ctx context.Context, c *store.Connection, opts SyncOptions) (SyncResult, error) {
+	// One pass of a connection at a time in this process: the scheduled full sync waits for the poller's pass
+	// (and the other way round) instead of sharing its Odoo session.
+	mu, _ := e.passLocks.LoadOrStore(c.ID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
 	start := time.Now()
 	res, err := e.SyncConnection(ctx, c, opts)
 	if err != nil && ctx.Err() != nil {
