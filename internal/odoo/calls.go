@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"sync"
 )
 
 // Query describes a search_read.
@@ -96,16 +97,25 @@ func searchReadPages[T any](ctx context.Context, c *Client, model string, q Quer
 	}
 }
 
-// callDecode executes cl and decodes its result into T.
+// callDecode executes cl and decodes its result into T. The response is read into a buffer of the client's
+// pool: the decoders copy what they keep (strings, json.RawMessage), so the buffer is free again once decoded.
+// After a failure it is not reused: the error may still point into it.
 func callDecode[T any](ctx context.Context, c *Client, cl *call, o callOpts) (T, error) {
 	var out T
-	raw, err := c.execute(ctx, cl, o)
+	bb, _ := c.bodies.Get().(*bodyBuf)
+	if bb == nil {
+		bb = &bodyBuf{}
+	}
+	raw, err := c.execute(context.WithValue(ctx, bodyBufKey{}, bb), cl, o)
 	if err != nil {
 		return out, err
 	}
 	if err := decodeResult(raw, &out); err != nil {
 		return out, &ProtocolError{Protocol: c.protocol(), Model: cl.model, Method: cl.method,
 			Detail: "decoding the result", Err: fmt.Errorf("%w", redactErr(err, c.cfg.Secret))}
+	}
+	if cap(bb.b) <= maxPooledBody {
+		c.bodies.Put(bb)
 	}
 	return out, nil
 }
@@ -115,15 +125,45 @@ func decodeResult(raw json.RawMessage, out any) error {
 	var err error
 	switch p := out.(type) {
 	case *[]orderRow:
-		*p, err = decodeRows[orderRow](raw)
+		*p, err = decodeRows[orderRow](orderRows.get(), raw)
 	case *[]lineRow:
-		*p, err = decodeRows[lineRow](raw)
+		*p, err = decodeRows[lineRow](lineRows.get(), raw)
 	case *[]productRow:
-		*p, err = decodeRows[productRow](raw)
+		*p, err = decodeRows[productRow](productRows.get(), raw)
+	case *[]stampRow:
+		*p, err = decodeRows[stampRow](stampRows.get(), raw)
 	default:
 		err = json.Unmarshal(raw, out)
 	}
 	return err
+}
+
+// The row slices of decoded pages are kept for the next pages: each page's rows are normalized into the
+// package's types, then handed back with put, before the next page of that kind is read.
+var (
+	orderRows   rowPool[orderRow]
+	lineRows    rowPool[lineRow]
+	productRows rowPool[productRow]
+	stampRows   rowPool[stampRow]
+)
+
+// maxPooledRows bounds the slices kept: a page larger than the sync's is not held on to.
+const maxPooledRows = 20000
+
+type rowPool[R any] struct{ p sync.Pool }
+
+func (rp *rowPool[R]) get() []R {
+	if v, _ := rp.p.Get().(*[]R); v != nil {
+		return (*v)[:0]
+	}
+	return nil
+}
+
+// put hands rows back; the caller keeps nothing of them (values copied out are fine).
+func (rp *rowPool[R]) put(rows []R) {
+	if c := cap(rows); c > 0 && c <= maxPooledRows {
+		rp.p.Put(&rows)
+	}
 }
 
 func redactErr(err error, secret string) error {

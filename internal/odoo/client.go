@@ -104,6 +104,8 @@ type Client struct {
 	// pageCap is what the server does with a page size larger than it allows: 0 not known yet, -1 it returns
 	// what was asked, n > 0 it returns at most n rows (see pageEnd).
 	pageCap atomic.Int64
+	// bodies are response buffers for callDecode.
+	bodies sync.Pool
 }
 
 // New validates cfg and returns a client. It does not touch the network.

@@ -307,3 +307,32 @@ func TestConfigNeverShowsSecret(t *testing.T) {
 		t.Errorf("JSON-2 needs no database or login: %v", err)
 	}
 }
+
+// TestReadBody: a body of announced length is read whole into a buffer of that size, a short one is an error
+// (a connection cut mid-body), and a body of unknown length is read up to the limit plus one byte (the caller
+// refuses it as too large).
+func TestReadBody(t *testing.T) {
+	t.Parallel()
+	body := strings.Repeat("x", 1000)
+	got, err := readBody(nil, strings.NewReader(body), 1000, 5000)
+	if err != nil || string(got) != body || cap(got) != 1000 {
+		t.Errorf("known length: %d bytes (cap %d), %v", len(got), cap(got), err)
+	}
+	if _, err := readBody(nil, strings.NewReader(body[:500]), 1000, 5000); err == nil {
+		t.Error("a body shorter than its Content-Length was accepted")
+	}
+	if got, err := readBody(nil, strings.NewReader(body), -1, 5000); err != nil || string(got) != body {
+		t.Errorf("unknown length: %d bytes, %v", len(got), err)
+	}
+	if got, err := readBody(nil, strings.NewReader(body), -1, 100); err != nil || len(got) != 101 {
+		t.Errorf("unknown length over the limit: %d bytes, %v; want 101", len(got), err)
+	}
+	if got, err := readBody(nil, strings.NewReader(body), 1000, 100); err != nil || len(got) != 101 {
+		t.Errorf("announced length over the limit: %d bytes, %v; want 101", len(got), err)
+	}
+	// Into a buffer large enough: its memory, no allocation.
+	buf := make([]byte, 10, 2000)
+	if got, err := readBody(buf, strings.NewReader(body), 1000, 5000); err != nil || string(got) != body || &got[0] != &buf[:1][0] {
+		t.Errorf("into a large buffer: %d bytes, %v, same memory %v", len(got), err, len(got) > 0 && &got[0] == &buf[:1][0])
+	}
+}

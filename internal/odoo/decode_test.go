@@ -354,10 +354,13 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 	raw, _ = decodeXMLRPC(fixture(t, "xmlrpc/search_read_products.xml"))
 	pages = append(pages, raw, []byte(`[]`),
 		[]byte(`[{"id":1,"is_storable":true,"detailed_type":"product","barcode":"x\"y","product_tmpl_id":[3,"T"],"list_price":1e3,"standard_price":-0.5,"active":true,"display_name":"a\u00e9","locked":true,"product_uom_id":[2,"kg"]}]`))
+	pages = append(pages, []byte(`[{"id":3,"write_date":"2026-01-02 03:04:05","state":"sale","order_line":[4, 5.0, false]},`+
+		`{"id":4,"order_line":[]},{"id":5,"order_line":false}]`))
 	for i, p := range pages {
 		compare[orderRow](t, i, p)
 		compare[lineRow](t, i, p)
 		compare[productRow](t, i, p)
+		compare[stampRow](t, i, p)
 	}
 	// Every json tag must have a setField case: a record setting one field at a time decodes the same.
 	for _, tag := range []string{"id", "name", "state", "locked", "date_order", "write_date", "create_date", "partner_id",
@@ -365,12 +368,14 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 		"commitment_date", "warehouse_id", "user_id", "order_id", "display_type", "product_id", "product_uom_qty",
 		"product_uom_id", "product_uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "price_subtotal",
 		"price_total", "product_tmpl_id", "default_code", "barcode", "display_name", "type", "detailed_type",
-		"is_storable", "active", "uom_id", "list_price", "standard_price", "qty_available", "virtual_available"} {
-		for _, v := range []string{`7`, `true`, `"2026-01-02 03:04:05"`, `[5,"N"]`, `"text"`} {
+		"is_storable", "active", "uom_id", "list_price", "standard_price", "qty_available", "virtual_available",
+		"order_line"} {
+		for _, v := range []string{`7`, `true`, `"2026-01-02 03:04:05"`, `[5,"N"]`, `"text"`, `[5,6]`, `[1.5]`, `[[1]]`} {
 			p := []byte(`[{"` + tag + `":` + v + `}]`)
 			compare[orderRow](t, tag, p)
 			compare[lineRow](t, tag, p)
 			compare[productRow](t, tag, p)
+			compare[stampRow](t, tag, p)
 		}
 	}
 }
@@ -379,7 +384,7 @@ func compare[R any, P rowPtr[R]](t *testing.T, label any, page []byte) {
 	t.Helper()
 	var slow []R
 	slowErr := json.Unmarshal(page, &slow)
-	fast, fastErr := decodeRows[R, P](page)
+	fast, fastErr := decodeRows[R, P](nil, page)
 	if (slowErr == nil) != (fastErr == nil) {
 		t.Fatalf("%v %T: encoding/json err %v, fast err %v on %s", label, slow, slowErr, fastErr, page)
 	}
@@ -432,5 +437,39 @@ func TestXMLRPCFastMatchesStd(t *testing.T) {
 	}
 	if raw, err := decodeXMLRPC(body); err != nil || string(raw) != `"a<b"` {
 		t.Errorf("fallback: %s %v", raw, err)
+	}
+}
+
+// TestFastDecoderEscapes: strings with escapes decode in the scanner's pass (an inch mark, a line break, \u
+// escapes) and agree with encoding/json, including the escapes left to it (surrogate pairs, lone surrogates).
+func TestFastDecoderEscapes(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{`"Tornillo 3/8\""`, `"a\nb\tc\\d\/e\b\f\r"`, `"\u00f1and\u00fa \u20ac"`, `"ni\u00f1o ñ"`,
+		`"\ud83d\ude00"`, `"\ud83d"`, `"\udc00x"`, `"\u0000"`, `"\""`} {
+		p := []byte(`[{"id":1,"name":` + v + `,"order_id":[2,` + v + `],"state":` + v + `,"product_id":[3,` + v + `]}]`)
+		compare[lineRow](t, v, p)
+		compare[orderRow](t, v, p)
+	}
+}
+
+// TestMalformedResultIsRefused: a page inside a well-formed JSON-RPC envelope is found without being validated
+// there; every decoder of a result then refuses a malformed one.
+func TestMalformedResultIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, result := range []string{`[{"id":1,}]`, `[{"id":1]}`, `[{"id":01}]`, `[{"id":1,"name":"a` + "\x01" + `"}]`,
+		`[{"id":1}]]`, `{"a":[1,2}`, `[{"id":1,"name":"\x"}]`, `[1 2]`, `[{"id":1}}`} {
+		body := []byte(`{"jsonrpc": "2.0", "id": 3, "result": ` + result + `}`)
+		raw, err := decodeJSONRPC(body)
+		if err != nil {
+			continue // refused by the envelope's decoder already
+		}
+		if err := rejectedByAll(raw); err != nil {
+			t.Errorf("%s: %v", result, err)
+		}
+	}
+	// The skim still finds the end of a page whose strings hold brackets and escaped quotes.
+	raw, err := decodeJSONRPC([]byte(`{"result": [{"id":1,"name":"a]}\"[{\\"}], "id": 3, "jsonrpc": "2.0"}`))
+	if err != nil || string(raw) != `[{"id":1,"name":"a]}\"[{\\"}]` {
+		t.Errorf("page with brackets in strings: %q, %v", raw, err)
 	}
 }

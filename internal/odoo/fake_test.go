@@ -900,3 +900,54 @@ func TestFakeSyncUnderRandomFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestFakeDecodedPagesOutliveTheirBuffer: a page read into a reused response buffer keeps its values once the
+// next pages are read into the same memory (names, states and the like are copies, not views of the body).
+func TestFakeDecodedPagesOutliveTheirBuffer(t *testing.T) {
+	t.Parallel()
+	for _, cb := range []combo{{"17", ProtocolJSONRPC, fakePassword}, {"19", ProtocolJSON2, fakeAPIKey}} {
+		t.Run(cb.String(), func(t *testing.T) {
+			t.Parallel()
+			e := startFake(t, cb, smallData(), nil)
+			ctx := context.Background()
+			var ids []int64
+			for _, o := range e.srv.Orders() {
+				ids = append(ids, o.ID)
+			}
+			var pages [][]OrderLine
+			if err := e.c.OrderLinesOf(ctx, ids, 7, func(p []OrderLine) error { pages = append(pages, p); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			orders, err := e.c.OrdersByID(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			names := map[int64]string{}
+			for _, o := range e.srv.Orders() {
+				names[o.ID] = o.Name
+			}
+			products := map[int64]string{}
+			for _, p := range e.srv.Products() {
+				products[p.ID] = p.Name
+			}
+			n := 0
+			for _, p := range pages {
+				for _, l := range p {
+					n++
+					if l.OrderName != names[l.OrderID] || l.ProductID != 0 && !strings.Contains(l.ProductName, products[l.ProductID]) {
+						t.Fatalf("line %d after later reads: order %q product %q; want %q and a name with %q", l.ID,
+							l.OrderName, l.ProductName, names[l.OrderID], products[l.ProductID])
+					}
+				}
+			}
+			if n != len(e.srv.Lines()) || len(pages) < 3 {
+				t.Fatalf("%d lines in %d pages, want %d lines in several pages", n, len(pages), len(e.srv.Lines()))
+			}
+			for _, o := range orders {
+				if o.Name != names[o.ID] {
+					t.Fatalf("order %d name %q, want %q", o.ID, o.Name, names[o.ID])
+				}
+			}
+		})
+	}
+}

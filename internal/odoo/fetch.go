@@ -5,7 +5,8 @@ import (
 )
 
 // OrderLinesOf streams every line (sections and notes included) of the given orders, archived products'
-// lines too, by id. The sync reads an order's lines with the order so the two are stored together.
+// lines too, by id. The sync reads an order's lines with the order so the two are stored together. Each page
+// is a new slice, which fn may keep.
 func (c *Client) OrderLinesOf(ctx context.Context, orderIDs []int64, pageSize int, fn func(page []OrderLine) error) error {
 	if len(orderIDs) == 0 {
 		return nil
@@ -21,6 +22,7 @@ func (c *Client) OrderLinesOf(ctx context.Context, orderIDs []int64, pageSize in
 			for i := range rows {
 				out[i] = rows[i].normalize()
 			}
+			lineRows.put(rows)
 			return fn(out)
 		})
 }
@@ -41,6 +43,7 @@ func (c *Client) OrdersByID(ctx context.Context, ids []int64) ([]Order, error) {
 			for i := range rows {
 				out = append(out, rows[i].normalize())
 			}
+			orderRows.put(rows)
 			return nil
 		})
 	return out, err

@@ -200,7 +200,12 @@ func (h *httpCore) attempt(ctx context.Context, r httpRequest) (resp *httpRespon
 	if hr.ContentLength > limit {
 		return nil, &ResponseTooLargeError{Model: r.model, Method: r.op, Limit: limit}, false
 	}
-	data, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
+	bb, _ := ctx.Value(bodyBufKey{}).(*bodyBuf)
+	if bb == nil {
+		bb = &bodyBuf{}
+	}
+	data, err := readBody(bb.b, hr.Body, hr.ContentLength, limit)
+	bb.b = data[:0]
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err(), false
@@ -215,6 +220,35 @@ func (h *httpCore) attempt(ctx context.Context, r httpRequest) (resp *httpRespon
 		retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), time.Now())}
 	return resp, nil, false
 }
+
+// readBody reads at most limit+1 bytes of a body whose announced length is size (-1: unknown), into dst's
+// memory when it is large enough. A known length is read into one buffer of that size: io.ReadAll's growth
+// allocated four to five times a large page's size, a tenth of a sync's allocations.
+func readBody(dst []byte, r io.Reader, size, limit int64) ([]byte, error) {
+	if size < 0 || size > limit {
+		b := bytes.NewBuffer(dst[:0])
+		_, err := b.ReadFrom(io.LimitReader(r, limit+1))
+		return b.Bytes(), err
+	}
+	data := dst[:0]
+	if int64(cap(data)) < size {
+		data = make([]byte, size)
+	}
+	data = data[:size]
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// bodyBuf is a response buffer lent to a call whose result is decoded, and dropped, before the next call
+// (see Client.callBuf): a page's body is then read into the memory of the previous page's.
+type bodyBuf struct{ b []byte }
+
+type bodyBufKey struct{}
+
+// maxPooledBody bounds the buffers kept for reuse: a rare huge answer is not held on to.
+const maxPooledBody = 16 << 20
 
 // backoff returns the delay before retry number attempt (1-based): exponential with jitter, or the server's
 // Retry-After when it asks for longer, both capped by RetryMaxDelay.

@@ -1,127 +1,153 @@
 package odoo
 
-// setField methods: the fast decoder's field dispatch, one case per json tag of the row structs in model.go.
-// Keep them in sync when a field is added (TestFastDecoderMatchesEncodingJSON fails otherwise).
+// setField methods: the fast decoder's field dispatch, one case per json tag of the row structs in model.go and
+// stamps.go. Keep them in sync when a field is added (TestFastDecoderMatchesEncodingJSON fails otherwise).
+// Values that repeat across the records of a page (states, units, currencies, companies, the order and product
+// of a line, an order's partner) go through the page's interner; values unique to a record do not.
 
-func (r *orderRow) setField(key string, raw []byte) error {
+func (r *orderRow) setField(key string, s *scanner, in interner) error {
 	switch key {
 	case "id":
-		return r.ID.UnmarshalJSON(raw)
+		return r.ID.scan(s)
 	case "name":
-		return r.Name.UnmarshalJSON(raw)
+		return r.Name.scan(s, nil)
 	case "state":
-		return r.State.UnmarshalJSON(raw)
+		return r.State.scan(s, in)
 	case "locked":
-		return r.Locked.UnmarshalJSON(raw)
+		return r.Locked.scan(s)
 	case "date_order":
-		return r.DateOrder.UnmarshalJSON(raw)
+		return r.DateOrder.scan(s)
 	case "write_date":
-		return r.WriteDate.UnmarshalJSON(raw)
+		return r.WriteDate.scan(s)
 	case "create_date":
-		return r.CreateDate.UnmarshalJSON(raw)
+		return r.CreateDate.scan(s)
 	case "partner_id":
-		return r.Partner.UnmarshalJSON(raw)
+		return r.Partner.scan(s, in)
 	case "company_id":
-		return r.Company.UnmarshalJSON(raw)
+		return r.Company.scan(s, in)
 	case "currency_id":
-		return r.Currency.UnmarshalJSON(raw)
+		return r.Currency.scan(s, in)
 	case "amount_untaxed":
-		return r.AmountUntaxed.UnmarshalJSON(raw)
+		return r.AmountUntaxed.scan(s)
 	case "amount_tax":
-		return r.AmountTax.UnmarshalJSON(raw)
+		return r.AmountTax.scan(s)
 	case "amount_total":
-		return r.AmountTotal.UnmarshalJSON(raw)
+		return r.AmountTotal.scan(s)
 	case "client_order_ref":
-		return r.ClientOrderRef.UnmarshalJSON(raw)
+		return r.ClientOrderRef.scan(s, nil)
 	case "commitment_date":
-		return r.CommitmentDate.UnmarshalJSON(raw)
+		return r.CommitmentDate.scan(s)
 	case "warehouse_id":
-		return r.Warehouse.UnmarshalJSON(raw)
+		return r.Warehouse.scan(s, in)
 	case "user_id":
-		return r.User.UnmarshalJSON(raw)
+		return r.User.scan(s, in)
 	}
-	return nil
+	_, err := s.value(0)
+	return err
 }
 
-func (r *lineRow) setField(key string, raw []byte) error {
+func (r *lineRow) setField(key string, s *scanner, in interner) error {
 	switch key {
 	case "id":
-		return r.ID.UnmarshalJSON(raw)
+		return r.ID.scan(s)
 	case "order_id":
-		return r.Order.UnmarshalJSON(raw)
+		return r.Order.scan(s, in)
 	case "state":
-		return r.State.UnmarshalJSON(raw)
+		return r.State.scan(s, in)
 	case "display_type":
-		return r.DisplayType.UnmarshalJSON(raw)
+		return r.DisplayType.scan(s, in)
 	case "product_id":
-		return r.Product.UnmarshalJSON(raw)
+		return r.Product.scan(s, in)
 	case "name":
-		return r.Name.UnmarshalJSON(raw)
+		return r.Name.scan(s, nil)
 	case "product_uom_qty":
-		return r.Qty.UnmarshalJSON(raw)
+		return r.Qty.scan(s)
 	case "product_uom_id":
-		return r.UoMID.UnmarshalJSON(raw)
+		return r.UoMID.scan(s, in)
 	case "product_uom":
-		return r.UoM.UnmarshalJSON(raw)
+		return r.UoM.scan(s, in)
 	case "qty_delivered":
-		return r.QtyDelivered.UnmarshalJSON(raw)
+		return r.QtyDelivered.scan(s)
 	case "qty_invoiced":
-		return r.QtyInvoiced.UnmarshalJSON(raw)
+		return r.QtyInvoiced.scan(s)
 	case "price_unit":
-		return r.PriceUnit.UnmarshalJSON(raw)
+		return r.PriceUnit.scan(s)
 	case "discount":
-		return r.Discount.UnmarshalJSON(raw)
+		return r.Discount.scan(s)
 	case "price_subtotal":
-		return r.Subtotal.UnmarshalJSON(raw)
+		return r.Subtotal.scan(s)
 	case "price_total":
-		return r.Total.UnmarshalJSON(raw)
+		return r.Total.scan(s)
 	case "currency_id":
-		return r.Currency.UnmarshalJSON(raw)
+		return r.Currency.scan(s, in)
 	case "company_id":
-		return r.Company.UnmarshalJSON(raw)
+		return r.Company.scan(s, in)
 	case "write_date":
-		return r.WriteDate.UnmarshalJSON(raw)
+		return r.WriteDate.scan(s)
 	}
-	return nil
+	_, err := s.value(0)
+	return err
 }
 
-func (r *productRow) setField(key string, raw []byte) error {
+func (r *productRow) setField(key string, s *scanner, in interner) error {
 	switch key {
 	case "id":
-		return r.ID.UnmarshalJSON(raw)
+		return r.ID.scan(s)
 	case "product_tmpl_id":
-		return r.Template.UnmarshalJSON(raw)
+		return r.Template.scan(s, nil)
 	case "default_code":
-		return r.DefaultCode.UnmarshalJSON(raw)
+		return r.DefaultCode.scan(s, nil)
 	case "barcode":
-		return r.Barcode.UnmarshalJSON(raw)
+		return r.Barcode.scan(s, nil)
 	case "name":
-		return r.Name.UnmarshalJSON(raw)
+		return r.Name.scan(s, nil)
 	case "display_name":
-		return r.DisplayName.UnmarshalJSON(raw)
+		return r.DisplayName.scan(s, nil)
 	case "type":
-		return r.Type.UnmarshalJSON(raw)
+		return r.Type.scan(s, in)
 	case "detailed_type":
-		return r.DetailedType.UnmarshalJSON(raw)
+		return r.DetailedType.scan(s, in)
 	case "is_storable":
-		return r.IsStorable.UnmarshalJSON(raw)
+		return r.IsStorable.scan(s)
 	case "active":
 		r.Active = new(jsonBool)
-		return r.Active.UnmarshalJSON(raw)
+		return r.Active.scan(s)
 	case "uom_id":
-		return r.UoM.UnmarshalJSON(raw)
+		return r.UoM.scan(s, in)
 	case "list_price":
-		return r.ListPrice.UnmarshalJSON(raw)
+		return r.ListPrice.scan(s)
 	case "standard_price":
-		return r.StandardPrice.UnmarshalJSON(raw)
+		return r.StandardPrice.scan(s)
 	case "qty_available":
-		return r.QtyAvailable.UnmarshalJSON(raw)
+		return r.QtyAvailable.scan(s)
 	case "virtual_available":
-		return r.Virtual.UnmarshalJSON(raw)
+		return r.Virtual.scan(s)
 	case "company_id":
-		return r.Company.UnmarshalJSON(raw)
+		return r.Company.scan(s, in)
 	case "write_date":
-		return r.WriteDate.UnmarshalJSON(raw)
+		return r.WriteDate.scan(s)
 	}
-	return nil
+	_, err := s.value(0)
+	return err
+}
+
+func (r *stampRow) setField(key string, s *scanner, in interner) error {
+	switch key {
+	case "id":
+		return r.ID.scan(s)
+	case "write_date":
+		return r.WriteDate.scan(s)
+	case "state":
+		return r.State.scan(s, in)
+	case "order_line":
+		return r.OrderLine.scan(s)
+	case "order_id":
+		return r.Order.scan(s, in)
+	case "display_type":
+		return r.DisplayType.scan(s, in)
+	case "product_id":
+		return r.Product.scan(s, in)
+	}
+	_, err := s.value(0)
+	return err
 }

@@ -27,13 +27,13 @@ var stampFields = map[string][]fieldSpec{
 }
 
 type stampRow struct {
-	ID          jsonInt    `json:"id"`
-	WriteDate   jsonTime   `json:"write_date"`
-	State       jsonString `json:"state"`
-	OrderLine   jsonIDs    `json:"order_line"`
-	Order       Many2One   `json:"order_id"`
-	DisplayType jsonString `json:"display_type"`
-	Product     Many2One   `json:"product_id"`
+	ID          jsonInt     `json:"id"`
+	WriteDate   jsonTime    `json:"write_date"`
+	State       jsonString  `json:"state"`
+	OrderLine   jsonIDCount `json:"order_line"`
+	Order       Many2One    `json:"order_id"`
+	DisplayType jsonString  `json:"display_type"`
+	Product     Many2One    `json:"product_id"`
 }
 
 // ServerTime is the server's clock as the Date header of its newest response said, and false before any response
@@ -112,9 +112,10 @@ func (c *Client) stamps(ctx context.Context, model string, base Domain, bound bo
 			page := make([]Stamp, len(rows))
 			for i, r := range rows {
 				page[i] = Stamp{ID: int64(r.ID), WriteDate: time.Time(r.WriteDate), State: string(r.State),
-					OrderID: r.Order.ID, Lines: len(r.OrderLine), Layout: r.DisplayType != "" || r.Product.ID == 0,
+					OrderID: r.Order.ID, Lines: int(r.OrderLine), Layout: r.DisplayType != "" || r.Product.ID == 0,
 					ProductID: r.Product.ID}
 			}
+			stampRows.put(rows)
 			if err := fn(page); err != nil {
 				return serverNow, err
 			}

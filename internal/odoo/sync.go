@@ -185,6 +185,7 @@ func (c *Client) ProductsWhere(ctx context.Context, d Domain, pageSize int, fn f
 			for i := range rows {
 				out[i] = rows[i].normalize()
 			}
+			productRows.put(rows)
 			return fn(out)
 		})
 }
@@ -228,6 +229,7 @@ func (c *Client) Inventory(ctx context.Context, p InventoryParams, fn func(page 
 				out[i] = StockLevel{ProductID: int64(r.ID), DefaultCode: string(r.DefaultCode), CompanyID: p.CompanyID,
 					WarehouseID: p.WarehouseID, QtyAvailable: float64(r.QtyAvailable), VirtualAvailable: float64(r.Virtual)}
 			}
+			productRows.put(rows)
 			return fn(out)
 		})
 }

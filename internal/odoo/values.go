@@ -29,7 +29,10 @@ func isFalse(b []byte) bool {
 }
 
 // UnmarshalJSON accepts [id, "name"], [id], a bare id, false and null.
-func (m *Many2One) UnmarshalJSON(b []byte) error {
+func (m *Many2One) UnmarshalJSON(b []byte) error { return m.decode(b, nil) }
+
+// decode is UnmarshalJSON taking the name from in when it holds it already.
+func (m *Many2One) decode(b []byte, in interner) error {
 	*m = Many2One{}
 	b = bytes.TrimSpace(b)
 	if isFalse(b) {
@@ -43,7 +46,7 @@ func (m *Many2One) UnmarshalJSON(b []byte) error {
 		m.ID = int64(n)
 		return nil
 	}
-	if m.fast(b) {
+	if m.fast(b, in) {
 		return nil
 	}
 	var parts []json.RawMessage
@@ -69,7 +72,7 @@ func (m *Many2One) UnmarshalJSON(b []byte) error {
 }
 
 // fast decodes the common [id, "name"] (name without escapes) by hand.
-func (m *Many2One) fast(b []byte) bool {
+func (m *Many2One) fast(b []byte, in interner) bool {
 	s := &scanner{b: b}
 	if !s.consume('[') {
 		return false
@@ -87,21 +90,24 @@ func (m *Many2One) fast(b []byte) bool {
 	if err != nil || esc || !s.consume(']') || s.i != len(b) {
 		return false
 	}
-	m.ID, m.Name = id, string(name[1:len(name)-1])
+	m.ID, m.Name = id, in.get(name[1:len(name)-1])
 	return true
 }
 
 // jsonString is a char/text/selection value; false decodes as "".
 type jsonString string
 
-func (s *jsonString) UnmarshalJSON(b []byte) error {
+func (s *jsonString) UnmarshalJSON(b []byte) error { return s.decode(b, nil) }
+
+// decode is UnmarshalJSON taking the value from in when it holds it already.
+func (s *jsonString) decode(b []byte, in interner) error {
 	if isFalse(b) {
 		*s = ""
 		return nil
 	}
 	// Fast path: a string without escapes needs no second pass through encoding/json.
 	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
-		*s = jsonString(b[1 : len(b)-1])
+		*s = jsonString(in.get(b[1 : len(b)-1]))
 		return nil
 	}
 	var v string
@@ -237,6 +243,46 @@ func parseOdooTime(s []byte) (time.Time, error) {
 		ns = f
 	}
 	return time.Date(y, time.Month(mo), d, h, mi, se, ns, time.UTC), nil
+}
+
+// jsonIDCount is the number of ids in a one2many/many2many value (false counts 0): a listing needs how many
+// lines an order has, not their ids.
+type jsonIDCount int
+
+func (n *jsonIDCount) UnmarshalJSON(b []byte) error {
+	*n = 0
+	if isFalse(b) {
+		return nil
+	}
+	s := &scanner{b: b}
+	if !s.consume('[') {
+		return fmt.Errorf("id list: not a list: %.40q", b)
+	}
+	count := 0
+	if !s.consume(']') {
+		for {
+			v, err := s.value(0)
+			if err != nil {
+				return fmt.Errorf("id list: %w", err)
+			}
+			var id jsonInt
+			if err := id.UnmarshalJSON(v); err != nil {
+				return fmt.Errorf("id list: %w", err)
+			}
+			count++
+			if s.consume(']') {
+				break
+			}
+			if !s.consume(',') {
+				return fmt.Errorf("id list: %w", s.errf("expected ',' or ']'"))
+			}
+		}
+	}
+	if s.peek() != 0 {
+		return fmt.Errorf("id list: %w", s.errf("data after the list"))
+	}
+	*n = jsonIDCount(count)
+	return nil
 }
 
 // jsonIDs is a one2many/many2many value (list of ids); false decodes as nil.

@@ -471,7 +471,8 @@ func BenchmarkSyncLargeOrders(b *testing.B) {
 }
 
 // BenchmarkSyncClientCPU measures the client's CPU (user+sys of this process: the fake runs in a child) per
-// stored line over an initial sync, and its peak heap, at several history sizes. With PostgreSQL the database
+// stored line over an initial sync, the allocations per stored line (count and bytes: steady on a busy machine,
+// unlike CPU time), and its peak heap, at several history sizes. With PostgreSQL the database
 // server's CPU is not counted either; with SQLite it is (it runs in this process).
 func BenchmarkSyncClientCPU(b *testing.B) {
 	sizes := []string{"57k", "orders=5000", "orders=20000", "orders=40000"}
@@ -484,14 +485,19 @@ func BenchmarkSyncClientCPU(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s/orders=%d/lines=%d", engine, size, f.orders, f.lines), func(b *testing.B) {
 				var cpu, wall time.Duration
 				var stored int64
-				var peak uint64
+				var peak, mallocs, allocBytes uint64
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					r := newCostRun(b, f, engine)
 					b.StartTimer()
+					var m0, m1 runtime.MemStats
+					runtime.ReadMemStats(&m0)
 					start, cpu0 := time.Now(), processCPU()
 					p := measurePeak(func() { r.sync(b) })
 					cpu += processCPU() - cpu0
+					runtime.ReadMemStats(&m1)
+					mallocs += m1.Mallocs - m0.Mallocs
+					allocBytes += m1.TotalAlloc - m0.TotalAlloc
 					wall += time.Since(start)
 					b.StopTimer()
 					peak = max(peak, p)
@@ -500,6 +506,9 @@ func BenchmarkSyncClientCPU(b *testing.B) {
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(cpu.Microseconds())/float64(stored), "client-us/line")
+				// Allocations do not depend on the machine's load: compare changes by these too.
+				b.ReportMetric(float64(mallocs)/float64(stored), "allocs/line")
+				b.ReportMetric(float64(allocBytes)/float64(stored), "B/line")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 				b.ReportMetric(float64(stored)/float64(b.N), "stored-lines")
 				b.ReportMetric(float64(stored)/wall.Seconds(), "lines/s")

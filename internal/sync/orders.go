@@ -239,11 +239,23 @@ func (r *run) refresh(ctx context.Context, want map[int64]int) error {
 }
 
 func (r *run) fetch(ctx context.Context, ids []int64) (*chunk, error) {
-	c := &chunk{ids: ids, lines: map[int64][]odoo.OrderLine{}}
+	c := &chunk{ids: ids, lines: make(map[int64][]odoo.OrderLine, len(ids))}
 	err := r.src.OrderLinesOf(ctx, ids, r.s.listSize(), func(page []odoo.OrderLine) error {
 		c.readLines += len(page)
-		for _, l := range page {
-			c.lines[l.OrderID] = append(c.lines[l.OrderID], l)
+		// An order's lines usually follow each other (ids are given in order): keep each run as a slice of the
+		// page (capped, so that appending a later run of the same order copies instead of overwriting the page).
+		for i := 0; i < len(page); {
+			j := i + 1
+			for j < len(page) && page[j].OrderID == page[i].OrderID {
+				j++
+			}
+			id := page[i].OrderID
+			if prev, ok := c.lines[id]; ok {
+				c.lines[id] = append(prev, page[i:j]...)
+			} else {
+				c.lines[id] = page[i:j:j]
+			}
+			i = j
 		}
 		return nil
 	})
@@ -386,33 +398,52 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 			prevVersion[it.OrderID] = it.WriteDate
 		}
 	}
-	byID := make(map[int64]odoo.Order, len(orders))
-	for _, o := range orders {
-		byID[o.ID] = o
+	byID := make(map[int64]*odoo.Order, len(orders))
+	for i := range orders {
+		byID[orders[i].ID] = &orders[i]
 	}
-	var rows []*store.Order
-	var items []*store.Item
+	// The rows live in slabs, one allocation per group instead of one per line, reused by the next group:
+	// nothing keeps a group's rows once it is written (the outbox copies what an event carries).
+	n := 0
+	for _, id := range keep {
+		n += len(lines[id])
+	}
+	slab, orderSlab := r.itemSlab[:0], r.orderSlab[:0]
+	if cap(slab) < n {
+		slab = make([]store.Item, 0, n)
+	}
+	if cap(orderSlab) < len(keep) {
+		orderSlab = make([]store.Order, 0, len(keep))
+	}
+	defer func() { r.itemSlab, r.orderSlab = slab, orderSlab }()
+	rows := make([]*store.Order, 0, len(keep))
+	items := make([]*store.Item, 0, n)
 	var changes []Change
-	present := map[int64]bool{}
+	present := make(map[int64]bool, len(prevLines))
 	for _, id := range keep {
 		o := byID[id]
-		so := r.storeOrder(o)
+		orderSlab = append(orderSlab, r.storeOrder(o))
+		so := &orderSlab[len(orderSlab)-1]
 		version := o.WriteDate
-		var orderItems []*store.Item
-		for _, l := range lines[id] {
+		first := len(items)
+		for i := range lines[id] {
+			l := &lines[id][i]
 			if l.WriteDate.After(version) {
 				version = l.WriteDate
 			}
 			if l.DisplayType != "" || l.ProductID == 0 {
 				continue // sections and notes are layout, not sales
 			}
-			it := r.storeItem(o, l)
-			present[l.ID] = true
+			slab = append(slab, r.storeItem(so, l))
+			it := &slab[len(slab)-1]
+			if len(prevLines) > 0 {
+				present[l.ID] = true
+			}
 			r.sold[l.ProductID] = true
-			orderItems = append(orderItems, it)
+			items = append(items, it)
 		}
+		orderItems := items[first:len(items):len(items)]
 		rows = append(rows, so)
-		items = append(items, orderItems...)
 		p, wasKnown := prev[id]
 		// Odoo shows write_date to the second: a second edit within it changes the content, not the version.
 		moved := !wasKnown || !version.Equal(prevVersion[id]) || p.State != so.State || p.RemovedAt != nil ||
@@ -460,24 +491,28 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func (r *run) storeOrder(o odoo.Order) *store.Order {
-	return &store.Order{ConnectionID: r.conn.ID, OrderID: o.ID, Name: o.Name, State: o.State,
+func (r *run) storeOrder(o *odoo.Order) store.Order {
+	return store.Order{ConnectionID: r.conn.ID, OrderID: o.ID, Name: o.Name, State: o.State,
 		DateOrder: timePtr(o.DateOrder), WriteDate: o.WriteDate, PartnerID: o.PartnerID, PartnerName: o.PartnerName,
 		CompanyID: o.CompanyID, CompanyName: o.CompanyName, Currency: o.Currency, AmountUntaxed: o.AmountUntaxed,
 		AmountTax: o.AmountTax, AmountTotal: o.AmountTotal, ClientOrderRef: o.ClientOrderRef,
 		CommitmentDate: o.CommitmentDate, WarehouseID: o.WarehouseID, WarehouseName: o.WarehouseName, SyncedAt: r.syncedAt}
 }
 
-func (r *run) storeItem(o odoo.Order, l odoo.OrderLine) *store.Item {
-	sku, name := fmt.Sprintf("ID:%d", l.ProductID), l.ProductName
+// storeItem is line l of order o (the stored row, whose date_order it shares).
+func (r *run) storeItem(o *store.Order, l *odoo.OrderLine) store.Item {
+	name := l.ProductName
+	var sku string
 	if p, ok := r.products[l.ProductID]; ok {
 		sku = p.sku
 		if name == "" {
 			name = p.name
 		}
+	} else {
+		sku = fmt.Sprintf("ID:%d", l.ProductID)
 	}
-	return &store.Item{ConnectionID: r.conn.ID, LineID: l.ID, OrderID: o.ID, OrderName: o.Name, OrderState: o.State,
-		DateOrder: timePtr(o.DateOrder), SKU: sku, ProductID: l.ProductID, ProductName: name, Quantity: l.Quantity,
+	return store.Item{ConnectionID: r.conn.ID, LineID: l.ID, OrderID: o.OrderID, OrderName: o.Name, OrderState: o.State,
+		DateOrder: o.DateOrder, SKU: sku, ProductID: l.ProductID, ProductName: name, Quantity: l.Quantity,
 		UoM: l.UoM, QtyDelivered: l.QtyDelivered, QtyInvoiced: l.QtyInvoiced, PriceUnit: l.PriceUnit,
 		Discount: l.Discount, Subtotal: l.Subtotal, Total: l.Total, Currency: l.Currency, CompanyID: l.CompanyID,
 		WriteDate: l.WriteDate, SyncedAt: r.syncedAt, UpdatedAt: r.syncedAt}

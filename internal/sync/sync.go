@@ -34,6 +34,7 @@ type Source interface {
 	Stamps(ctx context.Context, model string, since time.Time, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error)
 	MonthStats(ctx context.Context, model string, d odoo.Domain, dateField string) ([]odoo.MonthStat, error)
 	StampsWhere(ctx context.Context, model string, d odoo.Domain, pageSize int, fn func(page []odoo.Stamp) error) error
+	// OrderLinesOf hands fn pages that fn may keep (each page is a new slice).
 	OrderLinesOf(ctx context.Context, orderIDs []int64, pageSize int, fn func(page []odoo.OrderLine) error) error
 	OrdersByID(ctx context.Context, ids []int64) ([]odoo.Order, error)
 	ProductsWhere(ctx context.Context, d odoo.Domain, pageSize int, fn func(page []odoo.Product) error) error
@@ -45,7 +46,8 @@ var _ Source = (*odoo.Client)(nil)
 // Outbox records the webhook events of order changes inside the transaction that stores them.
 type Outbox interface {
 	// OutboxRecord stores one event per change and returns the ids of the deliveries to enqueue once the
-	// transaction commits. Recording an event that already exists is a no-op.
+	// transaction commits. Recording an event that already exists is a no-op. The changes' orders and items
+	// are reused once it returns: it must not keep them.
 	OutboxRecord(ctx context.Context, tx store.Executor, conn *store.Connection, changes []Change) ([]int64, error)
 }
 
@@ -343,6 +345,9 @@ type run struct {
 	// lost counts the store operations tried again because the database connection was lost (shared by the
 	// attempts of a pass).
 	lost *int
+	// itemSlab and orderSlab hold the rows of the group being written; the next group reuses them.
+	itemSlab  []store.Item
+	orderSlab []store.Order
 }
 
 type productInfo struct {

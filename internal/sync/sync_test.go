@@ -461,3 +461,39 @@ func TestChangesDuringAPassArrive(t *testing.T) {
 		f.check(t)
 	})
 }
+
+// apartLines is the fake's client with every page of an order's lines reordered so that no two lines of one
+// order follow each other, as when lines added to old orders have higher ids than newer orders' lines.
+type apartLines struct{ *odoo.Client }
+
+func (c apartLines) OrderLinesOf(ctx context.Context, orderIDs []int64, pageSize int, fn func(page []odoo.OrderLine) error) error {
+	return c.Client.OrderLinesOf(ctx, orderIDs, pageSize, func(page []odoo.OrderLine) error {
+		nth := map[int64]int{} // a line's position within its order in this page
+		rank := make(map[int64]int, len(page))
+		for _, l := range page {
+			rank[l.ID] = nth[l.OrderID]
+			nth[l.OrderID]++
+		}
+		sort.SliceStable(page, func(i, j int) bool { return rank[page[i].ID] < rank[page[j].ID] })
+		return fn(page)
+	})
+}
+
+// TestLinesOfAnOrderApart: an order's lines that do not come one after the other (in a page, or across pages)
+// are all stored with it.
+func TestLinesOfAnOrderApart(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := newFixture(t, st, "17", smallHistory)
+		f.syncer.PageSize = 7 // pages of 70 lines: orders straddle pages too
+		for _, o := range f.srv.Orders() {
+			if o.State == "sale" || o.State == "done" {
+				f.ever[o.ID] = true
+			}
+		}
+		if _, err := f.syncer.Sync(context.Background(), f.conn, apartLines{f.client}, sync.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		f.check(t)
+	})
+}

@@ -7,6 +7,8 @@ import (
 	"database/sql/driver"
 	"embed"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"strings"
 	"time"
@@ -76,13 +78,28 @@ func Open(ctx context.Context, url string) (*Store, error) {
 
 type dialect struct{}
 
-var _ sqlstore.Dialect = dialect{}
+var (
+	_ sqlstore.Dialect = dialect{}
+	_ sqlstore.Copier  = dialect{}
+)
 
 func (dialect) Name() store.Dialect    { return store.DialectPostgres }
 func (dialect) Rebind(q string) string { return sqlstore.RebindDollar(q) }
 func (dialect) Time(t time.Time) any   { return t.UTC() }
 func (dialect) Date(t time.Time) any {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// CopyFrom runs a COPY ... FROM STDIN on conn's pgx connection (inside the transaction conn holds).
+func (dialect) CopyFrom(ctx context.Context, conn *sql.Conn, query string, data io.Reader) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("COPY needs a pgx connection, not %T", dc)
+		}
+		_, err := c.Conn().PgConn().CopyFrom(ctx, data, query)
+		return err
+	})
 }
 
 // migrationLockKey is an arbitrary constant naming Sales Engine's migration advisory lock.

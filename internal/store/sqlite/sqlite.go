@@ -223,7 +223,7 @@ var _ sqlstore.Dialect = dialect{}
 
 func (dialect) Name() store.Dialect    { return store.DialectSQLite }
 func (dialect) Rebind(q string) string { return q }
-func (dialect) Time(t time.Time) any   { return t.UTC().Format(sqlstore.SQLiteTimeLayout) }
+func (dialect) Time(t time.Time) any   { return sqlstore.FormatSQLiteTime(t) }
 func (dialect) Date(t time.Time) any   { return t.UTC().Format(sqlstore.SQLiteDateLayout) }
 
 func (dialect) IsUniqueViolation(err error) bool {

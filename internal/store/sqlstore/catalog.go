@@ -13,6 +13,11 @@ import (
 var productSpec = upsertSpec{table: "products", keys: []string{"connection_id", "product_id"}, cols: []string{
 	"connection_id", "product_id", "sku", "name", "type", "active", "uom", "company_id", "write_date", "synced_at"}}
 
+var productTable = table[*store.Product]{upsertSpec: productSpec, bind: func(b *binder, dst []any, p *store.Product) []any {
+	return append(dst, p.ConnectionID, p.ProductID, p.SKU, p.Name, p.Type, p.Active, p.UoM, nullInt(p.CompanyID),
+		b.nullTime(p.WriteDate), b.time(p.SyncedAt))
+}}
+
 var inventorySpec = upsertSpec{table: "inventory", keys: []string{"connection_id", "product_id"}, cols: []string{
 	"connection_id", "product_id", "sku", "name", "type", "active", "qty_available", "virtual_available", "synced_at"}}
 
@@ -58,12 +63,8 @@ func (e *Exec) ProductUpsertMany(ctx context.Context, products []*store.Product)
 		for _, p := range existing {
 			byID[p.ProductID] = p
 		}
-		r, err := writeChanged(ctx, e, productSpec, group, byID,
-			func(p *store.Product) (int64, int64) { return p.ConnectionID, p.ProductID }, productChanged,
-			func(p *store.Product) []any {
-				return []any{p.ConnectionID, p.ProductID, p.SKU, p.Name, p.Type, p.Active, p.UoM,
-					nullInt(p.CompanyID), e.nullTime(p.WriteDate), e.d.Time(p.SyncedAt)}
-			})
+		r, err := writeChanged(ctx, e, productTable, group, byID,
+			func(p *store.Product) (int64, int64) { return p.ConnectionID, p.ProductID }, productChanged)
 		res.Inserted, res.Updated = res.Inserted+r.Inserted, res.Updated+r.Updated
 		if err != nil {
 			return res, err

@@ -9,20 +9,47 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-var itemSpec = upsertSpec{table: "sales_items", keys: []string{"connection_id", "line_id"}, cols: []string{
+var itemTable = table[*store.Item]{upsertSpec: upsertSpec{table: "sales_items", keys: []string{"connection_id", "line_id"}, cols: []string{
 	"connection_id", "line_id", "order_id", "order_name", "order_state", "date_order", "sku", "product_id",
 	"product_name", "quantity", "uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "subtotal",
 	"total", "currency", "company_id", "write_date", "removed_at", "synced_at", "updated_at"},
 	pgTypes: []string{"bigint", "bigint", "bigint", "text", "text", "timestamptz", "text", "bigint", "text", "float8", "text",
 		"float8", "float8", "float8", "float8", "float8", "float8", "text", "bigint", "timestamptz", "timestamptz",
-		"timestamptz", "timestamptz"}}
-
-func (e *Exec) itemRow(it *store.Item) []any {
-	return []any{it.ConnectionID, it.LineID, it.OrderID, it.OrderName, it.OrderState, e.nullTime(it.DateOrder), it.SKU,
-		nullInt(it.ProductID), it.ProductName, it.Quantity, it.UoM, it.QtyDelivered, it.QtyInvoiced, it.PriceUnit,
-		it.Discount, it.Subtotal, it.Total, it.Currency, nullInt(it.CompanyID), e.d.Time(it.WriteDate),
-		e.nullTime(it.RemovedAt), e.d.Time(it.SyncedAt), e.d.Time(it.UpdatedAt)}
+		"timestamptz", "timestamptz"}},
+	bind: func(b *binder, dst []any, it *store.Item) []any {
+		return append(dst, it.ConnectionID, it.LineID, it.OrderID, it.OrderName, it.OrderState, b.nullTime(it.DateOrder), it.SKU,
+			nullInt(it.ProductID), it.ProductName, it.Quantity, it.UoM, it.QtyDelivered, it.QtyInvoiced, it.PriceUnit,
+			it.Discount, it.Subtotal, it.Total, it.Currency, nullInt(it.CompanyID), b.time(it.WriteDate),
+			b.nullTime(it.RemovedAt), b.time(it.SyncedAt), b.time(it.UpdatedAt))
+	},
+	copy: func(c *copyEncoder, it *store.Item) {
+		c.int8(it.ConnectionID)
+		c.int8(it.LineID)
+		c.int8(it.OrderID)
+		c.text(it.OrderName)
+		c.text(it.OrderState)
+		c.nullTimestamptz(it.DateOrder)
+		c.text(it.SKU)
+		c.nullInt8(it.ProductID)
+		c.text(it.ProductName)
+		c.float8(it.Quantity)
+		c.text(it.UoM)
+		c.float8(it.QtyDelivered)
+		c.float8(it.QtyInvoiced)
+		c.float8(it.PriceUnit)
+		c.float8(it.Discount)
+		c.float8(it.Subtotal)
+		c.float8(it.Total)
+		c.text(it.Currency)
+		c.nullInt8(it.CompanyID)
+		c.timestamptz(it.WriteDate)
+		c.nullTimestamptz(it.RemovedAt)
+		c.timestamptz(it.SyncedAt)
+		c.timestamptz(it.UpdatedAt)
+	},
 }
+
+var itemSpec = itemTable.upsertSpec
 
 func scanItem(r rowScanner) (*store.Item, error) {
 	var it store.Item
@@ -102,8 +129,8 @@ func (e *Exec) ItemUpsertMany(ctx context.Context, items []*store.Item) (store.U
 }
 
 func (e *Exec) ItemWriteMany(ctx context.Context, items []*store.Item, stored map[int64]*store.Item) (store.UpsertResult, error) {
-	return writeChanged(ctx, e, itemSpec, items, stored, func(it *store.Item) (int64, int64) { return it.ConnectionID, it.LineID },
-		itemChanged, e.itemRow)
+	return writeChanged(ctx, e, itemTable, items, stored, func(it *store.Item) (int64, int64) { return it.ConnectionID, it.LineID },
+		itemChanged)
 }
 
 func (e *Exec) ItemIDList(ctx context.Context, connectionID int64) ([]int64, error) {

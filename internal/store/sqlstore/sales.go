@@ -9,19 +9,43 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-var orderSpec = upsertSpec{table: "sales_orders", keys: []string{"connection_id", "order_id"}, cols: []string{
+var orderTable = table[*store.Order]{upsertSpec: upsertSpec{table: "sales_orders", keys: []string{"connection_id", "order_id"}, cols: []string{
 	"connection_id", "order_id", "name", "state", "date_order", "write_date", "partner_id", "partner_name",
 	"company_id", "company_name", "currency", "amount_untaxed", "amount_tax", "amount_total", "client_order_ref",
 	"commitment_date", "warehouse_id", "warehouse_name", "removed_at", "synced_at"},
 	pgTypes: []string{"bigint", "bigint", "text", "text", "timestamptz", "timestamptz", "bigint", "text", "bigint", "text",
-		"text", "float8", "float8", "float8", "text", "timestamptz", "bigint", "text", "timestamptz", "timestamptz"}}
-
-func (e *Exec) orderRow(o *store.Order) []any {
-	return []any{o.ConnectionID, o.OrderID, o.Name, o.State, e.nullTime(o.DateOrder), e.d.Time(o.WriteDate),
-		nullInt(o.PartnerID), o.PartnerName, nullInt(o.CompanyID), o.CompanyName, o.Currency, o.AmountUntaxed,
-		o.AmountTax, o.AmountTotal, o.ClientOrderRef, e.nullTime(o.CommitmentDate), nullInt(o.WarehouseID),
-		o.WarehouseName, e.nullTime(o.RemovedAt), e.d.Time(o.SyncedAt)}
+		"text", "float8", "float8", "float8", "text", "timestamptz", "bigint", "text", "timestamptz", "timestamptz"}},
+	bind: func(b *binder, dst []any, o *store.Order) []any {
+		return append(dst, o.ConnectionID, o.OrderID, o.Name, o.State, b.nullTime(o.DateOrder), b.time(o.WriteDate),
+			nullInt(o.PartnerID), o.PartnerName, nullInt(o.CompanyID), o.CompanyName, o.Currency, o.AmountUntaxed,
+			o.AmountTax, o.AmountTotal, o.ClientOrderRef, b.nullTime(o.CommitmentDate), nullInt(o.WarehouseID),
+			o.WarehouseName, b.nullTime(o.RemovedAt), b.time(o.SyncedAt))
+	},
+	copy: func(c *copyEncoder, o *store.Order) {
+		c.int8(o.ConnectionID)
+		c.int8(o.OrderID)
+		c.text(o.Name)
+		c.text(o.State)
+		c.nullTimestamptz(o.DateOrder)
+		c.timestamptz(o.WriteDate)
+		c.nullInt8(o.PartnerID)
+		c.text(o.PartnerName)
+		c.nullInt8(o.CompanyID)
+		c.text(o.CompanyName)
+		c.text(o.Currency)
+		c.float8(o.AmountUntaxed)
+		c.float8(o.AmountTax)
+		c.float8(o.AmountTotal)
+		c.text(o.ClientOrderRef)
+		c.nullTimestamptz(o.CommitmentDate)
+		c.nullInt8(o.WarehouseID)
+		c.text(o.WarehouseName)
+		c.nullTimestamptz(o.RemovedAt)
+		c.timestamptz(o.SyncedAt)
+	},
 }
+
+var orderSpec = orderTable.upsertSpec
 
 func scanOrder(r rowScanner) (*store.Order, error) {
 	var o store.Order
@@ -94,20 +118,20 @@ func (e *Exec) OrderUpsertMany(ctx context.Context, orders []*store.Order) (stor
 }
 
 func (e *Exec) OrderWriteMany(ctx context.Context, orders []*store.Order, stored map[int64]*store.Order) (store.UpsertResult, error) {
-	return writeChanged(ctx, e, orderSpec, orders, stored, func(o *store.Order) (int64, int64) { return o.ConnectionID, o.OrderID },
-		orderChanged, e.orderRow)
+	return writeChanged(ctx, e, orderTable, orders, stored, func(o *store.Order) (int64, int64) { return o.ConnectionID, o.OrderID },
+		orderChanged)
 }
 
 // writeChanged upserts the rows that are new or differ from their stored version (stored: by id, one
 // connection's), and counts them.
-func writeChanged[T any](ctx context.Context, e *Exec, spec upsertSpec, rows []T, stored map[int64]T,
-	key func(T) (conn, id int64), changed func(old, new T) bool, row func(T) []any) (store.UpsertResult, error) {
+func writeChanged[T any](ctx context.Context, e *Exec, t table[T], rows []T, stored map[int64]T,
+	key func(T) (conn, id int64), changed func(old, new T) bool) (store.UpsertResult, error) {
 	var res store.UpsertResult
-	var out [][]any
+	var out []T
 	for _, r := range rows {
 		conn, id := key(r)
 		if first, _ := key(rows[0]); conn != first {
-			return store.UpsertResult{}, fmt.Errorf("write %s: rows of connections %d and %d in one call; the stored versions are keyed by id alone", spec.table, first, conn)
+			return store.UpsertResult{}, fmt.Errorf("write %s: rows of connections %d and %d in one call; the stored versions are keyed by id alone", t.table, first, conn)
 		}
 		old, ok := stored[id]
 		switch {
@@ -118,9 +142,9 @@ func writeChanged[T any](ctx context.Context, e *Exec, spec upsertSpec, rows []T
 		default:
 			continue
 		}
-		out = append(out, row(r))
+		out = append(out, r)
 	}
-	if err := e.upsert(ctx, spec, out); err != nil {
+	if err := upsertRows(ctx, e, t, out); err != nil {
 		return store.UpsertResult{}, err
 	}
 	return res, nil

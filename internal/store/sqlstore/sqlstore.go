@@ -53,6 +53,10 @@ type querier interface {
 type Exec struct {
 	q querier
 	d Dialect
+	// conn is a transaction's connection (nil outside one), for the driver-level bulk writes.
+	conn *sql.Conn
+	// loads is the store's: whether its database user may create the temporary tables COPY loads into.
+	loads *loadState
 }
 
 var _ store.Executor = (*Exec)(nil)
@@ -103,11 +107,18 @@ func (e *Exec) atomically(ctx context.Context, fn func(e *Exec) error) error {
 	if !ok {
 		return fn(e)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	// The transaction's connection is kept for the bulk writes that use the driver directly (COPY, SQLite's
+	// multi-row inserts).
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err := fn(&Exec{q: tx, d: e.d}); err != nil {
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(&Exec{q: tx, d: e.d, conn: conn, loads: e.loads}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -137,7 +148,7 @@ type Config struct {
 }
 
 func New(cfg Config) *Store {
-	return &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
+	return &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect, loads: &loadState{}}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
 }
 
 func (s *Store) Dialect() store.Dialect         { return s.d.Name() }
@@ -153,7 +164,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) Tx(ctx context.Context, fn func(tx store.Executor) error) error {
-	return (&Exec{q: s.db, d: s.d}).atomically(ctx, func(e *Exec) error { return fn(e) })
+	return (&Exec{q: s.db, d: s.d, loads: s.loads}).atomically(ctx, func(e *Exec) error { return fn(e) })
 }
 
 // RebindDollar turns ? placeholders into $1, $2, ... Our queries never hold a literal '?'.

@@ -258,7 +258,7 @@ func (e *Exec) attemptRecordSQLite(ctx context.Context, params []*store.WebhookD
 			rows = append(rows, []any{p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(), p.Status, p.Error, p.Response})
 		}
 	}
-	if err := e.insertValues(ctx, "webhook_attempts", attemptColumns, rows, ""); err != nil {
+	if err := e.insertValues(ctx, "webhook_attempts", attemptColumns, len(rows), func(dst []any, i int) []any { return append(dst, rows[i]...) }, ""); err != nil {
 		return nil, fmt.Errorf("insert webhook attempts: %w", err)
 	}
 	return found, nil

@@ -15,6 +15,7 @@ func init() {
 	extra = append(extra,
 		namedTest{"Orders", testOrders},
 		namedTest{"Items", testItems},
+		namedTest{"BulkWrites", testBulkWrites},
 		namedTest{"Catalog", testCatalog},
 		namedTest{"SyncCursor", testSyncCursor},
 		namedTest{"SyncLog", testSyncLog},
@@ -325,5 +326,157 @@ func testSyncLog(t *testing.T, newStore NewStore) {
 	}
 	if err := s.SyncLogUpdate(ctx, &store.SyncLog{ID: 9999}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update missing log: %v", err)
+	}
+}
+
+// testBulkWrites writes orders and lines in batches as large as a first sync's (PostgreSQL loads those through
+// COPY), with every kind of value, NULLs in some rows only, and a batch rewritten in the transaction that wrote
+// it, then reads every row back.
+func testBulkWrites(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	mexico := time.FixedZone("CST", -6*3600)
+	const n = 700
+	orders := make([]*store.Order, n)
+	items := make([]*store.Item, 2*n)
+	for i := range orders {
+		id := int64(i + 1)
+		o := sampleOrder(conn, id)
+		o.Name = fmt.Sprintf("S%05d «%d» 'q' \"dq\" \\ ñ", id, i)
+		o.WriteDate = o.WriteDate.Add(time.Duration(i) * time.Microsecond).In(mexico)
+		o.AmountTotal = float64(i) * 1.25
+		switch i % 6 {
+		case 0:
+			o.DateOrder, o.PartnerID, o.PartnerName = nil, 0, ""
+		case 1:
+			o.CommitmentDate = ptr(time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC)) // before PostgreSQL's epoch
+		case 2:
+			o.CompanyID, o.WarehouseID, o.WarehouseName = 0, 0, ""
+		case 3:
+			o.RemovedAt = ptr(o.WriteDate.Add(time.Hour))
+		case 4:
+			o.AmountUntaxed, o.AmountTax = -0.5, 1e-9
+		}
+		orders[i] = o
+		for j := range 2 {
+			it := sampleItem(conn, int64(2*i+j+1), id)
+			it.OrderName, it.DateOrder, it.WriteDate = o.Name, o.DateOrder, o.WriteDate
+			it.Quantity, it.ProductName = float64(2*i+j)/8, fmt.Sprintf("Producto %d\ttab", 2*i+j)
+			if (i+j)%5 == 0 {
+				it.ProductID, it.CompanyID = 0, 0
+			}
+			if (i+j)%7 == 0 {
+				it.RemovedAt = ptr(o.WriteDate.Add(time.Minute))
+			}
+			items[2*i+j] = it
+		}
+	}
+	edit := func(o *store.Order) *store.Order {
+		c := *o
+		c.State, c.AmountTotal, c.DateOrder = "done", c.AmountTotal+1, ptr(c.WriteDate)
+		return &c
+	}
+	editItem := func(it *store.Item) *store.Item {
+		c := *it
+		c.Quantity, c.SKU, c.ProductID = c.Quantity+1, c.SKU+"-B", c.ProductID+1
+		return &c
+	}
+	var orders2 []*store.Order
+	var items2 []*store.Item
+	for _, o := range orders {
+		orders2 = append(orders2, edit(o))
+	}
+	for _, it := range items {
+		items2 = append(items2, editItem(it))
+	}
+	byOrder := func(os []*store.Order) map[int64]*store.Order {
+		m := map[int64]*store.Order{}
+		for _, o := range os {
+			m[o.OrderID] = o
+		}
+		return m
+	}
+	byLine := func(its []*store.Item) map[int64]*store.Item {
+		m := map[int64]*store.Item{}
+		for _, it := range its {
+			m[it.LineID] = it
+		}
+		return m
+	}
+	check := func(label string, wantOrders []*store.Order, wantItems []*store.Item) {
+		t.Helper()
+		ids := make([]int64, len(wantOrders))
+		for i, o := range wantOrders {
+			ids[i] = o.OrderID
+		}
+		got, err := s.OrderGetMany(ctx, conn, ids)
+		if err != nil || len(got) != len(wantOrders) {
+			t.Fatalf("%s: read back %d of %d orders: %v", label, len(got), len(wantOrders), err)
+		}
+		for _, o := range wantOrders {
+			if !reflect.DeepEqual(normalize(got[o.OrderID]), normalize(o)) {
+				t.Fatalf("%s: order %d read back\n%+v\nwant\n%+v", label, o.OrderID, got[o.OrderID], o)
+			}
+		}
+		lines := make([]int64, len(wantItems))
+		for i, it := range wantItems {
+			lines[i] = it.LineID
+		}
+		back, err := s.ItemGetMany(ctx, conn, lines)
+		if err != nil || len(back) != len(wantItems) {
+			t.Fatalf("%s: read back %d of %d items: %v", label, len(back), len(wantItems), err)
+		}
+		for _, it := range wantItems {
+			if !reflect.DeepEqual(normalize(back[it.LineID]), normalize(it)) {
+				t.Fatalf("%s: item %d read back\n%+v\nwant\n%+v", label, it.LineID, back[it.LineID], it)
+			}
+		}
+	}
+
+	// A rolled-back transaction leaves nothing behind, and the next one loads again.
+	boom := errors.New("boom")
+	err := s.Tx(ctx, func(tx store.Executor) error {
+		if _, err := tx.ItemWriteMany(ctx, items, nil); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("rolled-back bulk write: %v", err)
+	}
+	if got, err := s.ItemGetMany(ctx, conn, []int64{1, 2 * n}); err != nil || len(got) != 0 {
+		t.Fatalf("a rolled-back bulk write left %d items (%v)", len(got), err)
+	}
+	// New rows, then the same rows changed, in one transaction: the second batch replaces the first.
+	err = s.Tx(ctx, func(tx store.Executor) error {
+		if res, err := tx.OrderWriteMany(ctx, orders, nil); err != nil || res != (store.UpsertResult{Inserted: n}) {
+			return fmt.Errorf("insert orders = %+v, %w", res, err)
+		}
+		if res, err := tx.ItemWriteMany(ctx, items, nil); err != nil || res != (store.UpsertResult{Inserted: 2 * n}) {
+			return fmt.Errorf("insert items = %+v, %w", res, err)
+		}
+		if res, err := tx.OrderWriteMany(ctx, orders2, byOrder(orders)); err != nil || res != (store.UpsertResult{Updated: n}) {
+			return fmt.Errorf("update orders = %+v, %w", res, err)
+		}
+		if res, err := tx.ItemWriteMany(ctx, items2, byLine(items)); err != nil || res != (store.UpsertResult{Updated: 2 * n}) {
+			return fmt.Errorf("update items = %+v, %w", res, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("written and rewritten in one transaction", orders2, items2)
+	// Back to the first versions, outside a transaction, then nothing to write.
+	if res, err := s.OrderUpsertMany(ctx, orders); err != nil || res != (store.UpsertResult{Updated: n}) {
+		t.Fatalf("bulk order update = %+v, %v", res, err)
+	}
+	if res, err := s.ItemUpsertMany(ctx, items); err != nil || res != (store.UpsertResult{Updated: 2 * n}) {
+		t.Fatalf("bulk item update = %+v, %v", res, err)
+	}
+	check("rewritten", orders, items)
+	if res, err := s.ItemUpsertMany(ctx, items); err != nil || res != (store.UpsertResult{}) {
+		t.Errorf("identical bulk upsert = %+v, %v; want nothing", res, err)
 	}
 }
