@@ -6,12 +6,14 @@ package deploy
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
@@ -120,20 +122,44 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
-// TestStaticBuild: the image's build command works here (no cgo, so the binary runs on distroless/static).
+// staticBinary builds the binary once, as the image does (no cgo, so it runs on distroless/static), for the
+// tests that need it.
+var staticBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "salesengine-deploy-")
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(dir, "salesengine")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "../cmd/salesengine")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("CGO_ENABLED=0 go build: %v\n%s", err, b)
+	}
+	return out, nil
+})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bin, err := staticBinary(); err == nil && bin != "" {
+		_ = os.RemoveAll(filepath.Dir(bin))
+	}
+	os.Exit(code)
+}
+
+// TestStaticBuild: the image's build command works here, and the binary has the commands the image runs.
 func TestStaticBuild(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
 	t.Parallel()
-	out := filepath.Join(t.TempDir(), "salesengine")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "../cmd/salesengine")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("CGO_ENABLED=0 go build: %v\n%s", err, b)
+	bin, err := staticBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if b, err := exec.Command(out, "serve", "--help").CombinedOutput(); err != nil {
-		t.Fatalf("the static binary does not run serve --help: %v\n%s", err, b)
+	for _, args := range [][]string{{"serve", "--help"}, {"health", "--help"}} {
+		if b, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+			t.Fatalf("the static binary does not run %v: %v\n%s", args, err, b)
+		}
 	}
 }
 
@@ -149,9 +175,9 @@ func TestSystemdUnits(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "salesengine")
-	if b, err := exec.Command("go", "build", "-o", bin, "../cmd/salesengine").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+	bin, err := staticBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
 	units, _ := filepath.Glob("systemd/*")
 	if len(units) != 3 {
