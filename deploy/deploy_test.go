@@ -122,6 +122,9 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
+// builtIn is the directory staticBinary built into, removed after the tests ("" when nothing was built).
+var builtIn string
+
 // staticBinary builds the binary once, as the image does (no cgo, so it runs on distroless/static), for the
 // tests that need it.
 var staticBinary = sync.OnceValues(func() (string, error) {
@@ -129,6 +132,7 @@ var staticBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	builtIn = dir
 	out := filepath.Join(dir, "salesengine")
 	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "../cmd/salesengine")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -140,8 +144,8 @@ var staticBinary = sync.OnceValues(func() (string, error) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := staticBinary(); err == nil && bin != "" {
-		_ = os.RemoveAll(filepath.Dir(bin))
+	if builtIn != "" {
+		_ = os.RemoveAll(builtIn)
 	}
 	os.Exit(code)
 }
