@@ -139,6 +139,8 @@ Settings come from flags, then environment variables, then a .env file in the wo
 func (app *App) commands() []*cobra.Command {
 	cmds := []*cobra.Command{
 		app.versionCommand(),
+		app.serveCommand(),
+		app.healthCommand(),
 		app.migrateCommand(),
 		app.connectionsCommand(),
 		app.keyCommand(),

@@ -12,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	gosync "sync"
 
 	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/metrics"
 	"github.com/salesengine/salesengine/internal/outbox"
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -27,6 +29,12 @@ type Engine struct {
 	queue  deliveryQueue // nil without webhook settings
 	log    *slog.Logger
 	report Reporter
+	// metrics, while serving: what passes, deliveries and forecasts are recorded to (nil otherwise).
+	metrics *metrics.Metrics
+	// clients, while serving: each connection's Odoo client, kept between passes (nil: one per pass).
+	clients *clientCache
+	// passLocks, while serving: one mutex per connection id, so its passes never overlap in this process.
+	passLocks gosync.Map
 }
 
 // Options are what an Engine reports to.

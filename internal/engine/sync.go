@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"strings"
+	gosync "sync"
 
 	"github.com/salesengine/salesengine/internal/connections"
+	"github.com/salesengine/salesengine/internal/odoo"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/sync"
 )
@@ -70,7 +73,7 @@ func (e *Engine) SyncConnection(ctx context.Context, c *store.Connection, opts S
 	if e.set.Sync == nil {
 		return SyncResult{}, notLoaded("sync")
 	}
-	client, err := e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Logger: e.log})
+	client, err := e.client(c)
 	if err != nil {
 		return SyncResult{}, err
 	}
@@ -97,4 +100,36 @@ func (e *Engine) syncer() *sync.Syncer {
 	return &sync.Syncer{Store: e.store, Outbox: e.outbox, Log: e.log, PageSize: s.PageSize, Lag: s.Lag, Recheck: s.Recheck,
 		RecentEvery: recent, ReconcileEvery: every, SendHistory: s.SendHistory, Progress: e.report.Progress,
 		Circuit: sync.CircuitPolicy{Failures: s.Circuit.Failures, Cooldown: s.Circuit.Cooldown}}
+}
+
+// client returns an Odoo client for c. While serving, a connection's client is kept from pass to pass (its
+// login session, version and database identity are reused: an idle pass costs its listings, not a login)
+// until the connection's address or credentials change.
+func (e *Engine) client(c *store.Connection) (*odoo.Client, error) {
+	if e.clients == nil {
+		return e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Logger: e.log})
+	}
+	key := strings.Join([]string{c.URL, c.Database, c.Username, c.APIKeyEncrypted, c.Protocol}, "\x00")
+	e.clients.mu.Lock()
+	defer e.clients.mu.Unlock()
+	if cc, ok := e.clients.byID[c.ID]; ok && cc.key == key {
+		return cc.client, nil
+	}
+	cl, err := e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Logger: e.log})
+	if err != nil {
+		return nil, err
+	}
+	e.clients.byID[c.ID] = cachedClient{key: key, client: cl}
+	return cl, nil
+}
+
+// clientCache holds serve's Odoo clients, one per connection.
+type clientCache struct {
+	mu   gosync.Mutex
+	byID map[int64]cachedClient
+}
+
+type cachedClient struct {
+	key    string // the connection's address and credentials the client was made with
+	client *odoo.Client
 }

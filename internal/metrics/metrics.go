@@ -121,7 +121,7 @@ func (m *Metrics) Handler() http.Handler {
 
 // SyncPass records one sync pass of a connection: its kind, duration, the records read per model and whether
 // it failed. end is when it ended.
-func (m *Metrics) SyncPass(connection, kind string, d time.Duration, records map[string]int, failed bool, end time.Time) {
+func (m *Metrics) SyncPass(connection, kind string, d time.Duration, records map[string]int64, failed bool, end time.Time) {
 	m.syncDuration.WithLabelValues(connection, kind).Observe(d.Seconds())
 	for model, n := range records {
 		m.syncRecords.WithLabelValues(connection, model).Add(float64(n))

@@ -102,7 +102,7 @@ func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (tim
 func (r *run) list(ctx context.Context, model string, w window, stage string, fn func(page []odoo.Stamp, ids []int64, fresh time.Time) error) (time.Time, error) {
 	var done int64
 	return r.src.Stamps(ctx, model, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
-		r.res.Fetched += int64(len(page))
+		r.fetched(model, len(page))
 		ids := make([]int64, len(page))
 		for i, st := range page {
 			ids[i] = st.ID
@@ -159,7 +159,8 @@ type chunk struct {
 	ids    []int64
 	orders []odoo.Order
 	lines  map[int64][]odoo.OrderLine
-	read   int64
+	// readLines and readOrders count what was read whole (by model, for the pass's counts).
+	readLines, readOrders int
 }
 
 // chunks groups the wanted orders so that one group holds about as many lines as one listing page (an order
@@ -240,7 +241,7 @@ func (r *run) refresh(ctx context.Context, want map[int64]int) error {
 func (r *run) fetch(ctx context.Context, ids []int64) (*chunk, error) {
 	c := &chunk{ids: ids, lines: make(map[int64][]odoo.OrderLine, len(ids))}
 	err := r.src.OrderLinesOf(ctx, ids, r.s.listSize(), func(page []odoo.OrderLine) error {
-		c.read += int64(len(page))
+		c.readLines += len(page)
 		// An order's lines usually follow each other (ids are given in order): keep each run as a slice of the
 		// page (capped, so that appending a later run of the same order copies instead of overwriting the page).
 		for i := 0; i < len(page); {
@@ -264,7 +265,7 @@ func (r *run) fetch(ctx context.Context, ids []int64) (*chunk, error) {
 	if c.orders, err = r.src.OrdersByID(ctx, ids); err != nil {
 		return nil, err
 	}
-	c.read += int64(len(c.orders))
+	c.readOrders += len(c.orders)
 	return c, nil
 }
 
@@ -274,7 +275,8 @@ func (r *run) fetch(ctx context.Context, ids []int64) (*chunk, error) {
 // read again each time, and upserts; events are keyed by their content), so a lost connection is answered by
 // writing the group again on a new one.
 func (r *run) write(ctx context.Context, c *chunk) error {
-	r.res.Fetched += c.read
+	r.fetched(ModelLine, c.readLines)
+	r.fetched(ModelOrder, c.readOrders)
 	if err := r.knowProducts(ctx, c.lines); err != nil {
 		return err
 	}

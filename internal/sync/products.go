@@ -73,7 +73,7 @@ func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
 				SyncedAt: r.syncedAt})
 		}
 		r.res.Products += len(page)
-		r.res.Fetched += int64(len(page))
+		r.fetched(ModelProduct, len(page))
 		// Renames and upserts are idempotent as a whole: on a lost connection the page is written again.
 		var pr store.UpsertResult
 		var moved []store.SKURenameResult
@@ -148,7 +148,7 @@ func (r *run) syncStock(ctx context.Context) error {
 	// committed later than the lag is caught by the whole-history reconciliation, which reads all stock again.
 	moved := r.sold
 	now, err := r.src.Stamps(ctx, ModelQuant, w.fresh, r.s.listSize(), func(page []odoo.Stamp) error {
-		r.res.Fetched += int64(len(page))
+		r.fetched(ModelQuant, len(page))
 		for _, st := range page {
 			if st.ProductID != 0 {
 				moved[st.ProductID] = true

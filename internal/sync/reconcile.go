@@ -153,7 +153,7 @@ func (r *run) relistOrders(ctx context.Context, m time.Time, want map[int64]int)
 	}
 	seen := map[int64]bool{}
 	err := r.src.StampsWhere(ctx, ModelOrder, d, r.s.listSize(), func(page []odoo.Stamp) error {
-		r.res.Fetched += int64(len(page))
+		r.fetched(ModelOrder, len(page))
 		ids := make([]int64, len(page))
 		for i, st := range page {
 			ids[i] = st.ID
@@ -203,7 +203,7 @@ func (r *run) relistLines(ctx context.Context, m time.Time, want map[int64]int) 
 	d := odoo.And(odoo.Gte("write_date", m), odoo.Lt("write_date", to))
 	seen := map[int64]bool{}
 	err := r.src.StampsWhere(ctx, ModelLine, d, r.s.listSize(), func(page []odoo.Stamp) error {
-		r.res.Fetched += int64(len(page))
+		r.fetched(ModelLine, len(page))
 		ids := make([]int64, len(page))
 		for i, st := range page {
 			ids[i] = st.ID

@@ -128,8 +128,9 @@ type Options struct {
 // Result is what one run did.
 type Result struct {
 	LogID              int64
-	Kind               string // initial (the connection's first), incremental or full
-	Fetched            int64  // records read from Odoo (listed or read whole)
+	Kind               string           // initial (the connection's first), incremental or full
+	Fetched            int64            // records read from Odoo (listed or read whole)
+	Records            map[string]int64 // Fetched by Odoo model (sale.order, sale.order.line, product.product, stock.quant)
 	Inserted           int64
 	Updated            int64
 	Removed            int64
@@ -439,4 +440,16 @@ func skuOf(p odoo.Product) string {
 		return p.DefaultCode
 	}
 	return fmt.Sprintf("ID:%d", p.ID)
+}
+
+// fetched counts n records of model read from Odoo.
+func (r *run) fetched(model string, n int) {
+	if n == 0 {
+		return
+	}
+	if r.res.Records == nil {
+		r.res.Records = map[string]int64{}
+	}
+	r.res.Records[model] += int64(n)
+	r.res.Fetched += int64(n)
 }

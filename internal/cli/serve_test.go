@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+)
+
+// freeAddr returns a loopback address nobody listens on (for a child process to take).
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func newFake(t *testing.T, seed int64) *odootest.Server {
+	t.Helper()
+	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 1, SKUs: 8}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestServe runs `serve` as a real process: a tenant whose Odoo never answers does not delay another, a
+// connection added by another process is polled without a restart, a second serve on the SQLite file is
+// refused, /metrics parses with Prometheus' parser and carries the documented names, and SIGTERM drains and
+// exits 0 (cutting the hung pass at the shutdown timeout, which records it as interrupted).
+func TestServe(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 8})
+	hung, late := newFake(t, 21), newFake(t, 22)
+	hung.InjectFault(odootest.Fault{Kind: odootest.Timeout}) // every call waits until the client gives up
+	for _, c := range []struct{ name, url string }{{"acme", ce.srv.URL()}, {"hung", hung.URL()}} {
+		ce.cli(t, "connections", "add", "--no-input", "--name", c.name, "--url", c.url, "--database", "odoo",
+			"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
+	}
+	addr := freeAddr(t)
+	serveEnv := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
+		"SALESENGINE_SHUTDOWN_TIMEOUT": "3s", "SALESENGINE_LOG_LEVEL": "info"}
+	cmd, out := ce.child(t, serveEnv, "serve", "--addr", addr)
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	okPasses := func(name string) int {
+		return ce.count(t, `SELECT COUNT(*) FROM sync_logs l JOIN connections c ON c.id = l.connection_id
+			WHERE c.name = '`+name+`' AND l.status = 'ok'`)
+	}
+	waitUntil(t, "two passes of acme, 10 s apart, while hung's first pass hangs", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("serve exited:\n%s", out)
+		}
+		return okPasses("acme") >= 2
+	})
+	if n := ce.count(t, `SELECT COUNT(*) FROM sync_logs l JOIN connections c ON c.id = l.connection_id WHERE c.name = 'hung' AND l.status = 'running'`); n != 1 {
+		t.Errorf("hung has %d running passes, want 1 (the one waiting for its Odoo)", n)
+	}
+	ce.assertSyncedExactly(t)
+
+	// A second serve on the same SQLite file is refused at once.
+	second := exec.Command(cmd.Path, "--config", ce.dir+"/empty.env", "serve", "--addr", freeAddr(t))
+	second.Env = cmd.Env
+	b, err := second.CombinedOutput()
+	if err == nil || !strings.Contains(string(b), "one 'salesengine serve' per SQLite file") {
+		t.Errorf("second serve: %v\n%s", err, b)
+	}
+
+	// A connection added by another process is polled within a refresh, without a restart.
+	ce.cli(t, "connections", "add", "--no-input", "--name", "late", "--url", late.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
+	waitUntil(t, "a pass of the connection added while serving", func() bool { return okPasses("late") >= 1 })
+
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	for _, name := range []string{"salesengine_sync_last_success_timestamp_seconds", "salesengine_sync_duration_seconds",
+		"salesengine_sync_records_total", "salesengine_circuit_open", "salesengine_webhook_queue_depth",
+		"salesengine_webhook_oldest_pending_age_seconds"} {
+		if _, ok := fams[name]; !ok {
+			t.Errorf("/metrics lacks %s", name)
+		}
+	}
+	if f := fams["salesengine_sync_records_total"]; f != nil {
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "connection" && l.GetValue() == "hung" {
+					t.Errorf("records counted for the hung tenant: %v", m)
+				}
+			}
+		}
+	}
+	for _, path := range []string{"/livez", "/readyz"} {
+		if r, err := http.Get("http://" + addr + path); err != nil || r.StatusCode != 200 {
+			t.Errorf("%s: %v %v", path, r, err)
+		}
+	}
+
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if err != nil || !strings.Contains(out.String(), "stopped") {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, out)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("stopping took %v with a 3 s shutdown timeout", took)
+	}
+	if n := ce.count(t, `SELECT COUNT(*) FROM sync_logs WHERE status = 'running'`); n != 0 {
+		t.Errorf("%d passes still 'running' after the stop:\n%s", n, ce.queryText(t, "SELECT status || ' ' || error FROM sync_logs"))
+	}
+	if !strings.Contains(out.String(), "msg=sync connection=acme kind=") {
+		t.Errorf("no summary line per pass in the log:\n%s", out)
+	}
+}

@@ -1,0 +1,363 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/clock"
+	"github.com/salesengine/salesengine/internal/metrics"
+	"github.com/salesengine/salesengine/internal/poll"
+	"github.com/salesengine/salesengine/internal/schedule"
+	"github.com/salesengine/salesengine/internal/server"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	Addr string // host:port of the HTTP listener (/livez, /readyz, /metrics)
+	// Refresh is how often the connections are read again (new, edited, disabled, deleted, circuits reset);
+	// default 2s.
+	Refresh time.Duration
+	// ShutdownTimeout bounds how long passes and deliveries in flight may take to finish after a stop.
+	ShutdownTimeout time.Duration
+	// Forecast is when forecast + plan run for every active connection; FullSync when every active connection
+	// gets a full sync (deletions). Nil: never.
+	Forecast, FullSync *schedule.Schedule
+	Clock              clock.Clock // nil: the system clock
+	// Started is called once everything runs (systemd's READY=1), Stopping when a stop begins.
+	Started, Stopping func()
+	// Mounts are more handlers on the listener, under path prefixes (the dashboard).
+	Mounts map[string]http.Handler
+}
+
+// Serve runs the service until ctx ends: one poller per active connection at its own interval, the webhook
+// delivery workers, forecast and plan on a schedule, full syncs on another, and the HTTP listener. Then it
+// stops polling, lets passes and deliveries in flight finish for up to ShutdownTimeout, and returns nil.
+func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
+	if e.set.Sync == nil {
+		return notLoaded("sync")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 30 * time.Second
+	}
+	m := metrics.New(queueStats{e.store}, e.log)
+	e.metrics = m
+	e.clients = &clientCache{byID: map[int64]cachedClient{}}
+	srv, err := server.Listen(server.Options{Addr: o.Addr, Ready: readiness{e.store}, Metrics: m.Handler(), Mounts: o.Mounts, Logger: e.log})
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", o.Addr, err)
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve() }()
+	e.log.Info("serve: listening", "addr", srv.Addr())
+
+	// Work outlives ctx by the drain: passes and deliveries in flight get until the shutdown timeout.
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	if e.queue != nil {
+		if err := e.StartDelivering(work); err != nil {
+			_ = srv.Shutdown(context.Background())
+			return fmt.Errorf("serve: start the webhook workers: %w", err)
+		}
+		if err := e.enqueuePending(ctx); err != nil {
+			e.log.Warn("serve: could not enqueue the pending webhook deliveries at start; the next pass does", "err", err)
+		}
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sup := &poll.Supervisor{Source: pollSource{e}, Poll: e.pollPass, Refresh: o.Refresh, Clock: o.Clock, Logger: e.log}
+		_ = sup.Run(ctx, work)
+	}()
+	var jobs []schedule.Job
+	if o.Forecast != nil {
+		jobs = append(jobs, schedule.Job{Name: "forecast", Schedule: o.Forecast, Run: e.scheduledForecast, LastStart: e.lastForecast})
+	}
+	if o.FullSync != nil {
+		jobs = append(jobs, schedule.Job{Name: "full-sync", Schedule: o.FullSync, Run: e.scheduledFullSync, LastStart: e.lastFullSync})
+	}
+	if len(jobs) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			(&schedule.Runner{Clock: o.Clock, Logger: e.log}).Run(ctx, jobs...)
+		}()
+	}
+	if o.Started != nil {
+		o.Started()
+	}
+	e.log.Info("serve: started", "forecast_schedule", scheduleName(o.Forecast), "full_sync_schedule", scheduleName(o.FullSync))
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		cancelWork()
+		wg.Wait()
+		return fmt.Errorf("serve: the HTTP listener stopped: %w", err)
+	}
+	if o.Stopping != nil {
+		o.Stopping()
+	}
+	e.log.Info("serve: stopping; passes and deliveries in flight may finish", "timeout", o.ShutdownTimeout)
+	srv.Drain()
+	drained := make(chan struct{})
+	go func() { wg.Wait(); close(drained) }()
+	timer := time.NewTimer(o.ShutdownTimeout)
+	defer timer.Stop()
+	select {
+	case <-drained:
+	case <-timer.C:
+		e.log.Warn("serve: passes still running at the shutdown timeout are cut short; each resumes where it stopped")
+		cancelWork()
+		<-drained
+	}
+	if e.queue != nil {
+		stopCtx, cancel := context.WithTimeout(context.Background(), o.ShutdownTimeout)
+		if err := e.StopDelivering(stopCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			e.log.Warn("serve: stopping the webhook workers", "err", err)
+		}
+		cancel()
+	}
+	cancelWork()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	e.log.Info("serve: stopped")
+	return nil
+}
+
+func scheduleName(s *schedule.Schedule) string {
+	if s == nil {
+		return "never"
+	}
+	return s.String()
+}
+
+// pollSource lists the active connections as poll targets. The version changes with every edit of the row
+// (updated_at) and with the circuit's state, so a reset from another process wakes its poller at once.
+type pollSource struct{ e *Engine }
+
+func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
+	conns, err := p.e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]poll.Target, 0, len(conns))
+	for _, c := range conns {
+		t := poll.Target{ID: c.ID, Name: c.Name, Interval: c.PollInterval,
+			Version: c.UpdatedAt.String() + "|" + c.OdooCircuitState + "|" + strconv.Itoa(c.OdooCircuitFailures)}
+		if c.OdooCircuitState == store.CircuitOpen && c.OdooCircuitUntil != nil {
+			t.NotBefore = *c.OdooCircuitUntil
+		}
+		if p.e.metrics != nil {
+			p.e.metrics.CircuitSet(c.Name, metrics.CircuitOdoo, c.OdooCircuitState != store.CircuitClosed)
+			p.e.metrics.CircuitSet(c.Name, metrics.CircuitWebhook, c.CircuitState != "" && c.CircuitState != store.CircuitClosed)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// pollPass is one poller's pass: the connection is read again (its settings may have changed since the
+// target was listed), synced, and the pass logged as one line with the fields of sync_logs.
+func (e *Engine) pollPass(ctx context.Context, t poll.Target) error {
+	c, err := e.store.ConnectionGet(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if !c.Active {
+		return nil
+	}
+	_, err = e.passLogged(ctx, c, SyncOptions{})
+	return err
+}
+
+// passLogged runs one pass of c and reports it: one structured log line, and the metrics.
+func (e *Engine) passLogged(ctx context.Context, c *store.Connection, opts SyncOptions) (SyncResult, error) {
+	// One pass of a connection at a time in this process: the scheduled full sync waits for the poller's pass
+	// (and the other way round) instead of sharing its Odoo session.
+	mu, _ := e.passLocks.LoadOrStore(c.ID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	start := time.Now()
+	res, err := e.SyncConnection(ctx, c, opts)
+	if err != nil && ctx.Err() != nil {
+		return res, err // stopping: the pass's log row says interrupted
+	}
+	attrs := []any{"connection", c.Name, "kind", res.Kind, "fetched", res.Fetched, "inserted", res.Inserted,
+		"updated", res.Updated, "removed", res.Removed, "events", res.Events, "duration", res.Duration.Round(time.Millisecond)}
+	switch {
+	case err != nil && res.Skipped:
+		e.log.Warn("sync skipped", append(attrs, "status", "skipped", "reason", err.Error())...)
+	case err != nil:
+		e.log.Error("sync failed", append(attrs, "status", "failed", "err", err.Error())...)
+	default:
+		e.log.Info("sync", append(attrs, "status", "ok")...)
+	}
+	if e.metrics != nil && !res.Skipped {
+		kind := res.Kind
+		if kind == "" {
+			kind = "incremental"
+		}
+		e.metrics.SyncPass(c.Name, kind, time.Since(start), res.Records, err != nil, time.Now())
+	}
+	return res, err
+}
+
+// scheduledForecast forecasts and plans every active connection, one after the other.
+func (e *Engine) scheduledForecast(ctx context.Context) error {
+	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	byPriority := map[string]int{}
+	var errs []error
+	for _, c := range conns {
+		cs := time.Now()
+		out, err := e.ForecastAndPlan(ctx, c)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		attrs := []any{"connection", c.Name, "skus", out.Forecast.SKUs, "duration", time.Since(cs).Round(time.Millisecond)}
+		if out.Plan != nil {
+			attrs = append(attrs, "month", out.Plan.Month.String(), "alta", out.Plan.Summary.Alta, "media", out.Plan.Summary.Media,
+				"baja", out.Plan.Summary.Baja)
+			byPriority["ALTA"] += out.Plan.Summary.Alta
+			byPriority["MEDIA"] += out.Plan.Summary.Media
+			byPriority["BAJA"] += out.Plan.Summary.Baja
+		}
+		if err != nil {
+			e.log.Error("forecast failed", append(attrs, "status", "failed", "err", err.Error())...)
+			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+			continue
+		}
+		e.log.Info("forecast", append(attrs, "status", "ok")...)
+	}
+	if e.metrics != nil && len(errs) < len(conns) {
+		e.metrics.ForecastRun(time.Since(start), time.Now(), byPriority)
+	}
+	return errors.Join(errs...)
+}
+
+// lastForecast is when the newest stored forecast was made (zero if none): the catch-up's reference.
+func (e *Engine) lastForecast(ctx context.Context) (time.Time, error) {
+	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return time.Time{}, err
+	}
+	var last time.Time
+	for _, c := range conns {
+		stats, err := e.store.ForecastStatList(ctx, c.ID)
+		if err != nil {
+			return time.Time{}, err
+		}
+		for _, s := range stats {
+			if s.GeneratedAt.After(last) {
+				last = s.GeneratedAt
+			}
+		}
+	}
+	return last, nil
+}
+
+// scheduledFullSync gives every active connection a full sync (deletions found).
+func (e *Engine) scheduledFullSync(ctx context.Context) error {
+	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range conns {
+		if _, err := e.passLogged(ctx, c, SyncOptions{Full: true}); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// lastFullSync is the oldest of the active connections' latest full sync starts (zero when one never had one).
+func (e *Engine) lastFullSync(ctx context.Context) (time.Time, error) {
+	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
+	if err != nil {
+		return time.Time{}, err
+	}
+	var oldest time.Time
+	for i, c := range conns {
+		logs, err := e.store.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: c.ID, Limit: 500})
+		if err != nil {
+			return time.Time{}, err
+		}
+		var latest time.Time
+		for _, l := range logs {
+			if (l.Kind == "full" || l.Kind == "initial") && l.StartedAt.After(latest) {
+				latest = l.StartedAt
+			}
+		}
+		if i == 0 || latest.Before(oldest) {
+			oldest = latest
+		}
+	}
+	return oldest, nil
+}
+
+// enqueuePending gives every pending delivery a job (a crash between a sync's commit and its enqueue leaves
+// some without one; enqueueing is idempotent).
+func (e *Engine) enqueuePending(ctx context.Context) error {
+	ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []string{store.DeliveryPending}})
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return e.queue.Enqueue(ctx, ids...)
+}
+
+// readiness: the database answers and its schema is current.
+type readiness struct{ s store.Store }
+
+func (r readiness) Ready(ctx context.Context) error {
+	ms, err := r.s.MigrationStatus(ctx)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	for _, m := range ms {
+		if !m.Applied {
+			return fmt.Errorf("database: migration %d (%s) is not applied", m.Version, m.Name)
+		}
+	}
+	return nil
+}
+
+// queueStats reads the webhook queues for the metrics.
+type queueStats struct{ s store.Store }
+
+func (q queueStats) WebhookQueueStats(ctx context.Context) ([]metrics.QueueStat, error) {
+	stats, err := q.s.WebhookQueueStatList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metrics.QueueStat, len(stats))
+	for i, s := range stats {
+		out[i] = metrics.QueueStat{Connection: s.ConnectionName, Pending: int(s.Pending)}
+		if s.OldestCreatedAt != nil {
+			out[i].OldestAt = *s.OldestCreatedAt
+		}
+	}
+	return out, nil
+}

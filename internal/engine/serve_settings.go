@@ -1,0 +1,41 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/salesengine/salesengine/internal/config"
+	"github.com/salesengine/salesengine/internal/schedule"
+)
+
+// LoadServeSchedule reads serve's schedules and shutdown timeout into o: SALESENGINE_SCHEDULE (forecast and
+// plan) and SALESENGINE_FULL_SYNC_SCHEDULE, cron expressions in SALESENGINE_TIMEZONE ("off": never), and
+// SALESENGINE_SHUTDOWN_TIMEOUT.
+func LoadServeSchedule(cfg *config.Config, o *ServeOptions) error {
+	loc, err := loadLocation(cfg)
+	if err != nil {
+		return err
+	}
+	for _, v := range []struct {
+		name string
+		dst  **schedule.Schedule
+	}{{"SALESENGINE_SCHEDULE", &o.Forecast}, {"SALESENGINE_FULL_SYNC_SCHEDULE", &o.FullSync}} {
+		expr := strings.TrimSpace(cfg.Get(v.name))
+		if expr == "off" {
+			*v.dst = nil
+			continue
+		}
+		s, err := schedule.Parse(expr, loc)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v.name, err)
+		}
+		*v.dst = s
+	}
+	if o.ShutdownTimeout, err = cfg.Duration("SALESENGINE_SHUTDOWN_TIMEOUT"); err != nil {
+		return err
+	}
+	if o.ShutdownTimeout <= 0 {
+		return fmt.Errorf("SALESENGINE_SHUTDOWN_TIMEOUT=%s must be positive", o.ShutdownTimeout)
+	}
+	return nil
+}
