@@ -3,8 +3,10 @@ package cli
 import (
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -46,10 +48,16 @@ func TestServe(t *testing.T) {
 	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 8})
 	hung, late := newFake(t, 21), newFake(t, 22)
 	hung.InjectFault(odootest.Fault{Kind: odootest.Timeout}) // every call waits until the client gives up
-	for _, c := range []struct{ name, url string }{{"acme", ce.srv.URL()}, {"hung", hung.URL()}} {
-		ce.cli(t, "connections", "add", "--no-input", "--name", c.name, "--url", c.url, "--database", "odoo",
-			"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
-	}
+	var received atomic.Int64
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", receiver.URL+"/hook")
+	ce.cli(t, "connections", "add", "--no-input", "--name", "hung", "--url", hung.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
 	addr := freeAddr(t)
 	serveEnv := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
 		"SALESENGINE_SHUTDOWN_TIMEOUT": "3s", "SALESENGINE_LOG_LEVEL": "info"}
@@ -59,6 +67,15 @@ func TestServe(t *testing.T) {
 	okPasses := func(name string) int {
 		return ce.count(t, `SELECT COUNT(*) FROM sync_logs l JOIN connections c ON c.id = l.connection_id
 			WHERE c.name = '`+name+`' AND l.status = 'ok'`)
+	}
+	waitUntil(t, "the first pass of acme", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("serve exited:\n%s", out)
+		}
+		return okPasses("acme") >= 1
+	})
+	if _, err := ce.srv.SimulateActivity(20, time.Minute); err != nil { // business for the next pass's webhooks
+		t.Fatal(err)
 	}
 	waitUntil(t, "two passes of acme, 10 s apart, while hung's first pass hangs", func() bool {
 		if cmd.ProcessState != nil {
@@ -109,6 +126,34 @@ func TestServe(t *testing.T) {
 				}
 			}
 		}
+	}
+	waitUntil(t, "the webhooks of the second pass delivered", func() bool {
+		return received.Load() > 0 && ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered'") == 0
+	})
+	resp, err = http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fams, err = p.TextToMetricFamilies(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delivered := 0.0
+	for _, m := range fams["salesengine_webhook_deliveries_total"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["connection"] == "acme" && labels["outcome"] == "delivered" {
+			delivered = m.GetCounter().GetValue()
+		}
+	}
+	if want := float64(received.Load()); delivered != want {
+		t.Errorf("salesengine_webhook_deliveries_total{acme,delivered} = %v, the receiver answered 2xx %v times", delivered, want)
+	}
+	if h := fams["salesengine_webhook_delivery_latency_seconds"]; h == nil || h.GetMetric()[0].GetHistogram().GetSampleCount() != uint64(received.Load()) {
+		t.Errorf("delivery latency histogram: %v", h)
 	}
 	for _, path := range []string{"/livez", "/readyz"} {
 		if r, err := http.Get("http://" + addr + path); err != nil || r.StatusCode != 200 {

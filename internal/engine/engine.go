@@ -35,6 +35,8 @@ type Engine struct {
 	clients *clientCache
 	// passLocks, while serving: one mutex per connection id, so its passes never overlap in this process.
 	passLocks gosync.Map
+	// names, while serving: connection names by id, for the delivery metrics (kept by the pollers' refresh).
+	names gosync.Map
 }
 
 // Options are what an Engine reports to.
@@ -79,7 +81,8 @@ func New(s store.Store, set Settings, opts Options) (*Engine, error) {
 			queueLog = e.log
 		}
 		var err error
-		if e.queue, err = newQueue(s, e.outbox, *set.Webhook, queueLog); err != nil {
+		deliveries := &observedDeliveries{Outbox: e.outbox, e: e, read: map[int64]readDelivery{}}
+		if e.queue, err = newQueue(s, deliveries, *set.Webhook, queueLog); err != nil {
 			return nil, err
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/salesengine/salesengine/internal/outbox"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/store/postgres"
 	"github.com/salesengine/salesengine/internal/webhook"
@@ -22,7 +21,7 @@ type deliveryQueue interface {
 	Stop(ctx context.Context) error
 }
 
-func newQueue(s store.Store, ob *outbox.Outbox, w WebhookSettings, log *slog.Logger) (deliveryQueue, error) {
+func newQueue(s store.Store, ob webhook.Deliveries, w WebhookSettings, log *slog.Logger) (deliveryQueue, error) {
 	retry := webhook.DefaultRetryPolicy()
 	retry.MaxAttempts = w.MaxAttempts
 	cfg := webhook.QueueConfig{Deliveries: ob, Timeout: w.Timeout, AllowPrivate: w.AllowPrivate, Retry: retry, Breaker: w.Breaker,

@@ -159,6 +159,7 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 		if c.OdooCircuitState == store.CircuitOpen && c.OdooCircuitUntil != nil {
 			t.NotBefore = *c.OdooCircuitUntil
 		}
+		p.e.names.Store(c.ID, c.Name)
 		if p.e.metrics != nil {
 			p.e.metrics.CircuitSet(c.Name, metrics.CircuitOdoo, c.OdooCircuitState != store.CircuitClosed)
 			p.e.metrics.CircuitSet(c.Name, metrics.CircuitWebhook, c.CircuitState != "" && c.CircuitState != store.CircuitClosed)
