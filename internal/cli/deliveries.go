@@ -276,23 +276,27 @@ func (app *App) discardCommand() *cobra.Command {
 }
 
 func (app *App) resetCircuitCommand() *cobra.Command {
-	var odoo bool
+	var odoo, webhook bool
 	cmd := &cobra.Command{
 		Use:   "reset-circuit ID|NAME",
-		Short: "Close a connection's webhook circuit breaker (or, with --odoo, its Odoo one)",
-		Long: `After repeated failures the circuit breaker of a connection's webhook endpoint opens and deliveries pause
-(a probe is let through after a cooldown). Once the endpoint is fixed, close the circuit now instead of
-waiting, and re-enable the webhook if a 410 Gone had disabled it.
+		Short: "Close a connection's circuit breakers (--odoo or --webhook for one of them)",
+		Long: `A connection has two circuit breakers. Its Odoo circuit opens after SALESENGINE_CIRCUIT_FAILURES consecutive
+sync passes failed because Odoo was unavailable: its passes are skipped until a trial pass succeeds. Its
+webhook circuit opens when too many deliveries to its endpoint fail: deliveries pause until a probe succeeds.
+Once the system is back, close them now instead of waiting for the cooldown; closing the webhook circuit also
+re-enables a webhook that a 410 Gone had disabled. A running 'serve' follows within seconds.
 
-With --odoo, close the connection's Odoo circuit instead (and only it): after SALESENGINE_CIRCUIT_FAILURES
-consecutive sync passes failed because Odoo was unavailable, its passes are skipped until a trial pass
-succeeds. Once Odoo is back, close it so that the next pass runs at once.`,
+Without a flag both circuits are closed; --odoo or --webhook closes only that one.`,
 		Example: `  salesengine reset-circuit acme
-  salesengine reset-circuit acme && salesengine retry --all -c acme
+  salesengine reset-circuit acme --webhook && salesengine retry --all -c acme
   salesengine reset-circuit acme --odoo && salesengine sync -c acme`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if odoo && webhook {
+				return usagef("give one of them, or neither to close both", "--odoo and --webhook together")
+			}
+			both := !odoo && !webhook
 			set, err := app.settings(0)
 			if err != nil {
 				return err
@@ -306,21 +310,23 @@ succeeds. Once Odoo is back, close it so that the next pass runs at once.`,
 			if err != nil {
 				return err
 			}
-			if odoo {
+			if odoo || both {
 				if err := eng.ResetOdooCircuit(ctx, c); err != nil {
 					return err
 				}
 				fmt.Fprintf(app.Stdout, "Odoo circuit of %q closed (was %s after %s)\n", c.Name,
 					c.OdooCircuitState, engine.ConsecutiveFailures(c.OdooCircuitFailures))
-				return nil
 			}
-			if err := eng.ResetWebhookCircuit(ctx, c); err != nil {
-				return err
+			if webhook || both {
+				if err := eng.ResetWebhookCircuit(ctx, c); err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Stdout, "webhook circuit of %q closed and its webhook enabled (was %s)\n", c.Name, c.CircuitState)
 			}
-			fmt.Fprintf(app.Stdout, "circuit of %q closed and its webhook enabled (was %s)\n", c.Name, c.CircuitState)
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&odoo, "odoo", false, "close the connection's Odoo circuit (sync passes) instead of its webhook circuit")
+	cmd.Flags().BoolVar(&odoo, "odoo", false, "close only the Odoo circuit (sync passes)")
+	cmd.Flags().BoolVar(&webhook, "webhook", false, "close only the webhook circuit (deliveries)")
 	return cmd
 }

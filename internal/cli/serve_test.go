@@ -179,3 +179,67 @@ func TestServe(t *testing.T) {
 		t.Errorf("no summary line per pass in the log:\n%s", out)
 	}
 }
+
+// TestServeFollowsCircuitReset: a webhook circuit opened by a running serve and closed by 'reset-circuit' in
+// another process is honoured within seconds: the deliveries that waited go out, long before the cooldown.
+func TestServeFollowsCircuitReset(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 8})
+	var failing atomic.Bool
+	failing.Store(true)
+	var delivered atomic.Int64
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		delivered.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(receiver.Close)
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", receiver.URL+"/hook")
+	ce.cli(t, "sync", "--no-deliver") // the baseline: no events
+	if _, err := ce.srv.SimulateActivity(20, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
+		"SALESENGINE_WEBHOOK_CIRCUIT_MIN_REQUESTS": "2", "SALESENGINE_WEBHOOK_CIRCUIT_RATIO": "0.5",
+		"SALESENGINE_CIRCUIT_COOLDOWN": "10m", "SALESENGINE_SHUTDOWN_TIMEOUT": "3s"}
+	cmd, out := ce.child(t, env, "serve", "--addr", freeAddr(t))
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitUntil(t, "the webhook circuit open", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("serve exited:\n%s", out)
+		}
+		return ce.count(t, "SELECT COUNT(*) FROM connections WHERE circuit_state = 'open'") == 1
+	})
+	pending := ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending'")
+	if pending == 0 {
+		t.Fatal("no deliveries waiting")
+	}
+	failing.Store(false)
+	reset := time.Now()
+	if r := ce.cli(t, "reset-circuit", "acme", "--webhook"); !strings.Contains(r.stdout, "closed") {
+		t.Fatalf("reset-circuit: %s", r.stdout)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for ce.count(t, "SELECT COUNT(*) FROM webhook_deliveries WHERE state <> 'delivered'") != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("deliveries not delivered 90 s after the reset:\n%s\n%s", ce.queryText(t,
+				"SELECT id || ' ' || state || ' attempts=' || attempts || ' next=' || COALESCE(next_attempt_at, '-') || ' ' || last_error FROM webhook_deliveries WHERE state <> 'delivered'"), out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The first retries come 30 s after a failure at the earliest; the cooldown is 10 minutes.
+	if took := time.Since(reset); took > 90*time.Second {
+		t.Errorf("deliveries resumed %v after the reset", took)
+	}
+	if int(delivered.Load()) < pending {
+		t.Errorf("receiver got %d, %d were waiting", delivered.Load(), pending)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
+	}
+}

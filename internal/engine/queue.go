@@ -19,6 +19,7 @@ type deliveryQueue interface {
 	Drain(ctx context.Context, maxWait time.Duration) (webhook.DrainResult, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	Worker() *webhook.Worker
 }
 
 func newQueue(s store.Store, ob webhook.Deliveries, w WebhookSettings, log *slog.Logger) (deliveryQueue, error) {

@@ -160,6 +160,7 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 			t.NotBefore = *c.OdooCircuitUntil
 		}
 		p.e.names.Store(c.ID, c.Name)
+		p.e.followWebhookReset(ctx, c)
 		if p.e.metrics != nil {
 			p.e.metrics.CircuitSet(c.Name, metrics.CircuitOdoo, c.OdooCircuitState != store.CircuitClosed)
 			p.e.metrics.CircuitSet(c.Name, metrics.CircuitWebhook, c.CircuitState != "" && c.CircuitState != store.CircuitClosed)
@@ -361,4 +362,34 @@ func (q queueStats) WebhookQueueStats(ctx context.Context) ([]metrics.QueueStat,
 		}
 	}
 	return out, nil
+}
+
+// followWebhookReset makes this process's delivery workers honour a webhook circuit closed, or a webhook
+// re-enabled, in the database by another process (reset-circuit, connections edit): their breaker state lives
+// in memory, seeded from the row, so when the row, updated since they wrote it, says closed and enabled while
+// they still hold deliveries back, they forget their state and read the row again.
+func (e *Engine) followWebhookReset(ctx context.Context, c *store.Connection) {
+	if e.queue == nil {
+		return
+	}
+	closed := c.CircuitState == "" || c.CircuitState == store.CircuitClosed
+	if !closed || !c.WebhookEnabled || !e.queue.Worker().CircuitHeldBefore(c.ID, c.UpdatedAt) {
+		return
+	}
+	{
+		e.queue.Worker().CircuitReset(c.ID)
+		// The deliveries that waited for the circuit are due now (those waiting for a retry keep their time).
+		ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: c.ID, States: []string{store.DeliveryPending}})
+		if err == nil {
+			ids := make([]int64, len(ds))
+			for i, d := range ds {
+				ids[i] = d.ID
+			}
+			err = e.queue.Replay(ctx, ids...)
+		}
+		if err != nil && ctx.Err() == nil {
+			e.log.Warn("serve: could not make the waiting deliveries due after a circuit reset; they go at their time", "connection", c.Name, "err", err)
+		}
+		e.log.Info("serve: webhook circuit closed or webhook re-enabled in the database; the delivery workers follow", "connection", c.Name)
+	}
 }

@@ -154,6 +154,9 @@ type goneMark struct {
 type connCircuit struct {
 	c   Circuit
 	win BreakerWindow
+	// storedAt is when c was last written to the store; dirty while a change of c is not written yet.
+	storedAt time.Time
+	dirty    bool
 }
 
 type goneKey struct {
@@ -381,6 +384,7 @@ func (w *Worker) circuitAllow(ctx context.Context, d Delivery) (allowed, probe b
 	allowed, next, wait := w.breaker.Allow(c, w.now())
 	next = next.normalize()
 	cc.c = next
+	cc.dirty = cc.dirty || next != c
 	w.mu.Unlock()
 	probe = allowed && next.State == CircuitHalfOpen
 	if next != c {
@@ -401,6 +405,7 @@ func (w *Worker) circuitRecord(ctx context.Context, connectionID int64, success,
 	c := cc.c
 	next := w.breaker.Record(c, &cc.win, success, probe, w.now()).normalize()
 	cc.c = next
+	cc.dirty = cc.dirty || next != c
 	w.mu.Unlock()
 	if next == c {
 		return nil
@@ -476,7 +481,8 @@ func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
 	defer w.persistMu.Unlock()
 	w.mu.Lock()
 	var c Circuit
-	if cc, ok := w.circuits[connectionID]; ok {
+	cc, ok := w.circuits[connectionID]
+	if ok {
 		c = cc.c
 	}
 	c = c.normalize()
@@ -484,7 +490,32 @@ func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
 	if err := w.store.ConnectionCircuitSet(ctx, connectionID, c); err != nil {
 		return fmt.Errorf("webhook: persist circuit of connection %d: %w", connectionID, err)
 	}
+	if ok {
+		w.mu.Lock()
+		if cc.c.normalize() == c {
+			cc.dirty, cc.storedAt = false, time.Now()
+		}
+		w.mu.Unlock()
+	}
 	return nil
+}
+
+// CircuitHeldBefore reports whether this process holds deliveries of a connection back on its own (its
+// in-process circuit is not closed, or its endpoint answered 410 Gone) on a state it wrote to the store before
+// t. A caller that reads the stored row closed and enabled, last updated at t, knows that a person reset it
+// since (reset-circuit, connections edit), and calls CircuitReset. A change not yet written is never "before".
+func (w *Worker) CircuitHeldBefore(connectionID int64, t time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if cc, ok := w.circuits[connectionID]; ok && cc.c.normalize().State != CircuitClosed {
+		return !cc.dirty && cc.storedAt.Before(t)
+	}
+	for k, m := range w.gone {
+		if k.connectionID == connectionID && m.disabledSeq != 0 {
+			return true // the stored webhook was disabled by us; enabled now means a person re-enabled it
+		}
+	}
+	return false
 }
 
 // CircuitReset forgets the in-process circuit state of a connection, and that its endpoint answered 410 Gone
