@@ -24,7 +24,7 @@ type result struct {
 }
 
 // run executes the command line in-process with its own environment and working directory.
-func run(t *testing.T, env map[string]string, args ...string) result {
+func run(t testing.TB, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }

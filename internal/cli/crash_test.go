@@ -65,7 +65,7 @@ func (ce *crashEnv) child(t *testing.T, extraEnv map[string]string, args ...stri
 
 // startChild starts salesengine (this test binary, see TestMain) as a separate process with the variables of
 // envs added to the test's environment; its stdout and stderr go to the buffer.
-func startChild(t *testing.T, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
+func startChild(t testing.TB, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
 	cmd, out := childCommand(os.Args[0], args, envs...)
 	if err := cmd.Start(); err != nil {

@@ -100,6 +100,11 @@ func TestHungTenantDelaysNoOther(t *testing.T) {
 		return nil
 	}})
 	p.next(t, "healthy")
+	for deadline := time.Now().Add(10 * time.Second); p.count("hung") == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung tenant's first pass never started")
+		}
+	}
 	for i := 1; i <= 5; i++ {
 		clock.WaitWaiters(t, 2) // the supervisor's refresh and the healthy poller
 		clock.Advance(10 * time.Second)
