@@ -80,6 +80,12 @@ func (s *Syncer) circuitBefore(ctx context.Context, conn *store.Connection) (tri
 // circuitAfter records the pass's outcome in the circuit and notes what that did.
 func (r *run) circuitAfter(ctx context.Context, passErr error, trial bool) error {
 	now := r.s.now()
+	// A good pass of a closed circuit with no failure counted changes nothing: no write (an idle service polls
+	// every connection every few seconds).
+	if passErr == nil && !trial && (r.conn.OdooCircuitState == "" || r.conn.OdooCircuitState == store.CircuitClosed) &&
+		r.conn.OdooCircuitFailures == 0 {
+		return nil
+	}
 	// A pass stopped by its caller says nothing about Odoo: it is not counted (and a trial is handed on).
 	unavailable := ctx.Err() == nil && odoo.Unavailable(passErr)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
