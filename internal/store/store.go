@@ -131,6 +131,9 @@ type Executor interface {
 	// SyncCursorGet returns ErrNotFound when the model was never synced.
 	SyncCursorGet(ctx context.Context, connectionID int64, model string) (*SyncCursor, error)
 	SyncCursorSet(ctx context.Context, cursor *SyncCursor) error
+	// SyncCursorList returns every cursor of a connection (its models and pseudo-models), by model: one read at
+	// the start of a pass instead of one per model.
+	SyncCursorList(ctx context.Context, connectionID int64) (map[string]*SyncCursor, error)
 	SyncCursorDelete(ctx context.Context, connectionID int64) error
 
 	SyncLogInsert(ctx context.Context, log *SyncLog) (int64, error)

@@ -3,6 +3,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/store"
@@ -15,9 +16,30 @@ import (
 // from the stored one. At the end it saves the server's clock at the listing minus the lag: never later, however
 // far the listing read.
 
+// cursor returns a model's (or pseudo-model's) cursor as stored when the pass began, or an error wrapping
+// store.ErrNotFound. The connection's cursors are read once, in one query, on first use: a pass reads each
+// model's cursor before it writes it, and an attempt that starts over reads them again.
+func (r *run) cursor(ctx context.Context, model string) (*store.SyncCursor, error) {
+	if r.cursors == nil {
+		err := r.retry(ctx, "read the cursors", func() error {
+			var err error
+			r.cursors, err = r.s.Store.SyncCursorList(ctx, r.conn.ID)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	c, ok := r.cursors[model]
+	if !ok {
+		return nil, fmt.Errorf("sync cursor %d/%s: %w", r.conn.ID, model, store.ErrNotFound)
+	}
+	return c, nil
+}
+
 // cursorOf returns a model's saved horizon, and false when the model was never synced.
 func (r *run) cursorOf(ctx context.Context, model string) (time.Time, bool, error) {
-	c, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, model)
+	c, err := r.cursor(ctx, model)
 	if errors.Is(err, store.ErrNotFound) {
 		return time.Time{}, false, nil
 	}
@@ -65,7 +87,7 @@ func (r *run) saveCursor(ctx context.Context, tx store.Executor, model string, s
 // time that passed here). A clock that stepped back makes rows written after the step older than rows written
 // before it; the listings then start that much earlier. It records the clock for the next pass.
 func (r *run) checkClock(ctx context.Context, serverNow time.Time) error {
-	prev, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, modelClock)
+	prev, err := r.cursor(ctx, modelClock)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
@@ -96,7 +118,7 @@ func (r *run) due(ctx context.Context, model string, every, def time.Duration) (
 	if every < 0 {
 		return true, nil
 	}
-	c, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, model)
+	c, err := r.cursor(ctx, model)
 	if errors.Is(err, store.ErrNotFound) {
 		return true, nil
 	}

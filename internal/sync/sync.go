@@ -345,6 +345,8 @@ type run struct {
 	// lost counts the store operations tried again because the database connection was lost (shared by the
 	// attempts of a pass).
 	lost *int
+	// cursors are the connection's cursors as stored when this attempt began (see cursor).
+	cursors map[string]*store.SyncCursor
 	// itemSlab and orderSlab hold the rows of the group being written; the next group reuses them.
 	itemSlab  []store.Item
 	orderSlab []store.Order
@@ -384,7 +386,7 @@ func (r *run) do(ctx context.Context) error {
 	if r.noSKU == nil {
 		r.noSKU = map[int64]bool{}
 	}
-	if _, err := r.s.Store.SyncCursorGet(ctx, r.conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
+	if _, err := r.cursor(ctx, modelBaseline); errors.Is(err, store.ErrNotFound) {
 		r.baseline = !r.s.SendHistory
 		r.initial = true
 		if !r.opts.Full {

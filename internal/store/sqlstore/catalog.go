@@ -147,6 +147,27 @@ func (e *Exec) SyncCursorGet(ctx context.Context, connectionID int64, model stri
 	return &c, nil
 }
 
+func (e *Exec) SyncCursorList(ctx context.Context, connectionID int64) (map[string]*store.SyncCursor, error) {
+	rows, err := e.query(ctx, `SELECT model, cursor_write_date, cursor_id, updated_at FROM sync_state WHERE connection_id = ?`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list sync cursors: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]*store.SyncCursor{}
+	for rows.Next() {
+		c := store.SyncCursor{ConnectionID: connectionID}
+		var wd *time.Time
+		if err := rows.Scan(&c.Model, nullTimeDest{&wd}, &c.LastID, timeDest{&c.UpdatedAt}); err != nil {
+			return nil, fmt.Errorf("list sync cursors: %w", err)
+		}
+		if wd != nil {
+			c.WriteDate = *wd
+		}
+		out[c.Model] = &c
+	}
+	return out, rows.Err()
+}
+
 func (e *Exec) SyncCursorSet(ctx context.Context, c *store.SyncCursor) error {
 	var wd any
 	if !c.WriteDate.IsZero() {

@@ -278,6 +278,15 @@ func testSyncCursor(t *testing.T, newStore NewStore) {
 	if got, err = s.SyncCursorGet(ctx, conn, "sale.order.line"); err != nil || !got.WriteDate.IsZero() {
 		t.Errorf("zero cursor = %+v, %v", got, err)
 	}
+	other := newConnection(t, s, "other")
+	if err := s.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: other, Model: "sale.order", UpdatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.SyncCursorList(ctx, conn)
+	if err != nil || len(all) != 2 || !all["sale.order"].WriteDate.Equal(at.Add(time.Second)) || all["sale.order"].LastID != 3 ||
+		!all["sale.order.line"].WriteDate.IsZero() || !all["sale.order.line"].UpdatedAt.Equal(at) || all["sale.order"].ConnectionID != conn {
+		t.Errorf("cursor list = %+v, %v; want this connection's two", all, err)
+	}
 	if err := s.SyncCursorDelete(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
