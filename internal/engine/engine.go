@@ -37,6 +37,8 @@ type Engine struct {
 	passLocks gosync.Map
 	// names, while serving: connection names by id, for the delivery metrics (kept by the pollers' refresh).
 	names gosync.Map
+	// listed, while serving: each active connection as the pollers' last refresh read it (at most 2 s old).
+	listed gosync.Map
 	// webhookSeen, while serving: each connection's webhook circuit state and enabled flag at the last refresh.
 	webhookSeen gosync.Map
 }

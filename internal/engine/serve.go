@@ -154,6 +154,7 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 	}
 	out := make([]poll.Target, 0, len(conns))
 	for _, c := range conns {
+		p.e.listed.Store(c.ID, c)
 		t := poll.Target{ID: c.ID, Name: c.Name, Interval: c.PollInterval,
 			Version: c.UpdatedAt.String() + "|" + c.OdooCircuitState + "|" + strconv.Itoa(c.OdooCircuitFailures)}
 		if c.OdooCircuitState == store.CircuitOpen && c.OdooCircuitUntil != nil {
@@ -167,20 +168,39 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 		}
 		out = append(out, t)
 	}
+	// A connection deleted or disabled: its series leave /metrics, its record leaves the pollers' cache.
+	active := make(map[int64]bool, len(conns))
+	for _, c := range conns {
+		active[c.ID] = true
+	}
+	p.e.listed.Range(func(k, v any) bool {
+		if !active[k.(int64)] {
+			p.e.listed.Delete(k)
+			if p.e.metrics != nil {
+				p.e.metrics.ConnectionForget(v.(*store.Connection).Name)
+			}
+		}
+		return true
+	})
 	return out, nil
 }
 
-// pollPass is one poller's pass: the connection is read again (its settings may have changed since the
-// target was listed), synced, and the pass logged as one line with the fields of sync_logs.
+// pollPass is one poller's pass: the connection as the last refresh listed it (at most Refresh old: an edit
+// made since applies from the next pass), synced, and the pass logged as one line with the fields of sync_logs.
 func (e *Engine) pollPass(ctx context.Context, t poll.Target) error {
-	c, err := e.store.ConnectionGet(ctx, t.ID)
-	if err != nil {
-		return err
+	var c *store.Connection
+	if v, ok := e.listed.Load(t.ID); ok {
+		c = v.(*store.Connection)
+	} else {
+		var err error
+		if c, err = e.store.ConnectionGet(ctx, t.ID); err != nil {
+			return err
+		}
 	}
 	if !c.Active {
 		return nil
 	}
-	_, err = e.passLogged(ctx, c, SyncOptions{})
+	_, err := e.passLogged(ctx, c, SyncOptions{})
 	return err
 }
 
