@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -155,6 +156,18 @@ func TestServe(t *testing.T) {
 	if h := fams["salesengine_webhook_delivery_latency_seconds"]; h == nil || h.GetMetric()[0].GetHistogram().GetSampleCount() != uint64(received.Load()) {
 		t.Errorf("delivery latency histogram: %v", h)
 	}
+	// A connection deleted by another process leaves /metrics within a refresh.
+	ce.cli(t, "connections", "delete", "late", "--yes")
+	waitUntil(t, "the deleted connection's series gone", func() bool {
+		r, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer r.Body.Close()
+		var b strings.Builder
+		_, _ = io.Copy(&b, r.Body)
+		return !strings.Contains(b.String(), `connection="late"`)
+	})
 	for _, path := range []string{"/livez", "/readyz"} {
 		if r, err := http.Get("http://" + addr + path); err != nil || r.StatusCode != 200 {
 			t.Errorf("%s: %v %v", path, r, err)
