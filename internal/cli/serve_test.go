@@ -256,3 +256,52 @@ func TestServeFollowsCircuitReset(t *testing.T) {
 		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
 	}
 }
+
+// TestServeOdooCircuit: a running serve opens a connection's Odoo circuit after SALESENGINE_CIRCUIT_FAILURES
+// failed polls, polls nothing while it is open, and follows a 'reset-circuit --odoo' from another process
+// within seconds, long before the cooldown.
+func TestServeOdooCircuit(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 8})
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503}) // Odoo down
+	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
+		"SALESENGINE_CIRCUIT_FAILURES": "2", "SALESENGINE_CIRCUIT_COOLDOWN": "10m", "SALESENGINE_ODOO_RETRIES": "0",
+		"SALESENGINE_SHUTDOWN_TIMEOUT": "3s"}
+	cmd, out := ce.child(t, env, "serve", "--addr", freeAddr(t))
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	failed := func() int { return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'failed'") }
+	waitUntil(t, "the Odoo circuit open after two failed polls", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("serve exited:\n%s", out)
+		}
+		return ce.count(t, "SELECT COUNT(*) FROM connections WHERE odoo_circuit_state = 'open'") == 1
+	})
+	if n := failed(); n != 2 {
+		t.Errorf("%d failed passes when the circuit opened, want 2", n)
+	}
+	time.Sleep(12 * time.Second) // more than a poll interval: an open circuit polls nothing
+	if n := failed(); n != 2 {
+		t.Errorf("%d failed passes while the circuit was open, want still 2", n)
+	}
+	ce.srv.ClearFaults() // Odoo is back
+	reset := time.Now()
+	if r := ce.cli(t, "reset-circuit", "acme", "--odoo"); !strings.Contains(r.stdout, "Odoo circuit of \"acme\" closed") {
+		t.Fatalf("reset-circuit: %s", r.stdout)
+	}
+	waitUntil(t, "a good pass after the reset", func() bool {
+		return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'ok'") >= 1
+	})
+	if took := time.Since(reset); took > 8*time.Second {
+		t.Errorf("the first pass after the reset came %v later (refresh 2 s, cooldown 10 min)", took)
+	}
+	if n := ce.count(t, "SELECT COUNT(*) FROM connections WHERE odoo_circuit_state = 'closed' AND odoo_circuit_failures = 0"); n != 1 {
+		t.Errorf("circuit not closed after the good pass")
+	}
+	ce.assertSyncedExactly(t)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
+	}
+}

@@ -48,6 +48,7 @@ var Vars = []Var{
 	{Name: "SALESENGINE_RECONCILE_RECENT_EVERY", Default: "10m", Help: "How often a sync reconciles the current and previous months with Odoo (counts and newest write_date per month; finds deletions). 0s: after every pass."},
 	{Name: "SALESENGINE_RECONCILE_EVERY", Default: "24h", Help: "How often a sync reconciles the whole history month by month with Odoo. 0s: never by itself ('sync --reconcile' still does)."},
 	{Name: "SALESENGINE_ODOO_TIMEOUT", Default: "120s", Help: "Timeout of one Odoo call (retried on 429/502/503/504 and network errors)."},
+	{Name: "SALESENGINE_ODOO_RETRIES", Default: "5", Help: "How often a sync retries an Odoo call that failed transiently (unreachable, timeout, HTTP 429/5xx, a proxy's page), with exponential backoff; 0: never. A pass whose calls still fail counts towards the Odoo circuit breaker."},
 	{Name: "FORCE_FULL_SYNC", Flag: "--full", Default: "false", Help: "true: re-read everything and find orders and lines deleted in Odoo (slower)."},
 	{Name: "TEST_CONNECTIONS_ONLY", Flag: "--test-connections", Default: "false", Help: "run: only test every active connection and exit non-zero if any fails."},
 	{Name: "SKIP_FORECAST", Flag: "--skip-forecast", Default: "false", Help: "run: sync only, no forecast or plan."},

@@ -369,7 +369,7 @@ func (m *Manager) Client(c *store.Connection, opts ClientOptions) (*odoo.Client,
 		return nil, err
 	}
 	return odoo.New(odoo.Config{URL: c.URL, Database: c.Database, Username: c.Username, Secret: key, Protocol: proto,
-		Timeout: opts.Timeout, Logger: opts.Logger})
+		Timeout: opts.Timeout, MaxRetries: opts.Retries, Logger: opts.Logger})
 }
 
 // WebhookSecrets returns the connection's signing secrets, the current one first; two while rotating.

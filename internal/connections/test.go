@@ -16,6 +16,8 @@ import (
 // ClientOptions tune the Odoo clients a Manager builds.
 type ClientOptions struct {
 	Timeout time.Duration
+	// Retries of a call on transient faults (unreachable, 429, 5xx); 0: the client's default, <0: none.
+	Retries int
 	Logger  *slog.Logger
 }
 

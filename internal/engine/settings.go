@@ -85,6 +85,9 @@ type SyncSettings struct {
 	// SendHistory sends webhooks for the orders a connection's first sync finds.
 	SendHistory bool
 	OdooTimeout time.Duration // of one Odoo call
+	// OdooRetries is how often a call is retried on transient faults (SALESENGINE_ODOO_RETRIES; the client's
+	// ClientOptions.Retries: 0 there is the default, so "none" is passed as -1).
+	OdooRetries int
 	Circuit     OdooCircuit
 }
 
@@ -356,6 +359,17 @@ func loadSync(cfg *config.Config) (*SyncSettings, error) {
 	}
 	if s.OdooTimeout, err = cfg.Duration("SALESENGINE_ODOO_TIMEOUT"); err != nil {
 		return nil, err
+	}
+	retries, err := cfg.Int("SALESENGINE_ODOO_RETRIES")
+	if err != nil {
+		return nil, err
+	}
+	if retries < 0 || retries > 20 {
+		return nil, fmt.Errorf("SALESENGINE_ODOO_RETRIES=%d must be between 0 and 20", retries)
+	}
+	s.OdooRetries = retries
+	if retries == 0 {
+		s.OdooRetries = -1
 	}
 	return s, nil
 }

@@ -107,7 +107,7 @@ func (e *Engine) syncer() *sync.Syncer {
 // until the connection's address or credentials change.
 func (e *Engine) client(c *store.Connection) (*odoo.Client, error) {
 	if e.clients == nil {
-		return e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Logger: e.log})
+		return e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Retries: e.set.Sync.OdooRetries, Logger: e.log})
 	}
 	key := strings.Join([]string{c.URL, c.Database, c.Username, c.APIKeyEncrypted, c.Protocol}, "\x00")
 	e.clients.mu.Lock()
@@ -115,7 +115,7 @@ func (e *Engine) client(c *store.Connection) (*odoo.Client, error) {
 	if cc, ok := e.clients.byID[c.ID]; ok && cc.key == key {
 		return cc.client, nil
 	}
-	cl, err := e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Logger: e.log})
+	cl, err := e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Retries: e.set.Sync.OdooRetries, Logger: e.log})
 	if err != nil {
 		return nil, err
 	}
