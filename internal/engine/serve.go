@@ -311,7 +311,8 @@ func (e *Engine) scheduledFullSync(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// lastFullSync is the oldest of the active connections' latest full sync starts (zero when one never had one).
+// lastFullSync is the oldest of the active connections' latest successful full (or initial) sync starts: zero
+// when one never had one, so a full sync cut short by a stop runs again at start.
 func (e *Engine) lastFullSync(ctx context.Context) (time.Time, error) {
 	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
 	if err != nil {
@@ -325,7 +326,7 @@ func (e *Engine) lastFullSync(ctx context.Context) (time.Time, error) {
 		}
 		var latest time.Time
 		for _, l := range logs {
-			if (l.Kind == "full" || l.Kind == "initial") && l.StartedAt.After(latest) {
+			if (l.Kind == "full" || l.Kind == "initial") && l.Status == store.SyncOK && l.StartedAt.After(latest) {
 				latest = l.StartedAt
 			}
 		}

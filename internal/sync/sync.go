@@ -186,6 +186,9 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	res := Result{Kind: "incremental"}
 	if opts.Full {
 		res.Kind = "full"
+	} else if _, err := s.Store.SyncCursorGet(ctx, conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
+		// Known before the log row is written, so that a first pass cut short is logged as the initial one.
+		res.Kind = "initial"
 	}
 	var trial bool
 	if s.Circuit.Failures > 0 {
