@@ -63,6 +63,22 @@ type interpretFunc func(*httpResponse) (json.RawMessage, outcome)
 // credentials (JSON-RPC and XML-RPC carry the uid in the body).
 type reloginFunc func(context.Context) (httpRequest, error)
 
+// argsRelogin is the relogin of the transports whose calls carry the session in their arguments (JSON-RPC,
+// XML-RPC): again logs in and returns the call's new arguments, req builds the request from them. Nil again:
+// the call cannot log in again.
+func argsRelogin(again func(context.Context) ([]any, error), req func([]any) (httpRequest, error)) reloginFunc {
+	if again == nil {
+		return nil
+	}
+	return func(ctx context.Context) (httpRequest, error) {
+		args, err := again(ctx)
+		if err != nil {
+			return httpRequest{}, err
+		}
+		return req(args)
+	}
+}
+
 // call sends r and interprets the answer with interpret, retrying with backoff (and Retry-After) what classify
 // calls transient, at most Config.MaxRetries times. An expired session is answered by relogin, then a retry
 // after a backoff, counted as an attempt like any other; without relogin (the login's own calls), or when the

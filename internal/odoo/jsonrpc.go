@@ -47,16 +47,7 @@ func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args
 	if err != nil {
 		return nil, err
 	}
-	var relog reloginFunc
-	if again != nil {
-		relog = func(ctx context.Context) (httpRequest, error) {
-			args, err := again(ctx)
-			if err != nil {
-				return httpRequest{}, err
-			}
-			return req(args)
-		}
-	}
+	relog := argsRelogin(again, req)
 	return t.h.call(ctx, ProtocolJSONRPC, r, func(resp *httpResponse) (json.RawMessage, outcome) {
 		return t.interpret(resp, model, op)
 	}, relog)

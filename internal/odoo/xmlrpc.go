@@ -40,16 +40,7 @@ func (t *xmlrpcTransport) rpc(ctx context.Context, service, method string, args 
 	if err != nil {
 		return nil, err
 	}
-	var relog reloginFunc
-	if again != nil {
-		relog = func(ctx context.Context) (httpRequest, error) {
-			args, err := again(ctx)
-			if err != nil {
-				return httpRequest{}, err
-			}
-			return req(args)
-		}
-	}
+	relog := argsRelogin(again, req)
 	return t.h.call(ctx, ProtocolXMLRPC, r, func(resp *httpResponse) (json.RawMessage, outcome) {
 		return t.interpret(resp, service, model, op)
 	}, relog)
