@@ -60,7 +60,7 @@ func (f *connFlags) register(fs *pflag.FlagSet, edit bool) {
 	fs.StringVar(&f.protocol, "protocol", "auto", "auto, json2, jsonrpc or xmlrpc")
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "where order webhooks go (empty: no webhooks)")
 	fs.StringVar(&f.webhookSecret, "webhook-secret", "", "whsec_ signing secret (empty: generate one)")
-	fs.DurationVar(&f.pollInterval, "poll-interval", connections.DefaultPollInterval, "poll interval stored with the connection (Go duration: 60s, 5m); run syncs whenever it is scheduled")
+	fs.DurationVar(&f.pollInterval, "poll-interval", connections.DefaultPollInterval, "how often 'serve' syncs this connection (Go duration, at least 10s: 60s, 5m); 'run' and 'sync' sync whenever they are run")
 	if edit {
 		fs.BoolVar(&f.active, "active", true, "sync this connection (false pauses it)")
 		fs.BoolVar(&f.webhookEnabled, "webhook-enabled", true, "deliver webhooks (re-enable after 410 Gone disabled them)")
