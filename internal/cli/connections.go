@@ -329,7 +329,7 @@ func (app *App) connectionListCommand() *cobra.Command {
 				fmt.Fprintln(app.Stdout, "no connections yet: add one with 'salesengine connections add'")
 				return nil
 			}
-			t := newTable(app.Stdout, "ID", "NAME", "URL", "DATABASE", "LOGIN", "PROTOCOL", "VERSION", "WEBHOOK", "ACTIVE", "POLL")
+			t := newTable(app.Stdout, "ID", "NAME", "URL", "DATABASE", "LOGIN", "PROTOCOL", "VERSION", "WEBHOOK", "ACTIVE", "POLL", "CIRCUIT")
 			for _, v := range views {
 				hook := v.WebhookURL
 				switch {
@@ -337,20 +337,35 @@ func (app *App) connectionListCommand() *cobra.Command {
 					hook = "-"
 				case !v.WebhookEnabled:
 					hook += " (disabled)"
-				case v.Circuit != store.CircuitClosed:
-					hook += " (circuit " + v.Circuit + ")"
 				}
-				odooURL := v.URL
-				if v.OdooCircuit != store.CircuitClosed && v.OdooCircuitUntil != nil {
-					odooURL += fmt.Sprintf(" (circuit %s until %s)", v.OdooCircuit, clock(*v.OdooCircuitUntil))
-				}
-				t.row(v.ID, v.Name, odooURL, dash(v.Database), dash(v.Username), v.Protocol, dash(v.ServerVersion), hook, yesNo(v.Active), v.PollInterval)
+				t.row(v.ID, v.Name, v.URL, dash(v.Database), dash(v.Username), v.Protocol, dash(v.ServerVersion), hook,
+					yesNo(v.Active), v.PollInterval, circuitCell(v))
 			}
 			return t.flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
+}
+
+// circuitCell says which of a connection's circuits is not closed: "odoo open until 14:32:10 (5 consecutive failures)",
+// "webhook half_open", both separated by a comma, or "closed".
+func circuitCell(v connectionView) string {
+	var parts []string
+	if v.OdooCircuit != "" && v.OdooCircuit != store.CircuitClosed {
+		p := "odoo " + v.OdooCircuit
+		if v.OdooCircuitUntil != nil {
+			p += " until " + clock(*v.OdooCircuitUntil)
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", p, engine.ConsecutiveFailures(v.OdooCircuitFailures)))
+	}
+	if v.Circuit != "" && v.Circuit != store.CircuitClosed {
+		parts = append(parts, "webhook "+v.Circuit)
+	}
+	if len(parts) == 0 {
+		return "closed"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func dash(s string) string {

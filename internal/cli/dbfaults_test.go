@@ -225,12 +225,15 @@ func TestSyncOdooCircuit(t *testing.T) {
 		t.Errorf("the skipped pass reached Odoo")
 	}
 	r = ce.cli(t, "logs")
-	if !regexp.MustCompile(`acme +sync +skipped +incremental sync: circuit open until`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`acme +sync +skipped +initial sync: circuit open until`).MatchString(r.stdout) {
 		t.Errorf("logs do not show the skipped pass:\n%s", r.stdout)
 	}
 	r = ce.cli(t, "connections", "list", "--json")
 	if !strings.Contains(r.stdout, `"odoo_circuit": "open"`) || !strings.Contains(r.stdout, `"odoo_circuit_failures": 1`) {
 		t.Errorf("connections list --json does not show the open Odoo circuit:\n%s", r.stdout)
+	}
+	if r = ce.cli(t, "connections", "list"); !regexp.MustCompile(`CIRCUIT\n.* odoo open until \d\d:\d\d:\d\d \(1 consecutive failure\)\n`).MatchString(r.stdout) {
+		t.Errorf("connections list does not show the open Odoo circuit in its CIRCUIT column:\n%s", r.stdout)
 	}
 
 	// Odoo is back; closing the circuit lets the next pass run at once.
