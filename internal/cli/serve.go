@@ -3,12 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/spf13/cobra"
 
+	"github.com/salesengine/salesengine/internal/dashboard"
 	"github.com/salesengine/salesengine/internal/dburl"
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/store"
@@ -41,6 +43,10 @@ see docs/operations.md.`,
 				return err
 			}
 			opts := engine.ServeOptions{Addr: addr}
+			ui, err := engine.LoadUISettings(app.Config, addr)
+			if err != nil {
+				return err
+			}
 			if err := engine.LoadServeSchedule(app.Config, &opts); err != nil {
 				return err
 			}
@@ -71,8 +77,16 @@ see docs/operations.md.`,
 			if err != nil {
 				return err
 			}
+			dash, err := dashboard.New(dashboard.Options{Source: eng, Token: ui.Token, Location: set.Location, Log: app.Log})
+			if err != nil {
+				return err
+			}
+			opts.Mounts = map[string]http.Handler{"/": dash.Handler()}
+			if !ui.MetricsPublic {
+				opts.ProtectMetrics = dash.Protect
+			}
 			opts.Started = func() {
-				fmt.Fprintf(app.Stdout, "serving on %s (health /livez, /readyz; metrics /metrics); Ctrl-C stops\n", addr)
+				fmt.Fprintf(app.Stdout, "serving on %s: dashboard http://%s/ (health /livez, /readyz; metrics /metrics); Ctrl-C stops\n", addr, browsable(addr))
 				_, _ = daemon.SdNotify(false, daemon.SdNotifyReady) // under systemd Type=notify; a no-op elsewhere
 			}
 			opts.Stopping = func() { _, _ = daemon.SdNotify(false, daemon.SdNotifyStopping) }
@@ -120,4 +134,16 @@ health checks where the image has no shell or curl (the Dockerfile's HEALTHCHECK
 	cmd.Flags().StringVar(&url, "url", "http://127.0.0.1:8080/livez", "the endpoint to check")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for the answer")
 	return cmd
+}
+
+// browsable is a listen address as a browser on this machine reaches it (0.0.0.0 and [::] are not).
+func browsable(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -182,3 +182,9 @@ func (c *Config) Int(name string) (int, error) {
 	}
 	return n, nil
 }
+
+// LoadMap resolves every variable from env alone: no file, no process environment (tests, and callers that
+// embed Sales Engine).
+func LoadMap(env map[string]string) (*Config, error) {
+	return Load(LoadOptions{File: os.DevNull, Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+}

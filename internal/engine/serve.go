@@ -33,6 +33,8 @@ type ServeOptions struct {
 	Started, Stopping func()
 	// Mounts are more handlers on the listener, under path prefixes (the dashboard).
 	Mounts map[string]http.Handler
+	// ProtectMetrics, when set, wraps /metrics (the dashboard's token check).
+	ProtectMetrics func(http.Handler) http.Handler
 }
 
 // Serve runs the service until ctx ends: one poller per active connection at its own interval, the webhook
@@ -51,7 +53,11 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	m := metrics.New(queueStats{e.store}, e.log)
 	e.metrics = m
 	e.clients = &clientCache{byID: map[int64]cachedClient{}}
-	srv, err := server.Listen(server.Options{Addr: o.Addr, Ready: readiness{e.store}, Metrics: m.Handler(), Mounts: o.Mounts, Logger: e.log})
+	metricsHandler := m.Handler()
+	if o.ProtectMetrics != nil {
+		metricsHandler = o.ProtectMetrics(metricsHandler)
+	}
+	srv, err := server.Listen(server.Options{Addr: o.Addr, Ready: readiness{e.store}, Metrics: metricsHandler, Mounts: o.Mounts, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("serve: listen on %s: %w", o.Addr, err)
 	}

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/salesengine/salesengine/internal/config"
@@ -12,11 +10,7 @@ import (
 // loadConfig resolves the configuration from env alone (an empty config file: no stray .env leaks in).
 func loadConfig(t *testing.T, env map[string]string) *config.Config {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "empty.env")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.LoadOptions{File: file, Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }})
+	cfg, err := config.LoadMap(env)
 	if err != nil {
 		t.Fatal(err)
 	}

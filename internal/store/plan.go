@@ -35,3 +35,12 @@ type ProductionListParams struct {
 	Priority     string // empty: all
 	Limit        int
 }
+
+// PlanRun is when a connection's forecast and plan were last made, and how many SKUs of one month's plan
+// have each priority.
+type PlanRun struct {
+	ConnectionID int64
+	ForecastAt   *time.Time // newest forecast_stats.generated_at; nil: never forecast
+	PlanAt       *time.Time // newest production_forecast.generated_at; nil: never planned
+	Priorities   map[string]int64
+}

@@ -153,3 +153,11 @@ type MonthStat struct {
 	Count     int64
 	LastWrite time.Time
 }
+
+// SyncLogLatest is a connection's newest sync log and when its newest successful pass finished, for the
+// dashboard's health.
+type SyncLogLatest struct {
+	ConnectionID int64
+	Latest       *SyncLog   // nil: never synced
+	LastOK       *time.Time // finished_at of the newest ok pass; nil: none
+}

@@ -141,6 +141,8 @@ type Executor interface {
 	SyncLogList(ctx context.Context, params *SyncLogListParams) ([]*SyncLog, error)
 	// SyncLogMarkInterrupted closes a connection's logs left 'running' by a process that died.
 	SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (int64, error)
+	// SyncLogLatestList is every connection's newest log and last successful pass, by connection name.
+	SyncLogLatestList(ctx context.Context) ([]*SyncLogLatest, error)
 
 	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
 	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)
@@ -179,6 +181,9 @@ type Executor interface {
 	ProductionReplace(ctx context.Context, connectionID int64, months []YearMonth, rows []*ProductionRow) error
 	// ProductionList returns plan rows, ALTA first, then by production_needed descending.
 	ProductionList(ctx context.Context, params *ProductionListParams) ([]*ProductionRow, error)
+	// PlanRunList is, per connection with a forecast or plan, when they were made and the priorities of the
+	// given month's plan.
+	PlanRunList(ctx context.Context, year, month int) ([]*PlanRun, error)
 }
 
 // Migration is one versioned schema change.

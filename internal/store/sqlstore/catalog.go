@@ -256,3 +256,41 @@ func (e *Exec) SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (
 	}
 	return res.RowsAffected()
 }
+
+func (e *Exec) SyncLogLatestList(ctx context.Context) ([]*store.SyncLogLatest, error) {
+	// Correlated subqueries walk the (connection_id, started_at) index backwards, so the cost does not grow
+	// with the log's length.
+	rows, err := e.query(ctx, `SELECT c.id,
+		(SELECT o.finished_at FROM sync_logs o WHERE o.connection_id = c.id AND o.status = ?
+			ORDER BY o.started_at DESC, o.id DESC LIMIT 1),
+		l.id, l.connection_id, l.kind, l.started_at, l.finished_at, l.status, l.records_fetched, l.records_inserted,
+		l.records_updated, l.records_removed, l.error, l.details
+		FROM connections c LEFT JOIN sync_logs l ON l.id = (SELECT x.id FROM sync_logs x WHERE x.connection_id = c.id
+			ORDER BY x.started_at DESC, x.id DESC LIMIT 1)
+		ORDER BY c.name`, store.SyncOK)
+	if err != nil {
+		return nil, fmt.Errorf("latest sync logs: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.SyncLogLatest
+	for rows.Next() {
+		var s store.SyncLogLatest
+		var id, connID, fetched, inserted, updated, removed sql.NullInt64
+		var kind, status, errText, details sql.NullString
+		var started, finished *time.Time
+		if err := rows.Scan(&s.ConnectionID, nullTimeDest{&s.LastOK}, &id, &connID, &kind, nullTimeDest{&started},
+			nullTimeDest{&finished}, &status, &fetched, &inserted, &updated, &removed, &errText, &details); err != nil {
+			return nil, fmt.Errorf("latest sync logs: %w", err)
+		}
+		if id.Valid {
+			s.Latest = &store.SyncLog{ID: id.Int64, ConnectionID: connID.Int64, Kind: kind.String, FinishedAt: finished,
+				Status: status.String, RecordsFetched: fetched.Int64, RecordsInserted: inserted.Int64,
+				RecordsUpdated: updated.Int64, RecordsRemoved: removed.Int64, Error: errText.String, Details: details.String}
+			if started != nil {
+				s.Latest.StartedAt = *started
+			}
+		}
+		out = append(out, &s)
+	}
+	return out, rows.Err()
+}

@@ -92,3 +92,28 @@ func (e *Exec) ProductionList(ctx context.Context, p *store.ProductionListParams
 	}
 	return out, rows.Err()
 }
+
+func (e *Exec) PlanRunList(ctx context.Context, year, month int) ([]*store.PlanRun, error) {
+	rows, err := e.query(ctx, `SELECT c.id,
+		(SELECT MAX(f.generated_at) FROM forecast_stats f WHERE f.connection_id = c.id),
+		(SELECT MAX(p.generated_at) FROM production_forecast p WHERE p.connection_id = c.id),
+		(SELECT COUNT(*) FROM production_forecast p WHERE p.connection_id = c.id AND p.year = ? AND p.month = ? AND p.priority = 'ALTA'),
+		(SELECT COUNT(*) FROM production_forecast p WHERE p.connection_id = c.id AND p.year = ? AND p.month = ? AND p.priority = 'MEDIA'),
+		(SELECT COUNT(*) FROM production_forecast p WHERE p.connection_id = c.id AND p.year = ? AND p.month = ? AND p.priority = 'BAJA')
+		FROM connections c ORDER BY c.name`, year, month, year, month, year, month)
+	if err != nil {
+		return nil, fmt.Errorf("plan runs: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.PlanRun
+	for rows.Next() {
+		r := store.PlanRun{Priorities: map[string]int64{}}
+		var alta, media, baja int64
+		if err := rows.Scan(&r.ConnectionID, nullTimeDest{&r.ForecastAt}, nullTimeDest{&r.PlanAt}, &alta, &media, &baja); err != nil {
+			return nil, fmt.Errorf("plan runs: %w", err)
+		}
+		r.Priorities["ALTA"], r.Priorities["MEDIA"], r.Priorities["BAJA"] = alta, media, baja
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func init() {
+	extra = append(extra, namedTest{"SyncLogLatest", testSyncLogLatest}, namedTest{"PlanRun", testPlanRun})
+}
+
+func testSyncLogLatest(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	acme := newConnection(t, s, "acme")
+	newConnection(t, s, "beta") // never synced
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	log := func(start time.Time, status, errText string) {
+		fin := start.Add(time.Second)
+		if _, err := s.SyncLogInsert(ctx, &store.SyncLog{ConnectionID: acme, Kind: "incremental", StartedAt: start,
+			FinishedAt: &fin, Status: status, RecordsFetched: 3, Error: errText}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log(t0, store.SyncOK, "")
+	log(t0.Add(time.Minute), store.SyncOK, "")
+	log(t0.Add(2*time.Minute), store.SyncFailed, "Odoo answered 502")
+	got, err := s.SyncLogLatestList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("rows = %d, want one per connection (2)", len(got))
+	}
+	a, b := got[0], got[1]
+	if a.ConnectionID != acme || a.Latest == nil || a.Latest.Status != store.SyncFailed || a.Latest.Error != "Odoo answered 502" ||
+		!a.Latest.StartedAt.Equal(t0.Add(2*time.Minute)) || a.Latest.RecordsFetched != 3 {
+		t.Errorf("acme latest = %+v", a.Latest)
+	}
+	if want := t0.Add(time.Minute + time.Second); a.LastOK == nil || !a.LastOK.Equal(want) {
+		t.Errorf("acme last ok = %v, want %v (the newest ok pass's finish, not the failed one's)", a.LastOK, want)
+	}
+	if b.Latest != nil || b.LastOK != nil {
+		t.Errorf("beta never synced, got latest %+v, last ok %v", b.Latest, b.LastOK)
+	}
+}
+
+func testPlanRun(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	acme := newConnection(t, s, "acme")
+	newConnection(t, s, "beta")
+	gen := time.Date(2026, 4, 1, 6, 0, 0, 0, time.UTC)
+	row := func(sku string, month int, prio string) *store.ProductionRow {
+		return &store.ProductionRow{SKU: sku, ProductName: sku, Year: 2026, Month: month, Priority: prio, GeneratedAt: gen}
+	}
+	months := []store.YearMonth{{Year: 2026, Month: 4}, {Year: 2026, Month: 5}}
+	rows := []*store.ProductionRow{row("A", 4, "ALTA"), row("B", 4, "ALTA"), row("C", 4, "BAJA"), row("A", 5, "MEDIA")}
+	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ProductionReplace(ctx, acme, months, rows) }); err != nil {
+		t.Fatal(err)
+	}
+	rmsse := 0.5
+	stat := &store.ForecastStat{ConnectionID: acme, SKU: "A", Method: "ets", Model: "ANN", Class: "smooth", BacktestRMSSE: &rmsse,
+		Origins: 3, HistoryMonths: 24, LastMonth: gen, GeneratedAt: gen.Add(-time.Minute)}
+	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastReplace(ctx, acme, nil, []*store.ForecastStat{stat}) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.PlanRunList(ctx, 2026, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("rows = %d, want 2", len(got))
+	}
+	a, b := got[0], got[1]
+	if a.ConnectionID != acme || a.PlanAt == nil || !a.PlanAt.Equal(gen) || a.ForecastAt == nil || !a.ForecastAt.Equal(gen.Add(-time.Minute)) {
+		t.Errorf("acme = %+v", a)
+	}
+	if a.Priorities["ALTA"] != 2 || a.Priorities["MEDIA"] != 0 || a.Priorities["BAJA"] != 1 {
+		t.Errorf("April priorities = %v, want ALTA 2, MEDIA 0 (May's is not April's), BAJA 1", a.Priorities)
+	}
+	if b.PlanAt != nil || b.ForecastAt != nil || b.Priorities["ALTA"] != 0 {
+		t.Errorf("beta has no plan: %+v", b)
+	}
+}
