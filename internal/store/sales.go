@@ -138,6 +138,8 @@ const (
 type SyncLogListParams struct {
 	ConnectionID int64 // 0 = all
 	Limit        int
+	// BeforeID, when set, lists only the logs after that one in the list's order (newest first): the next page.
+	BeforeID int64
 }
 
 // UpsertResult counts what an upsert did.

@@ -143,6 +143,9 @@ type Executor interface {
 	SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (int64, error)
 	// SyncLogLatestList is every connection's newest log and last successful pass, by connection name.
 	SyncLogLatestList(ctx context.Context) ([]*SyncLogLatest, error)
+	// SyncLogRecentList is the newest perConnection logs of every connection, by connection id, newest first
+	// within each (one query, walking the (connection_id, started_at) index per connection).
+	SyncLogRecentList(ctx context.Context, perConnection int) ([]*SyncLog, error)
 
 	// WebhookDeliveryInsert records an event; inserted is false (and id 0) when the event id already exists.
 	WebhookDeliveryInsert(ctx context.Context, params *WebhookDeliveryInsertParams) (id int64, inserted bool, err error)
@@ -160,8 +163,9 @@ type Executor interface {
 	// and returns the ids it changed.
 	WebhookDeliveryStateSet(ctx context.Context, params *WebhookDeliveryStateSetParams) ([]int64, error)
 	WebhookAttemptList(ctx context.Context, params *WebhookAttemptListParams) ([]*WebhookAttempt, error)
-	// WebhookQueueStatList returns every connection's webhook queue: its pending deliveries and when the
-	// oldest of them was stored, ordered by connection name (connections with nothing pending included).
+	// WebhookQueueStatList returns every connection's webhook queue: its pending deliveries (and how many of
+	// them failed at least once), when the oldest of them was stored, and its dead ones, ordered by connection
+	// name (connections with an empty queue included).
 	WebhookQueueStatList(ctx context.Context) ([]*WebhookQueueStat, error)
 	// WebhookDeliveryCountByState counts a connection's deliveries per state (states without any are absent).
 	WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[string]int64, error)

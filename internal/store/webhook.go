@@ -57,6 +57,10 @@ type WebhookDeliveryListParams struct {
 	ConnectionID int64    // 0 = all
 	States       []string // empty = all
 	Limit        int
+	// AfterID, when set, lists only deliveries with a greater id (the list is by id): the next page.
+	AfterID int64
+	// Attempted lists only deliveries attempted at least once (failing or dead, with States).
+	Attempted bool
 }
 
 // WebhookDeliveryAttemptParams records one attempt and the delivery's new state.
@@ -105,5 +109,7 @@ type WebhookQueueStat struct {
 	ConnectionID    int64
 	ConnectionName  string
 	Pending         int64
+	Failing         int64      // of the pending ones, those attempted at least once (waiting for a retry)
+	Dead            int64      // dead-lettered: waiting for a person to retry or discard them
 	OldestCreatedAt *time.Time // created_at of the oldest pending delivery; nil when none is pending
 }

@@ -219,20 +219,43 @@ func (e *Exec) SyncLogUpdate(ctx context.Context, l *store.SyncLog) error {
 }
 
 func (e *Exec) SyncLogList(ctx context.Context, p *store.SyncLogListParams) ([]*store.SyncLog, error) {
-	q := `SELECT ` + syncLogColumns + ` FROM sync_logs`
+	q := `SELECT ` + syncLogColumns + ` FROM sync_logs WHERE 1 = 1`
 	var args []any
 	if p.ConnectionID != 0 {
-		q += ` WHERE connection_id = ?`
+		q += ` AND connection_id = ?`
 		args = append(args, p.ConnectionID)
+	}
+	if p.BeforeID != 0 {
+		// The next page: after the given log in (started_at DESC, id DESC) order; an id that does not exist
+		// leaves nothing after it.
+		q += ` AND (started_at, id) < (SELECT b.started_at, b.id FROM sync_logs b WHERE b.id = ?)`
+		args = append(args, p.BeforeID)
 	}
 	q += ` ORDER BY started_at DESC, id DESC`
 	if p.Limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, p.Limit)
 	}
+	return e.syncLogs(ctx, "list sync logs", q, args...)
+}
+
+func (e *Exec) SyncLogRecentList(ctx context.Context, perConnection int) ([]*store.SyncLog, error) {
+	cols := prefixCols("l.", syncLogColumns)
+	q := `SELECT ` + cols + ` FROM connections c CROSS JOIN LATERAL (SELECT * FROM sync_logs x WHERE x.connection_id = c.id
+		ORDER BY x.started_at DESC, x.id DESC LIMIT ?) l ORDER BY c.id, l.started_at DESC, l.id DESC`
+	if e.d.Name() != store.DialectPostgres {
+		// SQLite has no LATERAL; it looks the ids of a correlated IN up by rowid. (PostgreSQL would run that
+		// subquery for every pair of connection and log: minutes instead of milliseconds.)
+		q = `SELECT ` + cols + ` FROM connections c JOIN sync_logs l ON l.id IN (SELECT x.id FROM sync_logs x
+			WHERE x.connection_id = c.id ORDER BY x.started_at DESC, x.id DESC LIMIT ?) ORDER BY c.id, l.started_at DESC, l.id DESC`
+	}
+	return e.syncLogs(ctx, "recent sync logs", q, perConnection)
+}
+
+func (e *Exec) syncLogs(ctx context.Context, what, q string, args ...any) ([]*store.SyncLog, error) {
 	rows, err := e.query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list sync logs: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []*store.SyncLog
@@ -240,7 +263,7 @@ func (e *Exec) SyncLogList(ctx context.Context, p *store.SyncLogListParams) ([]*
 		var l store.SyncLog
 		if err := rows.Scan(&l.ID, &l.ConnectionID, &l.Kind, timeDest{&l.StartedAt}, nullTimeDest{&l.FinishedAt}, &l.Status,
 			&l.RecordsFetched, &l.RecordsInserted, &l.RecordsUpdated, &l.RecordsRemoved, &l.Error, &l.Details); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		out = append(out, &l)
 	}

@@ -144,7 +144,13 @@ func (e *Exec) WebhookDeliveryList(ctx context.Context, p *store.WebhookDelivery
 	q := `SELECT ` + deliveryColumns + ` FROM webhook_deliveries WHERE 1 = 1`
 	var args []any
 	if p.ConnectionID != 0 {
-		q += ` AND connection_id = ?`
+		if len(p.States) > 0 {
+			// "+ 0" keeps SQLite off webhook_deliveries_order, which would walk every delivery the connection
+			// ever had, delivered ones included; webhook_deliveries_state narrows to the queue.
+			q += ` AND connection_id + 0 = ?`
+		} else {
+			q += ` AND connection_id = ?`
+		}
 		args = append(args, p.ConnectionID)
 	}
 	if len(p.States) > 0 {
@@ -152,6 +158,13 @@ func (e *Exec) WebhookDeliveryList(ctx context.Context, p *store.WebhookDelivery
 		for _, s := range p.States {
 			args = append(args, s)
 		}
+	}
+	if p.AfterID != 0 {
+		q += ` AND id > ?`
+		args = append(args, p.AfterID)
+	}
+	if p.Attempted {
+		q += ` AND attempts > 0`
 	}
 	q += ` ORDER BY id`
 	if p.Limit > 0 {
@@ -364,9 +377,17 @@ func (e *Exec) attemptRecordPostgres(ctx context.Context, params []*store.Webhoo
 }
 
 func (e *Exec) WebhookQueueStatList(ctx context.Context) ([]*store.WebhookQueueStat, error) {
-	rows, err := e.query(ctx, `SELECT c.id, c.name, COUNT(d.id), MIN(d.created_at) FROM connections c
-		LEFT JOIN webhook_deliveries d ON d.connection_id = c.id AND d.state = ?
-		GROUP BY c.id, c.name ORDER BY c.name`, store.DeliveryPending)
+	// The queue is counted through webhook_deliveries_state (pending and dead rows only): joining on the
+	// connection would walk every delivered row too, and those only grow.
+	const pending, dead = store.DeliveryPending, store.DeliveryDead
+	rows, err := e.query(ctx, `SELECT c.id, c.name, COALESCE(q.pending, 0), COALESCE(q.failing, 0), COALESCE(q.dead, 0), q.oldest
+		FROM connections c LEFT JOIN (SELECT connection_id,
+			SUM(CASE WHEN state = ? THEN 1 ELSE 0 END) AS pending,
+			SUM(CASE WHEN state = ? AND attempts > 0 THEN 1 ELSE 0 END) AS failing,
+			SUM(CASE WHEN state = ? THEN 1 ELSE 0 END) AS dead,
+			MIN(CASE WHEN state = ? THEN created_at END) AS oldest
+			FROM webhook_deliveries WHERE state IN (?, ?) GROUP BY connection_id) q ON q.connection_id = c.id
+		ORDER BY c.name`, pending, pending, dead, pending, pending, dead)
 	if err != nil {
 		return nil, fmt.Errorf("webhook queue stats: %w", err)
 	}
@@ -374,7 +395,7 @@ func (e *Exec) WebhookQueueStatList(ctx context.Context) ([]*store.WebhookQueueS
 	var out []*store.WebhookQueueStat
 	for rows.Next() {
 		var q store.WebhookQueueStat
-		if err := rows.Scan(&q.ConnectionID, &q.ConnectionName, &q.Pending, nullTimeDest{&q.OldestCreatedAt}); err != nil {
+		if err := rows.Scan(&q.ConnectionID, &q.ConnectionName, &q.Pending, &q.Failing, &q.Dead, nullTimeDest{&q.OldestCreatedAt}); err != nil {
 			return nil, fmt.Errorf("webhook queue stats: %w", err)
 		}
 		out = append(out, &q)
