@@ -18,6 +18,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 //go:embed templates/*.html
@@ -29,6 +30,14 @@ var staticFS embed.FS
 // Source is what the pages read and change; *engine.Engine is one.
 type Source interface {
 	Overview(ctx context.Context, month plan.Month, now time.Time) (*engine.Overview, error)
+	// The operator's pages: connections and their sync logs, the webhook queue and what the CLI's retry and
+	// discard do.
+	SyncLogRecent(ctx context.Context, perConnection int) (map[int64][]*store.SyncLog, error)
+	SyncLogPage(ctx context.Context, connection string, before int64, limit int) (*engine.SyncLogPage, error)
+	DeliveryQueue(ctx context.Context, q engine.DeliveryQuery) (*engine.DeliveryQueue, error)
+	SelectDeliveries(ctx context.Context, sel engine.DeliverySelection) ([]int64, error)
+	Retry(ctx context.Context, ids []int64) ([]int64, error)
+	Discard(ctx context.Context, ids []int64) ([]int64, error)
 }
 
 var _ Source = (*engine.Engine)(nil)
@@ -97,6 +106,11 @@ func (d *Dashboard) Handler() http.Handler {
 
 	pages := http.NewServeMux()
 	pages.HandleFunc("GET /{$}", d.overview)
+	pages.HandleFunc("GET /connections", d.connections)
+	pages.HandleFunc("GET /connections/{name}", d.connection)
+	pages.HandleFunc("GET /webhooks", d.webhooks)
+	pages.HandleFunc("POST /webhooks/retry", d.retry)
+	pages.HandleFunc("POST /webhooks/discard", d.discard)
 	mux.Handle("/", d.Protect(pages))
 
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin): a cross-site POST is refused before any

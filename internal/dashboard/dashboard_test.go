@@ -230,7 +230,11 @@ func TestNoSecretInPages(t *testing.T) {
 
 // pagePaths is every page of the dashboard, for the tests that visit them all.
 func pagePaths(f *fixture) []string {
-	return []string{"/"}
+	return []string{
+		"/",
+		"/connections", "/connections?status=problems", connectionPath(f.conns[0].Name),
+		"/webhooks", "/webhooks?state=dead&connection=" + f.conns[0].Name,
+	}
 }
 
 // TestCatalog checks that every label a template asks for exists in both languages.

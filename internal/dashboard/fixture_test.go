@@ -42,8 +42,9 @@ type fixture struct {
 
 type fixtureOptions struct {
 	Token   string
-	Tenants int  // default 1
-	NoSync  bool // connections only: no sync, forecast or plan
+	Tenants int               // default 1
+	NoSync  bool              // connections only: no sync, forecast or plan
+	Env     map[string]string // more settings (SALESENGINE_...)
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -61,8 +62,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	key, _ := secret.GenerateKey()
-	set, err := engine.LoadSettings(testConfig(t, map[string]string{"SALESENGINE_ENCRYPTION_KEY": key,
-		"SALESENGINE_WEBHOOK_ALLOW_PRIVATE": "true"}), engine.NeedWebhook|engine.NeedTargets|engine.NeedSync|engine.NeedForecast|engine.NeedPlan)
+	env := map[string]string{"SALESENGINE_ENCRYPTION_KEY": key, "SALESENGINE_WEBHOOK_ALLOW_PRIVATE": "true"}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	set, err := engine.LoadSettings(testConfig(t, env), engine.NeedWebhook|engine.NeedTargets|engine.NeedSync|engine.NeedForecast|engine.NeedPlan)
 	if err != nil {
 		t.Fatal(err)
 	}
