@@ -2,54 +2,18 @@ package dashboard
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/salesengine/salesengine/internal/browsertest"
 )
 
-// chromiumPath finds a real Chromium: SALESENGINE_TEST_CHROMIUM, else Debian's /usr/bin/chromium (which
-// .ci/run installs) or another usual name on PATH.
-func chromiumPath() string {
-	if p := os.Getenv("SALESENGINE_TEST_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// newBrowser starts a headless Chromium for one test, with a phone-sized or desktop window, and returns the
-// context chromedp actions run in. The test skips, saying why, where no Chromium is installed.
+// newBrowser starts a headless Chromium for one test (browsertest.New); the test skips where there is none.
 func newBrowser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	path := chromiumPath()
-	if path == "" {
-		t.Skip("no Chromium found: install it (apt-get install -y chromium) or set SALESENGINE_TEST_CHROMIUM; .ci/run installs it")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox, // CI runs as root, where Chromium's sandbox cannot start
-		chromedp.WindowSize(width, height),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "es-ES"),
-		chromedp.Flag("accept-lang", "es-ES,es"), // what a Spanish planner's browser sends
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser
-		t.Fatalf("start Chromium %s: %v", path, err)
-	}
-	return ctx
+	return browsertest.New(t, width, height)
 }
 
 // TestBrowserOverviewLanguage loads the overview in a real browser, in Spanish (the browser's language), and
@@ -85,11 +49,6 @@ func TestBrowserOverviewLanguage(t *testing.T) {
 // must turns a chromedp result into its value, failing the test on an error:
 // must(chromedp.Run(ctx, action))(t).
 func must[T any](v T, err error) func(t *testing.T) T {
-	return func(t *testing.T) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	check := browsertest.Must(v, err)
+	return func(t *testing.T) T { t.Helper(); return check(t) }
 }
