@@ -20,6 +20,7 @@ import (
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/secret"
 	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/sqlite"
 	"github.com/salesengine/salesengine/internal/webhook"
 )
 
@@ -28,6 +29,7 @@ func (app *App) demoCommand() *cobra.Command {
 	var skus, years int
 	var noServe bool
 	var seed int64
+	var addr string
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole job against a built-in fake Odoo, end to end",
@@ -36,8 +38,10 @@ a few hundred products with smooth, seasonal, intermittent, new and discontinued
 that verifies every signature. Then: add a connection to it, sync everything, let the fake Odoo do some
 business (new, confirmed, cancelled and edited orders), sync again, and deliver the resulting signed webhooks.
 
-The data goes to a fresh SQLite file (salesengine-demo.db by default). Unless --no-serve, the fake Odoo and
-the receiver keep running afterwards so you can try the other commands against them; Ctrl-C stops.`,
+The data goes to a fresh SQLite file (salesengine-demo.db by default). Unless --no-serve, it then serves: the
+dashboard on --addr (127.0.0.1:8080, or a free port when that one is taken; the URL is printed), the service
+polling the fake Odoo, which keeps doing business, and delivering its webhooks to the receiver. Meanwhile the
+other commands can be tried against them; Ctrl-C stops.`,
 		Example: `  go run ./cmd/salesengine demo
   salesengine demo --no-serve --db /tmp/demo.db
   salesengine demo --skus 50 --years 2`,
@@ -49,14 +53,22 @@ the receiver keep running afterwards so you can try the other commands against t
 			if years < 1 || years > 10 {
 				return usagef("", "--years must be between 1 and 10, got %d", years)
 			}
-			return app.runDemo(cmd.Context(), demoOptions{dbPath: dbPath, skus: skus, years: years, serve: !noServe, seed: seed})
+			o := demoOptions{dbPath: dbPath, skus: skus, years: years, serve: !noServe, seed: seed, addr: addr}
+			if o.serve { // off loopback the dashboard needs its token: say so before the demo runs
+				var err error
+				if o.ui, err = engine.LoadUISettings(app.Config, addr); err != nil {
+					return err
+				}
+			}
+			return app.runDemo(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().StringVar(&dbPath, "db", "salesengine-demo.db", "SQLite file for the demo's data (replaced if it exists)")
 	cmd.Flags().IntVar(&skus, "skus", 300, "products in the generated history")
 	cmd.Flags().IntVar(&years, "years", 3, "years of generated history")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated data (same seed, same data)")
-	cmd.Flags().BoolVar(&noServe, "no-serve", false, "exit when done instead of keeping the fake Odoo and the receiver running")
+	cmd.Flags().BoolVar(&noServe, "no-serve", false, "exit when done instead of serving the dashboard, the fake Odoo and the receiver")
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "host:port of the dashboard (a free port when this one is taken)")
 	return cmd
 }
 
@@ -65,6 +77,8 @@ type demoOptions struct {
 	skus, years int
 	serve       bool
 	seed        int64
+	addr        string            // of the dashboard, with serve
+	ui          engine.UISettings // with serve
 }
 
 func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
@@ -188,7 +202,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	fmt.Fprintf(out, "  %s plan --priority ALTA\n  %[1]s connections list\n  %[1]s logs\n", se)
 	fmt.Fprintf(out, "  sqlite3 %s \"SELECT sku, COUNT(*), SUM(quantity) FROM sales_items GROUP BY sku ORDER BY 3 DESC LIMIT 10\"\n", o.dbPath)
 	if o.serve {
-		fmt.Fprintf(out, "  %s sync          # follows the fake Odoo while it runs\n", se)
+		fmt.Fprintf(out, "  %s sync          # beside the service, which polls the fake Odoo too\n", se)
 	}
 	if se == goRunCommand {
 		fmt.Fprintln(out, "  (go install ./cmd/salesengine puts the salesengine command in $(go env GOPATH)/bin; with that on PATH,\n  type salesengine instead of go run ./cmd/salesengine)")
@@ -196,9 +210,68 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	if !o.serve {
 		return nil
 	}
-	fmt.Fprintf(out, "\nThe fake Odoo (%s) and the receiver keep running; Ctrl-C stops them.\n", srv.URL())
-	keepFakeOdooLive(ctx, srv, app.clock, demoLiveEvery)
+	return app.serveDemo(ctx, eng, set, srv, added.Connection, o)
+}
+
+// serveDemo runs the service on the demo's data until ctx ends: the dashboard, a poller of the fake Odoo (which
+// keeps doing business) and the delivery of its webhooks to the receiver, as 'serve' would.
+func (app *App) serveDemo(ctx context.Context, eng *engine.Engine, set engine.Settings, srv *odootest.Server, c *store.Connection, o demoOptions) error {
+	// Like serve: one per SQLite file, so a 'serve' started on the demo's database is refused.
+	release, err := sqlite.LockProcess(o.dbPath)
+	if err != nil {
+		return err
+	}
+	defer release()
+	addr, err := freeOr(o.addr)
+	if err != nil {
+		return err
+	}
+	opts := engine.ServeOptions{Addr: addr}
+	if err := engine.LoadServeSchedule(app.Config, &opts); err != nil {
+		return err
+	}
+	if err := app.mountDashboard(&opts, eng, o.ui, set.Location); err != nil {
+		return err
+	}
+	opts.Started = func() {
+		fmt.Fprintf(app.Stdout, "\nDashboard: http://%s/\n", browsable(addr))
+		fmt.Fprintf(app.Stdout, "The fake Odoo (%s) does some business every %s; the service polls it every %s, delivers its\n"+
+			"webhooks to the receiver and shows it all in the dashboard. Ctrl-C stops them.\n", srv.URL(), shortDur(demoLiveEvery), shortDur(c.PollInterval))
+	}
+	go keepFakeOdooLive(ctx, srv, app.clock, demoLiveEvery)
+	if err := eng.Serve(ctx, opts); err != nil {
+		return err
+	}
+	fmt.Fprintln(app.Stdout, "stopped")
 	return nil
+}
+
+// shortDur is a duration as people write it: 1m, not 1m0s.
+func shortDur(d time.Duration) string {
+	s := d.String()
+	for _, zero := range []string{"m0s", "h0m"} {
+		if strings.HasSuffix(s, zero) {
+			s = s[:len(s)-len(zero)+1]
+		}
+	}
+	return s
+}
+
+// freeOr is addr when its port is free, else a free port on its host: the demo's 8080 is often taken.
+func freeOr(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		host, _, splitErr := net.SplitHostPort(addr)
+		if splitErr != nil {
+			return "", usagef("give host:port, e.g. 127.0.0.1:8080", "--addr %q: %v", addr, splitErr)
+		}
+		if ln, err = net.Listen("tcp", net.JoinHostPort(host, "0")); err != nil {
+			return "", fmt.Errorf("listen on %s: %w", addr, err)
+		}
+	}
+	free := ln.Addr().String()
+	ln.Close() // Serve listens on it again at once
+	return free, nil
 }
 
 // demoLiveEvery is how often the served demo's fake Odoo does one more business event.

@@ -77,13 +77,8 @@ see docs/operations.md.`,
 			if err != nil {
 				return err
 			}
-			dash, err := dashboard.New(dashboard.Options{Source: eng, Token: ui.Token, Location: set.Location, Log: app.Log})
-			if err != nil {
+			if err := app.mountDashboard(&opts, eng, ui, set.Location); err != nil {
 				return err
-			}
-			opts.Mounts = map[string]http.Handler{"/": dash.Handler()}
-			if !ui.MetricsPublic {
-				opts.ProtectMetrics = dash.Protect
 			}
 			opts.Started = func() {
 				fmt.Fprintf(app.Stdout, "serving on %s: dashboard http://%s/ (health /livez, /readyz; metrics /metrics); Ctrl-C stops\n", addr, browsable(addr))
@@ -134,6 +129,20 @@ health checks where the image has no shell or curl (the Dockerfile's HEALTHCHECK
 	cmd.Flags().StringVar(&url, "url", "http://127.0.0.1:8080/livez", "the endpoint to check")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for the answer")
 	return cmd
+}
+
+// mountDashboard serves eng's dashboard on the listener of opts, and puts /metrics behind its token unless the
+// metrics are public.
+func (app *App) mountDashboard(opts *engine.ServeOptions, eng *engine.Engine, ui engine.UISettings, loc *time.Location) error {
+	dash, err := dashboard.New(dashboard.Options{Source: eng, Token: ui.Token, Location: loc, Log: app.Log})
+	if err != nil {
+		return err
+	}
+	opts.Mounts = map[string]http.Handler{"/": dash.Handler()}
+	if !ui.MetricsPublic {
+		opts.ProtectMetrics = dash.Protect
+	}
+	return nil
 }
 
 // browsable is a listen address as a browser on this machine reaches it (0.0.0.0 and [::] are not).
