@@ -114,3 +114,23 @@ func TestBrowserRetryDiscard(t *testing.T) {
 		t.Errorf("discarded delivery: state %s, received %v", d.State, received(discarded.EventID))
 	}
 }
+
+// TestBrowserOperatorPagesOnPhone: the operator's pages, full of failing and dead deliveries, fit a 390 px
+// screen (tables become one card per row).
+func TestBrowserOperatorPagesOnPhone(t *testing.T) {
+	t.Parallel()
+	f := newQueueFixture(t, fixtureOptions{})
+	ctx := newBrowser(t, 390, 844)
+	for _, path := range []string{"/connections", connectionPath(f.conns[0].Name), "/webhooks"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+path), chromedp.WaitVisible(`main h1`)); err != nil {
+			t.Fatal(err)
+		}
+		if wide := must(chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)))(t); wide {
+			w := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))(t)
+			t.Errorf("%s is %d px wide on a 390 px screen", path, w)
+		}
+	}
+	if n := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-delivery]').length`)))(t); n == 0 {
+		t.Error("the phone's /webhooks lists no delivery")
+	}
+}

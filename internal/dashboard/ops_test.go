@@ -180,6 +180,12 @@ func TestWebhooksPage(t *testing.T) {
 			t.Errorf("dead delivery %d shown as %q", d.ID, rows[d.ID])
 		}
 	}
+	// Failing deliveries' errors and attempts are shown, their endpoints' secrets never.
+	for _, s := range append([]string{fixtureAPIKey, fixtureHookToken}, f.whsecret...) {
+		if strings.Contains(body, s) {
+			t.Error("the queue page shows a secret")
+		}
+	}
 	d0 := dead[0]
 	for _, want := range []string{d0.EventID, d0.OrderName, d0.EventType, html.EscapeString(d0.LastError), "503", "Recent attempts"} {
 		if !strings.Contains(body, want) {
