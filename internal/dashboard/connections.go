@@ -52,13 +52,12 @@ func passMarks(l *locale, logs []*store.SyncLog) []passMark {
 // passView is one sync pass as the pages show it.
 type passView struct {
 	*store.SyncLog
-	Stored  int64 // inserted + updated
-	Took    time.Duration
-	Running bool // not finished (running now, or interrupted before its end was written)
+	Stored int64         // inserted + updated
+	Took   time.Duration // finished - started, when finished
 }
 
 func newPassView(l *store.SyncLog) passView {
-	v := passView{SyncLog: l, Stored: l.RecordsInserted + l.RecordsUpdated, Running: l.FinishedAt == nil}
+	v := passView{SyncLog: l, Stored: l.RecordsInserted + l.RecordsUpdated}
 	if l.FinishedAt != nil {
 		v.Took = l.FinishedAt.Sub(l.StartedAt)
 	}
