@@ -162,7 +162,7 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 		stats = append(stats, &store.ForecastStat{ConnectionID: connectionID, SKU: r.ID, Method: r.Method, Model: r.Model,
 			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
 			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
-			LastMonth: last, GeneratedAt: generated})
+			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE)})
 	}
 	return rows, stats
 }

@@ -174,6 +174,8 @@ type Executor interface {
 	ForecastReplace(ctx context.Context, connectionID int64, rows []*ForecastRow, stats []*ForecastStat) error
 	ForecastList(ctx context.Context, params *ForecastListParams) ([]*ForecastRow, error)
 	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
+	// ForecastStatGet returns one SKU's statistics; ErrNotFound when the SKU was not forecast.
+	ForecastStatGet(ctx context.Context, connectionID int64, sku string) (*ForecastStat, error)
 
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
