@@ -10,14 +10,25 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-func (e *Exec) DemandList(ctx context.Context, connectionID int64, since time.Time) ([]store.Demand, error) {
-	q := `SELECT sku, date_order, quantity FROM sales_items WHERE connection_id = ? AND removed_at IS NULL
+// demandWhere selects the lines that count as demand: confirmed, not removed, with an order date.
+const demandWhere = `SELECT sku, date_order, quantity FROM sales_items WHERE connection_id = ? AND removed_at IS NULL
 		AND order_state IN ('sale', 'done') AND date_order IS NOT NULL`
+
+func (e *Exec) DemandList(ctx context.Context, connectionID int64, since time.Time) ([]store.Demand, error) {
+	q := demandWhere
 	args := []any{connectionID}
 	if !since.IsZero() {
 		q += ` AND date_order >= ?`
 		args = append(args, e.d.Time(since))
 	}
+	return e.demand(ctx, q, args...)
+}
+
+func (e *Exec) DemandListBySKU(ctx context.Context, connectionID int64, sku string) ([]store.Demand, error) {
+	return e.demand(ctx, demandWhere+` AND sku = ?`, connectionID, sku)
+}
+
+func (e *Exec) demand(ctx context.Context, q string, args ...any) ([]store.Demand, error) {
 	rows, err := e.query(ctx, q+` ORDER BY date_order, line_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read demand: %w", err)
