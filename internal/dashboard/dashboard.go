@@ -29,6 +29,8 @@ var staticFS embed.FS
 // Source is what the pages read and change; *engine.Engine is one.
 type Source interface {
 	Overview(ctx context.Context, month plan.Month, now time.Time) (*engine.Overview, error)
+	PlanView(ctx context.Context, connection string, from, to plan.Month) (*engine.PlanView, error)
+	SKUView(ctx context.Context, sku, connection string) (*engine.SKUView, error)
 }
 
 var _ Source = (*engine.Engine)(nil)
@@ -97,6 +99,9 @@ func (d *Dashboard) Handler() http.Handler {
 
 	pages := http.NewServeMux()
 	pages.HandleFunc("GET /{$}", d.overview)
+	pages.HandleFunc("GET /plan", d.planPage)
+	pages.HandleFunc("GET /plan.csv", d.planCSV)
+	pages.HandleFunc("GET /sku/{sku}", d.skuPage)
 	mux.Handle("/", d.Protect(pages))
 
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin): a cross-site POST is refused before any

@@ -230,7 +230,9 @@ func TestNoSecretInPages(t *testing.T) {
 
 // pagePaths is every page of the dashboard, for the tests that visit them all.
 func pagePaths(f *fixture) []string {
-	return []string{"/"}
+	paths := []string{"/"}
+	paths = append(paths, "/plan", "/plan?priority=ALTA&sort=sku&dir=desc", "/plan.csv", planSKUPath(f))
+	return paths
 }
 
 // TestCatalog checks that every label a template asks for exists in both languages.
