@@ -16,7 +16,7 @@ import (
 const (
 	chartW, chartH                               = 640.0, 340.0
 	chartLeft, chartRight, chartTop, chartBottom = 64.0, 12.0, 14.0, 40.0
-	chartMaxXLabels                              = 12
+	chartMaxXLabels                              = 8
 )
 
 type chartPoint struct {

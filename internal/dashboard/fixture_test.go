@@ -44,6 +44,9 @@ type fixtureOptions struct {
 	Token   string
 	Tenants int  // default 1
 	NoSync  bool // connections only: no sync, forecast or plan
+	// Demo is the data `salesengine demo` generates by default (one connection "demo", seed 1, 3 years of
+	// 300 products), for the docs' screenshots.
+	Demo bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -72,8 +75,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	for i := range o.Tenants {
-		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey,
-			Data: &odootest.GenerateOptions{Years: 2, SKUs: 12}})
+		data := &odootest.GenerateOptions{Years: 2, SKUs: 12}
+		if o.Demo {
+			data = &odootest.GenerateOptions{Years: 3, SKUs: 300}
+		}
+		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data})
 		whsec, err := webhook.GenerateSecret()
 		if err != nil {
 			t.Fatal(err)
@@ -85,6 +91,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		hook := httptest.NewServer(recv)
 		t.Cleanup(hook.Close)
 		name, db, login, apiKey, hookURL := []string{"acme", "globex", "initech"}[i], "odoo", "admin", fixtureAPIKey, hook.URL+"/hook/"+fixtureHookToken
+		if o.Demo {
+			name = "demo"
+		}
 		added, err := set.Connections.Manager(s).Add(ctx, connections.Fields{Name: &name, URL: new(srv.URL()), Database: &db,
 			Username: &login, APIKey: &apiKey, WebhookURL: &hookURL, WebhookSecret: &whsec})
 		if err != nil {

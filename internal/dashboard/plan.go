@@ -295,6 +295,7 @@ func (l *locale) flag(name string) flagView {
 
 type planHeader struct {
 	Key, Label string
+	Help       string
 	Num        bool
 	Href       string
 	Sort       string // ascending, descending, "" (aria-sort)
@@ -334,6 +335,8 @@ type planData struct {
 	Flags       []flagView // every flag, for the legend
 	Bad         bool
 	Priorities  []string
+	// ShowConnection: more than one connection has a stored plan.
+	ShowConnection bool
 }
 
 type storedMonth struct {
@@ -416,8 +419,13 @@ func (d *Dashboard) fillPlan(p *page, data *planData, v *engine.PlanView, res pl
 		p.Error = p.T("plan.no_connection", pq.Connection)
 	}
 
+	// The connection's column only when there is more than one to tell apart (the CSV always has it).
+	data.ShowConnection = len(data.Connections) > 1
 	for _, c := range planColumns {
-		h := planHeader{Key: c.Key, Label: p.T(c.Label), Num: c.Num}
+		if c.Key == "connection" && !data.ShowConnection {
+			continue
+		}
+		h := planHeader{Key: c.Key, Label: p.T(c.Label), Help: p.T(c.Label + ".help"), Num: c.Num}
 		desc := c.Num // numbers first sort largest first
 		if pq.Sort == c.Key {
 			desc = !pq.Desc
@@ -608,14 +616,29 @@ func init() {
 		"plan.col.priority":        {"Prioridad", "Priority"},
 		"plan.col.forecast":        {"Pronóstico", "Forecast"},
 		"plan.col.inventory":       {"Existencias", "On hand"},
-		"plan.col.safety":          {"Stock de seguridad", "Safety stock"},
-		"plan.col.backlog":         {"Pendiente de entrega", "Backlog"},
-		"plan.col.needed":          {"Pronóstico − existencias", "Forecast − on hand"},
+		"plan.col.safety":          {"Seguridad", "Safety"},
+		"plan.col.backlog":         {"Pendiente", "Backlog"},
+		"plan.col.needed":          {"Pron. − exist.", "Fcst − on hand"},
 		"plan.col.recommended":     {"Producir", "To produce"},
-		"plan.col.coverage":        {"Cobertura (meses)", "Coverage (months)"},
+		"plan.col.coverage":        {"Cobertura", "Coverage"},
 		"plan.col.stockout":        {"Quiebre", "Stock-out"},
 		"plan.col.flags":           {"Avisos", "Flags"},
 		"plan.no_demand":           {"sin demanda", "no demand"},
+		"plan.col.sku.help":        {"Código del producto en Odoo; abre su página", "The product's code in Odoo; opens its page"},
+		"plan.col.product.help":    {"Nombre del producto en Odoo", "The product's name in Odoo"},
+		"plan.col.connection.help": {"La conexión (base de datos de Odoo) del plan", "The connection (Odoo database) of the plan"},
+		"plan.col.month.help":      {"Mes del plan", "The plan's month"},
+		"plan.col.priority.help":   {"ALTA o MEDIA: hay algo que producir; BAJA: nada", "ALTA or MEDIA: something to produce; BAJA: nothing"},
+		"plan.col.forecast.help":   {"Demanda pronosticada del mes (forecast_quantity)", "The month's forecast demand (forecast_quantity)"},
+		"plan.col.inventory.help":  {"Existencias en Odoo (qty_available) al hacer el plan", "On hand in Odoo (qty_available) when the plan was made"},
+		"plan.col.safety.help":     {"Stock de seguridad (safety_stock) frente a un mes más fuerte que el pronóstico", "Safety stock (safety_stock) against a month busier than forecast"},
+		"plan.col.backlog.help":    {"Confirmado y aún no entregado (backlog)", "Confirmed and not yet delivered (backlog)"},
+		"plan.col.needed.help":     {"Pronóstico − existencias, la cifra del sistema anterior (production_needed)", "Forecast − on hand, the previous system's figure (production_needed)"},
+		"plan.col.recommended.help": {"Qué producir (recommended_quantity): pronóstico + seguridad + pendiente − existencias, como mínimo 0",
+			"What to produce (recommended_quantity): forecast + safety + backlog − on hand, at least 0"},
+		"plan.col.coverage.help":   {"Meses que duran las existencias al ritmo del pronóstico (coverage_months)", "Months the stock lasts at the forecast's pace (coverage_months)"},
+		"plan.col.stockout.help":   {"Primer mes en que faltaría stock sin producir más (stockout_month)", "The first month short of stock if nothing more is produced (stockout_month)"},
+		"plan.col.flags.help":      {"Avisos sobre la fila; pasa el ratón por encima o mira la leyenda", "Warnings about the row; hover, or see the legend"},
 		"flag.no_inventory_record": {"sin registro de stock", "no stock record"},
 		"flag.no_inventory_record.help": {"Se vende pero Odoo no tiene registro de existencias; se toma 0.",
 			"It sells but Odoo has no stock record for it; on hand is taken as 0."},
