@@ -45,7 +45,7 @@ type fixtureOptions struct {
 	Tenants int  // default 1
 	NoSync  bool // connections only: no sync, forecast or plan
 	// Demo is the data `salesengine demo` generates by default (one connection "demo", seed 1, 3 years of
-	// 300 products), for the docs' screenshots.
+	// 300 products, up to today), for the docs' screenshots.
 	Demo bool
 }
 
@@ -70,6 +70,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{store: s, now: odootest.DefaultNow}
+	if o.Demo {
+		f.now = time.Now().UTC().Truncate(time.Second) // as the demo: its history ends today
+	}
 	set.Now = func() time.Time { return f.now }
 	if f.eng, err = engine.New(s, set, engine.Options{}); err != nil {
 		t.Fatal(err)
@@ -79,7 +82,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		if o.Demo {
 			data = &odootest.GenerateOptions{Years: 3, SKUs: 300}
 		}
-		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data})
+		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data, Now: f.now})
 		whsec, err := webhook.GenerateSecret()
 		if err != nil {
 			t.Fatal(err)
