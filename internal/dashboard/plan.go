@@ -103,8 +103,6 @@ type badQuery struct {
 	args []any
 }
 
-func (e *badQuery) Error() string { return fmt.Sprint(e.key, e.args) }
-
 func parsePlanQuery(q url.Values, current plan.Month) (planQuery, *badQuery) {
 	pq := planQuery{Sort: "priority", Page: 1, Connection: q.Get("connection"), Search: strings.TrimSpace(q.Get("q"))}
 	month := func(name string) (plan.Month, bool, *badQuery) {

@@ -17,15 +17,14 @@ type connLink struct {
 }
 
 type skuData struct {
-	SKU         string
-	View        *engine.SKUView
-	Chart       *chart
-	NotFound    string     // why there is nothing to show (404)
-	Choose      []connLink // the SKU is in several connections and none was named
-	Others      []connLink // the other connections that hold the SKU
-	Class       string     // the demand class in the page's language
-	PlanRows    []planRow
-	OnHandTitle string
+	SKU      string
+	View     *engine.SKUView
+	Chart    *chart
+	NotFound string     // why there is nothing to show (404)
+	Choose   []connLink // the SKU is in several connections and none was named
+	Others   []connLink // the other connections that hold the SKU
+	Class    string     // the demand class in the page's language
+	PlanRows []planRow
 }
 
 func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
