@@ -126,6 +126,7 @@ func init() {
 		"sku.class":                 {"Clase de demanda", "Demand class"},
 		"sku.method":                {"Método elegido", "Method chosen"},
 		"sku.runner_up":             {"Segundo mejor", "Runner-up"},
+		"sku.kept_default":          {"Se mantiene el método por defecto de su clase: otro candidato lo reemplaza solo si el error del método por defecto supera 1,3 veces el suyo (docs/forecasting.md).", "The class's default method is kept: another candidate replaces it only when the default's error is over 1.3 times its own (docs/forecasting.md)."},
 		"sku.rmsse":                 {"error de backtest (RMSSE) %s", "backtest error (RMSSE) %s"},
 		"sku.no_backtest":           {"sin backtest (historia corta)", "no backtest (short history)"},
 		"sku.no_runner_up":          {"ninguno (sin backtest o sin otro candidato)", "none (no backtest or no other candidate)"},

@@ -122,6 +122,10 @@ func TestSKUPage(t *testing.T) {
 			t.Errorf("the SKU page lacks %q", want)
 		}
 	}
+	// A runner-up with a lower error than the chosen method's is explained (the class default's margin).
+	if kept := strings.Contains(body, `data-field="kept-default"`); kept != (*st.RunnerUpRMSSE < *st.BacktestRMSSE) {
+		t.Errorf("runner-up RMSSE %v, chosen %v: the kept-default note shown = %v", *st.RunnerUpRMSSE, *st.BacktestRMSSE, kept)
+	}
 	// Each point has a title for hover, with the month and the value in the page's language.
 	fcTitle := "2026-01 · pronóstico " + es.Num(fc[0].Quantity, 1)
 	if !strings.Contains(text, fcTitle) || !strings.Contains(text, "95 %: "+es.Num(fc[0].Lower95, 1)+"–"+es.Num(fc[0].Upper95, 1)) {
