@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkSQLiteLineFloor is the least CPU modernc.org/sqlite spends storing the lines of BenchmarkSyncClientCPU's
-// first sync (57k size; the rows it stored, read back once) into a migrated database: prepared plain INSERTs,
+// first sync (57k size; the rows it stored, read back once) into a migrated database: prepared INSERTs,
 // values built in advance (SQLite still copies each one in: binding is counted), no upsert, no reads, commits of
 // about as many lines as the sync's groups. Whatever the sync does, its client CPU per line on SQLite cannot go
 // below this (orders, reading Odoo and the rest come on top). The cases vary what SQLite has to maintain and how
@@ -37,25 +37,19 @@ func BenchmarkSQLiteLineFloor(b *testing.B) {
 	cols, lines := storedItemRows(b, r)
 	r.st.Close()
 	cases := []struct {
-		name     string
-		indexes  string // all, pk, none
-		rows     int    // per statement
-		fkOff    bool
-		txAll    bool
-		orIgnore bool
-		upsert   bool
+		name    string
+		indexes string // all, pk, none
+		rows    int    // per statement
+		verb    string // INSERT OR IGNORE, INSERT, or upsert: INSERT ... ON CONFLICT DO UPDATE
+		txAll   bool
 	}{
-		{name: "indexes=all/rows=64", indexes: "all", rows: 64},
-		{name: "indexes=all/rows=1", indexes: "all", rows: 1},
-		{name: "indexes=all/rows=64/upsert", indexes: "all", rows: 64, upsert: true},
-		{name: "indexes=all/rows=1/upsert", indexes: "all", rows: 1, upsert: true},
-		{name: "indexes=all/rows=64/fk=off", indexes: "all", rows: 64, fkOff: true},
-		{name: "indexes=all/rows=64/fk=off/or-ignore", indexes: "all", rows: 64, fkOff: true, orIgnore: true},
-		{name: "indexes=all/rows=64/tx=all", indexes: "all", rows: 64, txAll: true},
-		{name: "indexes=pk/rows=64", indexes: "pk", rows: 64},
-		{name: "indexes=pk/rows=1", indexes: "pk", rows: 1},
-		{name: "indexes=none/rows=64", indexes: "none", rows: 64},
-		{name: "indexes=none/rows=1", indexes: "none", rows: 1},
+		{name: "indexes=all/rows=64/or-ignore", indexes: "all", rows: 64, verb: "INSERT OR IGNORE"},
+		{name: "indexes=all/rows=64/insert", indexes: "all", rows: 64, verb: "INSERT"},
+		{name: "indexes=all/rows=64/upsert", indexes: "all", rows: 64, verb: "upsert"},
+		{name: "indexes=all/rows=1/or-ignore", indexes: "all", rows: 1, verb: "INSERT OR IGNORE"},
+		{name: "indexes=all/rows=64/or-ignore/tx=all", indexes: "all", rows: 64, verb: "INSERT OR IGNORE", txAll: true},
+		{name: "indexes=pk/rows=64/or-ignore", indexes: "pk", rows: 64, verb: "INSERT OR IGNORE"},
+		{name: "indexes=none/rows=64/or-ignore", indexes: "none", rows: 64, verb: "INSERT OR IGNORE"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -75,9 +69,6 @@ func BenchmarkSQLiteLineFloor(b *testing.B) {
 					table = "sales_items_bare"
 					setup = []string{"CREATE TABLE sales_items_bare AS SELECT * FROM sales_items WHERE 0"}
 				}
-				if c.fkOff {
-					setup = append(setup, "PRAGMA foreign_keys = OFF")
-				}
 				if _, err := db.ExecContext(ctx, `INSERT INTO connections (id, name, url, created_at, updated_at) VALUES (?, 'floor', '', '', '')`, lines[0][0]); err != nil {
 					b.Fatal(err)
 				}
@@ -90,14 +81,14 @@ func BenchmarkSQLiteLineFloor(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				verb := "INSERT"
-				if c.orIgnore {
-					verb = "INSERT OR IGNORE"
+				verb := c.verb
+				if verb == "upsert" {
+					verb = "INSERT"
 				}
 				one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
 				q := verb + " INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES " +
 					strings.TrimSuffix(strings.Repeat(one+", ", c.rows), ", ")
-				if c.upsert {
+				if c.verb == "upsert" {
 					var sets []string
 					for _, col := range cols[2:] {
 						sets = append(sets, col+" = excluded."+col)
