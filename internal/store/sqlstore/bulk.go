@@ -65,7 +65,7 @@ func upsertRows[T any](ctx context.Context, e *Exec, t table[T], rows []T) error
 // sales_orders and sales_items, whose foreign key is deferred to the commit (migration 0008), nothing can then
 // abort such a statement midway, so SQLite keeps no statement journal for it (it copies every page a statement
 // touches into one when the statement may abort after a partial change, as an upsert may on any NOT NULL or key
-// check): a tenth less CPU for a first sync. A row the IGNORE skipped was stored after all (a line marked
+// check): 5-8% less CPU for a first sync. A row the IGNORE skipped was stored after all (a line marked
 // removed, which the sync does not read back) or breaks a constraint: its statement's rows are written again as
 // an upsert, which updates the one and fails on the other as before.
 func insertNew[T any](ctx context.Context, e *Exec, t table[T], rows []T) error {

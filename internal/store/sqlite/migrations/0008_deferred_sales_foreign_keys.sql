@@ -2,7 +2,7 @@
 -- copy of every page the statement touches) for a statement that writes several rows and may abort midway, and an
 -- immediate foreign key is such a possible abort whatever the statement's conflict clause: deferred to the commit,
 -- the check on connection_id no longer makes the new rows' INSERT OR IGNORE (see sqlstore.insertNew) keep one
--- (about a tenth of the sync's CPU on SQLite). The constraint is the same; a missing connection fails the commit
+-- (5-8% of a first sync's CPU on SQLite). The constraint is the same; a missing connection fails the commit
 -- instead of the statement. SQLite cannot change a constraint in place: both tables are rebuilt.
 
 CREATE TABLE sales_orders_new (
