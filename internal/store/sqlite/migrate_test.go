@@ -149,13 +149,13 @@ func checkKeysAndCascade(t *testing.T, s *sqlstore.Store, connectionID int64, ta
 }
 
 // TestMigrationDeferredSalesKeysKeepsRows upgrades a database holding orders and lines across the rebuild of
-// sales_orders and sales_items (0008): every row stays as it was, the indexes are back, the foreign keys are
+// sales_orders and sales_items (0009): every row stays as it was, the indexes are back, the foreign keys are
 // checked at the commit, and deleting the connection still deletes its sales.
 func TestMigrationDeferredSalesKeysKeepsRows(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "old.db")
-	old := migratedUpTo(t, path, 7)
+	old := migratedUpTo(t, path, 8)
 	c, err := old.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto", Active: true})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestMigrationDeferredSalesKeysKeepsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := upgraded(t, path, 8)
+	s := upgraded(t, path, 9)
 	if after := dump(s.DB()); after != before {
 		t.Errorf("rows changed across the upgrade:\nbefore\n%s\nafter\n%s", before, after)
 	}

@@ -62,7 +62,7 @@ func upsertRows[T any](ctx context.Context, e *Exec, t table[T], rows []T) error
 }
 
 // insertNew writes rows of t that the caller did not find stored, on SQLite. They go as INSERT OR IGNORE: for
-// sales_orders and sales_items, whose foreign key is deferred to the commit (migration 0008), nothing can then
+// sales_orders and sales_items, whose foreign key is deferred to the commit (SQLite migration 0009), nothing can then
 // abort such a statement midway, so SQLite keeps no statement journal for it (it copies every page a statement
 // touches into one when the statement may abort after a partial change, as an upsert may on any NOT NULL or key
 // check): 5-8% less CPU for a first sync. A row the IGNORE skipped was stored after all (a line marked
