@@ -13,7 +13,9 @@ import (
 // newBrowser starts a headless Chromium for one test (browsertest.New); the test skips where there is none.
 func newBrowser(t *testing.T, width, height int) context.Context {
 	t.Helper()
-	return browsertest.New(t, width, height)
+	ctx := browsertest.New(t, width, height)
+	viewport(t, ctx, width, height)
+	return ctx
 }
 
 // TestBrowserOverviewLanguage loads the overview in a real browser, in Spanish (the browser's language), and
@@ -41,9 +43,7 @@ func TestBrowserOverviewLanguage(t *testing.T) {
 		t.Errorf("after switching to English: heading %q, title %q", heading, title)
 	}
 	// At 390 px nothing is wider than the screen (the planner reads it on a phone).
-	if must(chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)))(t) {
-		t.Error("the overview is wider than a 390 px screen")
-	}
+	noOverflow(t, ctx, "the overview")
 }
 
 // must turns a chromedp result into its value, failing the test on an error:

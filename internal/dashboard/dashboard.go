@@ -38,6 +38,8 @@ type Source interface {
 	SelectDeliveries(ctx context.Context, sel engine.DeliverySelection) ([]int64, error)
 	Retry(ctx context.Context, ids []int64) ([]int64, error)
 	Discard(ctx context.Context, ids []int64) ([]int64, error)
+	PlanView(ctx context.Context, connection string, from, to plan.Month) (*engine.PlanView, error)
+	SKUView(ctx context.Context, sku, connection string) (*engine.SKUView, error)
 }
 
 var _ Source = (*engine.Engine)(nil)
@@ -111,6 +113,9 @@ func (d *Dashboard) Handler() http.Handler {
 	pages.HandleFunc("GET /webhooks", d.webhooks)
 	pages.HandleFunc("POST /webhooks/retry", d.retry)
 	pages.HandleFunc("POST /webhooks/discard", d.discard)
+	pages.HandleFunc("GET /plan", d.planPage)
+	pages.HandleFunc("GET /plan.csv", d.planCSV)
+	pages.HandleFunc("GET /sku/{sku}", d.skuPage)
 	mux.Handle("/", d.Protect(pages))
 
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin): a cross-site POST is refused before any

@@ -230,11 +230,11 @@ func TestNoSecretInPages(t *testing.T) {
 
 // pagePaths is every page of the dashboard, for the tests that visit them all.
 func pagePaths(f *fixture) []string {
-	return []string{
-		"/",
-		"/connections", "/connections?status=problems", connectionPath(f.conns[0].Name),
-		"/webhooks", "/webhooks?state=dead&connection=" + f.conns[0].Name,
-	}
+	paths := []string{"/"}
+	paths = append(paths, "/plan", "/plan?priority=ALTA&sort=sku&dir=desc", "/plan.csv", planSKUPath(f))
+	paths = append(paths, "/connections", "/connections?status=problems", connectionPath(f.conns[0].Name),
+		"/webhooks", "/webhooks?state=dead&connection="+f.conns[0].Name)
+	return paths
 }
 
 // TestCatalog checks that every label a template asks for exists in both languages.

@@ -45,6 +45,9 @@ type fixtureOptions struct {
 	Tenants int               // default 1
 	NoSync  bool              // connections only: no sync, forecast or plan
 	Env     map[string]string // more settings (SALESENGINE_...)
+	// Demo is the data `salesengine demo` generates by default (one connection "demo", seed 1, 3 years of
+	// 300 products, up to today), for the docs' screenshots.
+	Demo bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -71,13 +74,19 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{store: s, now: odootest.DefaultNow}
+	if o.Demo {
+		f.now = time.Now().UTC().Truncate(time.Second) // as the demo: its history ends today
+	}
 	set.Now = func() time.Time { return f.now }
 	if f.eng, err = engine.New(s, set, engine.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range o.Tenants {
-		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey,
-			Data: &odootest.GenerateOptions{Years: 2, SKUs: 12}})
+		data := &odootest.GenerateOptions{Years: 2, SKUs: 12}
+		if o.Demo {
+			data = &odootest.GenerateOptions{Years: 3, SKUs: 300}
+		}
+		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data, Now: f.now})
 		whsec, err := webhook.GenerateSecret()
 		if err != nil {
 			t.Fatal(err)
@@ -89,6 +98,9 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		hook := httptest.NewServer(recv)
 		t.Cleanup(hook.Close)
 		name, db, login, apiKey, hookURL := []string{"acme", "globex", "initech"}[i], "odoo", "admin", fixtureAPIKey, hook.URL+"/hook/"+fixtureHookToken
+		if o.Demo {
+			name = "demo"
+		}
 		added, err := set.Connections.Manager(s).Add(ctx, connections.Fields{Name: &name, URL: new(srv.URL()), Database: &db,
 			Username: &login, APIKey: &apiKey, WebhookURL: &hookURL, WebhookSecret: &whsec})
 		if err != nil {

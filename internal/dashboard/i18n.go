@@ -157,6 +157,8 @@ func (d *Dashboard) setLanguage(w http.ResponseWriter, r *http.Request) {
 
 var templateFuncs = template.FuncMap{
 	"lower": strings.ToLower,
+	// below tells whether optional number a is less than b (false when either is absent).
+	"below": func(a, b *float64) bool { return a != nil && b != nil && *a < *b },
 	// dict builds a map for a sub-template's dot: {{template "x" dict "A" 1 "B" 2}}.
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}

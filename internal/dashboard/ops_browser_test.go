@@ -125,10 +125,7 @@ func TestBrowserOperatorPagesOnPhone(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+path), chromedp.WaitVisible(`main h1`)); err != nil {
 			t.Fatal(err)
 		}
-		if wide := must(chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)))(t); wide {
-			w := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)))(t)
-			t.Errorf("%s is %d px wide on a 390 px screen", path, w)
-		}
+		noOverflow(t, ctx, path)
 	}
 	if n := must(chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('tr[data-delivery]').length`)))(t); n == 0 {
 		t.Error("the phone's /webhooks lists no delivery")

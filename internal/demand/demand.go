@@ -72,7 +72,7 @@ func Series(ctx context.Context, s store.Executor, connectionID int64, o Options
 	sort.Strings(skus)
 	out := make([]forecast.Series, 0, len(skus))
 	for _, sku := range skus {
-		ser, err := forecast.BuildMonthly(sku, bySKU[sku], forecast.BuildOptions{Window: o.Window, AsOf: now, Partial: o.Partial})
+		ser, err := forecast.BuildMonthly(sku, bySKU[sku], buildOptions(o, now))
 		if err != nil {
 			return nil, err
 		}
@@ -82,6 +82,27 @@ func Series(ctx context.Context, s store.Executor, connectionID int64, o Options
 		out = append(out, ser)
 	}
 	return out, nil
+}
+
+func buildOptions(o Options, now time.Time) forecast.BuildOptions {
+	return forecast.BuildOptions{Window: o.Window, AsOf: now, Partial: o.Partial}
+}
+
+// SKUSeries builds one SKU's monthly demand series as Series does (its Values are empty when the SKU has no
+// sales that count), from all of its stored history: Window is ignored.
+func SKUSeries(ctx context.Context, s store.Executor, connectionID int64, sku string, o Options) (forecast.Series, error) {
+	o = o.withDefaults()
+	o.Window = 0
+	rows, err := s.DemandListBySKU(ctx, connectionID, sku)
+	if err != nil {
+		return forecast.Series{}, err
+	}
+	now := o.Now().In(o.Location)
+	sales := make([]forecast.Sale, len(rows))
+	for i, r := range rows {
+		sales[i] = forecast.Sale{Time: r.DateOrder.In(o.Location), Qty: r.Quantity}
+	}
+	return forecast.BuildMonthly(sku, sales, buildOptions(o, now))
 }
 
 // Summary says what a run forecast.
@@ -162,7 +183,7 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 		stats = append(stats, &store.ForecastStat{ConnectionID: connectionID, SKU: r.ID, Method: r.Method, Model: r.Model,
 			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
 			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
-			LastMonth: last, GeneratedAt: generated})
+			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE)})
 	}
 	return rows, stats
 }

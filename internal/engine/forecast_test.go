@@ -57,6 +57,30 @@ func TestForecastAndPlan(t *testing.T) {
 			}
 		}
 
+		// The stats hold the runner-up the selection reported (the report computed the same forecast).
+		stats, err := s.ForecastStatList(ctx, tenants[0].conn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bySKU := map[string]*store.ForecastStat{}
+		for _, st := range stats {
+			bySKU[st.SKU] = st
+		}
+		withRunnerUp := 0
+		for _, r := range report.Results {
+			st := bySKU[r.ID]
+			if st == nil || st.RunnerUp != r.RunnerUp || (st.RunnerUpRMSSE == nil) != (r.RunnerUp == "") ||
+				(st.RunnerUpRMSSE != nil && *st.RunnerUpRMSSE != r.RunnerUpRMSSE) {
+				t.Errorf("%s: stored runner-up %+v, the selection's %q %v", r.ID, st, r.RunnerUp, r.RunnerUpRMSSE)
+			}
+			if r.RunnerUp != "" {
+				withRunnerUp++
+			}
+		}
+		if withRunnerUp == 0 {
+			t.Error("no SKU has a runner-up")
+		}
+
 		rows, sum, err := eng.Plan(ctx, tenants[1].conn, []plan.Month{cur, cur.Add(1)})
 		if err != nil {
 			t.Fatal(err)

@@ -24,6 +24,11 @@ type Result struct {
 	// the method forecast too low.
 	Bias    float64
 	Origins int // backtest origins used
+	// RunnerUp is the method or ensemble the selection ranked second, and RunnerUpRMSSE its backtest error
+	// ("" and NaN without a backtest or a second candidate). When the class's default ensemble is kept by the
+	// margin (Options.Margin), the runner-up is the candidate that scored best.
+	RunnerUp      string
+	RunnerUpRMSSE float64
 
 	HistoryLength int     // months from the first sale (or first observed month) to the end of the series
 	Mean, Std     float64 // of monthly demand over the history
@@ -134,7 +139,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	prof := Classify(raw, o.Classify)
 	res := Result{
 		ID: s.ID, Class: prof.Class, HistoryLength: len(raw), Mean: prof.Mean, Std: prof.Std,
-		ADI: prof.ADI, CV2: prof.CV2, BacktestRMSSE: math.NaN(), Bias: math.NaN(),
+		ADI: prof.ADI, CV2: prof.CV2, BacktestRMSSE: math.NaN(), Bias: math.NaN(), RunnerUpRMSSE: math.NaN(),
 	}
 	first := s.End().Add(1)
 	if prof.Class == ClassDead || scale == 0 {
@@ -181,7 +186,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		for i := range sd {
 			sd[i] = prof.Std / scale
 		}
-		ch = choice{name: "mean", mean: mean, sigma: sd, rmsse: math.NaN(), bias: math.NaN()}
+		ch = choice{name: "mean", mean: mean, sigma: sd, rmsse: math.NaN(), bias: math.NaN(), runnerUpRMSSE: math.NaN()}
 	}
 	for i := range ch.mean {
 		ch.mean[i] *= scale
@@ -191,6 +196,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	}
 	res.Method, res.Model = ch.name, ch.model
 	res.BacktestRMSSE, res.Origins = ch.rmsse, ch.nOrigins
+	res.RunnerUp, res.RunnerUpRMSSE = ch.runnerUp, ch.runnerUpRMSSE
 	res.Bias = ch.bias * scale
 	res.Points = makePoints(first, ch.mean, ch.sigma, o)
 	return res

@@ -190,6 +190,11 @@ type choice struct {
 	rmsse    float64   // backtest RMSSE (NaN without backtest)
 	bias     float64   // backtest mean error, scaled units
 	nOrigins int
+	// runnerUp is the candidate ranked second by the selection ("" without a backtest or a second candidate),
+	// runnerUpRMSSE its backtest RMSSE (NaN when none). When the class's default ensemble is kept by the
+	// margin, the runner-up is the candidate that scored best, so its error can be below the chosen one's.
+	runnerUp      string
+	runnerUpRMSSE float64
 }
 
 // selectAndForecast picks the best candidate for one series and forecasts with it. raw is the history with
@@ -240,7 +245,8 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		for _, c := range cands {
 			if c.ok {
 				p := full[c.members[0]]
-				return choice{name: c.name, model: p.Model, mean: p.Mean, sigma: modelSigma(p, y, o.Horizon), rmsse: math.NaN(), bias: math.NaN()}, nil
+				return choice{name: c.name, model: p.Model, mean: p.Mean, sigma: modelSigma(p, y, o.Horizon), rmsse: math.NaN(), bias: math.NaN(),
+					runnerUpRMSSE: math.NaN()}, nil
 			}
 		}
 		return choice{}, errNoCandidate
@@ -365,7 +371,11 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		}
 	}
 	c := cands[order[0]]
-	ch := choice{name: c.name, rmsse: math.Sqrt(c.mse / scaleMSE), bias: c.me, nOrigins: len(pl.origins)}
+	ch := choice{name: c.name, rmsse: math.Sqrt(c.mse / scaleMSE), bias: c.me, nOrigins: len(pl.origins), runnerUpRMSSE: math.NaN()}
+	if len(order) > 1 {
+		r := cands[order[1]]
+		ch.runnerUp, ch.runnerUpRMSSE = r.name, math.Sqrt(r.mse/scaleMSE)
+	}
 	if len(c.members) == 1 {
 		p := full[c.members[0]]
 		ch.mean, ch.model = p.Mean, p.Model

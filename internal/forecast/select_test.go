@@ -123,10 +123,7 @@ func TestBacktestSigma(t *testing.T) {
 // exact, so it must beat the default ensemble by far more than the margin.
 func TestAutoPrefersClearlyBetter(t *testing.T) {
 	t.Parallel()
-	v := make([]float64, 60)
-	for i := range v {
-		v[i] = []float64{5, 80, 3, 40, 7, 90, 2, 60, 9, 30, 4, 70}[i%12]
-	}
+	v := pureSeasonal()
 	r, err := Auto(Series{ID: "pure-seasonal", Values: v}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -250,4 +247,52 @@ func TestEnsembleSigmaWithoutBacktest(t *testing.T) {
 	if len(ch.sigma) != o.Horizon || !(ch.sigma[0] > 0) || ch.sigma[11] < ch.sigma[0] {
 		t.Errorf("sigma %v", ch.sigma)
 	}
+}
+
+// TestRunnerUp checks that the selection reports the candidate it ranked second, with that candidate's own
+// backtest error, and none when there was no backtest.
+func TestRunnerUp(t *testing.T) {
+	t.Parallel()
+	v := pureSeasonal()
+	r, err := Auto(Series{ID: "pure-seasonal", Values: v}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// snaive is exact here, so every other candidate has a larger error.
+	if r.Method != "snaive" || r.RunnerUp == "" || r.RunnerUp == r.Method || !(r.RunnerUpRMSSE > r.BacktestRMSSE) {
+		t.Errorf("chosen %s (%v), runner-up %q (%v): want a different runner-up with a larger error",
+			r.Method, r.BacktestRMSSE, r.RunnerUp, r.RunnerUpRMSSE)
+	}
+	// Only two candidates: the one not chosen is the runner-up, and its error is what a backtest of it alone
+	// measures.
+	r, err = Auto(Series{ID: "two", Values: v}, Options{Methods: []string{"snaive", "mean"}, NoEnsembles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := Auto(Series{ID: "mean", Values: v}, Options{Methods: []string{"mean"}, NoEnsembles: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Method != "snaive" || r.RunnerUp != "mean" || math.Abs(r.RunnerUpRMSSE-alone.BacktestRMSSE) > 1e-12 {
+		t.Errorf("two candidates: chosen %s, runner-up %q %v; mean alone scored %v", r.Method, r.RunnerUp, r.RunnerUpRMSSE, alone.BacktestRMSSE)
+	}
+	// Too short for a backtest, and dead: no runner-up.
+	for _, vals := range [][]float64{{4, 6, 5}, append([]float64{5, 3, 4, 6, 2, 5, 4, 3}, make([]float64, 14)...)} {
+		r, err := Auto(Series{ID: "none", Values: vals}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.RunnerUp != "" || !math.IsNaN(r.RunnerUpRMSSE) {
+			t.Errorf("%s (%s) without a backtest has runner-up %q %v", r.Class, r.Method, r.RunnerUp, r.RunnerUpRMSSE)
+		}
+	}
+}
+
+// pureSeasonal is five years of one repeating yearly pattern, on which the seasonal naive is exact.
+func pureSeasonal() []float64 {
+	v := make([]float64, 60)
+	for i := range v {
+		v[i] = []float64{5, 80, 3, 40, 7, 90, 2, 60, 9, 30, 4, 70}[i%12]
+	}
+	return v
 }

@@ -32,6 +32,10 @@ type ForecastStat struct {
 	Model         string
 	Class         string
 	BacktestRMSSE *float64 // nil without a backtest (short history)
+	// RunnerUp is the method the selection ranked second ("" without a backtest or a second candidate; NULL
+	// in runner_up_method), RunnerUpRMSSE its backtest error.
+	RunnerUp      string
+	RunnerUpRMSSE *float64
 	Bias          *float64
 	Origins       int
 	HistoryMonths int

@@ -33,7 +33,22 @@ type ProductionListParams struct {
 	ConnectionID int64
 	Year, Month  int    // 0: all
 	Priority     string // empty: all
+	SKU          string // empty: all
 	Limit        int
+}
+
+// ProductionRangeListParams selects the plan rows of a range of months.
+type ProductionRangeListParams struct {
+	ConnectionID int64     // 0: every connection
+	From, To     YearMonth // inclusive
+}
+
+// ProductionMonth is one month of one connection's stored plan: how many SKUs it has.
+type ProductionMonth struct {
+	ConnectionID int64
+	Connection   string // the connection's name
+	Year, Month  int
+	Rows         int64
 }
 
 // PlanRun is when a connection's forecast and plan were last made, and how many SKUs of one month's plan

@@ -178,6 +178,8 @@ type Executor interface {
 	ForecastReplace(ctx context.Context, connectionID int64, rows []*ForecastRow, stats []*ForecastStat) error
 	ForecastList(ctx context.Context, params *ForecastListParams) ([]*ForecastRow, error)
 	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
+	// ForecastStatGet returns one SKU's statistics; ErrNotFound when the SKU was not forecast.
+	ForecastStatGet(ctx context.Context, connectionID int64, sku string) (*ForecastStat, error)
 
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
@@ -185,6 +187,24 @@ type Executor interface {
 	ProductionReplace(ctx context.Context, connectionID int64, months []YearMonth, rows []*ProductionRow) error
 	// ProductionList returns plan rows, ALTA first, then by production_needed descending.
 	ProductionList(ctx context.Context, params *ProductionListParams) ([]*ProductionRow, error)
+	// ProductionMonthList is every month of every connection's stored plan, with its row count, by connection
+	// name and month: what the dashboard offers to show.
+	ProductionMonthList(ctx context.Context) ([]*ProductionMonth, error)
+	// ProductionRangeList returns the plan rows of a range of months (of one connection, or all), by
+	// connection id, month and SKU.
+	ProductionRangeList(ctx context.Context, params *ProductionRangeListParams) ([]*ProductionRow, error)
+	// BacklogGet is BacklogList for one SKU (0 when it has no open lines).
+	BacklogGet(ctx context.Context, connectionID int64, sku string) (float64, error)
+	// SKUConnectionList names the connections that hold a SKU (a product, an order line, a forecast or a plan
+	// row of it), by name.
+	SKUConnectionList(ctx context.Context, sku string) ([]string, error)
+	// DemandListBySKU is DemandList for one SKU, all of its history.
+	DemandListBySKU(ctx context.Context, connectionID int64, sku string) ([]Demand, error)
+	// ItemListBySKU returns a SKU's stored lines (not removed, any order state), newest order first (lines of
+	// orders without a date last), at most limit (0: all).
+	ItemListBySKU(ctx context.Context, connectionID int64, sku string, limit int) ([]*Item, error)
+	// InventoryListBySKU returns the inventory rows of the products stored under a SKU.
+	InventoryListBySKU(ctx context.Context, connectionID int64, sku string) ([]*Inventory, error)
 	// PlanRunList is, per connection with a forecast or plan, when they were made and the priorities of the
 	// given month's plan.
 	PlanRunList(ctx context.Context, year, month int) ([]*PlanRun, error)

@@ -81,7 +81,16 @@ func scanInventory(r rowScanner) (*store.Inventory, error) {
 }
 
 func (e *Exec) InventoryList(ctx context.Context, connectionID int64) ([]*store.Inventory, error) {
-	rows, err := e.query(ctx, `SELECT `+joinCols(inventorySpec.cols)+` FROM inventory WHERE connection_id = ? ORDER BY product_id`, connectionID)
+	return e.inventory(ctx, `SELECT `+joinCols(inventorySpec.cols)+` FROM inventory WHERE connection_id = ? ORDER BY product_id`, connectionID)
+}
+
+func (e *Exec) InventoryListBySKU(ctx context.Context, connectionID int64, sku string) ([]*store.Inventory, error) {
+	return e.inventory(ctx, `SELECT `+joinCols(inventorySpec.cols)+` FROM inventory WHERE connection_id = ? AND sku = ? ORDER BY product_id`,
+		connectionID, sku)
+}
+
+func (e *Exec) inventory(ctx context.Context, q string, args ...any) ([]*store.Inventory, error) {
+	rows, err := e.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list inventory: %w", err)
 	}

@@ -3,20 +3,32 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-func (e *Exec) DemandList(ctx context.Context, connectionID int64, since time.Time) ([]store.Demand, error) {
-	q := `SELECT sku, date_order, quantity FROM sales_items WHERE connection_id = ? AND removed_at IS NULL
+// demandWhere selects the lines that count as demand: confirmed, not removed, with an order date.
+const demandWhere = `SELECT sku, date_order, quantity FROM sales_items WHERE connection_id = ? AND removed_at IS NULL
 		AND order_state IN ('sale', 'done') AND date_order IS NOT NULL`
+
+func (e *Exec) DemandList(ctx context.Context, connectionID int64, since time.Time) ([]store.Demand, error) {
+	q := demandWhere
 	args := []any{connectionID}
 	if !since.IsZero() {
 		q += ` AND date_order >= ?`
 		args = append(args, e.d.Time(since))
 	}
+	return e.demand(ctx, q, args...)
+}
+
+func (e *Exec) DemandListBySKU(ctx context.Context, connectionID int64, sku string) ([]store.Demand, error) {
+	return e.demand(ctx, demandWhere+` AND sku = ?`, connectionID, sku)
+}
+
+func (e *Exec) demand(ctx context.Context, q string, args ...any) ([]store.Demand, error) {
 	rows, err := e.query(ctx, q+` ORDER BY date_order, line_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read demand: %w", err)
@@ -39,13 +51,21 @@ var forecastSpec = upsertSpec{table: "forecast", keys: []string{"connection_id",
 
 var forecastStatSpec = upsertSpec{table: "forecast_stats", keys: []string{"connection_id", "sku"}, cols: []string{
 	"connection_id", "sku", "method", "model", "demand_class", "backtest_rmsse", "bias", "origins", "history_months",
-	"mean_demand", "std_demand", "adi", "cv2", "last_month", "generated_at"}}
+	"mean_demand", "std_demand", "adi", "cv2", "last_month", "generated_at", "runner_up_method", "runner_up_rmsse"}}
 
 func nullFloat(p *float64) any {
 	if p == nil {
 		return nil
 	}
 	return *p
+}
+
+// nullString stores "" as NULL.
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
 
 func (e *Exec) ForecastReplace(ctx context.Context, connectionID int64, rows []*store.ForecastRow, stats []*store.ForecastStat) error {
@@ -66,7 +86,7 @@ func (e *Exec) ForecastReplace(ctx context.Context, connectionID int64, rows []*
 	for i, s := range stats {
 		vals[i] = []any{connectionID, s.SKU, s.Method, s.Model, s.Class, nullFloat(s.BacktestRMSSE), nullFloat(s.Bias),
 			s.Origins, s.HistoryMonths, s.MeanDemand, s.StdDemand, nullFloat(s.ADI), nullFloat(s.CV2),
-			e.d.Date(s.LastMonth), e.d.Time(s.GeneratedAt)}
+			e.d.Date(s.LastMonth), e.d.Time(s.GeneratedAt), nullString(s.RunnerUp), nullFloat(s.RunnerUpRMSSE)}
 	}
 	return e.upsert(ctx, forecastStatSpec, vals)
 }
@@ -112,22 +132,45 @@ func (e *Exec) ForecastStatList(ctx context.Context, connectionID int64) ([]*sto
 	defer rows.Close()
 	var out []*store.ForecastStat
 	for rows.Next() {
-		var s store.ForecastStat
-		var rmsse, bias, adi, cv2 sql.NullFloat64
-		if err := rows.Scan(&s.ConnectionID, &s.SKU, &s.Method, &s.Model, &s.Class, &rmsse, &bias, &s.Origins,
-			&s.HistoryMonths, &s.MeanDemand, &s.StdDemand, &adi, &cv2, timeDest{&s.LastMonth}, timeDest{&s.GeneratedAt}); err != nil {
+		s, err := scanForecastStat(rows)
+		if err != nil {
 			return nil, err
 		}
-		for _, p := range []struct {
-			src sql.NullFloat64
-			dst **float64
-		}{{rmsse, &s.BacktestRMSSE}, {bias, &s.Bias}, {adi, &s.ADI}, {cv2, &s.CV2}} {
-			if p.src.Valid {
-				v := p.src.Float64
-				*p.dst = &v
-			}
-		}
-		out = append(out, &s)
+		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+func (e *Exec) ForecastStatGet(ctx context.Context, connectionID int64, sku string) (*store.ForecastStat, error) {
+	s, err := scanForecastStat(e.queryRow(ctx, `SELECT `+joinCols(forecastStatSpec.cols)+` FROM forecast_stats WHERE connection_id = ? AND sku = ?`,
+		connectionID, sku))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("forecast stats of %q: %w", sku, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read forecast stats: %w", err)
+	}
+	return s, nil
+}
+
+func scanForecastStat(r rowScanner) (*store.ForecastStat, error) {
+	var s store.ForecastStat
+	var rmsse, bias, adi, cv2, runnerUpRMSSE sql.NullFloat64
+	var runnerUp sql.NullString
+	if err := r.Scan(&s.ConnectionID, &s.SKU, &s.Method, &s.Model, &s.Class, &rmsse, &bias, &s.Origins,
+		&s.HistoryMonths, &s.MeanDemand, &s.StdDemand, &adi, &cv2, timeDest{&s.LastMonth}, timeDest{&s.GeneratedAt},
+		&runnerUp, &runnerUpRMSSE); err != nil {
+		return nil, err
+	}
+	for _, p := range []struct {
+		src sql.NullFloat64
+		dst **float64
+	}{{rmsse, &s.BacktestRMSSE}, {bias, &s.Bias}, {adi, &s.ADI}, {cv2, &s.CV2}, {runnerUpRMSSE, &s.RunnerUpRMSSE}} {
+		if p.src.Valid {
+			v := p.src.Float64
+			*p.dst = &v
+		}
+	}
+	s.RunnerUp = runnerUp.String
+	return &s, nil
 }

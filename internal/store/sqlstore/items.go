@@ -152,3 +152,28 @@ func (e *Exec) ItemMarkRemoved(ctx context.Context, connectionID int64, lineIDs 
 	})
 	return n, err
 }
+
+func (e *Exec) ItemListBySKU(ctx context.Context, connectionID int64, sku string, limit int) ([]*store.Item, error) {
+	// NULL dates sort last on both engines (they disagree where NULL goes by default).
+	q := `SELECT ` + joinCols(itemSpec.cols) + ` FROM sales_items WHERE connection_id = ? AND sku = ? AND removed_at IS NULL
+		ORDER BY CASE WHEN date_order IS NULL THEN 1 ELSE 0 END, date_order DESC, line_id DESC`
+	args := []any{connectionID, sku}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := e.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list lines of %q: %w", sku, err)
+	}
+	defer rows.Close()
+	var out []*store.Item
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list lines of %q: %w", sku, err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}

@@ -8,9 +8,12 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
+// backlogSum is the confirmed quantity not yet delivered, over sales_items: the one definition of backlog.
+const backlogSum = `SUM(CASE WHEN quantity > qty_delivered THEN quantity - qty_delivered ELSE 0 END)
+		FROM sales_items WHERE connection_id = ? AND removed_at IS NULL AND order_state IN ('sale', 'done')`
+
 func (e *Exec) BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error) {
-	rows, err := e.query(ctx, `SELECT sku, SUM(CASE WHEN quantity > qty_delivered THEN quantity - qty_delivered ELSE 0 END)
-		FROM sales_items WHERE connection_id = ? AND removed_at IS NULL AND order_state IN ('sale', 'done') GROUP BY sku`, connectionID)
+	rows, err := e.query(ctx, `SELECT sku, `+backlogSum+` GROUP BY sku`, connectionID)
 	if err != nil {
 		return nil, fmt.Errorf("read backlog: %w", err)
 	}
@@ -63,11 +66,20 @@ func (e *Exec) ProductionList(ctx context.Context, p *store.ProductionListParams
 		q += ` AND priority = ?`
 		args = append(args, p.Priority)
 	}
+	if p.SKU != "" {
+		q += ` AND sku = ?`
+		args = append(args, p.SKU)
+	}
 	q += ` ORDER BY year, month, CASE priority WHEN 'ALTA' THEN 0 WHEN 'MEDIA' THEN 1 ELSE 2 END, production_needed DESC, sku`
 	if p.Limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, p.Limit)
 	}
+	return e.productionRows(ctx, q, args...)
+}
+
+// productionRows runs a query of productionSpec's columns.
+func (e *Exec) productionRows(ctx context.Context, q string, args ...any) ([]*store.ProductionRow, error) {
 	rows, err := e.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list plan: %w", err)
@@ -81,7 +93,7 @@ func (e *Exec) ProductionList(ctx context.Context, p *store.ProductionListParams
 		if err := rows.Scan(&r.ConnectionID, &r.SKU, &r.ProductName, &r.Year, &r.Month, &r.ForecastQuantity, &r.Inventory,
 			&r.ProductionNeeded, &r.SafetyStock, &r.Backlog, &r.Recommended, &cov, &stockout, &r.Priority, &r.Flags,
 			nullTimeDest{&r.InventorySyncedAt}, timeDest{&r.GeneratedAt}); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("list plan: %w", err)
 		}
 		if cov.Valid {
 			v := cov.Float64
@@ -116,4 +128,42 @@ func (e *Exec) PlanRunList(ctx context.Context, year, month int) ([]*store.PlanR
 		out = append(out, &r)
 	}
 	return out, rows.Err()
+}
+
+func (e *Exec) BacklogGet(ctx context.Context, connectionID int64, sku string) (float64, error) {
+	var q sql.NullFloat64
+	if err := e.queryRow(ctx, `SELECT `+backlogSum+` AND sku = ?`, connectionID, sku).Scan(&q); err != nil {
+		return 0, fmt.Errorf("read backlog of %q: %w", sku, err)
+	}
+	return q.Float64, nil
+}
+
+func (e *Exec) ProductionMonthList(ctx context.Context) ([]*store.ProductionMonth, error) {
+	rows, err := e.query(ctx, `SELECT p.connection_id, c.name, p.year, p.month, COUNT(*) FROM production_forecast p
+		JOIN connections c ON c.id = p.connection_id GROUP BY p.connection_id, c.name, p.year, p.month ORDER BY c.name, p.year, p.month`)
+	if err != nil {
+		return nil, fmt.Errorf("list plan months: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.ProductionMonth
+	for rows.Next() {
+		var m store.ProductionMonth
+		if err := rows.Scan(&m.ConnectionID, &m.Connection, &m.Year, &m.Month, &m.Rows); err != nil {
+			return nil, fmt.Errorf("list plan months: %w", err)
+		}
+		out = append(out, &m)
+	}
+	return out, rows.Err()
+}
+
+func (e *Exec) ProductionRangeList(ctx context.Context, p *store.ProductionRangeListParams) ([]*store.ProductionRow, error) {
+	// year bounds first, so the (year, month) index narrows the scan; then the exact months.
+	q := `SELECT ` + joinCols(productionSpec.cols) + ` FROM production_forecast WHERE year >= ? AND year <= ?
+		AND year * 100 + month >= ? AND year * 100 + month <= ?`
+	args := []any{p.From.Year, p.To.Year, p.From.Year*100 + p.From.Month, p.To.Year*100 + p.To.Month}
+	if p.ConnectionID != 0 {
+		q += ` AND connection_id = ?`
+		args = append(args, p.ConnectionID)
+	}
+	return e.productionRows(ctx, q+` ORDER BY connection_id, year, month, sku`, args...)
 }

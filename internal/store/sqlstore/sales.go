@@ -123,11 +123,12 @@ func (e *Exec) OrderWriteMany(ctx context.Context, orders []*store.Order, stored
 }
 
 // writeChanged upserts the rows that are new or differ from their stored version (stored: by id, one
-// connection's), and counts them.
+// connection's), and counts them. On SQLite the new ones go through insertNew.
 func writeChanged[T any](ctx context.Context, e *Exec, t table[T], rows []T, stored map[int64]T,
 	key func(T) (conn, id int64), changed func(old, new T) bool) (store.UpsertResult, error) {
 	var res store.UpsertResult
-	var out []T
+	var out, fresh []T
+	split := e.d.Name() == store.DialectSQLite
 	for _, r := range rows {
 		conn, id := key(r)
 		if first, _ := key(rows[0]); conn != first {
@@ -137,12 +138,19 @@ func writeChanged[T any](ctx context.Context, e *Exec, t table[T], rows []T, sto
 		switch {
 		case !ok:
 			res.Inserted++
+			if split {
+				fresh = append(fresh, r)
+				continue
+			}
 		case changed(old, r):
 			res.Updated++
 		default:
 			continue
 		}
 		out = append(out, r)
+	}
+	if err := insertNew(ctx, e, t, fresh); err != nil {
+		return store.UpsertResult{}, err
 	}
 	if err := upsertRows(ctx, e, t, out); err != nil {
 		return store.UpsertResult{}, err

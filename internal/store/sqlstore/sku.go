@@ -93,3 +93,26 @@ func (e *Exec) SKURename(ctx context.Context, connectionID, productID int64, old
 	}
 	return res, nil
 }
+
+func (e *Exec) SKUConnectionList(ctx context.Context, sku string) ([]string, error) {
+	// Each EXISTS is one probe of a (connection_id, sku, ...) index.
+	rows, err := e.query(ctx, `SELECT c.name FROM connections c WHERE
+		EXISTS (SELECT 1 FROM products p WHERE p.connection_id = c.id AND p.sku = ?)
+		OR EXISTS (SELECT 1 FROM sales_items i WHERE i.connection_id = c.id AND i.sku = ?)
+		OR EXISTS (SELECT 1 FROM forecast_stats f WHERE f.connection_id = c.id AND f.sku = ?)
+		OR EXISTS (SELECT 1 FROM production_forecast p WHERE p.connection_id = c.id AND p.sku = ?)
+		ORDER BY c.name`, sku, sku, sku, sku)
+	if err != nil {
+		return nil, fmt.Errorf("connections of sku %q: %w", sku, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("connections of sku %q: %w", sku, err)
+		}
+		out = append(out, name)
+	}
+	return out, rows.Err()
+}

@@ -63,16 +63,35 @@ func (spec upsertSpec) conflict() string {
 // of rows cost more than running it (a sixth of an initial sync's CPU). The texts and the argument slice are
 // built once per call, not per statement.
 func (e *Exec) insertValues(ctx context.Context, table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string) error {
+	_, err := e.insertStatements(ctx, "INSERT", table, cols, n, appendRow, tail)
+	return err
+}
+
+// insertStatements is insertValues with another verb (INSERT OR IGNORE), and returns the statements that wrote
+// fewer rows than they held, as ranges of rows.
+func (e *Exec) insertStatements(ctx context.Context, verb, table string, cols []string, n int, appendRow func(dst []any, i int) []any,
+	tail string) (short []rowRange, err error) {
+	note := func(res interface{ RowsAffected() (int64, error) }, r rowRange) error {
+		got, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if got < int64(r.n) {
+			short = append(short, r)
+		}
+		return nil
+	}
 	if e.conn != nil && e.d.Name() == store.DialectSQLite {
 		// In a transaction, SQLite's statements go to the driver directly, with one argument slice for all
 		// of them (database/sql allocates one per statement: a third of a first sync's allocated bytes).
-		return e.conn.Raw(func(dc any) error {
+		err = e.conn.Raw(func(dc any) error {
 			ex, ok := dc.(driver.ExecerContext)
 			if !ok {
 				return fmt.Errorf("insert into %s: the driver's connection %T cannot execute", table, dc)
 			}
-			var named []driver.NamedValue
-			return e.insertBatches(table, cols, n, appendRow, tail, func(q string, args []any) error {
+			// Sized for the largest statement at once: grown by appends, it was a tenth of a first sync's bytes.
+			named := make([]driver.NamedValue, 0, min(n, batchRows)*len(cols))
+			return e.insertBatches(verb, table, cols, n, appendRow, tail, func(q string, args []any, r rowRange) error {
 				named = named[:0]
 				for i, a := range args {
 					v, err := driverValue(a)
@@ -81,16 +100,27 @@ func (e *Exec) insertValues(ctx context.Context, table string, cols []string, n 
 					}
 					named = append(named, driver.NamedValue{Ordinal: i + 1, Value: v})
 				}
-				_, err := ex.ExecContext(ctx, q, named)
-				return err
+				res, err := ex.ExecContext(ctx, q, named)
+				if err != nil {
+					return err
+				}
+				return note(res, r)
 			})
 		})
+		return short, err
 	}
-	return e.insertBatches(table, cols, n, appendRow, tail, func(q string, args []any) error {
-		_, err := e.exec(ctx, q, args...)
-		return err
+	err = e.insertBatches(verb, table, cols, n, appendRow, tail, func(q string, args []any, r rowRange) error {
+		res, err := e.exec(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		return note(res, r)
 	})
+	return short, err
 }
+
+// rowRange is rows start to start+n-1 of an insert.
+type rowRange struct{ start, n int }
 
 // driverValue is what database/sql would hand the driver for v (driver.DefaultParameterConverter).
 func driverValue(v any) (driver.Value, error) {
@@ -101,10 +131,10 @@ func driverValue(v any) (driver.Value, error) {
 	return driver.DefaultParameterConverter.ConvertValue(v)
 }
 
-// insertBatches builds insertValues's statements and hands each, with its values, to exec.
-func (e *Exec) insertBatches(table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string,
-	exec func(q string, args []any) error) error {
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+// insertBatches builds insertValues's statements and hands each, with its values and its rows, to exec.
+func (e *Exec) insertBatches(verb, table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string,
+	exec func(q string, args []any, r rowRange) error) error {
+	head := verb + " INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	full := max(1, min(batchRows, maxParams/len(cols)))
 	texts := map[int]string{}
 	args := make([]any, 0, min(n, full)*len(cols))
@@ -125,7 +155,7 @@ func (e *Exec) insertBatches(table string, cols []string, n int, appendRow func(
 		if len(args) != k*len(cols) {
 			return fmt.Errorf("insert into %s: %d values for %d rows of %d columns", table, len(args), k, len(cols))
 		}
-		if err := exec(q, args); err != nil {
+		if err := exec(q, args, rowRange{start, k}); err != nil {
 			return err
 		}
 		start += k

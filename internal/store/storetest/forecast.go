@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -49,8 +50,9 @@ func testForecast(t *testing.T, newStore NewStore) {
 		return &store.ForecastRow{SKU: sku, Date: time.Date(2026, month, 1, 0, 0, 0, 0, time.UTC), Quantity: q, Lower: q * .8,
 			Upper: q * 1.2, IntervalLevel: 80, Lower95: q * .6, Upper95: q * 1.4, Method: "ets", GeneratedAt: gen}
 	}
-	rmsse := 0.8
+	rmsse, runnerUp := 0.8, 0.9
 	stats := []*store.ForecastStat{{SKU: "A", Method: "ets", Model: "ETS(A,N,N)", Class: "smooth", BacktestRMSSE: &rmsse,
+		RunnerUp: "mean(ets+theta)", RunnerUpRMSSE: &runnerUp,
 		Origins: 3, HistoryMonths: 36, MeanDemand: 10, StdDemand: 2, LastMonth: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), GeneratedAt: gen},
 		{SKU: "B", Method: "zero", Class: "dead", HistoryMonths: 4, LastMonth: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), GeneratedAt: gen}}
 	first := []*store.ForecastRow{mk("A", 1, 10), mk("A", 2, 11), mk("B", 1, 0), mk("OLD", 1, 5)}
@@ -76,5 +78,21 @@ func testForecast(t *testing.T, newStore NewStore) {
 	st, err := s.ForecastStatList(ctx, conn)
 	if err != nil || len(st) != 2 || st[0].BacktestRMSSE == nil || *st[0].BacktestRMSSE != 0.8 || st[1].BacktestRMSSE != nil || st[1].Class != "dead" {
 		t.Errorf("stats = %+v, %v", st, err)
+	}
+	// The runner-up is stored with the stats; a SKU without one reads back empty (NULL in the table).
+	a0, err := s.ForecastStatGet(ctx, conn, "A")
+	if err != nil || a0.Method != "ets" || a0.RunnerUp != "mean(ets+theta)" || a0.RunnerUpRMSSE == nil || *a0.RunnerUpRMSSE != 0.9 ||
+		a0.HistoryMonths != 36 || !a0.LastMonth.Equal(time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("stats of A = %+v, %v", a0, err)
+	}
+	if b, err := s.ForecastStatGet(ctx, conn, "B"); err != nil || b.RunnerUp != "" || b.RunnerUpRMSSE != nil {
+		t.Errorf("stats of B = %+v, %v; want no runner-up", b, err)
+	}
+	var nulls int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM forecast_stats WHERE runner_up_method IS NULL AND runner_up_rmsse IS NULL`).Scan(&nulls); err != nil || nulls != 1 {
+		t.Errorf("rows without a runner-up stored as NULL: %d, %v; want 1", nulls, err)
+	}
+	if _, err := s.ForecastStatGet(ctx, conn, "NOPE"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("stats of an unknown SKU: %v, want ErrNotFound", err)
 	}
 }

@@ -16,6 +16,7 @@ func init() {
 		namedTest{"Orders", testOrders},
 		namedTest{"Items", testItems},
 		namedTest{"BulkWrites", testBulkWrites},
+		namedTest{"WritesOverUnseenRows", testWritesOverUnseenRows},
 		namedTest{"Catalog", testCatalog},
 		namedTest{"SyncCursor", testSyncCursor},
 		namedTest{"SyncLog", testSyncLog},
@@ -487,5 +488,115 @@ func testBulkWrites(t *testing.T, newStore NewStore) {
 	check("rewritten", orders, items)
 	if res, err := s.ItemUpsertMany(ctx, items); err != nil || res != (store.UpsertResult{}) {
 		t.Errorf("identical bulk upsert = %+v, %v; want nothing", res, err)
+	}
+}
+
+// testWritesOverUnseenRows: a write is given the stored versions it knows of, and a row it was not given may
+// still be stored (a line marked removed, which the sync does not read back). Such a row is written like any
+// other: its new values replace the stored ones, in every position of a batch of several statements. A write of
+// rows whose connection does not exist fails and stores nothing, in a transaction or not, and the store keeps
+// working.
+func testWritesOverUnseenRows(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	const n = 300 // several statements
+	var orders []*store.Order
+	var items []*store.Item
+	for i := int64(1); i <= n; i++ {
+		orders = append(orders, sampleOrder(conn, i))
+		items = append(items, sampleItem(conn, i, i))
+	}
+	if _, err := s.OrderUpsertMany(ctx, orders[:n/2]); err != nil {
+		t.Fatal(err)
+	}
+	// Every third of the first half stored, some of them marked removed.
+	var storedLines, removed []int64
+	for i := int64(1); i <= n/2; i += 3 {
+		storedLines = append(storedLines, i)
+	}
+	for _, id := range storedLines {
+		if _, err := s.ItemUpsertMany(ctx, []*store.Item{items[id-1]}); err != nil {
+			t.Fatal(err)
+		}
+		if id%2 == 0 {
+			removed = append(removed, id)
+		}
+	}
+	if m, err := s.ItemMarkRemoved(ctx, conn, removed, time.Now()); err != nil || m != int64(len(removed)) {
+		t.Fatalf("mark removed = %d, %v", m, err)
+	}
+	for _, it := range items {
+		it.Quantity, it.ProductName = it.Quantity+float64(it.LineID), fmt.Sprintf("nuevo %d", it.LineID)
+	}
+	for _, o := range orders {
+		o.AmountTotal, o.State = o.AmountTotal+float64(o.OrderID), "done"
+	}
+	err := s.Tx(ctx, func(tx store.Executor) error {
+		if res, err := tx.OrderWriteMany(ctx, orders, nil); err != nil || res.Inserted != n {
+			return fmt.Errorf("orders written as new = %+v, %v", res, err)
+		}
+		if res, err := tx.ItemWriteMany(ctx, items, nil); err != nil || res.Inserted != n {
+			return fmt.Errorf("items written as new = %+v, %v", res, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	gotOrders, err := s.OrderGetMany(ctx, conn, ids)
+	if err != nil || len(gotOrders) != n {
+		t.Fatalf("read back %d of %d orders: %v", len(gotOrders), n, err)
+	}
+	for _, o := range orders {
+		if !reflect.DeepEqual(normalize(gotOrders[o.OrderID]), normalize(o)) {
+			t.Fatalf("order %d read back\n%+v\nwant\n%+v", o.OrderID, gotOrders[o.OrderID], o)
+		}
+	}
+	gotItems, err := s.ItemGetMany(ctx, conn, ids)
+	if err != nil || len(gotItems) != n {
+		t.Fatalf("read back %d of %d items: %v", len(gotItems), n, err)
+	}
+	for _, it := range items {
+		if !reflect.DeepEqual(normalize(gotItems[it.LineID]), normalize(it)) {
+			t.Fatalf("item %d read back\n%+v\nwant\n%+v", it.LineID, gotItems[it.LineID], it)
+		}
+	}
+
+	// No connection 999999: nothing of either write stays.
+	var strays []*store.Item
+	for i := int64(1); i <= n; i++ {
+		strays = append(strays, sampleItem(999999, 10000+i, 10000+i))
+	}
+	err = s.Tx(ctx, func(tx store.Executor) error {
+		if _, err := tx.ItemWriteMany(ctx, items[:1], nil); err != nil { // an ordinary row before the strays
+			return err
+		}
+		_, err := tx.ItemWriteMany(ctx, strays, nil)
+		return err
+	})
+	if err == nil {
+		t.Fatal("items of a missing connection were stored in a transaction")
+	}
+	if _, err := s.ItemWriteMany(ctx, strays[:1], nil); err == nil {
+		t.Fatal("an item of a missing connection was stored")
+	}
+	var count int64
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sales_items WHERE connection_id = 999999`).Scan(&count); err != nil || count != 0 {
+		t.Fatalf("%d items of the missing connection stored (%v)", count, err)
+	}
+	// The store still writes (no transaction left open on a pooled connection).
+	for range 3 {
+		err := s.Tx(ctx, func(tx store.Executor) error {
+			_, err := tx.ItemWriteMany(ctx, []*store.Item{sampleItem(conn, 5000, 5000)}, nil)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("a write after the failed ones: %v", err)
+		}
 	}
 }
