@@ -4,19 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/salesengine/salesengine/internal/config"
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
-	"github.com/salesengine/salesengine/internal/secret"
 	"github.com/salesengine/salesengine/internal/store"
-	"github.com/salesengine/salesengine/internal/store/sqlite"
 )
 
 // BenchmarkPlanPage measures the plan page and its CSV with 10,000 SKUs planned for this month in a real
@@ -27,29 +22,8 @@ import (
 func BenchmarkPlanPage(b *testing.B) {
 	const skus = 10000
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "se.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.MigrationApply(ctx, engine.RiverMigration(s, slog.New(slog.DiscardHandler))); err != nil {
-		b.Fatal(err)
-	}
-	key, _ := secret.GenerateKey()
-	cfg, err := config.LoadMap(map[string]string{"SALESENGINE_ENCRYPTION_KEY": key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := engine.LoadSettings(cfg, engine.NeedForecast|engine.NeedPlan)
-	if err != nil {
-		b.Fatal(err)
-	}
 	now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
-	set.Now = func() time.Time { return now }
-	eng, err := engine.New(s, set, engine.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, eng := benchEngine(b, engine.NeedForecast|engine.NeedPlan, func() time.Time { return now })
 	c, err := s.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "bench", URL: "http://127.0.0.1:1", Database: "odoo",
 		Username: "admin", APIKeyEncrypted: "x", Protocol: "auto", PollInterval: time.Minute, Active: true})
 	if err != nil {

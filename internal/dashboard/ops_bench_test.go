@@ -23,16 +23,9 @@ import (
 func BenchmarkOperatorPages(b *testing.B) {
 	const conns, passes, deliveries = 200, 100, 200_000
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "se.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.MigrationApply(ctx, engine.RiverMigration(s, slog.New(slog.DiscardHandler))); err != nil {
-		b.Fatal(err)
-	}
+	s, eng := benchEngine(b, engine.NeedWebhook, nil)
 	t0 := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
-	err = s.Tx(ctx, func(tx store.Executor) error {
+	err := s.Tx(ctx, func(tx store.Executor) error {
 		var ids []int64
 		for i := range conns {
 			c, err := tx.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: fmt.Sprintf("tenant-%03d", i), URL: "https://odoo.example",
@@ -76,19 +69,6 @@ func BenchmarkOperatorPages(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	key, _ := secret.GenerateKey()
-	cfg, err := config.LoadMap(map[string]string{"SALESENGINE_ENCRYPTION_KEY": key})
-	if err != nil {
-		b.Fatal(err)
-	}
-	set, err := engine.LoadSettings(cfg, engine.NeedWebhook)
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := engine.New(s, set, engine.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	d, err := New(Options{Source: eng})
 	if err != nil {
 		b.Fatal(err)
@@ -106,4 +86,36 @@ func BenchmarkOperatorPages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchEngine is a real engine with the settings needs loads, on a fresh migrated SQLite store that closes with
+// the benchmark; now, when set, is the engine's clock.
+func benchEngine(b *testing.B, needs engine.Needs, now func() time.Time) (store.Store, *engine.Engine) {
+	b.Helper()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "se.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.MigrationApply(ctx, engine.RiverMigration(s, slog.New(slog.DiscardHandler))); err != nil {
+		b.Fatal(err)
+	}
+	key, _ := secret.GenerateKey()
+	cfg, err := config.LoadMap(map[string]string{"SALESENGINE_ENCRYPTION_KEY": key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	set, err := engine.LoadSettings(cfg, needs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if now != nil {
+		set.Now = now
+	}
+	eng, err := engine.New(s, set, engine.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, eng
 }
