@@ -160,6 +160,11 @@ func TestWebhooksPage(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /webhooks = %d\n%s", resp.StatusCode, body)
 	}
+	// A state that does not exist is said, not silently replaced.
+	if resp, body := get(t, c, f.srv.URL, "/webhooks?state=bogus", "Accept-Language", "en"); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, "“bogus” is not a state") {
+		t.Errorf("GET /webhooks?state=bogus = %d, want 400 naming the state", resp.StatusCode)
+	}
 	// The counts are the store's.
 	for _, want := range []struct {
 		conn, class string

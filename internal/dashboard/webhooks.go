@@ -40,13 +40,16 @@ func (d *Dashboard) webhooks(w http.ResponseWriter, r *http.Request) {
 	d.takeFlash(w, r, p)
 	q := r.URL.Query()
 	conn, filter := strings.TrimSpace(q.Get("connection")), q.Get("state")
+	status := http.StatusOK
 	if !contains(queueFilters, filter) {
+		if filter != "" { // a hand-edited URL: say so, and show everything rather than nothing
+			p.Error, status = p.T("webhooks.unknown_state", filter, strings.Join(queueFilters, ", ")), http.StatusBadRequest
+		}
 		filter = "all"
 	}
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64) // anything else: the first page
 	query := queueQuery(filter)
 	query.Connection, query.AfterID, query.Limit, query.Attempts = conn, after, deliveryPageSize, recentAttempts
-	status := http.StatusOK
 	queue, err := d.opts.Source.DeliveryQueue(r.Context(), query)
 	var usage *engine.UsageError
 	if errors.As(err, &usage) { // an unknown connection: say so, and show every connection's
@@ -201,6 +204,7 @@ func init() {
 	messages(map[string][2]string{
 		"webhooks.lead":               {"Las entregas de webhooks que aún no llegaron: en cola, fallando (se reintentarán) y muertas (esperan a que alguien las reintente o descarte).", "Webhook deliveries not delivered yet: queued, failing (they will be retried) and dead (waiting for someone to retry or discard them)."},
 		"webhooks.unknown_connection": {"No existe la conexión «%s»; se muestran todas.", "There is no connection “%s”; showing all of them."},
+		"webhooks.unknown_state":      {"«%s» no es un estado: use %s. Se muestran todas.", "“%s” is not a state: use %s. Showing all of them."},
 		"webhooks.queues":             {"Colas por conexión", "Queues by connection"},
 		"webhooks.no_queues":          {"Ninguna conexión tiene webhook ni entregas pendientes.", "No connection has a webhook or pending deliveries."},
 		"webhooks.endpoint":           {"Destino", "Endpoint"},
