@@ -433,3 +433,42 @@ func TestServeOdooCircuitHalfOpen(t *testing.T) {
 	}
 	stopServe(t, cmd, out)
 }
+
+// TestServeStopDuringOdooRetry: a SIGTERM while a pass waits to retry an Odoo call (Odoo asked for 25 s with
+// Retry-After) ends that pass at once, recorded as interrupted and not counted against Odoo's circuit, instead of
+// after the backoff or the 60 s shutdown timeout.
+func TestServeStopDuringOdooRetry(t *testing.T) {
+	t.Parallel()
+	ce := newAcmeEnv(t)
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503, RetryAfter: 25 * time.Second})
+	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
+		"SALESENGINE_SHUTDOWN_TIMEOUT": "60s", "SALESENGINE_LOG_LEVEL": "info"}
+	cmd, out := ce.child(t, env, "serve", "--addr", freeAddr(t))
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitUntil(t, "the pass waiting to retry", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("serve exited:\n%s", out)
+		}
+		return ce.srv.Calls() >= 1 && strings.Contains(out.String(), "retrying call")
+	})
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("serve took %v to stop while a pass waited 25 s to retry", took)
+	}
+	if calls := ce.srv.Calls(); calls != 1 {
+		t.Errorf("%d calls to Odoo, want 1 (no retry after the stop)", calls)
+	}
+	row := ce.queryText(t, "SELECT status || ' ' || error FROM sync_logs")
+	if !strings.HasPrefix(row, "interrupted ") || !strings.Contains(row, "stopped while waiting to retry") {
+		t.Errorf("the pass's log row: %q, want interrupted while waiting to retry", row)
+	}
+	if n := ce.count(t, "SELECT odoo_circuit_failures FROM connections"); n != 0 {
+		t.Errorf("the stopped pass counted %d failures against Odoo's circuit", n)
+	}
+}

@@ -21,6 +21,9 @@ type (
 	Progress = sync.Progress
 )
 
+// passStopped reports whether a pass was stopped by its caller rather than failed (sync.Stopped).
+var passStopped = sync.Stopped
+
 // ConsecutiveFailures says "N consecutive failure(s)", as the sync stage words an Odoo circuit.
 func ConsecutiveFailures(n int) string { return sync.ConsecutiveFailures(n) }
 

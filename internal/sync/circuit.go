@@ -87,7 +87,7 @@ func (r *run) circuitAfter(ctx context.Context, passErr error, trial bool) error
 		return nil
 	}
 	// A pass stopped by its caller says nothing about Odoo: it is not counted (and a trial is handed on).
-	unavailable := ctx.Err() == nil && odoo.Unavailable(passErr)
+	unavailable := !Stopped(ctx, passErr) && odoo.Unavailable(passErr)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	var c *store.Connection

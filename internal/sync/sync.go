@@ -257,6 +257,9 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	case err != nil && ctx.Err() != nil:
 		// The caller stopped the run (Ctrl-C, SIGTERM): nothing failed, and its cause says why.
 		logRow.Status, logRow.Error = store.SyncInterrupted, context.Cause(ctx).Error()
+	case errors.Is(err, odoo.ErrStopped):
+		// The caller is stopping (a service's SIGTERM) while the pass waited to retry an Odoo call.
+		logRow.Status, logRow.Error = store.SyncInterrupted, err.Error()
 	case err != nil:
 		logRow.Status, logRow.Error = store.SyncFailed, err.Error()
 	}
@@ -292,6 +295,12 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 		err = errors.Join(err, lerr)
 	}
 	return res, err
+}
+
+// Stopped reports whether a pass's error says it was stopped by its caller (ctx ended, or its stop signal came
+// while it waited to retry an Odoo call: odoo.WithStop) rather than failed.
+func Stopped(ctx context.Context, err error) bool {
+	return err != nil && (ctx.Err() != nil || errors.Is(err, odoo.ErrStopped))
 }
 
 // passAttempts bounds how often a pass starts over after losing the database connection.
