@@ -30,17 +30,27 @@ import (
 // from its own /metrics. Run it with
 //
 //	go test -run '^$' -bench BenchmarkServe -benchtime 1x ./internal/cli/
+//
+// SALESENGINE_BENCH_IDLE sets the idle window (30s); SALESENGINE_BENCH_CPUPROFILE=FILE writes a CPU profile of
+// the serve process over that window (go tool pprof FILE).
 func BenchmarkServe(b *testing.B) {
 	tenants := 200
 	if s := os.Getenv("SALESENGINE_BENCH_TENANTS"); s != "" {
 		tenants, _ = strconv.Atoi(s)
 	}
+	idle := 30 * time.Second
+	if s := os.Getenv("SALESENGINE_BENCH_IDLE"); s != "" {
+		var err error
+		if idle, err = time.ParseDuration(s); err != nil {
+			b.Fatalf("SALESENGINE_BENCH_IDLE: %v", err)
+		}
+	}
 	for range b.N {
-		benchServe(b, tenants)
+		benchServe(b, tenants, idle, os.Getenv("SALESENGINE_BENCH_CPUPROFILE"))
 	}
 }
 
-func benchServe(b *testing.B, tenants int) {
+func benchServe(b *testing.B, tenants int, idle time.Duration, profile string) {
 	dir := b.TempDir()
 	key, _ := secret.GenerateKey()
 	env := map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(dir, "se.db"), "SALESENGINE_ENCRYPTION_KEY": key,
@@ -101,7 +111,11 @@ func benchServe(b *testing.B, tenants int) {
 	}()
 
 	addr := freeAddr(b)
-	cmd, out := startChild(b, []string{"--config", filepath.Join(dir, "empty.env"), "serve", "--addr", addr}, env)
+	childEnv := map[string]string{}
+	if profile != "" {
+		childEnv["SALESENGINE_TEST_CPUPROFILE"] = profile
+	}
+	cmd, out := startChild(b, []string{"--config", filepath.Join(dir, "empty.env"), "serve", "--addr", addr}, env, childEnv)
 	defer func() { _ = cmd.Process.Kill() }()
 	// Wait for every tenant's initial sync.
 	deadline := time.Now().Add(10 * time.Minute)
@@ -159,11 +173,17 @@ func benchServe(b *testing.B, tenants int) {
 	b.ReportMetric(float64(changes), "changes")
 	b.ReportMetric(float64(undelivered), "undelivered")
 
-	// Idle: no change for 30 s (the pollers keep polling every 10 s).
+	// Idle: no change for the idle window (the pollers keep polling every 10 s).
+	if profile != "" {
+		_ = cmd.Process.Signal(syscall.SIGUSR1)
+	}
 	cpu0, _ := processMetrics(b, addr)
-	time.Sleep(30 * time.Second)
+	time.Sleep(idle)
 	cpu1, rss := processMetrics(b, addr)
-	b.ReportMetric(100*(cpu1-cpu0)/30, "idle-cpu-%")
+	if profile != "" {
+		_ = cmd.Process.Signal(syscall.SIGUSR2)
+	}
+	b.ReportMetric(100*(cpu1-cpu0)/idle.Seconds(), "idle-cpu-%")
 	b.ReportMetric(rss/(1<<20), "rss-MiB")
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()

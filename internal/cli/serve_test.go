@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/store/sqlstore"
 )
 
 // freeAddr returns a loopback address nobody listens on (for a child process to take).
@@ -28,6 +31,45 @@ func freeAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// newAcmeEnv is a crash environment with one connection, acme, to its fake Odoo, polled every 10 s (the minimum).
+func newAcmeEnv(t *testing.T) *crashEnv {
+	t.Helper()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 8})
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
+	return ce
+}
+
+// stopServe sends serve SIGTERM and fails the test unless it exits 0.
+func stopServe(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
+	}
+}
+
+// serveOdooDown makes ce's fake Odoo answer every call with HTTP 503 and starts serve with Odoo's circuit opening
+// after `failures` failed passes for `cooldown`, and no retry of a failed call.
+func serveOdooDown(t *testing.T, ce *crashEnv, failures, cooldown string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503})
+	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
+		"SALESENGINE_CIRCUIT_FAILURES": failures, "SALESENGINE_CIRCUIT_COOLDOWN": cooldown, "SALESENGINE_ODOO_RETRIES": "0",
+		"SALESENGINE_SHUTDOWN_TIMEOUT": "3s"}
+	cmd, out := ce.child(t, env, "serve", "--addr", freeAddr(t))
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	return cmd, out
+}
+
+// serveAlive fails the test at once when serve has exited.
+func serveAlive(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	if cmd.ProcessState != nil {
+		t.Fatalf("serve exited:\n%s", out)
+	}
 }
 
 func newFake(t *testing.T, seed int64) *odootest.Server {
@@ -251,10 +293,7 @@ func TestServeFollowsCircuitReset(t *testing.T) {
 	if int(delivered.Load()) < pending {
 		t.Errorf("receiver got %d, %d were waiting", delivered.Load(), pending)
 	}
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
-	}
+	stopServe(t, cmd, out)
 }
 
 // TestServeOdooCircuit: a running serve opens a connection's Odoo circuit after SALESENGINE_CIRCUIT_FAILURES
@@ -262,20 +301,11 @@ func TestServeFollowsCircuitReset(t *testing.T) {
 // within seconds, long before the cooldown.
 func TestServeOdooCircuit(t *testing.T) {
 	t.Parallel()
-	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 8})
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s")
-	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503}) // Odoo down
-	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
-		"SALESENGINE_CIRCUIT_FAILURES": "2", "SALESENGINE_CIRCUIT_COOLDOWN": "10m", "SALESENGINE_ODOO_RETRIES": "0",
-		"SALESENGINE_SHUTDOWN_TIMEOUT": "3s"}
-	cmd, out := ce.child(t, env, "serve", "--addr", freeAddr(t))
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	ce := newAcmeEnv(t)
+	cmd, out := serveOdooDown(t, ce, "2", "10m")
 	failed := func() int { return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'failed'") }
 	waitUntil(t, "the Odoo circuit open after two failed polls", func() bool {
-		if cmd.ProcessState != nil {
-			t.Fatalf("serve exited:\n%s", out)
-		}
+		serveAlive(t, cmd, out)
 		return ce.count(t, "SELECT COUNT(*) FROM connections WHERE odoo_circuit_state = 'open'") == 1
 	})
 	if n := failed(); n != 2 {
@@ -300,8 +330,145 @@ func TestServeOdooCircuit(t *testing.T) {
 		t.Errorf("circuit not closed after the good pass")
 	}
 	ce.assertSyncedExactly(t)
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	stopServe(t, cmd, out)
+}
+
+// TestServeOdooCircuitHalfOpen: once a connection's Odoo circuit has cooled down, a running serve makes exactly
+// one trial pass. While Odoo still fails, the trial opens the circuit for another cooldown (no call in between);
+// once Odoo answers, the trial closes it and polling goes on at the poll interval. The cooldown (12 s) is longer
+// than the poll interval (10 s, the minimum), so that the holds seen are the circuit's, not the interval's.
+func TestServeOdooCircuitHalfOpen(t *testing.T) {
+	t.Parallel()
+	ce := newAcmeEnv(t)
+	cmd, out := serveOdooDown(t, ce, "1", "12s")
+	alive := func() { serveAlive(t, cmd, out) }
+	circuit := func() (state string, failures int, until time.Time) {
+		row := strings.Fields(ce.queryText(t, `SELECT odoo_circuit_state || ' ' || odoo_circuit_failures || ' ' ||
+			COALESCE(replace(odoo_circuit_until, ' ', 'T'), '-') FROM connections WHERE name = 'acme'`))
+		if len(row) != 3 {
+			t.Fatalf("circuit row: %q", row)
+		}
+		failures, _ = strconv.Atoi(row[1])
+		until, _ = time.Parse(sqlstore.SQLiteTimeLayout, strings.Replace(row[2], "T", " ", 1))
+		return row[0], failures, until
+	}
+	// passes lists the passes as "status started_at" (UTC, as stored), oldest first.
+	passes := func() []string {
+		return strings.Fields(strings.ReplaceAll(ce.queryText(t, `SELECT status || ' ' || replace(started_at, ' ', 'T') FROM sync_logs ORDER BY id`), "\n", " "))
+	}
+	startedAt := func(i int) time.Time {
+		p := passes()
+		ts, err := time.Parse(sqlstore.SQLiteTimeLayout, strings.Replace(p[2*i+1], "T", " ", 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+
+	waitUntil(t, "the circuit open after the first failed pass", func() bool {
+		alive()
+		state, _, _ := circuit()
+		return state == "open"
+	})
+	_, failures, until1 := circuit()
+	calls1 := ce.srv.Calls()
+	if failures != 1 || len(passes()) != 2 {
+		t.Fatalf("after the first pass: %d failures, passes %v", failures, passes())
+	}
+
+	// Odoo still down: one trial after the cooldown, which fails and opens the circuit for another cooldown.
+	waitUntil(t, "the failed trial", func() bool {
+		alive()
+		_, failures, _ := circuit()
+		return failures == 2
+	})
+	state, _, until2 := circuit()
+	if state != "open" {
+		t.Errorf("after a failed trial the circuit is %s, want open", state)
+	}
+	if calls := ce.srv.Calls() - calls1; calls != 1 {
+		t.Errorf("%d calls to Odoo from the opening to the end of the trial, want 1 (the trial's)", calls)
+	}
+	if p := passes(); len(p) != 4 || p[0] != "failed" || p[2] != "failed" {
+		t.Errorf("passes: %v, want two failed ones (no pass, not even a skipped one, while open)", p)
+	}
+	if trial := startedAt(1); trial.Before(until1) {
+		t.Errorf("the trial started at %s, before the cooldown ended (%s)", trial, until1)
+	}
+	if cooldown := until2.Sub(startedAt(1)); cooldown < 11*time.Second || cooldown > 14*time.Second {
+		t.Errorf("the failed trial opened the circuit for %s, want the 12 s cooldown", cooldown)
+	}
+
+	// Odoo is back: the next trial, after the second cooldown, closes the circuit; polling resumes.
+	ce.srv.ClearFaults()
+	time.Sleep(time.Until(until2) - 3*time.Second)
+	if calls := ce.srv.Calls() - calls1; calls != 1 {
+		t.Errorf("%d calls to Odoo during the second cooldown, want still the trial's 1", calls)
+	}
+	waitUntil(t, "the circuit closed by the second trial", func() bool {
+		alive()
+		state, failures, _ := circuit()
+		return state == "closed" && failures == 0
+	})
+	if p := passes(); len(p) != 6 || p[4] != "ok" {
+		t.Fatalf("passes: %v, want the trial's ok after two failed", p)
+	}
+	if trial := startedAt(2); trial.Before(until2) {
+		t.Errorf("the second trial started at %s, before the cooldown ended (%s)", trial, until2)
+	}
+	if d := ce.queryText(t, `SELECT details FROM sync_logs ORDER BY id DESC LIMIT 1`); !strings.Contains(d, "trial pass succeeded") {
+		t.Errorf("the trial's details: %q", d)
+	}
+	ce.assertSyncedExactly(t)
+	waitUntil(t, "the next pass, at the poll interval", func() bool {
+		alive()
+		return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'ok'") >= 2
+	})
+	if gap := startedAt(3).Sub(startedAt(2)); gap < 9*time.Second || gap > 15*time.Second {
+		t.Errorf("the pass after the trial came %s later, want about the 10 s interval", gap)
+	}
+	r := ce.cli(t, "connections", "list")
+	if !strings.Contains(r.stdout, "closed") {
+		t.Errorf("connections list after the trial:\n%s", r.stdout)
+	}
+	stopServe(t, cmd, out)
+}
+
+// TestServeStopDuringOdooRetry: a SIGTERM while a pass waits to retry an Odoo call (Odoo asked for 25 s with
+// Retry-After) ends that pass at once, recorded as interrupted and not counted against Odoo's circuit, instead of
+// after the backoff or the 60 s shutdown timeout.
+func TestServeStopDuringOdooRetry(t *testing.T) {
+	t.Parallel()
+	ce := newAcmeEnv(t)
+	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503, RetryAfter: 25 * time.Second})
+	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
+		"SALESENGINE_SHUTDOWN_TIMEOUT": "60s", "SALESENGINE_LOG_LEVEL": "info"}
+	cmd, out := ce.child(t, env, "serve", "--addr", freeAddr(t))
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	waitUntil(t, "the pass waiting to retry", func() bool {
+		if cmd.ProcessState != nil {
+			t.Fatalf("serve exited:\n%s", out)
+		}
+		return ce.srv.Calls() >= 1 && strings.Contains(out.String(), "retrying call")
+	})
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Wait(); err != nil {
-		t.Errorf("serve after SIGTERM: %v\n%s", err, out)
+		t.Fatalf("serve after SIGTERM: %v\n%s", err, out)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("serve took %v to stop while a pass waited 25 s to retry", took)
+	}
+	if calls := ce.srv.Calls(); calls != 1 {
+		t.Errorf("%d calls to Odoo, want 1 (no retry after the stop)", calls)
+	}
+	row := ce.queryText(t, "SELECT status || ' ' || error FROM sync_logs")
+	if !strings.HasPrefix(row, "interrupted ") || !strings.Contains(row, "stopped while waiting to retry") {
+		t.Errorf("the pass's log row: %q, want interrupted while waiting to retry", row)
+	}
+	if n := ce.count(t, "SELECT odoo_circuit_failures FROM connections"); n != 0 {
+		t.Errorf("the stopped pass counted %d failures against Odoo's circuit", n)
 	}
 }

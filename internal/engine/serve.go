@@ -11,6 +11,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/clock"
 	"github.com/salesengine/salesengine/internal/metrics"
+	"github.com/salesengine/salesengine/internal/odoo"
 	"github.com/salesengine/salesengine/internal/poll"
 	"github.com/salesengine/salesengine/internal/schedule"
 	"github.com/salesengine/salesengine/internal/server"
@@ -82,7 +83,10 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sup := &poll.Supervisor{Source: pollSource{e}, Poll: e.pollPass, Refresh: o.Refresh, Clock: o.Clock, Logger: e.log}
+		// A stop ends at once a pass waiting to retry an Odoo call (a backoff lasts up to 30 s); what passes are
+		// writing still gets the drain (work).
+		pass := func(work context.Context, t poll.Target) error { return e.pollPass(odoo.WithStop(work, ctx.Done()), t) }
+		sup := &poll.Supervisor{Source: pollSource{e}, Poll: pass, Refresh: o.Refresh, Clock: o.Clock, Logger: e.log}
 		_ = sup.Run(ctx, work)
 	}()
 	var jobs []schedule.Job
@@ -219,8 +223,9 @@ func (e *Engine) passLogged(ctx context.Context, c *store.Connection, opts SyncO
 	defer mu.(*sync.Mutex).Unlock()
 	start := time.Now()
 	res, err := e.SyncConnection(ctx, c, opts)
-	if err != nil && ctx.Err() != nil {
-		return res, err // stopping: the pass's log row says interrupted
+	if passStopped(ctx, err) {
+		e.log.Info("sync interrupted by the stop", "connection", c.Name, "kind", res.Kind, "duration", res.Duration.Round(time.Millisecond))
+		return res, err // the pass's log row says interrupted
 	}
 	attrs := []any{"connection", c.Name, "kind", res.Kind, "fetched", res.Fetched, "inserted", res.Inserted,
 		"updated", res.Updated, "removed", res.Removed, "events", res.Events, "duration", res.Duration.Round(time.Millisecond)}

@@ -21,6 +21,9 @@ type (
 	Progress = sync.Progress
 )
 
+// passStopped reports whether a pass was stopped by its caller rather than failed (sync.Stopped).
+var passStopped = sync.Stopped
+
 // ConsecutiveFailures says "N consecutive failure(s)", as the sync stage words an Odoo circuit.
 func ConsecutiveFailures(n int) string { return sync.ConsecutiveFailures(n) }
 
@@ -112,12 +115,16 @@ func (e *Engine) client(c *store.Connection) (*odoo.Client, error) {
 	key := strings.Join([]string{c.URL, c.Database, c.Username, c.APIKeyEncrypted, c.Protocol}, "\x00")
 	e.clients.mu.Lock()
 	defer e.clients.mu.Unlock()
-	if cc, ok := e.clients.byID[c.ID]; ok && cc.key == key {
-		return cc.client, nil
+	old, ok := e.clients.byID[c.ID]
+	if ok && old.key == key {
+		return old.client, nil
 	}
 	cl, err := e.conns.Client(c, connections.ClientOptions{Timeout: e.set.Sync.OdooTimeout, Retries: e.set.Sync.OdooRetries, Logger: e.log})
 	if err != nil {
 		return nil, err
+	}
+	if ok {
+		old.client.CloseIdleConnections()
 	}
 	e.clients.byID[c.ID] = cachedClient{key: key, client: cl}
 	return cl, nil

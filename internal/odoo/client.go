@@ -287,6 +287,9 @@ func (c *Client) Version() ServerVersion {
 	return c.sess.Version
 }
 
+// CloseIdleConnections closes the client's idle connections to Odoo (a client replaced by one with new settings).
+func (c *Client) CloseIdleConnections() { c.h.cfg.HTTPClient.CloseIdleConnections() }
+
 // Session returns what Login learned, and false before a successful Login.
 func (c *Client) Session() (Session, bool) {
 	c.mu.Lock()

@@ -63,8 +63,11 @@ type Config struct {
 	RetryMaxDelay    time.Duration // cap on one backoff delay and on Retry-After; default 30s
 	MaxResponseBytes int64         // responses larger than this are refused; default 256 MiB
 	Logger           *slog.Logger  // nil = discard
-	HTTPClient       *http.Client  // nil = a client without its own timeout (Timeout applies per attempt)
 	UserAgent        string        // default "salesengine-odoo-client"
+	// HTTPClient: nil = a client of its own, without its own timeout (Timeout applies per attempt), with its own
+	// connection pool: http.DefaultTransport keeps 100 idle connections for all hosts together, so a service
+	// polling more Odoos than that opened (and, over HTTPS, handshook) a new connection for most passes.
+	HTTPClient *http.Client
 }
 
 // String describes the configuration without the secret.
@@ -173,7 +176,7 @@ func (c Config) normalize() (Config, *url.URL, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{}
+		c.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = "salesengine-odoo-client"

@@ -1,6 +1,7 @@
 package odoo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -269,4 +270,24 @@ func Unavailable(err error) bool {
 		return re.IsConcurrency() && re.Attempts > 1
 	}
 	return false
+}
+
+// ErrStopped is the error of a call that gave up waiting to retry because its context's stop signal came (see
+// WithStop).
+var ErrStopped = errors.New("odoo: stopped while waiting to retry a call")
+
+type stopKey struct{}
+
+// WithStop returns ctx carrying stop. A call waiting to retry (its backoff: up to RetryMaxDelay, or what Odoo's
+// Retry-After asks) when stop closes gives up at once with an error wrapping ErrStopped; a request in flight is
+// left to finish, or to ctx. For a service that stops: its passes should not sleep through a backoff before they
+// end, but what they are writing should not be cut short either (ctx ends that, after a drain).
+func WithStop(ctx context.Context, stop <-chan struct{}) context.Context {
+	return context.WithValue(ctx, stopKey{}, stop)
+}
+
+// stopOf is ctx's stop signal; nil (never ready) without one.
+func stopOf(ctx context.Context) <-chan struct{} {
+	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
+	return stop
 }

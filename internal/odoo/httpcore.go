@@ -101,6 +101,9 @@ func (h *httpCore) call(ctx context.Context, p Protocol, r httpRequest, interpre
 			case <-ctx.Done():
 				t.Stop()
 				return nil, ctx.Err()
+			case <-stopOf(ctx):
+				t.Stop()
+				return nil, fmt.Errorf("%w (the last attempt: %s)", ErrStopped, h.redact(last.err.Error()))
 			case <-t.C:
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 )
@@ -274,4 +275,32 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestRetryStop: a call waiting to retry gives up as soon as its context's stop signal comes (WithStop), with
+// ErrStopped and the last attempt's error, and makes no further attempt; the context itself is not cancelled.
+func TestRetryStop(t *testing.T) {
+	t.Parallel()
+	e := loggedIn(t, combo{"17", ProtocolJSONRPC, fakePassword}, nil, func(c *Config) { c.RetryMaxDelay = 30 * time.Second })
+	e.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503, RetryAfter: 20 * time.Second, Match: "search_count"})
+	stop := make(chan struct{})
+	ctx := WithStop(context.Background(), stop)
+	before := e.srv.Calls()
+	go func() {
+		for e.srv.Calls() == before { // the first attempt was answered: the call now waits 20 s
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		close(stop)
+	}()
+	_, err := e.c.SearchCount(ctx, "res.company", Domain{})
+	if !errors.Is(err, ErrStopped) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("err = %v, want ErrStopped with the 503", err)
+	}
+	if Unavailable(err) {
+		t.Errorf("a stopped call counts as Odoo unavailable: %v", err)
+	}
+	if got := e.srv.Calls() - before; got != 1 {
+		t.Errorf("the fake saw %d calls, want 1", got)
+	}
 }

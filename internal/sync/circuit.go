@@ -53,28 +53,28 @@ func ConsecutiveFailures(n int) string {
 func clock(t time.Time) string { return t.Local().Format("15:04:05") }
 
 // circuitBefore decides whether the pass runs: not while the circuit is open; once its cooldown is over, as the
-// one trial pass. trial reports the latter.
-func (s *Syncer) circuitBefore(ctx context.Context, conn *store.Connection) (trial bool, err error) {
+// one trial pass. trial reports the latter; row is the connection as it read it.
+func (s *Syncer) circuitBefore(ctx context.Context, conn *store.Connection) (trial bool, row *store.Connection, err error) {
 	for range 3 {
 		c, err := s.Store.ConnectionGet(ctx, conn.ID) // as now, not as when the caller listed it
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		if c.OdooCircuitState == store.CircuitClosed || c.OdooCircuitUntil == nil {
-			return false, nil
+			return false, c, nil
 		}
 		now := s.now()
 		if now.Before(*c.OdooCircuitUntil) {
-			return false, &CircuitOpenError{Connection: conn.Name, Failures: c.OdooCircuitFailures, Until: *c.OdooCircuitUntil,
+			return false, c, &CircuitOpenError{Connection: conn.Name, Failures: c.OdooCircuitFailures, Until: *c.OdooCircuitUntil,
 				Trial: c.OdooCircuitState == store.CircuitHalfOpen}
 		}
 		// One trial pass, however many processes get here: the others skip while it holds the lease.
 		if ok, err := s.Store.ConnectionOdooCircuitTrial(ctx, conn.ID, now, now.Add(s.cooldown())); err != nil || ok {
-			return ok, err
+			return ok, c, err
 		}
 		// Another process changed the circuit meanwhile: look again.
 	}
-	return false, fmt.Errorf("connection %q: the Odoo circuit keeps changing under this pass; try again", conn.Name)
+	return false, nil, fmt.Errorf("connection %q: the Odoo circuit keeps changing under this pass; try again", conn.Name)
 }
 
 // circuitAfter records the pass's outcome in the circuit and notes what that did.
@@ -87,7 +87,7 @@ func (r *run) circuitAfter(ctx context.Context, passErr error, trial bool) error
 		return nil
 	}
 	// A pass stopped by its caller says nothing about Odoo: it is not counted (and a trial is handed on).
-	unavailable := ctx.Err() == nil && odoo.Unavailable(passErr)
+	unavailable := !Stopped(ctx, passErr) && odoo.Unavailable(passErr)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	var c *store.Connection

@@ -17,8 +17,9 @@ import (
 // far the listing read.
 
 // cursor returns a model's (or pseudo-model's) cursor as stored when the pass began, or an error wrapping
-// store.ErrNotFound. The connection's cursors are read once, in one query, on first use: a pass reads each
-// model's cursor before it writes it, and an attempt that starts over reads them again.
+// store.ErrNotFound. The connection's cursors are read once, in one query (by Sync, for the first attempt): a
+// pass reads each model's cursor before it saves it, and an attempt that starts over reads them again, with
+// those the earlier attempts saved.
 func (r *run) cursor(ctx context.Context, model string) (*store.SyncCursor, error) {
 	if r.cursors == nil {
 		err := r.retry(ctx, "read the cursors", func() error {
@@ -28,6 +29,9 @@ func (r *run) cursor(ctx context.Context, model string) (*store.SyncCursor, erro
 		})
 		if err != nil {
 			return nil, err
+		}
+		for m, c := range r.saved {
+			r.cursors[m] = c
 		}
 	}
 	c, ok := r.cursors[model]
@@ -77,11 +81,17 @@ func (r *run) widen(w *window) bool {
 	return true
 }
 
-// saveCursor stores a model's new horizon: the server's clock at its listing minus the lag.
-func (r *run) saveCursor(ctx context.Context, tx store.Executor, model string, serverNow time.Time) error {
+// saveCursor saves a model's new horizon: the server's clock at its listing minus the lag.
+func (r *run) saveCursor(model string, serverNow time.Time) {
 	h := serverNow.Add(-r.s.lag()).Truncate(time.Second)
-	return tx.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: model, WriteDate: h, UpdatedAt: r.s.now()})
+	r.keep(&store.SyncCursor{ConnectionID: r.conn.ID, Model: model, WriteDate: h, UpdatedAt: r.s.now()})
 }
+
+// keep saves a cursor with the pass's record: Sync writes the cursors kept by the stages that finished in the
+// transaction that records the pass in sync_logs, whether the pass succeeded or not, so an idle pass commits
+// twice (its log row opened, then closed with the cursors) instead of once per model. A process killed before
+// that loses only the cursors' advance: the next pass lists from the older ones and finds everything stored.
+func (r *run) keep(c *store.SyncCursor) { r.saved[c.Model] = c }
 
 // checkClock compares the server's clock with where it should be since the last pass (its clock then, plus the
 // time that passed here). A clock that stepped back makes rows written after the step older than rows written
@@ -103,10 +113,8 @@ func (r *run) checkClock(ctx context.Context, serverNow time.Time) error {
 				back.Round(time.Second), serverNow.Format(time.DateTime))
 		}
 	}
-	return r.retry(ctx, "save the clock", func() error {
-		return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: modelClock, WriteDate: serverNow,
-			UpdatedAt: r.s.now()})
-	})
+	r.keep(&store.SyncCursor{ConnectionID: r.conn.ID, Model: modelClock, WriteDate: serverNow, UpdatedAt: r.s.now()})
+	return nil
 }
 
 func (s *Syncer) lag() time.Duration     { return orDefault(s.Lag, DefaultLag) }
@@ -128,8 +136,6 @@ func (r *run) due(ctx context.Context, model string, every, def time.Duration) (
 	return r.s.now().Sub(c.UpdatedAt) >= every, nil
 }
 
-func (r *run) markDone(ctx context.Context, model string) error {
-	return r.retry(ctx, "save the cursor", func() error {
-		return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: model, LastID: 1, UpdatedAt: r.s.now()})
-	})
+func (r *run) markDone(model string) {
+	r.keep(&store.SyncCursor{ConnectionID: r.conn.ID, Model: model, LastID: 1, UpdatedAt: r.s.now()})
 }

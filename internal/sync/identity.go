@@ -49,12 +49,15 @@ func (r *run) checkIdentity(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reading the Odoo database's uuid: %w", err)
 	}
-	// The client reaches what the caller's connection says; what the data came from is read now, not taken
-	// from the caller's copy, which may predate an earlier pass's record or a reset.
+	// The client reaches what the caller's connection says; what the data came from is read for this pass (by
+	// the circuit's check, or now), not taken from the caller's copy, which may predate an earlier pass's
+	// record or a reset.
 	cur := odoo.DatabaseIdentity{URL: r.conn.URL, Database: r.conn.Database, UUID: uuid}
-	row, err := r.s.Store.ConnectionGet(ctx, r.conn.ID)
-	if err != nil {
-		return err
+	row := r.row
+	if row == nil {
+		if row, err = r.s.Store.ConnectionGet(ctx, r.conn.ID); err != nil {
+			return err
+		}
 	}
 	p := &store.ConnectionUpdateParams{ID: r.conn.ID}
 	switch stored := DataIdentity(row); {

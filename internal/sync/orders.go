@@ -13,7 +13,7 @@ import (
 func confirmed(state string) bool { return state == "sale" || state == "done" }
 
 // syncOrders lists what changed in orders and in lines, then reads and writes the orders that differ from the
-// store, and saves both cursors once everything is written.
+// store, and queues both cursors once everything is written.
 func (r *run) syncOrders(ctx context.Context) error {
 	ow, err := r.windowOf(ctx, ModelOrder)
 	if err != nil {
@@ -55,12 +55,9 @@ func (r *run) syncOrders(ctx context.Context) error {
 	if err := r.refresh(ctx, want); err != nil {
 		return fmt.Errorf("orders: %w", err)
 	}
-	return r.tx(ctx, "save the cursors", func(tx store.Executor) error {
-		if err := r.saveCursor(ctx, tx, ModelOrder, orderNow); err != nil {
-			return err
-		}
-		return r.saveCursor(ctx, tx, ModelLine, lineNow)
-	})
+	r.saveCursor(ModelOrder, orderNow)
+	r.saveCursor(ModelLine, lineNow)
+	return nil
 }
 
 // freshFrom is where a listing starts reading records whole whatever their stamps: at the cursor, or, on a
@@ -342,8 +339,8 @@ func (r *run) writeGroup(ctx context.Context, c *chunk) (written, []int64, error
 		}
 	}
 	err = r.s.Store.Tx(ctx, func(tx store.Executor) error {
-		// A lost commit is found again by the next pass's listing (the cursor, saved after every group, is
-		// committed durably, which flushes these too).
+		// A lost commit is found again by the next pass's listing (the cursors, saved by the pass's last
+		// transaction, are committed durably, which flushes these too).
 		if err := tx.CommitAsync(ctx); err != nil {
 			return err
 		}
@@ -439,7 +436,6 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 			if len(prevLines) > 0 {
 				present[l.ID] = true
 			}
-			r.sold[l.ProductID] = true
 			items = append(items, it)
 		}
 		orderItems := items[first:len(items):len(items)]
@@ -448,14 +444,22 @@ func (r *run) writeOrders(ctx context.Context, tx store.Executor, orders []odoo.
 		// Odoo shows write_date to the second: a second edit within it changes the content, not the version.
 		moved := !wasKnown || !version.Equal(prevVersion[id]) || p.State != so.State || p.RemovedAt != nil ||
 			orderDiffers(p, so) || itemsDiffer(orderItems, prevLines, prevCount[id])
-		if moved && !r.baseline {
-			changes = append(changes, Change{Prev: p, Order: so, Items: orderItems, Version: version})
+		if moved {
+			// Only a change moves stock: an order read again as it is stored (inside the lag, each pass for
+			// two minutes after its edit) makes no product's stock worth reading again.
+			for _, it := range orderItems {
+				r.sold[it.ProductID] = true
+			}
+			if !r.baseline {
+				changes = append(changes, Change{Prev: p, Order: so, Items: orderItems, Version: version})
+			}
 		}
 	}
 	var gone []int64
-	for id := range prevLines {
+	for id, it := range prevLines {
 		if !present[id] {
 			gone = append(gone, id)
+			r.sold[it.ProductID] = true // a line that left its order gave its quantity back
 		}
 	}
 	slices.Sort(gone)

@@ -14,14 +14,6 @@ import (
 // syncProducts reads the products written since the product cursor (all of them on a first or full pass) and
 // stores them with their stock. Stored SKUs are loaded first: lines are keyed by them.
 func (r *run) syncProducts(ctx context.Context) error {
-	stored, err := r.s.Store.ProductList(ctx, r.conn.ID)
-	if err != nil {
-		return err
-	}
-	r.products = make(map[int64]productInfo, len(stored))
-	for _, p := range stored {
-		r.products[p.ProductID] = productInfo{sku: p.SKU, name: p.Name}
-	}
 	w, err := r.windowOf(ctx, ModelProduct)
 	if err != nil {
 		return err
@@ -33,11 +25,27 @@ func (r *run) syncProducts(ctx context.Context) error {
 	if err := r.readProducts(ctx, d); err != nil {
 		return err
 	}
-	now, ok := r.src.ServerTime()
-	if !ok {
-		return nil // no answer carried a clock: keep the cursor where it is
+	if now, ok := r.src.ServerTime(); ok { // else no answer carried a clock: keep the cursor where it is
+		r.saveCursor(ModelProduct, now)
 	}
-	return r.tx(ctx, "save the cursor", func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelProduct, now) })
+	return nil
+}
+
+// storedProducts loads the stored products' SKUs and names, once per pass and only when a product or a line is
+// to be written: an idle pass writes neither, and a connection may have thousands of products.
+func (r *run) storedProducts(ctx context.Context) error {
+	if r.products != nil {
+		return nil
+	}
+	stored, err := r.s.Store.ProductList(ctx, r.conn.ID)
+	if err != nil {
+		return err
+	}
+	r.products = make(map[int64]productInfo, len(stored))
+	for _, p := range stored {
+		r.products[p.ProductID] = productInfo{sku: p.SKU, name: p.Name}
+	}
+	return nil
 }
 
 // readProducts reads and stores the products matching d, with their stock. A product whose SKU (default_code)
@@ -45,6 +53,12 @@ func (r *run) syncProducts(ctx context.Context) error {
 func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
 	var done int64
 	return r.src.ProductsWhere(ctx, d, r.s.pageSize(), func(page []odoo.Product) error {
+		if len(page) == 0 {
+			return nil
+		}
+		if err := r.storedProducts(ctx); err != nil {
+			return err
+		}
 		prods := make([]*store.Product, 0, len(page))
 		inv := make([]*store.Inventory, 0, len(page))
 		type rename struct {
@@ -112,6 +126,9 @@ func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
 // knowProducts reads the products of lines that are not stored yet (created after this pass read products), so
 // every line is stored under its product's SKU.
 func (r *run) knowProducts(ctx context.Context, lines map[int64][]odoo.OrderLine) error {
+	if err := r.storedProducts(ctx); err != nil {
+		return err
+	}
 	var missing []int64
 	for _, ls := range lines {
 		for _, l := range ls {
@@ -139,7 +156,7 @@ func (r *run) syncStock(ctx context.Context) error {
 	if w.since.IsZero() && w.fresh.IsZero() {
 		// First pass: every product was read with its stock just now; start the quant cursor here.
 		if now, ok := r.src.ServerTime(); ok {
-			return r.tx(ctx, "save the cursor", func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
+			r.saveCursor(ModelQuant, now)
 		}
 		return nil
 	}
@@ -175,5 +192,6 @@ func (r *run) syncStock(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.tx(ctx, "save the cursor", func(tx store.Executor) error { return r.saveCursor(ctx, tx, ModelQuant, now) })
+	r.saveCursor(ModelQuant, now)
+	return nil
 }

@@ -22,10 +22,9 @@ var confirmedStates = []any{"sale", "done"}
 func (r *run) reconcileIfDue(ctx context.Context) error {
 	if r.initial {
 		// Nothing to compare yet but what this pass just read; start the clocks.
-		if err := r.markDone(ctx, modelReconciled); err != nil {
-			return err
-		}
-		return r.markDone(ctx, modelRecent)
+		r.markDone(modelReconciled)
+		r.markDone(modelRecent)
+		return nil
 	}
 	all := r.opts.Reconcile
 	if !all && r.s.ReconcileEvery >= 0 {
@@ -42,10 +41,9 @@ func (r *run) reconcileIfDue(ctx context.Context) error {
 		if err := r.readProducts(ctx, odoo.Domain{}); err != nil {
 			return fmt.Errorf("products: %w", err)
 		}
-		if err := r.markDone(ctx, modelReconciled); err != nil {
-			return err
-		}
-		return r.markDone(ctx, modelRecent)
+		r.markDone(modelReconciled)
+		r.markDone(modelRecent)
+		return nil
 	}
 	recent, err := r.due(ctx, modelRecent, r.s.RecentEvery, DefaultRecentEvery)
 	if err != nil || !recent {
@@ -59,7 +57,8 @@ func (r *run) reconcileIfDue(ctx context.Context) error {
 	if err := r.reconcile(ctx, from); err != nil {
 		return err
 	}
-	return r.markDone(ctx, modelRecent)
+	r.markDone(modelRecent)
+	return nil
 }
 
 // reconcile compares the months from `from` on (every month when zero) and re-lists those that differ.

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,17 +184,27 @@ func (s *Syncer) progress(p Progress) {
 // Sync runs one sync of conn from src and records it in sync_logs.
 func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, opts Options) (Result, error) {
 	start := s.now().Truncate(time.Microsecond) // as stored: the log row is found by it
+	log := s.logger().With("connection", conn.Name)
 	res := Result{Kind: "incremental"}
+	var cursors map[string]*store.SyncCursor
+	if err := s.retry(ctx, log, nil, "read the cursors", func() error {
+		var err error
+		cursors, err = s.Store.SyncCursorList(ctx, conn.ID)
+		return err
+	}); err != nil {
+		return res, err
+	}
 	if opts.Full {
 		res.Kind = "full"
-	} else if _, err := s.Store.SyncCursorGet(ctx, conn.ID, modelBaseline); errors.Is(err, store.ErrNotFound) {
+	} else if _, ok := cursors[modelBaseline]; !ok {
 		// Known before the log row is written, so that a first pass cut short is logged as the initial one.
 		res.Kind = "initial"
 	}
 	var trial bool
+	var row *store.Connection // the connection's row as read for this pass (nil: not read yet)
 	if s.Circuit.Failures > 0 {
 		var err error
-		if trial, err = s.circuitBefore(ctx, conn); err != nil {
+		if trial, row, err = s.circuitBefore(ctx, conn); err != nil {
 			var open *CircuitOpenError
 			if errors.As(err, &open) {
 				res.Skipped = true
@@ -204,7 +215,6 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	}
 	logRow := &store.SyncLog{ConnectionID: conn.ID, Kind: res.Kind, StartedAt: start, Status: store.SyncRunning}
 	// A pass must be recorded: on a lost connection, again on a new one.
-	log := s.logger().With("connection", conn.Name)
 	tries := 0
 	if err := s.retry(ctx, log, nil, "open the sync log", func() error {
 		if tries++; tries > 1 {
@@ -218,16 +228,18 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 				return nil
 			}
 		}
-		if _, err := s.Store.SyncLogMarkInterrupted(ctx, conn.ID); err != nil {
+		return s.Store.Tx(ctx, func(tx store.Executor) error {
+			if _, err := tx.SyncLogMarkInterrupted(ctx, conn.ID); err != nil {
+				return err
+			}
+			_, err := tx.SyncLogInsert(ctx, logRow)
 			return err
-		}
-		_, err := s.Store.SyncLogInsert(ctx, logRow)
-		return err
+		})
 	}); err != nil {
 		return res, err
 	}
 	res.LogID = logRow.ID
-	r, err := s.pass(ctx, conn, src, opts, &res)
+	r, err := s.pass(ctx, conn, src, opts, &res, cursors, row)
 	if s.Circuit.Failures > 0 {
 		if cerr := r.circuitAfter(ctx, err, trial); cerr != nil {
 			err = errors.Join(err, cerr)
@@ -245,16 +257,50 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	case err != nil && ctx.Err() != nil:
 		// The caller stopped the run (Ctrl-C, SIGTERM): nothing failed, and its cause says why.
 		logRow.Status, logRow.Error = store.SyncInterrupted, context.Cause(ctx).Error()
+	case errors.Is(err, odoo.ErrStopped):
+		// The caller is stopping (a service's SIGTERM) while the pass waited to retry an Odoo call.
+		logRow.Status, logRow.Error = store.SyncInterrupted, err.Error()
 	case err != nil:
 		logRow.Status, logRow.Error = store.SyncFailed, err.Error()
 	}
-	// The log must be written even when the run was cancelled, and on a new connection when the pass lost its.
+	// The log must be written even when the run was cancelled, and on a new connection when the pass lost its;
+	// the cursors the finished stages saved go in the same transaction.
 	logCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if lerr := s.retry(logCtx, log, nil, "record the pass in sync_logs", func() error { return s.Store.SyncLogUpdate(logCtx, logRow) }); lerr != nil {
+	saved := make([]*store.SyncCursor, 0, len(r.saved))
+	for _, c := range r.saved {
+		saved = append(saved, c)
+	}
+	slices.SortFunc(saved, func(a, b *store.SyncCursor) int { return strings.Compare(a.Model, b.Model) })
+	lerr := s.retry(logCtx, log, nil, "record the pass in sync_logs", func() error {
+		return s.Store.Tx(logCtx, func(tx store.Executor) error {
+			for _, c := range saved {
+				if err := tx.SyncCursorSet(logCtx, c); err != nil {
+					return err
+				}
+			}
+			return tx.SyncLogUpdate(logCtx, logRow)
+		})
+	})
+	if lerr != nil && len(saved) > 0 {
+		// The pass is recorded without its cursors (the next pass lists again from the older ones), and says so.
+		err = errors.Join(err, fmt.Errorf("save the cursors: %w", lerr))
+		if logRow.Status == store.SyncOK {
+			logRow.Status = store.SyncFailed
+		}
+		logRow.Error = err.Error()
+		lerr = s.retry(logCtx, log, nil, "record the pass in sync_logs", func() error { return s.Store.SyncLogUpdate(logCtx, logRow) })
+	}
+	if lerr != nil {
 		err = errors.Join(err, lerr)
 	}
 	return res, err
+}
+
+// Stopped reports whether a pass's error says it was stopped by its caller (ctx ended, or its stop signal came
+// while it waited to retry an Odoo call: odoo.WithStop) rather than failed.
+func Stopped(ctx context.Context, err error) bool {
+	return err != nil && (ctx.Err() != nil || errors.Is(err, odoo.ErrStopped))
 }
 
 // passAttempts bounds how often a pass starts over after losing the database connection.
@@ -263,14 +309,16 @@ const passAttempts = 3
 // pass runs the pass, and runs it again when it failed because the database connection was lost outside the
 // transactions that are retried on their own (a read, say). A pass is idempotent as a whole: what it committed
 // stays, and the next attempt lists again and reads only what is missing or differs, as after a crash.
-func (s *Syncer) pass(ctx context.Context, conn *store.Connection, src Source, opts Options, res *Result) (*run, error) {
+func (s *Syncer) pass(ctx context.Context, conn *store.Connection, src Source, opts Options, res *Result, cursors map[string]*store.SyncCursor, row *store.Connection) (*run, error) {
 	var r *run
 	var err error
 	for attempt := 1; ; attempt++ {
-		next := &run{s: s, conn: conn, src: src, opts: opts, res: res, nextStatistics: firstStatistics, lost: new(int)}
+		next := &run{s: s, conn: conn, src: src, opts: opts, res: res, nextStatistics: firstStatistics, lost: new(int),
+			cursors: cursors, saved: map[string]*store.SyncCursor{}, row: row}
 		if r != nil {
-			// The clock step the last attempt found is not found again: it recorded the clock.
-			next.stepFrom, next.noSKU, next.lost = r.stepFrom, r.noSKU, r.lost
+			// The clock step the last attempt found is not found again: it recorded the clock. Its saved cursors
+			// stay saved; the cursors and the connection are read again.
+			next.stepFrom, next.noSKU, next.lost, next.saved, next.cursors, next.row = r.stepFrom, r.noSKU, r.lost, r.saved, nil, nil
 		}
 		r = next
 		err = r.do(ctx)
@@ -341,15 +389,20 @@ type run struct {
 	// stepFrom is, when the server's clock stepped back since the last pass, the earliest write_date that rows
 	// written after the step can carry (zero: no step).
 	stepFrom time.Time
-	// sold collects the products of the lines written, whose forecast quantities the sales moved.
+	// sold collects the products of the lines of the orders that changed, and of the lines that left them:
+	// their forecast quantities moved.
 	sold map[int64]bool
 	// noSKU holds the products read without an internal reference, counted once however often read.
 	noSKU map[int64]bool
 	// lost counts the store operations tried again because the database connection was lost (shared by the
 	// attempts of a pass).
 	lost *int
-	// cursors are the connection's cursors as stored when this attempt began (see cursor).
+	// cursors are the connection's cursors as stored when this attempt began (see cursor); saved are those the
+	// pass's finished stages moved, written when the pass is recorded (shared by the attempts of a pass).
 	cursors map[string]*store.SyncCursor
+	saved   map[string]*store.SyncCursor
+	// row is the connection's row as Sync read it for this pass (its Odoo circuit), nil when it did not.
+	row *store.Connection
 	// itemSlab and orderSlab hold the rows of the group being written; the next group reuses them.
 	itemSlab  []store.Item
 	orderSlab []store.Order
@@ -434,9 +487,10 @@ func (r *run) do(ctx context.Context) error {
 	} else if err := r.reconcileIfDue(ctx); err != nil {
 		return fmt.Errorf("reconcile: %w", err)
 	}
-	return r.retry(ctx, "save the cursor", func() error {
-		return r.s.Store.SyncCursorSet(ctx, &store.SyncCursor{ConnectionID: r.conn.ID, Model: modelBaseline, LastID: 1, UpdatedAt: r.s.now()})
-	})
+	if r.initial { // once there, the baseline says nothing more
+		r.keep(&store.SyncCursor{ConnectionID: r.conn.ID, Model: modelBaseline, LastID: 1, UpdatedAt: r.s.now()})
+	}
+	return nil
 }
 
 // skuOf keys a product by its internal reference, or by a stable fallback when it has none.

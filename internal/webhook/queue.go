@@ -41,9 +41,11 @@ type QueueConfig struct {
 	MaxWorkers int
 	// EndpointConcurrency limits simultaneous requests to one endpoint host (default 16).
 	EndpointConcurrency int
-	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms and 100 ms). River's
-	// own defaults (100 ms, 1 s) cap throughput (one fetch per cooldown) and put idle-queue p99 latency near
-	// the poll interval, because insert notifications are rate-limited and some inserts wait for the poll.
+	// FetchCooldown and FetchPollInterval tune how fast River picks up jobs (defaults 10 ms, and 100 ms on
+	// PostgreSQL, 1 s on SQLite). River's own defaults (100 ms, 1 s) cap throughput (one fetch per cooldown) and,
+	// on PostgreSQL, put idle-queue p99 latency near the poll interval, because insert notifications are
+	// rate-limited and some inserts wait for the poll. On SQLite the client inserting a job fetches at once (see
+	// NewSQLiteQueue): the poll finds only jobs made due by other processes and retries come due.
 	FetchCooldown     time.Duration
 	FetchPollInterval time.Duration
 	// RescueAfter is how long a delivery job may stay running before it is presumed lost (its process was
@@ -66,8 +68,23 @@ type Queue[TTx any] struct {
 // use WAL and a busy timeout; River's driver documentation recommends db.SetMaxOpenConns(1) to avoid
 // SQLITE_BUSY, which also serializes the store's own queries with River's.
 func NewSQLiteQueue(db *sql.DB, cfg QueueConfig) (*Queue[*sql.Tx], error) {
-	return newQueue[*sql.Tx](riversqlite.New(db), cfg)
+	if cfg.FetchPollInterval <= 0 {
+		cfg.FetchPollInterval = time.Second
+	}
+	return newQueue[*sql.Tx](pollOnlySQLite{riversqlite.New(db)}, cfg)
 }
+
+// pollOnlySQLite is River's SQLite driver with its client run poll-only. SQLite has no LISTEN/NOTIFY;
+// riversqlite (v0.49.0) imitates it with a table its listener reads every 50 ms, 20 queries a second whatever
+// the load: most of what River cost an idle serve. A driver without a listener makes River fetch every
+// FetchPollInterval instead, and at once (after FetchCooldown) for the jobs this very client inserts outside a
+// transaction (Client.InsertMany, which Enqueue and Replay use), which were the only ones the notifications
+// carried fast: jobs inserted by another process, made due by JobRetry or by River's scheduler (retries) wait
+// for the poll. The driver interface is River's ("API is not stable"): check this at each River upgrade.
+type pollOnlySQLite struct{ *riversqlite.Driver }
+
+func (pollOnlySQLite) SupportsListener() bool     { return false }
+func (pollOnlySQLite) SupportsListenNotify() bool { return false }
 
 // NewPostgresQueue builds a queue on PostgreSQL (pgx/v5 pool).
 func NewPostgresQueue(pool *pgxpool.Pool, cfg QueueConfig) (*Queue[pgx.Tx], error) {

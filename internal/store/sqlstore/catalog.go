@@ -280,9 +280,11 @@ func (e *Exec) syncLogs(ctx context.Context, what, q string, args ...any) ([]*st
 }
 
 func (e *Exec) SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (int64, error) {
-	res, err := e.exec(ctx, `UPDATE sync_logs SET status = ?, error = ? WHERE connection_id = ? AND status = ?`,
+	// 'running' is written out: the partial index sync_logs_running is used for a literal, not for a parameter
+	// (which SQLite would have to re-plan at each execution, and PostgreSQL's generic plan cannot prove).
+	res, err := e.exec(ctx, `UPDATE sync_logs SET status = ?, error = ? WHERE connection_id = ? AND status = '`+store.SyncRunning+`'`,
 		store.SyncInterrupted, "the process stopped before this sync finished; the next sync resumed from its last stored page",
-		connectionID, store.SyncRunning)
+		connectionID)
 	if err != nil {
 		return 0, fmt.Errorf("close interrupted sync logs: %w", err)
 	}
