@@ -34,6 +34,8 @@ type ServeOptions struct {
 	Started, Stopping func()
 	// Mounts are more handlers on the listener, under path prefixes (the dashboard).
 	Mounts map[string]http.Handler
+	// SyncLogRetention is how long sync logs are kept (pruned hourly); 0: forever.
+	SyncLogRetention time.Duration
 	// ProtectMetrics, when set, wraps /metrics (the dashboard's token check).
 	ProtectMetrics func(http.Handler) http.Handler
 }
@@ -101,6 +103,13 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		go func() {
 			defer wg.Done()
 			(&schedule.Runner{Clock: o.Clock, Logger: e.log}).Run(ctx, jobs...)
+		}()
+	}
+	if o.SyncLogRetention > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.pruneSyncLogsEvery(ctx, o.Clock, o.SyncLogRetention)
 		}()
 	}
 	if o.Started != nil {

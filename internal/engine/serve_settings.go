@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/config"
 	"github.com/salesengine/salesengine/internal/schedule"
@@ -33,6 +34,12 @@ func LoadServeSchedule(cfg *config.Config, o *ServeOptions) error {
 	}
 	if o.ShutdownTimeout, err = cfg.Duration("SALESENGINE_SHUTDOWN_TIMEOUT"); err != nil {
 		return err
+	}
+	if o.SyncLogRetention, err = cfg.Duration("SALESENGINE_SYNC_LOG_RETENTION"); err != nil {
+		return err
+	}
+	if o.SyncLogRetention < 0 || (o.SyncLogRetention > 0 && o.SyncLogRetention < time.Hour) {
+		return fmt.Errorf("SALESENGINE_SYNC_LOG_RETENTION=%s: give at least 1h (e.g. 720h for 30 days), or 0 to keep every log", o.SyncLogRetention)
 	}
 	if o.ShutdownTimeout <= 0 {
 		return fmt.Errorf("SALESENGINE_SHUTDOWN_TIMEOUT=%s must be positive", o.ShutdownTimeout)

@@ -141,6 +141,9 @@ type Executor interface {
 	SyncLogList(ctx context.Context, params *SyncLogListParams) ([]*SyncLog, error)
 	// SyncLogMarkInterrupted closes a connection's logs left 'running' by a process that died.
 	SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (int64, error)
+	// SyncLogPrune deletes up to limit of a connection's finished logs that started before before, keeping its
+	// newest successful pass of each kind (what "last successful sync" and "last full sync" are read from).
+	SyncLogPrune(ctx context.Context, connectionID int64, before time.Time, limit int) (int64, error)
 	// SyncLogLatestList is every connection's newest log and last successful pass, by connection name.
 	SyncLogLatestList(ctx context.Context) ([]*SyncLogLatest, error)
 	// SyncLogRecentList is the newest perConnection logs of every connection, by connection id, newest first

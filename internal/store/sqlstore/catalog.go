@@ -328,3 +328,18 @@ func (e *Exec) SyncLogLatestList(ctx context.Context) ([]*store.SyncLogLatest, e
 	}
 	return out, rows.Err()
 }
+
+func (e *Exec) SyncLogPrune(ctx context.Context, connectionID int64, before time.Time, limit int) (int64, error) {
+	// Through the (connection_id, started_at) index: the old rows of one connection, oldest first. A successful
+	// pass stays while no newer successful pass of its kind exists, so the last success is never pruned away.
+	res, err := e.exec(ctx, `DELETE FROM sync_logs WHERE id IN (
+		SELECT l.id FROM sync_logs l WHERE l.connection_id = ? AND l.started_at < ? AND l.status <> ?
+			AND (l.status <> ? OR EXISTS (SELECT 1 FROM sync_logs n WHERE n.connection_id = l.connection_id
+				AND n.started_at > l.started_at AND n.kind = l.kind AND n.status = ?))
+		ORDER BY l.started_at LIMIT ?)`,
+		connectionID, e.d.Time(before), store.SyncRunning, store.SyncOK, store.SyncOK, limit)
+	if err != nil {
+		return 0, fmt.Errorf("prune sync logs: %w", err)
+	}
+	return res.RowsAffected()
+}

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,7 +10,8 @@ import (
 )
 
 func init() {
-	extra = append(extra, namedTest{"SyncLogLatest", testSyncLogLatest}, namedTest{"PlanRun", testPlanRun})
+	extra = append(extra, namedTest{"SyncLogLatest", testSyncLogLatest}, namedTest{"PlanRun", testPlanRun},
+		namedTest{"SyncLogPrune", testSyncLogPrune})
 }
 
 func testSyncLogLatest(t *testing.T, newStore NewStore) {
@@ -84,5 +86,63 @@ func testPlanRun(t *testing.T, newStore NewStore) {
 	}
 	if b.PlanAt != nil || b.ForecastAt != nil || b.Priorities["ALTA"] != 0 {
 		t.Errorf("beta has no plan: %+v", b)
+	}
+}
+
+func testSyncLogPrune(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	acme := newConnection(t, s, "acme")
+	beta := newConnection(t, s, "beta")
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	type row struct {
+		conn   int64
+		day    int
+		kind   string
+		status string
+	}
+	rows := []row{
+		{acme, 0, "full", "ok"},                 // old, the newest full ok: kept
+		{acme, 1, "incremental", "ok"},          // old, a newer incremental ok exists: pruned
+		{acme, 2, "incremental", "failed"},      // old failure: pruned
+		{acme, 3, "incremental", "running"},     // old but running (a live pass): kept
+		{acme, 4, "incremental", "ok"},          // old, newer ok exists (day 20): pruned
+		{acme, 20, "incremental", "ok"},         // recent: kept
+		{acme, 21, "incremental", "failed"},     // recent: kept
+		{beta, 1, "incremental", "ok"},          // old, but beta's newest ok: kept
+		{beta, 2, "incremental", "failed"},      // old failure: pruned
+		{beta, 3, "incremental", "interrupted"}, // old: pruned
+	}
+	for _, r := range rows {
+		start := t0.Add(time.Duration(r.day) * 24 * time.Hour)
+		fin := start.Add(time.Second)
+		if _, err := s.SyncLogInsert(ctx, &store.SyncLog{ConnectionID: r.conn, Kind: r.kind, StartedAt: start, FinishedAt: &fin, Status: r.status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cutoff := t0.Add(10 * 24 * time.Hour)
+	// In batches: a limit of 2 takes acme's two oldest prunable rows first.
+	if n, err := s.SyncLogPrune(ctx, acme, cutoff, 2); err != nil || n != 2 {
+		t.Fatalf("first batch pruned %d, %v; want 2", n, err)
+	}
+	if n, err := s.SyncLogPrune(ctx, acme, cutoff, 100); err != nil || n != 1 {
+		t.Fatalf("second batch pruned %d, %v; want 1", n, err)
+	}
+	if n, err := s.SyncLogPrune(ctx, beta, cutoff, 100); err != nil || n != 2 {
+		t.Fatalf("beta pruned %d, %v; want 2", n, err)
+	}
+	left := map[int64][]string{}
+	logs, err := s.SyncLogList(ctx, &store.SyncLogListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(logs) - 1; i >= 0; i-- {
+		l := logs[i]
+		left[l.ConnectionID] = append(left[l.ConnectionID], fmt.Sprintf("%d:%s:%s", int(l.StartedAt.Sub(t0).Hours()/24), l.Kind, l.Status))
+	}
+	want := map[int64][]string{acme: {"0:full:ok", "3:incremental:running", "20:incremental:ok", "21:incremental:failed"},
+		beta: {"1:incremental:ok"}}
+	if fmt.Sprint(left[acme]) != fmt.Sprint(want[acme]) || fmt.Sprint(left[beta]) != fmt.Sprint(want[beta]) {
+		t.Errorf("left after pruning: %v, want %v", left, want)
 	}
 }
