@@ -158,6 +158,8 @@ type Row struct {
 	Flags            []string // FlagNoInventoryRecord, FlagNoForecast, ...
 }
 
+const reasonArchivedNoSales = "archived without sales"
+
 // Excluded reports whether a SKU is left out of the plan, and why: services and combos are never produced, and
 // archived products that never sold have no demand to plan for.
 func Excluded(in SKUInput) (bool, string) {
@@ -168,7 +170,7 @@ func Excluded(in SKUInput) (bool, string) {
 		return true, "combo"
 	}
 	if !in.Active && !in.HasSales {
-		return true, "archived without sales"
+		return true, reasonArchivedNoSales
 	}
 	return false, ""
 }
@@ -448,21 +450,30 @@ const (
 	ReasonBelowMedia    = "available stock below the MEDIA share of the month's forecast"
 	ReasonSafetyStock   = "month's forecast covered, safety stock or backlog not"
 	ReasonNothingNeeded = "nothing to produce"
+	ReasonOrderpoint    = "month's demand and safety stock covered, projected stock below the orderpoint's minimum"
 )
 
 // rule: nothing to produce is BAJA, whatever the thresholds; something to produce is ALTA when the month's stock is
 // short or below the ALTA share of its forecast, MEDIA otherwise.
 func rule(r Row, cfg Config) (string, string) {
-	avail, f := r.ProjectedOpening, r.Forecast
+	return classify(r.ProjectedOpening, r.Forecast, r.Recommended, r.Recommended, cfg)
+}
+
+// classify is the priority rule of both plans: avail is the stock available for the month, demand what the month
+// consumes, planned what the plan makes or buys for it and net the requirement before lot sizing (planned can be
+// positive with no requirement only when an orderpoint's minimum asks for it).
+func classify(avail, demand, planned, net float64, cfg Config) (string, string) {
 	switch {
-	case !(r.Recommended > 0):
+	case !(planned > 0):
 		return Baja, ReasonNothingNeeded
 	case avail < 0:
 		return Alta, ReasonShort
-	case avail < cfg.AltaCoverage*f:
+	case avail < cfg.AltaCoverage*demand:
 		return Alta, ReasonBelowAlta
-	case avail < cfg.MediaCoverage*f:
+	case avail < cfg.MediaCoverage*demand:
 		return Media, ReasonBelowMedia
+	case !(net > 0):
+		return Media, ReasonOrderpoint
 	}
 	return Media, ReasonSafetyStock
 }
