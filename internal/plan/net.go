@@ -436,6 +436,10 @@ func (b *netBuilder) sku(i int) error {
 		}
 	}
 
+	flow := math.Abs(opening) + in.Backlog // every quantity through the stock so far, for lotSize's rounding
+	if in.Orderpoint != nil {
+		flow += math.Abs(in.Orderpoint.Min) + math.Abs(in.Orderpoint.Max)
+	}
 	minQty := 0.0
 	if p.action == ActionBuy && in.Supplier != nil {
 		minQty = in.Supplier.MinQty
@@ -447,7 +451,8 @@ func (b *netBuilder) sku(i int) error {
 		target := max(mo.total+mo.safety, b.cfg.MediaCoverage*mo.total)
 		mo.avail = opening + mo.supply
 		mo.net = max(0, target-mo.avail)
-		mo.plan = lotSize(mo.net, mo.avail-mo.total, target-mo.total, in.Orderpoint, minQty)
+		flow += math.Abs(mo.supply) + mo.total + target
+		mo.plan = lotSize(mo.net, mo.avail-mo.total, target-mo.total, in.Orderpoint, minQty, flow)
 		if !finite(mo.plan) || !finite(opening) || !finite(mo.total) {
 			return fmt.Errorf("plan: SKU %q: %s: quantities overflow (component demand %g, planned %g): check the BoM quantities", in.SKU, mo.t, compDem[k], mo.plan)
 		}
@@ -460,6 +465,7 @@ func (b *netBuilder) sku(i int) error {
 		}
 		// Go adds left to right: with no supply this is opening + (planned - demand), Compute's very sum.
 		opening += mo.supply + mo.plan - mo.total
+		flow += mo.plan
 	}
 
 	// The components' demand: each planned quantity times the BoM quantity, in the month its production is
@@ -483,8 +489,10 @@ func (b *netBuilder) sku(i int) error {
 // margin). With an orderpoint, a closing stock below the floor or the orderpoint's minimum triggers it, and the
 // order brings the stock up to the highest of the floor, the minimum and the maximum (Odoo orders up to
 // max(min, max)). The quantity is then at least the supplier's minimum and rounded up to the orderpoint's
-// multiple; a quotient within 1e-9 of a whole number counts as whole, so rounding noise orders no extra lot.
-func lotSize(net, closing, floor float64, op *Orderpoint, minQty float64) float64 {
+// multiple. scale is the magnitude of the quantities that went through the stock so far: a requirement above a
+// whole number of lots by less than 1e-12 of it (and less than half a lot) is the rounding of their sums, and
+// orders no extra lot. The supplier's minimum is an input, not a sum: it is never rounded down.
+func lotSize(net, closing, floor float64, op *Orderpoint, minQty, scale float64) float64 {
 	q := net
 	if op != nil {
 		if lvl := max(floor, op.Min); closing < lvl {
@@ -494,11 +502,19 @@ func lotSize(net, closing, floor float64, op *Orderpoint, minQty float64) float6
 	if !(q > 0) {
 		return 0
 	}
-	q = max(q, minQty)
-	if op != nil && op.Multiple > 0 {
-		q = max(1, math.Ceil(q/op.Multiple-1e-9)) * op.Multiple
+	if op == nil || !(op.Multiple > 0) {
+		return max(q, minQty)
 	}
-	return q
+	mult := op.Multiple
+	lots := max(1, math.Ceil((q-min(1e-12*scale, mult/2))/mult))
+	if minQty > 0 {
+		least := math.Ceil(minQty / mult)
+		if least*mult < minQty { // the quotient rounded to a whole number, its product is below: 0.45 / 0.15
+			least++
+		}
+		lots = max(lots, least)
+	}
+	return lots * mult
 }
 
 func (b *netBuilder) row(p *netSKU, mo *netMonth, target float64) {

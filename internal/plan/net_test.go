@@ -137,7 +137,11 @@ func TestNetLotSize(t *testing.T) {
 		{"supplier minimum alone orders nothing", 0, 3, 0, nil, 50, 0},
 		{"multiple rounds up", 13, -13, 0, op(0, 0, 12), 0, 24},
 		{"exact multiple", 24, -24, 0, op(0, 0, 12), 0, 24},
-		{"multiple noise is not a lot", 24 * (1 + 1e-13), -24, 0, op(0, 0, 12), 0, 24},
+		{"multiple noise is not a lot", 24 * (1 + 1e-13), -24 * (1 + 1e-13), 0, op(0, 0, 12), 0, 24},
+		{"a real shortfall is a lot, however small", 24 + 1e-9, -24 - 1e-9, 0, op(0, 0, 12), 0, 36},
+		{"the supplier's minimum is not noise", 0.1, -0.1, 0, op(0, 0, 0.25), 34.79, 35},
+		// 0.45 / 0.15 is 3 in floating point, yet 3 x 0.15 is 0.44999999999999996: one lot more.
+		{"a minimum whose quotient rounds down", 0.1, -0.1, 0, op(0, 0, 0.15), 0.45, 4 * 0.15},
 		{"multiple after the supplier minimum", 7, -7, 0, op(0, 0, 12), 50, 60},
 		{"orderpoint: below its minimum, up to its maximum", 0, 4, 0, op(10, 40, 0), 0, 36},
 		{"orderpoint: at its minimum, not triggered", 0, 10, 0, op(10, 40, 0), 0, 0},
@@ -148,7 +152,7 @@ func TestNetLotSize(t *testing.T) {
 		{"orderpoint with a zero multiple", 0, 9, 0, op(10, 10, 0), 0, 1},
 	}
 	for _, tt := range tests {
-		if got := lotSize(tt.net, tt.closing, tt.floor, tt.op, tt.minQty); got != tt.want {
+		if got := lotSize(tt.net, tt.closing, tt.floor, tt.op, tt.minQty, math.Abs(tt.closing)+tt.net); got != tt.want {
 			t.Errorf("%s: lotSize = %v, want %v", tt.name, got, tt.want)
 		}
 	}
