@@ -76,4 +76,47 @@
 // # Rows order
 //
 // ALTA first, then MEDIA, then BAJA; within a priority, the largest ProductionNeeded first; then by SKU and month.
+//
+// # Net requirements (ComputeNet)
+//
+// ComputeNet plans like an MRP (frePPLe, Odoo's MPS, OCA's mrp_multi_level): it nets the supply already on its
+// way, explodes bills of materials, offsets lead times and rounds to lot sizes. It is not used by the engine yet:
+// the sync does not read Odoo's manufacturing orders, purchase orders, BoMs, orderpoints, routes and suppliers.
+// It plans every product over every month m of the horizon from Today's month (m = 0), parents before their
+// components (by low-level code: 0 for a product no BoM uses, else one more than its deepest parent's; a BoM
+// cycle is an error naming its products). For a product and month m (the columns of NetRow):
+//
+//   - OpenOrders[m]: the backlog due in m (NetInput.OpenOrders). Orders due in a month of the plan consume its
+//     forecast; the rest of the backlog (overdue: due before this month; due after the horizon; undated) is
+//     promised stock, taken from today's: Reserved = Backlog - the sum of OpenOrders[m] over the plan's months.
+//     Without OpenOrders, Reserved is the whole backlog and the forecast is not consumed, as in Compute.
+//   - Demand[m] = max(Forecast[m] - Shipped, OpenOrders[m]), Shipped being what was delivered this month (month 0
+//     only): the forecast is the month's total, so what it still expects is what has not shipped, unless the
+//     month's orders are more. Over the plan, Reserved + the sum of Demand = Backlog + the sum of
+//     max(0, Forecast - Shipped - OpenOrders): every order once, and the forecast the orders did not consume.
+//   - ComponentDemand[m]: for each parent whose BoM uses the product, its PlannedQuantity of a month d times the
+//     BoM quantity per unit, counted in the month of the parent's release date (d's first day minus the parent's
+//     lead time), the current month when that is earlier.
+//   - IncomingProduction[m], IncomingPurchase[m]: the remaining quantity of open manufacturing orders finishing,
+//     and of open purchase order lines arriving, in m. Those planned before Today count in month 0 (flagged
+//     late_supply); those after the horizon are left out. Supply[m] is their sum.
+//   - ProjectedOpening[0] = Inventory - Reserved; ProjectedOpening[m+1] = the closing stock of m,
+//     ProjectedOpening[m] + Supply[m] + PlannedQuantity[m] - Demand[m] - ComponentDemand[m].
+//   - Recommended, the net requirement: with D = Demand + ComponentDemand and Target = max(D + SafetyStock,
+//     MediaCoverage × D), max(0, Target - ProjectedOpening - Supply).
+//   - PlannedQuantity: the net requirement; with an orderpoint, when the closing stock without it would be below
+//     max(Target - D, Min), the quantity bringing it up to max(Target - D, Min, Max) (Odoo orders up to
+//     max(min, max)); then at least the supplier's minimum (bought products), rounded up to the orderpoint's
+//     multiple. So with an orderpoint no month closes below its minimum.
+//   - Action: produce with a manufacture route or a BoM, else buy; LeadTimeDays: the manufacturing lead time, or
+//     the supplier's delay. ReleaseDate (when something is planned) = m's first day minus the lead time, flagged
+//     late_release when before Today.
+//   - Priority: the rule of Compute with A = ProjectedOpening + Supply and F = D: ALTA or MEDIA exactly when
+//     PlannedQuantity > 0 (MEDIA with ReasonOrderpoint when only the orderpoint asks for it).
+//   - Forecast, Inventory, ProductionNeeded (Forecast - Inventory), SafetyStock, Backlog, CoverageMonths and the
+//     flags as in Compute; StockoutMonth counts the supply and the component demand.
+//
+// Compute is ComputeNet's special case: with no open orders by month, nothing shipped, no supply, BoM,
+// orderpoint or supplier, a forecast from the current month on and a range of months from it, both give the same
+// rows (TestNetMatchesCompute); only late_release is new.
 package plan
