@@ -90,7 +90,7 @@ type NetParams struct {
 	// Horizon is the number of months planned from Today's month (1 to MaxHorizon): every product is planned
 	// over all of them, since a parent planned in a later month adds demand for its components in earlier ones.
 	Horizon int
-	// Months are the months whose rows are returned, within the horizon; nil returns every month of it.
+	// Months are the months whose rows are returned, within the horizon; none returns every month of it.
 	Months []Month
 }
 
@@ -110,9 +110,10 @@ type NetRow struct {
 	Level              int       // low-level code: 0 for a product no BoM uses, else one more than its deepest parent
 }
 
-// Closing returns the projected stock at the end of the row's month, planned quantity included.
+// Closing returns the projected stock at the end of the row's month, planned quantity included: the next
+// month's ProjectedOpening (added in the same order, so equal to the last bit).
 func (r NetRow) Closing() float64 {
-	return r.ProjectedOpening + r.IncomingProduction + r.IncomingPurchase + r.PlannedQuantity - r.Demand - r.ComponentDemand
+	return r.ProjectedOpening + (r.IncomingProduction + r.IncomingPurchase + r.PlannedQuantity - (r.Demand + r.ComponentDemand))
 }
 
 // ComputeNet plans net requirements: for every included product and month of the horizon, what is demanded
@@ -140,7 +141,7 @@ func ComputeNet(inputs []NetInput, p NetParams, cfg Config) ([]NetRow, error) {
 		return nil, fmt.Errorf("plan: planning date %s and horizon %d months leave the calendar", p.Today.Format(time.DateOnly), p.Horizon)
 	}
 	keep := make([]bool, p.Horizon)
-	if p.Months == nil {
+	if len(p.Months) == 0 {
 		for k := range keep {
 			keep[k] = true
 		}
@@ -463,7 +464,8 @@ func (b *netBuilder) sku(i int) error {
 		if b.keep[k] {
 			b.row(&p, &mo, target)
 		}
-		// Go adds left to right: with no supply this is opening + (planned - demand), Compute's very sum.
+		// Go adds left to right: with no supply this is opening + (planned - demand), Compute's very sum; and
+		// it is NetRow.Closing's.
 		opening += mo.supply + mo.plan - mo.total
 		flow += mo.plan
 	}

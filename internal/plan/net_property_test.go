@@ -206,16 +206,14 @@ func TestNetProperties(t *testing.T) {
 				if want := max(0, max(total+row.SafetyStock, media*total)-avail); row.Recommended != want {
 					fail(row, "net requirement %v, want %v", row.Recommended, want)
 				}
-				// Sums of large and small quantities round: compare within the magnitude of what flowed through
-				// the stock so far, not of the (possibly tiny) result.
-				prev := 0.0
 				if k > 0 {
-					p := list[k-1]
-					prev = p.IncomingProduction + p.IncomingPurchase + p.PlannedQuantity + p.Demand + p.ComponentDemand
-				}
-				flow += prev
-				if k > 0 && math.Abs(row.ProjectedOpening-list[k-1].Closing()) > 1e-12*flow {
-					fail(row, "opening %v, want the previous month's closing %v", row.ProjectedOpening, list[k-1].Closing())
+					prev := list[k-1]
+					if row.ProjectedOpening != prev.Closing() {
+						fail(row, "opening %v, want the previous month's closing %v", row.ProjectedOpening, prev.Closing())
+					}
+					// Sums of large and small quantities round: the tolerances below are relative to what went
+					// through the stock so far, not to the (possibly tiny) result.
+					flow += prev.IncomingProduction + prev.IncomingPurchase + prev.PlannedQuantity + prev.Demand + prev.ComponentDemand
 				}
 				// Lot sizes: at least the requirement; a multiple of the orderpoint's multiple; at least the
 				// supplier's minimum when bought.
