@@ -267,7 +267,6 @@ func checkNet(in *NetInput) error {
 		if !usable(op.Min) || !usable(op.Max) {
 			return fmt.Errorf("plan: SKU %q: orderpoint minimum %g or maximum %g is not usable (want finite numbers within ±%g)", in.SKU, op.Min, op.Max, MaxQuantity)
 		}
-		// A multiple below a millionth of the largest quantity would round nothing and only lose precision.
 		if !usable(op.Multiple) || op.Multiple < 0 {
 			return fmt.Errorf("plan: SKU %q: orderpoint multiple %g: want 0 (none) or a positive number up to %g", in.SKU, op.Multiple, MaxQuantity)
 		}
@@ -455,7 +454,7 @@ func (b *netBuilder) sku(i int) error {
 		flow += math.Abs(mo.supply) + mo.total + target
 		mo.plan = lotSize(mo.net, mo.avail-mo.total, target-mo.total, in.Orderpoint, minQty, flow)
 		if !finite(mo.plan) || !finite(opening) || !finite(mo.total) {
-			return fmt.Errorf("plan: SKU %q: %s: quantities overflow (component demand %g, planned %g): check the BoM quantities", in.SKU, mo.t, compDem[k], mo.plan)
+			return fmt.Errorf("plan: SKU %q: %s: quantities overflow (component demand %g, planned %g): check the BoM quantities and the orderpoint's multiple", in.SKU, mo.t, compDem[k], mo.plan)
 		}
 		w.planned[k] = mo.plan
 		if mo.plan > 0 {

@@ -454,3 +454,40 @@ func TestNetMatchesCompute(t *testing.T) {
 		}
 	}
 }
+
+// FuzzComputeNet checks, on fuzzed quantities of a product made from a bought component, that ComputeNet either
+// refuses the input or returns only finite numbers, multiples of the orderpoint's multiple.
+// Run by hand: go test -fuzz FuzzComputeNet -fuzztime 1m ./internal/plan
+func FuzzComputeNet(f *testing.F) {
+	f.Add(30.0, 25.0, 20.0, 30.0, 60.0, 40.0, 120.0, 3.0, 10.0, 30.0, 25.0, 250.0, 10, 20)
+	f.Add(-5.0, 0.0, 0.0, 0.0, 1e15, 1e15, 0.0, 1e15, -1e15, 0.0, 1e-9, 0.0, 0, 0)
+	f.Fuzz(func(t *testing.T, onHand, backlog, orders, shipped, fc, mo, po, perUnit, opMin, opMax, opMult, minQty float64, lead, delay int) {
+		today := time.Date(2026, time.January, 15, 0, 0, 0, 0, time.UTC)
+		jan := MonthOf(today)
+		inputs := []NetInput{
+			{SKUInput: SKUInput{SKU: "P", Active: true, HasSales: true, HasInventory: true, OnHand: onHand, Backlog: backlog,
+				Forecast: []ForecastPoint{fp(jan, fc, fc*1.3), fp(jan.Add(1), fc, fc*1.3)}},
+				OpenOrders: []MonthQuantity{{jan, orders}}, ShippedThisMonth: shipped, ManufactureDays: lead,
+				Production: []Receipt{{mo, today.AddDate(0, 0, 20)}}, Components: []Component{{"C", perUnit}}},
+			{SKUInput: SKUInput{SKU: "C", Active: true, HasInventory: true, OnHand: onHand / 2},
+				Purchases: []Receipt{{po, today.AddDate(0, 0, -3)}}, Supplier: &Supplier{DelayDays: delay, MinQty: minQty},
+				Orderpoint: &Orderpoint{Min: opMin, Max: opMax, Multiple: opMult}},
+		}
+		rows, err := ComputeNet(inputs, NetParams{Today: today, Horizon: 2}, Config{})
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			for _, v := range []float64{r.ProjectedOpening, r.Recommended, r.PlannedQuantity, r.Demand, r.ComponentDemand, r.SafetyStock} {
+				if !finite(v) {
+					t.Fatalf("non-finite value in %+v", r)
+				}
+			}
+			if r.SKU == "C" && r.PlannedQuantity > 0 && opMult > 0 {
+				if q := r.PlannedQuantity / opMult; math.Abs(q-math.Round(q)) > 1e-9*max(1, q) {
+					t.Fatalf("planned %v is not a multiple of %v", r.PlannedQuantity, opMult)
+				}
+			}
+		}
+	})
+}

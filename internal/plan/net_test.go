@@ -437,3 +437,14 @@ func TestNetMonths(t *testing.T) {
 		}
 	}
 }
+
+// TestNetTinyMultiple: a multiple so small that the number of lots overflows is refused, naming the product.
+func TestNetTinyMultiple(t *testing.T) {
+	t.Parallel()
+	in := stocked("A", 0, fp(m(2026, time.January), 1e15, 1e15))
+	in.Orderpoint = &Orderpoint{Multiple: 1e-300}
+	_, err := ComputeNet([]NetInput{in}, NetParams{Today: netToday, Horizon: 1}, Config{})
+	if err == nil || !strings.Contains(err.Error(), `SKU "A"`) || !strings.Contains(err.Error(), "multiple") {
+		t.Errorf("err = %v, want an overflow naming A and the multiple", err)
+	}
+}
