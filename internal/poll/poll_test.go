@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -127,7 +128,8 @@ func TestTargetsFollowTheSource(t *testing.T) {
 	p := newPasses(clock)
 	src := &source{}
 	src.set(Target{ID: 1, Name: "acme", Interval: time.Minute, Version: "1"})
-	stop := run(t, &Supervisor{Source: src, Clock: clock, Refresh: 2 * time.Second,
+	stopped := &logSignal{msg: "poll: stopped polling a connection that was removed or disabled", ch: make(chan struct{}, 8)}
+	stop := run(t, &Supervisor{Source: src, Clock: clock, Refresh: 2 * time.Second, Logger: slog.New(stopped),
 		Poll: func(ctx context.Context, tg Target) error { p.record(tg.Name); return nil }})
 	defer stop()
 	p.next(t, "acme")
@@ -150,6 +152,14 @@ func TestTargetsFollowTheSource(t *testing.T) {
 
 	src.set(Target{ID: 2, Name: "beta", Interval: time.Minute, Version: "1"}) // acme deleted
 	before := p.count("acme")
+	// acme's next poll is due at +10 s. Step the clock a second at a time until the supervisor says it stopped
+	// acme's poller (at its refresh, +6 or +8 s): a single jump past both would let either fire first.
+	for !stopped.seen(t, 50*time.Millisecond) {
+		if clock.Now().Sub(t0) >= 9*time.Second {
+			t.Fatal("the supervisor never stopped the removed connection's poller")
+		}
+		clock.Advance(time.Second)
+	}
 	for range 10 {
 		clock.WaitWaiters(t, 1)
 		clock.Advance(5 * time.Second)
@@ -222,5 +232,33 @@ func TestShutdownWaitsForPassInFlight(t *testing.T) {
 	defer mu.Unlock()
 	if !ended {
 		t.Error("the pass in flight did not end")
+	}
+}
+
+// logSignal is a log handler that signals each record with the message msg: a test waits on what the code under
+// test says it did.
+type logSignal struct {
+	msg string
+	ch  chan struct{}
+}
+
+func (l *logSignal) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logSignal) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logSignal) WithGroup(string) slog.Handler            { return l }
+func (l *logSignal) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == l.msg {
+		l.ch <- struct{}{}
+	}
+	return nil
+}
+
+// seen waits up to d (real time) for the message.
+func (l *logSignal) seen(t *testing.T, d time.Duration) bool {
+	t.Helper()
+	select {
+	case <-l.ch:
+		return true
+	case <-time.After(d):
+		return false
 	}
 }
