@@ -12,6 +12,22 @@
 //
 // It also serves GET /web/version.
 //
+// Options.Modules chooses the apps installed (sale and stock by default; mrp and purchase on request): a model
+// of an app that is not installed does not exist ("Object X doesn't exist", fault 2, JSON-2 404), and
+// ir.module.module lists what is installed (unreadable with Options.NoModuleAccess, as modules such as
+// access_apps make it). With mrp, purchase and stock the fake has mrp.production, mrp.bom, mrp.bom.line,
+// purchase.order, purchase.order.line, stock.warehouse.orderpoint, stock.route, stock.rule,
+// product.supplierinfo and product.template (route_ids, produce_delay), with their differences between
+// versions: planned dates date_planned_start/date_planned_finished in 16 and date_start/date_finished from 17;
+// produce_delay on product.template in 16 and on mrp.bom from 17; purchase state done up to 18 (locked in 19)
+// and purchase.order.line.state stored up to 18 only; qty_multiple up to 18 and replenishment_uom_id (a
+// uom.uom "Pack of N") in 19; mrp.bom.uom_id and purchase.order.line.product_uom_id in 19. Generated data
+// makes a share of the products manufactured from others (two-level BoMs, kits, archived recipes) and the rest
+// bought from vendors with lead times and least quantities, with orderpoints and manufacturing and purchase
+// orders open, late, partly received, done and cancelled; mutations (AddProduction, ConfirmProduction,
+// FinishProduction, AddPurchase, ConfirmPurchase, ReceivePurchaseLine, CancelPurchase...) stamp what Odoo's
+// transaction would.
+//
 // The data lives in memory: sale.order, sale.order.line, product.product, stock.quant, stock.location,
 // stock.warehouse, res.partner, res.company, res.currency, res.users and ir.config_parameter (database.uuid,
 // Options.DatabaseUUID; readable only by a user in Administration / Settings, as in Odoo: with

@@ -366,5 +366,6 @@ func (s *Server) buildModels() map[string]*model {
 	line.add(fld("create_date", "datetime", "Created on", true, on(func(l *Line) value { return vTime(l.CreateDate) })))
 	add(line)
 
+	s.buildSupplyModels(ms, add)
 	return ms
 }

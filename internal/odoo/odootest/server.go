@@ -36,8 +36,13 @@ type Options struct {
 	// NoSettings leaves the API user out of Administration / Settings: reading system parameters (the
 	// database uuid) then fails with AccessError, as it does for such a user in Odoo.
 	NoSettings bool
-	Addr       string       // listen address; default "127.0.0.1:0"
-	Logger     *slog.Logger // optional request log (debug level)
+	// Modules are the apps installed (ModuleSale, ModuleStock, ModuleMRP, ModulePurchase); nil: DefaultModules.
+	// A model of an app not installed does not exist; mrp needs stock.
+	Modules []string
+	// NoModuleAccess makes ir.module.module unreadable (AccessError), as modules such as access_apps do.
+	NoModuleAccess bool
+	Addr           string       // listen address; default "127.0.0.1:0"
+	Logger         *slog.Logger // optional request log (debug level)
 }
 
 // DefaultNow is the clock start when Options.Now is zero.
@@ -59,6 +64,7 @@ type Server struct {
 
 	companies, currencies, partners, users, locations, warehouses, products, orders, lines, quants, params *table
 	models                                                                                                 map[string]*model
+	sup                                                                                                    *supplyTables // manufacturing, purchasing, replenishment
 
 	calls atomic.Int64
 	stats statsState
@@ -136,12 +142,18 @@ func newServer(opts Options) (*Server, error) {
 	for _, t := range []**table{&s.companies, &s.currencies, &s.partners, &s.users, &s.locations, &s.warehouses, &s.products, &s.orders, &s.lines, &s.quants, &s.params} {
 		*t = &table{}
 	}
+	if err := checkModules(opts.Modules); err != nil {
+		return nil, err
+	}
+	s.sup = newSupplyTables()
 	s.models = s.buildModels()
 	s.seedBase()
+	s.seedSupply()
 	if opts.Data != nil {
 		if err := s.generate(*opts.Data); err != nil {
 			return nil, err
 		}
+		s.generateSupply(*opts.Data)
 	}
 	return s, nil
 }

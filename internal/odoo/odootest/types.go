@@ -120,7 +120,9 @@ type Product struct {
 	ListPrice     float64
 	StandardPrice float64
 	UoMID         int64
-	Pattern       string // demand pattern the generator used (Pattern* constants); "" for hand-made products
+	Pattern       string  // demand pattern the generator used (Pattern* constants); "" for hand-made products
+	RouteIDs      []int64 // route_ids of its template (stock.route: buy, manufacture...); replaced, never changed in place
+	ProduceDelay  float64 // produce_delay of its template in Odoo 16 (days; from 17 the BoM's)
 	CreateDate    time.Time
 	WriteDate     time.Time
 }
