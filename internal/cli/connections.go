@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -632,11 +633,45 @@ func printTestReport(w io.Writer, rep *connections.TestReport) {
 			fmt.Fprintf(w, "  read %-16s ok (%d records)\n", m.Model+":", m.Count)
 		}
 	}
+	printModules(w, rep)
 	if rep.Webhook != nil {
 		if rep.Webhook.Delivered {
 			fmt.Fprintf(w, "  webhook:  ok (%s answered %d to a signed test event)\n", rep.Webhook.URL, rep.Webhook.Status)
 		} else {
 			fmt.Fprintf(w, "  webhook:  FAILED: %s: %s\n", rep.Webhook.URL, rep.Webhook.Error)
+		}
+	}
+}
+
+// printModules prints which apps are installed and, where mrp or purchase is, whether their models can be read.
+func printModules(w io.Writer, rep *connections.TestReport) {
+	m := rep.Modules
+	switch {
+	case m == nil:
+		return
+	case m.Error != "":
+		fmt.Fprintf(w, "  modules:  FAILED: %s\n", m.Error)
+		return
+	}
+	line := strings.Join(m.Installed, ", ")
+	if line == "" {
+		line = "none of sale, stock, mrp, purchase"
+	}
+	if len(m.Missing) > 0 {
+		line += "; not installed: " + strings.Join(m.Missing, ", ")
+	}
+	if m.Probed {
+		line += " (ir.module.module is not readable: found by probing their models)"
+	}
+	fmt.Fprintf(w, "  modules:  %s\n", line)
+	if !slices.Contains(m.Installed, "mrp") && !slices.Contains(m.Installed, "purchase") {
+		fmt.Fprintln(w, "            without mrp or purchase, only sales and stock are read; the plan has no manufacturing or purchase data")
+	}
+	for _, s := range rep.SupplyModels {
+		if s.Error != "" {
+			fmt.Fprintf(w, "  read %-27s not readable, the sync skips it: %s\n", s.Model+":", s.Error)
+		} else {
+			fmt.Fprintf(w, "  read %-27s ok (%d records)\n", s.Model+":", s.Count)
 		}
 	}
 }

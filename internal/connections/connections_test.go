@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,11 @@ func TestConnectionTest(t *testing.T) {
 		rep.Webhook == nil || !rep.Webhook.Delivered || len(rep.Companies) < 2 {
 		t.Errorf("report = %+v (webhook %+v)", rep, rep.Webhook)
 	}
+	// A sales database: the apps are said, and no manufacturing or purchasing model is read.
+	if rep.Modules == nil || !slices.Equal(rep.Modules.Installed, []string{"sale", "stock"}) ||
+		!slices.Equal(rep.Modules.Missing, []string{"mrp", "purchase"}) || rep.Modules.Probed || len(rep.SupplyModels) != 0 {
+		t.Errorf("modules = %+v, supply models %+v", rep.Modules, rep.SupplyModels)
+	}
 	if recv.Unique() != 1 {
 		t.Errorf("receiver verified %d test events, want 1", recv.Unique())
 	}
@@ -250,6 +256,39 @@ func TestConnectionTest(t *testing.T) {
 		t.Errorf("bad key report = %+v, %v", rep, err)
 	}
 	_ = store.ErrNotFound
+}
+
+// TestConnectionTestModules: with mrp and purchase installed and ir.module.module unreadable, the apps are found
+// by probing, and each of their models is read.
+func TestConnectionTestModules(t *testing.T) {
+	t.Parallel()
+	m, _ := newManager(t)
+	ctx := context.Background()
+	srv := odootest.Start(t, odootest.Options{Version: "16", Modules: odootest.AllModules, NoModuleAccess: true, Data: &odootest.GenerateOptions{Years: 1, SKUs: 20}})
+	added, err := m.Add(ctx, connections.Fields{Name: str("mrp"), URL: str(srv.URL()), Database: str("odoo"), Username: str("admin"),
+		APIKey: str("test-api-key-0123456789")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := m.Test(ctx, added.Connection, connections.TestOptions{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Modules == nil || !slices.Equal(rep.Modules.Installed, []string{"sale", "stock", "mrp", "purchase"}) ||
+		len(rep.Modules.Missing) != 0 || !rep.Modules.Probed {
+		t.Fatalf("report %+v, modules %+v", rep, rep.Modules)
+	}
+	counts := map[string]int64{}
+	for _, mc := range rep.SupplyModels {
+		if mc.Error != "" {
+			t.Errorf("%s: %s", mc.Model, mc.Error)
+		}
+		counts[mc.Model] = mc.Count
+	}
+	if len(counts) != 6 || counts["mrp.production"] != int64(len(srv.Productions())) || counts["mrp.production"] == 0 ||
+		counts["product.supplierinfo"] != int64(len(srv.SupplierInfos())) {
+		t.Errorf("supply models read: %v", counts)
+	}
 }
 
 // TestWebClientURLRefused: the browser's address of the web client is refused with the root to use; a server

@@ -37,7 +37,20 @@ type TestReport struct {
 	Protocol      string       `json:"protocol,omitempty"`
 	Companies     []string     `json:"companies,omitempty"`
 	Models        []ModelCheck `json:"models,omitempty"`
-	Webhook       *WebhookTest `json:"webhook,omitempty"`
+	// Modules are the apps found installed; SupplyModels the manufacturing and purchasing models read where
+	// mrp or purchase is installed (one the user cannot read is reported but fails nothing: the sync skips it).
+	Modules      *ModulesReport `json:"modules,omitempty"`
+	SupplyModels []ModelCheck   `json:"supply_models,omitempty"`
+	Webhook      *WebhookTest   `json:"webhook,omitempty"`
+}
+
+// ModulesReport says which of the apps Sales Engine reads (sale, stock, mrp, purchase) are installed.
+type ModulesReport struct {
+	Installed []string `json:"installed"`
+	Missing   []string `json:"missing,omitempty"`
+	// Probed: ir.module.module was not readable; the apps were found by asking for their models.
+	Probed bool   `json:"probed,omitempty"`
+	Error  string `json:"error,omitempty"`
 }
 
 // WebhookTest is the outcome of sending a signed test event.
@@ -75,6 +88,7 @@ func (m *Manager) Test(ctx context.Context, c *store.Connection, opts TestOption
 			}
 			rep.Models = append(rep.Models, mc)
 		}
+		testModules(ctx, client, rep)
 		v := rep.ServerVersion
 		if v != c.ServerVersion {
 			_, _ = m.Store.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: c.ID, ServerVersion: &v})
@@ -87,6 +101,39 @@ func (m *Manager) Test(ctx context.Context, c *store.Connection, opts TestOption
 		}
 	}
 	return rep, nil
+}
+
+// SupplyModels are what the sync reads where mrp or purchase is installed, by app.
+var SupplyModels = map[string][]string{
+	odoo.AppMRP:      {"mrp.production", "mrp.bom", "mrp.bom.line"},
+	odoo.AppPurchase: {"purchase.order.line", "product.supplierinfo"},
+	odoo.AppStock:    {"stock.warehouse.orderpoint"},
+}
+
+// testModules finds the installed apps and, where mrp or purchase is, checks read access to their models.
+func testModules(ctx context.Context, client *odoo.Client, rep *TestReport) {
+	mods, err := client.Modules(ctx)
+	if err != nil {
+		rep.Modules, rep.OK = &ModulesReport{Error: err.Error()}, false
+		return
+	}
+	rep.Modules = &ModulesReport{Installed: mods.Installed(), Missing: mods.Missing(), Probed: mods.Probed}
+	if !mods.MRP && !mods.Purchase {
+		return
+	}
+	for _, app := range odoo.Apps {
+		if !mods.Has(app) {
+			continue
+		}
+		for _, model := range SupplyModels[app] {
+			n, err := client.SearchCount(ctx, model, odoo.Domain{})
+			mc := ModelCheck{Model: model, Count: n}
+			if err != nil {
+				mc.Error = err.Error()
+			}
+			rep.SupplyModels = append(rep.SupplyModels, mc)
+		}
+	}
 }
 
 // TestOptions tune Test.

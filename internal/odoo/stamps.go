@@ -12,11 +12,11 @@ import (
 type Stamp struct {
 	ID        int64
 	WriteDate time.Time // second precision, as the API shows it
-	State     string    // sale.order and sale.order.line
-	OrderID   int64     // sale.order.line: its order
+	State     string    // sale.order and sale.order.line, mrp.production, purchase.order and its lines
+	OrderID   int64     // sale.order.line (purchase.order.line): its order
 	Lines     int       // sale.order: how many lines it has
-	Layout    bool      // sale.order.line: a section or note (display_type set), or a line without a product
-	ProductID int64     // sale.order.line, stock.quant
+	Layout    bool      // sale.order.line (purchase.order.line): a section or note (display_type set), or a line without a product
+	ProductID int64     // sale.order.line, purchase.order.line, stock.quant
 }
 
 // stampFields are the fields a listing asks per model (write_date and id always).
@@ -24,6 +24,10 @@ var stampFields = map[string][]fieldSpec{
 	"sale.order":      {req("write_date"), req("state"), opt("order_line")},
 	"sale.order.line": {req("write_date"), opt("state"), req("order_id"), opt("display_type"), req("product_id")},
 	"stock.quant":     {req("write_date"), req("product_id")},
+	// manufacturing and purchasing (supply.go)
+	"mrp.production":      {req("write_date"), req("state")},
+	"purchase.order":      {req("write_date"), req("state")},
+	"purchase.order.line": {req("write_date"), opt("state"), req("order_id"), opt("display_type"), req("product_id")},
 }
 
 type stampRow struct {
