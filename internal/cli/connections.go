@@ -473,9 +473,13 @@ too, after a sync refused the connection because its Odoo changed.`,
 			}
 			fmt.Fprintf(app.Stdout, "updated connection %d %q\n", c.ID, c.Name)
 			if r := ed.Reset; r != nil {
+				supply := ""
+				if r.Supply > 0 {
+					supply = fmt.Sprintf(", %d manufacturing and purchasing rows", r.Supply)
+				}
 				fmt.Fprintf(app.Stdout, "deleted its data: %d orders, %d order lines, %d products, %d inventory rows, %d forecast rows, "+
-					"%d plan rows, %d sync cursors, %d undelivered webhook events; the next sync is an initial one\n",
-					r.Orders, r.Items, r.Products, r.Inventory, r.Forecast, r.Plan, r.Cursors, r.PendingEvents)
+					"%d plan rows%s, %d sync cursors, %d undelivered webhook events; the next sync is an initial one\n",
+					r.Orders, r.Items, r.Products, r.Inventory, r.Forecast, r.Plan, supply, r.Cursors, r.PendingEvents)
 			}
 			app.printGeneratedSecret(c, ed.GeneratedSecret)
 			return nil

@@ -115,6 +115,7 @@ type DataReset struct {
 	// the deleted sales.
 	Forecast, Plan int64
 	Cursors        int64 // sync_state rows: the next sync is an initial one
+	Supply         int64 // rows of the supply tables (store.SupplyTables)
 	// PendingEvents are webhook deliveries not yet delivered nor given up (state pending, retries included).
 	PendingEvents int64
 }

@@ -57,8 +57,8 @@ type Executor interface {
 	ConnectionUpdate(ctx context.Context, params *ConnectionUpdateParams) (*Connection, error)
 	ConnectionDelete(ctx context.Context, id int64) error
 	// ConnectionDataReset deletes what a connection holds of its Odoo database, atomically (in a transaction of
-	// its own, or in the caller's inside Tx): orders, items, products, inventory, forecasts and plan rows, sync
-	// cursors, pending webhook deliveries, and the recorded Odoo identity. The connection, its settings and
+	// its own, or in the caller's inside Tx): orders, items, products, inventory, forecasts and plan rows, the
+	// supply tables, sync cursors, pending webhook deliveries, and the recorded Odoo identity. The connection, its settings and
 	// secrets, its sync logs and its delivered, dead and discarded deliveries stay.
 	ConnectionDataReset(ctx context.Context, id int64) (DataReset, error)
 	// ConnectionDataCount counts what is stored for a connection (all of it: removed orders and lines too),
@@ -211,6 +211,8 @@ type Executor interface {
 	// PlanRunList is, per connection with a forecast or plan, when they were made and the priorities of the
 	// given month's plan.
 	PlanRunList(ctx context.Context, year, month int) ([]*PlanRun, error)
+
+	SupplyExecutor
 }
 
 // Migration is one versioned schema change.

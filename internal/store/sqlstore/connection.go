@@ -216,6 +216,11 @@ func (e *Exec) ConnectionDataReset(ctx context.Context, id int64) (store.DataRes
 				return fmt.Errorf("reset connection %d: %s: %w", id, d.table, err)
 			}
 		}
+		for _, t := range store.SupplyTables {
+			if err := e.deleteCounting(ctx, &r.Supply, `DELETE FROM `+string(t)+` WHERE connection_id = ?`, id); err != nil {
+				return fmt.Errorf("reset connection %d: %s: %w", id, t, err)
+			}
+		}
 		// Delivered, dead and discarded events stay: they are the history of what was (not) sent.
 		if err := e.deleteCounting(ctx, &r.PendingEvents, `DELETE FROM webhook_deliveries WHERE connection_id = ? AND state = ?`,
 			id, store.DeliveryPending); err != nil {
