@@ -198,7 +198,8 @@ func TestEverydayQueriesAreTheTestedOnes(t *testing.T) {
 	t.Parallel()
 	for file, queries := range map[string][]string{
 		"database.md": {storetest.QueryForecastMonth, storetest.QueryToProducePostgres, storetest.QueryToProduceSQLite,
-			storetest.QueryProductionNowPostgres, storetest.QueryProductionNowSQLite},
+			storetest.QueryProductionNowPostgres, storetest.QueryProductionNowSQLite, storetest.QueryOpenProduction,
+			storetest.QueryIncomingPurchases},
 		"planning.md": {storetest.QueryToProducePostgres, storetest.QueryProductionNowPostgres},
 	} {
 		src, err := os.ReadFile(file)

@@ -113,7 +113,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	fmt.Fprintf(out, "Starting a fake Odoo 17 with %d years of sales over %d products...\n", o.years, o.skus)
 	// The generated history ends on the fake's clock. Start it one simulated business day before today, so that
 	// after that day the fake Odoo's today is today: 'run', 'forecast' and 'plan' afterwards see recent sales.
-	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: o.seed,
+	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: o.seed, Modules: odootest.AllModules,
 		Now:  app.clock().UTC().Truncate(time.Second).Add(-demoEvents * demoStep),
 		Data: &odootest.GenerateOptions{Years: o.years, SKUs: o.skus}})
 	if err != nil {

@@ -70,6 +70,9 @@ func (r *reporter) Synced(o engine.SyncOutcome) {
 		if res.ProductsWithoutSKU > 0 {
 			fmt.Fprintf(out, "%s: note: %d products have no internal reference; they are keyed ID:<product id>\n", name, res.ProductsWithoutSKU)
 		}
+		if res.Apps != "" {
+			fmt.Fprintf(out, "%s: note: %s\n", name, res.Apps)
+		}
 	}
 }
 

@@ -142,8 +142,11 @@ type Result struct {
 	Renamed            int // products whose SKU changed
 	Reconciled         []time.Time
 	ServerVersion      string
-	Notes              []string // what the sync log's details say
-	Duration           time.Duration
+	// Apps says which Odoo apps were found installed, when that is new (the connection's first pass) or
+	// changed since the last pass; "" otherwise. It is one of the Notes too.
+	Apps     string
+	Notes    []string // what the sync log's details say
+	Duration time.Duration
 	// Skipped: the pass did not run, the Odoo circuit being open (the error is a *CircuitOpenError).
 	Skipped bool
 	// CircuitFailures counts the consecutive passes that failed because Odoo was unavailable, this one
@@ -479,6 +482,9 @@ func (r *run) do(ctx context.Context) error {
 	}
 	if err := r.syncStock(ctx); err != nil {
 		return fmt.Errorf("stock: %w", err)
+	}
+	if err := r.syncSupply(ctx); err != nil {
+		return fmt.Errorf("manufacturing and purchasing: %w", err)
 	}
 	if r.opts.Full {
 		if err := r.sweep(ctx); err != nil {

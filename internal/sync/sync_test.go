@@ -60,23 +60,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, st store.Store, version string, data *odootest.GenerateOptions) *fixture {
 	t.Helper()
-	srv, err := odootest.NewServer(odootest.Options{Version: version, Seed: 7, Data: data})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	client, err := odoo.New(odoo.Config{URL: srv.URL(), Database: "odoo", Username: "admin", Secret: "test-api-key-0123456789",
-		Protocol: odoo.ProtocolAuto, MaxRetries: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := st.ConnectionInsert(context.Background(), &store.ConnectionInsertParams{Name: "acme-" + version, URL: srv.URL(),
-		Database: "odoo", Username: "admin", Protocol: "auto", PollInterval: time.Minute, Active: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{srv: srv, client: client, conn: conn, st: st, ever: map[int64]bool{},
-		syncer: &sync.Syncer{Store: st, PageSize: 50, Lag: time.Minute, RecentEvery: -1, Now: func() time.Time { return srv.Now() }}}
+	return newFixtureWith(t, st, "acme-"+version, odootest.Options{Version: version, Seed: 7, Data: data})
 }
 
 func (f *fixture) sync(t *testing.T, opts sync.Options) sync.Result {

@@ -362,6 +362,9 @@ func (s *Server) generate(g GenerateOptions) error {
 				o := Order{ID: s.orders.newID(), State: state, Locked: locked, DateOrder: date, CompanyID: companyID,
 					CurrencyID: companyID, UserID: AdminUID, WarehouseID: companyID}
 				o.Name = orderName(o.ID)
+				if !s.installed(ModuleStock) {
+					o.WarehouseID = 0 // warehouse_id comes with sale_stock
+				}
 				if companyID == 1 {
 					o.PartnerID = cust1[r.IntN(len(cust1))]
 				} else {

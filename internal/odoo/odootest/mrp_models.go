@@ -155,6 +155,13 @@ func (s *Server) buildSupplyModels(ms map[string]*model, add func(*model)) {
 	if purchase {
 		s.buildPurchase(add)
 	}
+	for _, name := range s.opts.NoAccess {
+		if m := ms[name]; m != nil {
+			m.access = func(*env) error {
+				return errAccess(fmt.Sprintf("You are not allowed to access '%s' (%s) records.\n\nContact your administrator to request access if necessary.", name, name))
+			}
+		}
+	}
 }
 
 // uomFactor is how many reference units a 19 unit holds, following relative_uom_id.

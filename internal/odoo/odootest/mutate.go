@@ -307,6 +307,9 @@ func (tx *Tx) AddOrder(n NewOrder) (int64, error) {
 	if n.CompanyID == 2 {
 		wh = 2
 	}
+	if !s.installed(ModuleStock) {
+		wh = 0 // warehouse_id comes with sale_stock
+	}
 	id := s.orders.newID()
 	o := &Order{ID: id, Name: orderName(id), State: n.State, DateOrder: n.DateOrder.UTC().Truncate(time.Second),
 		PartnerID: n.PartnerID, CompanyID: n.CompanyID, CurrencyID: company.CurrencyID, UserID: AdminUID, WarehouseID: wh,

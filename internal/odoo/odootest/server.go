@@ -41,8 +41,11 @@ type Options struct {
 	Modules []string
 	// NoModuleAccess makes ir.module.module unreadable (AccessError), as modules such as access_apps do.
 	NoModuleAccess bool
-	Addr           string       // listen address; default "127.0.0.1:0"
-	Logger         *slog.Logger // optional request log (debug level)
+	// NoAccess names models the API user may not read (AccessError on every call), as for a user without the
+	// Manufacturing or Purchase rights.
+	NoAccess []string
+	Addr     string       // listen address; default "127.0.0.1:0"
+	Logger   *slog.Logger // optional request log (debug level)
 }
 
 // DefaultNow is the clock start when Options.Now is zero.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -128,30 +129,78 @@ func (e *Exec) SupplyMarkRemoved(ctx context.Context, connectionID int64, table 
 	return n, nil
 }
 
-// supplyUpsert writes rows into t, counting those it did not find stored as inserted.
-func supplyUpsert[T any](ctx context.Context, e *Exec, table store.SupplyTable, t table[T], rows []T, key func(T) (int64, int64)) (store.UpsertResult, error) {
+// supplyUpsert writes the rows that are new or differ from the stored ones (synced_at aside) into t, and counts
+// them: re-reading a record unchanged (inside the lag, a pass reads again what it just stored) writes nothing.
+func supplyUpsert[T any](ctx context.Context, e *Exec, t table[T], rows []T, key func(T) (int64, int64), scan func(rowScanner) (T, error)) (store.UpsertResult, error) {
 	var res store.UpsertResult
 	for conn, group := range byConnection(rows, func(r T) int64 { c, _ := key(r); return c }) {
 		ids := make([]int64, len(group))
 		for i, r := range group {
 			_, ids[i] = key(r)
 		}
-		stored, err := e.SupplyStampGetMany(ctx, conn, table, ids)
+		stored := make(map[int64]T, len(ids))
+		err := inChunks(ids, func(chunk []int64) error {
+			ph, args := placeholders(chunk)
+			list, err := supplyRows(ctx, e, t, scan, ` AND `+t.keys[1]+` IN (`+ph+`)`, append([]any{conn}, args...)...)
+			for _, r := range list {
+				_, id := key(r)
+				stored[id] = r
+			}
+			return err
+		})
 		if err != nil {
 			return res, err
 		}
-		for _, id := range ids {
-			if _, ok := stored[id]; ok {
-				res.Updated++
-			} else {
+		var out []T
+		for _, r := range group {
+			_, id := key(r)
+			old, ok := stored[id]
+			switch {
+			case !ok:
 				res.Inserted++
+			case !sameRow(old, r):
+				res.Updated++
+			default:
+				continue
 			}
+			out = append(out, r)
 		}
-		if err := upsertRows(ctx, e, t, group); err != nil {
+		if err := upsertRows(ctx, e, t, out); err != nil {
 			return store.UpsertResult{}, err
 		}
 	}
 	return res, nil
+}
+
+// sameRow compares two rows of a supply table field by field, synced_at aside: times by instant, pointers by
+// what they point to.
+func sameRow(a, b any) bool {
+	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
+	for i := range va.NumField() {
+		if va.Type().Field(i).Name == "SyncedAt" {
+			continue
+		}
+		if !sameValue(va.Field(i), vb.Field(i)) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b reflect.Value) bool {
+	if a.Kind() == reflect.Pointer {
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() && b.IsNil()
+		}
+		return sameValue(a.Elem(), b.Elem())
+	}
+	if ta, ok := a.Interface().(time.Time); ok {
+		return ta.Equal(b.Interface().(time.Time))
+	}
+	if a.Kind() == reflect.Slice {
+		return a.Len() == b.Len() && (a.Len() == 0 || reflect.DeepEqual(a.Interface(), b.Interface()))
+	}
+	return a.Interface() == b.Interface()
 }
 
 var productionTable = table[*store.MRPProduction]{upsertSpec: upsertSpec{table: "mrp_productions", keys: []string{"connection_id", "production_id"},
@@ -239,37 +288,37 @@ func parseIDs(s string) ([]int64, error) {
 }
 
 func (e *Exec) MRPProductionUpsertMany(ctx context.Context, rows []*store.MRPProduction) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TableProductions, productionTable, rows, func(r *store.MRPProduction) (int64, int64) { return r.ConnectionID, r.ProductionID })
+	return supplyUpsert(ctx, e, productionTable, rows, func(r *store.MRPProduction) (int64, int64) { return r.ConnectionID, r.ProductionID }, scanProduction)
 }
 
 func (e *Exec) BoMUpsertMany(ctx context.Context, rows []*store.BoM) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TableBoMs, bomTable, rows, func(r *store.BoM) (int64, int64) { return r.ConnectionID, r.BoMID })
+	return supplyUpsert(ctx, e, bomTable, rows, func(r *store.BoM) (int64, int64) { return r.ConnectionID, r.BoMID }, scanBoM)
 }
 
 func (e *Exec) BoMLineUpsertMany(ctx context.Context, rows []*store.BoMLine) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TableBoMLines, bomLineTable, rows, func(r *store.BoMLine) (int64, int64) { return r.ConnectionID, r.LineID })
+	return supplyUpsert(ctx, e, bomLineTable, rows, func(r *store.BoMLine) (int64, int64) { return r.ConnectionID, r.LineID }, scanBoMLine)
 }
 
 func (e *Exec) PurchaseLineUpsertMany(ctx context.Context, rows []*store.PurchaseLine) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TablePurchaseLines, purchaseLineTable, rows, func(r *store.PurchaseLine) (int64, int64) { return r.ConnectionID, r.LineID })
+	return supplyUpsert(ctx, e, purchaseLineTable, rows, func(r *store.PurchaseLine) (int64, int64) { return r.ConnectionID, r.LineID }, scanPurchaseLine)
 }
 
 func (e *Exec) OrderpointUpsertMany(ctx context.Context, rows []*store.Orderpoint) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TableOrderpoints, orderpointTable, rows, func(r *store.Orderpoint) (int64, int64) { return r.ConnectionID, r.OrderpointID })
+	return supplyUpsert(ctx, e, orderpointTable, rows, func(r *store.Orderpoint) (int64, int64) { return r.ConnectionID, r.OrderpointID }, scanOrderpoint)
 }
 
 func (e *Exec) SupplierInfoUpsertMany(ctx context.Context, rows []*store.SupplierInfo) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TableSupplierInfos, supplierInfoTable, rows, func(r *store.SupplierInfo) (int64, int64) { return r.ConnectionID, r.SupplierInfoID })
+	return supplyUpsert(ctx, e, supplierInfoTable, rows, func(r *store.SupplierInfo) (int64, int64) { return r.ConnectionID, r.SupplierInfoID }, scanSupplierInfo)
 }
 
 func (e *Exec) ProductRouteUpsertMany(ctx context.Context, rows []*store.ProductRoute) (store.UpsertResult, error) {
-	return supplyUpsert(ctx, e, store.TableProductRoutes, productRouteTable, rows, func(r *store.ProductRoute) (int64, int64) { return r.ConnectionID, r.ProductID })
+	return supplyUpsert(ctx, e, productRouteTable, rows, func(r *store.ProductRoute) (int64, int64) { return r.ConnectionID, r.ProductID }, scanProductRoute)
 }
 
-// supplyRows reads the rows of t (not removed) of a connection, by id, scanning each with scan.
-func supplyRows[T any](ctx context.Context, e *Exec, t table[T], connectionID int64, scan func(rowScanner) (T, error)) ([]T, error) {
-	rows, err := e.query(ctx, `SELECT `+joinCols(t.cols)+` FROM `+t.table+` WHERE connection_id = ? AND removed_at IS NULL ORDER BY `+
-		t.keys[1], connectionID)
+// supplyRows reads rows of t of a connection (args[0]) matching where (appended to the connection's filter;
+// removed rows included), by id.
+func supplyRows[T any](ctx context.Context, e *Exec, t table[T], scan func(rowScanner) (T, error), where string, args ...any) ([]T, error) {
+	rows, err := e.query(ctx, `SELECT `+joinCols(t.cols)+` FROM `+t.table+` WHERE connection_id = ?`+where+` ORDER BY `+t.keys[1], args...)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", t.table, err)
 	}
@@ -312,70 +361,85 @@ func (d nullFloatDest) Scan(src any) error {
 	return nil
 }
 
+func scanProduction(r rowScanner) (*store.MRPProduction, error) {
+	var p store.MRPProduction
+	err := r.Scan(&p.ConnectionID, &p.ProductionID, &p.Name, nullID{&p.ProductID}, &p.State, &p.ProductQty, &p.QtyProduced,
+		nullTimeDest{&p.PlannedStart}, nullTimeDest{&p.PlannedFinish}, nullTimeDest{&p.Deadline}, nullID{&p.BoMID}, nullID{&p.CompanyID},
+		timeDest{&p.WriteDate}, nullTimeDest{&p.RemovedAt}, timeDest{&p.SyncedAt})
+	return &p, err
+}
+
+func scanBoM(r rowScanner) (*store.BoM, error) {
+	var b store.BoM
+	err := r.Scan(&b.ConnectionID, &b.BoMID, &b.ProductTmplID, nullID{&b.ProductID}, &b.Code, &b.Type, &b.ProductQty, &b.Active,
+		&b.Sequence, nullFloatDest{&b.ProduceDelay}, nullID{&b.CompanyID}, timeDest{&b.WriteDate}, nullTimeDest{&b.RemovedAt}, timeDest{&b.SyncedAt})
+	return &b, err
+}
+
+func scanBoMLine(r rowScanner) (*store.BoMLine, error) {
+	var l store.BoMLine
+	err := r.Scan(&l.ConnectionID, &l.LineID, &l.BoMID, nullID{&l.ProductID}, &l.ProductQty, timeDest{&l.WriteDate},
+		nullTimeDest{&l.RemovedAt}, timeDest{&l.SyncedAt})
+	return &l, err
+}
+
+func scanPurchaseLine(r rowScanner) (*store.PurchaseLine, error) {
+	var l store.PurchaseLine
+	err := r.Scan(&l.ConnectionID, &l.LineID, &l.OrderID, &l.OrderName, &l.OrderState, nullID{&l.ProductID}, &l.ProductQty,
+		&l.QtyReceived, nullTimeDest{&l.DatePlanned}, nullID{&l.CompanyID}, timeDest{&l.WriteDate}, nullTimeDest{&l.RemovedAt}, timeDest{&l.SyncedAt})
+	return &l, err
+}
+
+func scanOrderpoint(r rowScanner) (*store.Orderpoint, error) {
+	var o store.Orderpoint
+	err := r.Scan(&o.ConnectionID, &o.OrderpointID, nullID{&o.ProductID}, nullID{&o.WarehouseID}, nullID{&o.LocationID},
+		&o.ProductMinQty, &o.ProductMaxQty, &o.QtyMultiple, &o.Trigger, &o.Active, nullID{&o.CompanyID}, timeDest{&o.WriteDate},
+		nullTimeDest{&o.RemovedAt}, timeDest{&o.SyncedAt})
+	return &o, err
+}
+
+func scanSupplierInfo(r rowScanner) (*store.SupplierInfo, error) {
+	var x store.SupplierInfo
+	err := r.Scan(&x.ConnectionID, &x.SupplierInfoID, nullID{&x.PartnerID}, &x.PartnerName, nullID{&x.ProductTmplID},
+		nullID{&x.ProductID}, &x.Delay, &x.MinQty, &x.Price, &x.Sequence, nullID{&x.CompanyID}, timeDest{&x.WriteDate},
+		nullTimeDest{&x.RemovedAt}, timeDest{&x.SyncedAt})
+	return &x, err
+}
+
+func scanProductRoute(r rowScanner) (*store.ProductRoute, error) {
+	var p store.ProductRoute
+	var routes string
+	err := r.Scan(&p.ConnectionID, &p.ProductID, &p.ProductTmplID, &routes, &p.Manufacture, &p.Buy, nullFloatDest{&p.ProduceDelay},
+		timeDest{&p.WriteDate}, nullTimeDest{&p.RemovedAt}, timeDest{&p.SyncedAt})
+	if err == nil {
+		p.RouteIDs, err = parseIDs(routes)
+	}
+	return &p, err
+}
+
 func (e *Exec) SupplyList(ctx context.Context, connectionID int64) (*store.Supply, error) {
 	var s store.Supply
 	var err error
-	if s.Productions, err = supplyRows(ctx, e, productionTable, connectionID, func(r rowScanner) (*store.MRPProduction, error) {
-		var p store.MRPProduction
-		err := r.Scan(&p.ConnectionID, &p.ProductionID, &p.Name, nullID{&p.ProductID}, &p.State, &p.ProductQty, &p.QtyProduced,
-			nullTimeDest{&p.PlannedStart}, nullTimeDest{&p.PlannedFinish}, nullTimeDest{&p.Deadline}, nullID{&p.BoMID}, nullID{&p.CompanyID},
-			timeDest{&p.WriteDate}, nullTimeDest{&p.RemovedAt}, timeDest{&p.SyncedAt})
-		return &p, err
-	}); err != nil {
+	const live = ` AND removed_at IS NULL`
+	if s.Productions, err = supplyRows(ctx, e, productionTable, scanProduction, live, connectionID); err != nil {
 		return nil, err
 	}
-	if s.BoMs, err = supplyRows(ctx, e, bomTable, connectionID, func(r rowScanner) (*store.BoM, error) {
-		var b store.BoM
-		err := r.Scan(&b.ConnectionID, &b.BoMID, &b.ProductTmplID, nullID{&b.ProductID}, &b.Code, &b.Type, &b.ProductQty, &b.Active,
-			&b.Sequence, nullFloatDest{&b.ProduceDelay}, nullID{&b.CompanyID}, timeDest{&b.WriteDate}, nullTimeDest{&b.RemovedAt}, timeDest{&b.SyncedAt})
-		return &b, err
-	}); err != nil {
+	if s.BoMs, err = supplyRows(ctx, e, bomTable, scanBoM, live, connectionID); err != nil {
 		return nil, err
 	}
-	if s.BoMLines, err = supplyRows(ctx, e, bomLineTable, connectionID, func(r rowScanner) (*store.BoMLine, error) {
-		var l store.BoMLine
-		err := r.Scan(&l.ConnectionID, &l.LineID, &l.BoMID, nullID{&l.ProductID}, &l.ProductQty, timeDest{&l.WriteDate},
-			nullTimeDest{&l.RemovedAt}, timeDest{&l.SyncedAt})
-		return &l, err
-	}); err != nil {
+	if s.BoMLines, err = supplyRows(ctx, e, bomLineTable, scanBoMLine, live, connectionID); err != nil {
 		return nil, err
 	}
-	if s.PurchaseLines, err = supplyRows(ctx, e, purchaseLineTable, connectionID, func(r rowScanner) (*store.PurchaseLine, error) {
-		var l store.PurchaseLine
-		err := r.Scan(&l.ConnectionID, &l.LineID, &l.OrderID, &l.OrderName, &l.OrderState, nullID{&l.ProductID}, &l.ProductQty,
-			&l.QtyReceived, nullTimeDest{&l.DatePlanned}, nullID{&l.CompanyID}, timeDest{&l.WriteDate}, nullTimeDest{&l.RemovedAt}, timeDest{&l.SyncedAt})
-		return &l, err
-	}); err != nil {
+	if s.PurchaseLines, err = supplyRows(ctx, e, purchaseLineTable, scanPurchaseLine, live, connectionID); err != nil {
 		return nil, err
 	}
-	if s.Orderpoints, err = supplyRows(ctx, e, orderpointTable, connectionID, func(r rowScanner) (*store.Orderpoint, error) {
-		var o store.Orderpoint
-		err := r.Scan(&o.ConnectionID, &o.OrderpointID, nullID{&o.ProductID}, nullID{&o.WarehouseID}, nullID{&o.LocationID},
-			&o.ProductMinQty, &o.ProductMaxQty, &o.QtyMultiple, &o.Trigger, &o.Active, nullID{&o.CompanyID}, timeDest{&o.WriteDate},
-			nullTimeDest{&o.RemovedAt}, timeDest{&o.SyncedAt})
-		return &o, err
-	}); err != nil {
+	if s.Orderpoints, err = supplyRows(ctx, e, orderpointTable, scanOrderpoint, live, connectionID); err != nil {
 		return nil, err
 	}
-	if s.SupplierInfos, err = supplyRows(ctx, e, supplierInfoTable, connectionID, func(r rowScanner) (*store.SupplierInfo, error) {
-		var x store.SupplierInfo
-		err := r.Scan(&x.ConnectionID, &x.SupplierInfoID, nullID{&x.PartnerID}, &x.PartnerName, nullID{&x.ProductTmplID},
-			nullID{&x.ProductID}, &x.Delay, &x.MinQty, &x.Price, &x.Sequence, nullID{&x.CompanyID}, timeDest{&x.WriteDate},
-			nullTimeDest{&x.RemovedAt}, timeDest{&x.SyncedAt})
-		return &x, err
-	}); err != nil {
+	if s.SupplierInfos, err = supplyRows(ctx, e, supplierInfoTable, scanSupplierInfo, live, connectionID); err != nil {
 		return nil, err
 	}
-	if s.ProductRoutes, err = supplyRows(ctx, e, productRouteTable, connectionID, func(r rowScanner) (*store.ProductRoute, error) {
-		var p store.ProductRoute
-		var routes string
-		err := r.Scan(&p.ConnectionID, &p.ProductID, &p.ProductTmplID, &routes, &p.Manufacture, &p.Buy, nullFloatDest{&p.ProduceDelay},
-			timeDest{&p.WriteDate}, nullTimeDest{&p.RemovedAt}, timeDest{&p.SyncedAt})
-		if err == nil {
-			p.RouteIDs, err = parseIDs(routes)
-		}
-		return &p, err
-	}); err != nil {
+	if s.ProductRoutes, err = supplyRows(ctx, e, productRouteTable, scanProductRoute, live, connectionID); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -12,6 +12,48 @@ import (
 
 func init() { extra = append(extra, namedTest{"Supply", testSupply}) }
 
+// Queries on the supply tables shown in docs/database.md; the same text runs on both engines.
+const (
+	// QueryOpenProduction: what open manufacturing orders still have to make, by planned finish.
+	QueryOpenProduction = `SELECT p.sku, m.name, m.state, m.product_qty - m.qty_produced AS remaining, m.planned_finish
+FROM mrp_productions m JOIN products p ON p.connection_id = m.connection_id AND p.product_id = m.product_id
+WHERE m.removed_at IS NULL AND m.state IN ('confirmed', 'progress', 'to_close')
+ORDER BY m.planned_finish IS NULL, m.planned_finish, m.production_id;`
+
+	// QueryIncomingPurchases: what confirmed purchase order lines still have to bring, by planned arrival.
+	QueryIncomingPurchases = `SELECT p.sku, l.order_name, l.product_qty - l.qty_received AS remaining, l.date_planned
+FROM purchase_lines l JOIN products p ON p.connection_id = l.connection_id AND p.product_id = l.product_id
+WHERE l.removed_at IS NULL AND l.order_state IN ('purchase', 'done') AND l.qty_received < l.product_qty
+ORDER BY l.date_planned IS NULL, l.date_planned, l.line_id;`
+)
+
+// supplyQueryRows runs q and returns each row's first columns as text: sku, a name, the remaining quantity.
+func supplyQueryRows(t *testing.T, s store.Store, q string) []string {
+	t.Helper()
+	rows, err := s.DB().QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out []string
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %s %v", vals[0], vals[1], vals[len(vals)-2]))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // sampleSupply is one record of each supply table for a connection, every field set (nullable ones included).
 func sampleSupply(conn int64, at time.Time) *store.Supply {
 	start, finish, planned := at.Add(24*time.Hour), at.Add(72*time.Hour), at.Add(10*24*time.Hour)
@@ -87,6 +129,29 @@ func testSupply(t *testing.T, newStore NewStore) {
 	want := sampleSupply(a, at)
 	if res := writeSupply(t, s, want); res.Inserted != 14 || res.Updated != 0 {
 		t.Errorf("first write: %+v, want 14 inserted", res)
+	}
+	// The documented queries.
+	var products []*store.Product
+	for _, id := range []int64{11, 12, 14} {
+		products = append(products, &store.Product{ConnectionID: a, ProductID: id, SKU: fmt.Sprintf("SKU-%d", id), Active: true, SyncedAt: at})
+	}
+	if _, err := s.ProductUpsertMany(ctx, products); err != nil {
+		t.Fatal(err)
+	}
+	if got := supplyQueryRows(t, s, QueryOpenProduction); !reflect.DeepEqual(got, []string{"SKU-11 WH/MO/00007 27.5"}) {
+		t.Errorf("open production: %q", got)
+	}
+	if got := supplyQueryRows(t, s, QueryIncomingPurchases); !reflect.DeepEqual(got, []string{"SKU-14 P00005 60", "SKU-12 P00005 10"}) {
+		t.Errorf("incoming purchases: %q", got)
+	}
+
+	// The same records read again later change nothing and count nothing.
+	same := sampleSupply(a, at)
+	for _, p := range same.Productions {
+		p.SyncedAt = at.Add(time.Minute)
+	}
+	if res := writeSupply(t, s, same); res != (store.UpsertResult{}) {
+		t.Errorf("writing the same rows again: %+v, want nothing", res)
 	}
 	writeSupply(t, s, sampleSupply(b, at))
 	got, err := s.SupplyList(ctx, a)
