@@ -146,7 +146,7 @@ func TestReportCSVsHaveNoNaN(t *testing.T) {
 		"summary.csv":  func(p string) error { return writeSummaryCSV(p, res) },
 		"forecast.csv": func(p string) error { return forecast.WriteForecastCSVFile(p, res, 80) },
 		"plan.csv": func(p string) error {
-			return writePlanCSVFile(p, []planLine{{Connection: "acme", Row: plan.Row{SKU: "DEAD-1", Forecast: nan, SafetyStock: inf, Priority: "BAJA"}}})
+			return writePlanCSVFile(p, []planLine{{Connection: "acme", NetRow: plan.NetRow{Row: plan.Row{SKU: "DEAD-1", Forecast: nan, SafetyStock: inf, Priority: "BAJA"}}}})
 		},
 	}
 	for name, write := range files {

@@ -202,7 +202,7 @@ func (app *App) forecastReport(ctx context.Context, eng *engine.Engine, c *store
 	}
 	lines := make([]planLine, len(rep.Plan))
 	for i, r := range rep.Plan {
-		lines[i] = planLine{Connection: c.Name, Row: r}
+		lines[i] = planLine{Connection: c.Name, NetRow: r}
 	}
 	if err := writePlanCSVFile(base+"_production_plan.csv", lines); err != nil {
 		return err

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -82,6 +84,12 @@ stored forecast and the inventory last synced from Odoo (qty_available), store i
   production_needed     = forecast of the month - inventory on hand, the previous system's figure (it
                           ignores backlog and safety stock: sort and filter on recommended_quantity)
 
+Where the connection's Odoo has the Manufacturing or Purchase app, the plan is net of what is already being
+made and bought (open manufacturing orders, confirmed purchase order lines), adds what the bills of materials
+of planned parents need (component_demand), rounds to the orderpoint's multiple and the vendor's minimum
+(planned_quantity), and says whether to produce or buy and when to start (action, release_date; flags
+late_supply and late_release). See docs/planning.md, "Net requirements".
+
 A plan is for this month or a later one up to the end of the forecast horizon
 (SALESENGINE_FORECAST_HORIZON, 12 months by default); a past month is refused.
 Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.`,
@@ -129,7 +137,7 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 				}
 				for _, r := range rows {
 					if priority == "" || r.Priority == priority {
-						all = append(all, planLine{Connection: c.Name, Row: r})
+						all = append(all, planLine{Connection: c.Name, NetRow: r})
 					}
 				}
 			}
@@ -153,7 +161,7 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 // planLine is a plan row with its connection, as printed.
 type planLine struct {
 	Connection string
-	plan.Row
+	plan.NetRow
 }
 
 // fmtQty prints a quantity; one that is not a number is an empty cell (never the text NaN).
@@ -172,14 +180,21 @@ func planRecord(l planLine) []string {
 	if l.StockoutMonth != nil {
 		stockout = l.StockoutMonth.String()
 	}
+	release := ""
+	if !l.ReleaseDate.IsZero() {
+		release = l.ReleaseDate.Format(time.DateOnly)
+	}
 	return []string{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, fmtQty(l.Forecast), fmtQty(l.Inventory),
 		fmtQty(l.ProductionNeeded), fmtQty(l.SafetyStock), fmtQty(l.Backlog), fmtQty(l.Recommended), cov, stockout,
-		strings.Join(l.Flags, ","), fmtQty(l.ProjectedOpening)}
+		strings.Join(l.Flags, ","), fmtQty(l.ProjectedOpening), fmtQty(l.IncomingProduction), fmtQty(l.IncomingPurchase),
+		fmtQty(l.ComponentDemand), fmtQty(l.PlannedQuantity), l.Action, release}
 }
 
+// The net plan's columns come last: a sales Odoo's plan has them zero and empty.
 var planHeader = []string{"connection", "sku", "product_name", "month", "priority", "forecast_quantity", "inventory",
 	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "flags",
-	"projected_opening"}
+	"projected_opening", "incoming_production", "incoming_purchase", "component_demand", "planned_quantity", "action",
+	"release_date"}
 
 func writePlan(w io.Writer, format string, lines []planLine) error {
 	switch format {
@@ -209,6 +224,13 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			StockoutMonth    *string  `json:"stockout_month"`
 			Reason           string   `json:"reason"`
 			Flags            []string `json:"flags"`
+			// The net plan's (zero and null for a sales Odoo).
+			IncomingProduction float64 `json:"incoming_production"`
+			IncomingPurchase   float64 `json:"incoming_purchase"`
+			ComponentDemand    float64 `json:"component_demand"`
+			PlannedQuantity    float64 `json:"planned_quantity"`
+			Action             *string `json:"action"`
+			ReleaseDate        *string `json:"release_date"`
 		}
 		out := make([]jsonRow, 0, len(lines))
 		for _, l := range lines {
@@ -221,8 +243,17 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			if flags == nil {
 				flags = []string{}
 			}
+			var action, release *string
+			if l.Action != "" {
+				action = &l.Action
+			}
+			if !l.ReleaseDate.IsZero() {
+				d := l.ReleaseDate.Format(time.DateOnly)
+				release = &d
+			}
 			out = append(out, jsonRow{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, l.Forecast, l.Inventory,
-				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.ProjectedOpening, l.CoverageMonths, so, l.Reason, flags})
+				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.ProjectedOpening, l.CoverageMonths, so, l.Reason, flags,
+				l.IncomingProduction, l.IncomingPurchase, l.ComponentDemand, l.PlannedQuantity, action, release})
 		}
 		return writeJSON(w, out)
 	}
@@ -230,10 +261,20 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 		_, err := fmt.Fprintln(w, "nothing to plan: run 'salesengine forecast' first, or no SKU matches")
 		return err
 	}
-	t := newTable(w, "PRIORITY", "SKU", "PRODUCT", "MONTH", "FORECAST", "ON HAND", "NEEDED", "SAFETY", "BACKLOG", "RECOMMENDED", "COVERAGE", "STOCK-OUT", "FLAGS")
+	// The net plan's columns are shown where the connection's Odoo makes or buys (a sales Odoo's plan is as before).
+	net := slices.ContainsFunc(lines, func(l planLine) bool { return l.Action != "" })
+	head := []string{"PRIORITY", "SKU", "PRODUCT", "MONTH", "FORECAST", "ON HAND", "NEEDED", "SAFETY", "BACKLOG", "RECOMMENDED", "COVERAGE", "STOCK-OUT", "FLAGS"}
+	if net {
+		head = append(head[:len(head)-1], "INCOMING", "COMPONENTS", "PLANNED", "ACTION", "RELEASE", "FLAGS")
+	}
+	t := newTable(w, head...)
 	for _, l := range lines {
 		r := planRecord(l)
-		t.row(r[4], r[1], truncate(r[2], 32), r[3], r[5], r[6], r[7], r[8], r[9], r[10], dash(r[11]), dash(r[12]), dash(r[13]))
+		cells := []string{r[4], r[1], truncate(r[2], 32), r[3], r[5], r[6], r[7], r[8], r[9], r[10], dash(r[11]), dash(r[12])}
+		if net {
+			cells = append(cells, fmtQty(l.IncomingProduction+l.IncomingPurchase), r[17], r[18], dash(r[19]), dash(r[20]))
+		}
+		t.row(toAny(append(cells, dash(r[13])))...)
 	}
 	return t.flush()
 }

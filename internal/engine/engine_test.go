@@ -83,6 +83,14 @@ func (p *progressCount) Progress(ev Progress) {
 // whose "today" is the fakes'.
 func newTenants(t *testing.T, s store.Store, n int, rep Reporter) (*Engine, []*tenant) {
 	t.Helper()
+	return newTenantsWith(t, s, n, rep, func(i int) odootest.Options {
+		return odootest.Options{Version: []string{"17", "18"}[i%2], Seed: int64(i + 1), Data: &odootest.GenerateOptions{Years: 1, SKUs: 10}}
+	})
+}
+
+// newTenantsWith is newTenants with the fakes' options of its own.
+func newTenantsWith(t *testing.T, s store.Store, n int, rep Reporter, opts func(i int) odootest.Options) (*Engine, []*tenant) {
+	t.Helper()
 	ctx := context.Background()
 	key, _ := secret.GenerateKey()
 	set, err := LoadSettings(loadConfig(t, map[string]string{"SALESENGINE_ENCRYPTION_KEY": key, "SALESENGINE_WEBHOOK_ALLOW_PRIVATE": "true",
@@ -97,8 +105,7 @@ func newTenants(t *testing.T, s store.Store, n int, rep Reporter) (*Engine, []*t
 	}
 	var out []*tenant
 	for i := range n {
-		tn := &tenant{srv: odootest.Start(t, odootest.Options{Version: []string{"17", "18"}[i%2], Seed: int64(i + 1),
-			Data: &odootest.GenerateOptions{Years: 1, SKUs: 10}})}
+		tn := &tenant{srv: odootest.Start(t, opts(i))}
 		whsec, err := webhook.GenerateSecret()
 		if err != nil {
 			t.Fatal(err)

@@ -60,7 +60,7 @@ func (e *Engine) ForecastAndPlan(ctx context.Context, c *store.Connection) (Fore
 type ForecastReport struct {
 	Results []forecast.Result
 	Level   float64 // of the prediction intervals in Results
-	Plan    []plan.Row
+	Plan    []plan.NetRow
 }
 
 // ForecastReport forecasts a connection and plans this month from that forecast, storing nothing.
@@ -82,7 +82,7 @@ func (e *Engine) ForecastReport(ctx context.Context, c *store.Connection) (*Fore
 	if err != nil {
 		return nil, err
 	}
-	planRows, err := plan.Compute(inputs, []plan.Month{e.set.monthOf(now)}, e.set.Plan.Config)
+	planRows, err := e.computePlan(ctx, e.store, c.ID, inputs, []plan.Month{e.set.monthOf(now)})
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,11 @@ import (
 // Plan computes a connection's production plan for the target months from the stored forecast and inventory,
 // and replaces those months' production_forecast rows in one transaction. Connections may be planned at the
 // same time.
-func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Month) ([]plan.Row, plan.Summary, error) {
+//
+// A connection whose Odoo has the mrp or purchase app (its supply tables hold rows) gets the net plan
+// (plan.ComputeNet: supply on its way, BoMs, lead times, lot sizes); the others the plan of plan.Compute, whose
+// rows carry no supply, action or release date.
+func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Month) ([]plan.NetRow, plan.Summary, error) {
 	if e.set.Plan == nil {
 		return nil, plan.Summary{}, notLoaded("plan")
 	}
@@ -21,7 +25,7 @@ func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Mo
 	if err != nil {
 		return nil, plan.Summary{}, err
 	}
-	rows, err := plan.Compute(inputs, months, e.set.Plan.Config)
+	rows, err := e.computePlan(ctx, e.store, c.ID, inputs, months)
 	if err != nil {
 		return nil, plan.Summary{}, err
 	}
@@ -33,7 +37,7 @@ func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Mo
 	if err := e.store.Tx(ctx, func(tx store.Executor) error { return tx.ProductionReplace(ctx, c.ID, ym, stored) }); err != nil {
 		return nil, plan.Summary{}, fmt.Errorf("store the plan: %w", err)
 	}
-	return rows, plan.Summarize(rows), nil
+	return rows, plan.Summarize(netRows(rows)), nil
 }
 
 // planInputs reads a connection's plan inputs from the store: products and their on-hand quantity (summed over
@@ -107,13 +111,15 @@ func planInputs(ctx context.Context, s store.Executor, connectionID int64, forec
 }
 
 // productionRows turns plan rows into production_forecast rows.
-func productionRows(connectionID int64, rows []plan.Row, synced map[string]time.Time, generated time.Time) []*store.ProductionRow {
+func productionRows(connectionID int64, rows []plan.NetRow, synced map[string]time.Time, generated time.Time) []*store.ProductionRow {
 	out := make([]*store.ProductionRow, len(rows))
 	for i, r := range rows {
 		pr := &store.ProductionRow{ConnectionID: connectionID, SKU: r.SKU, ProductName: r.ProductName, Year: r.Month.Year,
 			Month: int(r.Month.Month), ForecastQuantity: r.Forecast, Inventory: r.Inventory, ProductionNeeded: r.ProductionNeeded,
 			SafetyStock: r.SafetyStock, Backlog: r.Backlog, Recommended: r.Recommended, CoverageMonths: r.CoverageMonths,
-			Priority: r.Priority, Flags: strings.Join(r.Flags, ","), GeneratedAt: generated}
+			Priority: r.Priority, Flags: strings.Join(r.Flags, ","), GeneratedAt: generated,
+			IncomingProduction: r.IncomingProduction, IncomingPurchase: r.IncomingPurchase, ComponentDemand: r.ComponentDemand,
+			PlannedQuantity: r.PlannedQuantity, Action: r.Action, ReleaseDate: releaseDate(r.ReleaseDate)}
 		if r.StockoutMonth != nil {
 			pr.StockoutMonth = r.StockoutMonth.String()
 		}

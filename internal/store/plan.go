@@ -21,6 +21,14 @@ type ProductionRow struct {
 	Flags             string // comma-separated
 	InventorySyncedAt *time.Time
 	GeneratedAt       time.Time
+	// The net plan's columns (docs/planning.md), where the connection's Odoo has manufacturing or purchasing
+	// data; zero, "" and nil otherwise.
+	IncomingProduction float64    // open manufacturing orders finishing in the month (late ones in this month)
+	IncomingPurchase   float64    // confirmed purchase order lines arriving in the month (late ones in this month)
+	ComponentDemand    float64    // what the parents' planned production needs of it, in the month it starts
+	PlannedQuantity    float64    // the net requirement rounded to the lot sizes, or the orderpoint's order
+	Action             string     // produce or buy
+	ReleaseDate        *time.Time // when to order or start producing (a date); nil when nothing is planned
 }
 
 // YearMonth names a calendar month.

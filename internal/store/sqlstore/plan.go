@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -33,7 +34,8 @@ func (e *Exec) BacklogList(ctx context.Context, connectionID int64) (map[string]
 var productionSpec = upsertSpec{table: "production_forecast", keys: []string{"connection_id", "sku", "year", "month"}, cols: []string{
 	"connection_id", "sku", "product_name", "year", "month", "forecast_quantity", "inventory", "production_needed",
 	"safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "priority", "flags",
-	"inventory_synced_at", "generated_at"}}
+	"inventory_synced_at", "generated_at", "incoming_production", "incoming_purchase", "component_demand", "planned_quantity",
+	"action", "release_date"}}
 
 func (e *Exec) ProductionReplace(ctx context.Context, connectionID int64, months []store.YearMonth, rows []*store.ProductionRow) error {
 	for _, m := range months {
@@ -50,7 +52,8 @@ func (e *Exec) ProductionReplace(ctx context.Context, connectionID int64, months
 		}
 		vals[i] = []any{connectionID, r.SKU, r.ProductName, r.Year, r.Month, r.ForecastQuantity, r.Inventory,
 			r.ProductionNeeded, r.SafetyStock, r.Backlog, r.Recommended, nullFloat(r.CoverageMonths), stockout, r.Priority,
-			r.Flags, e.nullTime(r.InventorySyncedAt), e.d.Time(r.GeneratedAt)}
+			r.Flags, e.nullTime(r.InventorySyncedAt), e.d.Time(r.GeneratedAt), r.IncomingProduction, r.IncomingPurchase,
+			r.ComponentDemand, r.PlannedQuantity, r.Action, e.nullDate(r.ReleaseDate)}
 	}
 	return e.upsert(ctx, productionSpec, vals)
 }
@@ -92,7 +95,8 @@ func (e *Exec) productionRows(ctx context.Context, q string, args ...any) ([]*st
 		var stockout sql.NullString
 		if err := rows.Scan(&r.ConnectionID, &r.SKU, &r.ProductName, &r.Year, &r.Month, &r.ForecastQuantity, &r.Inventory,
 			&r.ProductionNeeded, &r.SafetyStock, &r.Backlog, &r.Recommended, &cov, &stockout, &r.Priority, &r.Flags,
-			nullTimeDest{&r.InventorySyncedAt}, timeDest{&r.GeneratedAt}); err != nil {
+			nullTimeDest{&r.InventorySyncedAt}, timeDest{&r.GeneratedAt}, &r.IncomingProduction, &r.IncomingPurchase,
+			&r.ComponentDemand, &r.PlannedQuantity, &r.Action, nullTimeDest{&r.ReleaseDate}); err != nil {
 			return nil, fmt.Errorf("list plan: %w", err)
 		}
 		if cov.Valid {
@@ -166,4 +170,12 @@ func (e *Exec) ProductionRangeList(ctx context.Context, p *store.ProductionRange
 		args = append(args, p.ConnectionID)
 	}
 	return e.productionRows(ctx, q+` ORDER BY connection_id, year, month, sku`, args...)
+}
+
+// nullDate binds a *time.Time as NULL or as the dialect's date.
+func (e *Exec) nullDate(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return e.d.Date(*t)
 }

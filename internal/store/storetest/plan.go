@@ -40,6 +40,10 @@ func testProduction(t *testing.T, newStore NewStore) {
 		t.Fatal(err)
 	}
 	second := []*store.ProductionRow{row("A", 1, 5, "MEDIA"), row("B", 1, 9, "ALTA"), row("C", 1, -3, "BAJA"), row("D", 1, 7, "MEDIA")}
+	// B has the net plan's columns; the others keep them empty.
+	release := time.Date(2025, 12, 22, 0, 0, 0, 0, time.UTC)
+	second[1].IncomingProduction, second[1].IncomingPurchase, second[1].ComponentDemand = 4, 2.5, 7
+	second[1].PlannedQuantity, second[1].Action, second[1].ReleaseDate = 24, "produce", &release
 	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ProductionReplace(ctx, conn, months[:1], second) }); err != nil {
 		t.Fatal(err)
 	}
@@ -55,8 +59,13 @@ func testProduction(t *testing.T, newStore NewStore) {
 		t.Errorf("January plan order = %q, want BDAC (ALTA, then MEDIA by need, then BAJA; X replaced away)", order)
 	}
 	if r := jan[0]; r.CoverageMonths == nil || *r.CoverageMonths != 0.4 || r.StockoutMonth != "2026-02" || r.Flags != "negative_inventory" ||
-		r.InventorySyncedAt == nil || !r.InventorySyncedAt.Equal(gen) || r.ProductName != "P B" {
+		r.InventorySyncedAt == nil || !r.InventorySyncedAt.Equal(gen) || r.ProductName != "P B" ||
+		r.IncomingProduction != 4 || r.IncomingPurchase != 2.5 || r.ComponentDemand != 7 || r.PlannedQuantity != 24 ||
+		r.Action != "produce" || r.ReleaseDate == nil || !r.ReleaseDate.Equal(release) {
 		t.Errorf("row read back = %+v", r)
+	}
+	if r := jan[1]; r.Action != "" || r.ReleaseDate != nil || r.PlannedQuantity != 0 {
+		t.Errorf("a row without the net plan's columns read back = %+v", r)
 	}
 	feb, _ := s.ProductionList(ctx, &store.ProductionListParams{ConnectionID: conn, Year: 2026, Month: 2})
 	if len(feb) != 1 {

@@ -1,0 +1,242 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+// The net plan (plan.ComputeNet) runs for a connection whose sync stored manufacturing or purchasing data (its
+// Odoo has the mrp or purchase app); the others keep the plan of plan.Compute. netInputs turns the supply tables
+// into ComputeNet's inputs: docs/planning.md says how each column is read.
+
+// maxKitDepth bounds the explosion of kits within kits; deeper is a cycle of kits.
+const maxKitDepth = 20
+
+// computePlan plans the months for a connection: the net plan when it has supply data, else the plan of Compute
+// (its rows as net rows with no supply, action or release).
+func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID int64, inputs []plan.SKUInput, months []plan.Month) ([]plan.NetRow, error) {
+	net, err := netInputs(ctx, s, connectionID, inputs)
+	if err != nil {
+		return nil, err
+	}
+	if net == nil {
+		rows, err := plan.Compute(inputs, months, e.set.Plan.Config)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]plan.NetRow, len(rows))
+		for i, r := range rows {
+			out[i] = plan.NetRow{Row: r}
+		}
+		return out, nil
+	}
+	now := e.set.now().In(e.set.Location)
+	horizon := max(e.set.Plan.Horizon, 1)
+	for _, m := range months {
+		horizon = max(horizon, m.Sub(plan.MonthOf(now))+1)
+	}
+	return plan.ComputeNet(net, plan.NetParams{Today: now, Horizon: horizon, Months: months}, e.set.Plan.Config)
+}
+
+// netRows returns the plan rows of net rows, for the summaries.
+func netRows(rows []plan.NetRow) []plan.Row {
+	out := make([]plan.Row, len(rows))
+	for i, r := range rows {
+		out[i] = r.Row
+	}
+	return out
+}
+
+// netInputs builds the net plan's inputs from the stored supply, or returns nil when the connection has none.
+//
+//   - Supply: manufacturing orders confirmed, in progress or to close bring what they still have to make
+//     (product_qty - qty_produced) at their planned finish; lines of confirmed purchase orders (purchase, done)
+//     bring what is still to receive at their planned date.
+//   - How a product is replenished: produced when one of its routes manufactures or it has a normal BoM, else
+//     bought. The manufacturing lead time is its BoM's produce_delay (17+) or its template's (16); the supplier is
+//     its first vendor line (by sequence, then id; one for the variant before one for the template); the
+//     orderpoint its first active one (by id).
+//   - Its BoM is the first active BoM of the product (one for the variant before one for the template, then by
+//     sequence and id), each line's quantity divided by the BoM's quantity. A component that is a kit (its BoM
+//     is a phantom one) is replaced by the kit's own components, recursively; a kit product itself is planned as
+//     produced from its components with no lead time.
+func netInputs(ctx context.Context, s store.Executor, connectionID int64, base []plan.SKUInput) ([]plan.NetInput, error) {
+	sup, err := s.SupplyList(ctx, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	if len(sup.Productions)+len(sup.BoMs)+len(sup.PurchaseLines)+len(sup.Orderpoints)+len(sup.SupplierInfos) == 0 {
+		return nil, nil
+	}
+	products, err := s.ProductList(ctx, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	sku := make(map[int64]string, len(products))
+	for _, p := range products {
+		sku[p.ProductID] = p.SKU
+	}
+	index := make(map[string]int, len(base))
+	out := make([]plan.NetInput, len(base))
+	for i, in := range base {
+		out[i] = plan.NetInput{SKUInput: in}
+		index[in.SKU] = i
+	}
+	input := func(productID int64) *plan.NetInput {
+		if i, ok := index[sku[productID]]; ok && sku[productID] != "" {
+			return &out[i]
+		}
+		return nil
+	}
+
+	for _, m := range sup.Productions {
+		in := input(m.ProductID)
+		if in == nil || !(m.State == "confirmed" || m.State == "progress" || m.State == "to_close") {
+			continue
+		}
+		date := m.PlannedFinish
+		if date == nil {
+			date = m.PlannedStart
+		}
+		if date == nil {
+			continue
+		}
+		in.Production = append(in.Production, plan.Receipt{Quantity: max(0, m.ProductQty-m.QtyProduced), Date: *date})
+	}
+	for _, l := range sup.PurchaseLines {
+		in := input(l.ProductID)
+		if in == nil || !(l.OrderState == "purchase" || l.OrderState == "done") || l.QtyReceived >= l.ProductQty || l.DatePlanned == nil {
+			continue
+		}
+		in.Purchases = append(in.Purchases, plan.Receipt{Quantity: l.ProductQty - l.QtyReceived, Date: *l.DatePlanned})
+	}
+
+	tmplOf := map[int64]int64{}
+	routes := map[int64]*store.ProductRoute{}
+	for _, r := range sup.ProductRoutes {
+		tmplOf[r.ProductID] = r.ProductTmplID
+		routes[r.ProductID] = r
+	}
+	template := func(productID int64) int64 {
+		if t, ok := tmplOf[productID]; ok {
+			return t
+		}
+		return productID // without the routes (no stock app) the variant stands for its template
+	}
+
+	// The BoM Odoo would pick for each product.
+	linesOf := map[int64][]*store.BoMLine{}
+	for _, l := range sup.BoMLines {
+		linesOf[l.BoMID] = append(linesOf[l.BoMID], l)
+	}
+	boms := slices.Clone(sup.BoMs)
+	slices.SortFunc(boms, func(a, b *store.BoM) int {
+		return cmp.Or(cmp.Compare(b.ProductID, a.ProductID), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.BoMID, b.BoMID))
+	})
+	bomOf := func(productID int64) *store.BoM {
+		for _, b := range boms {
+			if b.Active && (b.ProductID == productID || b.ProductID == 0 && b.ProductTmplID == template(productID)) {
+				return b
+			}
+		}
+		return nil
+	}
+	var explode func(b *store.BoM, factor float64, depth int, add func(productID int64, perUnit float64)) error
+	explode = func(b *store.BoM, factor float64, depth int, add func(int64, float64)) error {
+		if depth > maxKitDepth {
+			return fmt.Errorf("plan: kits within kits deeper than %d levels from BoM %d: a cycle of kits? fix the BoMs in Odoo", maxKitDepth, b.BoMID)
+		}
+		qty := b.ProductQty
+		if !(qty > 0) {
+			qty = 1
+		}
+		for _, l := range linesOf[b.BoMID] {
+			per := factor * l.ProductQty / qty
+			if kit := bomOf(l.ProductID); kit != nil && kit.Type == "phantom" {
+				if err := explode(kit, per, depth+1, add); err != nil {
+					return err
+				}
+				continue
+			}
+			add(l.ProductID, per)
+		}
+		return nil
+	}
+
+	sellers := slices.Clone(sup.SupplierInfos)
+	slices.SortFunc(sellers, func(a, b *store.SupplierInfo) int {
+		return cmp.Or(cmp.Compare(b.ProductID, a.ProductID), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.SupplierInfoID, b.SupplierInfoID))
+	})
+	done := map[string]bool{} // a SKU shared by several products takes the first's terms
+	for _, p := range products {
+		in := input(p.ProductID)
+		if in == nil || done[in.SKU] {
+			continue
+		}
+		done[in.SKU] = true
+		r := routes[p.ProductID]
+		in.Manufacture = r != nil && r.Manufacture
+		if r != nil && r.ProduceDelay != nil {
+			in.ManufactureDays = days(*r.ProduceDelay)
+		}
+		if b := bomOf(p.ProductID); b != nil {
+			if b.ProduceDelay != nil {
+				in.ManufactureDays = days(*b.ProduceDelay)
+			}
+			if b.Type == "phantom" {
+				in.ManufactureDays = 0
+			}
+			var missing []int64
+			err := explode(b, 1, 0, func(productID int64, perUnit float64) {
+				if c := input(productID); c != nil {
+					in.Components = append(in.Components, plan.Component{SKU: c.SKU, PerUnit: perUnit})
+				} else {
+					missing = append(missing, productID)
+				}
+			})
+			if err != nil {
+				return nil, err
+			}
+			if len(missing) > 0 {
+				return nil, fmt.Errorf("plan: SKU %q: the BoM %d uses products %v that are not stored: run a sync (a product of another company the user cannot read?)",
+					in.SKU, b.BoMID, missing)
+			}
+		}
+		for _, x := range sellers {
+			if x.ProductID == p.ProductID || x.ProductID == 0 && x.ProductTmplID == template(p.ProductID) {
+				in.Supplier = &plan.Supplier{DelayDays: x.Delay, MinQty: x.MinQty}
+				break
+			}
+		}
+		for _, o := range sup.Orderpoints {
+			if o.Active && o.ProductID == p.ProductID {
+				in.Orderpoint = &plan.Orderpoint{Min: o.ProductMinQty, Max: o.ProductMaxQty, Multiple: o.QtyMultiple}
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// days rounds a lead time in days (Odoo 16 keeps a float) up to whole days, within ComputeNet's bounds.
+func days(d float64) int {
+	if !(d > 0) {
+		return 0
+	}
+	return int(min(math.Ceil(d), 3660))
+}
+
+// releaseDate is a row's release date as stored (nil when nothing is planned).
+func releaseDate(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
