@@ -97,4 +97,9 @@
 // are left zero when the server lacks them. Empty values (false) become "", 0, nil or the zero time.Time;
 // many2one values become an id and a display name (Currency is the currency's display name, its ISO code).
 // Order.Confirmed reports state sale or done. All times are UTC.
+//
+// Modules says which of the apps sale, stock, mrp and purchase are installed (ir.module.module, else a probe of
+// each app's model). Production, BoM, BoMLine, PurchaseLine, Orderpoint, SupplierInfo and ProductRoute normalize
+// the manufacturing, purchasing and replenishment models the same way across versions; supply.go has their
+// version table (planned dates of mrp.production, produce_delay, the orderpoint's multiple).
 package odoo
