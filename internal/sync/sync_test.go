@@ -2,7 +2,6 @@ package sync_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -97,116 +96,7 @@ func (f *fixture) sync(t *testing.T, opts sync.Options) sync.Result {
 // check compares the store with the fake's own records, field by field.
 func (f *fixture) check(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
-	partners := map[int64]string{}
-	for _, p := range f.srv.Partners() {
-		partners[p.ID] = p.Name
-	}
-	companies := map[int64]string{}
-	for _, c := range f.srv.Companies() {
-		companies[c.ID] = c.Name
-	}
-	products := map[int64]odootest.Product{}
-	for _, p := range f.srv.Products() {
-		products[p.ID] = p
-	}
-	var wantOrders []int64
-	fakeOrders := map[int64]odootest.Order{}
-	for _, o := range f.srv.Orders() {
-		fakeOrders[o.ID] = o
-		if f.ever[o.ID] {
-			wantOrders = append(wantOrders, o.ID)
-		}
-	}
-	sort.Slice(wantOrders, func(i, j int) bool { return wantOrders[i] < wantOrders[j] })
-	gotIDs, err := f.st.OrderIDList(ctx, f.conn.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(gotIDs) != fmt.Sprint(wantOrders) {
-		t.Fatalf("stored %d orders, want %d (ever confirmed and not deleted)", len(gotIDs), len(wantOrders))
-	}
-	stored, err := f.st.OrderGetMany(ctx, f.conn.ID, wantOrders)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec := func(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
-	bad := 0
-	for _, id := range wantOrders {
-		w, g := fakeOrders[id], stored[id]
-		diffs := []string{}
-		cmp := func(name string, got, want any) {
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				diffs = append(diffs, fmt.Sprintf("%s=%v want %v", name, got, want))
-			}
-		}
-		cmp("name", g.Name, w.Name)
-		cmp("state", g.State, w.State)
-		cmp("write_date", g.WriteDate, sec(w.WriteDate))
-		cmp("date_order", *g.DateOrder, sec(w.DateOrder))
-		cmp("partner", g.PartnerID, w.PartnerID)
-		cmp("partner_name", g.PartnerName, partners[w.PartnerID])
-		cmp("company", g.CompanyID, w.CompanyID)
-		cmp("company_name", g.CompanyName, companies[w.CompanyID])
-		cmp("amount_untaxed", g.AmountUntaxed, w.AmountUntaxed)
-		cmp("amount_tax", g.AmountTax, w.AmountTax)
-		cmp("amount_total", g.AmountTotal, w.AmountTotal)
-		cmp("client_order_ref", g.ClientOrderRef, w.ClientOrderRef)
-		if !w.CommitmentDate.IsZero() {
-			if g.CommitmentDate == nil {
-				diffs = append(diffs, "commitment_date missing")
-			} else {
-				cmp("commitment_date", *g.CommitmentDate, sec(w.CommitmentDate))
-			}
-		}
-		cmp("warehouse", g.WarehouseID, w.WarehouseID)
-		if g.Currency == "" {
-			diffs = append(diffs, "currency empty")
-		}
-		if len(diffs) > 0 && bad < 5 {
-			t.Errorf("order %d: %v", id, diffs)
-			bad++
-		}
-	}
-	// Items: the product lines of those orders.
-	var wantLines []odootest.Line
-	for _, l := range f.srv.Lines() {
-		if f.ever[l.OrderID] && l.DisplayType == "" && l.ProductID != 0 {
-			wantLines = append(wantLines, l)
-		}
-	}
-	items, err := f.st.ItemListByOrder(ctx, f.conn.ID, wantOrders)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(items) != len(wantLines) {
-		t.Fatalf("stored %d items, want %d product lines", len(items), len(wantLines))
-	}
-	byID := map[int64]*store.Item{}
-	for _, it := range items {
-		byID[it.LineID] = it
-	}
-	bad = 0
-	for _, w := range wantLines {
-		g, ok := byID[w.ID]
-		if !ok {
-			t.Fatalf("line %d missing", w.ID)
-		}
-		p := products[w.ProductID]
-		sku := p.DefaultCode
-		if sku == "" {
-			sku = fmt.Sprintf("ID:%d", p.ID)
-		}
-		o := fakeOrders[w.OrderID]
-		got := fmt.Sprint(g.OrderID, g.OrderName, g.OrderState, g.ProductID, g.SKU, g.Quantity, g.QtyDelivered,
-			g.QtyInvoiced, g.PriceUnit, g.Discount, g.Subtotal, g.Total, g.CompanyID, g.WriteDate, *g.DateOrder, g.UoM != "")
-		want := fmt.Sprint(w.OrderID, o.Name, o.State, w.ProductID, sku, w.ProductUomQty, w.QtyDelivered,
-			w.QtyInvoiced, w.PriceUnit, w.Discount, w.PriceSubtotal, w.PriceTotal, w.CompanyID, sec(w.WriteDate), sec(o.DateOrder), true)
-		if got != want && bad < 5 {
-			t.Errorf("line %d:\n got %s\nwant %s", w.ID, got, want)
-			bad++
-		}
-	}
+	storetest.GroundTruth{Fake: f.srv, Ever: f.ever}.Check(t, f.st, f.conn.ID)
 }
 
 var smallHistory = &odootest.GenerateOptions{Years: 1, SKUs: 25}
