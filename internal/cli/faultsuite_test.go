@@ -70,8 +70,8 @@ type recorder struct {
 
 	mu       gosync.Mutex
 	failRate float64
-	rng    *rand.Rand
-	failed atomic.Int64
+	rng      *rand.Rand
+	failed   atomic.Int64
 }
 
 func newRecorder(t *testing.T, seed int64, failRate float64, maxDelay time.Duration) *recorder {
