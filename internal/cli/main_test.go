@@ -3,6 +3,8 @@ package cli
 import (
 	"os"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // TestMain lets the test binary act as the salesengine command (the same Execute as cmd/salesengine, signal
@@ -12,5 +14,6 @@ func TestMain(m *testing.M) {
 	if os.Getenv("SALESENGINE_TEST_AS_CLI") == "1" {
 		os.Exit(Execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.LookupEnv))
 	}
-	os.Exit(m.Run())
+	// Goroutines outliving the tests (a server, client or worker a test started and did not stop) fail them.
+	goleak.VerifyTestMain(m)
 }
