@@ -65,6 +65,7 @@ type Server struct {
 
 	faultMu    sync.Mutex
 	faults     []*faultState
+	faultHits  map[FaultKind]int // calls hit, by kind (FaultCounts)
 	faultRNG   *rand.Rand
 	freshLogin bool // the last call was a successful login (see pickFault)
 
