@@ -322,9 +322,23 @@ func (ce *crashEnv) waitConverged(t *testing.T, connID int64, limit time.Duratio
 			t.Fatal(err)
 		}
 		if time.Since(start) > limit {
-			t.Fatalf("not converged %v after the faults stopped: %d deliveries not delivered:\n%s\n%s", limit, undelivered,
-				strings.Join(diffs, "\n"), ce.queryText(t, "SELECT id || ' ' || state || ' attempts=' || attempts || ' ' || last_error FROM webhook_deliveries WHERE state <> 'delivered' ORDER BY id LIMIT 10"))
+			t.Fatalf("not converged %v after the faults stopped: %d deliveries not delivered:\n%s\n%s%s%s", limit, undelivered,
+				strings.Join(diffs, "\n"), ce.queryText(t, "SELECT id || ' ' || state || ' attempts=' || attempts || ' ' || last_error FROM webhook_deliveries WHERE state <> 'delivered' ORDER BY id LIMIT 10"),
+				ce.queryText(t, "SELECT 'connection ' || name || ': webhook circuit ' || circuit_state || ', enabled ' || webhook_enabled FROM connections"),
+				ce.queryText(t, ce.stuckJobsQuery())+ce.queryText(t, "SELECT json(args) || ' ' || state || ' ' || kind FROM river_job ORDER BY id LIMIT 3"))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// stuckJobsQuery lists the River jobs of the deliveries not delivered, for a failure message.
+func (ce *crashEnv) stuckJobsQuery() string {
+	args := "json(j.args)"
+	if ce.engine == "postgres" {
+		args = "CAST(j.args AS TEXT)"
+	}
+	return `SELECT 'delivery ' || d.id || ': job ' || COALESCE(CAST(j.id AS TEXT), 'none') || ' ' || COALESCE(j.state, '') || ' attempt ' ||
+		COALESCE(CAST(j.attempt AS TEXT), '') || ' scheduled ' || COALESCE(CAST(j.scheduled_at AS TEXT), '') || ' ' || COALESCE(` + args + `, '')
+		FROM webhook_deliveries d LEFT JOIN river_job j ON ` + strings.ReplaceAll(args, "j.args", "j.args") + ` LIKE '%"delivery_id":' || d.id || '}%'
+		WHERE d.state <> 'delivered' ORDER BY d.id LIMIT 12`
 }
