@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"syscall"
 	"testing"
 	"time"
 
@@ -84,26 +82,9 @@ func crashLoop(t *testing.T, engine string) {
 	ce.srv.ClearFaults()
 	rec.setFailRate(0)
 	ce.srv.Advance(10 * time.Minute) // past the sync's lag: every write is due
-	cmd, out := ce.child(t, serveEnv, "serve", "--addr", freeAddr(t))
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	alive := func() error {
-		select {
-		case err := <-exited:
-			exited <- err
-			return errors.New("the last serve exited: " + out.String())
-		default:
-			return nil
-		}
-	}
-	took := ce.waitConverged(t, connID, 3*time.Minute, alive)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-exited; err != nil {
-		t.Errorf("the last serve after SIGTERM: %v\n%s", err, out)
-	}
+	p := ce.startServe(t, nil)
+	took := ce.waitConverged(t, connID, 3*time.Minute, p.alive)
+	p.stop(t)
 	fig := checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv))
 	if diffs, _ := ce.converged(t, connID); len(diffs) > 0 {
 		t.Errorf("after the stop: %v", diffs)

@@ -6,13 +6,17 @@ package cli
 // plug into the same pieces.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	gosync "sync"
@@ -64,6 +68,7 @@ func seeded(seed int64, stream uint64) *rand.Rand {
 // records each verified delivery) and, seeded, answers some requests 503 and others late, as real endpoints do.
 type recorder struct {
 	*webhook.Receiver
+	srv      *httptest.Server
 	url      string
 	secret   string
 	maxDelay time.Duration
@@ -85,9 +90,9 @@ func newRecorder(t *testing.T, seed int64, failRate float64, maxDelay time.Durat
 		t.Fatal(err)
 	}
 	r := &recorder{Receiver: rc, secret: secret, failRate: failRate, maxDelay: maxDelay, rng: seeded(seed, 2)}
-	srv := httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(srv.Close)
-	r.url = srv.URL + "/hook"
+	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.srv.Close)
+	r.url = r.srv.URL + "/hook"
 	return r
 }
 
@@ -341,4 +346,80 @@ func (ce *crashEnv) stuckJobsQuery() string {
 		COALESCE(CAST(j.attempt AS TEXT), '') || ' scheduled ' || COALESCE(CAST(j.scheduled_at AS TEXT), '') || ' ' || COALESCE(` + args + `, '')
 		FROM webhook_deliveries d LEFT JOIN river_job j ON ` + strings.ReplaceAll(args, "j.args", "j.args") + ` LIKE '%"delivery_id":' || d.id || '}%'
 		WHERE d.state <> 'delivered' ORDER BY d.id LIMIT 12`
+}
+
+// lockedBuffer collects a child's output; unlike a bytes.Buffer it may be read while the child writes.
+type lockedBuffer struct {
+	mu gosync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// proc is a long-running child (serve) the test watches: its output may be read while it runs.
+type proc struct {
+	cmd    *exec.Cmd
+	out    *lockedBuffer
+	exited chan error
+	addr   string
+}
+
+// startServe starts `serve` on a free loopback address, without schedules, with a 3 s shutdown timeout and the
+// variables of env; it is killed when the test ends.
+func (ce *crashEnv) startServe(t *testing.T, env map[string]string) *proc {
+	t.Helper()
+	p := &proc{out: &lockedBuffer{}, exited: make(chan error, 1), addr: freeAddr(t)}
+	base := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off", "SALESENGINE_SHUTDOWN_TIMEOUT": "3s"}
+	p.cmd, _ = childCommand(os.Args[0], []string{"--config", filepath.Join(ce.dir, "empty.env"), "serve", "--addr", p.addr}, ce.env, base, env)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	go func() { p.exited <- p.cmd.Wait() }()
+	return p
+}
+
+// alive is nil while the process runs, else what it said when it exited.
+func (p *proc) alive() error {
+	select {
+	case err := <-p.exited:
+		p.exited <- err
+		return fmt.Errorf("serve exited (%v):\n%s", err, p.out)
+	default:
+		return nil
+	}
+}
+
+// stop sends SIGTERM and waits: serve must drain and exit 0.
+func (p *proc) stop(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-p.exited; err != nil {
+		t.Errorf("serve after SIGTERM: %v\n%s", err, p.out)
+	}
+	p.exited <- nil
+}
+
+// get fetches a path of the process's listener: status and body.
+func (p *proc) get(path string) (int, string, error) {
+	resp, err := http.Get("http://" + p.addr + path)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }

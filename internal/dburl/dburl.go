@@ -182,11 +182,12 @@ func open(ctx context.Context, t Target, readOnly bool) (store.Store, error) {
 }
 
 // FileError returns the error within err that is about the SQLite file rather than the setting or the
-// statement (locked by another process, not writable), or nil. Its message says it all, the path included.
+// statement (locked by another process, not writable, on a full disk), or nil. Its message says it all, the path included.
 func FileError(err error) error {
 	var locked *sqlite.LockedError
 	var notWritable *sqlite.NotWritableError
 	var roInit *sqlite.ReadOnlyInitError
+	var full *sqlite.DiskFullError
 	switch {
 	case errors.As(err, &locked):
 		return locked
@@ -194,6 +195,8 @@ func FileError(err error) error {
 		return notWritable
 	case errors.As(err, &roInit):
 		return roInit
+	case errors.As(err, &full):
+		return full
 	}
 	return nil
 }

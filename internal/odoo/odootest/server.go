@@ -179,6 +179,13 @@ func (s *Server) Close() {
 	})
 }
 
+// CloseIdleConnections closes the kept-alive connections no request is using (a test that counts a client's
+// goroutines, say, leaves no pooled connection in the count); the next requests open new ones.
+func (s *Server) CloseIdleConnections() {
+	s.httpSrv.SetKeepAlivesEnabled(false) // which closes the idle ones
+	s.httpSrv.SetKeepAlivesEnabled(true)
+}
+
 // Calls is the number of RPC calls received (every transport, faulted ones included).
 func (s *Server) Calls() int64 { return s.calls.Load() }
 
