@@ -36,9 +36,7 @@ func crashLoop(t *testing.T, engine string) {
 		ce.dbPath = "" // every read goes through ce.store
 	}
 	rec := newRecorder(t, seed, 0.1, 300*time.Millisecond) // deliveries in flight at most kills
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", rec.url, "--webhook-secret", rec.secret)
-	connID := ce.connectionID(t, "acme")
+	connID := ce.addConnection(t, rec)
 	k := &killer{ce: ce, rng: seeded(seed, 1), min: 50 * time.Millisecond, max: 1500 * time.Millisecond}
 	pick := seeded(seed, 3)
 	// Small pages and a slightly slow Odoo: a pass is many short transactions, and a kill lands inside one.
@@ -81,11 +79,7 @@ func crashLoop(t *testing.T, engine string) {
 	// The faults stop: a last serve catches up.
 	ce.srv.ClearFaults()
 	rec.setFailRate(0)
-	ce.srv.Advance(10 * time.Minute) // past the sync's lag: every write is due
-	p := ce.startServe(t, nil)
-	took := ce.waitConverged(t, connID, 3*time.Minute, p.alive)
-	p.stop(t)
-	fig := checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv))
+	fig, took := ce.finish(t, ce.startServe(t, nil), connID, rec, base, 3*time.Minute)
 	if diffs, _ := ce.converged(t, connID); len(diffs) > 0 {
 		t.Errorf("after the stop: %v", diffs)
 	}

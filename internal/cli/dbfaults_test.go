@@ -302,19 +302,11 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	t.Cleanup(func() { allow(true) })
 
 	rec := newRecorder(t, seed, 0, 50*time.Millisecond)
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", rec.url, "--webhook-secret", rec.secret)
-	connID := ce.connectionID(t, "acme")
-	ce.cli(t, "sync", "--no-deliver")
-	base := orderVersions(ce.srv)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
 	ce.env["SALESENGINE_SYNC_PAGE_SIZE"] = "50"
 	p := ce.startServe(t, nil)
-	waitUntil(t, "serve's first pass", func() bool {
-		if err := p.alive(); err != nil {
-			t.Fatal(err)
-		}
-		return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'ok'") >= 2
-	})
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
 	bctx, stopBusiness := context.WithCancel(ctx)
 	defer stopBusiness()
 	business := ce.srv.RunActivity(bctx, 40*time.Millisecond, 2*time.Second)
@@ -363,10 +355,7 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	if stats.Err != nil {
 		t.Fatal(stats.Err)
 	}
-	ce.srv.Advance(10 * time.Minute)
-	took := ce.waitConverged(t, connID, 3*time.Minute, p.alive)
-	p.stop(t)
-	fig := checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv))
+	fig, took := ce.finish(t, p, connID, rec, base, 3*time.Minute)
 	log := p.out.String()
 	if !strings.Contains(log, "level=ERROR") && !strings.Contains(log, "level=WARN") {
 		t.Errorf("serve reported none of the database failures:\n%s", log)
@@ -386,18 +375,10 @@ func TestServeWaitsOutALockedDatabase(t *testing.T) {
 	seed := faultSeed(t)
 	ce := newCrashEnvOn(t, "sqlite", odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 1, SKUs: 20}})
 	rec := newRecorder(t, seed, 0, 0)
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", rec.url, "--webhook-secret", rec.secret)
-	connID := ce.connectionID(t, "acme")
-	ce.cli(t, "sync", "--no-deliver")
-	base := orderVersions(ce.srv)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
 	p := ce.startServe(t, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "2s"})
-	waitUntil(t, "serve's first pass", func() bool {
-		if err := p.alive(); err != nil {
-			t.Fatal(err)
-		}
-		return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'ok'") >= 2 // the baseline's, and serve's
-	})
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
 
 	// The other process: a connection of the test's own, holding an exclusive transaction.
 	db, err := sql.Open("sqlite", ce.dbPath)
@@ -427,15 +408,9 @@ func TestServeWaitsOutALockedDatabase(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 		t.Fatal(err)
 	}
-	ce.srv.Advance(10 * time.Minute)
-	ce.waitConverged(t, connID, 2*time.Minute, p.alive)
-	p.stop(t)
-	fig := checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv))
+	fig, _ := ce.finish(t, p, connID, rec, base, 2*time.Minute)
 	if fig.expected == 0 {
 		t.Error("no change to deliver after the lock: the test proves nothing")
-	}
-	if strings.Contains(p.out.String(), "panic") {
-		t.Errorf("serve panicked:\n%s", p.out)
 	}
 }
 
@@ -463,18 +438,10 @@ func TestServeOnAFullDisk(t *testing.T) {
 	ce.dbURL = "sqlite:" + ce.dbPath
 	ce.env["DATABASE_URL"] = ce.dbURL
 	rec := newRecorder(t, seed, 0, 0)
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", rec.url, "--webhook-secret", rec.secret)
-	connID := ce.connectionID(t, "acme")
-	ce.cli(t, "sync", "--no-deliver")
-	base := orderVersions(ce.srv)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
 	p := ce.startServe(t, nil)
-	waitUntil(t, "serve's first pass", func() bool {
-		if err := p.alive(); err != nil {
-			t.Fatal(err)
-		}
-		return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'ok'") >= 2 // the baseline's, and serve's
-	})
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
 
 	filler := filepath.Join(disk, "filler")
 	fill(t, filler)
@@ -500,15 +467,9 @@ func TestServeOnAFullDisk(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	ce.srv.Advance(10 * time.Minute)
-	ce.waitConverged(t, connID, 2*time.Minute, p.alive)
-	p.stop(t)
-	fig := checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv))
+	fig, _ := ce.finish(t, p, connID, rec, base, 2*time.Minute)
 	if fig.expected == 0 {
 		t.Error("no change to deliver after the disk was freed: the test proves nothing")
-	}
-	if strings.Contains(p.out.String(), "panic") {
-		t.Errorf("serve panicked:\n%s", p.out)
 	}
 	t.Logf("serve said:\n%s", firstLines(p.out.String(), "full", 3))
 }

@@ -411,6 +411,9 @@ func (p *proc) stop(t *testing.T) {
 		t.Errorf("serve after SIGTERM: %v\n%s", err, p.out)
 	}
 	p.exited <- nil
+	if strings.Contains(p.out.String(), "panic") {
+		t.Errorf("serve panicked:\n%s", p.out)
+	}
 }
 
 // get fetches a path of the process's listener: status and body.
@@ -422,4 +425,41 @@ func (p *proc) get(path string) (int, string, error) {
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b), err
+}
+
+// addConnection adds the suites' connection "acme" to the fake Odoo (polled every 10 s), with its webhooks
+// going to rec, and returns its id.
+func (ce *crashEnv) addConnection(t *testing.T, rec *recorder) int64 {
+	t.Helper()
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", rec.url, "--webhook-secret", rec.secret)
+	return ce.connectionID(t, "acme")
+}
+
+// baseline runs the first sync (which sends no events) and returns the orders as it left them.
+func (ce *crashEnv) baseline(t *testing.T) map[int64]orderVersion {
+	t.Helper()
+	ce.cli(t, "sync", "--no-deliver")
+	return orderVersions(ce.srv)
+}
+
+// waitPasses waits until n passes succeeded in all (the baseline's included).
+func (ce *crashEnv) waitPasses(t *testing.T, p *proc, n int) {
+	t.Helper()
+	waitUntil(t, fmt.Sprintf("%d good passes", n), func() bool {
+		if err := p.alive(); err != nil {
+			t.Fatal(err)
+		}
+		return ce.count(t, "SELECT COUNT(*) FROM sync_logs WHERE status = 'ok'") >= n
+	})
+}
+
+// finish ends a suite once its faults stopped: the fake's clock past the sync's lag, the store brought to the
+// ground truth and every delivery done by serve within limit, serve stopped, the events checked.
+func (ce *crashEnv) finish(t *testing.T, p *proc, connID int64, rec *recorder, base map[int64]orderVersion, limit time.Duration) (eventFigures, time.Duration) {
+	t.Helper()
+	ce.srv.Advance(10 * time.Minute)
+	took := ce.waitConverged(t, connID, limit, p.alive)
+	p.stop(t)
+	return checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv)), took
 }

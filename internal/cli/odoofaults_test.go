@@ -56,11 +56,8 @@ func serveUnderOdooFaults(t *testing.T, engine string) {
 	start := time.Now()
 	ce := newCrashEnvOn(t, engine, odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 2, SKUs: 60}})
 	rec := newRecorder(t, seed, 0, 0)
-	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
-		"--username", "admin", "--api-key", "admin", "--poll-interval", "10s", "--webhook-url", rec.url, "--webhook-secret", rec.secret)
-	connID := ce.connectionID(t, "acme")
-	ce.cli(t, "sync", "--no-deliver")
-	base := orderVersions(ce.srv)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
 	ce.env["SALESENGINE_CIRCUIT_FAILURES"] = "2"
 	ce.env["SALESENGINE_CIRCUIT_COOLDOWN"] = "4s"
 	circuit := func() string {
