@@ -253,7 +253,7 @@ func TestSyncOdooCircuit(t *testing.T) {
 		t.Errorf("pass after the reset: %+v", r)
 	}
 	if r := run(t, map[string]string{"SALESENGINE_CIRCUIT_FAILURES": "0", "DATABASE_URL": ce.env["DATABASE_URL"],
-		"SALESENGINE_ENCRYPTION_KEY": ce.env["SALESENGINE_ENCRYPTION_KEY"]}, "--config", cfg, "sync", "--no-deliver"); r.code != 1 ||
+		"SALESENGINE_ENCRYPTION_KEY": ce.env["SALESENGINE_ENCRYPTION_KEY"]}, "--config", cfg, "sync", "--no-deliver"); r.code != exitUsage ||
 		!strings.Contains(r.stderr, "SALESENGINE_CIRCUIT_FAILURES=0 must be at least 1") {
 		t.Errorf("SALESENGINE_CIRCUIT_FAILURES=0: %+v", r)
 	}

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,6 +122,33 @@ func TestDocumented(t *testing.T) {
 		}
 		if !strings.Contains(string(example), v.Name+"=") {
 			t.Errorf(".env.example does not list %s", v.Name)
+		}
+	}
+}
+
+// TestUnknownKeysInTheFile: a key of the config file with one of Sales Engine's prefixes that names no variable
+// (a typo) is refused with the closest name; other tools' keys, aliases and _FILE forms pass.
+func TestUnknownKeysInTheFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for content, want := range map[string]string{
+		"SALESENGINE_WEBHOOK_TIMOUT=5s\n":                                     "SALESENGINE_WEBHOOK_TIMOUT is not a Sales Engine setting (did you mean SALESENGINE_WEBHOOK_TIMEOUT?)",
+		"POLLER_ENCRYPTON_KEY=x\n":                                            "POLLER_ENCRYPTON_KEY is not a Sales Engine setting (did you mean POLLER_ENCRYPTION_KEY?)",
+		"SALESENGINE_SOMETHING_ELSE_ENTIRELY=1\n":                             "SALESENGINE_SOMETHING_ELSE_ENTIRELY is not a Sales Engine setting",
+		"POSTGRES_PASSWORD=x\nCOMPOSE_PROJECT=y\n":                            "",
+		"SALESENGINE_UI_TOKEN_FILE=" + filepath.Join(dir, "se.env") + "\nPOLLER_ENCRYPTION_KEY=k\n": "",
+	} {
+		file := filepath.Join(dir, "se.env")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := config.Load(config.LoadOptions{File: file, Env: envOf(nil)})
+		var uk *config.UnknownKeyError
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", content, err)
+		case want != "" && (!errors.As(err, &uk) || err.Error() != file+": "+want):
+			t.Errorf("%q: %v, want %q", content, err, want)
 		}
 	}
 }

@@ -67,6 +67,9 @@ func EnvFromConfig(c *config.Config) (EnvSettings, error) {
 			sort.Strings(missing)
 			return EnvSettings{}, fmt.Errorf("%sURL is set but %v are not: set them too, or unset %sURL", f, missing, f)
 		}
+		if err := checkOdooURL(s.URL); err != nil {
+			return EnvSettings{}, fmt.Errorf("%sURL: %v", f, err)
+		}
 		if s.WebhookSecret != "" {
 			if _, err := webhook.ParseSecret(s.WebhookSecret); err != nil {
 				return EnvSettings{}, fmt.Errorf("POLLER_DEFAULT_WEBHOOK_SECRET: %s (a whsec_ secret; unset it to have one generated)",

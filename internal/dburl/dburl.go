@@ -88,7 +88,7 @@ func resolve(c *config.Config) (Target, error) {
 		}
 		u.RawQuery = url.Values{"sslmode": {c.Get("DB_SSLMODE")}}.Encode()
 		if _, err := pgxpool.ParseConfig(u.String()); err != nil {
-			return Target{}, &Error{Variable: "DB_HOST/DB_PORT/DB_NAME/DB_USER", Msg: "invalid PostgreSQL settings: " + pgParseReason(err), Err: err}
+			return Target{}, &Error{Variable: "DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_SSLMODE", Msg: "invalid PostgreSQL settings: " + pgParseReason(err), Err: err}
 		}
 		return Target{Dialect: store.DialectPostgres, URL: u.String(), Variable: "DB_HOST"}, nil
 	}

@@ -18,7 +18,8 @@ func loadConfig(t *testing.T, env map[string]string) *config.Config {
 }
 
 // TestSettingsMessages: every malformed setting is refused with the message the documentation and the
-// operators know, and only by the sections that read it.
+// operators know, as a usage error (exit 2; the hint points at the documentation unless it has its own), and
+// only by the sections that read it.
 func TestSettingsMessages(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -59,9 +60,12 @@ func TestSettingsMessages(t *testing.T) {
 		if tc.want != "" && err.Error() != tc.want {
 			t.Errorf("%s=%s:\n got %q\nwant %q", tc.name, tc.value, err, tc.want)
 		}
-		var ue *UsageError
-		if isUsage := errors.As(err, &ue); isUsage != (tc.hint != "") || (isUsage && ue.Hint != tc.hint) {
-			t.Errorf("%s=%s: %#v, want a usage error with hint %q: %v", tc.name, tc.value, err, tc.hint, isUsage)
+		hint := tc.hint
+		if hint == "" {
+			hint = SettingHint
+		}
+		if ue := (*UsageError)(nil); !errors.As(err, &ue) || ue.Hint != hint {
+			t.Errorf("%s=%s: %#v, want a usage error with hint %q", tc.name, tc.value, err, hint)
 		}
 		// A command that does not read the variable is not stopped by it.
 		if _, err := LoadSettings(cfg, ^tc.needs&(NeedForecast|NeedWebhook|NeedTest|NeedTargets|NeedSync|NeedPlan)&^sharing(tc.name)); err != nil {

@@ -23,7 +23,7 @@ func LoadUISettings(cfg *config.Config, addr string) (UISettings, error) {
 	var s UISettings
 	var err error
 	if s.MetricsPublic, err = cfg.Bool("SALESENGINE_METRICS_PUBLIC"); err != nil {
-		return s, err
+		return s, settingError(err)
 	}
 	s.Token = strings.TrimSpace(cfg.Get("SALESENGINE_UI_TOKEN"))
 	if s.Token != "" && len(s.Token) < minUITokenLength {
