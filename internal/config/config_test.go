@@ -132,10 +132,10 @@ func TestUnknownKeysInTheFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for content, want := range map[string]string{
-		"SALESENGINE_WEBHOOK_TIMOUT=5s\n":                                     "SALESENGINE_WEBHOOK_TIMOUT is not a Sales Engine setting (did you mean SALESENGINE_WEBHOOK_TIMEOUT?)",
-		"POLLER_ENCRYPTON_KEY=x\n":                                            "POLLER_ENCRYPTON_KEY is not a Sales Engine setting (did you mean POLLER_ENCRYPTION_KEY?)",
-		"SALESENGINE_SOMETHING_ELSE_ENTIRELY=1\n":                             "SALESENGINE_SOMETHING_ELSE_ENTIRELY is not a Sales Engine setting",
-		"POSTGRES_PASSWORD=x\nCOMPOSE_PROJECT=y\n":                            "",
+		"SALESENGINE_WEBHOOK_TIMOUT=5s\n":          "SALESENGINE_WEBHOOK_TIMOUT is not a Sales Engine setting (did you mean SALESENGINE_WEBHOOK_TIMEOUT?)",
+		"POLLER_ENCRYPTON_KEY=x\n":                 "POLLER_ENCRYPTON_KEY is not a Sales Engine setting (did you mean POLLER_ENCRYPTION_KEY?)",
+		"SALESENGINE_SOMETHING_ELSE_ENTIRELY=1\n":  "SALESENGINE_SOMETHING_ELSE_ENTIRELY is not a Sales Engine setting",
+		"POSTGRES_PASSWORD=x\nCOMPOSE_PROJECT=y\n": "",
 		"SALESENGINE_UI_TOKEN_FILE=" + filepath.Join(dir, "se.env") + "\nPOLLER_ENCRYPTION_KEY=k\n": "",
 	} {
 		file := filepath.Join(dir, "se.env")
