@@ -188,3 +188,25 @@ func TestBadFlagsAndConfigFile(t *testing.T) {
 		t.Errorf("every other variable empty: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestBadWebhookURLs: webhook URLs that are not http(s) with a host, or carry credentials, are refused when the
+// connection is added (exit 2, nothing stored). Private, loopback and link-local destinations are refused
+// later, at the dial of each delivery, whatever name leads there (webhook.TestSendRefusesNamesResolvingToPrivate
+// and TestDeadLettersAreNotDelivered).
+func TestBadWebhookURLs(t *testing.T) {
+	t.Parallel()
+	dir, env := isolated(t)
+	env["SALESENGINE_ENCRYPTION_KEY"] = "Re4cAMwNgnvQLeX_yPGEN7yufFTGHon3RQeh8x5xe3E="
+	cfg := filepath.Join(dir, "test.env")
+	for _, u := range []string{"ftp://hooks.example/x", "file:///etc/passwd", "javascript:alert(1)", "http://", "hooks.example/x",
+		"gopher://hooks.example:70/", "http://user:secret@hooks.example/x", "http://[::1", "\x00http://x"} {
+		r := run(t, env, "--config", cfg, "connections", "add", "--no-input", "--name", "acme", "--url", "https://odoo.example",
+			"--database", "d", "--username", "u", "--api-key", "k", "--webhook-url", u)
+		if r.code != exitUsage || !strings.Contains(r.stderr, "webhook URL") || strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "secret@") {
+			t.Errorf("--webhook-url %q: exit %d, want 2 saying what is wrong with the webhook URL (and never echoing credentials):\n%s%s", u, r.code, r.stdout, r.stderr)
+		}
+	}
+	if r := run(t, env, "--config", cfg, "connections", "list", "--json"); !strings.Contains(r.stdout, "[]") {
+		t.Errorf("a connection was stored: %s", r.stdout)
+	}
+}
