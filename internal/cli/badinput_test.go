@@ -1,15 +1,23 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/config"
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/store/storetest"
 )
 
 // badValues is a wrong value for every configuration variable, and a command that reads it. Each must stop
@@ -209,4 +217,113 @@ func TestBadWebhookURLs(t *testing.T) {
 	if r := run(t, env, "--config", cfg, "connections", "list", "--json"); !strings.Contains(r.stdout, "[]") {
 		t.Errorf("a connection was stored: %s", r.stdout)
 	}
+}
+
+// tamperer stands between the sync and the fake Odoo (a real HTTP proxy) and spoils the answers to calls on
+// sale.order the way a broken proxy, module or server would: values of the wrong type, fields missing, a body
+// of 100 MB.
+type tamperer struct {
+	target string
+	mode   atomic.Value // "", "types", "missing", "huge"
+	hits   atomic.Int64
+}
+
+var (
+	numberField = regexp.MustCompile(`"(amount_total|id)": ?-?[0-9][0-9.e+-]*`)
+	dateField   = regexp.MustCompile(`"write_date": ?"[^"]*"`)
+)
+
+func (tp *tamperer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, tp.target+r.URL.RequestURI(), bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return
+	}
+	mode, _ := tp.mode.Load().(string)
+	if mode != "" && bytes.Contains(body, []byte(`"sale.order"`)) && bytes.Contains(out, []byte(`"result": [`)) {
+		tp.hits.Add(1)
+		switch mode {
+		case "types":
+			out = numberField.ReplaceAll(out, []byte(`"$1": "lots"`))
+			out = dateField.ReplaceAll(out, []byte(`"write_date": 1767225600`))
+		case "missing":
+			out = dateField.ReplaceAll(out, []byte(`"write_date_gone": false`))
+		case "huge":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"jsonrpc": "2.0", "id": 1, "result": [`))
+			row := []byte(strings.Repeat(`{"id": 1, "name": "x"}, `, 4000))
+			for sent := 0; sent < 100<<20; sent += len(row) {
+				if _, err := w.Write(row); err != nil {
+					return
+				}
+			}
+			return
+		}
+	}
+	for k, v := range resp.Header {
+		if k != "Content-Length" {
+			w.Header()[k] = v
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	w.Write(out)
+}
+
+// TestSyncRefusesMalformedOdooAnswers: answers with values of the wrong type, fields missing or a body of 100
+// MB stop the pass with an error that names the call, no panic, and nothing stored from it; once Odoo answers
+// properly again the next pass brings the store to the ground truth.
+func TestSyncRefusesMalformedOdooAnswers(t *testing.T) {
+	t.Parallel()
+	ce := newCrashEnv(t, &odootest.GenerateOptions{Years: 1, SKUs: 10})
+	tp := &tamperer{target: ce.srv.URL()}
+	proxy := httptest.NewServer(tp)
+	t.Cleanup(proxy.Close)
+	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", proxy.URL, "--database", "odoo",
+		"--username", "admin", "--api-key", "admin", "--protocol", "jsonrpc")
+	ce.cli(t, "sync", "--no-deliver")
+	connID := ce.connectionID(t, "acme")
+	for _, mode := range []string{"types", "missing", "huge"} {
+		if _, err := ce.srv.SimulateActivity(30, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		before, err := ce.store(t).OrderIDList(context.Background(), connID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp.mode.Store(mode)
+		hits := tp.hits.Load()
+		cmd, out := ce.child(t, map[string]string{"SALESENGINE_ODOO_RETRIES": "1"}, "sync", "--no-deliver")
+		err = cmd.Wait()
+		text := out.String()
+		if cmd.ProcessState.ExitCode() != exitFailure || !strings.Contains(text, "acme: FAILED: ") || !strings.Contains(text, "sale.order") ||
+			strings.Contains(text, "panic") || tp.hits.Load() == hits {
+			t.Errorf("%s: %v (%d answers spoilt)\n%s", mode, err, tp.hits.Load()-hits, text)
+		}
+		after, err := ce.store(t).OrderIDList(context.Background(), connID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(after) != len(before) {
+			t.Errorf("%s: the failed pass stored %d orders", mode, len(after)-len(before))
+		}
+		t.Logf("%s: %s", mode, firstLines(text, "FAILED", 1))
+		tp.mode.Store("")
+	}
+	ce.srv.Advance(10 * time.Minute)
+	ce.cli(t, "sync", "--no-deliver")
+	storetest.GroundTruth{Fake: ce.srv}.Check(t, ce.store(t), connID)
 }
