@@ -112,6 +112,10 @@ func Parse(raw string) (Target, error) {
 		}
 		u, err := url.Parse(raw)
 		if err != nil {
+			if strings.Contains(rest, "@") {
+				// The parser's reason quotes the part it stumbled on, which may be a piece of the password.
+				return bad("malformed PostgreSQL URL (a character of the user or password may need escaping: % as %25, @ as %40, / as %2F)")
+			}
 			return bad("malformed PostgreSQL URL: " + redactURLError(err))
 		}
 		if u.Host == "" || u.Hostname() == "" {
