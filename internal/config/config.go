@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"slices"
 	"strconv"
@@ -199,6 +200,38 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
+
+// String lists the variables set other than by default, secrets as "<set>": a Config printed by mistake (a
+// %v in an error, a panic, a log line) never shows a password, key or token.
+func (c Config) String() string {
+	names := make([]string, 0, len(c.values))
+	for n := range c.values {
+		if c.sources[n] != SourceDefault {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString("config{")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		v := strconv.Quote(c.values[n])
+		if c.vars[n].Secret {
+			v = "<set>"
+		}
+		fmt.Fprintf(&b, "%s=%s (%s)", n, v, c.sources[n])
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString keeps %#v from printing the values.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue keeps a Config logged as an attribute from showing its secrets.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Get returns the value of a registered variable; it panics on an unregistered name (a programming error).
 func (c *Config) Get(name string) string {

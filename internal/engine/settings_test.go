@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/salesengine/salesengine/internal/config"
@@ -124,5 +126,30 @@ func TestRunModes(t *testing.T) {
 	var ue *UsageError
 	if !errors.As(err, &ue) || ue.Msg != "--skip-forecast and --forecast-only contradict each other" {
 		t.Errorf("both: %v", err)
+	}
+}
+
+// TestSettingsNeverShowSecrets: the settings that hold a secret, printed by mistake in any verb, show none.
+func TestSettingsNeverShowSecrets(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, map[string]string{"SALESENGINE_UI_TOKEN": "a-ui-token-of-some-length", "ODOO_URL": "https://odoo.example",
+		"ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "odoo-password-1", "POLLER_DEFAULT_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	ui, err := LoadUISettings(cfg, "127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := LoadSettings(cfg, NeedTargets)
+	if err != nil || set.Targets.Env == nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{ui, &ui, *set.Targets.Env, set.Targets.Env, set, cfg} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			s := fmt.Sprintf(verb, v)
+			for _, secret := range []string{"a-ui-token-of-some-length", "odoo-password-1", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
+				if strings.Contains(s, secret) {
+					t.Errorf("%s of %T shows a secret: %s", verb, v, s)
+				}
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net"
 	"strings"
 
@@ -12,6 +13,18 @@ type UISettings struct {
 	Token         string // "" only on a loopback listener
 	MetricsPublic bool
 }
+
+// String describes the settings without the token (a %v by mistake, a panic).
+func (s UISettings) String() string {
+	tok := "<unset>"
+	if s.Token != "" {
+		tok = "<set>"
+	}
+	return fmt.Sprintf("UI token %s, metrics public %v", tok, s.MetricsPublic)
+}
+
+// GoString keeps %#v from printing the token.
+func (s UISettings) GoString() string { return s.String() }
 
 // minUITokenLength keeps a guessable token off a network: 16 characters of `openssl rand -base64 24` are
 // far beyond guessing at one try a second.
