@@ -169,6 +169,10 @@ func (app *App) setup(cmd *cobra.Command) error {
 		}
 	})
 	cfg, err := config.Load(config.LoadOptions{File: app.configFile, Env: app.Env, Flags: flags})
+	var unknown *config.UnknownKeyError
+	if errors.As(err, &unknown) {
+		return &UsageError{Msg: err.Error(), Hint: "fix or remove the line; every setting is listed in docs/configuration.md"}
+	}
 	if err != nil {
 		return err
 	}
@@ -198,7 +202,7 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 
 // openStore opens the configured database and brings its schema up to date, the webhook queue's tables too.
 func (app *App) openStore(ctx context.Context) (store.Store, error) {
-	tgt, err := dburl.Resolve(app.Config)
+	tgt, err := app.target()
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +217,7 @@ func (app *App) openStore(ctx context.Context) (store.Store, error) {
 // migrate --status, backtest). A SQLite file this user can read but not write is opened read-only, without
 // migrating: its schema must be current already.
 func (app *App) openStoreForReading(ctx context.Context) (store.Store, error) {
-	tgt, err := dburl.Resolve(app.Config)
+	tgt, err := app.target()
 	if err != nil {
 		return nil, err
 	}
@@ -271,3 +275,12 @@ func dbError(tgt dburl.Target, err error) error {
 
 // OSEnv is the process environment, for Main.
 func OSEnv(k string) (string, bool) { return os.LookupEnv(k) }
+
+// target is the configured database; a malformed setting (DATABASE_URL, DB_*, the busy timeout) is a usage error.
+func (app *App) target() (dburl.Target, error) {
+	tgt, err := dburl.Resolve(app.Config)
+	if err != nil {
+		return tgt, &UsageError{Msg: err.Error(), Hint: engine.SettingHint}
+	}
+	return tgt, nil
+}

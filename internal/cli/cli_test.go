@@ -116,21 +116,27 @@ func TestUsageErrorsExit2(t *testing.T) {
 	}
 }
 
+// TestBadDatabaseURL: a DATABASE_URL that cannot be read is a usage error (exit 2, with a hint); one that can,
+// but whose database cannot be reached or opened, a failure (exit 1, one line). Both name DATABASE_URL.
 func TestBadDatabaseURL(t *testing.T) {
 	t.Parallel()
 	dir, env := isolated(t)
 	cfg := filepath.Join(dir, "test.env")
-	cases := map[string]string{
-		"mysql://root:pw@h/db": "unsupported database scheme",
-		"postgres://":          "no host",
-		"postgres://u:pw@127.0.0.1:1/db?connect_timeout=5": "cannot reach PostgreSQL",
-		"sqlite:" + filepath.Join(dir, "missing", "x.db"):  "does not exist",
+	cases := map[string]struct {
+		code int
+		want string
+	}{
+		"mysql://root:pw@h/db": {exitUsage, "unsupported database scheme"},
+		"postgres://":          {exitUsage, "no host"},
+		"postgres://u:pw@127.0.0.1:1/db?connect_timeout=5": {exitFailure, "cannot reach PostgreSQL"},
+		"sqlite:" + filepath.Join(dir, "missing", "x.db"):  {exitFailure, "does not exist"},
 	}
-	for url, want := range cases {
+	for url, c := range cases {
 		r := run(t, env, "--config", cfg, "--database-url", url, "migrate")
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
-		if r.code != 1 || len(lines) != 1 || !strings.Contains(lines[0], "DATABASE_URL: ") || !strings.Contains(lines[0], want) {
-			t.Errorf("%s: code %d, stderr %q; want exit 1 and one line naming DATABASE_URL saying %q", url, r.code, r.stderr, want)
+		wantLines := map[int]int{exitUsage: 2, exitFailure: 1}[c.code] // a usage error adds its Hint: line
+		if r.code != c.code || len(lines) != wantLines || !strings.Contains(lines[0], "DATABASE_URL: ") || !strings.Contains(lines[0], c.want) {
+			t.Errorf("%s: code %d, stderr %q; want exit %d and %d lines naming DATABASE_URL saying %q", url, r.code, r.stderr, c.code, wantLines, c.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"net/http"
@@ -19,32 +20,84 @@ import (
 
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/secret"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/store/postgres"
+	"github.com/salesengine/salesengine/internal/store/sqlite"
+	"github.com/salesengine/salesengine/internal/store/storetest"
 	"github.com/salesengine/salesengine/internal/webhook"
 )
 
 // crashEnv is a database, a key and a fake Odoo shared by the parent test and the child processes it kills.
 type crashEnv struct {
-	dir, dbPath string
-	env         map[string]string
-	srv         *odootest.Server
+	dir    string
+	engine string // "sqlite" or "postgres"
+	dbPath string // SQLite: the file
+	dbURL  string // DATABASE_URL of the children
+	env    map[string]string
+	srv    *odootest.Server
+
+	stMu gosync.Mutex
+	st   store.Store // the test's own view of the database, opened on first use
 }
 
 func newCrashEnv(t *testing.T, data *odootest.GenerateOptions) *crashEnv {
 	t.Helper()
+	return newCrashEnvOn(t, "sqlite", odootest.Options{Version: "17", Seed: 11, Data: data})
+}
+
+// newCrashEnvOn is newCrashEnv on either engine ("postgres" gets a database of its own, or skips the test when
+// SALESENGINE_TEST_POSTGRES_URL is unset) with a fake Odoo built from opts.
+func newCrashEnvOn(t *testing.T, engine string, opts odootest.Options) *crashEnv {
+	t.Helper()
 	dir := t.TempDir()
+	ce := &crashEnv{dir: dir, engine: engine, dbPath: filepath.Join(dir, "se.db")}
+	switch engine {
+	case "sqlite":
+		ce.dbURL = "sqlite:" + ce.dbPath
+	case "postgres":
+		ce.dbURL, ce.dbPath = storetest.PostgresDatabase(t), ""
+	default:
+		t.Fatalf("unknown engine %q", engine)
+	}
 	key, _ := secret.GenerateKey()
-	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: 11, Data: data})
+	srv, err := odootest.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	ce := &crashEnv{dir: dir, dbPath: filepath.Join(dir, "se.db"), srv: srv}
-	ce.env = map[string]string{"DATABASE_URL": "sqlite:" + ce.dbPath, "SALESENGINE_ENCRYPTION_KEY": key,
+	ce.srv = srv
+	ce.env = map[string]string{"DATABASE_URL": ce.dbURL, "SALESENGINE_ENCRYPTION_KEY": key,
 		"SALESENGINE_WEBHOOK_ALLOW_PRIVATE": "true", "SALESENGINE_LOG_LEVEL": "warn"}
 	if err := os.WriteFile(filepath.Join(dir, "empty.env"), nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		ce.stMu.Lock()
+		defer ce.stMu.Unlock()
+		if ce.st != nil {
+			ce.st.Close()
+		}
+	})
 	return ce
+}
+
+// store is the test's own connection to the children's database, for reading what they wrote.
+func (ce *crashEnv) store(t testing.TB) store.Store {
+	t.Helper()
+	ce.stMu.Lock()
+	defer ce.stMu.Unlock()
+	if ce.st == nil {
+		var err error
+		if ce.engine == "postgres" {
+			ce.st, err = postgres.Open(context.Background(), ce.dbURL)
+		} else {
+			ce.st, err = sqlite.Open(context.Background(), ce.dbPath)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ce.st
 }
 
 // cli runs the command in-process and fails the test on a non-zero exit.
@@ -88,40 +141,60 @@ func childCommand(bin string, args []string, envs ...map[string]string) (*exec.C
 	return cmd, &out
 }
 
-func (ce *crashEnv) count(t *testing.T, q string) int {
+// query runs q on the children's database; on PostgreSQL it tries again a few times, since the database
+// fault tests end the test's own sessions too.
+func (ce *crashEnv) query(t testing.TB, q string, scan func(*sql.Rows) error) error {
 	t.Helper()
-	db, err := sql.Open("sqlite", ce.dbPath+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
+	var db *sql.DB
+	if ce.engine == "postgres" {
+		db = ce.store(t).DB()
+	} else {
+		var err error
+		if db, err = sql.Open("sqlite", ce.dbPath+"?_pragma=busy_timeout(5000)"); err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
 	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(q).Scan(&n); err != nil {
+	var err error
+	for range 5 {
+		var rows *sql.Rows
+		if rows, err = db.Query(q); err == nil {
+			for err == nil && rows.Next() {
+				err = scan(rows)
+			}
+			if err == nil {
+				err = rows.Err()
+			}
+			rows.Close()
+		}
+		if err == nil || ce.engine != "postgres" {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
+}
+
+func (ce *crashEnv) count(t testing.TB, q string) int {
+	t.Helper()
+	n := -1
+	if err := ce.query(t, q, func(r *sql.Rows) error { return r.Scan(&n) }); err != nil {
 		return -1
 	}
 	return n
 }
 
 // queryText returns the rows of a one-column query, one per line.
-func (ce *crashEnv) queryText(t *testing.T, q string) string {
+func (ce *crashEnv) queryText(t testing.TB, q string) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", ce.dbPath+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var b strings.Builder
-	for rows.Next() {
+	if err := ce.query(t, q, func(r *sql.Rows) error {
 		var v string
-		if err := rows.Scan(&v); err != nil {
-			t.Fatal(err)
-		}
+		err := r.Scan(&v)
 		b.WriteString(v + "\n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return b.String()
 }

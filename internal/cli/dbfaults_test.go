@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -158,7 +164,7 @@ func TestSQLiteLockedByAnotherProcess(t *testing.T) {
 	}
 
 	conn := hold()
-	cmd, out := startChild(t, []string{"--config", cfg, "sync"}, env, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "300ms"})
+	cmd, out := startChild(t, []string{"--config", cfg, "sync"}, env, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "2s"})
 	err = cmd.Wait()
 	release(conn)
 	if cmd.ProcessState.ExitCode() != 1 {
@@ -247,8 +253,253 @@ func TestSyncOdooCircuit(t *testing.T) {
 		t.Errorf("pass after the reset: %+v", r)
 	}
 	if r := run(t, map[string]string{"SALESENGINE_CIRCUIT_FAILURES": "0", "DATABASE_URL": ce.env["DATABASE_URL"],
-		"SALESENGINE_ENCRYPTION_KEY": ce.env["SALESENGINE_ENCRYPTION_KEY"]}, "--config", cfg, "sync", "--no-deliver"); r.code != 1 ||
+		"SALESENGINE_ENCRYPTION_KEY": ce.env["SALESENGINE_ENCRYPTION_KEY"]}, "--config", cfg, "sync", "--no-deliver"); r.code != exitUsage ||
 		!strings.Contains(r.stderr, "SALESENGINE_CIRCUIT_FAILURES=0 must be at least 1") {
 		t.Errorf("SALESENGINE_CIRCUIT_FAILURES=0: %+v", r)
 	}
+}
+
+// TestServeSurvivesDatabaseFaults ends every PostgreSQL session of serve's database again and again
+// (pg_terminate_backend) while it syncs and delivers with business going on, then makes the database refuse
+// connections for a while (ALLOW_CONNECTIONS false: unreachable, as for a server down, without restarting the
+// server the other tests share). serve reports the failures, keeps running, says not ready on /readyz while
+// the database is unreachable and ready again after; once the faults stop, the store equals the fake and every
+// change has its event. Restarting the PostgreSQL server is not done here: other tests use it at the same time.
+func TestServeSurvivesDatabaseFaults(t *testing.T) {
+	t.Parallel()
+	seed := faultSeed(t)
+	rounds := 8
+	if soak {
+		rounds = 80
+	}
+	start := time.Now()
+	ce := newCrashEnvOn(t, "postgres", odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 2, SKUs: 40}})
+	u, err := url.Parse(ce.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbName := strings.TrimPrefix(u.Path, "/")
+	ctx := context.Background()
+	// The admin session is on the server's own database, so it is never among the sessions it ends.
+	admin, err := pgx.Connect(ctx, os.Getenv(storetest.PostgresEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(ctx) })
+	terminate := func() int64 {
+		var n int64
+		if err := admin.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE datname = $1 AND pid <> pg_backend_pid()) k`, dbName).Scan(&n); err != nil {
+			t.Fatalf("terminate sessions: %v", err)
+		}
+		return n
+	}
+	allow := func(on bool) {
+		if _, err := admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s WITH ALLOW_CONNECTIONS %v", dbName, on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { allow(true) })
+
+	rec := newRecorder(t, seed, 0, 50*time.Millisecond)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
+	ce.env["SALESENGINE_SYNC_PAGE_SIZE"] = "50"
+	p := ce.startServe(t, nil)
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
+	bctx, stopBusiness := context.WithCancel(ctx)
+	defer stopBusiness()
+	business := ce.srv.RunActivity(bctx, 40*time.Millisecond, 2*time.Second)
+
+	// Sessions ended at seeded moments.
+	rng := seeded(seed, 4)
+	var ended int64
+	for range rounds {
+		time.Sleep(500*time.Millisecond + time.Duration(rng.Int64N(int64(2*time.Second))))
+		ended += terminate()
+		if err := p.alive(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The database unreachable for a while: /readyz says so, then recovers.
+	allow(false)
+	ended += terminate()
+	var notReady string
+	waitUntil(t, "/readyz not ready while the database refuses connections", func() bool {
+		status, body, err := p.get("/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		notReady = body
+		return status == http.StatusServiceUnavailable
+	})
+	if !strings.Contains(notReady, "not ready") || !strings.Contains(notReady, "database") {
+		t.Errorf("/readyz while the database is unreachable: %s", notReady)
+	}
+	time.Sleep(3 * time.Second) // passes and deliveries meanwhile fail
+	if err := p.alive(); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, err := p.get("/livez"); err != nil || status != http.StatusOK {
+		t.Errorf("/livez while the database is unreachable: %d %v (alive: the process itself is fine)", status, err)
+	}
+	allow(true)
+	waitUntil(t, "/readyz ready once the database is back", func() bool {
+		status, _, err := p.get("/readyz")
+		return err == nil && status == http.StatusOK
+	})
+
+	stopBusiness()
+	stats := <-business
+	if stats.Err != nil {
+		t.Fatal(stats.Err)
+	}
+	fig, took := ce.finish(t, p, connID, rec, base, 3*time.Minute)
+	log := p.out.String()
+	if !strings.Contains(log, "level=ERROR") && !strings.Contains(log, "level=WARN") {
+		t.Errorf("serve reported none of the database failures:\n%s", log)
+	}
+	if strings.Contains(log, "panic") {
+		t.Errorf("serve panicked:\n%s", log)
+	}
+	t.Logf("figures: %d sessions ended in %d rounds, the database refused connections for 3 s and more; %d error and warning lines logged; business: %d events; %s; converged %v after the faults; %v in all",
+		ended, rounds, strings.Count(log, "level=ERROR")+strings.Count(log, "level=WARN"), stats.Events, fig, took.Round(time.Second), time.Since(start).Round(time.Second))
+}
+
+// TestServeWaitsOutALockedDatabase: another process holds the SQLite file's write lock longer than the busy
+// timeout while serve runs with business going on. serve says who to look for, keeps running, and once the
+// lock is released catches up without loss.
+func TestServeWaitsOutALockedDatabase(t *testing.T) {
+	t.Parallel()
+	seed := faultSeed(t)
+	ce := newCrashEnvOn(t, "sqlite", odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 1, SKUs: 20}})
+	rec := newRecorder(t, seed, 0, 0)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
+	p := ce.startServe(t, map[string]string{"SALESENGINE_SQLITE_BUSY_TIMEOUT": "2s"})
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
+
+	// The other process: a connection of the test's own, holding an exclusive transaction.
+	db, err := sql.Open("sqlite", ce.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ce.srv.SimulateActivity(40, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	locked := "the database file " + ce.dbPath + " is locked by another process"
+	waitUntil(t, "serve to report the lock", func() bool {
+		if err := p.alive(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(p.out.String(), locked)
+	})
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	fig, _ := ce.finish(t, p, connID, rec, base, 2*time.Minute)
+	if fig.expected == 0 {
+		t.Error("no change to deliver after the lock: the test proves nothing")
+	}
+}
+
+// TestServeOnAFullDisk puts the SQLite file on a 16 MiB tmpfs, fills it while serve runs, and lets business go
+// on: the passes fail with an error that says the disk is full, nothing half-written is left (the file passes
+// SQLite's integrity and foreign key checks), serve keeps running, and once space is freed it catches up
+// without loss. Mounting needs root (and a kernel that lets this process mount); elsewhere the test skips.
+func TestServeOnAFullDisk(t *testing.T) {
+	t.Parallel()
+	seed := faultSeed(t)
+	disk := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(disk, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (%v: %s): the full-disk case needs root and a kernel that allows it", err, bytes.TrimSpace(out))
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", "-l", disk).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v %s", disk, err, out)
+		}
+	})
+	ce := newCrashEnvOn(t, "sqlite", odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 1, SKUs: 10}})
+	ce.dbPath = filepath.Join(disk, "se.db")
+	ce.dbURL = "sqlite:" + ce.dbPath
+	ce.env["DATABASE_URL"] = ce.dbURL
+	rec := newRecorder(t, seed, 0, 0)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
+	p := ce.startServe(t, nil)
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
+
+	filler := filepath.Join(disk, "filler")
+	fill(t, filler)
+	filled := time.Now()
+	if _, err := ce.srv.SimulateActivity(150, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	full := "the disk holding the database file " + ce.dbPath + " is full: free some space there"
+	waitUntil(t, "serve's pass to report the full disk", func() bool {
+		if err := p.alive(); err != nil {
+			t.Fatal(err)
+		}
+		if time.Since(filled) > 50*time.Second {
+			t.Fatalf("no pass reported the full disk:\n%s", p.out)
+		}
+		return strings.Contains(firstLines(p.out.String(), `msg="sync failed"`, 100), full)
+	})
+	for _, q := range []string{"PRAGMA integrity_check", "PRAGMA foreign_key_check"} {
+		if got := strings.TrimSpace(ce.queryText(t, q)); (q == "PRAGMA integrity_check") != (got == "ok") || (q != "PRAGMA integrity_check" && got != "") {
+			t.Errorf("%s on the full disk: %q", q, got)
+		}
+	}
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	fig, _ := ce.finish(t, p, connID, rec, base, 2*time.Minute)
+	if fig.expected == 0 {
+		t.Error("no change to deliver after the disk was freed: the test proves nothing")
+	}
+	t.Logf("serve said:\n%s", firstLines(p.out.String(), "full", 3))
+}
+
+// fill writes path until the disk holding it has no space left.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 4096)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("filling the disk: %v", err)
+			}
+			return
+		}
+	}
+}
+
+// firstLines returns up to n lines of s that contain sub.
+func firstLines(s, sub string, n int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) && len(out) < n {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

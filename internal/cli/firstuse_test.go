@@ -115,6 +115,12 @@ func TestForecastInputRefused(t *testing.T) {
 		{write("short.csv", "series,month,value\nA,2020-3,3\n"), out, "want YYYY-MM (2020-03)"},
 		{write("zero.csv", "series,month,value\nA,0000-01,3\n"), out, "the year must be between 1900 and 2100"},
 		{write("huge.csv", "series,month,value\nA,2024-01,3\nA,2024-02,1e308\n"), out, `line 3: value "1e308" is above 1e+12`},
+		{write("negative.csv", "series,month,value\nA,2024-01,3\nA,2024-02,-2\n"), out, `line 3: negative value "-2"`},
+		{write("inf.csv", "series,month,value\nA,2024-01,Inf\n"), out, `line 2: bad value "Inf": not a finite number`},
+		{write("baddate.csv", "series,month,value\nA,March 2024,3\n"), out, `line 2: `},
+		{write("columns.csv", "series,month,value\nA,2024-01\n"), out, "line 2: want 3 fields series,month,value, got 2"},
+		{write("names.csv", "sku,fecha,cantidad\nA,2024-01,3\n"), out, "line 1: "},
+		{write("sorted.csv", "series,month,value\nA,2024-02,3\nA,2024-01,4\n"), out, "line 3: months of series \"A\" are not sorted"},
 		{good, filepath.Join(dir, "nope", "fc.csv"), "cannot write " + filepath.Join(dir, "nope", "fc.csv") + ": directory " + filepath.Join(dir, "nope") + " does not exist"},
 		{good, dir, "cannot write " + dir + ": it is a directory"},
 	} {

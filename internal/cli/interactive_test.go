@@ -141,7 +141,7 @@ func TestConnectionsAddInteractiveBadKey(t *testing.T) {
 	}
 	p := startPane(t, dir, addScript(dir, "not-a-fernet-key"))
 	screen := p.waitFor("EXIT=", 1)
-	if !strings.Contains(screen, "EXIT=1") || !strings.Contains(screen, "key 1 is not a Fernet key") || strings.Contains(screen, "Name:") {
+	if !strings.Contains(screen, "EXIT=2") || !strings.Contains(screen, "key 1 is not a Fernet key") || strings.Contains(screen, "Name:") {
 		t.Errorf("add with a malformed key:\n%s", screen)
 	}
 }

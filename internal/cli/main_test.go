@@ -6,6 +6,8 @@ import (
 	"runtime/pprof"
 	"syscall"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // TestMain lets the test binary act as the salesengine command (the same Execute as cmd/salesengine, signal
@@ -18,7 +20,8 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	// Goroutines outliving the tests (a server, client or worker a test started and did not stop) fail them.
+	goleak.VerifyTestMain(m)
 }
 
 // profileOnSignal lets a benchmark profile a child process over a window of its choosing (BenchmarkServe's idle

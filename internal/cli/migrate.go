@@ -29,7 +29,7 @@ With --status, list the migrations this binary knows and whether each is applied
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			tgt, err := dburl.Resolve(app.Config)
+			tgt, err := app.target()
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/salesengine/salesengine/internal/dashboard"
-	"github.com/salesengine/salesengine/internal/dburl"
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/store/sqlite"
@@ -53,7 +52,7 @@ see docs/operations.md.`,
 			if _, err := set.Connections.Keyring(); err != nil {
 				return err
 			}
-			tgt, err := dburl.Resolve(app.Config)
+			tgt, err := app.target()
 			if err != nil {
 				return err
 			}

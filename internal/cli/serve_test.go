@@ -211,8 +211,13 @@ func TestServe(t *testing.T) {
 		return !strings.Contains(b.String(), `connection="late"`)
 	})
 	for _, path := range []string{"/livez", "/readyz"} {
-		if r, err := http.Get("http://" + addr + path); err != nil || r.StatusCode != 200 {
-			t.Errorf("%s: %v %v", path, r, err)
+		r, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		r.Body.Close()
+		if r.StatusCode != 200 {
+			t.Errorf("%s: %s", path, r.Status)
 		}
 	}
 

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +79,9 @@ func Load(opts LoadOptions) (*Config, error) {
 		}
 		file, path = m, ".env"
 	}
+	if err := unknownKeys(path, file); err != nil {
+		return nil, err
+	}
 	c := &Config{vars: map[string]Var{}, values: map[string]string{}, sources: map[string]Source{}, File: path}
 	for _, v := range Vars {
 		c.vars[v.Name] = v
@@ -87,6 +92,74 @@ func Load(opts LoadOptions) (*Config, error) {
 		c.values[v.Name], c.sources[v.Name] = val, src
 	}
 	return c, nil
+}
+
+// UnknownKeyError is a key of the config file with one of Sales Engine's prefixes that names no variable: a
+// typo, which would otherwise leave the setting at its default without a word.
+type UnknownKeyError struct {
+	File, Key string
+	Suggest   string // the closest variable's name, "" when none is close
+}
+
+func (e *UnknownKeyError) Error() string {
+	msg := fmt.Sprintf("%s: %s is not a Sales Engine setting", e.File, e.Key)
+	if e.Suggest != "" {
+		msg += fmt.Sprintf(" (did you mean %s?)", e.Suggest)
+	}
+	return msg
+}
+
+// unknownKeys refuses keys of the file that look like ours (SALESENGINE_, POLLER_) but name no variable. Other
+// keys are left alone: a .env file is often shared with Docker Compose and other tools.
+func unknownKeys(path string, file map[string]string) error {
+	known := map[string]bool{}
+	for _, v := range Vars {
+		for _, n := range append([]string{v.Name}, v.Aliases...) {
+			known[n] = true
+			if v.Secret {
+				known[n+"_FILE"] = true
+			}
+		}
+	}
+	keys := make([]string, 0, len(file))
+	for k := range file {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if known[k] || !(strings.HasPrefix(k, "SALESENGINE_") || strings.HasPrefix(k, "POLLER_")) {
+			continue
+		}
+		best, bestD := "", 4 // suggest only names within a few edits
+		for n := range known {
+			if d := editDistance(k, n); d < bestD || (d == bestD && n < best) {
+				best, bestD = n, d
+			}
+		}
+		return &UnknownKeyError{File: path, Key: k, Suggest: best}
+	}
+	return nil
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func resolve(v Var, opts LoadOptions, file map[string]string) (string, Source, error) {
@@ -127,6 +200,38 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
+
+// String lists the variables set other than by default, secrets as "<set>": a Config printed by mistake (a
+// %v in an error, a panic, a log line) never shows a password, key or token.
+func (c Config) String() string {
+	names := make([]string, 0, len(c.values))
+	for n := range c.values {
+		if c.sources[n] != SourceDefault {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString("config{")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		v := strconv.Quote(c.values[n])
+		if c.vars[n].Secret {
+			v = "<set>"
+		}
+		fmt.Fprintf(&b, "%s=%s (%s)", n, v, c.sources[n])
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString keeps %#v from printing the values.
+func (c Config) GoString() string { return c.String() }
+
+// LogValue keeps a Config logged as an attribute from showing its secrets.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // Get returns the value of a registered variable; it panics on an unregistered name (a programming error).
 func (c *Config) Get(name string) string {

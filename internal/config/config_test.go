@@ -1,6 +1,13 @@
 package config_test
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,5 +129,71 @@ func TestDocumented(t *testing.T) {
 		if !strings.Contains(string(example), v.Name+"=") {
 			t.Errorf(".env.example does not list %s", v.Name)
 		}
+	}
+}
+
+// TestUnknownKeysInTheFile: a key of the config file with one of Sales Engine's prefixes that names no variable
+// (a typo) is refused with the closest name; other tools' keys, aliases and _FILE forms pass.
+func TestUnknownKeysInTheFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for content, want := range map[string]string{
+		"SALESENGINE_WEBHOOK_TIMOUT=5s\n":          "SALESENGINE_WEBHOOK_TIMOUT is not a Sales Engine setting (did you mean SALESENGINE_WEBHOOK_TIMEOUT?)",
+		"POLLER_ENCRYPTON_KEY=x\n":                 "POLLER_ENCRYPTON_KEY is not a Sales Engine setting (did you mean POLLER_ENCRYPTION_KEY?)",
+		"SALESENGINE_SOMETHING_ELSE_ENTIRELY=1\n":  "SALESENGINE_SOMETHING_ELSE_ENTIRELY is not a Sales Engine setting",
+		"POSTGRES_PASSWORD=x\nCOMPOSE_PROJECT=y\n": "",
+		"SALESENGINE_UI_TOKEN_FILE=" + filepath.Join(dir, "se.env") + "\nPOLLER_ENCRYPTION_KEY=k\n": "",
+	} {
+		file := filepath.Join(dir, "se.env")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := config.Load(config.LoadOptions{File: file, Env: envOf(nil)})
+		var uk *config.UnknownKeyError
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", content, err)
+		case want != "" && (!errors.As(err, &uk) || err.Error() != file+": "+want):
+			t.Errorf("%q: %v, want %q", content, err, want)
+		}
+	}
+}
+
+// TestConfigNeverShowsSecrets: a Config printed by mistake, in any verb, logged, or as the value of a panic that
+// an HTTP server recovers and logs, names what is set but shows no secret.
+func TestConfigNeverShowsSecrets(t *testing.T) {
+	t.Parallel()
+	secrets := map[string]string{"DATABASE_URL": "postgres://u:db-password-1@h/db", "SALESENGINE_ENCRYPTION_KEY": "fernet-key-2",
+		"SALESENGINE_UI_TOKEN": "ui-token-3", "ODOO_PASSWORD": "odoo-key-4", "POLLER_DEFAULT_WEBHOOK_SECRET": "whsec_c2VjcmV0NQ=="}
+	env := map[string]string{"SALESENGINE_LOG_LEVEL": "debug"}
+	for k, v := range secrets {
+		env[k] = v
+	}
+	c, err := config.LoadMap(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("settings", "config", c)
+	var errLog bytes.Buffer
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(c) }))
+	srv.Config.ErrorLog = log.New(&errLog, "", 0)
+	srv.Start()
+	if resp, err := http.Get(srv.URL); err == nil {
+		resp.Body.Close()
+	}
+	srv.Close()
+	shown := map[string]string{"%v": fmt.Sprintf("%v", c), "%+v": fmt.Sprintf("%+v", c), "%#v": fmt.Sprintf("%#v", c),
+		"%s": fmt.Sprintf("%s", c), "%v of the value": fmt.Sprintf("%v", *c), "slog": logged.String(), "a recovered panic": errLog.String()}
+	for how, s := range shown {
+		for name, v := range secrets {
+			if strings.Contains(s, strings.TrimPrefix(strings.TrimPrefix(v, "postgres://u:"), "whsec_")) || strings.Contains(s, "db-password-1") {
+				t.Errorf("%s shows %s: %s", how, name, s)
+			}
+		}
+	}
+	if !strings.Contains(shown["%v"], `SALESENGINE_LOG_LEVEL="debug" (environment)`) || !strings.Contains(shown["%v"], "SALESENGINE_UI_TOKEN=<set>") ||
+		!strings.Contains(shown["a recovered panic"], "panic") {
+		t.Errorf("what is set is not named: %v\n%s", shown["%v"], shown["a recovered panic"])
 	}
 }

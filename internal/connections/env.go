@@ -30,6 +30,22 @@ type EnvSettings struct {
 	WebhookSecret string
 }
 
+// String describes the settings without the password and the webhook secret (a %v by mistake, a panic).
+func (s EnvSettings) String() string {
+	return fmt.Sprintf("connection %q from %s* variables: %s, database %q, user %q, password %s, webhook secret %s",
+		s.Name, s.Source, s.URL, s.Database, s.Username, setOrNot(s.Password), setOrNot(s.WebhookSecret))
+}
+
+// GoString keeps %#v from printing the secrets.
+func (s EnvSettings) GoString() string { return s.String() }
+
+func setOrNot(v string) string {
+	if v == "" {
+		return "<unset>"
+	}
+	return "<set>"
+}
+
 // OtherName is the name of the other run mode's connection (EnvTestName for EnvName and the reverse): a command
 // working on every connection leaves it out, as the previous system talked to one Odoo at a time.
 func (s EnvSettings) OtherName() string {
@@ -66,6 +82,9 @@ func EnvFromConfig(c *config.Config) (EnvSettings, error) {
 		if len(missing) > 0 {
 			sort.Strings(missing)
 			return EnvSettings{}, fmt.Errorf("%sURL is set but %v are not: set them too, or unset %sURL", f, missing, f)
+		}
+		if err := checkOdooURL(s.URL); err != nil {
+			return EnvSettings{}, fmt.Errorf("%sURL: %v", f, err)
 		}
 		if s.WebhookSecret != "" {
 			if _, err := webhook.ParseSecret(s.WebhookSecret); err != nil {

@@ -134,8 +134,13 @@ func TestTokenLogin(t *testing.T) {
 		t.Fatalf("a page without login: %d to %q, want a redirect to the login", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/", nil)
-	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
-		t.Fatalf("a script without the token: %v %v, want 401 with WWW-Authenticate", resp.Status, err)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") == "" {
+		t.Fatalf("a script without the token: %v, want 401 with WWW-Authenticate", resp.Status)
 	}
 	resp, body := get(t, c, f.srv.URL, "/login?next=/%3Fa%3Db")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `type="password"`) {

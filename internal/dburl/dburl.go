@@ -88,7 +88,7 @@ func resolve(c *config.Config) (Target, error) {
 		}
 		u.RawQuery = url.Values{"sslmode": {c.Get("DB_SSLMODE")}}.Encode()
 		if _, err := pgxpool.ParseConfig(u.String()); err != nil {
-			return Target{}, &Error{Variable: "DB_HOST/DB_PORT/DB_NAME/DB_USER", Msg: "invalid PostgreSQL settings: " + pgParseReason(err), Err: err}
+			return Target{}, &Error{Variable: "DB_HOST/DB_PORT/DB_NAME/DB_USER/DB_SSLMODE", Msg: "invalid PostgreSQL settings: " + pgParseReason(err), Err: err}
 		}
 		return Target{Dialect: store.DialectPostgres, URL: u.String(), Variable: "DB_HOST"}, nil
 	}
@@ -112,6 +112,10 @@ func Parse(raw string) (Target, error) {
 		}
 		u, err := url.Parse(raw)
 		if err != nil {
+			if strings.Contains(rest, "@") {
+				// The parser's reason quotes the part it stumbled on, which may be a piece of the password.
+				return bad("malformed PostgreSQL URL (a character of the user or password may need escaping: % as %25, @ as %40, / as %2F)")
+			}
 			return bad("malformed PostgreSQL URL: " + redactURLError(err))
 		}
 		if u.Host == "" || u.Hostname() == "" {
@@ -182,11 +186,12 @@ func open(ctx context.Context, t Target, readOnly bool) (store.Store, error) {
 }
 
 // FileError returns the error within err that is about the SQLite file rather than the setting or the
-// statement (locked by another process, not writable), or nil. Its message says it all, the path included.
+// statement (locked by another process, not writable, on a full disk), or nil. Its message says it all, the path included.
 func FileError(err error) error {
 	var locked *sqlite.LockedError
 	var notWritable *sqlite.NotWritableError
 	var roInit *sqlite.ReadOnlyInitError
+	var full *sqlite.DiskFullError
 	switch {
 	case errors.As(err, &locked):
 		return locked
@@ -194,6 +199,8 @@ func FileError(err error) error {
 		return notWritable
 	case errors.As(err, &roInit):
 		return roInit
+	case errors.As(err, &full):
+		return full
 	}
 	return nil
 }

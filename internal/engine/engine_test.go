@@ -256,3 +256,39 @@ func TestStagesNeedTheirSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedPassEnqueuesWhatItCommitted: a pass that stores orders and their webhook events, then fails (here
+// Odoo refuses the stock read that follows the orders), still hands the committed events to the running
+// delivery workers. Before, serve left them pending, with no job, until its next start.
+func TestFailedPassEnqueuesWhatItCommitted(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenants(t, s, 1, nopReporter{})
+		tn := tenants[0]
+		syncAtOnce(t, eng, tenants) // the baseline
+		if err := eng.StartDelivering(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			if err := eng.StopDelivering(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+		if _, err := tn.srv.SimulateActivity(20, 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		tn.srv.InjectFault(odootest.Fault{Kind: odootest.AccessDenied, Match: "stock.quant"})
+		res, err := eng.SyncConnection(ctx, tn.conn, SyncOptions{})
+		if err == nil || res.Events == 0 {
+			t.Fatalf("the pass: %d events, error %v; want events stored and then a failure", res.Events, err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for tn.recv.Unique() < res.Events && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got := tn.recv.Unique(); got != res.Events {
+			t.Errorf("the failed pass stored %d events; the running workers delivered %d", res.Events, got)
+		}
+	})
+}

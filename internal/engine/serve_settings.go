@@ -13,6 +13,10 @@ import (
 // plan) and SALESENGINE_FULL_SYNC_SCHEDULE, cron expressions in SALESENGINE_TIMEZONE ("off": never), and
 // SALESENGINE_SHUTDOWN_TIMEOUT.
 func LoadServeSchedule(cfg *config.Config, o *ServeOptions) error {
+	return settingError(loadServeSchedule(cfg, o))
+}
+
+func loadServeSchedule(cfg *config.Config, o *ServeOptions) error {
 	loc, err := loadLocation(cfg)
 	if err != nil {
 		return err

@@ -138,8 +138,27 @@ type PlanSettings struct {
 	Horizon int
 }
 
-// LoadSettings reads and checks the sections of the settings that needs names.
+// settingError makes a malformed setting a usage error (exit 2) with its message: the user has a variable to
+// fix, not a failure to wait out. Usage errors pass as they are.
+func settingError(err error) error {
+	var ue *UsageError
+	if err == nil || errors.As(err, &ue) {
+		return err
+	}
+	return &UsageError{Msg: err.Error(), Hint: SettingHint}
+}
+
+// SettingHint is the hint of a malformed setting's usage error.
+const SettingHint = "see docs/configuration.md for the values it takes"
+
+// LoadSettings reads and checks the sections of the settings that needs names; a malformed one is a usage
+// error naming its variable.
 func LoadSettings(cfg *config.Config, needs Needs) (Settings, error) {
+	set, err := loadSettings(cfg, needs)
+	return set, settingError(err)
+}
+
+func loadSettings(cfg *config.Config, needs Needs) (Settings, error) {
 	set := Settings{Connections: LoadConnections(cfg)}
 	var err error
 	if needs&NeedForecast != 0 {
@@ -202,15 +221,22 @@ func LoadSettings(cfg *config.Config, needs Needs) (Settings, error) {
 // reports why there is none.
 func LoadConnections(cfg *config.Config) ConnectionSettings {
 	keys, err := secret.ParseKeyring(cfg.Get("SALESENGINE_ENCRYPTION_KEY"))
+	if err != nil && !errors.Is(err, secret.ErrNoKey) {
+		err = settingError(err) // set, but not a key: a usage error; unset is said by what needs it
+	}
 	return ConnectionSettings{Keys: keys, KeysErr: err, DefaultWebhookURL: cfg.Get("POLLER_DEFAULT_WEBHOOK_URL")}
 }
 
 // LoadFullSync reads FORCE_FULL_SYNC: whether a pass re-reads everything.
-func LoadFullSync(cfg *config.Config) (bool, error) { return cfg.Bool("FORCE_FULL_SYNC") }
+func LoadFullSync(cfg *config.Config) (bool, error) {
+	full, err := cfg.Bool("FORCE_FULL_SYNC")
+	return full, settingError(err)
+}
 
 // LoadDeliverWait reads SALESENGINE_DELIVER_WAIT: how long a pass waits for its webhook deliveries.
 func LoadDeliverWait(cfg *config.Config) (time.Duration, error) {
-	return cfg.Duration("SALESENGINE_DELIVER_WAIT")
+	d, err := cfg.Duration("SALESENGINE_DELIVER_WAIT")
+	return d, settingError(err)
 }
 
 // RunModes are the modes of 'run'.
@@ -222,6 +248,11 @@ type RunModes struct {
 
 // LoadRunModes reads the modes of 'run' (TEST_CONNECTIONS_ONLY, SKIP_FORECAST, FORECAST_ONLY).
 func LoadRunModes(cfg *config.Config) (RunModes, error) {
+	m, err := loadRunModes(cfg)
+	return m, settingError(err)
+}
+
+func loadRunModes(cfg *config.Config) (RunModes, error) {
 	var m RunModes
 	var err error
 	if m.TestConnectionsOnly, err = cfg.Bool("TEST_CONNECTIONS_ONLY"); err != nil {
@@ -437,7 +468,17 @@ func loadPlanConfig(cfg *config.Config) (plan.Config, error) {
 		*v.dst = f
 	}
 	c = c.WithDefaults()
-	return c, c.Validate()
+	if err := c.Validate(); err != nil {
+		var ce *plan.ConfigError
+		if errors.As(err, &ce) {
+			if name, ok := map[string]string{"ServiceLevel": "SALESENGINE_SERVICE_LEVEL", "AltaCoverage": "SALESENGINE_PLAN_ALTA_COVERAGE",
+				"MediaCoverage": "SALESENGINE_PLAN_MEDIA_COVERAGE"}[ce.Field]; ok {
+				return c, fmt.Errorf("%s=%s: %s", name, strings.TrimSpace(cfg.Get(name)), strings.TrimPrefix(ce.Msg, "plan: "))
+			}
+		}
+		return c, err
+	}
+	return c, nil
 }
 
 // now is the time "today" is read from.

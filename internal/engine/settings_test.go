@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/salesengine/salesengine/internal/config"
@@ -18,7 +20,8 @@ func loadConfig(t *testing.T, env map[string]string) *config.Config {
 }
 
 // TestSettingsMessages: every malformed setting is refused with the message the documentation and the
-// operators know, and only by the sections that read it.
+// operators know, as a usage error (exit 2; the hint points at the documentation unless it has its own), and
+// only by the sections that read it.
 func TestSettingsMessages(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -59,9 +62,12 @@ func TestSettingsMessages(t *testing.T) {
 		if tc.want != "" && err.Error() != tc.want {
 			t.Errorf("%s=%s:\n got %q\nwant %q", tc.name, tc.value, err, tc.want)
 		}
-		var ue *UsageError
-		if isUsage := errors.As(err, &ue); isUsage != (tc.hint != "") || (isUsage && ue.Hint != tc.hint) {
-			t.Errorf("%s=%s: %#v, want a usage error with hint %q: %v", tc.name, tc.value, err, tc.hint, isUsage)
+		hint := tc.hint
+		if hint == "" {
+			hint = SettingHint
+		}
+		if ue := (*UsageError)(nil); !errors.As(err, &ue) || ue.Hint != hint {
+			t.Errorf("%s=%s: %#v, want a usage error with hint %q", tc.name, tc.value, err, hint)
 		}
 		// A command that does not read the variable is not stopped by it.
 		if _, err := LoadSettings(cfg, ^tc.needs&(NeedForecast|NeedWebhook|NeedTest|NeedTargets|NeedSync|NeedPlan)&^sharing(tc.name)); err != nil {
@@ -120,5 +126,30 @@ func TestRunModes(t *testing.T) {
 	var ue *UsageError
 	if !errors.As(err, &ue) || ue.Msg != "--skip-forecast and --forecast-only contradict each other" {
 		t.Errorf("both: %v", err)
+	}
+}
+
+// TestSettingsNeverShowSecrets: the settings that hold a secret, printed by mistake in any verb, show none.
+func TestSettingsNeverShowSecrets(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, map[string]string{"SALESENGINE_UI_TOKEN": "a-ui-token-of-some-length", "ODOO_URL": "https://odoo.example",
+		"ODOO_DB": "d", "ODOO_USERNAME": "u", "ODOO_PASSWORD": "odoo-password-1", "POLLER_DEFAULT_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})
+	ui, err := LoadUISettings(cfg, "127.0.0.1:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := LoadSettings(cfg, NeedTargets)
+	if err != nil || set.Targets.Env == nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{ui, &ui, *set.Targets.Env, set.Targets.Env, set, cfg} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			s := fmt.Sprintf(verb, v)
+			for _, secret := range []string{"a-ui-token-of-some-length", "odoo-password-1", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
+				if strings.Contains(s, secret) {
+					t.Errorf("%s of %T shows a secret: %s", verb, v, s)
+				}
+			}
+		}
 	}
 }

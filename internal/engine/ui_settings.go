@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"net"
 	"strings"
 
@@ -13,6 +14,18 @@ type UISettings struct {
 	MetricsPublic bool
 }
 
+// String describes the settings without the token (a %v by mistake, a panic).
+func (s UISettings) String() string {
+	tok := "<unset>"
+	if s.Token != "" {
+		tok = "<set>"
+	}
+	return fmt.Sprintf("UI token %s, metrics public %v", tok, s.MetricsPublic)
+}
+
+// GoString keeps %#v from printing the token.
+func (s UISettings) GoString() string { return s.String() }
+
 // minUITokenLength keeps a guessable token off a network: 16 characters of `openssl rand -base64 24` are
 // far beyond guessing at one try a second.
 const minUITokenLength = 16
@@ -23,7 +36,7 @@ func LoadUISettings(cfg *config.Config, addr string) (UISettings, error) {
 	var s UISettings
 	var err error
 	if s.MetricsPublic, err = cfg.Bool("SALESENGINE_METRICS_PUBLIC"); err != nil {
-		return s, err
+		return s, settingError(err)
 	}
 	s.Token = strings.TrimSpace(cfg.Get("SALESENGINE_UI_TOKEN"))
 	if s.Token != "" && len(s.Token) < minUITokenLength {

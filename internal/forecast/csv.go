@@ -32,27 +32,73 @@ const (
 // series may be interleaved but each series' months must be strictly increasing; gaps between months become
 // missing values. Series are returned in order of first appearance. A file without rows is an error. Errors
 // name the line.
+//
+// The rows are streamed: what is held is the series read so far (8 bytes a month), not the file's text, so a
+// file of ten million rows reads within the memory of its values. A file separated by semicolons or tabs is read
+// twice (once to find whether it writes decimal commas); the text of one that cannot be read twice (a pipe) is
+// then kept in memory.
 func ReadLongCSV(r io.Reader) ([]Series, error) {
-	recs, comma, err := readRecords(r)
+	rs, seekable := r.(io.ReadSeeker)
+	var start int64
+	if seekable {
+		var err error
+		if start, err = rs.Seek(0, io.SeekCurrent); err != nil {
+			seekable = false // a pipe behind an *os.File
+		}
+	}
+	var sp *spool
+	if !seekable {
+		sp = &spool{r: r, keep: &bytes.Buffer{}}
+		r = sp
+	}
+	rr, err := newRecordReader(r)
 	if err != nil {
 		return nil, err
 	}
-	col := [3]int{0, 1, 2}
-	if h, ok := headerColumns(recs[0].fields); ok {
-		col = h
-		recs = recs[1:]
+	first, err := rr.next()
+	if err != nil {
+		return nil, err
 	}
-	if len(recs) == 0 {
-		return nil, errors.New("history csv has a header but no rows: want one row per series and month (series,month,value)")
+	col, header := headerColumns(first.fields)
+	if !header {
+		col = [3]int{0, 1, 2}
 	}
-	num := numberFormatOf(recs, col[2], comma)
+	num := numberFormat{commaColumns: rr.comma == ','}
+	if rr.comma == ',' {
+		if sp != nil {
+			sp.keep = nil // read once: nothing to keep
+		}
+	} else {
+		// Decimal commas are recognised for the whole file, so that 1.234 means the same in every row of it.
+		if num.decimalComma, err = anyDecimalComma(rr, first, col[2], header); err != nil {
+			return nil, err
+		}
+		again := io.Reader(rs)
+		if seekable {
+			if _, err := rs.Seek(start, io.SeekStart); err != nil {
+				return nil, fmt.Errorf("read history csv: %w", err)
+			}
+		} else {
+			again = bytes.NewReader(sp.keep.Bytes())
+		}
+		if rr, err = newRecordReader(again); err != nil {
+			return nil, err
+		}
+		if first, err = rr.next(); err != nil {
+			return nil, err
+		}
+	}
 	type acc struct {
 		s        Series
 		lastLine int
 	}
 	var out []*acc
 	index := map[string]int{}
-	for _, rc := range recs {
+	rc := first
+	if header {
+		rc, err = rr.next()
+	}
+	for ; err == nil; rc, err = rr.next() {
 		rec, line := rc.fields, rc.line
 		if len(rec) < 3 {
 			return nil, fmt.Errorf("history csv line %d: want 3 fields series,month,value, got %d", line, len(rec))
@@ -71,6 +117,7 @@ func ReadLongCSV(r io.Reader) ([]Series, error) {
 		}
 		i, ok := index[id]
 		if !ok {
+			id = strings.Clone(id) // kept: not a view of the row's text
 			i = len(out)
 			index[id] = i
 			out = append(out, &acc{s: Series{ID: id, Start: mo}})
@@ -91,11 +138,48 @@ func ReadLongCSV(r io.Reader) ([]Series, error) {
 		a.s.Values = append(a.s.Values, v)
 		a.lastLine = line
 	}
+	if !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, errors.New("history csv has a header but no rows: want one row per series and month (series,month,value)")
+	}
 	res := make([]Series, len(out))
 	for i, a := range out {
 		res[i] = a.s
 	}
 	return res, nil
+}
+
+// anyDecimalComma reads the rest of the file for a value with a comma in it (first is the row already read).
+func anyDecimalComma(rr *recordReader, first record, col int, header bool) (bool, error) {
+	rc, err := first, error(nil)
+	if header {
+		rc, err = rr.next()
+	}
+	for ; err == nil; rc, err = rr.next() {
+		if col < len(rc.fields) && strings.Contains(rc.fields[col], ",") {
+			return true, nil
+		}
+	}
+	if !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return false, nil
+}
+
+// spool keeps what is read through it while keep is set: the text of a history that cannot be read twice.
+type spool struct {
+	r    io.Reader
+	keep *bytes.Buffer
+}
+
+func (s *spool) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if s.keep != nil {
+		s.keep.Write(p[:n])
+	}
+	return n, err
 }
 
 // record is one non-blank CSV row and the line it starts on.
@@ -104,9 +188,15 @@ type record struct {
 	line   int
 }
 
-// readRecords reads every non-blank row, with the separator found on the first one, and returns it too.
-func readRecords(r io.Reader) ([]record, rune, error) {
-	br := bufio.NewReader(r)
+// recordReader streams the non-blank rows of a history file, with the separator found on the first one.
+type recordReader struct {
+	cr    *csv.Reader
+	comma rune
+}
+
+// newRecordReader finds the separator on the first non-blank line; an empty file is an error.
+func newRecordReader(r io.Reader) (*recordReader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
 	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
 		_, _ = br.Discard(3) // Excel's byte order mark
 	}
@@ -122,34 +212,39 @@ func readRecords(r io.Reader) ([]record, rune, error) {
 			first = line
 		} else if err != nil {
 			if errors.Is(err, io.EOF) {
-				return nil, 0, errors.New("history csv is empty: want one row per series and month (series,month,value)")
+				return nil, errors.New("history csv is empty: want one row per series and month (series,month,value)")
 			}
-			return nil, 0, fmt.Errorf("read history csv: %w", err)
+			return nil, fmt.Errorf("read history csv: %w", err)
 		}
 	}
 	comma, ok := separatorOf(first)
 	if !ok {
-		return nil, 0, fmt.Errorf("history csv line %d: cannot tell the column separator: want three columns series,month,value "+
+		return nil, fmt.Errorf("history csv line %d: cannot tell the column separator: want three columns series,month,value "+
 			"separated by commas or semicolons (a tab works too), e.g. A,2024-01,12 or A;2024-01;12,5", lineNo)
 	}
 	cr := csv.NewReader(io.MultiReader(&head, br))
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
-	var out []record
+	cr.ReuseRecord = true // a row's fields are read before the next is
+	return &recordReader{cr: cr, comma: comma}, nil
+}
+
+// next returns the next non-blank row, or io.EOF.
+func (rr *recordReader) next() (record, error) {
 	for {
-		rec, err := cr.Read()
+		rec, err := rr.cr.Read()
 		if errors.Is(err, io.EOF) {
-			return out, comma, nil
+			return record{}, io.EOF
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("read history csv: %w", err)
+			return record{}, fmt.Errorf("read history csv: %w", err)
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		line, _ := cr.FieldPos(0)
-		out = append(out, record{fields: rec, line: line})
+		line, _ := rr.cr.FieldPos(0)
+		return record{fields: rec, line: line}, nil
 	}
 }
 
@@ -187,21 +282,6 @@ func headerColumns(rec []string) ([3]int, bool) {
 type numberFormat struct {
 	commaColumns bool // columns separated by commas: a comma in a value is never a decimal mark
 	decimalComma bool // 12,5 and 1.234,5
-}
-
-// numberFormatOf looks at every value of the column: a decimal comma is recognised for the whole file, so that
-// 1.234 means the same in every row of it. In a comma-separated file a quoted "1,234" could be either, so there
-// it is refused rather than guessed.
-func numberFormatOf(recs []record, col int, comma rune) numberFormat {
-	if comma == ',' {
-		return numberFormat{commaColumns: true}
-	}
-	for _, r := range recs {
-		if col < len(r.fields) && strings.Contains(r.fields[col], ",") {
-			return numberFormat{decimalComma: true}
-		}
-	}
-	return numberFormat{}
 }
 
 var thousandsRe = regexp.MustCompile(`^[0-9]{1,3}(\.[0-9]{3})+(,[0-9]*)?$`)

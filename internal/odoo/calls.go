@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
 )
 
 // Query describes a search_read.
@@ -125,17 +126,44 @@ func decodeResult(raw json.RawMessage, out any) error {
 	var err error
 	switch p := out.(type) {
 	case *[]orderRow:
-		*p, err = decodeRows[orderRow](orderRows.get(), raw)
+		if *p, err = decodeRows[orderRow](orderRows.get(), raw); err == nil {
+			err = checkKeys(*p)
+		}
 	case *[]lineRow:
-		*p, err = decodeRows[lineRow](lineRows.get(), raw)
+		if *p, err = decodeRows[lineRow](lineRows.get(), raw); err == nil {
+			err = checkKeys(*p)
+		}
 	case *[]productRow:
-		*p, err = decodeRows[productRow](productRows.get(), raw)
+		*p, err = decodeRows[productRow](productRows.get(), raw) // read without write_date for the stock
 	case *[]stampRow:
-		*p, err = decodeRows[stampRow](stampRows.get(), raw)
+		if *p, err = decodeRows[stampRow](stampRows.get(), raw); err == nil {
+			err = checkKeys(*p)
+		}
 	default:
 		err = json.Unmarshal(raw, out)
 	}
 	return err
+}
+
+// keyed rows carry Odoo's magic fields id and write_date, which every record has and the cursor is made of.
+type keyed interface{ key() (time.Time, int64) }
+
+// checkKeys refuses a page with a record lacking them (a proxy or a module that mangles answers): stored, such
+// a record would have a zero write_date, and the cursor would pass it for good.
+func checkKeys[R any, P interface {
+	*R
+	keyed
+}](rows []R) error {
+	for i := range rows {
+		wd, id := P(&rows[i]).key()
+		switch {
+		case id <= 0:
+			return fmt.Errorf("record %d: no id", i+1)
+		case wd.IsZero():
+			return fmt.Errorf("record %d (id %d): no write_date", i+1, id)
+		}
+	}
+	return nil
 }
 
 // The row slices of decoded pages are kept for the next pages: each page's rows are normalized into the

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -334,5 +335,43 @@ func TestReadBody(t *testing.T) {
 	buf := make([]byte, 10, 2000)
 	if got, err := readBody(buf, strings.NewReader(body), 1000, 5000); err != nil || string(got) != body || &got[0] != &buf[:1][0] {
 		t.Errorf("into a large buffer: %d bytes, %v, same memory %v", len(got), err, len(got) > 0 && &got[0] == &buf[:1][0])
+	}
+}
+
+// TestHugeResponseIsCapped: a 100 MB answer, announced (Content-Length) or streamed (chunked), is refused at the
+// client's cap: the announced one before its body is read, the streamed one once the cap is passed, the
+// connection then dropped, so the server could not push the rest (what it wrote is counted). The process's
+// memory holds at most the cap.
+func TestHugeResponseIsCapped(t *testing.T) {
+	t.Parallel()
+	const huge, limit = 100 << 20, 8 << 20
+	for _, announced := range []bool{true, false} {
+		var written atomic.Int64
+		srv, _ := fixtureServer(t, nil, func(w http.ResponseWriter, r *http.Request, i int64) bool {
+			w.Header().Set("Content-Type", "application/json")
+			if announced {
+				w.Header().Set("Content-Length", strconv.Itoa(huge))
+			}
+			chunk := []byte(`{"jsonrpc": "2.0", "id": 1, "result": [` + strings.Repeat(`{"id": 1, "name": "x"}, `, 2700))
+			for written.Load() < huge {
+				n, err := w.Write(chunk[:min(len(chunk), huge-int(written.Load()))])
+				written.Add(int64(n))
+				if err != nil {
+					return true
+				}
+			}
+			return true
+		})
+		c, _ := newTestClient(t, srv.URL, func(c *Config) { c.MaxResponseBytes = limit })
+		_, err := c.newTransport(ProtocolJSONRPC).version(context.Background())
+		var te *ResponseTooLargeError
+		if !errors.As(err, &te) || te.Limit != limit || !strings.Contains(err.Error(), "larger than the 8388608-byte limit") {
+			t.Fatalf("announced=%v: err = %v", announced, err)
+		}
+		srv.Close() // waits for the handler: written is final
+		if w := written.Load(); w >= huge {
+			t.Errorf("announced=%v: the server wrote all %d bytes: the client read past its cap", announced, w)
+		}
+		t.Logf("announced=%v: the server could write %d MiB of 100 before the client hung up", announced, written.Load()>>20)
 	}
 }

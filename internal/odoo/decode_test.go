@@ -473,3 +473,28 @@ func TestMalformedResultIsRefused(t *testing.T) {
 		t.Errorf("page with brackets in strings: %q, %v", raw, err)
 	}
 }
+
+// TestRecordsWithoutMagicFieldsRefused: a record of orders, lines or a listing without id or write_date (Odoo
+// always sends both: a proxy or module mangled the answer) fails the page instead of being stored with a zero
+// write_date that the cursor would pass for good.
+func TestRecordsWithoutMagicFieldsRefused(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		raw  string
+		out  any
+		want string
+	}{
+		{`[{"id": 3, "name": "S3", "write_date": "2026-01-02 03:04:05"}, {"id": 4, "name": "S4"}]`, &[]orderRow{}, "record 2 (id 4): no write_date"},
+		{`[{"name": "S3", "write_date": "2026-01-02 03:04:05"}]`, &[]orderRow{}, "record 1: no id"},
+		{`[{"id": 9, "write_date": false}]`, &[]lineRow{}, "record 1 (id 9): no write_date"},
+		{`[{"id": 9}]`, &[]stampRow{}, "record 1 (id 9): no write_date"},
+	} {
+		if err := decodeResult(json.RawMessage(c.raw), c.out); err == nil || err.Error() != c.want {
+			t.Errorf("%s: %v, want %q", c.raw, err, c.want)
+		}
+	}
+	var ok []orderRow
+	if err := decodeResult(json.RawMessage(`[{"id": 3, "write_date": "2026-01-02 03:04:05"}]`), &ok); err != nil || len(ok) != 1 {
+		t.Errorf("a whole record: %v", err)
+	}
+}

@@ -40,6 +40,8 @@ type stampRow struct {
 	Product     Many2One    `json:"product_id"`
 }
 
+func (r *stampRow) key() (time.Time, int64) { return time.Time(r.WriteDate), int64(r.ID) }
+
 // ServerTime is the server's clock as the Date header of its newest response said, and false before any response
 // carried one. Odoo stamps write_date with its database's clock; the HTTP Date comes from the same machine or its
 // proxy, which is why the sync's lag must cover a small skew between the two.

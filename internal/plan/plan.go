@@ -98,21 +98,33 @@ func (c Config) Validate() error {
 		if sl >= 50 && sl <= 99.9 {
 			hint = fmt.Sprintf(" (did you mean %g?)", sl/100)
 		}
-		return fmt.Errorf("plan: service level %g out of range: want a fraction between 0.5 and 0.999, e.g. 0.95 for 95%%%s", sl, hint)
+		return configErrorf("ServiceLevel", "plan: service level %g out of range: want a fraction between 0.5 and 0.999, e.g. 0.95 for 95%%%s", sl, hint)
 	}
 	if math.IsNaN(c.AltaCoverage) || c.AltaCoverage < 0 || c.AltaCoverage > MaxCoverage {
-		return fmt.Errorf("plan: ALTA coverage threshold %g: want a fraction between 0 and %d, e.g. 0.5", c.AltaCoverage, MaxCoverage)
+		return configErrorf("AltaCoverage", "plan: ALTA coverage threshold %g: want a fraction between 0 and %d, e.g. 0.5", c.AltaCoverage, MaxCoverage)
 	}
 	if math.IsNaN(c.MediaCoverage) || c.MediaCoverage < 0 || c.MediaCoverage > MaxCoverage {
-		return fmt.Errorf("plan: MEDIA coverage threshold %g: want a fraction between 0 and %d, e.g. 1.0", c.MediaCoverage, MaxCoverage)
+		return configErrorf("MediaCoverage", "plan: MEDIA coverage threshold %g: want a fraction between 0 and %d, e.g. 1.0", c.MediaCoverage, MaxCoverage)
 	}
 	if c.MediaCoverage < c.AltaCoverage {
-		return fmt.Errorf("plan: MEDIA coverage threshold %g is below the ALTA threshold %g: MEDIA must be >= ALTA", c.MediaCoverage, c.AltaCoverage)
+		return configErrorf("MediaCoverage", "plan: MEDIA coverage threshold %g is below the ALTA threshold %g: MEDIA must be >= ALTA", c.MediaCoverage, c.AltaCoverage)
 	}
 	if c.CoverageHorizon < 0 {
-		return fmt.Errorf("plan: coverage horizon %d months: want 0 (whole forecast) or more", c.CoverageHorizon)
+		return configErrorf("CoverageHorizon", "plan: coverage horizon %d months: want 0 (whole forecast) or more", c.CoverageHorizon)
 	}
 	return nil
+}
+
+// ConfigError is a Config field out of range; Field names it, so a caller can name the setting it came from.
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+func configErrorf(field, format string, args ...any) error {
+	return &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // SafetyFactor returns z, the number of standard deviations of safety stock for the service level.

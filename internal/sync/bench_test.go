@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/salesengine/salesengine/internal/odoo"
+	"go.uber.org/goleak"
+
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/store/postgres"
@@ -89,7 +91,8 @@ func TestMain(m *testing.M) {
 		serveCostFake(size)
 		return
 	}
-	os.Exit(m.Run())
+	// Goroutines outliving the tests (a server, client or worker a test started and did not stop) fail them.
+	goleak.VerifyTestMain(m)
 }
 
 // serveFake runs a fake Odoo with a history of the given size, prints its URL and line count, and serves

@@ -1,6 +1,9 @@
 package webhook
 
 import (
+	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +54,42 @@ func FuzzParseRetryAfter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		if d, ok := ParseRetryAfter(s, now); d < 0 || (!ok && d != 0) {
 			t.Fatalf("ParseRetryAfter(%q) = %s, %v", s, d, ok)
+		}
+	})
+}
+
+// FuzzVerify: a receiver's verification of any headers and body either accepts (only a signature of its
+// secret over that id, timestamp and body) or refuses with an error, never a panic.
+func FuzzVerify(f *testing.F) {
+	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	v, err := NewVerifier([]string{secret}, 0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	now := time.Now()
+	body := []byte(`{"type":"order.confirmed"}`)
+	sig, err := Sign([]string{secret}, "evt_1", now, body)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("evt_1", strconv.FormatInt(now.Unix(), 10), sig, body)
+	f.Add("evt_1", "not-a-time", sig, body)
+	f.Add("", "", "", []byte{})
+	f.Add("evt_1", strconv.FormatInt(now.Unix(), 10), "v1,"+strings.Repeat("A", 200)+" v1a,x v1,", body)
+	f.Fuzz(func(t *testing.T, id, ts, signature string, body []byte) {
+		h := http.Header{}
+		h.Set(HeaderID, id)
+		h.Set(HeaderTimestamp, ts)
+		h.Set(HeaderSignature, signature)
+		if err := v.Verify(h, body); err == nil {
+			sec, err := strconv.ParseInt(ts, 10, 64)
+			if err != nil {
+				t.Fatalf("accepted a timestamp %q that is not one", ts)
+			}
+			want, _ := Sign([]string{secret}, id, time.Unix(sec, 0), body)
+			if !strings.Contains(signature, strings.TrimPrefix(want, "v1,")) {
+				t.Fatalf("accepted a signature %q that is not %q", signature, want)
+			}
 		}
 	})
 }

@@ -96,6 +96,9 @@ type SenderConfig struct {
 	UserAgent string
 	// MaxIdleConnsPerHost keeps connections to busy endpoints open (default 64).
 	MaxIdleConnsPerHost int
+	// Resolver looks up endpoint names (nil: the system's). Whatever it answers, the dial-time check refuses
+	// non-public addresses.
+	Resolver *net.Resolver
 }
 
 // Sender POSTs signed events. It is safe for concurrent use.
@@ -121,6 +124,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		Timeout:   cfg.Timeout,
 		KeepAlive: 30 * time.Second,
 		Control:   DialControl(cfg.AllowPrivate),
+		Resolver:  cfg.Resolver,
 	}
 	tr := &http.Transport{
 		Proxy:                 nil,

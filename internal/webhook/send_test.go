@@ -228,3 +228,93 @@ func TestAllowPrivateFromEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestSendRefusesNamesResolvingToPrivate: endpoints given by a name that a DNS server (a real one, on
+// loopback) resolves to a private, link-local or loopback address when the request is made are refused at the
+// dial, before any connection: the check is on the address dialed, not on the URL given.
+func TestSendRefusesNamesResolvingToPrivate(t *testing.T) {
+	t.Parallel()
+	answers := map[string]netip.Addr{
+		"hooks.internal.test.":  netip.MustParseAddr("10.0.0.5"),
+		"metadata.cloud.test.":  netip.MustParseAddr("169.254.169.254"),
+		"rebound.example.test.": netip.MustParseAddr("127.0.0.1"),
+		"office.example.test.":  netip.MustParseAddr("192.168.1.20"),
+	}
+	dns, queries := startDNS(t, answers)
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "udp", dns)
+	}}
+	s := NewSender(SenderConfig{Timeout: 2 * time.Second, Resolver: resolver})
+	for name, addr := range answers {
+		u := "https://" + strings.TrimSuffix(name, ".") + "/hook"
+		out := s.Send(context.Background(), sendParams(u))
+		if out.Kind != OutcomeFailed || !errors.Is(out.Err, ErrDestinationRefused) || !strings.Contains(out.Err.Error(), addr.String()) {
+			t.Errorf("%s (resolves to %s): kind=%s err=%v; want refused naming the address", u, addr, out.Kind, out.Err)
+		}
+	}
+	if queries.Load() < int64(len(answers)) {
+		t.Errorf("the DNS server got %d queries for %d names: the names were not resolved through it", queries.Load(), len(answers))
+	}
+}
+
+// startDNS serves A records from answers on a loopback UDP port (no AAAA records, NXDOMAIN for other names):
+// enough of RFC 1035 for Go's resolver.
+func startDNS(t *testing.T, answers map[string]netip.Addr) (addr string, queries *atomic.Int64) {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	queries = &atomic.Int64{}
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			if resp := dnsAnswer(buf[:n], answers); resp != nil {
+				queries.Add(1)
+				_, _ = pc.WriteTo(resp, from)
+			}
+		}
+	}()
+	return pc.LocalAddr().String(), queries
+}
+
+// dnsAnswer answers one query, or returns nil for a packet that is not one.
+func dnsAnswer(q []byte, answers map[string]netip.Addr) []byte {
+	if len(q) < 12 {
+		return nil
+	}
+	var name strings.Builder
+	i := 12
+	for i < len(q) && q[i] != 0 {
+		l := int(q[i])
+		if i+1+l > len(q) {
+			return nil
+		}
+		name.Write(q[i+1 : i+1+l])
+		name.WriteByte('.')
+		i += 1 + l
+	}
+	if i+5 > len(q) {
+		return nil
+	}
+	qtype := int(q[i+1])<<8 | int(q[i+2])
+	question := q[12 : i+5]
+	resp := append([]byte{q[0], q[1], 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0}, question...)
+	a, ok := answers[strings.ToLower(name.String())]
+	switch {
+	case !ok:
+		resp[3] = 0x83 // NXDOMAIN
+	case qtype == 1 && a.Is4():
+		resp[7] = 1
+		ip := a.As4()
+		resp = append(resp, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 0, 0, 4)
+		resp = append(resp, ip[:]...)
+	}
+	return resp
+}

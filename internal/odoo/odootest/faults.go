@@ -69,6 +69,17 @@ func (s *Server) InjectFault(f Fault) {
 	s.faults = append(s.faults, &faultState{Fault: f, remaining: f.Count})
 }
 
+// FaultCounts returns how many calls each kind of fault hit since the server started.
+func (s *Server) FaultCounts() map[FaultKind]int {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	out := make(map[FaultKind]int, len(s.faultHits))
+	for k, n := range s.faultHits {
+		out[k] = n
+	}
+	return out
+}
+
 // ClearFaults removes every fault.
 func (s *Server) ClearFaults() {
 	s.faultMu.Lock()
@@ -109,6 +120,10 @@ func (s *Server) pickFault(c *call) *Fault {
 			}
 		}
 		ff := f.Fault
+		if s.faultHits == nil {
+			s.faultHits = map[FaultKind]int{}
+		}
+		s.faultHits[f.Kind]++
 		return &ff
 	}
 	return nil

@@ -60,6 +60,9 @@ func TestFaultsHTTP(t *testing.T) {
 	if fails != 3 {
 		t.Errorf("Count 3: %d failures", fails)
 	}
+	if got := s.FaultCounts(); got[HTTP502] != 4 || got[HTTP500] != 1 || got[NonJSON] != 1 || got[HTTP429] != 1 {
+		t.Errorf("FaultCounts = %v, want 4 HTTP502 and one each of HTTP500, 503, 429, 504, NonJSON", got)
+	}
 }
 
 func TestFaultsMatchAndRate(t *testing.T) {

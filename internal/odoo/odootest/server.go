@@ -74,6 +74,7 @@ type Server struct {
 
 	faultMu    sync.Mutex
 	faults     []*faultState
+	faultHits  map[FaultKind]int // calls hit, by kind (FaultCounts)
 	faultRNG   *rand.Rand
 	freshLogin bool // the last call was a successful login (see pickFault)
 
@@ -191,6 +192,13 @@ func (s *Server) Close() {
 			}
 		}
 	})
+}
+
+// CloseIdleConnections closes the kept-alive connections no request is using (a test that counts a client's
+// goroutines, say, leaves no pooled connection in the count); the next requests open new ones.
+func (s *Server) CloseIdleConnections() {
+	s.httpSrv.SetKeepAlivesEnabled(false) // which closes the idle ones
+	s.httpSrv.SetKeepAlivesEnabled(true)
 }
 
 // Calls is the number of RPC calls received (every transport, faulted ones included).

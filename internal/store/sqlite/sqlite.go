@@ -161,6 +161,20 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return e.Err }
 
+// DiskFullError says that SQLite could not write the database file (or its -wal) because the disk holding it
+// is full. The statement's transaction was rolled back whole: nothing half-written is left.
+type DiskFullError struct {
+	Path string
+	Err  error
+}
+
+func (e *DiskFullError) Error() string {
+	return fmt.Sprintf("the disk holding the database file %s is full: free some space there (df -h %s); "+
+		"nothing was half-written, and the work resumes where it stopped once there is room", e.Path, filepath.Dir(e.Path))
+}
+
+func (e *DiskFullError) Unwrap() error { return e.Err }
+
 // NotWritableError says that this user cannot write the database file (or, with Dir, create it in its
 // directory).
 type NotWritableError struct {
@@ -195,7 +209,7 @@ func (e *ReadOnlyInitError) Error() string {
 func (e *ReadOnlyInitError) Unwrap() error { return e.Err }
 
 // fileErrors turns SQLite's result codes that are about the file, not the statement, into errors that say what
-// to do: a lock held past the busy timeout, a file or directory this user cannot write.
+// to do: a lock held past the busy timeout, a file or directory this user cannot write, a full disk.
 type fileErrors struct {
 	path    string
 	timeout time.Duration
@@ -213,6 +227,8 @@ func (f fileErrors) wrap(err error) error {
 		return &LockedError{Path: f.path, Timeout: f.timeout, Err: err}
 	case code&0xff == sqlite3.SQLITE_READONLY && code != sqlite3.SQLITE_READONLY_ROLLBACK:
 		return &NotWritableError{Path: f.path, Err: err}
+	case code&0xff == sqlite3.SQLITE_FULL:
+		return &DiskFullError{Path: f.path, Err: err}
 	}
 	return err
 }

@@ -219,13 +219,17 @@ type cachedRows struct {
 	cs   *cachedStmt
 }
 
+// Next and Close step and reset the statement: a write that returns rows (INSERT ... RETURNING) fails in one of
+// them, so its file errors (a lock, a full disk) are named here like the others.
+func (r *cachedRows) Next(dest []driver.Value) error { return r.conn.fe.wrap(r.Rows.Next(dest)) }
+
 func (r *cachedRows) Close() error {
 	err := r.Rows.Close()
 	r.cs.busy = false
 	if err != nil {
 		r.conn.failed(r.cs)
 	}
-	return err
+	return r.conn.fe.wrap(err)
 }
 
 // The column type methods modernc.org/sqlite's rows have, for sql.Rows.ColumnTypes.
