@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	gosync "sync"
 	"syscall"
 	"testing"
 	"time"
@@ -72,22 +70,4 @@ func TestDemoServesDashboard(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("demo still running 60 s after Ctrl-C:\n%s", out)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer that a child process writes while the test reads it.
-type lockedBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
