@@ -87,6 +87,7 @@ var badValues = []struct {
 	{"SALESENGINE_SCHEDULE", "every day", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_FULL_SYNC_SCHEDULE", "61 * * * *", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_SHUTDOWN_TIMEOUT", "0s", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
+	{"SALESENGINE_SYNC_LOG_RETENTION", "10m", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_UI_TOKEN", "short", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_METRICS_PUBLIC", "perhaps", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_TIMEZONE", "Mars/Olympus", nil, []string{"plan"}},
