@@ -16,6 +16,9 @@ type ServeProcess struct {
 	PID         int
 	StartedAt   time.Time
 	HeartbeatAt time.Time
+	// Leases counts the leases the process holds (expired ones not yet claimed by another included); set by
+	// ServeProcessBeat only.
+	Leases int
 }
 
 // Name is how the process is shown: hostname:pid.

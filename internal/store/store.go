@@ -213,7 +213,7 @@ type Executor interface {
 
 	// ServeProcessBeat records that serve process p is alive (its row is inserted the first time, StartedAt
 	// set when zero) and returns the database's clock and the processes whose heartbeat is within ttl, p
-	// included. Rows silent for ten TTLs are deleted.
+	// included, each with the number of leases it holds. Rows silent for ten TTLs are deleted.
 	ServeProcessBeat(ctx context.Context, p *ServeProcess, ttl time.Duration) (ServeProcessBeatResult, error)
 	// ServeProcessList lists every process row, live or not.
 	ServeProcessList(ctx context.Context) ([]*ServeProcess, error)
@@ -224,9 +224,9 @@ type Executor interface {
 	// may poll. One that expired and nobody claimed is renewed too.
 	ConnectionLeaseRenew(ctx context.Context, holder string, ttl time.Duration) ([]*ConnectionLease, error)
 	// ConnectionLeaseClaim claims up to limit leases of active connections that nobody holds or whose lease
-	// expired, each until now + ttl with its epoch incremented, and returns them. Processes claiming at once
-	// get different connections.
-	ConnectionLeaseClaim(ctx context.Context, holder string, ttl time.Duration, limit int) ([]*ConnectionLease, error)
+	// expired, and has been free for at least freeFor, each until now + ttl with its epoch incremented, and
+	// returns them. Processes claiming at once get different connections.
+	ConnectionLeaseClaim(ctx context.Context, holder string, ttl time.Duration, limit int, freeFor time.Duration) ([]*ConnectionLease, error)
 	// ConnectionLeaseRelease gives up holder's leases of the given connections (those it does not hold are
 	// left alone).
 	ConnectionLeaseRelease(ctx context.Context, holder string, connectionIDs []int64) error

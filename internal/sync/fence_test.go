@@ -22,7 +22,7 @@ func TestPassStopsWritingWhenItsLeaseIsLost(t *testing.T) {
 		f := newFixture(t, st, "17", smallHistory)
 		claim := func(holder string, ttl time.Duration) int64 {
 			t.Helper()
-			l, err := st.ConnectionLeaseClaim(ctx, holder, ttl, 1)
+			l, err := st.ConnectionLeaseClaim(ctx, holder, ttl, 1, 0)
 			if err != nil || len(l) != 1 {
 				t.Fatalf("%s claims: %v, %v", holder, l, err)
 			}

@@ -234,6 +234,15 @@ func (e *Exec) SyncLogList(ctx context.Context, p *store.SyncLogListParams) ([]*
 		q += ` AND connection_id = ?`
 		args = append(args, p.ConnectionID)
 	}
+	if len(p.Kinds) > 0 {
+		ph, kinds := placeholders(p.Kinds)
+		q += ` AND kind IN (` + ph + `)`
+		args = append(args, kinds...)
+	}
+	if p.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, p.Status)
+	}
 	if p.BeforeID != 0 {
 		// The next page: after the given log in (started_at DESC, id DESC) order; an id that does not exist
 		// leaves nothing after it.

@@ -14,18 +14,15 @@ import (
 // Every expiry is reckoned by the database's clock, read first and bound like any other time, so the machines'
 // clocks need not agree.
 
-// nowSQL is the engine's expression for its clock, in the form its timestamps are stored.
-func (e *Exec) nowSQL() string {
-	if e.d.Name() == store.DialectPostgres {
-		return "now()"
-	}
-	return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
-}
-
-// dbNow reads the database's clock.
+// dbNow reads the database's clock. (Bound back as a parameter, it is stored in the one spelling SQLite's
+// timestamps have; strftime's own keeps trailing zeros, which would compare wrongly as text.)
 func (e *Exec) dbNow(ctx context.Context) (time.Time, error) {
+	q := `SELECT now()`
+	if e.d.Name() != store.DialectPostgres {
+		q = `SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')`
+	}
 	var t time.Time
-	if err := e.queryRow(ctx, `SELECT `+e.nowSQL()).Scan(timeDest{&t}); err != nil {
+	if err := e.queryRow(ctx, q).Scan(timeDest{&t}); err != nil {
 		return time.Time{}, fmt.Errorf("read the database's clock: %w", err)
 	}
 	return t, nil
@@ -71,10 +68,6 @@ func queryAll[T any](ctx context.Context, e *Exec, what string, scan func(rowSca
 	return out, nil
 }
 
-func (e *Exec) serveProcesses(ctx context.Context, what, q string, args ...any) ([]*store.ServeProcess, error) {
-	return queryAll(ctx, e, what, scanServeProcess, q, args...)
-}
-
 // processGone is how long after its last heartbeat a process's row is deleted, in TTLs: long past any use.
 const processGone = 10
 
@@ -95,8 +88,12 @@ func (e *Exec) ServeProcessBeat(ctx context.Context, p *store.ServeProcess, ttl 
 	if _, err := e.exec(ctx, `DELETE FROM serve_processes WHERE heartbeat_at < ?`, e.d.Time(now.Add(-processGone*ttl))); err != nil {
 		return store.ServeProcessBeatResult{}, fmt.Errorf("delete the rows of long-dead serve processes: %w", err)
 	}
-	live, err := e.serveProcesses(ctx, "list the live serve processes", `SELECT `+serveProcessColumns+` FROM serve_processes
-		WHERE heartbeat_at > ? ORDER BY id`, e.d.Time(now.Add(-ttl)))
+	live, err := queryAll(ctx, e, "list the live serve processes", func(r rowScanner) (*store.ServeProcess, error) {
+		var p store.ServeProcess
+		err := r.Scan(&p.ID, &p.Hostname, &p.PID, timeDest{&p.StartedAt}, timeDest{&p.HeartbeatAt}, &p.Leases)
+		return &p, err
+	}, `SELECT `+serveProcessColumns+`, (SELECT COUNT(*) FROM connection_leases l WHERE l.holder = p.id)
+		FROM serve_processes p WHERE heartbeat_at > ? ORDER BY id`, e.d.Time(now.Add(-ttl)))
 	if err != nil {
 		return store.ServeProcessBeatResult{}, err
 	}
@@ -104,7 +101,7 @@ func (e *Exec) ServeProcessBeat(ctx context.Context, p *store.ServeProcess, ttl 
 }
 
 func (e *Exec) ServeProcessList(ctx context.Context) ([]*store.ServeProcess, error) {
-	return e.serveProcesses(ctx, "list serve processes", `SELECT `+serveProcessColumns+` FROM serve_processes ORDER BY id`)
+	return queryAll(ctx, e, "list serve processes", scanServeProcess, `SELECT `+serveProcessColumns+` FROM serve_processes ORDER BY id`)
 }
 
 func (e *Exec) ServeProcessEnd(ctx context.Context, id string) error {
@@ -146,30 +143,30 @@ func (e *Exec) ConnectionLeaseRenew(ctx context.Context, holder string, ttl time
 		RETURNING `+leaseColumns, e.d.Time(now.Add(ttl)), e.d.Time(now), holder)
 }
 
-func (e *Exec) ConnectionLeaseClaim(ctx context.Context, holder string, ttl time.Duration, limit int) ([]*store.ConnectionLease, error) {
+func (e *Exec) ConnectionLeaseClaim(ctx context.Context, holder string, ttl time.Duration, limit int, freeFor time.Duration) ([]*store.ConnectionLease, error) {
 	if limit <= 0 {
 		return nil, nil
-	}
-	// Every active connection gets its row (epoch 0, free) the first time; in id order, so that processes doing
-	// this at once never wait for each other in a cycle.
-	if _, err := e.exec(ctx, `INSERT INTO connection_leases (`+leaseColumns+`)
-		SELECT id, '', 0, `+e.nowSQL()+`, `+e.nowSQL()+` FROM connections
-		WHERE active = ? AND id NOT IN (SELECT connection_id FROM connection_leases) ORDER BY id
-		ON CONFLICT (connection_id) DO NOTHING`, true); err != nil {
-		return nil, fmt.Errorf("create the leases of new connections: %w", err)
 	}
 	now, err := e.dbNow(ctx)
 	if err != nil {
 		return nil, err
 	}
-	n := e.d.Time(now)
+	// Every active connection gets its row (epoch 0, free since now) the first time; in id order, so that
+	// processes doing this at once never wait for each other in a cycle.
+	if _, err := e.exec(ctx, `INSERT INTO connection_leases (`+leaseColumns+`)
+		SELECT id, '', 0, ?, ? FROM connections
+		WHERE active = ? AND id NOT IN (SELECT connection_id FROM connection_leases) ORDER BY id
+		ON CONFLICT (connection_id) DO NOTHING`, e.d.Time(now), e.d.Time(now), true); err != nil {
+		return nil, fmt.Errorf("create the leases of new connections: %w", err)
+	}
+	free := e.d.Time(now.Add(-freeFor)) // a released lease's expires_at is when it was released
 	// The condition again in the UPDATE: on PostgreSQL a row another claim changed between the subquery's
 	// snapshot and its lock is read anew.
 	return e.leases(ctx, "claim leases", `UPDATE connection_leases SET holder = ?, epoch = epoch + 1, expires_at = ?, renewed_at = ?
 		WHERE connection_id IN (SELECT l.connection_id FROM connection_leases l JOIN connections c ON c.id = l.connection_id
-			WHERE c.active = ? AND (l.holder = '' OR l.expires_at <= ?) ORDER BY l.connection_id LIMIT ?`+e.skipLocked("l")+`)
-		AND (holder = '' OR expires_at <= ?)
-		RETURNING `+leaseColumns, holder, e.d.Time(now.Add(ttl)), n, true, n, limit, n)
+			WHERE c.active = ? AND l.expires_at <= ? ORDER BY l.connection_id LIMIT ?`+e.skipLocked("l")+`)
+		AND expires_at <= ?
+		RETURNING `+leaseColumns, holder, e.d.Time(now.Add(ttl)), e.d.Time(now), true, free, limit, free)
 }
 
 func (e *Exec) ConnectionLeaseRelease(ctx context.Context, holder string, ids []int64) error {

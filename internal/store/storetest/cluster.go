@@ -82,9 +82,14 @@ func testServeProcess(t *testing.T, newStore NewStore) {
 	}
 
 	ids := leasedConnections(t, s, "acme", "beta")
-	held, err := s.ConnectionLeaseClaim(ctx, "b", time.Minute, 10)
+	held, err := s.ConnectionLeaseClaim(ctx, "b", time.Minute, 10, 0)
 	if err != nil || len(held) != 2 {
 		t.Fatalf("claim: %v, %v", held, err)
+	}
+	for _, p := range beat(t, s, "b", time.Minute).Live {
+		if want := map[string]int{"a": 0, "b": 2}[p.ID]; p.Leases != want {
+			t.Errorf("process %s holds %d leases, want %d", p.ID, p.Leases, want)
+		}
 	}
 	if err := s.ServeProcessEnd(ctx, "b"); err != nil {
 		t.Fatal(err)
@@ -97,7 +102,7 @@ func testServeProcess(t *testing.T, newStore NewStore) {
 		t.Errorf("leases after b ended: %+v %+v, want released", ls[0], ls[1])
 	}
 	// Released at once: another process claims them without waiting for the TTL.
-	held, err = s.ConnectionLeaseClaim(ctx, "c", time.Minute, 10)
+	held, err = s.ConnectionLeaseClaim(ctx, "c", time.Minute, 10, 0)
 	if err != nil || !slices.Equal(leaseIDs(held), ids) {
 		t.Errorf("claim after b ended: %v, %v; want %v", leaseIDs(held), err, ids)
 	}
@@ -124,7 +129,7 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 	got := make([][]*store.ConnectionLease, 2)
 	for i, h := range []string{"p1", "p2"} {
 		wg.Go(func() {
-			l, err := s.ConnectionLeaseClaim(ctx, h, time.Minute, 3)
+			l, err := s.ConnectionLeaseClaim(ctx, h, time.Minute, 3, 0)
 			if err != nil {
 				t.Error(err)
 			}
@@ -143,7 +148,7 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 		}
 	}
 	// Nothing is left to claim.
-	if l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10); err != nil || len(l) != 0 {
+	if l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10, 0); err != nil || len(l) != 0 {
 		t.Errorf("p3 claimed %v, %v; want nothing", leaseIDs(l), err)
 	}
 	// A renewal returns what the holder has, later.
@@ -164,7 +169,11 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 	if err := s.ConnectionLeaseRelease(ctx, "p1", []int64{p1[0], leaseIDs(got[1])[0]}); err != nil {
 		t.Fatal(err)
 	}
-	l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10)
+	// A claim that wants leases free for an hour leaves the one just released.
+	if l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10, time.Hour); err != nil || len(l) != 0 {
+		t.Errorf("p3 claimed %v (free for an hour), %v; want nothing", leaseIDs(l), err)
+	}
+	l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10, 0)
 	if err != nil || len(l) != 1 || l[0].ConnectionID != p1[0] || l[0].Epoch != 2 {
 		t.Fatalf("p3 after p1's release: %+v, %v; want connection %d at epoch 2", l, err, p1[0])
 	}
@@ -176,11 +185,11 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 	if _, err := s.ConnectionLeaseRenew(ctx, "p2", 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	if l, _ := s.ConnectionLeaseClaim(ctx, "p4", time.Minute, 10); len(l) != 0 {
+	if l, _ := s.ConnectionLeaseClaim(ctx, "p4", time.Minute, 10, 0); len(l) != 0 {
 		t.Fatalf("p4 claimed %v before p2's leases expired", leaseIDs(l))
 	}
 	time.Sleep(400 * time.Millisecond)
-	l, err = s.ConnectionLeaseClaim(ctx, "p4", time.Minute, 10)
+	l, err = s.ConnectionLeaseClaim(ctx, "p4", time.Minute, 10, 0)
 	if err != nil || !slices.Equal(leaseIDs(l), leaseIDs(got[1])) {
 		t.Fatalf("p4 after p2's expiry: %v, %v; want %v", leaseIDs(l), err, leaseIDs(got[1]))
 	}
@@ -215,7 +224,7 @@ func testLeaseFence(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	s := newStore(t)
 	id := leasedConnections(t, s, "acme")[0]
-	l, err := s.ConnectionLeaseClaim(ctx, "old", 200*time.Millisecond, 1)
+	l, err := s.ConnectionLeaseClaim(ctx, "old", 200*time.Millisecond, 1, 0)
 	if err != nil || len(l) != 1 {
 		t.Fatalf("claim: %v, %v", l, err)
 	}
@@ -237,7 +246,7 @@ func testLeaseFence(t *testing.T, newStore NewStore) {
 			return err
 		}
 		go func() {
-			firstClaim, claimErr = s.ConnectionLeaseClaim(ctx, "new", time.Minute, 1)
+			firstClaim, claimErr = s.ConnectionLeaseClaim(ctx, "new", time.Minute, 1, 0)
 			claimed <- time.Now()
 		}()
 		time.Sleep(300 * time.Millisecond) // the claim runs meanwhile
@@ -258,7 +267,7 @@ func testLeaseFence(t *testing.T, newStore NewStore) {
 		t.Fatalf("claimed at %v while the fenced transaction was open (committed %v)", at, committed)
 	}
 	if len(firstClaim) == 0 { // passed by: the next claim gets it
-		if firstClaim, err = s.ConnectionLeaseClaim(ctx, "new", time.Minute, 1); err != nil || len(firstClaim) != 1 {
+		if firstClaim, err = s.ConnectionLeaseClaim(ctx, "new", time.Minute, 1, 0); err != nil || len(firstClaim) != 1 {
 			t.Fatalf("claim after the commit: %v, %v", firstClaim, err)
 		}
 	}
