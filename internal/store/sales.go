@@ -164,4 +164,6 @@ type SyncLogLatest struct {
 	ConnectionID int64
 	Latest       *SyncLog   // nil: never synced
 	LastOK       *time.Time // finished_at of the newest ok pass; nil: none
+	// Holder is the serve process (hostname:pid) whose lease of the connection has not expired; "": none.
+	Holder string
 }
