@@ -1,0 +1,6 @@
+//go:build soak
+
+package cli
+
+// soakTag is set by -tags soak; see soak.
+const soakTag = true
