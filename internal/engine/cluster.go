@@ -279,6 +279,30 @@ func (j *clusterJob) run(ctx context.Context, due time.Time) error {
 	return errors.Join(err, j.k.s.ScheduleRunFinish(fctx, j.name, due, j.k.proc.ID, errText))
 }
 
+// adopt takes over a run its process left unfinished: it runs it, unless a later time of the schedule was
+// claimed since (that run does the work; this one is closed as superseded).
+func (j *clusterJob) adopt(ctx context.Context, o *store.ScheduleRun) error {
+	runs, err := j.k.s.ScheduleRunList(ctx, j.name)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		if !r.DueAt.After(o.DueAt) {
+			continue
+		}
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		ok, err := j.k.s.ScheduleRunClaim(ctx, j.name, o.DueAt, j.k.proc.ID, j.k.ttl)
+		if err != nil || !ok {
+			return err
+		}
+		j.log.Info("schedule: a run left unfinished by a stopped process is superseded by a later one", "job", j.name, "due", o.DueAt, "later", r.DueAt)
+		return j.k.s.ScheduleRunFinish(ctx, j.name, o.DueAt, j.k.proc.ID, "superseded by the run due at "+r.DueAt.UTC().Format(time.RFC3339))
+	}
+	j.log.Info("schedule: taking over a run its process left unfinished", "job", j.name, "due", o.DueAt, "claimed_by", o.ClaimedBy)
+	return j.run(ctx, o.DueAt)
+}
+
 // adoptOrphans runs, until ctx ends, the runs of jobs that a process died in the middle of (found every
 // refresh), one after the other.
 func adoptOrphans(ctx context.Context, k *leaseKeeper, jobs []*clusterJob, every func() <-chan time.Time, log *slog.Logger) {
@@ -300,8 +324,7 @@ func adoptOrphans(ctx context.Context, k *leaseKeeper, jobs []*clusterJob, every
 				if j.name != o.Name {
 					continue
 				}
-				log.Info("schedule: taking over a run its process left unfinished", "job", o.Name, "due", o.DueAt, "claimed_by", o.ClaimedBy)
-				if err := j.run(ctx, o.DueAt); err != nil && ctx.Err() == nil {
+				if err := j.adopt(ctx, o); err != nil && ctx.Err() == nil {
 					log.Error("schedule: run failed", "job", o.Name, "due", o.DueAt, "err", err)
 				}
 			}

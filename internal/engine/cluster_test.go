@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -189,6 +190,104 @@ func TestLeaseKeeperExclusive(t *testing.T) {
 		}
 		if ps, _ := s.ServeProcessList(ctx); len(ps) != 1 || ps[0].ID != k.proc.ID {
 			t.Errorf("process rows: %v", ps)
+		}
+	})
+}
+
+// TestClusterJobOncePerDueTime: processes firing the same time of a schedule run the work once; a run whose
+// process died unfinished is taken over once; an unfinished run older than a claimed one is closed, not run.
+func TestClusterJobOncePerDueTime(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		log := slog.New(slog.DiscardHandler)
+		var mu gosync.Mutex
+		ran := map[string][]time.Time{} // process -> due times it worked on
+		job := func(k *leaseKeeper) *clusterJob {
+			j := &clusterJob{name: "forecast", k: k, log: log}
+			j.work = func(context.Context) error {
+				mu.Lock()
+				defer mu.Unlock()
+				ran[k.proc.ID] = append(ran[k.proc.ID], time.Time{})
+				return nil
+			}
+			return j
+		}
+		var jobs []*clusterJob
+		for i := range 3 {
+			k := newLeaseKeeper(s, log, time.Minute, time.Second, false)
+			k.proc.ID = fmt.Sprintf("p%d", i+1)
+			if err := k.start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			jobs = append(jobs, job(k))
+		}
+		due := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+		var wg gosync.WaitGroup
+		for _, j := range jobs {
+			wg.Go(func() {
+				if err := j.run(ctx, due); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		total := 0
+		for _, r := range ran {
+			total += len(r)
+		}
+		if total != 1 {
+			t.Fatalf("the run due at 12:00 worked %d times by %v, want once", total, ran)
+		}
+
+		// p1 claims 18:00 and dies before it ends (a stop: its row goes); p2 takes the run over, once.
+		late := due.Add(6 * time.Hour)
+		if ok, err := s.ScheduleRunClaim(ctx, "forecast", late, "p1", time.Minute); err != nil || !ok {
+			t.Fatalf("p1 claims 18:00: %v, %v", ok, err)
+		}
+		if err := jobs[0].k.stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		orphans, err := s.ScheduleRunOrphanList(ctx, time.Minute)
+		if err != nil || len(orphans) != 1 {
+			t.Fatalf("orphans: %v, %v", orphans, err)
+		}
+		clear(ran)
+		for _, j := range jobs[1:] {
+			wg.Go(func() {
+				if err := j.adopt(ctx, orphans[0]); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		if len(ran["p2"])+len(ran["p3"]) != 1 {
+			t.Errorf("the orphan was worked by %v, want once", ran)
+		}
+
+		// An unfinished run of 06:00 (its process dead) when 12:00 and 18:00 are claimed: closed, not run.
+		early := due.Add(-6 * time.Hour)
+		if ok, err := s.ScheduleRunClaim(ctx, "forecast", early, "gone", time.Minute); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		clear(ran)
+		if err := jobs[1].adopt(ctx, &store.ScheduleRun{Name: "forecast", DueAt: early, ClaimedBy: "gone"}); err != nil {
+			t.Fatal(err)
+		}
+		if len(ran) != 0 {
+			t.Errorf("a superseded run was worked: %v", ran)
+		}
+		runs, err := s.ScheduleRunList(ctx, "forecast")
+		if err != nil || len(runs) != 3 {
+			t.Fatalf("runs: %v, %v", runs, err)
+		}
+		for _, r := range runs {
+			if r.FinishedAt == nil {
+				t.Errorf("run due %v unfinished", r.DueAt)
+			}
+		}
+		if r := runs[0]; !r.DueAt.Equal(early) || r.Error == "" || r.ClaimedBy != "p2" {
+			t.Errorf("the superseded run: %+v", r)
 		}
 	})
 }
