@@ -402,7 +402,7 @@ func TestConnectionsPage(t *testing.T) {
 	if _, err := f.store.ServeProcessBeat(ctx, &store.ServeProcess{ID: "worker-7:4242-x", Hostname: "worker-7", PID: 4242}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := f.store.ConnectionLeaseClaim(ctx, "worker-7:4242-x", time.Minute, 1, 0); err != nil || len(l) != 1 || l[0].ConnectionID != acme.ID {
+	if l, err := f.store.ConnectionLeaseClaim(ctx, "worker-7:4242-x", 1, 0); err != nil || len(l) != 1 || l[0].ConnectionID != acme.ID {
 		t.Fatalf("claim acme's lease: %+v, %v", l, err)
 	}
 	c := f.client(t)

@@ -16,15 +16,18 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
-// DefaultLeaseTTL is how long a connection's lease lasts without renewal (SALESENGINE_LEASE_TTL): a process that
-// dies without a word loses its connections to the others after at most this, plus a refresh.
+// DefaultLeaseTTL is how long a serve process's heartbeat, and with it its leases, lasts without renewal
+// (SALESENGINE_LEASE_TTL): a process that dies without a word loses its connections to the others after at most
+// this, plus a refresh.
 const DefaultLeaseTTL = 15 * time.Second
 
-// leaseKeeper is this serve process's share of the connections. Each refresh it beats its heartbeat, renews its
-// leases, works out its fair share (the active connections over the live processes, rounded up), gives up the
-// leases above it (idle ones first; one with a pass in flight only once the pass ends) and claims free or
-// expired ones up to it. It polls only the connections it holds, and each pass carries the lease's epoch to
-// its fence (sync.Options.Fence).
+// leaseKeeper is this serve process's share of the connections. Each refresh it renews its heartbeat (which
+// keeps all its leases alive: lease rows are never renewed one by one, so a pass's fenced transaction, which
+// locks its lease row, never holds a renewal up), reads which leases it still holds, works out its fair share of
+// the active connections over the live processes, gives up the leases above it (idle ones first; one with a
+// pass in flight only once the pass ends) and claims free ones (released, or of dead processes) up to it. It
+// polls only the connections it holds, and each pass carries the lease's epoch to its fence
+// (sync.Options.Fence).
 type leaseKeeper struct {
 	s    store.Store
 	log  *slog.Logger
@@ -102,7 +105,8 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 	if err != nil {
 		return nil, err
 	}
-	renewed, err := k.s.ConnectionLeaseRenew(ctx, k.proc.ID, k.ttl)
+	// The leases live as long as the heartbeat just recorded: this reads which ones this process still holds.
+	stillHeld, err := k.s.ConnectionLeaseHeld(ctx, k.proc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -118,13 +122,13 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 	}
 
 	k.mu.Lock()
-	held := make(map[int64]int64, len(renewed))
-	for _, l := range renewed {
+	held := make(map[int64]int64, len(stillHeld))
+	for _, l := range stillHeld {
 		held[l.ConnectionID] = l.Epoch
 	}
 	for id := range k.held {
 		if _, ok := held[id]; !ok {
-			k.log.Warn("serve: lost the lease of a connection (this process was silent longer than the lease TTL); another process polls it now",
+			k.log.Warn("serve: lost the lease of a connection (this process's heartbeat was late by more than the lease TTL); another process polls it now",
 				"connection_id", id, "lease_ttl", k.ttl)
 		}
 	}
@@ -174,7 +178,7 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 		if want <= 0 {
 			want, freeFor = ceil-n, 2*k.refreshEvery
 		}
-		claimed, err := k.s.ConnectionLeaseClaim(ctx, k.proc.ID, k.ttl, want, freeFor)
+		claimed, err := k.s.ConnectionLeaseClaim(ctx, k.proc.ID, want, freeFor)
 		if err != nil {
 			return nil, err
 		}
@@ -257,7 +261,7 @@ type clusterJob struct {
 func (j *clusterJob) run(ctx context.Context, due time.Time) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	ok, err := j.k.s.ScheduleRunClaim(ctx, j.name, due, j.k.proc.ID, j.k.ttl)
+	ok, err := j.k.s.ScheduleRunClaim(ctx, j.name, due, j.k.proc.ID)
 	if err != nil {
 		return fmt.Errorf("claim the run: %w", err)
 	}
@@ -292,7 +296,7 @@ func (j *clusterJob) adopt(ctx context.Context, o *store.ScheduleRun) error {
 		}
 		j.mu.Lock()
 		defer j.mu.Unlock()
-		ok, err := j.k.s.ScheduleRunClaim(ctx, j.name, o.DueAt, j.k.proc.ID, j.k.ttl)
+		ok, err := j.k.s.ScheduleRunClaim(ctx, j.name, o.DueAt, j.k.proc.ID)
 		if err != nil || !ok {
 			return err
 		}
@@ -312,7 +316,7 @@ func adoptOrphans(ctx context.Context, k *leaseKeeper, jobs []*clusterJob, every
 			return
 		case <-every():
 		}
-		orphans, err := k.s.ScheduleRunOrphanList(ctx, k.ttl)
+		orphans, err := k.s.ScheduleRunOrphanList(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("schedule: could not look for runs left unfinished by a stopped process", "err", err)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	gosync "sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/webhook"
 )
 
 // keepers is a few lease keepers, as several serve processes would run them, on one store.
@@ -242,13 +244,13 @@ func TestClusterJobOncePerDueTime(t *testing.T) {
 
 		// p1 claims 18:00 and dies before it ends (a stop: its row goes); p2 takes the run over, once.
 		late := due.Add(6 * time.Hour)
-		if ok, err := s.ScheduleRunClaim(ctx, "forecast", late, "p1", time.Minute); err != nil || !ok {
+		if ok, err := s.ScheduleRunClaim(ctx, "forecast", late, "p1"); err != nil || !ok {
 			t.Fatalf("p1 claims 18:00: %v, %v", ok, err)
 		}
 		if err := jobs[0].k.stop(ctx); err != nil {
 			t.Fatal(err)
 		}
-		orphans, err := s.ScheduleRunOrphanList(ctx, time.Minute)
+		orphans, err := s.ScheduleRunOrphanList(ctx)
 		if err != nil || len(orphans) != 1 {
 			t.Fatalf("orphans: %v, %v", orphans, err)
 		}
@@ -267,7 +269,7 @@ func TestClusterJobOncePerDueTime(t *testing.T) {
 
 		// An unfinished run of 06:00 (its process dead) when 12:00 and 18:00 are claimed: closed, not run.
 		early := due.Add(-6 * time.Hour)
-		if ok, err := s.ScheduleRunClaim(ctx, "forecast", early, "gone", time.Minute); err != nil || !ok {
+		if ok, err := s.ScheduleRunClaim(ctx, "forecast", early, "gone"); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
 		clear(ran)
@@ -288,6 +290,43 @@ func TestClusterJobOncePerDueTime(t *testing.T) {
 		}
 		if r := runs[0]; !r.DueAt.Equal(early) || r.Error == "" || r.ClaimedBy != "p2" {
 			t.Errorf("the superseded run: %+v", r)
+		}
+	})
+}
+
+// TestFailedPassEnqueuesItsEvents: a pass that fails part-way (here: its lease taken over after its first page
+// with events) still gives the events its committed pages stored a delivery job each; before, they waited for
+// the next start of serve.
+func TestFailedPassEnqueuesItsEvents(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenants(t, s, 1, nil)
+		tn := tenants[0]
+		if _, err := eng.SyncConnection(ctx, tn.conn, SyncOptions{}); err != nil { // the baseline
+			t.Fatal(err)
+		}
+		if _, err := tn.srv.SimulateActivity(200, 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		lost := func(ctx context.Context, tx store.Executor) error {
+			ds, err := tx.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: tn.conn.ID})
+			if err == nil && len(ds) > 0 {
+				err = fmt.Errorf("connection %d: %w", tn.conn.ID, store.ErrLeaseLost)
+			}
+			return err
+		}
+		res, err := eng.SyncConnection(ctx, tn.conn, SyncOptions{Fence: lost})
+		if !errors.Is(err, store.ErrLeaseLost) || len(res.DeliveryIDs) == 0 {
+			t.Fatalf("the pass: %d events committed, %v; want some, then lease lost", len(res.DeliveryIDs), err)
+		}
+		var jobs int
+		q := `SELECT COUNT(*) FROM river_job WHERE kind = ` + map[store.Dialect]string{store.DialectSQLite: "?", store.DialectPostgres: "$1"}[s.Dialect()]
+		if err := s.DB().QueryRowContext(ctx, q, webhook.JobKind).Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != len(res.DeliveryIDs) {
+			t.Errorf("%d delivery jobs for the %d events the failed pass committed", jobs, len(res.DeliveryIDs))
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	gosync "sync"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/connections"
 	"github.com/salesengine/salesengine/internal/odoo"
@@ -81,11 +82,15 @@ func (e *Engine) SyncConnection(ctx context.Context, c *store.Connection, opts S
 		return SyncResult{}, err
 	}
 	res, err := e.syncer().Sync(ctx, c, client, opts)
-	if err == nil && len(res.DeliveryIDs) > 0 && e.queue != nil {
-		// Best effort: a delivery without a job is picked up by the next sweep.
-		if qerr := e.queue.Enqueue(ctx, res.DeliveryIDs...); qerr != nil {
+	if len(res.DeliveryIDs) > 0 && e.queue != nil {
+		// The events of the pages committed, whether the pass ended well, failed or was stopped after them: a
+		// later pass finds those orders stored and makes no new events. Best effort: a delivery without a job is
+		// picked up by the next sweep (serve's start, deliver).
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		if qerr := e.queue.Enqueue(qctx, res.DeliveryIDs...); qerr != nil {
 			e.log.Warn("could not enqueue webhook deliveries now; they stay pending for the next run", "err", qerr)
 		}
+		cancel()
 	}
 	return res, err
 }

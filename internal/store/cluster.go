@@ -16,6 +16,9 @@ type ServeProcess struct {
 	PID         int
 	StartedAt   time.Time
 	HeartbeatAt time.Time
+	// ExpiresAt is the last heartbeat plus the process's lease TTL: past it, the process counts as dead and its
+	// leases are free to claim.
+	ExpiresAt time.Time
 	// Leases counts the leases the process holds (expired ones not yet claimed by another included); set by
 	// ServeProcessBeat only.
 	Leases int
@@ -24,23 +27,25 @@ type ServeProcess struct {
 // Name is how the process is shown: hostname:pid.
 func (p *ServeProcess) Name() string { return p.Hostname + ":" + itoa(p.PID) }
 
-// ConnectionLease is who polls a connection (connection_leases).
+// ConnectionLease is who polls a connection (connection_leases). A lease lives as long as its holder's
+// heartbeat (ServeProcess.ExpiresAt).
 type ConnectionLease struct {
 	ConnectionID int64
-	Holder       string // a ServeProcess ID; "" when released
-	Epoch        int64  // incremented by every claim
-	ExpiresAt    time.Time
-	RenewedAt    time.Time
-	// HolderName is the holder's hostname:pid while its process row exists ("" otherwise); set by
-	// ConnectionLeaseList only.
+	Holder       string     // a ServeProcess ID; "" when released
+	Epoch        int64      // incremented by every claim
+	ClaimedAt    *time.Time // nil: never held
+	FreedAt      time.Time  // when it was last released (or its row made)
+	// HolderName is the holder's hostname:pid while its process row exists ("" otherwise), and HolderLive
+	// whether that process's heartbeat has not expired; set by ConnectionLeaseList only.
 	HolderName string
+	HolderLive bool
 }
 
 // ServeProcessBeatResult is what a heartbeat learned.
 type ServeProcessBeatResult struct {
 	// Now is the database's clock: every expiry is reckoned by it, so the machines' clocks need not agree.
 	Now time.Time
-	// Live are the processes whose heartbeat is within the TTL, the caller included.
+	// Live are the processes whose heartbeat has not expired, the caller included.
 	Live []*ServeProcess
 }
 

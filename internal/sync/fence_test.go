@@ -22,7 +22,10 @@ func TestPassStopsWritingWhenItsLeaseIsLost(t *testing.T) {
 		f := newFixture(t, st, "17", smallHistory)
 		claim := func(holder string, ttl time.Duration) int64 {
 			t.Helper()
-			l, err := st.ConnectionLeaseClaim(ctx, holder, ttl, 1, 0)
+			if _, err := st.ServeProcessBeat(ctx, &store.ServeProcess{ID: holder, Hostname: holder, PID: 1}, ttl); err != nil {
+				t.Fatal(err)
+			}
+			l, err := st.ConnectionLeaseClaim(ctx, holder, 1, 0)
 			if err != nil || len(l) != 1 {
 				t.Fatalf("%s claims: %v, %v", holder, l, err)
 			}
@@ -40,7 +43,7 @@ func TestPassStopsWritingWhenItsLeaseIsLost(t *testing.T) {
 			}
 			return len(ids)
 		}
-		epochA := claim("a", time.Millisecond) // expires at once: b may claim it whenever
+		epochA := claim("a", time.Millisecond) // a's heartbeat expires at once: b may claim its lease whenever
 		var once gosync.Once
 		var atTakeover int
 		f.syncer.Progress = func(p sync.Progress) {

@@ -301,7 +301,7 @@ func (e *Exec) SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (
 }
 
 func (e *Exec) SyncLogLatestList(ctx context.Context) ([]*store.SyncLogLatest, error) {
-	now, err := e.dbNow(ctx) // a lease's expiry is the database's time
+	now, err := e.dbNow(ctx) // a lease lives while its holder's heartbeat has not expired, by the database's clock
 	if err != nil {
 		return nil, err
 	}
@@ -314,8 +314,8 @@ func (e *Exec) SyncLogLatestList(ctx context.Context) ([]*store.SyncLogLatest, e
 		l.records_updated, l.records_removed, l.error, l.details, p.hostname, p.pid
 		FROM connections c LEFT JOIN sync_logs l ON l.id = (SELECT x.id FROM sync_logs x WHERE x.connection_id = c.id
 			ORDER BY x.started_at DESC, x.id DESC LIMIT 1)
-		LEFT JOIN connection_leases cl ON cl.connection_id = c.id AND cl.holder <> '' AND cl.expires_at > ?
-		LEFT JOIN serve_processes p ON p.id = cl.holder
+		LEFT JOIN connection_leases cl ON cl.connection_id = c.id AND cl.holder <> ''
+		LEFT JOIN serve_processes p ON p.id = cl.holder AND p.expires_at > ?
 		ORDER BY c.name`, store.SyncOK, e.d.Time(now))
 	if err != nil {
 		return nil, fmt.Errorf("latest sync logs: %w", err)

@@ -37,11 +37,11 @@ func (e *Exec) skipLocked(table string) string {
 	return ""
 }
 
-const serveProcessColumns = `id, hostname, pid, started_at, heartbeat_at`
+const serveProcessColumns = `id, hostname, pid, started_at, heartbeat_at, expires_at`
 
 func scanServeProcess(r rowScanner) (*store.ServeProcess, error) {
 	var p store.ServeProcess
-	if err := r.Scan(&p.ID, &p.Hostname, &p.PID, timeDest{&p.StartedAt}, timeDest{&p.HeartbeatAt}); err != nil {
+	if err := r.Scan(&p.ID, &p.Hostname, &p.PID, timeDest{&p.StartedAt}, timeDest{&p.HeartbeatAt}, timeDest{&p.ExpiresAt}); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -68,8 +68,12 @@ func queryAll[T any](ctx context.Context, e *Exec, what string, scan func(rowSca
 	return out, nil
 }
 
-// processGone is how long after its last heartbeat a process's row is deleted, in TTLs: long past any use.
-const processGone = 10
+// liveProcesses is the ids of the processes alive at the bound time: a lease whose holder is not among them
+// is free.
+const liveProcesses = `(SELECT id FROM serve_processes WHERE expires_at > ?)`
+
+// processGone is how long after its expiry a process's row is deleted, in TTLs: long past any use.
+const processGone = 9
 
 func (e *Exec) ServeProcessBeat(ctx context.Context, p *store.ServeProcess, ttl time.Duration) (store.ServeProcessBeatResult, error) {
 	now, err := e.dbNow(ctx)
@@ -79,21 +83,21 @@ func (e *Exec) ServeProcessBeat(ctx context.Context, p *store.ServeProcess, ttl 
 	if p.StartedAt.IsZero() {
 		p.StartedAt = now
 	}
-	p.HeartbeatAt = now
-	if _, err := e.exec(ctx, `INSERT INTO serve_processes (`+serveProcessColumns+`) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
-		p.ID, p.Hostname, p.PID, e.d.Time(p.StartedAt), e.d.Time(now)); err != nil {
+	p.HeartbeatAt, p.ExpiresAt = now, now.Add(ttl)
+	if _, err := e.exec(ctx, `INSERT INTO serve_processes (`+serveProcessColumns+`) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`,
+		p.ID, p.Hostname, p.PID, e.d.Time(p.StartedAt), e.d.Time(now), e.d.Time(p.ExpiresAt)); err != nil {
 		return store.ServeProcessBeatResult{}, fmt.Errorf("heartbeat of serve process %s: %w", p.ID, err)
 	}
-	if _, err := e.exec(ctx, `DELETE FROM serve_processes WHERE heartbeat_at < ?`, e.d.Time(now.Add(-processGone*ttl))); err != nil {
+	if _, err := e.exec(ctx, `DELETE FROM serve_processes WHERE expires_at < ?`, e.d.Time(now.Add(-processGone*ttl))); err != nil {
 		return store.ServeProcessBeatResult{}, fmt.Errorf("delete the rows of long-dead serve processes: %w", err)
 	}
 	live, err := queryAll(ctx, e, "list the live serve processes", func(r rowScanner) (*store.ServeProcess, error) {
 		var p store.ServeProcess
-		err := r.Scan(&p.ID, &p.Hostname, &p.PID, timeDest{&p.StartedAt}, timeDest{&p.HeartbeatAt}, &p.Leases)
+		err := r.Scan(&p.ID, &p.Hostname, &p.PID, timeDest{&p.StartedAt}, timeDest{&p.HeartbeatAt}, timeDest{&p.ExpiresAt}, &p.Leases)
 		return &p, err
 	}, `SELECT `+serveProcessColumns+`, (SELECT COUNT(*) FROM connection_leases l WHERE l.holder = p.id)
-		FROM serve_processes p WHERE heartbeat_at > ? ORDER BY id`, e.d.Time(now.Add(-ttl)))
+		FROM serve_processes p WHERE expires_at > ? ORDER BY id`, e.d.Time(now))
 	if err != nil {
 		return store.ServeProcessBeatResult{}, err
 	}
@@ -110,7 +114,7 @@ func (e *Exec) ServeProcessEnd(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := e.exec(ctx, `UPDATE connection_leases SET holder = '', expires_at = ? WHERE holder = ?`, e.d.Time(now), id); err != nil {
+		if _, err := e.exec(ctx, `UPDATE connection_leases SET holder = '', freed_at = ? WHERE holder = ?`, e.d.Time(now), id); err != nil {
 			return fmt.Errorf("release the leases of serve process %s: %w", id, err)
 		}
 		if _, err := e.exec(ctx, `DELETE FROM serve_processes WHERE id = ?`, id); err != nil {
@@ -120,30 +124,20 @@ func (e *Exec) ServeProcessEnd(ctx context.Context, id string) error {
 	})
 }
 
-const leaseColumns = `connection_id, holder, epoch, expires_at, renewed_at`
+const leaseColumns = `connection_id, holder, epoch, claimed_at, freed_at`
 
 func scanLease(r rowScanner) (*store.ConnectionLease, error) {
 	var l store.ConnectionLease
-	err := r.Scan(&l.ConnectionID, &l.Holder, &l.Epoch, timeDest{&l.ExpiresAt}, timeDest{&l.RenewedAt})
+	err := r.Scan(&l.ConnectionID, &l.Holder, &l.Epoch, nullTimeDest{&l.ClaimedAt}, timeDest{&l.FreedAt})
 	return &l, err
 }
 
-func (e *Exec) leases(ctx context.Context, what, q string, args ...any) ([]*store.ConnectionLease, error) {
-	return queryAll(ctx, e, what, scanLease, q, args...)
+func (e *Exec) ConnectionLeaseHeld(ctx context.Context, holder string) ([]*store.ConnectionLease, error) {
+	return queryAll(ctx, e, "list the leases held", scanLease, `SELECT `+leaseColumns+` FROM connection_leases
+		WHERE holder = ? ORDER BY connection_id`, holder)
 }
 
-func (e *Exec) ConnectionLeaseRenew(ctx context.Context, holder string, ttl time.Duration) ([]*store.ConnectionLease, error) {
-	now, err := e.dbNow(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// A lease past its expiry that nobody claimed is still the holder's: nobody else polled in between (a
-	// claim changes the holder), so renewing it is safe.
-	return e.leases(ctx, "renew the leases", `UPDATE connection_leases SET expires_at = ?, renewed_at = ? WHERE holder = ?
-		RETURNING `+leaseColumns, e.d.Time(now.Add(ttl)), e.d.Time(now), holder)
-}
-
-func (e *Exec) ConnectionLeaseClaim(ctx context.Context, holder string, ttl time.Duration, limit int, freeFor time.Duration) ([]*store.ConnectionLease, error) {
+func (e *Exec) ConnectionLeaseClaim(ctx context.Context, holder string, limit int, freeFor time.Duration) ([]*store.ConnectionLease, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -153,20 +147,21 @@ func (e *Exec) ConnectionLeaseClaim(ctx context.Context, holder string, ttl time
 	}
 	// Every active connection gets its row (epoch 0, free since now) the first time; in id order, so that
 	// processes doing this at once never wait for each other in a cycle.
-	if _, err := e.exec(ctx, `INSERT INTO connection_leases (`+leaseColumns+`)
-		SELECT id, '', 0, ?, ? FROM connections
+	if _, err := e.exec(ctx, `INSERT INTO connection_leases (connection_id, holder, epoch, freed_at)
+		SELECT id, '', 0, ? FROM connections
 		WHERE active = ? AND id NOT IN (SELECT connection_id FROM connection_leases) ORDER BY id
-		ON CONFLICT (connection_id) DO NOTHING`, e.d.Time(now), e.d.Time(now), true); err != nil {
+		ON CONFLICT (connection_id) DO NOTHING`, e.d.Time(now), true); err != nil {
 		return nil, fmt.Errorf("create the leases of new connections: %w", err)
 	}
-	free := e.d.Time(now.Add(-freeFor)) // a released lease's expires_at is when it was released
+	n, free := e.d.Time(now), e.d.Time(now.Add(-freeFor))
 	// The condition again in the UPDATE: on PostgreSQL a row another claim changed between the subquery's
 	// snapshot and its lock is read anew.
-	return e.leases(ctx, "claim leases", `UPDATE connection_leases SET holder = ?, epoch = epoch + 1, expires_at = ?, renewed_at = ?
+	claimable := `((holder = '' AND freed_at <= ?) OR (holder <> '' AND holder NOT IN ` + liveProcesses + `))`
+	return queryAll(ctx, e, "claim leases", scanLease, `UPDATE connection_leases SET holder = ?, epoch = epoch + 1, claimed_at = ?
 		WHERE connection_id IN (SELECT l.connection_id FROM connection_leases l JOIN connections c ON c.id = l.connection_id
-			WHERE c.active = ? AND l.expires_at <= ? ORDER BY l.connection_id LIMIT ?`+e.skipLocked("l")+`)
-		AND expires_at <= ?
-		RETURNING `+leaseColumns, holder, e.d.Time(now.Add(ttl)), e.d.Time(now), true, free, limit, free)
+			WHERE c.active = ? AND `+claimable+` ORDER BY l.connection_id LIMIT ?`+e.skipLocked("l")+`)
+		AND `+claimable+`
+		RETURNING `+leaseColumns, holder, n, true, free, n, limit, free, n)
 }
 
 func (e *Exec) ConnectionLeaseRelease(ctx context.Context, holder string, ids []int64) error {
@@ -176,7 +171,7 @@ func (e *Exec) ConnectionLeaseRelease(ctx context.Context, holder string, ids []
 	}
 	return inChunks(ids, func(chunk []int64) error {
 		ph, args := placeholders(chunk)
-		if _, err := e.exec(ctx, `UPDATE connection_leases SET holder = '', expires_at = ? WHERE holder = ? AND connection_id IN (`+ph+`)`,
+		if _, err := e.exec(ctx, `UPDATE connection_leases SET holder = '', freed_at = ? WHERE holder = ? AND connection_id IN (`+ph+`)`,
 			append([]any{e.d.Time(now), holder}, args...)...); err != nil {
 			return fmt.Errorf("release leases: %w", err)
 		}
@@ -185,18 +180,24 @@ func (e *Exec) ConnectionLeaseRelease(ctx context.Context, holder string, ids []
 }
 
 func (e *Exec) ConnectionLeaseList(ctx context.Context) ([]*store.ConnectionLease, error) {
+	now, err := e.dbNow(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return queryAll(ctx, e, "list leases", func(r rowScanner) (*store.ConnectionLease, error) {
 		var l store.ConnectionLease
 		var host sql.NullString
 		var pid sql.NullInt64
-		if err := r.Scan(&l.ConnectionID, &l.Holder, &l.Epoch, timeDest{&l.ExpiresAt}, timeDest{&l.RenewedAt}, &host, &pid); err != nil {
+		var expires *time.Time
+		if err := r.Scan(&l.ConnectionID, &l.Holder, &l.Epoch, nullTimeDest{&l.ClaimedAt}, timeDest{&l.FreedAt}, &host, &pid, nullTimeDest{&expires}); err != nil {
 			return nil, err
 		}
 		if host.Valid {
 			l.HolderName = (&store.ServeProcess{Hostname: host.String, PID: int(pid.Int64)}).Name()
+			l.HolderLive = expires.After(now)
 		}
 		return &l, nil
-	}, `SELECT l.connection_id, l.holder, l.epoch, l.expires_at, l.renewed_at, p.hostname, p.pid
+	}, `SELECT l.connection_id, l.holder, l.epoch, l.claimed_at, l.freed_at, p.hostname, p.pid, p.expires_at
 		FROM connection_leases l LEFT JOIN serve_processes p ON p.id = l.holder ORDER BY l.connection_id`)
 }
 
@@ -237,7 +238,7 @@ func (e *Exec) scheduleRuns(ctx context.Context, what, q string, args ...any) ([
 	return queryAll(ctx, e, what, scanScheduleRun, q, args...)
 }
 
-func (e *Exec) ScheduleRunClaim(ctx context.Context, name string, due time.Time, holder string, ttl time.Duration) (bool, error) {
+func (e *Exec) ScheduleRunClaim(ctx context.Context, name string, due time.Time, holder string) (bool, error) {
 	now, err := e.dbNow(ctx)
 	if err != nil {
 		return false, err
@@ -252,9 +253,8 @@ func (e *Exec) ScheduleRunClaim(ctx context.Context, name string, due time.Time,
 	}
 	// Claimed already: taken over only when unfinished and its claimer is dead.
 	res, err = e.exec(ctx, `UPDATE schedule_runs SET claimed_by = ?, claimed_at = ?
-		WHERE name = ? AND due_at = ? AND finished_at IS NULL AND claimed_by <> ?
-		AND claimed_by NOT IN (SELECT id FROM serve_processes WHERE heartbeat_at > ?)`,
-		holder, e.d.Time(now), name, e.d.Time(due), holder, e.d.Time(now.Add(-ttl)))
+		WHERE name = ? AND due_at = ? AND finished_at IS NULL AND claimed_by <> ? AND claimed_by NOT IN `+liveProcesses,
+		holder, e.d.Time(now), name, e.d.Time(due), holder, e.d.Time(now))
 	if err != nil {
 		return false, fmt.Errorf("take over the %s run due at %s: %w", name, due.UTC().Format(time.RFC3339), err)
 	}
@@ -274,14 +274,13 @@ func (e *Exec) ScheduleRunFinish(ctx context.Context, name string, due time.Time
 	return nil
 }
 
-func (e *Exec) ScheduleRunOrphanList(ctx context.Context, ttl time.Duration) ([]*store.ScheduleRun, error) {
+func (e *Exec) ScheduleRunOrphanList(ctx context.Context) ([]*store.ScheduleRun, error) {
 	now, err := e.dbNow(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return e.scheduleRuns(ctx, "list unfinished runs of dead processes", `SELECT `+scheduleRunColumns+` FROM schedule_runs
-		WHERE finished_at IS NULL AND claimed_by NOT IN (SELECT id FROM serve_processes WHERE heartbeat_at > ?)
-		ORDER BY name, due_at`, e.d.Time(now.Add(-ttl)))
+		WHERE finished_at IS NULL AND claimed_by NOT IN `+liveProcesses+` ORDER BY name, due_at`, e.d.Time(now))
 }
 
 func (e *Exec) ScheduleRunList(ctx context.Context, name string) ([]*store.ScheduleRun, error) {

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -55,7 +56,7 @@ func liveIDs(r store.ServeProcessBeatResult) []string {
 	return out
 }
 
-// testServeProcess: heartbeats make a process live, silence for the TTL makes it dead, and its end releases its
+// testServeProcess: heartbeats make a process live until its TTL passes without one, and its end releases its
 // leases.
 func testServeProcess(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
@@ -70,24 +71,25 @@ func testServeProcess(t *testing.T, newStore NewStore) {
 		t.Errorf("database clock %v, far from ours", r.Now)
 	}
 	time.Sleep(ttl + 100*time.Millisecond)
-	if got := liveIDs(beat(t, s, "b", ttl)); !slices.Equal(got, []string{"b"}) {
+	if got := liveIDs(beat(t, s, "b", time.Minute)); !slices.Equal(got, []string{"b"}) {
 		t.Errorf("live after a's silence: %v, want [b]", got)
 	}
 	ps, err := s.ServeProcessList(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) != 2 || ps[0].Hostname != "host-a" || ps[0].PID != 100 || ps[0].Name() != "host-a:100" || !ps[0].HeartbeatAt.Before(ps[1].HeartbeatAt) {
+	if len(ps) != 2 || ps[0].Hostname != "host-a" || ps[0].PID != 100 || ps[0].Name() != "host-a:100" ||
+		!ps[0].HeartbeatAt.Before(ps[1].HeartbeatAt) || !ps[0].ExpiresAt.Equal(ps[0].HeartbeatAt.Add(ttl)) {
 		t.Errorf("process rows: %+v %+v", ps[0], ps[1])
 	}
 
 	ids := leasedConnections(t, s, "acme", "beta")
-	held, err := s.ConnectionLeaseClaim(ctx, "b", time.Minute, 10, 0)
+	held, err := s.ConnectionLeaseClaim(ctx, "b", 10, 0)
 	if err != nil || len(held) != 2 {
 		t.Fatalf("claim: %v, %v", held, err)
 	}
 	for _, p := range beat(t, s, "b", time.Minute).Live {
-		if want := map[string]int{"a": 0, "b": 2}[p.ID]; p.Leases != want {
+		if want := map[string]int{"b": 2}[p.ID]; p.Leases != want {
 			t.Errorf("process %s holds %d leases, want %d", p.ID, p.Leases, want)
 		}
 	}
@@ -101,19 +103,20 @@ func testServeProcess(t *testing.T, newStore NewStore) {
 	if len(ls) != 2 || ls[0].Holder != "" || ls[1].Holder != "" {
 		t.Errorf("leases after b ended: %+v %+v, want released", ls[0], ls[1])
 	}
-	// Released at once: another process claims them without waiting for the TTL.
-	held, err = s.ConnectionLeaseClaim(ctx, "c", time.Minute, 10, 0)
+	// Released at once: another process claims them without waiting for b's TTL.
+	beat(t, s, "c", time.Minute)
+	held, err = s.ConnectionLeaseClaim(ctx, "c", 10, 0)
 	if err != nil || !slices.Equal(leaseIDs(held), ids) {
 		t.Errorf("claim after b ended: %v, %v; want %v", leaseIDs(held), err, ids)
 	}
-	if ps, _ := s.ServeProcessList(ctx); len(ps) != 1 || ps[0].ID != "a" {
+	if ps, _ := s.ServeProcessList(ctx); len(ps) != 2 || ps[0].ID != "a" || ps[1].ID != "c" {
 		t.Errorf("rows after b ended: %v", ps)
 	}
 }
 
-// testConnectionLease: claims divide the connections without overlap, each claim increments the epoch, a
-// renewal keeps what a holder has, an expired lease goes to the next claimer, a release frees a lease at once
-// (rebalancing), and inactive connections are never leased.
+// testConnectionLease: claims divide the connections without overlap, each claim increments the epoch, a lease
+// lives as long as its holder's heartbeat, a release frees a lease at once (rebalancing) or after freeFor, and
+// inactive connections are never leased.
 func testConnectionLease(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -123,13 +126,16 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 		t.Fatal(err)
 	}
 	active := ids[:4]
+	for _, p := range []string{"p1", "p2", "p3", "p4"} {
+		beat(t, s, p, time.Minute)
+	}
 
 	// Two processes claiming at once, each up to three: four connections between them, none twice.
 	var wg sync.WaitGroup
 	got := make([][]*store.ConnectionLease, 2)
 	for i, h := range []string{"p1", "p2"} {
 		wg.Go(func() {
-			l, err := s.ConnectionLeaseClaim(ctx, h, time.Minute, 3, 0)
+			l, err := s.ConnectionLeaseClaim(ctx, h, 3, 0)
 			if err != nil {
 				t.Error(err)
 			}
@@ -143,61 +149,51 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 		t.Fatalf("claimed %v and %v; want the active %v, each once", leaseIDs(got[0]), leaseIDs(got[1]), active)
 	}
 	for _, l := range append(got[0], got[1]...) {
-		if l.Epoch != 1 || !l.ExpiresAt.After(l.RenewedAt) {
-			t.Errorf("first claim: %+v, want epoch 1 and expiry after renewal", l)
+		if l.Epoch != 1 || l.ClaimedAt == nil || l.ClaimedAt.Before(l.FreedAt) {
+			t.Errorf("first claim: %+v, want epoch 1, claimed after its row was made", l)
 		}
 	}
-	// Nothing is left to claim.
-	if l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10, 0); err != nil || len(l) != 0 {
+	// Nothing is left to claim while p1 and p2 live.
+	if l, err := s.ConnectionLeaseClaim(ctx, "p3", 10, 0); err != nil || len(l) != 0 {
 		t.Errorf("p3 claimed %v, %v; want nothing", leaseIDs(l), err)
 	}
-	// A renewal returns what the holder has, later.
-	p1 := leaseIDs(got[0])
-	time.Sleep(10 * time.Millisecond)
-	renewed, err := s.ConnectionLeaseRenew(ctx, "p1", time.Minute)
-	if err != nil || !slices.Equal(leaseIDs(renewed), p1) {
-		t.Fatalf("renew p1: %v, %v; want %v", leaseIDs(renewed), err, p1)
-	}
-	for _, l := range renewed {
-		if l.Epoch != 1 || !l.RenewedAt.After(got[0][0].RenewedAt) {
-			t.Errorf("renewed: %+v; epoch must stay, renewed_at move", l)
-		}
+	p1, p2 := leaseIDs(got[0]), leaseIDs(got[1])
+	if held, err := s.ConnectionLeaseHeld(ctx, "p1"); err != nil || !slices.Equal(leaseIDs(held), p1) || held[0].Epoch != 1 {
+		t.Fatalf("held by p1: %v, %v; want %v", leaseIDs(held), err, p1)
 	}
 
-	// Rebalance: p1 releases one, p3 claims it at once with the next epoch; releasing what p1 does not hold
-	// changes nothing.
-	if err := s.ConnectionLeaseRelease(ctx, "p1", []int64{p1[0], leaseIDs(got[1])[0]}); err != nil {
+	// Rebalance: p1 releases one, p3 claims it with the next epoch (not when it wants leases free for an
+	// hour); releasing what p1 does not hold changes nothing.
+	if err := s.ConnectionLeaseRelease(ctx, "p1", []int64{p1[0], p2[0]}); err != nil {
 		t.Fatal(err)
 	}
-	// A claim that wants leases free for an hour leaves the one just released.
-	if l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10, time.Hour); err != nil || len(l) != 0 {
+	if l, err := s.ConnectionLeaseClaim(ctx, "p3", 10, time.Hour); err != nil || len(l) != 0 {
 		t.Errorf("p3 claimed %v (free for an hour), %v; want nothing", leaseIDs(l), err)
 	}
-	l, err := s.ConnectionLeaseClaim(ctx, "p3", time.Minute, 10, 0)
+	l, err := s.ConnectionLeaseClaim(ctx, "p3", 10, 0)
 	if err != nil || len(l) != 1 || l[0].ConnectionID != p1[0] || l[0].Epoch != 2 {
 		t.Fatalf("p3 after p1's release: %+v, %v; want connection %d at epoch 2", l, err, p1[0])
 	}
-	if r, _ := s.ConnectionLeaseRenew(ctx, "p2", time.Minute); !slices.Equal(leaseIDs(r), leaseIDs(got[1])) {
+	if r, _ := s.ConnectionLeaseHeld(ctx, "p2"); !slices.Equal(leaseIDs(r), p2) {
 		t.Errorf("p2 lost leases to p1's release of one it does not hold: %v", leaseIDs(r))
 	}
 
-	// Expiry: p2's leases, renewed for 300 ms and left to lapse, go to p4; p2 renews nothing any more.
-	if _, err := s.ConnectionLeaseRenew(ctx, "p2", 300*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
-	if l, _ := s.ConnectionLeaseClaim(ctx, "p4", time.Minute, 10, 0); len(l) != 0 {
-		t.Fatalf("p4 claimed %v before p2's leases expired", leaseIDs(l))
+	// Expiry: p2 falls silent (its last heartbeat good for 300 ms); its leases go to p4, at epoch 2.
+	beat(t, s, "p2", 300*time.Millisecond)
+	if l, _ := s.ConnectionLeaseClaim(ctx, "p4", 10, 0); len(l) != 0 {
+		t.Fatalf("p4 claimed %v while p2 lives", leaseIDs(l))
 	}
 	time.Sleep(400 * time.Millisecond)
-	l, err = s.ConnectionLeaseClaim(ctx, "p4", time.Minute, 10, 0)
-	if err != nil || !slices.Equal(leaseIDs(l), leaseIDs(got[1])) {
-		t.Fatalf("p4 after p2's expiry: %v, %v; want %v", leaseIDs(l), err, leaseIDs(got[1]))
+	l, err = s.ConnectionLeaseClaim(ctx, "p4", 10, time.Hour) // a dead holder's lease is free at once
+	if err != nil || !slices.Equal(leaseIDs(l), p2) || l[0].Epoch != 2 {
+		t.Fatalf("p4 after p2's expiry: %+v, %v; want %v at epoch 2", l, err, p2)
 	}
-	if r, _ := s.ConnectionLeaseRenew(ctx, "p2", time.Minute); len(r) != 0 {
-		t.Errorf("p2 renewed %v after losing them", leaseIDs(r))
+	if r, _ := s.ConnectionLeaseHeld(ctx, "p2"); len(r) != 0 {
+		t.Errorf("p2 holds %v after losing them", leaseIDs(r))
 	}
 
-	// The inactive connection was never leased; a deleted connection's lease goes with it.
+	// The list names the holders and says who lives; the inactive connection was never leased; a deleted
+	// connection's lease goes with it.
 	ls, err := s.ConnectionLeaseList(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -205,6 +201,9 @@ func testConnectionLease(t *testing.T, newStore NewStore) {
 	for _, l := range ls {
 		if l.ConnectionID == ids[4] {
 			t.Errorf("inactive connection leased: %+v", l)
+		}
+		if l.Holder != "" && (l.HolderName != "host-"+l.Holder+":100" || !l.HolderLive) {
+			t.Errorf("lease %+v: want its holder named and alive", l)
 		}
 	}
 	if err := s.ConnectionDelete(ctx, active[0]); err != nil {
@@ -224,7 +223,9 @@ func testLeaseFence(t *testing.T, newStore NewStore) {
 	ctx := context.Background()
 	s := newStore(t)
 	id := leasedConnections(t, s, "acme")[0]
-	l, err := s.ConnectionLeaseClaim(ctx, "old", 200*time.Millisecond, 1, 0)
+	beat(t, s, "old", 200*time.Millisecond)
+	beat(t, s, "new", time.Minute)
+	l, err := s.ConnectionLeaseClaim(ctx, "old", 1, 0)
 	if err != nil || len(l) != 1 {
 		t.Fatalf("claim: %v, %v", l, err)
 	}
@@ -235,18 +236,32 @@ func testLeaseFence(t *testing.T, newStore NewStore) {
 	if err := s.ConnectionLeaseCheck(ctx, id, "old", epoch+1); !errors.Is(err, store.ErrLeaseLost) {
 		t.Errorf("check at another epoch: %v, want ErrLeaseLost", err)
 	}
-	time.Sleep(300 * time.Millisecond) // expired: claimable
+	time.Sleep(300 * time.Millisecond) // old's heartbeat expired: its lease is claimable
 
 	var committed time.Time
 	claimed := make(chan time.Time, 1)
 	var claimErr error
 	var firstClaim []*store.ConnectionLease
 	err = s.Tx(ctx, func(tx store.Executor) error {
+		// Nobody claimed it yet: old, paused past its expiry, may still write.
 		if err := tx.ConnectionLeaseCheck(ctx, id, "old", epoch); err != nil {
 			return err
 		}
+		if s.Dialect() == store.DialectPostgres {
+			// Heartbeats and the list of what a process holds never wait for its passes' transactions (on
+			// SQLite every write waits for the one writer, this transaction).
+			bctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			_, err := s.ServeProcessBeat(bctx, &store.ServeProcess{ID: "new", Hostname: "host-new", PID: 100}, time.Minute)
+			if err == nil {
+				_, err = s.ConnectionLeaseHeld(bctx, "old")
+			}
+			cancel()
+			if err != nil {
+				return fmt.Errorf("a heartbeat while a pass writes: %w", err)
+			}
+		}
 		go func() {
-			firstClaim, claimErr = s.ConnectionLeaseClaim(ctx, "new", time.Minute, 1, 0)
+			firstClaim, claimErr = s.ConnectionLeaseClaim(ctx, "new", 1, 0)
 			claimed <- time.Now()
 		}()
 		time.Sleep(300 * time.Millisecond) // the claim runs meanwhile
@@ -267,14 +282,15 @@ func testLeaseFence(t *testing.T, newStore NewStore) {
 		t.Fatalf("claimed at %v while the fenced transaction was open (committed %v)", at, committed)
 	}
 	if len(firstClaim) == 0 { // passed by: the next claim gets it
-		if firstClaim, err = s.ConnectionLeaseClaim(ctx, "new", time.Minute, 1, 0); err != nil || len(firstClaim) != 1 {
+		if firstClaim, err = s.ConnectionLeaseClaim(ctx, "new", 1, 0); err != nil || len(firstClaim) != 1 {
 			t.Fatalf("claim after the commit: %v, %v", firstClaim, err)
 		}
 	}
 	if firstClaim[0].Epoch != epoch+1 || firstClaim[0].Holder != "new" {
 		t.Errorf("new lease %+v, want holder new at epoch %d", firstClaim[0], epoch+1)
 	}
-	// The old holder's next write transaction is refused.
+	// The old holder's next write transaction is refused, even once it beats again.
+	beat(t, s, "old", time.Minute)
 	err = s.Tx(ctx, func(tx store.Executor) error { return tx.ConnectionLeaseCheck(ctx, id, "old", epoch) })
 	if !errors.Is(err, store.ErrLeaseLost) {
 		t.Errorf("old holder's check after the takeover: %v, want ErrLeaseLost", err)
@@ -295,7 +311,7 @@ func testScheduleRun(t *testing.T, newStore NewStore) {
 	due := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	claim := func(holder string, due time.Time) bool {
 		t.Helper()
-		ok, err := s.ScheduleRunClaim(ctx, "forecast", due, holder, ttl)
+		ok, err := s.ScheduleRunClaim(ctx, "forecast", due, holder)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -317,14 +333,14 @@ func testScheduleRun(t *testing.T, newStore NewStore) {
 	if claim(loser, due) || claim(winner, due) {
 		t.Error("a claimed run claimed again")
 	}
-	if o, err := s.ScheduleRunOrphanList(ctx, ttl); err != nil || len(o) != 0 {
+	if o, err := s.ScheduleRunOrphanList(ctx); err != nil || len(o) != 0 {
 		t.Errorf("orphans while the claimer lives: %v, %v", o, err)
 	}
 	// The winner dies mid-run: its run is an orphan, taken over by the loser, once.
 	if err := s.ServeProcessEnd(ctx, winner); err != nil {
 		t.Fatal(err)
 	}
-	o, err := s.ScheduleRunOrphanList(ctx, ttl)
+	o, err := s.ScheduleRunOrphanList(ctx)
 	if err != nil || len(o) != 1 || o[0].ClaimedBy != winner || !o[0].DueAt.Equal(due) || o[0].FinishedAt != nil {
 		t.Fatalf("orphans after the claimer died: %+v, %v", o, err)
 	}

@@ -49,11 +49,11 @@ func testSyncLogLatest(t *testing.T, newStore NewStore) {
 	if a.Holder != "" || b.Holder != "" {
 		t.Errorf("holders %q, %q without any serve", a.Holder, b.Holder)
 	}
-	// A serve process holds acme's lease: its hostname:pid is shown, until the lease expires.
-	if _, err := s.ServeProcessBeat(ctx, &store.ServeProcess{ID: "web-1:42-abc", Hostname: "web-1", PID: 42}, time.Minute); err != nil {
+	// A serve process holds acme's lease: its hostname:pid is shown, until its heartbeat expires.
+	if _, err := s.ServeProcessBeat(ctx, &store.ServeProcess{ID: "web-1:42-abc", Hostname: "web-1", PID: 42}, 300*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	if l, err := s.ConnectionLeaseClaim(ctx, "web-1:42-abc", 300*time.Millisecond, 1, 0); err != nil || len(l) != 1 || l[0].ConnectionID != acme {
+	if l, err := s.ConnectionLeaseClaim(ctx, "web-1:42-abc", 1, 0); err != nil || len(l) != 1 || l[0].ConnectionID != acme {
 		t.Fatalf("claim acme: %v, %v", l, err)
 	}
 	if got, err = s.SyncLogLatestList(ctx); err != nil || got[0].Holder != "web-1:42" || got[1].Holder != "" {
@@ -61,7 +61,7 @@ func testSyncLogLatest(t *testing.T, newStore NewStore) {
 	}
 	time.Sleep(400 * time.Millisecond)
 	if got, err = s.SyncLogLatestList(ctx); err != nil || got[0].Holder != "" {
-		t.Errorf("holder after the lease expired: %q, %v", got[0].Holder, err)
+		t.Errorf("holder after its heartbeat expired: %q, %v", got[0].Holder, err)
 	}
 }
 
