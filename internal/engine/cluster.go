@@ -29,7 +29,9 @@ const DefaultLeaseTTL = 15 * time.Second
 // polls only the connections it holds, and each pass carries the lease's epoch to its fence
 // (sync.Options.Fence).
 type leaseKeeper struct {
-	s    store.Store
+	s store.Store
+	// db is s.Dedicated(): heartbeats and claims do not queue behind the passes and deliveries.
+	db   store.Executor
 	log  *slog.Logger
 	proc *store.ServeProcess
 	ttl  time.Duration
@@ -45,10 +47,11 @@ type leaseKeeper struct {
 	draining map[int64]bool  // held, given up once its pass ends
 	busy     map[int64]int   // passes in flight
 	live     int             // live serve processes at the last refresh
+	lastBeat time.Time       // the database's time of the last heartbeat
 }
 
 func newLeaseKeeper(s store.Store, log *slog.Logger, ttl, refresh time.Duration, exclusive bool) *leaseKeeper {
-	return &leaseKeeper{s: s, log: log, proc: newServeProcess(), ttl: cmp.Or(ttl, DefaultLeaseTTL), refreshEvery: refresh, exclusive: exclusive,
+	return &leaseKeeper{s: s, db: s.Dedicated(), log: log, proc: newServeProcess(), ttl: cmp.Or(ttl, DefaultLeaseTTL), refreshEvery: refresh, exclusive: exclusive,
 		settled: exclusive, held: map[int64]int64{}, draining: map[int64]bool{}, busy: map[int64]int{}, live: 1}
 }
 
@@ -69,19 +72,19 @@ func newServeProcess() *store.ServeProcess {
 // start records the process. The only serve of its database ends the records of every other: they are dead
 // (SQLite's lock proves it), so their leases and unfinished runs are free at once instead of after the TTL.
 func (k *leaseKeeper) start(ctx context.Context) error {
-	if _, err := k.s.ServeProcessBeat(ctx, k.proc, k.ttl); err != nil {
+	if _, err := k.beat(ctx); err != nil {
 		return err
 	}
 	if !k.exclusive {
 		return nil
 	}
-	others, err := k.s.ServeProcessList(ctx)
+	others, err := k.db.ServeProcessList(ctx)
 	if err != nil {
 		return err
 	}
 	for _, p := range others {
 		if p.ID != k.proc.ID {
-			if err := k.s.ServeProcessEnd(ctx, p.ID); err != nil {
+			if err := k.db.ServeProcessEnd(ctx, p.ID); err != nil {
 				return err
 			}
 		}
@@ -91,7 +94,7 @@ func (k *leaseKeeper) start(ctx context.Context) error {
 
 // stop gives the leases up and removes the process's record, so the others take its connections over at once.
 func (k *leaseKeeper) stop(ctx context.Context) error {
-	return k.s.ServeProcessEnd(ctx, k.proc.ID)
+	return k.db.ServeProcessEnd(ctx, k.proc.ID)
 }
 
 // refresh does one round (see leaseKeeper) for the active connections and returns those to poll.
@@ -101,12 +104,12 @@ func (k *leaseKeeper) stop(ctx context.Context) error {
 // live process holds less than the floor (one that just started). One below the floor claims any free lease;
 // one between the two claims only leases free for two refreshes, so that those below the floor get them first.
 func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (map[int64]bool, error) {
-	beat, err := k.s.ServeProcessBeat(ctx, k.proc, k.ttl)
+	beat, err := k.beat(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// The leases live as long as the heartbeat just recorded: this reads which ones this process still holds.
-	stillHeld, err := k.s.ConnectionLeaseHeld(ctx, k.proc.ID)
+	stillHeld, err := k.db.ConnectionLeaseHeld(ctx, k.proc.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +169,7 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 	k.mu.Unlock()
 
 	if len(release) > 0 {
-		if err := k.s.ConnectionLeaseRelease(ctx, k.proc.ID, release); err != nil {
+		if err := k.db.ConnectionLeaseRelease(ctx, k.proc.ID, release); err != nil {
 			return nil, err
 		}
 		k.log.Info("serve: released leases to rebalance", "connections", len(release), "live_processes", live)
@@ -178,7 +181,7 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 		if want <= 0 {
 			want, freeFor = ceil-n, 2*k.refreshEvery
 		}
-		claimed, err := k.s.ConnectionLeaseClaim(ctx, k.proc.ID, want, freeFor)
+		claimed, err := k.db.ConnectionLeaseClaim(ctx, k.proc.ID, want, freeFor)
 		if err != nil {
 			return nil, err
 		}
@@ -205,6 +208,39 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 		}
 	}
 	return poll, nil
+}
+
+// beat records the heartbeat, which keeps every lease of the process alive, and says so when it comes late.
+func (k *leaseKeeper) beat(ctx context.Context) (store.ServeProcessBeatResult, error) {
+	r, err := k.db.ServeProcessBeat(ctx, k.proc, k.ttl)
+	if err != nil {
+		return r, err
+	}
+	k.mu.Lock()
+	last := k.lastBeat
+	k.lastBeat = r.Now
+	k.mu.Unlock()
+	if late := r.Now.Sub(last); !last.IsZero() && late > k.ttl/2 {
+		k.log.Warn("serve: the heartbeat came late; at the lease TTL the other processes take this process's connections",
+			"since_last", late.Round(time.Millisecond), "lease_ttl", k.ttl)
+	}
+	return r, nil
+}
+
+// heartbeat beats every refresh until ctx ends, on the keeper's own connection and apart from the pollers'
+// refresh, so a busy process (its refresh waiting for the store) keeps its leases.
+func (k *leaseKeeper) heartbeat(ctx context.Context, every func() <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-every():
+		}
+		if _, err := k.beat(ctx); err != nil && ctx.Err() == nil {
+			k.log.Warn("serve: could not record the heartbeat; at the lease TTL the other processes take this process's connections",
+				"err", err, "lease_ttl", k.ttl)
+		}
+	}
 }
 
 // begin starts a pass of a connection: the lease's epoch, and false when this process does not hold the lease

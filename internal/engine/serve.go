@@ -103,6 +103,14 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	}
 
 	var wg sync.WaitGroup
+	// The heartbeat outlives the pollers until the drain ends: passes in flight keep their leases.
+	beating, stopBeating := context.WithCancel(work)
+	defer stopBeating()
+	beat := make(chan struct{})
+	go func() {
+		defer close(beat)
+		k.heartbeat(beating, func() <-chan time.Time { return o.Clock.After(o.Refresh) })
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -137,6 +145,7 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	case err := <-serveErr:
 		cancelWork()
 		wg.Wait()
+		<-beat
 		stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		return errors.Join(fmt.Errorf("serve: the HTTP listener stopped: %w", err), k.stop(stopCtx))
@@ -165,6 +174,8 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		cancel()
 	}
 	cancelWork()
+	stopBeating()
+	<-beat
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := k.stop(shutCtx); err != nil {

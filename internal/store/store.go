@@ -44,6 +44,11 @@ type Store interface {
 	Dialect() Dialect
 	// DB is the underlying pool, for ad-hoc queries (tests, the users' own SQL) and for libraries that take one.
 	DB() *sql.DB
+	// Dedicated runs its operations on a connection of its own, outside the pool that sync passes and webhook
+	// deliveries share (PostgreSQL), so they never queue behind that work: serve's heartbeat and lease claims,
+	// which must come every refresh however busy the process is. Where the engine has no such connection
+	// (SQLite, whose one serve has no one to lose its leases to) it is the store itself.
+	Dedicated() Executor
 	Ping(ctx context.Context) error
 	Close() error
 }
