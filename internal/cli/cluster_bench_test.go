@@ -180,11 +180,14 @@ func benchClusterLoad(b *testing.B, fakes []*odootest.Server, procs, events int)
 		}
 		_ = c.cmd.Process.Signal(syscall.SIGTERM)
 	}
+	late := 0
 	for i, c := range cmds {
 		if err := <-c.done; err != nil {
 			b.Errorf("serve %d after SIGTERM: %v\n%s", i, err, c.out)
 		}
+		late += strings.Count(c.out.String(), "the heartbeat came late")
 	}
+	b.ReportMetric(float64(late), "late-heartbeats")
 	b.ReportMetric(total.Seconds(), "total-s")
 	b.ReportMetric(float64(delivered)/total.Seconds(), "deliveries/s")
 	b.ReportMetric(p50, "p50-stored-to-delivered-s")
@@ -196,8 +199,8 @@ func benchClusterLoad(b *testing.B, fakes []*odootest.Server, procs, events int)
 		b.ReportMetric(float64(p)/(1<<20), fmt.Sprintf("peak-rss-MiB-proc%d", i+1))
 		rss = append(rss, fmt.Sprintf("%.0f MiB", float64(p)/(1<<20)))
 	}
-	b.Logf("%d processes: %d events delivered (%d requests received) in %v: %.0f deliveries/s, stored-to-delivered p50 %.1f s, p99 %.1f s; peak RSS %s; %d lease hand-overs, %d passes lost a lease",
-		procs, delivered, received.Load(), total.Round(time.Second), float64(delivered)/total.Seconds(), p50, p99, strings.Join(rss, ", "), handovers, lost)
+	b.Logf("%d processes: %d events delivered (%d requests received) in %v: %.0f deliveries/s, stored-to-delivered p50 %.1f s, p99 %.1f s; peak RSS %s; %d lease hand-overs, %d passes lost a lease, %d late heartbeats",
+		procs, delivered, received.Load(), total.Round(time.Second), float64(delivered)/total.Seconds(), p50, p99, strings.Join(rss, ", "), handovers, lost, late)
 	return total
 }
 
