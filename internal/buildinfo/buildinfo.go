@@ -2,8 +2,11 @@
 package buildinfo
 
 import (
+	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 )
 
 // Version and Commit are set at release build time:
@@ -42,3 +45,22 @@ func Get() Info {
 	}
 	return info
 }
+
+// process and userAgent are computed once: the build's version and this process do not change.
+var (
+	process = sync.OnceValue(func() string {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "unknown"
+		}
+		return fmt.Sprintf("%s:%d", host, os.Getpid())
+	})
+	userAgent = sync.OnceValue(func() string { return fmt.Sprintf("salesengine/%s (%s)", Get().Version, process()) })
+)
+
+// Process names this process: "HOSTNAME:PID".
+func Process() string { return process() }
+
+// UserAgent is what Sales Engine's Odoo clients send as User-Agent: "salesengine/VERSION (HOSTNAME:PID)", so an
+// Odoo's access log tells which process of several made a call.
+func UserAgent() string { return userAgent() }

@@ -226,7 +226,7 @@ func (app *App) serveDemo(ctx context.Context, eng *engine.Engine, set engine.Se
 	if err != nil {
 		return err
 	}
-	opts := engine.ServeOptions{Addr: addr}
+	opts := engine.ServeOptions{Addr: addr, Exclusive: true}
 	if err := engine.LoadServeSchedule(app.Config, &opts); err != nil {
 		return err
 	}

@@ -30,8 +30,9 @@ with the other commands are picked up within seconds, without a restart.
 The HTTP listener (--addr) answers /livez, /readyz and /metrics (Prometheus). On a stop, polling ends, passes
 and deliveries in flight get SALESENGINE_SHUTDOWN_TIMEOUT (30s) to finish, and it exits 0.
 
-One serve per SQLite file (a second one exits at once); the one-pass commands work beside it. On PostgreSQL,
-see docs/operations.md.`,
+One serve per SQLite file (a second one exits at once); the one-pass commands work beside it. On PostgreSQL
+several serve processes divide the connections between them (a lease per connection, SALESENGINE_LEASE_TTL)
+and run each scheduled forecast once: see docs/operations.md.`,
 		Example: `  salesengine serve
   salesengine serve --addr 0.0.0.0:8080 --log-format json`,
 		Args: noArgs,
@@ -62,6 +63,7 @@ see docs/operations.md.`,
 					return err
 				}
 				defer release()
+				opts.Exclusive = true
 			}
 			s, err := app.openStore(ctx)
 			if err != nil {

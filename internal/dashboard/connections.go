@@ -198,6 +198,8 @@ func init() {
 		"connections.interval":   {"Sondeo", "Poll interval"},
 		"connections.every":      {"cada %s", "every %s"},
 		"connections.active":     {"Activa", "Active"},
+		"connections.holder":     {"Sondeada por", "Polled by"},
+		"connections.no_holder":  {"ningún serve", "no serve"},
 		"connections.yes":        {"sí", "yes"},
 		"connections.no":         {"no", "no"},
 		"connections.webhook":    {"Webhook", "Webhook"},

@@ -398,6 +398,13 @@ func TestConnectionsPage(t *testing.T) {
 	if err != nil || len(logs) != 1 || logs[0].Status != store.SyncFailed {
 		t.Fatalf("globex's newest log: %+v, %v", logs, err)
 	}
+	// A serve process on another machine holds acme's lease; nobody holds globex's.
+	if _, err := f.store.ServeProcessBeat(ctx, &store.ServeProcess{ID: "worker-7:4242-x", Hostname: "worker-7", PID: 4242}, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := f.store.ConnectionLeaseClaim(ctx, "worker-7:4242-x", 1, 0); err != nil || len(l) != 1 || l[0].ConnectionID != acme.ID {
+		t.Fatalf("claim acme's lease: %+v, %v", l, err)
+	}
 	c := f.client(t)
 	resp, body := get(t, c, f.srv.URL, "/connections", "Accept-Language", "es")
 	if resp.StatusCode != http.StatusOK {
@@ -405,7 +412,7 @@ func TestConnectionsPage(t *testing.T) {
 	}
 	for _, want := range []string{fmt.Sprintf(`<tr id="c-%d" data-connection="acme">`, acme.ID), fmt.Sprintf(`id="c-%d"`, globex.ID),
 		`<span class="badge ok">al día</span>`, `<span class="badge failing">fallando</span>`, html.EscapeString(logs[0].Error),
-		"17.0", "cada 1 min", `href="/connections/globex"`} {
+		"17.0", "cada 1 min", `href="/connections/globex"`, "Sondeada por", `<small class="wrap">worker-7:4242</small>`, "ningún serve"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/connections lacks %q", want)
 		}

@@ -14,9 +14,11 @@ import (
 	"log/slog"
 	gosync "sync"
 
+	"github.com/salesengine/salesengine/internal/clock"
 	"github.com/salesengine/salesengine/internal/connections"
 	"github.com/salesengine/salesengine/internal/metrics"
 	"github.com/salesengine/salesengine/internal/outbox"
+	"github.com/salesengine/salesengine/internal/schedule"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -41,6 +43,14 @@ type Engine struct {
 	listed gosync.Map
 	// webhookSeen, while serving: each connection's webhook circuit state and enabled flag at the last refresh.
 	webhookSeen gosync.Map
+	// leases, while serving: the connections this process holds (nil otherwise).
+	leases *leaseKeeper
+	// clock and fullSync, while serving: the service's clock and its full-sync schedule (nil: never).
+	clock    clock.Clock
+	fullSync *schedule.Schedule
+	// lastFull, while serving: when each connection's last successful full (or initial) pass started, as read
+	// from sync_logs (zero: never); dropped when it may have changed.
+	lastFull gosync.Map
 }
 
 // Options are what an Engine reports to.

@@ -45,6 +45,8 @@ type Health struct {
 	ForecastAt    *time.Time
 	PlanAt        *time.Time
 	Priorities    map[string]int64 // of the overview's month, by ALTA, MEDIA, BAJA
+	// Holder is the serve process (hostname:pid) that polls the connection now; "": none.
+	Holder string
 }
 
 // Overview is the dashboard's front page: every connection's health, and this month's priorities.
@@ -99,7 +101,7 @@ func (e *Engine) Overview(ctx context.Context, month plan.Month, now time.Time) 
 	}
 	for _, l := range logs {
 		if h := byID[l.ConnectionID]; h != nil {
-			h.LastSync, h.LastOK = l.Latest, l.LastOK
+			h.LastSync, h.LastOK, h.Holder = l.Latest, l.LastOK, l.Holder
 			if l.LastOK != nil {
 				h.Lag = max(now.Sub(*l.LastOK), 0)
 			}

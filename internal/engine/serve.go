@@ -38,6 +38,12 @@ type ServeOptions struct {
 	SyncLogRetention time.Duration
 	// ProtectMetrics, when set, wraps /metrics (the dashboard's token check).
 	ProtectMetrics func(http.Handler) http.Handler
+	// LeaseTTL is how long a connection's lease lasts unrenewed (default DefaultLeaseTTL): the longest a dead
+	// process's connections wait for another process, less a refresh.
+	LeaseTTL time.Duration
+	// Exclusive says this is the only serve of its database (the caller holds SQLite's serve lock): the records
+	// of any other are stale, and there is nobody to wait for before claiming the connections.
+	Exclusive bool
 }
 
 // Serve runs the service until ctx ends: one poller per active connection at its own interval, the webhook
@@ -56,6 +62,23 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	m := metrics.New(queueStats{e.store}, e.log)
 	e.metrics = m
 	e.clients = &clientCache{byID: map[int64]cachedClient{}}
+	e.clock, e.fullSync = o.Clock, o.FullSync
+	// Every serve takes its share of the connections through leases, alone on its database or not.
+	if o.Refresh <= 0 {
+		o.Refresh = 2 * time.Second
+	}
+	k := newLeaseKeeper(e.store, e.log, o.LeaseTTL, o.Refresh, o.Exclusive)
+	k.claimed = func(ids []int64) {
+		for _, id := range ids {
+			e.lastFull.Delete(id) // another process may have run a full sync since this one looked
+		}
+	}
+	if err := k.start(ctx); err != nil {
+		return fmt.Errorf("serve: record this process in the database: %w", err)
+	}
+	e.leases = k
+	m.WatchLeases(leaseStats{e})
+	e.log.Info("serve: process recorded", "process", k.proc.ID, "lease_ttl", k.ttl)
 	metricsHandler := m.Handler()
 	if o.ProtectMetrics != nil {
 		metricsHandler = o.ProtectMetrics(metricsHandler)
@@ -82,6 +105,14 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	}
 
 	var wg sync.WaitGroup
+	// The heartbeat outlives the pollers until the drain ends: passes in flight keep their leases.
+	beating, stopBeating := context.WithCancel(work)
+	defer stopBeating()
+	beat := make(chan struct{})
+	go func() {
+		defer close(beat)
+		k.heartbeat(beating, func() <-chan time.Time { return o.Clock.After(o.Refresh) })
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -91,18 +122,19 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		sup := &poll.Supervisor{Source: pollSource{e}, Poll: pass, Refresh: o.Refresh, Clock: o.Clock, Logger: e.log}
 		_ = sup.Run(ctx, work)
 	}()
-	var jobs []schedule.Job
+	// The forecast runs once per time of its schedule across the processes; a full sync is each connection's
+	// own, run by its lease holder's poller (pollPass).
 	if o.Forecast != nil {
-		jobs = append(jobs, schedule.Job{Name: "forecast", Schedule: o.Forecast, Run: e.scheduledForecast, LastStart: e.lastForecast})
-	}
-	if o.FullSync != nil {
-		jobs = append(jobs, schedule.Job{Name: "full-sync", Schedule: o.FullSync, Run: e.scheduledFullSync, LastStart: e.lastFullSync})
-	}
-	if len(jobs) > 0 {
-		wg.Add(1)
+		forecast := &clusterJob{name: "forecast", work: e.scheduledForecast, k: k, log: e.log}
+		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			(&schedule.Runner{Clock: o.Clock, Logger: e.log}).Run(ctx, jobs...)
+			(&schedule.Runner{Clock: o.Clock, Logger: e.log}).Run(ctx,
+				schedule.Job{Name: forecast.name, Schedule: o.Forecast, Run: forecast.run, LastStart: e.lastForecast})
+		}()
+		go func() {
+			defer wg.Done()
+			adoptOrphans(ctx, k, []*clusterJob{forecast}, func() <-chan time.Time { return o.Clock.After(o.Refresh) }, e.log)
 		}()
 	}
 	if o.SyncLogRetention > 0 {
@@ -122,7 +154,10 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 	case err := <-serveErr:
 		cancelWork()
 		wg.Wait()
-		return fmt.Errorf("serve: the HTTP listener stopped: %w", err)
+		<-beat
+		stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return errors.Join(fmt.Errorf("serve: the HTTP listener stopped: %w", err), k.stop(stopCtx))
 	}
 	if o.Stopping != nil {
 		o.Stopping()
@@ -148,8 +183,13 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		cancel()
 	}
 	cancelWork()
+	stopBeating()
+	<-beat
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if err := k.stop(shutCtx); err != nil {
+		e.log.Warn("serve: could not give up this process's leases; the other processes take its connections over when they expire", "err", err, "lease_ttl", k.ttl)
+	}
 	_ = srv.Shutdown(shutCtx)
 	e.log.Info("serve: stopped")
 	return nil
@@ -171,7 +211,11 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]poll.Target, 0, len(conns))
+	held, err := p.e.leases.refresh(ctx, conns)
+	if err != nil {
+		return nil, fmt.Errorf("leases: %w", err)
+	}
+	out := make([]poll.Target, 0, len(held))
 	for _, c := range conns {
 		p.e.listed.Store(c.ID, c)
 		t := poll.Target{ID: c.ID, Name: c.Name, Interval: c.PollInterval,
@@ -185,7 +229,9 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 			p.e.metrics.CircuitSet(c.Name, metrics.CircuitOdoo, c.OdooCircuitState != store.CircuitClosed)
 			p.e.metrics.CircuitSet(c.Name, metrics.CircuitWebhook, c.CircuitState != "" && c.CircuitState != store.CircuitClosed)
 		}
-		out = append(out, t)
+		if held[c.ID] { // another process polls the others
+			out = append(out, t)
+		}
 	}
 	// A connection deleted or disabled: its series leave /metrics, its record leaves the pollers' cache.
 	active := make(map[int64]bool, len(conns))
@@ -219,8 +265,47 @@ func (e *Engine) pollPass(ctx context.Context, t poll.Target) error {
 	if !c.Active {
 		return nil
 	}
-	_, err := e.passLogged(ctx, c, SyncOptions{})
+	var opts SyncOptions
+	full, err := e.fullSyncDue(ctx, c)
+	if err != nil {
+		e.log.Warn("serve: could not tell whether a full sync is due; this pass is incremental", "connection", c.Name, "err", err)
+	}
+	opts.Full = full
+	_, err = e.passLogged(ctx, c, opts)
 	return err
+}
+
+// fullSyncDue says whether the connection's next pass is a full sync: a time of the full-sync schedule passed
+// since its last successful full (or initial) pass started. The lease holder's poller runs it, so it runs once
+// per time whichever process holds the connection, and again after a full pass was cut short. A connection
+// that never synced gets its initial pass instead.
+func (e *Engine) fullSyncDue(ctx context.Context, c *store.Connection) (bool, error) {
+	if e.fullSync == nil {
+		return false, nil
+	}
+	prev := e.fullSync.Prev(e.clock.Now())
+	if prev.IsZero() {
+		return false, nil
+	}
+	if v, ok := e.lastFull.Load(c.ID); ok {
+		return v.(time.Time).Before(prev), nil
+	}
+	logs, err := e.store.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: c.ID, Kinds: []string{"full", "initial"}, Status: store.SyncOK, Limit: 1})
+	if err != nil {
+		return false, err
+	}
+	var last time.Time
+	if len(logs) == 1 {
+		last = logs[0].StartedAt
+	} else {
+		// Never fully synced: due, unless it never synced at all (its first pass is the initial one).
+		ok, err := e.store.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: c.ID, Status: store.SyncOK, Limit: 1})
+		if err != nil || len(ok) == 0 {
+			return false, err
+		}
+	}
+	e.lastFull.Store(c.ID, last)
+	return last.Before(prev), nil
 }
 
 // passLogged runs one pass of c and reports it: one structured log line, and the metrics.
@@ -230,8 +315,20 @@ func (e *Engine) passLogged(ctx context.Context, c *store.Connection, opts SyncO
 	mu, _ := e.passLocks.LoadOrStore(c.ID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
+	if e.leases != nil {
+		epoch, ok := e.leases.begin(c.ID)
+		if !ok {
+			e.log.Debug("serve: no pass: another process holds the connection's lease", "connection", c.Name)
+			return SyncResult{}, nil
+		}
+		defer e.leases.end(c.ID)
+		opts.Fence = e.leases.fence(c.ID, epoch)
+	}
 	start := time.Now()
 	res, err := e.SyncConnection(ctx, c, opts)
+	if err == nil && (opts.Full || res.Kind == "initial") {
+		e.lastFull.Delete(c.ID) // read again: its start is in sync_logs
+	}
 	if passStopped(ctx, err) {
 		e.log.Info("sync interrupted by the stop", "connection", c.Name, "kind", res.Kind, "duration", res.Duration.Round(time.Millisecond))
 		return res, err // the pass's log row says interrupted
@@ -313,50 +410,6 @@ func (e *Engine) lastForecast(ctx context.Context) (time.Time, error) {
 	return last, nil
 }
 
-// scheduledFullSync gives every active connection a full sync (deletions found).
-func (e *Engine) scheduledFullSync(ctx context.Context) error {
-	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, c := range conns {
-		if _, err := e.passLogged(ctx, c, SyncOptions{Full: true}); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// lastFullSync is the oldest of the active connections' latest successful full (or initial) sync starts: zero
-// when one never had one, so a full sync cut short by a stop runs again at start.
-func (e *Engine) lastFullSync(ctx context.Context) (time.Time, error) {
-	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{OnlyActive: true})
-	if err != nil {
-		return time.Time{}, err
-	}
-	var oldest time.Time
-	for i, c := range conns {
-		logs, err := e.store.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: c.ID, Limit: 500})
-		if err != nil {
-			return time.Time{}, err
-		}
-		var latest time.Time
-		for _, l := range logs {
-			if (l.Kind == "full" || l.Kind == "initial") && l.Status == store.SyncOK && l.StartedAt.After(latest) {
-				latest = l.StartedAt
-			}
-		}
-		if i == 0 || latest.Before(oldest) {
-			oldest = latest
-		}
-	}
-	return oldest, nil
-}
-
 // enqueuePending gives every pending delivery a job (a crash between a sync's commit and its enqueue leaves
 // some without one; enqueueing is idempotent).
 func (e *Engine) enqueuePending(ctx context.Context) error {
@@ -433,4 +486,19 @@ func (e *Engine) followWebhookReset(ctx context.Context, c *store.Connection) {
 		}
 		e.log.Info("serve: webhook circuit closed or webhook re-enabled in the database; the delivery workers follow", "connection", c.Name)
 	}
+}
+
+// leaseStats is what /metrics says of the leases: this process's name, the connections it holds by name, and
+// the live serve processes.
+type leaseStats struct{ e *Engine }
+
+func (l leaseStats) LeaseStats() (string, []string, int) {
+	held, live := l.e.leases.snapshot()
+	names := make([]string, 0, len(held))
+	for _, id := range held {
+		if n, ok := l.e.names.Load(id); ok {
+			names = append(names, n.(string))
+		}
+	}
+	return l.e.leases.proc.Name(), names, live
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/salesengine/salesengine/internal/schedule"
 )
 
-// LoadServeSchedule reads serve's schedules and shutdown timeout into o: SALESENGINE_SCHEDULE (forecast and
+// MinLeaseTTL is the shortest SALESENGINE_LEASE_TTL.
+const MinLeaseTTL = 5 * time.Second
+
+// LoadServeSchedule reads serve's schedules, shutdown timeout and lease TTL into o: SALESENGINE_SCHEDULE (forecast and
 // plan) and SALESENGINE_FULL_SYNC_SCHEDULE, cron expressions in SALESENGINE_TIMEZONE ("off": never), and
 // SALESENGINE_SHUTDOWN_TIMEOUT.
 func LoadServeSchedule(cfg *config.Config, o *ServeOptions) error {
@@ -47,6 +50,13 @@ func loadServeSchedule(cfg *config.Config, o *ServeOptions) error {
 	}
 	if o.ShutdownTimeout <= 0 {
 		return fmt.Errorf("SALESENGINE_SHUTDOWN_TIMEOUT=%s must be positive", o.ShutdownTimeout)
+	}
+	if o.LeaseTTL, err = cfg.Duration("SALESENGINE_LEASE_TTL"); err != nil {
+		return err
+	}
+	// Renewed every 2 s: a shorter TTL would let a busy database or a GC pause hand leases around.
+	if o.LeaseTTL < MinLeaseTTL {
+		return fmt.Errorf("SALESENGINE_LEASE_TTL=%s must be at least %s", o.LeaseTTL, MinLeaseTTL)
 	}
 	return nil
 }

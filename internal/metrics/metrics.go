@@ -209,3 +209,36 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(queueAgeDesc, prometheus.GaugeValue, age, s.Connection)
 	}
 }
+
+// LeaseSource tells which connections this serve process holds the lease of, and how many serve processes
+// share the database.
+type LeaseSource interface {
+	// LeaseStats returns this process's name (hostname:pid), the names of the connections it holds, and the
+	// live serve processes it saw at its last refresh.
+	LeaseStats() (process string, connections []string, live int)
+}
+
+// WatchLeases adds salesengine_connection_lease and salesengine_serve_processes, read from src at each scrape.
+func (m *Metrics) WatchLeases(src LeaseSource) { m.reg.MustRegister(&leaseCollector{src: src}) }
+
+type leaseCollector struct{ src LeaseSource }
+
+var (
+	leaseDesc = prometheus.NewDesc("salesengine_connection_lease",
+		"1 for each connection whose lease this serve process holds: it alone polls the connection.", []string{"connection", "process"}, nil)
+	processesDesc = prometheus.NewDesc("salesengine_serve_processes",
+		"Serve processes alive on the database (heartbeat within the lease TTL) at this process's last refresh.", nil, nil)
+)
+
+func (c *leaseCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- leaseDesc
+	ch <- processesDesc
+}
+
+func (c *leaseCollector) Collect(ch chan<- prometheus.Metric) {
+	process, conns, live := c.src.LeaseStats()
+	for _, name := range conns {
+		ch <- prometheus.MustNewConstMetric(leaseDesc, prometheus.GaugeValue, 1, name, process)
+	}
+	ch <- prometheus.MustNewConstMetric(processesDesc, prometheus.GaugeValue, float64(live))
+}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/buildinfo"
 )
 
 // Protocol selects the wire protocol used to talk to Odoo.
@@ -63,7 +65,7 @@ type Config struct {
 	RetryMaxDelay    time.Duration // cap on one backoff delay and on Retry-After; default 30s
 	MaxResponseBytes int64         // responses larger than this are refused; default 256 MiB
 	Logger           *slog.Logger  // nil = discard
-	UserAgent        string        // default "salesengine-odoo-client"
+	UserAgent        string        // default buildinfo.UserAgent(): "salesengine/VERSION (HOSTNAME:PID)"
 	// HTTPClient: nil = a client of its own, without its own timeout (Timeout applies per attempt), with its own
 	// connection pool: http.DefaultTransport keeps 100 idle connections for all hosts together, so a service
 	// polling more Odoos than that opened (and, over HTTPS, handshook) a new connection for most passes.
@@ -179,7 +181,7 @@ func (c Config) normalize() (Config, *url.URL, error) {
 		c.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
 	if c.UserAgent == "" {
-		c.UserAgent = "salesengine-odoo-client"
+		c.UserAgent = buildinfo.UserAgent()
 	}
 	return c, u, nil
 }

@@ -51,8 +51,38 @@ func Parse(expr string, loc *time.Location) (*Schedule, error) {
 // String returns the expression and its zone, e.g. "0 */6 * * * (America/Mexico_City)".
 func (s *Schedule) String() string { return s.expr + " (" + s.loc.String() + ")" }
 
-// Next returns the first time of the schedule after t (zero if there is none, e.g. "0 0 30 2 *").
-func (s *Schedule) Next(t time.Time) time.Time { return s.spec.Next(t.In(s.loc)) }
+// Next returns the first time of the schedule after t (zero if there is none, e.g. "0 0 30 2 *"). The times
+// of "@every D" are the multiples of D (since year 1, UTC): every process computes the same times, whenever it
+// started, so processes sharing a database can agree on which run is due.
+func (s *Schedule) Next(t time.Time) time.Time {
+	if every, ok := s.spec.(cron.ConstantDelaySchedule); ok {
+		return t.In(s.loc).Truncate(every.Delay).Add(every.Delay)
+	}
+	return s.spec.Next(t.In(s.loc))
+}
+
+// Prev returns the latest time of the schedule at or before t, zero if there is none in the five years
+// before t: the time a run missed at t stands for.
+func (s *Schedule) Prev(t time.Time) time.Time {
+	if every, ok := s.spec.(cron.ConstantDelaySchedule); ok {
+		return t.In(s.loc).Truncate(every.Delay)
+	}
+	// The first window that holds a time holds few (the one before held none), so the walk is short.
+	for _, w := range []time.Duration{time.Minute, time.Hour, 24 * time.Hour, 32 * 24 * time.Hour, 367 * 24 * time.Hour, 5 * 367 * 24 * time.Hour} {
+		p := s.Next(t.Add(-w))
+		if p.IsZero() || p.After(t) {
+			continue
+		}
+		for {
+			n := s.Next(p)
+			if n.IsZero() || n.After(t) {
+				return p
+			}
+			p = n
+		}
+	}
+	return time.Time{}
+}
 
 // Due reports whether a time of the schedule passed after last and at or before now: a run was missed. A job
 // that never ran (zero last) is due.
@@ -68,8 +98,10 @@ func (s *Schedule) Due(last, now time.Time) bool {
 type Job struct {
 	Name     string
 	Schedule *Schedule
-	// Run does the work. Its error is logged (and recorded by Run itself if it wants); the schedule goes on.
-	Run func(ctx context.Context) error
+	// Run does the work of the schedule's time due: the time that came, or, for a run that catches up, the
+	// latest time that passed (processes sharing a database claim a run by it). Its error is logged (and
+	// recorded by Run itself if it wants); the schedule goes on.
+	Run func(ctx context.Context, due time.Time) error
 	// LastStart returns when the job last started (zero if never), from wherever Run records it, so a time
 	// missed while no process ran is caught up once at start. Nil: a fresh start waits for the next time.
 	LastStart func(ctx context.Context) (time.Time, error)
@@ -106,15 +138,16 @@ func (r *Runner) Run(ctx context.Context, jobs ...Job) {
 func runJob(ctx context.Context, clk clock.Clock, log *slog.Logger, j Job) {
 	now := clk.Now()
 	next := j.Schedule.Next(now)
+	due := next // the schedule's time the next run stands for
 	if j.LastStart != nil {
 		last, err := j.LastStart(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("schedule: could not read the last run; waiting for the next time", "job", j.Name, "err", err)
 		case err == nil && j.Schedule.Due(last, now):
-			next = now // missed while down: once, now
+			next, due = now, missed(j.Schedule, now) // missed while down: once, now
 			if !last.IsZero() {
-				log.Info("schedule: a run was missed while the service was down; running it now", "job", j.Name, "last_start", last)
+				log.Info("schedule: a run was missed while the service was down; running it now", "job", j.Name, "last_start", last, "due", due)
 			}
 		}
 	}
@@ -135,17 +168,28 @@ func runJob(ctx context.Context, clk clock.Clock, log *slog.Logger, j Job) {
 			return
 		}
 		start := clk.Now()
-		err := j.Run(ctx)
+		err := j.Run(ctx, due)
 		switch {
 		case err != nil && errors.Is(err, context.Canceled) && ctx.Err() != nil:
 			return // shutting down: not an error
 		case err != nil:
-			log.Error("schedule: run failed", "job", j.Name, "err", err)
+			log.Error("schedule: run failed", "job", j.Name, "due", due, "err", err)
 		}
-		// Times that passed while the job ran collapse into one run now; otherwise wait for the next.
+		// Times that passed while the job ran collapse into one run now, for the latest of them; otherwise wait
+		// for the next.
 		next = j.Schedule.Next(start)
+		due = next
 		if end := clk.Now(); !next.After(end) {
-			next = end
+			next, due = end, missed(j.Schedule, end)
 		}
 	}
+}
+
+// missed is the time a run catching up at now stands for: the latest time of the schedule that passed (now
+// itself, to the second, when the schedule has none in the last five years).
+func missed(s *Schedule, now time.Time) time.Time {
+	if p := s.Prev(now); !p.IsZero() {
+		return p
+	}
+	return now.Truncate(time.Second)
 }

@@ -51,6 +51,38 @@ func TestNextInTimeZone(t *testing.T) {
 	}
 }
 
+// TestPrevAndEveryAligned: Prev is the latest time at or before t; the times of @every are multiples of its
+// duration, the same whenever a process computes them.
+func TestPrevAndEveryAligned(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 6, 7, 30, 15, 0, time.UTC)
+	for _, c := range []struct {
+		expr string
+		at   time.Time
+		want time.Time
+	}{
+		{"0 */6 * * *", at, time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)},
+		{"0 */6 * * *", time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC), time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)}, // at the time itself
+		{"* * * * *", at, time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC)},
+		{"@daily", at, time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)},
+		{"0 0 1 1 *", at, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"0 0 29 2 *", at, time.Date(2024, 2, 29, 0, 0, 0, 0, time.UTC)},
+		{"@every 20s", at, time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC)},
+		{"@every 6h", at, time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)},
+	} {
+		s := mustParse(t, c.expr, nil)
+		if got := s.Prev(c.at); !got.Equal(c.want) {
+			t.Errorf("%s: Prev(%v) = %v, want %v", c.expr, c.at, got, c.want)
+		}
+	}
+	every := mustParse(t, "@every 20s", nil)
+	for _, from := range []time.Time{at, at.Add(3 * time.Second), at.Add(4*time.Second + 999*time.Millisecond)} {
+		if got, want := every.Next(from), time.Date(2026, 12, 6, 7, 30, 20, 0, time.UTC); !got.Equal(want) {
+			t.Errorf("@every 20s: Next(%v) = %v, want %v", from, got, want)
+		}
+	}
+}
+
 func TestDue(t *testing.T) {
 	t.Parallel()
 	s := mustParse(t, "0 */6 * * *", nil)
@@ -77,8 +109,9 @@ func TestRunnerFiresAndCatchesUp(t *testing.T) {
 	start := time.Date(2026, 12, 6, 7, 30, 0, 0, time.UTC)
 	clock := clock.NewFake(start)
 	runs := make(chan time.Time, 10)
+	dues := make(chan time.Time, 10)
 	job := Job{Name: "forecast", Schedule: mustParse(t, "0 */6 * * *", nil),
-		Run:       func(context.Context) error { runs <- clock.Now(); return nil },
+		Run:       func(_ context.Context, due time.Time) error { runs <- clock.Now(); dues <- due; return nil },
 		LastStart: func(context.Context) (time.Time, error) { return start.Add(-8 * time.Hour), nil }} // 23:30: 00:00 and 06:00 missed
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -86,6 +119,9 @@ func TestRunnerFiresAndCatchesUp(t *testing.T) {
 
 	if got := <-runs; !got.Equal(start) {
 		t.Fatalf("catch-up run at %v, want at start %v", got, start)
+	}
+	if due := <-dues; !due.Equal(time.Date(2026, 12, 6, 6, 0, 0, 0, time.UTC)) {
+		t.Errorf("catch-up run due %v, want 06:00, the latest time missed", due)
 	}
 	clock.WaitWaiters(t, 1)
 	select {
@@ -103,6 +139,9 @@ func TestRunnerFiresAndCatchesUp(t *testing.T) {
 	if got := <-runs; got.Hour() != 12 {
 		t.Fatalf("run at %v, want 12:00", got)
 	}
+	if due := <-dues; !due.Equal(time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)) {
+		t.Errorf("run due %v, want 12:00", due)
+	}
 	cancel()
 	<-done
 }
@@ -116,8 +155,10 @@ func TestRunnerNeverOverlaps(t *testing.T) {
 	var running, maxRunning, count atomic.Int32
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
+	var lastDue atomic.Int64
 	job := Job{Name: "forecast", Schedule: mustParse(t, "@every 1h", nil),
-		Run: func(ctx context.Context) error {
+		Run: func(ctx context.Context, due time.Time) error {
+			lastDue.Store(due.Unix())
 			n := running.Add(1)
 			defer running.Add(-1)
 			for {
@@ -148,6 +189,9 @@ func TestRunnerNeverOverlaps(t *testing.T) {
 	if got := count.Load(); got != 2 {
 		t.Errorf("%d runs, want 2", got)
 	}
+	if due := time.Unix(lastDue.Load(), 0).UTC(); !due.Equal(start.Add(3 * time.Hour)) {
+		t.Errorf("the collapsed run is due %v, want 03:00 (the latest time that passed)", due)
+	}
 	release <- struct{}{}
 	clock.WaitWaiters(t, 1) // and then it waits for the next time
 	if got := count.Load(); got != 2 {
@@ -167,7 +211,7 @@ func TestRunnerNotDueWaits(t *testing.T) {
 	clock := clock.NewFake(start)
 	var count atomic.Int32
 	job := Job{Name: "full-sync", Schedule: mustParse(t, "@daily", nil),
-		Run:       func(context.Context) error { count.Add(1); return nil },
+		Run:       func(context.Context, time.Time) error { count.Add(1); return nil },
 		LastStart: func(context.Context) (time.Time, error) { return start.Add(-time.Hour), nil }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

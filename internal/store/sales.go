@@ -136,7 +136,9 @@ const (
 )
 
 type SyncLogListParams struct {
-	ConnectionID int64 // 0 = all
+	ConnectionID int64    // 0 = all
+	Kinds        []string // only these kinds (initial, incremental, full); nil: all
+	Status       string   // only this status; "": all
 	Limit        int
 	// BeforeID, when set, lists only the logs after that one in the list's order (newest first): the next page.
 	BeforeID int64
@@ -162,4 +164,6 @@ type SyncLogLatest struct {
 	ConnectionID int64
 	Latest       *SyncLog   // nil: never synced
 	LastOK       *time.Time // finished_at of the newest ok pass; nil: none
+	// Holder is the serve process (hostname:pid) whose lease of the connection has not expired; "": none.
+	Holder string
 }

@@ -44,6 +44,11 @@ type Store interface {
 	Dialect() Dialect
 	// DB is the underlying pool, for ad-hoc queries (tests, the users' own SQL) and for libraries that take one.
 	DB() *sql.DB
+	// Dedicated runs its operations on a connection of its own, outside the pool that sync passes and webhook
+	// deliveries share (PostgreSQL), so they never queue behind that work: serve's heartbeat and lease claims,
+	// which must come every refresh however busy the process is. Where the engine has no such connection
+	// (SQLite, whose one serve has no one to lose its leases to) it is the store itself.
+	Dedicated() Executor
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -213,6 +218,43 @@ type Executor interface {
 	PlanRunList(ctx context.Context, year, month int) ([]*PlanRun, error)
 
 	SupplyExecutor
+	// Several serve processes on one database (cluster.go). Times are the database's clock. A process is alive
+	// until its heartbeat expires; a lease lives as long as its holder.
+
+	// ServeProcessBeat records that serve process p is alive until now + ttl (its row is inserted the first
+	// time, StartedAt set when zero) and returns the database's clock and the processes alive, p included,
+	// each with the number of leases it holds. Rows expired for nine TTLs more are deleted.
+	ServeProcessBeat(ctx context.Context, p *ServeProcess, ttl time.Duration) (ServeProcessBeatResult, error)
+	// ServeProcessList lists every process row, alive or not.
+	ServeProcessList(ctx context.Context) ([]*ServeProcess, error)
+	// ServeProcessEnd releases a process's leases and deletes its row, atomically: what a stopping serve does,
+	// so that the others take its connections over at once instead of after the TTL.
+	ServeProcessEnd(ctx context.Context, id string) error
+	// ConnectionLeaseHeld lists the leases holder holds: the connections it may poll. It reads only, so it
+	// never waits for a pass's transaction.
+	ConnectionLeaseHeld(ctx context.Context, holder string) ([]*ConnectionLease, error)
+	// ConnectionLeaseClaim claims up to limit leases of active connections that nobody holds (released at least
+	// freeFor ago) or whose holder is dead, each with its epoch incremented, and returns them. Processes
+	// claiming at once get different connections.
+	ConnectionLeaseClaim(ctx context.Context, holder string, limit int, freeFor time.Duration) ([]*ConnectionLease, error)
+	// ConnectionLeaseRelease gives up holder's leases of the given connections (those it does not hold are
+	// left alone).
+	ConnectionLeaseRelease(ctx context.Context, holder string, connectionIDs []int64) error
+	// ConnectionLeaseList lists every lease with its holder's name and whether the holder lives, by connection.
+	ConnectionLeaseList(ctx context.Context) ([]*ConnectionLease, error)
+	// ConnectionLeaseCheck is a pass's fence, run first in each of its write transactions: it returns
+	// ErrLeaseLost (wrapped) unless the lease is still (holder, epoch), and keeps it so until the transaction
+	// ends (a claim by another process waits for it, or passes it by).
+	ConnectionLeaseCheck(ctx context.Context, connectionID int64, holder string, epoch int64) error
+	// ScheduleRunClaim claims the run of job name due at due for holder: true when holder inserted it, or took
+	// over an unfinished one whose claimer is dead; false when another process has it.
+	ScheduleRunClaim(ctx context.Context, name string, due time.Time, holder string) (bool, error)
+	// ScheduleRunFinish records the end of holder's run (errText "" when it succeeded).
+	ScheduleRunFinish(ctx context.Context, name string, due time.Time, holder, errText string) error
+	// ScheduleRunOrphanList lists the unfinished runs whose claimer is dead.
+	ScheduleRunOrphanList(ctx context.Context) ([]*ScheduleRun, error)
+	// ScheduleRunList lists job name's runs, oldest due first.
+	ScheduleRunList(ctx context.Context, name string) ([]*ScheduleRun, error)
 }
 
 // Migration is one versioned schema change.

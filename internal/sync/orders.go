@@ -338,7 +338,7 @@ func (r *run) writeGroup(ctx context.Context, c *chunk) (written, []int64, error
 			gone = append(gone, id)
 		}
 	}
-	err = r.s.Store.Tx(ctx, func(tx store.Executor) error {
+	err = r.s.Store.Tx(ctx, r.fenced(ctx, func(tx store.Executor) error {
 		// A lost commit is found again by the next pass's listing (the cursors, saved by the pass's last
 		// transaction, are committed durably, which flushes these too).
 		if err := tx.CommitAsync(ctx); err != nil {
@@ -356,7 +356,7 @@ func (r *run) writeGroup(ctx context.Context, c *chunk) (written, []int64, error
 			w.removed += n
 		}
 		return nil
-	})
+	}))
 	return w, gone, err
 }
 

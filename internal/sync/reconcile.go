@@ -256,10 +256,10 @@ func (r *run) sweep(ctx context.Context) error {
 	for _, m := range []struct {
 		model  string
 		stored func(context.Context, int64) ([]int64, error)
-		mark   func(context.Context, int64, []int64, time.Time) (int64, error)
+		mark   func(store.Executor, context.Context, int64, []int64, time.Time) (int64, error)
 	}{
-		{ModelOrder, r.s.Store.OrderIDList, r.s.Store.OrderMarkRemoved},
-		{ModelLine, r.s.Store.ItemIDList, r.s.Store.ItemMarkRemoved},
+		{ModelOrder, r.s.Store.OrderIDList, store.Executor.OrderMarkRemoved},
+		{ModelLine, r.s.Store.ItemIDList, store.Executor.ItemMarkRemoved},
 	} {
 		stored, err := m.stored(ctx, r.conn.ID)
 		if err != nil {
@@ -284,9 +284,9 @@ func (r *run) sweep(ctx context.Context) error {
 			continue
 		}
 		var n int64
-		if err := r.retry(ctx, "mark deleted records removed", func() error {
+		if err := r.tx(ctx, "mark deleted records removed", func(tx store.Executor) error {
 			var err error
-			n, err = m.mark(ctx, r.conn.ID, missing, r.syncedAt)
+			n, err = m.mark(tx, ctx, r.conn.ID, missing, r.syncedAt)
 			return err
 		}); err != nil {
 			return err

@@ -124,6 +124,19 @@ type Options struct {
 	Full bool
 	// Reconcile compares the whole history month by month with Odoo, whenever it last ran.
 	Reconcile bool
+	// Fence, when set, runs first in every transaction that writes the connection's data, cursors or log, and
+	// its error aborts the pass: serve checks there that this process still holds the connection's lease as
+	// when the pass started, so a process that lost it (paused past its expiry) never writes after the next
+	// holder began.
+	Fence func(ctx context.Context, tx store.Executor) error
+}
+
+// fence runs o.Fence in tx, when set.
+func (o Options) fence(ctx context.Context, tx store.Executor) error {
+	if o.Fence == nil {
+		return nil
+	}
+	return o.Fence(ctx, tx)
 }
 
 // Result is what one run did.
@@ -232,6 +245,9 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 			}
 		}
 		return s.Store.Tx(ctx, func(tx store.Executor) error {
+			if err := opts.fence(ctx, tx); err != nil {
+				return err
+			}
 			if _, err := tx.SyncLogMarkInterrupted(ctx, conn.ID); err != nil {
 				return err
 			}
@@ -277,6 +293,9 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 	slices.SortFunc(saved, func(a, b *store.SyncCursor) int { return strings.Compare(a.Model, b.Model) })
 	lerr := s.retry(logCtx, log, nil, "record the pass in sync_logs", func() error {
 		return s.Store.Tx(logCtx, func(tx store.Executor) error {
+			if err := opts.fence(logCtx, tx); err != nil {
+				return err
+			}
 			for _, c := range saved {
 				if err := tx.SyncCursorSet(logCtx, c); err != nil {
 					return err
@@ -285,7 +304,7 @@ func (s *Syncer) Sync(ctx context.Context, conn *store.Connection, src Source, o
 			return tx.SyncLogUpdate(logCtx, logRow)
 		})
 	})
-	if lerr != nil && len(saved) > 0 {
+	if lerr != nil && (len(saved) > 0 || errors.Is(lerr, store.ErrLeaseLost)) {
 		// The pass is recorded without its cursors (the next pass lists again from the older ones), and says so.
 		err = errors.Join(err, fmt.Errorf("save the cursors: %w", lerr))
 		if logRow.Status == store.SyncOK {
@@ -373,7 +392,17 @@ func (r *run) retry(ctx context.Context, what string, fn func() error) error {
 // tx runs fn in a transaction, again on a new connection if the connection is lost: fn must be idempotent as a
 // whole (a cursor is an upsert) and must change nothing outside the transaction.
 func (r *run) tx(ctx context.Context, what string, fn func(tx store.Executor) error) error {
-	return r.retry(ctx, what, func() error { return r.s.Store.Tx(ctx, fn) })
+	return r.retry(ctx, what, func() error { return r.s.Store.Tx(ctx, r.fenced(ctx, fn)) })
+}
+
+// fenced is fn after the pass's fence.
+func (r *run) fenced(ctx context.Context, fn func(tx store.Executor) error) func(tx store.Executor) error {
+	return func(tx store.Executor) error {
+		if err := r.opts.fence(ctx, tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	}
 }
 
 // run is the state of one Sync call.

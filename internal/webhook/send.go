@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/buildinfo"
 )
 
 // EnvAllowPrivate names the environment variable that lets deliveries reach private, loopback and link-local
@@ -92,7 +94,7 @@ type SenderConfig struct {
 	Timeout time.Duration
 	// AllowPrivate lets requests reach private, loopback and link-local addresses.
 	AllowPrivate bool
-	// UserAgent is sent on every request (default "SalesEngine-Webhooks/1").
+	// UserAgent is sent on every request (default "SalesEngine-Webhooks/1 (HOSTNAME:PID)": which process sent it).
 	UserAgent string
 	// MaxIdleConnsPerHost keeps connections to busy endpoints open (default 64).
 	MaxIdleConnsPerHost int
@@ -115,7 +117,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		cfg.Timeout = DefaultTimeout
 	}
 	if cfg.UserAgent == "" {
-		cfg.UserAgent = "SalesEngine-Webhooks/1"
+		cfg.UserAgent = "SalesEngine-Webhooks/1 (" + buildinfo.Process() + ")"
 	}
 	if cfg.MaxIdleConnsPerHost <= 0 {
 		cfg.MaxIdleConnsPerHost = 64

@@ -44,8 +44,10 @@ type Options struct {
 	// NoAccess names models the API user may not read (AccessError on every call), as for a user without the
 	// Manufacturing or Purchase rights.
 	NoAccess []string
-	Addr     string       // listen address; default "127.0.0.1:0"
-	Logger   *slog.Logger // optional request log (debug level)
+	// RecordCalls keeps a CallLog: each RPC call's caller (User-Agent) and its start and end, in real time.
+	RecordCalls bool
+	Addr        string       // listen address; default "127.0.0.1:0"
+	Logger      *slog.Logger // optional request log (debug level)
 }
 
 // DefaultNow is the clock start when Options.Now is zero.
@@ -212,6 +214,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() { // deferred: faults that abort the response (Truncated, ConnReset) are timed too
 		if ci.counted {
 			s.recordCall(ci, time.Since(start))
+			if s.opts.RecordCalls {
+				s.logCall(CallRecord{UserAgent: r.Header.Get("User-Agent"), Key: ci.key, Start: start, End: time.Now()})
+			}
 		}
 	}()
 	w.Header().Set("Date", s.Now().UTC().Format(http.TimeFormat))

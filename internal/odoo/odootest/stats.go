@@ -2,6 +2,7 @@ package odootest
 
 import (
 	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,6 +38,7 @@ type statsState struct {
 	calls      int64
 	serverTime time.Duration
 	byMethod   map[string]MethodStats
+	log        []CallRecord // Options.RecordCalls
 }
 
 func (s *Server) countCall(ci *callInfo) {
@@ -105,4 +107,25 @@ func resultRecords(res any) int64 {
 		return int64(len(r))
 	}
 	return 0
+}
+
+// CallRecord is one RPC call in the CallLog (Options.RecordCalls).
+type CallRecord struct {
+	UserAgent  string
+	Key        string    // as in CallStats.ByMethod; "" when the body could not be decoded
+	Start, End time.Time // real time: the request's arrival and its response written
+}
+
+func (s *Server) logCall(c CallRecord) {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	s.stats.log = append(s.stats.log, c)
+}
+
+// CallLog returns a copy of the calls recorded so far, in the order they ended (Options.RecordCalls). A call
+// is recorded when its response is done.
+func (s *Server) CallLog() []CallRecord {
+	s.stats.mu.Lock()
+	defer s.stats.mu.Unlock()
+	return slices.Clone(s.stats.log)
 }

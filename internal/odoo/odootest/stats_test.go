@@ -99,3 +99,30 @@ func anyIDs(ids []int64) []any {
 	}
 	return out
 }
+
+// TestCallLog: with RecordCalls, each call is logged with its caller's User-Agent and its times; without, none.
+func TestCallLog(t *testing.T) {
+	t.Parallel()
+	s := Start(t, Options{Version: "17", Seed: 6, RecordCalls: true})
+	before := time.Now()
+	body := []byte(`{"jsonrpc": "2.0", "method": "call", "id": 1, "params": {"service": "common", "method": "version", "args": []}}`)
+	post(t, s.URL()+"/jsonrpc", "application/json", body, map[string]string{"User-Agent": "salesengine/dev (web-1:42)"})
+	post(t, s.URL()+"/jsonrpc", "application/json", body, map[string]string{"User-Agent": "salesengine/dev (web-2:7)"})
+	log := s.CallLog()
+	if len(log) != 2 || log[0].UserAgent != "salesengine/dev (web-1:42)" || log[1].UserAgent != "salesengine/dev (web-2:7)" {
+		t.Fatalf("call log: %+v", log)
+	}
+	for _, c := range log {
+		if c.Key != "common.version" || c.Start.Before(before) || c.End.Before(c.Start) || time.Since(c.End) < 0 {
+			t.Errorf("call %+v", c)
+		}
+	}
+	if !log[1].Start.After(log[0].Start) {
+		t.Errorf("second call started %v, the first %v", log[1].Start, log[0].Start)
+	}
+	quiet := Start(t, Options{Version: "17", Seed: 6})
+	post(t, quiet.URL()+"/jsonrpc", "application/json", body, nil)
+	if n := len(quiet.CallLog()); n != 0 {
+		t.Errorf("%d calls logged without RecordCalls", n)
+	}
+}

@@ -71,7 +71,12 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	half := max(1, int(cfg.MaxConns)/2)
 	db.SetMaxOpenConns(half)
 	db.SetMaxIdleConns(half)
-	s := sqlstore.New(sqlstore.Config{DB: db, Dialect: dialect{}, Migrations: Migrations(),
+	// One connection more, outside the pool: serve's heartbeat must not wait behind hundreds of deliveries and
+	// passes for one of the pool's connections (with the lease TTL it would cost the process its leases).
+	dedicated := stdlib.OpenDB(*cfg.ConnConfig.Copy())
+	dedicated.SetMaxOpenConns(1)
+	dedicated.SetMaxIdleConns(1)
+	s := sqlstore.New(sqlstore.Config{DB: db, Dialect: dialect{}, Migrations: Migrations(), Dedicated: dedicated,
 		Close: func() error { pool.Close(); return nil }})
 	return &Store{Store: s, Pool: pool}, nil
 }

@@ -234,6 +234,15 @@ func (e *Exec) SyncLogList(ctx context.Context, p *store.SyncLogListParams) ([]*
 		q += ` AND connection_id = ?`
 		args = append(args, p.ConnectionID)
 	}
+	if len(p.Kinds) > 0 {
+		ph, kinds := placeholders(p.Kinds)
+		q += ` AND kind IN (` + ph + `)`
+		args = append(args, kinds...)
+	}
+	if p.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, p.Status)
+	}
 	if p.BeforeID != 0 {
 		// The next page: after the given log in (started_at DESC, id DESC) order; an id that does not exist
 		// leaves nothing after it.
@@ -292,16 +301,22 @@ func (e *Exec) SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (
 }
 
 func (e *Exec) SyncLogLatestList(ctx context.Context) ([]*store.SyncLogLatest, error) {
+	now, err := e.dbNow(ctx) // a lease lives while its holder's heartbeat has not expired, by the database's clock
+	if err != nil {
+		return nil, err
+	}
 	// Correlated subqueries walk the (connection_id, started_at) index backwards, so the cost does not grow
 	// with the log's length.
 	rows, err := e.query(ctx, `SELECT c.id,
 		(SELECT o.finished_at FROM sync_logs o WHERE o.connection_id = c.id AND o.status = ?
 			ORDER BY o.started_at DESC, o.id DESC LIMIT 1),
 		l.id, l.connection_id, l.kind, l.started_at, l.finished_at, l.status, l.records_fetched, l.records_inserted,
-		l.records_updated, l.records_removed, l.error, l.details
+		l.records_updated, l.records_removed, l.error, l.details, p.hostname, p.pid
 		FROM connections c LEFT JOIN sync_logs l ON l.id = (SELECT x.id FROM sync_logs x WHERE x.connection_id = c.id
 			ORDER BY x.started_at DESC, x.id DESC LIMIT 1)
-		ORDER BY c.name`, store.SyncOK)
+		LEFT JOIN connection_leases cl ON cl.connection_id = c.id AND cl.holder <> ''
+		LEFT JOIN serve_processes p ON p.id = cl.holder AND p.expires_at > ?
+		ORDER BY c.name`, store.SyncOK, e.d.Time(now))
 	if err != nil {
 		return nil, fmt.Errorf("latest sync logs: %w", err)
 	}
@@ -310,11 +325,15 @@ func (e *Exec) SyncLogLatestList(ctx context.Context) ([]*store.SyncLogLatest, e
 	for rows.Next() {
 		var s store.SyncLogLatest
 		var id, connID, fetched, inserted, updated, removed sql.NullInt64
-		var kind, status, errText, details sql.NullString
+		var kind, status, errText, details, host sql.NullString
+		var pid sql.NullInt64
 		var started, finished *time.Time
 		if err := rows.Scan(&s.ConnectionID, nullTimeDest{&s.LastOK}, &id, &connID, &kind, nullTimeDest{&started},
-			nullTimeDest{&finished}, &status, &fetched, &inserted, &updated, &removed, &errText, &details); err != nil {
+			nullTimeDest{&finished}, &status, &fetched, &inserted, &updated, &removed, &errText, &details, &host, &pid); err != nil {
 			return nil, fmt.Errorf("latest sync logs: %w", err)
+		}
+		if host.Valid {
+			s.Holder = (&store.ServeProcess{Hostname: host.String, PID: int(pid.Int64)}).Name()
 		}
 		if id.Valid {
 			s.Latest = &store.SyncLog{ID: id.Int64, ConnectionID: connID.Int64, Kind: kind.String, FinishedAt: finished,

@@ -134,6 +134,8 @@ type Store struct {
 	db         *sql.DB
 	migrations fs.FS
 	closeFn    func() error
+	// dedicated runs on the driver's connection of its own, when it has one (Config.Dedicated).
+	dedicated *Exec
 }
 
 var _ store.Store = (*Store)(nil)
@@ -145,11 +147,28 @@ type Config struct {
 	Migrations fs.FS // files named NNNN_name.sql at the root
 	// Close releases what the driver opened besides DB (a pgx pool); nil if nothing.
 	Close func() error
+	// Dedicated, when set, is a pool of its own (one connection) for Store.Dedicated; Close closes it.
+	Dedicated *sql.DB
 }
 
 func New(cfg Config) *Store {
-	return &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect, loads: &loadState{}}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
+	s := &Store{Exec: Exec{q: cfg.DB, d: cfg.Dialect, loads: &loadState{}}, db: cfg.DB, migrations: cfg.Migrations, closeFn: cfg.Close}
+	s.dedicated = &s.Exec
+	if cfg.Dedicated != nil {
+		s.dedicated = &Exec{q: cfg.Dedicated, d: cfg.Dialect, loads: s.loads}
+		closeMain := s.closeFn
+		s.closeFn = func() error {
+			err := cfg.Dedicated.Close()
+			if closeMain != nil {
+				err = errors.Join(err, closeMain())
+			}
+			return err
+		}
+	}
+	return s
 }
+
+func (s *Store) Dedicated() store.Executor { return s.dedicated }
 
 func (s *Store) Dialect() store.Dialect         { return s.d.Name() }
 func (s *Store) DB() *sql.DB                    { return s.db }

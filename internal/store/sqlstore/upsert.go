@@ -229,12 +229,12 @@ func inChunks(ids []int64, fn func(chunk []int64) error) error {
 }
 
 // placeholders returns "?, ?, ?" for n values, and the values as []any.
-func placeholders(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+func placeholders[T any](vs []T) (string, []any) {
+	args := make([]any, len(vs))
+	for i, v := range vs {
+		args[i] = v
 	}
-	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+	return strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", "), args
 }
 
 // nullInt binds 0 as NULL: Odoo's false many2one.

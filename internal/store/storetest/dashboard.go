@@ -48,6 +48,23 @@ func testSyncLogLatest(t *testing.T, newStore NewStore) {
 	if b.Latest != nil || b.LastOK != nil {
 		t.Errorf("beta never synced, got latest %+v, last ok %v", b.Latest, b.LastOK)
 	}
+	if a.Holder != "" || b.Holder != "" {
+		t.Errorf("holders %q, %q without any serve", a.Holder, b.Holder)
+	}
+	// A serve process holds acme's lease: its hostname:pid is shown, until its heartbeat expires.
+	if _, err := s.ServeProcessBeat(ctx, &store.ServeProcess{ID: "web-1:42-abc", Hostname: "web-1", PID: 42}, 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.ConnectionLeaseClaim(ctx, "web-1:42-abc", 1, 0); err != nil || len(l) != 1 || l[0].ConnectionID != acme {
+		t.Fatalf("claim acme: %v, %v", l, err)
+	}
+	if got, err = s.SyncLogLatestList(ctx); err != nil || got[0].Holder != "web-1:42" || got[1].Holder != "" {
+		t.Fatalf("holders %+v %+v, %v; want web-1:42 for acme only", got[0], got[1], err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	if got, err = s.SyncLogLatestList(ctx); err != nil || got[0].Holder != "" {
+		t.Errorf("holder after its heartbeat expired: %q, %v", got[0].Holder, err)
+	}
 }
 
 func testPlanRun(t *testing.T, newStore NewStore) {
