@@ -264,7 +264,8 @@ func TestSyncOdooCircuit(t *testing.T) {
 // connections for a while (ALLOW_CONNECTIONS false: unreachable, as for a server down, without restarting the
 // server the other tests share). serve reports the failures, keeps running, says not ready on /readyz while
 // the database is unreachable and ready again after; once the faults stop, the store equals the fake and every
-// change has its event. Restarting the PostgreSQL server is not done here: other tests use it at the same time.
+// change has its event. The server itself is restarted only where SALESENGINE_TEST_POSTGRES_RESTART says how:
+// other tests use the same server.
 func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	t.Parallel()
 	seed := faultSeed(t)
@@ -348,6 +349,26 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	waitUntil(t, "/readyz ready once the database is back", func() bool {
 		status, _, err := p.get("/readyz")
 		return err == nil && status == http.StatusOK
+	})
+
+	// The server itself restarted, where the test may do it: never on the server the other tests share.
+	t.Run("server restart", func(t *testing.T) {
+		restart := os.Getenv("SALESENGINE_TEST_POSTGRES_RESTART")
+		if restart == "" {
+			t.Skip("restarting the PostgreSQL server is not done here: other tests use the same server; on a server of your own, " +
+				"set SALESENGINE_TEST_POSTGRES_RESTART to the command that restarts it (e.g. 'pg_ctlcluster 15 main restart')")
+		}
+		if out, err := exec.Command("sh", "-c", restart).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", restart, err, out)
+		}
+		waitUntil(t, "/readyz ready once the restarted server answers", func() bool {
+			status, _, err := p.get("/readyz")
+			return err == nil && status == http.StatusOK
+		})
+		var err error
+		if admin, err = pgx.Connect(ctx, os.Getenv(storetest.PostgresEnv)); err != nil { // the old session died with the server
+			t.Fatal(err)
+		}
 	})
 
 	stopBusiness()
