@@ -88,6 +88,7 @@ var badValues = []struct {
 	{"SALESENGINE_FULL_SYNC_SCHEDULE", "61 * * * *", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_SHUTDOWN_TIMEOUT", "0s", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_SYNC_LOG_RETENTION", "10m", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
+	{"SALESENGINE_LEASE_TTL", "1s", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_UI_TOKEN", "short", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_METRICS_PUBLIC", "perhaps", nil, []string{"serve", "--addr", "127.0.0.1:0"}},
 	{"SALESENGINE_TIMEZONE", "Mars/Olympus", nil, []string{"plan"}},

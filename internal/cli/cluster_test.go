@@ -98,7 +98,7 @@ func (h *hookLog) received() []hookRec {
 // clusterProc is one serve process of the cluster.
 type clusterProc struct {
 	cmd    *exec.Cmd
-	out    *bytes.Buffer
+	out    *lockedBuffer
 	addr   string
 	done   chan error
 	exited error
@@ -502,7 +502,7 @@ func TestCluster(t *testing.T) {
 	}
 	started := map[time.Time][]int{} // due -> pids that started a run of it
 	for _, p := range all {
-		for _, l := range jsonLines(p.out.Bytes()) {
+		for _, l := range jsonLines([]byte(p.out.String())) {
 			if l["msg"] == "schedule: running" && l["job"] == "forecast" {
 				due, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(l["due"]))
 				started[due.UTC()] = append(started[due.UTC()], p.cmd.Process.Pid)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -111,14 +110,15 @@ func (ce *crashEnv) cli(t *testing.T, args ...string) result {
 }
 
 // child starts the command as a separate process.
-func (ce *crashEnv) child(t *testing.T, extraEnv map[string]string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+func (ce *crashEnv) child(t *testing.T, extraEnv map[string]string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	return startChild(t, append([]string{"--config", filepath.Join(ce.dir, "empty.env")}, args...), ce.env, extraEnv)
 }
 
 // startChild starts salesengine (this test binary, see TestMain) as a separate process with the variables of
-// envs added to the test's environment; its stdout and stderr go to the buffer.
-func startChild(t testing.TB, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
+// envs added to the test's environment; its stdout and stderr go to the buffer, which the test may read while
+// the child writes.
+func startChild(t testing.TB, args []string, envs ...map[string]string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd, out := childCommand(os.Args[0], args, envs...)
 	if err := cmd.Start(); err != nil {
@@ -128,7 +128,7 @@ func startChild(t testing.TB, args []string, envs ...map[string]string) (*exec.C
 }
 
 // childCommand is the command that runs bin (a copy of this test binary) as salesengine, not yet started.
-func childCommand(bin string, args []string, envs ...map[string]string) (*exec.Cmd, *bytes.Buffer) {
+func childCommand(bin string, args []string, envs ...map[string]string) (*exec.Cmd, *lockedBuffer) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SALESENGINE_TEST_AS_CLI=1")
 	for _, env := range envs {
@@ -136,9 +136,9 @@ func childCommand(bin string, args []string, envs ...map[string]string) (*exec.C
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}
 	}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	return cmd, &out
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	return cmd, out
 }
 
 // query runs q on the children's database; on PostgreSQL it tries again a few times, since the database
@@ -250,7 +250,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 // startSlowSync adds a connection to the fake Odoo, slows the fake down and starts a sync in a child process;
 // it returns once the sync has stored some orders, so that a signal sent then lands mid-sync.
-func (ce *crashEnv) startSlowSync(t *testing.T) (*exec.Cmd, *bytes.Buffer) {
+func (ce *crashEnv) startSlowSync(t *testing.T) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	ce.cli(t, "connections", "add", "--no-input", "--name", "acme", "--url", ce.srv.URL(), "--database", "odoo",
 		"--username", "admin", "--api-key", "admin")

@@ -78,7 +78,7 @@ func concurrentStarts(t *testing.T, dir, dbURL string) {
 	env := map[string]string{"DATABASE_URL": dbURL, "SALESENGINE_LOG_LEVEL": "warn"}
 	const n = 10
 	cmds := make([]*exec.Cmd, n)
-	outs := make([]*bytes.Buffer, n)
+	outs := make([]*lockedBuffer, n)
 	for i := range n {
 		args := []string{"--config", cfg, "deliver"} // opens the store and the webhook queue
 		switch i % 4 {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -43,7 +42,7 @@ func newAcmeEnv(t *testing.T) *crashEnv {
 }
 
 // stopServe sends serve SIGTERM and fails the test unless it exits 0.
-func stopServe(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
+func stopServe(t *testing.T, cmd *exec.Cmd, out *lockedBuffer) {
 	t.Helper()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
@@ -53,7 +52,7 @@ func stopServe(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
 
 // serveOdooDown makes ce's fake Odoo answer every call with HTTP 503 and starts serve with Odoo's circuit opening
 // after `failures` failed passes for `cooldown`, and no retry of a failed call.
-func serveOdooDown(t *testing.T, ce *crashEnv, failures, cooldown string) (*exec.Cmd, *bytes.Buffer) {
+func serveOdooDown(t *testing.T, ce *crashEnv, failures, cooldown string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	ce.srv.InjectFault(odootest.Fault{Kind: odootest.HTTP503})
 	env := map[string]string{"SALESENGINE_SCHEDULE": "off", "SALESENGINE_FULL_SYNC_SCHEDULE": "off",
@@ -65,7 +64,7 @@ func serveOdooDown(t *testing.T, ce *crashEnv, failures, cooldown string) (*exec
 }
 
 // serveAlive fails the test at once when serve has exited.
-func serveAlive(t *testing.T, cmd *exec.Cmd, out *bytes.Buffer) {
+func serveAlive(t *testing.T, cmd *exec.Cmd, out *lockedBuffer) {
 	t.Helper()
 	if cmd.ProcessState != nil {
 		t.Fatalf("serve exited:\n%s", out)
