@@ -342,7 +342,7 @@ func (ce *crashEnv) stuckJobsQuery() string {
 	if ce.engine == "postgres" {
 		args = "CAST(j.args AS TEXT)"
 	}
-	return `SELECT 'delivery ' || d.id || ': job ' || COALESCE(CAST(j.id AS TEXT), 'none') || ' ' || COALESCE(j.state, '') || ' attempt ' ||
+	return `SELECT 'delivery ' || d.id || ': job ' || COALESCE(CAST(j.id AS TEXT), 'none') || ' ' || COALESCE(CAST(j.state AS TEXT), '') || ' attempt ' ||
 		COALESCE(CAST(j.attempt AS TEXT), '') || ' scheduled ' || COALESCE(CAST(j.scheduled_at AS TEXT), '') || ' ' || COALESCE(` + args + `, '')
 		FROM webhook_deliveries d LEFT JOIN river_job j ON ` + strings.ReplaceAll(args, "j.args", "j.args") + ` LIKE '%"delivery_id":' || d.id || '}%'
 		WHERE d.state <> 'delivered' ORDER BY d.id LIMIT 12`
