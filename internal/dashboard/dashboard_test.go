@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -259,6 +260,19 @@ func TestCatalog(t *testing.T) {
 			v, ok := catalog[m[1]]
 			if !ok || v[0] == "" || v[1] == "" {
 				t.Errorf("%s: label %q is not in the catalog in both languages", e.Name(), m[1])
+			}
+		}
+	}
+}
+
+// TestEveryFlagExplained: each flag a plan row may carry has a label and an explanation in both languages (a
+// flag without them showed as its raw name with an empty hover).
+func TestEveryFlagExplained(t *testing.T) {
+	t.Parallel()
+	for _, f := range plan.AllFlags {
+		for _, key := range []string{"flag." + f, "flag." + f + ".help"} {
+			if v, ok := catalog[key]; !ok || v[0] == "" || v[1] == "" {
+				t.Errorf("flag %s: no %q in both languages", f, key)
 			}
 		}
 	}

@@ -347,7 +347,7 @@ func (d *Dashboard) planPage(w http.ResponseWriter, r *http.Request) {
 	p.Title = p.T("plan.title")
 	pq, bad := parsePlanQuery(r.URL.Query(), plan.MonthOf(d.now()))
 	data := &planData{Query: pq, Priorities: priorities}
-	for _, f := range planFlags {
+	for _, f := range plan.AllFlags {
 		data.Flags = append(data.Flags, p.flag(f))
 	}
 	p.Data = data
@@ -568,10 +568,6 @@ func csvText(s string) string {
 	return s
 }
 
-// planFlags are the flags a plan row may carry (internal/plan), for the legend.
-var planFlags = []string{plan.FlagNoInventoryRecord, plan.FlagNegativeInventory, plan.FlagNoForecast, plan.FlagMonthOutsideForecast,
-	plan.FlagNoInterval, plan.FlagSurplus, plan.FlagArchived}
-
 func init() {
 	messages(map[string][2]string{
 		"plan.title":               {"Plan de producción", "Production plan"},
@@ -655,6 +651,12 @@ func init() {
 		"flag.surplus": {"excedente", "surplus"},
 		"flag.surplus.help": {"El stock disponible (tras lo pendiente de entrega) supera lo que el mes necesita: nada que producir.",
 			"The stock available (after the backlog) exceeds what the month needs: nothing to produce."},
+		"flag.late_supply": {"suministro atrasado", "late supply"},
+		"flag.late_supply.help": {"Una orden de fabricación o de compra abierta debía terminar o llegar antes de hoy; su cantidad pendiente cuenta en el mes actual.",
+			"An open manufacturing or purchase order was due to finish or arrive before today; its remaining quantity counts in the current month."},
+		"flag.late_release": {"lanzamiento atrasado", "late release"},
+		"flag.late_release.help": {"La cantidad planificada debía pedirse o empezar a fabricarse antes de hoy (primer día del mes menos el plazo de entrega).",
+			"The planned quantity should have been ordered or started before today (the first day of the month minus the lead time)."},
 		"flag.archived": {"archivado", "archived"},
 		"flag.archived.help": {"Archivado en Odoo pero aún se vende, así que se planifica.",
 			"Archived in Odoo but still sold, so still planned."},

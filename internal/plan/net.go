@@ -26,6 +26,11 @@ const (
 	FlagLateRelease = "late_release"
 )
 
+// AllFlags is every flag a row of Compute or ComputeNet may carry, for those who explain them (the dashboard's
+// legend): a new flag added here is explained there, or its test fails.
+var AllFlags = []string{FlagNoInventoryRecord, FlagNegativeInventory, FlagNoForecast, FlagMonthOutsideForecast,
+	FlagNoInterval, FlagSurplus, FlagArchived, FlagLateSupply, FlagLateRelease}
+
 // MaxHorizon bounds the months of a net plan (the forecast horizon is at most 120 months).
 const MaxHorizon = 1200
 
