@@ -291,3 +291,18 @@ func stopOf(ctx context.Context) <-chan struct{} {
 	stop, _ := ctx.Value(stopKey{}).(<-chan struct{})
 	return stop
 }
+
+// CallFailed tells whether err is the failure of a call to Odoo: its network (TransportError) or what it
+// answered (ProtocolError, HTTPError, RPCError, ...). Those wrap the same net and io errors a lost database
+// connection does, so a caller that retries database work must not take them for one.
+func CallFailed(err error) bool {
+	var (
+		transport *TransportError
+		protocol  *ProtocolError
+		httpErr   *HTTPError
+		rpc       *RPCError
+		tooLarge  *ResponseTooLargeError
+	)
+	return errors.As(err, &transport) || errors.As(err, &protocol) || errors.As(err, &httpErr) || errors.As(err, &rpc) ||
+		errors.As(err, &tooLarge)
+}

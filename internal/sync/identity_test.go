@@ -201,3 +201,33 @@ func TestIdentityWithoutSettingsRight(t *testing.T) {
 		}
 	})
 }
+
+// TestUnreachableOdooIsNotALostDatabase: an Odoo that refuses connections fails the pass after the client's own
+// retries, once; its network error is not taken for a lost database connection (the pass used to start over
+// three times and log "the database connection was lost").
+func TestUnreachableOdooIsNotALostDatabase(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, "17", &odootest.GenerateOptions{Years: 1, SKUs: 8})
+		f.sync(t, sync.Options{})
+		client := clientFor(t, f.srv)
+		f.srv.Close()
+		before := f.srv.Calls()
+		_, err := f.syncer.Sync(ctx, f.conn, client, sync.Options{})
+		var te *odoo.TransportError
+		if !errors.As(err, &te) || te.Attempts != 3 {
+			t.Fatalf("sync against a closed port: %v; want a TransportError after the client's 3 attempts", err)
+		}
+		logs, lerr := st.SyncLogList(ctx, &store.SyncLogListParams{ConnectionID: f.conn.ID, Limit: 1})
+		if lerr != nil || len(logs) != 1 || logs[0].Status != store.SyncFailed || strings.Contains(logs[0].Details, "database connection was lost") {
+			for _, l := range logs {
+				t.Logf("log: %s, %s", l.Status, l.Details)
+			}
+			t.Fatalf("the failed pass's log (%d rows, %v): want one failed pass that does not blame the database", len(logs), lerr)
+		}
+		if f.srv.Calls() != before {
+			t.Errorf("the closed fake answered calls")
+		}
+	})
+}

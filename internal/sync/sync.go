@@ -344,7 +344,8 @@ func (s *Syncer) pass(ctx context.Context, conn *store.Connection, src Source, o
 		}
 		r = next
 		err = r.do(ctx)
-		if err == nil || !store.ConnectionLost(err) || attempt == passAttempts || ctx.Err() != nil {
+		// An Odoo call that could not connect wraps the same network errors; it has its own retries and circuit.
+		if err == nil || !store.ConnectionLost(err) || odoo.CallFailed(err) || attempt == passAttempts || ctx.Err() != nil {
 			return r, err
 		}
 		r.note("the database connection was lost (%v); the pass started over on a new one", err)
