@@ -423,7 +423,7 @@ func TestServeSurvivesPostgresRestart(t *testing.T) {
 	serverURL, restart := os.Getenv(restartURLEnv), os.Getenv(restartCmdEnv)
 	if serverURL == "" || restart == "" {
 		t.Skipf("restarting PostgreSQL needs a server of the test's own (the shared one is in use by other tests): set %s to it "+
-			"and %s to the command that restarts it (e.g. 'pg_ctlcluster 15 restart restart'); .ci/run makes one where it can",
+			"and %s to the command that restarts it (e.g. 'pg_ctlcluster 15 se_restart restart'); .ci/run makes one where it can",
 			restartURLEnv, restartCmdEnv)
 	}
 	t.Parallel()
