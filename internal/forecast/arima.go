@@ -80,6 +80,11 @@ const (
 	arimaSeasStrength      = 0.64  // nsdiffs' threshold on the seasonal strength
 	kpssCrit5              = 0.463 // KPSS level-stationarity critical value at 5% (Kwiatkowski et al. 1992)
 	arimaMaxIter           = 40    // Levenberg-Marquardt iterations per fit
+	// Relative improvement of the sum of squares that ends a fit: the search screens orders at arimaTolSearch
+	// (AICc differences it could change are far below those between orders) and re-fits the winner at
+	// arimaTolFinal.
+	arimaTolSearch = 1e-5
+	arimaTolFinal  = 1e-9
 )
 
 // arimaFit is one estimated model.
@@ -135,7 +140,7 @@ func (a ARIMA) Forecast(y []float64, m, h int) (Prediction, error) {
 		if m > 1 && o.sp+o.sd+o.sq > 0 {
 			wk.burn = m * min(arimaMaxSP, n/3/m)
 		}
-		if !wk.fit(o, &best) {
+		if !wk.fit(o, &best, arimaTolFinal, nil) {
 			return Prediction{}, ErrTooShort
 		}
 	} else if !wk.search(y, &best) {
@@ -277,7 +282,7 @@ func (wk *arimaWork) search(y []float64, best *arimaFit) bool {
 			return false
 		}
 		tried[o] = true
-		if wk.fit(o, &f) && f.aicc < best.aicc {
+		if wk.fit(o, &f, arimaTolSearch, nil) && f.aicc < best.aicc {
 			*best = f
 			return true
 		}
@@ -332,6 +337,11 @@ func (wk *arimaWork) search(y []float64, best *arimaFit) bool {
 			o.constant = !o.constant
 			improved = try(o)
 		}
+	}
+	// The winner with the full tolerance, from its screened coefficients.
+	final := *best
+	if wk.fit(best.order, &f, arimaTolFinal, &final) {
+		*best = f
 	}
 	return true
 }
@@ -454,7 +464,10 @@ func admissible(o arimaOrder, coef []float64) bool {
 
 // fit estimates order o on wk.w by conditional least squares (Levenberg-Marquardt, forward-difference Jacobian)
 // and fills f, with R's CSS log-likelihood and AICc. It returns false when the series is too short for o.
-func (wk *arimaWork) fit(o arimaOrder, f *arimaFit) bool {
+// from, when non-nil, starts from the coefficients o shares with an already fitted model (the search's winner,
+// polished at the final tolerance). Neighbours in the search start from zero instead: warm-starting them from
+// the current best landed in worse local optima (on AirPassengers the search then ended at (1,1,0)(0,1,0)).
+func (wk *arimaWork) fit(o arimaOrder, f *arimaFit, tol float64, from *arimaFit) bool {
 	w := wk.w
 	nw := len(w)
 	k := o.p + o.q + o.sp + o.sq
@@ -475,7 +488,14 @@ func (wk *arimaWork) fit(o arimaOrder, f *arimaFit) bool {
 	wk.alt = resize(wk.alt, nw)
 	wk.jac = resize(wk.jac, nw*max(k, 1))
 	coef := f.coef[:k]
+	if from != nil {
+		warmStart(o, coef, from)
+	}
 	sse := wk.residuals(o, coef, f.mu, wk.res)
+	if from != nil && (!admissible(o, coef) || math.IsNaN(sse) || math.IsInf(sse, 0)) {
+		clear(coef)
+		sse = wk.residuals(o, coef, f.mu, wk.res)
+	}
 	if math.IsNaN(sse) || math.IsInf(sse, 0) {
 		return false
 	}
@@ -532,7 +552,7 @@ func (wk *arimaWork) fit(o arimaOrder, f *arimaFit) bool {
 						wk.res, wk.alt = wk.alt, wk.res
 						lambda = max(lambda/10, 1e-12)
 						accepted = true
-						if rel < 1e-8 {
+						if rel < tol {
 							iter = arimaMaxIter
 						}
 						break
@@ -555,6 +575,23 @@ func (wk *arimaWork) fit(o arimaOrder, f *arimaFit) bool {
 	np := float64(npar)
 	f.aicc = -2*ll + 2*np + 2*np*(np+1)/float64(nw-npar-1)
 	return !math.IsNaN(f.aicc)
+}
+
+// warmStart copies into coef (laid out for o) the coefficients of the same groups and lags fitted in from.
+func warmStart(o arimaOrder, coef []float64, from *arimaFit) {
+	src := from.order
+	dst := [4]int{o.p, o.q, o.sp, o.sq}
+	have := [4]int{src.p, src.q, src.sp, src.sq}
+	i, j := 0, 0
+	for g := range 4 {
+		for l := range dst[g] {
+			if l < have[g] {
+				coef[i+l] = from.coef[j+l]
+			}
+		}
+		i += dst[g]
+		j += have[g]
+	}
 }
 
 // solveLinear solves the k x k system in A's first k columns with right-hand side in column k (Gaussian
