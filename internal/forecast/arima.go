@@ -104,6 +104,7 @@ type arimaWork struct {
 	m    int
 	burn int       // residuals before this index are left out of the sum of squares (see search)
 	w    []float64 // differenced series
+	x    []float64 // w minus the model's mean (center)
 	res  []float64
 	alt  []float64
 	jac  []float64
@@ -389,34 +390,44 @@ func (wk *arimaWork) expand(o arimaOrder, coef []float64) {
 	}
 }
 
-// residuals computes the conditional residuals of the differenced series into res (zero before the
-// conditioning start p+m*P) and returns their sum of squares from that start.
-func (wk *arimaWork) residuals(o arimaOrder, coef []float64, mu float64, res []float64) float64 {
+// residuals computes the conditional residuals of the centred differenced series wk.x (see center) into
+// res[arimaPad(m):] (res[:arimaPad(m)] are zeros, so MA terms need no bounds test; residuals before the
+// conditioning start p+m*P are zero) and returns their sum of squares from max(start, wk.burn).
+func (wk *arimaWork) residuals(o arimaOrder, coef []float64, res []float64) float64 {
 	wk.expand(o, coef)
-	w := wk.w
+	x := wk.x
+	pad := arimaPad(wk.m)
+	clear(res[:pad])
+	r := res[pad : pad+len(x)]
 	t0 := o.p + wk.m*o.sp
 	from := max(t0, wk.burn)
 	var sse float64
-	for t := range w {
-		if t < t0 {
-			res[t] = 0
-			continue
-		}
-		e := w[t] - mu
+	clear(r[:min(t0, len(r))])
+	for t := t0; t < len(x); t++ {
+		e := x[t]
 		for _, a := range wk.ar {
-			e -= a.c * (w[t-a.lag] - mu)
+			e -= a.c * x[t-a.lag]
 		}
 		for _, b := range wk.ma {
-			if t >= b.lag {
-				e -= b.c * res[t-b.lag]
-			}
+			e -= b.c * res[pad+t-b.lag]
 		}
-		res[t] = e
+		r[t] = e
 		if t >= from {
 			sse += e * e
 		}
 	}
 	return sse
+}
+
+// arimaPad is the largest MA lag of any admissible order: the zero prefix of residual buffers.
+func arimaPad(m int) int { return arimaMaxQ + m*arimaMaxSQ }
+
+// center stores w - mu in wk.x.
+func (wk *arimaWork) center(mu float64) {
+	wk.x = resize(wk.x, len(wk.w))
+	for t, v := range wk.w {
+		wk.x[t] = v - mu
+	}
 }
 
 // stationary reports whether 1 - sum a_i z^i has every root outside the unit circle (Schur-Cohn via the
@@ -484,17 +495,19 @@ func (wk *arimaWork) fit(o arimaOrder, f *arimaFit, tol float64, from *arimaFit)
 	if o.constant {
 		f.mu = mean(w)
 	}
-	wk.res = resize(wk.res, nw)
-	wk.alt = resize(wk.alt, nw)
+	pad := arimaPad(wk.m)
+	wk.res = resize(wk.res, pad+nw)
+	wk.alt = resize(wk.alt, pad+nw)
+	wk.center(f.mu)
 	wk.jac = resize(wk.jac, nw*max(k, 1))
 	coef := f.coef[:k]
 	if from != nil {
 		warmStart(o, coef, from)
 	}
-	sse := wk.residuals(o, coef, f.mu, wk.res)
+	sse := wk.residuals(o, coef, wk.res)
 	if from != nil && (!admissible(o, coef) || math.IsNaN(sse) || math.IsInf(sse, 0)) {
 		clear(coef)
-		sse = wk.residuals(o, coef, f.mu, wk.res)
+		sse = wk.residuals(o, coef, wk.res)
 	}
 	if math.IsNaN(sse) || math.IsInf(sse, 0) {
 		return false
@@ -508,18 +521,20 @@ func (wk *arimaWork) fit(o arimaOrder, f *arimaFit, tol float64, from *arimaFit)
 			hstep := 1e-6 * max(1, math.Abs(coef[j]))
 			copy(trial[:k], coef)
 			trial[j] += hstep
-			wk.residuals(o, trial[:k], f.mu, wk.alt)
+			wk.residuals(o, trial[:k], wk.alt)
 			col := wk.jac[j*nw : (j+1)*nw]
+			alt, res := wk.alt[pad:], wk.res[pad:]
 			for t := t0; t < nw; t++ {
-				col[t] = (wk.alt[t] - wk.res[t]) / hstep
+				col[t] = (alt[t] - res[t]) / hstep
 			}
 		}
 		var g [arimaMaxOrder]float64
 		var jtj [arimaMaxOrder][arimaMaxOrder]float64
+		res := wk.res[pad:]
 		for a := range k {
 			ca := wk.jac[a*nw : (a+1)*nw]
 			for t := t0; t < nw; t++ {
-				g[a] += ca[t] * wk.res[t]
+				g[a] += ca[t] * res[t]
 			}
 			for b := 0; b <= a; b++ {
 				cb := wk.jac[b*nw : (b+1)*nw]
@@ -545,7 +560,7 @@ func (wk *arimaWork) fit(o arimaOrder, f *arimaFit, tol float64, from *arimaFit)
 					trial[j] = coef[j] + step[j]
 				}
 				if admissible(o, trial[:k]) {
-					if s := wk.residuals(o, trial[:k], f.mu, wk.alt); s < sse {
+					if s := wk.residuals(o, trial[:k], wk.alt); s < sse {
 						rel := (sse - s) / max(sse, 1e-300)
 						copy(coef, trial[:k])
 						sse = s
@@ -633,8 +648,11 @@ func (wk *arimaWork) predict(y []float64, f *arimaFit, h int) Prediction {
 	n := len(y)
 	k := o.p + o.q + o.sp + o.sq
 	nw := len(wk.w)
-	wk.res = resize(wk.res, nw)
-	wk.residuals(o, f.coef[:k], f.mu, wk.res)
+	pad := arimaPad(m)
+	wk.res = resize(wk.res, pad+nw)
+	wk.center(f.mu)
+	wk.residuals(o, f.coef[:k], wk.res)
+	res := wk.res[pad : pad+nw]
 	off := n - nw // y index of w[0]
 	// The differencing polynomial (1-B)^d (1-B^m)^D as coefficients del[0..], del[0] = 1.
 	del := []float64{1}
@@ -656,7 +674,7 @@ func (wk *arimaWork) predict(y []float64, f *arimaFit, h int) Prediction {
 	wf := make([]float64, nw+h)
 	copy(wf, wk.w)
 	ef := make([]float64, nw+h)
-	copy(ef, wk.res)
+	copy(ef, res)
 	yf := make([]float64, n+h)
 	copy(yf, y)
 	mean := make([]float64, h)
@@ -720,7 +738,7 @@ func (wk *arimaWork) predict(y []float64, f *arimaFit, h int) Prediction {
 	t0 := o.p + m*o.sp
 	for t := range fitted {
 		if i := t - off; i >= t0 {
-			fitted[t] = y[t] - wk.res[i]
+			fitted[t] = y[t] - res[i]
 		} else {
 			fitted[t] = math.NaN()
 		}
