@@ -92,6 +92,21 @@ func TestARIMAClosedForms(t *testing.T) {
 			t.Errorf("drift step %d: %.6f, want %.6f", h+1, p.Mean[h], want)
 		}
 	}
+	// The random walk's h-step standard deviation is sigma*sqrt(h), sigma^2 the mean squared first difference.
+	p, err = ARIMA{Model: "ARIMA(0,1,0)"}.Forecast(y, 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss float64
+	for i := 1; i < len(y); i++ {
+		ss += (y[i] - y[i-1]) * (y[i] - y[i-1])
+	}
+	for h := range 4 {
+		want := math.Sqrt(ss / float64(len(y)-1) * float64(h+1))
+		if math.Abs(p.Sigma[h]-want) > 1e-9 || p.Mean[h] != y[len(y)-1] {
+			t.Errorf("random walk step %d: mean %.4f sigma %.6f, want %.4f and %.6f", h+1, p.Mean[h], p.Sigma[h], y[len(y)-1], want)
+		}
+	}
 	if _, err := (ARIMA{Model: "ARIMA(9,0,0)"}).Forecast(y, 1, 3); err == nil {
 		t.Error("an order beyond p+q+P+Q <= 5 was accepted")
 	}
@@ -117,5 +132,36 @@ func TestKPSSAndSeasonalStrength(t *testing.T) {
 	}
 	if f := seasonalStrength(trend, 12); !(f < arimaSeasStrength) {
 		t.Errorf("seasonal strength %.3f of a series without season", f)
+	}
+}
+
+// Backtest origins re-estimate the form chosen on the whole history instead of searching again.
+func TestOriginMethodReusesChosenForm(t *testing.T) {
+	t.Parallel()
+	full, err := ARIMA{}.Forecast(airPassengers, 12, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := originMethod(ARIMA{}, full)
+	a, ok := at.(ARIMA)
+	if !ok || a.Model != full.Model {
+		t.Fatalf("origin method %#v, want ARIMA{Model: %q}", at, full.Model)
+	}
+	p, err := at.Forecast(airPassengers[:120], 12, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o1, _ := parseARIMAOrder(full.Model, 12); !strings.HasPrefix(p.Model, o1.String(12)+" ") {
+		t.Errorf("re-fit model %q, want the order of %q", p.Model, full.Model)
+	}
+	d, err := ETSDamped{}.Forecast(airPassengers, 12, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d.Model, ",Ad,") {
+		t.Errorf("ets_damped chose %q, want a damped trend", d.Model)
+	}
+	if e, ok := originMethod(ETSDamped{}, d).(ETS); !ok || e.Model != ETSModelSpec(d.Model) {
+		t.Errorf("origin method for ets_damped: %#v", originMethod(ETSDamped{}, d))
 	}
 }
