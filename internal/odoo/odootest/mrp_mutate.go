@@ -298,6 +298,25 @@ func (tx *Tx) DeletePurchase(id int64) error {
 	return nil
 }
 
+// DeletePurchaseLine unlinks one line of a purchase order; the order itself is not stamped, so only a full sync
+// sees the line gone. As in Odoo, a line of a confirmed (purchase) or done order cannot be deleted.
+func (tx *Tx) DeletePurchaseLine(lineID int64) error {
+	r := tx.s.sup.purchaseLines.get(lineID)
+	if r == nil {
+		return fmt.Errorf("%w: purchase.order.line %d", ErrNotFound, lineID)
+	}
+	po, err := tx.purchase(r.(*PurchaseLine).OrderID)
+	if err != nil {
+		return err
+	}
+	if po.State == "purchase" || po.State == "done" {
+		return fmt.Errorf("odootest: cannot delete a purchase order line which is in state '%s'", po.State)
+	}
+	po.LineIDs = slices.DeleteFunc(po.LineIDs, func(id int64) bool { return id == lineID })
+	tx.s.sup.purchaseLines.remove(lineID)
+	return nil
+}
+
 // SetBoMLineQty changes a component's quantity: only the line is stamped.
 func (tx *Tx) SetBoMLineQty(lineID int64, qty float64) error {
 	r := tx.s.sup.bomLines.get(lineID)
