@@ -119,5 +119,5 @@
 // Compute is ComputeNet's special case: with no open orders by month, nothing shipped, no supply, BoM,
 // orderpoint or supplier, a forecast from the current month on and a range of months from it, both give the same
 // rows (TestNetMatchesCompute); only late_release is new, and with it the order: within a priority, the late
-// releases come first, the earliest release first (compareNetRows).
+// releases come first, the earliest release first (netOrder).
 package plan

@@ -126,7 +126,7 @@ func (r NetRow) Closing() float64 {
 // (the forecast consumed by open orders, and what the parents' plans need), what is already coming (open
 // manufacturing and purchase orders), what is missing after the safety stock, and what to make or buy and when,
 // rounded to the lot sizes. Parents are planned before their components (low-level codes). It returns the rows
-// of p.Months, sorted as Compute's but with the late releases first within each priority (compareNetRows). See
+// of p.Months, sorted as Compute's but with the late releases first within each priority (netOrder). See
 // the package documentation for every rule.
 //
 // Errors (the whole call fails): an invalid configuration or date, a month outside the horizon, a duplicate
@@ -211,30 +211,34 @@ func ComputeNet(inputs []NetInput, p NetParams, cfg Config) ([]NetRow, error) {
 			return nil, err
 		}
 	}
-	slices.SortFunc(b.rows, compareNetRows)
+	slices.SortFunc(b.rows, netOrder(b.today))
 	return b.rows, nil
 }
 
-// compareNetRows orders net rows as Compute's (priority, then the largest production_needed), except that
-// within a priority the late releases come first, the most overdue (earliest release date) first: what the
-// planner must act on first. Nearly every current-month row with a lead time is late, so the flag alone does not
-// rank them; how late does.
-func compareNetRows(a, b NetRow) int {
-	if c := cmp.Compare(priorityRank(a.Priority), priorityRank(b.Priority)); c != 0 {
-		return c
-	}
-	al, bl := slices.Contains(a.Flags, FlagLateRelease), slices.Contains(b.Flags, FlagLateRelease)
-	switch {
-	case al && !bl:
-		return -1
-	case bl && !al:
-		return 1
-	case al:
-		if c := a.ReleaseDate.Compare(b.ReleaseDate); c != 0 {
+// netOrder orders net rows as Compute's (priority, then the largest production_needed), except that within a
+// priority the late releases come first, the most overdue (earliest release date) first: what the planner must
+// act on first. Nearly every current-month row with a lead time is late, so the flag alone does not rank them;
+// how late does. A row is late as row() flags it (planned, released before today), tested without searching
+// its flags: the sort is half of a large plan's time.
+func netOrder(today time.Time) func(a, b NetRow) int {
+	late := func(r *NetRow) bool { return r.PlannedQuantity > 0 && r.ReleaseDate.Before(today) }
+	return func(a, b NetRow) int {
+		if c := cmp.Compare(priorityRank(a.Priority), priorityRank(b.Priority)); c != 0 {
 			return c
 		}
+		al, bl := late(&a), late(&b)
+		switch {
+		case al && !bl:
+			return -1
+		case bl && !al:
+			return 1
+		case al:
+			if c := a.ReleaseDate.Compare(b.ReleaseDate); c != 0 {
+				return c
+			}
+		}
+		return compareRows(a.Row, b.Row)
 	}
-	return compareRows(a.Row, b.Row)
 }
 
 // NetAction returns how a product is replenished: produced when it has a manufacture route or a BoM, else bought.
