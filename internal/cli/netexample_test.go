@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/store/storetest"
 )
 
 // TestNetWorkedExampleThroughCommands runs the worked example of docs/planning.md ("Net requirements: a worked
@@ -133,7 +134,21 @@ func TestNetWorkedExampleThroughCommands(t *testing.T) {
 	srv.Advance(5 * time.Minute)
 	now := srv.Now()
 
-	dir, env := isolated(t)
+	// Both engines read the same fake Odoo.
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			dir, env := isolated(t)
+			if engine == "postgres" {
+				env["DATABASE_URL"] = storetest.PostgresURL(t)
+			}
+			checkWorkedExample(t, dir, env, srv, now)
+		})
+	}
+}
+
+// checkWorkedExample runs the commands of the worked example on the store of env and checks the plan.
+func checkWorkedExample(t *testing.T, dir string, env map[string]string, srv *odootest.Server, now time.Time) {
 	cfg := filepath.Join(dir, "test.env")
 	r := run(t, env, "--config", cfg, "key", "generate")
 	if r.code != 0 {
