@@ -69,12 +69,12 @@ type Supplier struct {
 type NetInput struct {
 	SKUInput
 	// OpenOrders is the backlog by due month: the undelivered quantity of open order lines, by the month they
-	// are due (their commitment or expected date). Orders due in a month of the plan consume that month's
+	// are due (the engine: the order's commitment date, else its order date). Orders due in a month of the plan consume that month's
 	// forecast. Optional: without it, the whole backlog is taken from today's stock, as Compute does. The
 	// quantities due within the plan's months add up to at most Backlog.
 	OpenOrders []MonthQuantity
-	// ShippedThisMonth is the quantity delivered since the first day of the current month: part of the current
-	// month's forecast that is no longer to come.
+	// ShippedThisMonth is what was delivered of the orders placed in the current month (whenever they are due):
+	// part of the current month's forecast, which counts sales by order date, that is no longer to come.
 	ShippedThisMonth float64
 	Production       []Receipt // open manufacturing orders (confirmed or in progress, not draft, done or cancelled)
 	Purchases        []Receipt // open lines of confirmed purchase orders
