@@ -1,0 +1,105 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
+)
+
+func init() {
+	extra = append(extra, namedTest{"ForecastSnapshots", testForecastSnapshots})
+}
+
+// testForecastSnapshots: runs are kept with their rows in the forecast's transaction (or not at all), read back
+// by run, SKU and month, deleted one by one, and go with a reset or a deleted connection.
+func testForecastSnapshots(t *testing.T, newStore NewStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	conn := newConnection(t, s, "acme")
+	other := newConnection(t, s, "beta")
+	month := func(y int, m time.Month) time.Time { return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC) }
+	snap := func(sku string, m time.Month, q float64) *store.ForecastSnapshot {
+		return &store.ForecastSnapshot{SKU: sku, Date: month(2026, m), Quantity: q, Lower80: q - 1, Upper80: q + 1, Lower95: q - 2,
+			Upper95: q + 2.5, Method: "ets", Class: "smooth"}
+	}
+	keep := func(c int64, gen time.Time, rows ...*store.ForecastSnapshot) *store.ForecastRun {
+		t.Helper()
+		run := &store.ForecastRun{ConnectionID: c, GeneratedAt: gen, FirstMonth: month(gen.Year(), gen.Month()), Horizon: 12,
+			IntervalLevel: 80, SKUs: 2}
+		if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastRunInsert(ctx, run, rows) }); err != nil {
+			t.Fatal(err)
+		}
+		if run.ID == 0 {
+			t.Fatal("ForecastRunInsert set no id")
+		}
+		return run
+	}
+	jan := keep(conn, time.Date(2026, 1, 15, 6, 0, 0, 0, time.UTC), snap("A", 1, 10), snap("A", 2, 11), snap("B", 2, 3))
+	feb := keep(conn, time.Date(2026, 2, 3, 12, 30, 0, 0, time.UTC), snap("A", 2, 12), snap("A", 3, 13))
+	keep(other, time.Date(2026, 1, 20, 0, 0, 0, 0, time.UTC), snap("A", 2, 99))
+
+	// A failed transaction keeps nothing.
+	boom := errors.New("boom")
+	if err := s.Tx(ctx, func(tx store.Executor) error {
+		if err := tx.ForecastRunInsert(ctx, &store.ForecastRun{ConnectionID: conn, GeneratedAt: time.Now(), FirstMonth: month(2026, 3),
+			Horizon: 12, IntervalLevel: 80}, []*store.ForecastSnapshot{snap("Z", 3, 1)}); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("rolled back insert: %v", err)
+	}
+
+	runs, err := s.ForecastRunList(ctx, conn)
+	if err != nil || len(runs) != 2 || runs[0].ID != jan.ID || runs[1].ID != feb.ID {
+		t.Fatalf("runs = %+v, %v; want jan and feb, oldest first", runs, err)
+	}
+	r := runs[1]
+	if !r.GeneratedAt.Equal(feb.GeneratedAt) || !r.FirstMonth.Equal(month(2026, 2)) || r.Horizon != 12 || r.IntervalLevel != 80 ||
+		r.SKUs != 2 || r.ConnectionID != conn {
+		t.Errorf("feb run read back = %+v", r)
+	}
+	if all, err := s.ForecastRunList(ctx, 0); err != nil || len(all) != 3 {
+		t.Errorf("every connection's runs = %d, %v; want 3", len(all), err)
+	}
+
+	rows, err := s.ForecastSnapshotList(ctx, &store.ForecastSnapshotListParams{RunIDs: []int64{jan.ID, feb.ID}})
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("rows of both runs = %d, %v; want 5", len(rows), err)
+	}
+	if g := rows[1]; g.RunID != jan.ID || g.SKU != "A" || !g.Date.Equal(month(2026, 2)) || g.Quantity != 11 || g.Lower80 != 10 ||
+		g.Upper80 != 12 || g.Lower95 != 9 || g.Upper95 != 13.5 || g.Method != "ets" || g.Class != "smooth" {
+		t.Errorf("second row = %+v; want jan's A of February, by run, SKU and month", g)
+	}
+	feb2, err := s.ForecastSnapshotList(ctx, &store.ForecastSnapshotListParams{RunIDs: []int64{jan.ID, feb.ID}, SKU: "A",
+		Months: []time.Time{month(2026, 2)}})
+	if err != nil || len(feb2) != 2 || feb2[0].Quantity != 11 || feb2[1].Quantity != 12 {
+		t.Errorf("A's February in both runs = %+v, %v; want 11 then 12", feb2, err)
+	}
+
+	n, err := s.ForecastRunDelete(ctx, jan.ID)
+	if err != nil || n != 3 {
+		t.Errorf("delete jan = %d rows, %v; want 3", n, err)
+	}
+	if left, _ := s.ForecastSnapshotList(ctx, &store.ForecastSnapshotListParams{RunIDs: []int64{jan.ID, feb.ID}}); len(left) != 2 {
+		t.Errorf("rows left = %d, want feb's 2", len(left))
+	}
+
+	res, err := s.ConnectionDataReset(ctx, conn)
+	if err != nil || res.ForecastRuns != 1 {
+		t.Errorf("reset = %+v, %v; want 1 forecast run deleted", res, err)
+	}
+	if left, _ := s.ForecastSnapshotList(ctx, &store.ForecastSnapshotListParams{RunIDs: []int64{feb.ID}}); len(left) != 0 {
+		t.Errorf("rows of a reset connection's run left: %d", len(left))
+	}
+	if err := s.ConnectionDelete(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM forecast_snapshots`).Scan(&left); err != nil || left != 0 {
+		t.Errorf("snapshot rows after deleting the other connection: %d, %v; want 0", left, err)
+	}
+}
