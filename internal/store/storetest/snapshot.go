@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,5 +102,44 @@ func testForecastSnapshots(t *testing.T, newStore NewStore) {
 	var left int
 	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM forecast_snapshots`).Scan(&left); err != nil || left != 0 {
 		t.Errorf("snapshot rows after deleting the other connection: %d, %v; want 0", left, err)
+	}
+}
+
+// BenchForecastRunInsert keeps runs of skus SKUs × 12 months in s, one run per iteration in its own
+// transaction, as a forecast does, and reports rows/s and the bytes a run adds to the database (size reads the
+// database's size; nil: not reported).
+func BenchForecastRunInsert(b *testing.B, s store.Store, skus int, size func() int64) {
+	ctx := context.Background()
+	c, err := s.ConnectionInsert(ctx, sampleConnection("bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	methods := []string{"mean(ets+dotm+snaive)", "mean(tsb+imapa+ses+mean)", "theta", "zero"}
+	classes := []string{"smooth", "intermittent", "erratic", "dead"}
+	var rows []*store.ForecastSnapshot
+	for i := range skus {
+		for m := range 12 {
+			q := float64(i%97) + float64(m)*0.37
+			rows = append(rows, &store.ForecastSnapshot{SKU: fmt.Sprintf("SKU-%06d", i), Date: time.Date(2026, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC),
+				Quantity: q, Lower80: q * 0.71, Upper80: q * 1.33, Lower95: q * 0.52, Upper95: q * 1.61, Method: methods[i%4], Class: classes[i%4]})
+		}
+	}
+	var before int64
+	if size != nil {
+		before = size()
+	}
+	start := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run := &store.ForecastRun{ConnectionID: c.ID, GeneratedAt: start.Add(time.Duration(i) * 6 * time.Hour), FirstMonth: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Horizon: 12, IntervalLevel: 80, SKUs: skus}
+		if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastRunInsert(ctx, run, rows) }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
+	if size != nil {
+		b.ReportMetric(float64(size()-before)/float64(b.N), "bytes/run")
 	}
 }
