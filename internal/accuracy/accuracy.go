@@ -36,6 +36,9 @@ type Point struct {
 	ScaleSeasonal bool
 }
 
+// Error is the forecast's error, forecast − actual.
+func (p Point) Error() float64 { return p.Forecast - p.Actual }
+
 // Benchmark is the forecast h months ahead (h >= 1) of the history hist by the seasonal naive (the same month
 // of the last year of history) when hist holds a year or more, else by the naive (the last month); NaN for an
 // empty history.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/accuracy"
@@ -179,4 +180,38 @@ func accuracySeries(ctx context.Context, s store.Executor, connectionID int64, o
 		out[ser.ID] = ser
 	}
 	return out, nil
+}
+
+// SKUAccuracy is how one SKU's past forecasts did: the figures per lag and its lag-1 forecasts beside the
+// demand, month by month.
+type SKUAccuracy struct {
+	Runs    int // the connection's kept forecast runs
+	Lags    []int
+	Figures []accuracy.Figures // per lag, as Lags
+	// Past are the SKU's lag-1 forecasts (the past forecast of each month), oldest first.
+	Past []accuracy.Point
+}
+
+// SKUAccuracy measures one SKU's kept forecasts for the default lags.
+func (e *Engine) SKUAccuracy(ctx context.Context, c *store.Connection, sku string) (*SKUAccuracy, error) {
+	rep, err := e.Accuracy(ctx, []*store.Connection{c}, DefaultLags, sku)
+	if err != nil {
+		return nil, err
+	}
+	out := &SKUAccuracy{Runs: rep.Runs, Lags: rep.Lags}
+	for _, k := range rep.Lags {
+		out.Figures = append(out.Figures, accuracy.Measure(accuracy.AtLag(rep.Points, k)))
+	}
+	out.Past = accuracy.AtLag(rep.Points, 1)
+	sort.Slice(out.Past, func(i, j int) bool { return out.Past[i].Month < out.Past[j].Month })
+	return out, nil
+}
+
+// AccuracyAll measures every connection's kept forecasts at one lag: the dashboard's accuracy page.
+func (e *Engine) AccuracyAll(ctx context.Context, lag int) (*AccuracyReport, error) {
+	conns, err := e.store.ConnectionList(ctx, &store.ConnectionListParams{})
+	if err != nil {
+		return nil, err
+	}
+	return e.Accuracy(ctx, conns, []int{lag}, "")
 }
