@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -48,6 +49,7 @@ func (e *Engine) Accuracy(ctx context.Context, conns []*store.Connection, lags [
 	if len(lags) == 0 {
 		lags = DefaultLags
 	}
+	lags = slices.Compact(slices.Sorted(slices.Values(lags)))
 	for _, k := range lags {
 		if k < 1 || k > 120 {
 			return nil, usagef("give lags between 1 and 120 months (1: the forecast made the month before)", "lag %d is out of range", k)
