@@ -2,8 +2,13 @@ package engine
 
 import (
 	"context"
+	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/clock"
+	"github.com/salesengine/salesengine/internal/store/sqlite"
 
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -126,4 +131,57 @@ func TestPruneForecastRuns(t *testing.T) {
 			t.Fatalf("runs left = %+v, %v; want October's last and both recent ones", left, err)
 		}
 	})
+}
+
+// TestPruneEvery: serve's pruning runs a minute after the start, then hourly, with the clock's time, until its
+// context ends.
+func TestPruneEvery(t *testing.T) {
+	t.Parallel()
+	e := &Engine{log: slog.New(slog.DiscardHandler)}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(t0)
+	calls := make(chan time.Time, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.pruneEvery(ctx, clk, "past forecasts", func(_ context.Context, now time.Time) (int64, error) { calls <- now; return 1, nil })
+	}()
+	for _, step := range []time.Duration{time.Minute, time.Hour} {
+		clk.WaitWaiters(t, 1)
+		clk.Advance(step)
+		if got := <-calls; !got.Equal(clk.Now()) {
+			t.Errorf("pruned with now %s, want %s", got, clk.Now())
+		}
+	}
+	clk.WaitWaiters(t, 1)
+	cancel()
+	<-done
+	if len(calls) != 0 {
+		t.Errorf("%d more prunes than the clock allowed", len(calls))
+	}
+}
+
+// TestScheduledForecastKeepsRuns: serve's scheduled forecast keeps a run of every active connection.
+func TestScheduledForecastKeepsRuns(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "se.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.MigrationApply(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eng, tenants := newTenants(t, s, 2, nil)
+	syncAtOnce(t, eng, tenants)
+	if err := eng.scheduledForecast(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tn := range tenants {
+		runs, err := s.ForecastRunList(context.Background(), tn.conn.ID)
+		if err != nil || len(runs) != 1 || runs[0].SKUs == 0 {
+			t.Errorf("%s: kept runs %+v, %v; want one", tn.conn.Name, runs, err)
+		}
+	}
 }
