@@ -84,11 +84,17 @@ func accuracyEmpty(rep *engine.AccuracyReport) string {
 	case rep.Runs == 0:
 		return "no past forecasts yet: every forecast run is kept from this version on. Run 'salesengine forecast' " +
 			"(or let serve's schedule run it); figures come once a month forecast ahead has ended."
-	case len(rep.Points) == 0:
-		first := rep.Lags[0]
-		for _, k := range rep.Lags {
-			first = min(first, k)
+	case len(rep.Points) == 0 && rep.OldestMonth().Add(rep.Lags[0]) < rep.Current:
+		// A month that could have a forecast has ended, and none was found.
+		msg := fmt.Sprintf("no past forecast of a completed month at lag %s: the %d kept runs (the oldest from %s) forecast none "+
+			"(a lag-k forecast needs a run in the month k months before, with a horizon beyond k)", joinInts(rep.Lags), rep.Runs,
+			rep.Oldest.In(rep.Location).Format("2006-01-02"))
+		if rep.NoSales > 0 {
+			msg += fmt.Sprintf("; %d past forecasts were left out: no sales are stored under their SKU any more", rep.NoSales)
 		}
+		return msg + "."
+	case len(rep.Points) == 0:
+		first := rep.Lags[0] // the lags are sorted
 		return fmt.Sprintf("no completed month has a past forecast yet: the oldest kept forecast run is from %s; "+
 			"the first lag-%d figures come once %s has ended (keep forecasting at least once a month).",
 			rep.Oldest.In(rep.Location).Format("2006-01-02"), first, rep.OldestMonth().Add(first))
@@ -209,4 +215,12 @@ func accuracyJSON(rep *engine.AccuracyReport, by accuracy.By) accuracyReportJSON
 		out.Lags = append(out.Lags, l)
 	}
 	return out
+}
+
+func joinInts(vs []int) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = strconv.Itoa(v)
+	}
+	return strings.Join(s, ", ")
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salesengine/salesengine/internal/accuracy"
+	"github.com/salesengine/salesengine/internal/engine"
+	"github.com/salesengine/salesengine/internal/forecast"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/store/sqlite"
 )
@@ -171,10 +174,37 @@ func TestAccuracyEndToEnd(t *testing.T) {
 		!strings.Contains(text, num((math.Abs(eJan)+math.Abs(eFeb))/2, 2, false)) || !strings.Contains(text, "2 forecasts scaled by the seasonal naive") {
 		t.Errorf("table:\n%s", text)
 	}
+	if r := accuracyAt("2026-03-05", "--lag", "12"); !strings.Contains(r.stdout, "the first lag-12 figures come once 2026-12 has ended") {
+		t.Errorf("lag 12: %q", r.stdout)
+	}
 	if r := runAt(t, at("2026-03-05"), env, "--config", cfg, "accuracy", "--lag", "0"); r.code != 2 || !strings.Contains(r.stderr, "lag 0 is out of range") {
 		t.Errorf("--lag 0: %+v", r)
 	}
 	if r := runAt(t, at("2026-03-05"), env, "--config", cfg, "accuracy", "--by", "colour"); r.code != 2 || !strings.Contains(r.stderr, "unknown grouping") {
 		t.Errorf("--by colour: %+v", r)
+	}
+}
+
+// TestAccuracyEmptyMessages: without figures, the report says why and what to do.
+func TestAccuracyEmptyMessages(t *testing.T) {
+	t.Parallel()
+	dec := time.Date(2025, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		rep  engine.AccuracyReport
+		want string
+	}{
+		{engine.AccuracyReport{Lags: []int{1}}, "no past forecasts yet"},
+		{engine.AccuracyReport{Lags: []int{1, 3}, Runs: 2, Oldest: dec, Current: forecast.MonthFor(2026, 1), Location: time.UTC},
+			"the first lag-1 figures come once 2026-01 has ended"},
+		// January has ended and nothing was measured: the runs forecast no completed month, or their SKUs lost their sales.
+		{engine.AccuracyReport{Lags: []int{1}, Runs: 3, Oldest: dec, Current: forecast.MonthFor(2026, 6), Location: time.UTC, NoSales: 2},
+			"no past forecast of a completed month at lag 1: the 3 kept runs (the oldest from 2025-12-01) forecast none (a lag-k forecast needs a run in the month k months before, with a horizon beyond k); 2 past forecasts were left out"},
+	} {
+		if got := accuracyEmpty(&tc.rep); !strings.Contains(got, tc.want) {
+			t.Errorf("%+v: %q, want %q", tc.rep, got, tc.want)
+		}
+	}
+	if got := accuracyEmpty(&engine.AccuracyReport{Lags: []int{1}, Runs: 1, Points: make([]accuracy.Point, 1)}); got != "" {
+		t.Errorf("with figures: %q", got)
 	}
 }

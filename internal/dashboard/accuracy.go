@@ -67,6 +67,8 @@ func (d *Dashboard) accuracyPage(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rep.Runs == 0:
 		data.Empty = p.T("accuracy.no_runs")
+	case len(rep.Points) == 0 && rep.OldestMonth().Add(lag) < rep.Current:
+		data.Empty = p.T("accuracy.none_measured", lag, rep.Runs, rep.Oldest.In(rep.Location).Format("2006-01-02"))
 	case len(rep.Points) == 0:
 		data.Empty = p.T("accuracy.no_months", lag, rep.Oldest.In(rep.Location).Format("2006-01-02"), rep.OldestMonth().Add(lag).String())
 	default:
@@ -146,6 +148,7 @@ func init() {
 		"accuracy.notes":         {"Error = pronóstico − real: un sesgo positivo es pronosticar de más. MASE divide cada error por el MAE del naive estacional dentro de la historia hasta el pronóstico (del naive con un año o menos de historia). Valor añadido (FVA): cuánto menor es el MAE que el del naive estacional hecho en el mismo origen.", "Error = forecast − actual: a positive bias is over-forecasting. MASE divides each error by the in-sample MAE of the seasonal naive over the history up to the forecast (of the naive with a year of history or less). FVA: how much lower the MAE is than that of the seasonal naive made at the same origin."},
 		"accuracy.no_runs":       {"Aún no hay pronósticos pasados: cada corrida de pronóstico se guarda desde esta versión. Ejecuta «salesengine forecast» (o deja que lo haga el calendario de serve); las cifras llegan cuando termine un mes pronosticado.", "No past forecasts yet: every forecast run is kept from this version on. Run “salesengine forecast” (or let serve's schedule run it); figures come once a forecast month has ended."},
 		"accuracy.no_months":     {"Ningún mes cerrado tiene aún un pronóstico con desfase %d: la corrida guardada más antigua es del %s; las primeras cifras llegan cuando termine %s.", "No completed month has a lag-%d forecast yet: the oldest kept run is from %s; the first figures come once %s has ended."},
+		"accuracy.none_measured": {"Ningún mes cerrado tiene pronóstico con desfase %d: las %d corridas guardadas (la más antigua del %s) no pronosticaron ninguno (hace falta una corrida en el mes k meses antes, con un horizonte mayor que k, y ventas guardadas del SKU).", "No completed month has a lag-%d forecast: the %d kept runs (the oldest from %s) forecast none (that needs a run in the month k months before, with a horizon beyond k, and the SKU's sales stored)."},
 		"accuracy.no_sales":      {"%d pronósticos pasados quedan fuera: su SKU ya no tiene ventas guardadas (renombrado en Odoo o líneas eliminadas).", "%d past forecasts are left out: no sales are stored under their SKU any more (renamed in Odoo, or lines removed)."},
 		"accuracy.bad_lag":       {"Desfase «%s» no válido: elige entre 1 y 120 meses.", "Invalid lag “%s”: choose 1 to 120 months."},
 		"accuracy.bad_by":        {"Agrupación «%s» desconocida: clase, método, conexión o SKU.", "Unknown grouping “%s”: class, method, connection or SKU."},
