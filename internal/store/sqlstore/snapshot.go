@@ -7,6 +7,23 @@ import (
 	"github.com/salesengine/salesengine/internal/store"
 )
 
+// forecastSnapshots writes a run's rows as the sync writes its lines (bulk.go): straight from the structs, and
+// on PostgreSQL through binary COPY: 120,000 rows a run for 10,000 SKUs.
+var forecastSnapshots = table[*store.ForecastSnapshot]{upsertSpec: forecastSnapshotSpec,
+	bind: func(b *binder, dst []any, r *store.ForecastSnapshot) []any {
+		return append(dst, r.RunID, r.SKU, b.d.Date(r.Date), r.Quantity, r.Lower80, r.Upper80, r.Lower95, r.Upper95, r.Method, r.Class)
+	},
+	copy: func(c *copyEncoder, r *store.ForecastSnapshot) {
+		c.int8(r.RunID)
+		c.text(r.SKU)
+		c.date(r.Date)
+		for _, v := range []float64{r.Quantity, r.Lower80, r.Upper80, r.Lower95, r.Upper95} {
+			c.float8(v)
+		}
+		c.text(r.Method)
+		c.text(r.Class)
+	}}
+
 var forecastSnapshotSpec = upsertSpec{table: "forecast_snapshots", keys: []string{"run_id", "sku", "forecast_date"},
 	cols: []string{"run_id", "sku", "forecast_date", "forecasted_quantity", "lower_80", "upper_80", "lower_95", "upper_95",
 		"method", "demand_class"},
@@ -20,12 +37,10 @@ func (e *Exec) ForecastRunInsert(ctx context.Context, run *store.ForecastRun, ro
 		run.IntervalLevel, run.SKUs).Scan(&run.ID); err != nil {
 		return fmt.Errorf("insert forecast run: %w", err)
 	}
-	vals := make([][]any, len(rows))
-	for i, r := range rows {
+	for _, r := range rows {
 		r.RunID = run.ID
-		vals[i] = []any{run.ID, r.SKU, e.d.Date(r.Date), r.Quantity, r.Lower80, r.Upper80, r.Lower95, r.Upper95, r.Method, r.Class}
 	}
-	return e.upsert(ctx, forecastSnapshotSpec, vals)
+	return upsertRows(ctx, e, forecastSnapshots, rows)
 }
 
 func (e *Exec) ForecastRunList(ctx context.Context, connectionID int64) ([]*store.ForecastRun, error) {

@@ -81,6 +81,29 @@ func testForecastSnapshots(t *testing.T, newStore NewStore) {
 		t.Errorf("A's February in both runs = %+v, %v; want 11 then 12", feb2, err)
 	}
 
+	// A run as large as a real one goes through the bulk path (COPY on PostgreSQL): every value read back.
+	var big []*store.ForecastSnapshot
+	for i := range 40 {
+		for m := range 12 {
+			d := time.Date(1999, time.Month(7+m), 1, 0, 0, 0, 0, time.UTC) // before and after PostgreSQL's 2000 epoch
+			q := float64(i) + float64(m)/8
+			big = append(big, &store.ForecastSnapshot{SKU: fmt.Sprintf("B-%02d", i), Date: d, Quantity: q, Lower80: q - 0.5,
+				Upper80: q + 0.75, Lower95: q - 1, Upper95: q + 1.25, Method: "mean(tsb+imapa+ses+mean)", Class: "lumpy"})
+		}
+	}
+	bigRun := keep(other, time.Date(2026, 1, 25, 0, 0, 0, 0, time.UTC), big...)
+	back, err := s.ForecastSnapshotList(ctx, &store.ForecastSnapshotListParams{RunIDs: []int64{bigRun.ID}})
+	if err != nil || len(back) != len(big) {
+		t.Fatalf("large run: %d rows read back, %v; want %d", len(back), err, len(big))
+	}
+	for i, g := range back {
+		w := big[i] // both by SKU and month
+		if g.SKU != w.SKU || !g.Date.Equal(w.Date) || g.Quantity != w.Quantity || g.Lower80 != w.Lower80 || g.Upper80 != w.Upper80 ||
+			g.Lower95 != w.Lower95 || g.Upper95 != w.Upper95 || g.Method != w.Method || g.Class != w.Class || g.RunID != bigRun.ID {
+			t.Fatalf("large run row %d = %+v, want %+v", i, g, w)
+		}
+	}
+
 	n, err := s.ForecastRunDelete(ctx, jan.ID)
 	if err != nil || n != 3 {
 		t.Errorf("delete jan = %d rows, %v; want 3", n, err)
