@@ -42,6 +42,7 @@ type SKUView struct {
 	InventorySyncedAt *time.Time
 	Backlog           float64       // confirmed and not delivered
 	Lines             []*store.Item // the newest SKULines order lines (not removed), newest first
+	Accuracy          *SKUAccuracy  // how its past forecasts did
 }
 
 // SKUView reads one SKU of a connection (by name; "" when the SKU is in one connection only). It returns an
@@ -108,6 +109,9 @@ func (e *Engine) SKUView(ctx context.Context, sku, connection string) (*SKUView,
 		return nil, err
 	}
 	if v.Lines, err = e.store.ItemListBySKU(ctx, c.ID, sku, SKULines); err != nil {
+		return nil, err
+	}
+	if v.Accuracy, err = e.SKUAccuracy(ctx, c, sku); err != nil {
 		return nil, err
 	}
 	for _, name := range []string{firstPlanName(v.Plan), firstLineName(v.Lines)} {
