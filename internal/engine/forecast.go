@@ -20,6 +20,9 @@ type ForecastOutcome struct {
 	// Plan is this month's plan, made from the new forecast; nil when there was nothing to forecast, or when
 	// planning failed (the forecast is stored all the same).
 	Plan *PlanOutcome
+	// Overrides counts the overrides in force from this month on, which the plan used instead of the
+	// statistical forecast of their months (the forecast table keeps the statistical figures).
+	Overrides int
 }
 
 // PlanOutcome counts a plan stored for a month.
@@ -47,6 +50,11 @@ func (e *Engine) ForecastAndPlan(ctx context.Context, c *store.Connection) (Fore
 	if sum.SKUs == 0 {
 		return out, nil
 	}
+	ovr, err := e.ForecastOverrides(ctx, c, false)
+	if err != nil {
+		return out, err
+	}
+	out.Overrides = len(ovr)
 	m := e.set.CurrentMonth()
 	_, psum, err := e.Plan(ctx, c, []plan.Month{m})
 	if err != nil {
@@ -78,7 +86,7 @@ func (e *Engine) ForecastReport(ctx context.Context, c *store.Connection) (*Fore
 	}
 	now := e.set.now()
 	rows, _ := demand.Rows(c.ID, res, o.Level, now)
-	inputs, _, err := planInputs(ctx, e.store, c.ID, rows)
+	inputs, _, overridden, err := planInputs(ctx, e.store, c.ID, rows, e.set.monthOf(now))
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +94,7 @@ func (e *Engine) ForecastReport(ctx context.Context, c *store.Connection) (*Fore
 	if err != nil {
 		return nil, err
 	}
+	flagOverrides(planRows, overridden)
 	return &ForecastReport{Results: res, Level: o.Level, Plan: planRows}, nil
 }
 

@@ -189,6 +189,12 @@ type Executor interface {
 	// ForecastStatGet returns one SKU's statistics; ErrNotFound when the SKU was not forecast.
 	ForecastStatGet(ctx context.Context, connectionID int64, sku string) (*ForecastStat, error)
 
+	// ForecastOverrideInsert appends a change (set or clear) to forecast_overrides and returns its id. The
+	// table is append-only: nothing updates or deletes its rows but the deletion of their connection.
+	ForecastOverrideInsert(ctx context.Context, o *ForecastOverride) (int64, error)
+	// ForecastOverrideList lists the overrides in force, or with History every change.
+	ForecastOverrideList(ctx context.Context, params *ForecastOverrideListParams) ([]*ForecastOverride, error)
+
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
 	// ProductionReplace replaces a connection's plan rows of the given months. Run it inside Tx.
