@@ -69,6 +69,9 @@ type ForecastReport struct {
 	Results []forecast.Result
 	Level   float64 // of the prediction intervals in Results
 	Plan    []plan.NetRow
+	// Overrides are the overrides in force from this month on, which Plan used, each with the report's own
+	// statistical forecast of its SKU-month (Results keeps the statistical forecast).
+	Overrides []OverrideLine
 }
 
 // ForecastReport forecasts a connection and plans this month from that forecast, storing nothing.
@@ -95,7 +98,11 @@ func (e *Engine) ForecastReport(ctx context.Context, c *store.Connection) (*Fore
 		return nil, err
 	}
 	flagOverrides(planRows, overridden)
-	return &ForecastReport{Results: res, Level: o.Level, Plan: planRows}, nil
+	ovr, err := e.ForecastOverrides(ctx, c, false)
+	if err != nil {
+		return nil, err
+	}
+	return &ForecastReport{Results: res, Level: o.Level, Plan: planRows, Overrides: overrideLines(c.Name, ovr, rows)}, nil
 }
 
 // Backtest measures forecast accuracy on a connection's stored sales, holding out the end of every series.

@@ -115,7 +115,7 @@ func (e *Engine) ForecastOverrideChange(ctx context.Context, c *store.Connection
 		return nil, err
 	}
 	out := &OverrideOutcome{Override: o}
-	if i := slices.IndexFunc(cur, func(x *store.ForecastOverride) bool { return x.Date.Equal(o.Date) }); i >= 0 {
+	if i := slices.IndexFunc(cur, func(x *store.ForecastOverride) bool { return plan.MonthOf(x.Date) == m }); i >= 0 {
 		out.Previous = cur[i]
 	}
 	if o.Action == store.OverrideClear && out.Previous == nil {
@@ -189,15 +189,16 @@ func (e *Engine) ForecastOverrides(ctx context.Context, c *store.Connection, his
 	return e.store.ForecastOverrideList(ctx, p)
 }
 
-// overrideBound moves a bound of the statistical forecast stat to follow an override q: scaled by q/stat when the
-// statistical forecast is positive (the relative uncertainty kept: an override of 0 has no spread, one twice the
-// forecast twice the spread), else shifted up by q (a bound around a zero forecast is all spread). The view
-// forecast_final computes the same in SQL.
+// overrideBound moves a bound of the statistical forecast stat to follow an override q. At or above the
+// statistical forecast the bound is shifted by q - stat: the spread stays as the statistical model measured it
+// (what the planner adds is known demand, such as an announced order, not more uncertainty). Below it the bound
+// is scaled by q/stat: the spread shrinks with the demand, to none at 0 (a discontinued product needs no
+// safety stock). The view forecast_final computes the same in SQL.
 func overrideBound(bound, stat, q float64) float64 {
-	if stat > 0 {
+	if q < stat {
 		return bound * q / stat
 	}
-	return bound + q
+	return bound + q - stat
 }
 
 // withOverrides returns the forecast rows as the plan uses them: each row with an override in force takes the
@@ -208,19 +209,19 @@ func withOverrides(rows []*store.ForecastRow, overrides []*store.ForecastOverrid
 	if len(overrides) == 0 {
 		return rows
 	}
-	type key struct {
-		sku  string
-		date time.Time
+	type key struct { // by calendar month: the rows' dates may differ in location
+		sku   string
+		month plan.Month
 	}
 	byKey := make(map[key]*store.ForecastOverride, len(overrides))
 	for _, o := range overrides {
 		if o.Action == store.OverrideSet && o.Quantity != nil {
-			byKey[key{o.SKU, o.Date}] = o
+			byKey[key{o.SKU, plan.MonthOf(o.Date)}] = o
 		}
 	}
 	out := make([]*store.ForecastRow, 0, len(rows)+len(byKey))
 	for _, r := range rows {
-		k := key{r.SKU, r.Date}
+		k := key{r.SKU, plan.MonthOf(r.Date)}
 		o, ok := byKey[k]
 		if !ok {
 			out = append(out, r)
@@ -235,11 +236,11 @@ func withOverrides(rows []*store.ForecastRow, overrides []*store.ForecastOverrid
 	}
 	added := false
 	for k, o := range byKey {
-		if k.date.Before(from) {
+		if o.Date.Before(from) {
 			continue
 		}
 		q := *o.Quantity
-		out = append(out, &store.ForecastRow{ConnectionID: o.ConnectionID, SKU: k.sku, Date: k.date, Quantity: q, Lower: q, Upper: q,
+		out = append(out, &store.ForecastRow{ConnectionID: o.ConnectionID, SKU: k.sku, Date: k.month.First(), Quantity: q, Lower: q, Upper: q,
 			Lower95: q, Upper95: q, Method: "override", GeneratedAt: o.CreatedAt})
 		added = true
 	}
@@ -250,6 +251,82 @@ func withOverrides(rows []*store.ForecastRow, overrides []*store.ForecastOverrid
 			}
 			return a.Date.Compare(b.Date)
 		})
+	}
+	return out
+}
+
+// OverrideConnection is the connection an override of sku goes to: the one named (ID or NAME), or else the one
+// connection that holds the SKU.
+func (e *Engine) OverrideConnection(ctx context.Context, ref, sku string) (*store.Connection, error) {
+	if ref != "" {
+		return ResolveConnection(ctx, e.store, ref)
+	}
+	names, err := e.store.SKUConnectionList(ctx, sku)
+	if err != nil {
+		return nil, err
+	}
+	switch len(names) {
+	case 0:
+		return nil, overrideErr(OverrideErrUnknownSKU,
+			"SKUs are Odoo's Internal Reference (default_code), exactly as written, case included; a product new in Odoo is known after 'salesengine sync'",
+			"no connection has a SKU %q (no product, sale, forecast or plan row of it)", sku)
+	case 1:
+		return e.store.ConnectionGetByName(ctx, names[0])
+	}
+	return nil, usagef("give --connection "+names[0]+" (or another of them)", "SKU %q is in several connections: %s", sku, strings.Join(names, ", "))
+}
+
+// OverrideLine is a row of forecast_overrides with its connection's name and the statistical forecast of its
+// SKU-month now stored (nil: none).
+type OverrideLine struct {
+	*store.ForecastOverride
+	Connection  string
+	Statistical *float64
+}
+
+// OverrideLines is ForecastOverrides for several connections, each line with the statistical forecast of its
+// SKU-month, by connection in the order given.
+func (e *Engine) OverrideLines(ctx context.Context, conns []*store.Connection, history bool) ([]OverrideLine, error) {
+	var out []OverrideLine
+	for _, c := range conns {
+		os, err := e.ForecastOverrides(ctx, c, history)
+		if err != nil {
+			return nil, err
+		}
+		var rows []*store.ForecastRow
+		read := map[string]bool{}
+		for _, o := range os {
+			if read[o.SKU] {
+				continue
+			}
+			read[o.SKU] = true
+			r, err := e.store.ForecastList(ctx, &store.ForecastListParams{ConnectionID: c.ID, SKU: o.SKU})
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r...)
+		}
+		out = append(out, overrideLines(c.Name, os, rows)...)
+	}
+	return out, nil
+}
+
+// overrideLines pairs overrides with the statistical forecast of their SKU-months among rows.
+func overrideLines(connection string, os []*store.ForecastOverride, rows []*store.ForecastRow) []OverrideLine {
+	type key struct {
+		sku   string
+		month plan.Month
+	}
+	stat := make(map[key]float64, len(rows))
+	for _, r := range rows {
+		stat[key{r.SKU, plan.MonthOf(r.Date)}] = r.Quantity
+	}
+	out := make([]OverrideLine, len(os))
+	for i, o := range os {
+		out[i] = OverrideLine{ForecastOverride: o, Connection: connection}
+		if q, ok := stat[key{o.SKU, plan.MonthOf(o.Date)}]; ok {
+			out[i].Statistical = &q
+		}
 	}
 	return out
 }

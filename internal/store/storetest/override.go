@@ -137,6 +137,7 @@ func testForecastOverride(t *testing.T, newStore NewStore) {
 		rows := []*store.ForecastRow{
 			{SKU: "A", Date: this, Quantity: 10, Lower: 8, Upper: 12, IntervalLevel: 80, Lower95: 6, Upper95: 14, Method: "ets", GeneratedAt: gen},
 			{SKU: "A", Date: next, Quantity: 10, Lower: 8, Upper: 12, IntervalLevel: 80, Lower95: 6, Upper95: 14, Method: "ets", GeneratedAt: gen},
+			{SKU: "Y", Date: this, Quantity: 10, Lower: 8, Upper: 12, IntervalLevel: 80, Lower95: 6, Upper95: 14, Method: "ets", GeneratedAt: gen},
 			{SKU: "Z", Date: this, Quantity: 0, Lower: 0, Upper: 2, IntervalLevel: 80, Lower95: 0, Upper95: 3, Method: "tsb", GeneratedAt: gen},
 		}
 		if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastReplace(ctx, conn, rows, nil) }); err != nil {
@@ -144,6 +145,7 @@ func testForecastOverride(t *testing.T, newStore NewStore) {
 		}
 		insert(t, s, set(conn, "A", this, 25, "big order", "luis"))
 		insert(t, s, set(conn, "Z", this, 4, "new customer", "luis"))
+		insert(t, s, set(conn, "Y", this, 5, "half", "luis"))
 		insert(t, s, set(conn, "NEW", next, 6, "launch", "luis"))                 // no forecast row: its own row
 		insert(t, s, set(conn, "OLD", this.AddDate(0, -1, 0), 6, "past", "luis")) // past, no forecast row: absent
 		insert(t, s, set(conn, "A", next, 1, "was", "luis"))
@@ -176,14 +178,14 @@ func testForecastOverride(t *testing.T, newStore NewStore) {
 		if err := r.Err(); err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 4 {
-			t.Fatalf("forecast_final has %d rows, want 4: %+v", len(got), got)
+		if len(got) != 5 {
+			t.Fatalf("forecast_final has %d rows, want 5: %+v", len(got), got)
 		}
 		near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
-		// A this month: 25 over a statistical 10, so the bounds are multiplied by 2.5.
+		// A this month: 25 over a statistical 10, so the bounds are shifted by 15.
 		a := got[0]
 		if a.SKU != "A" || a.Year != this.Year() || a.Month != int(this.Month()) || *a.Stat != 10 || *a.Override != 25 || a.Final != 25 ||
-			!near(a.Lower, 20) || !near(a.Upper, 30) || !near(a.Lower95, 15) || !near(a.Up95, 35) || a.Method != "ets" ||
+			!near(a.Lower, 23) || !near(a.Upper, 27) || !near(a.Lower95, 21) || !near(a.Up95, 29) || a.Method != "ets" ||
 			*a.Note != "big order" || *a.By != "luis" {
 			t.Errorf("A this month = %+v", a)
 		}
@@ -195,8 +197,12 @@ func testForecastOverride(t *testing.T, newStore NewStore) {
 		if n := got[2]; n.SKU != "NEW" || n.Stat != nil || n.Final != 6 || n.Up95 != 6 || n.Method != "override" || n.Month != int(next.Month()) {
 			t.Errorf("NEW = %+v", n)
 		}
+		// Y: 5 below a statistical 10, so the bounds are multiplied by 0.5.
+		if y := got[3]; y.SKU != "Y" || y.Final != 5 || !near(y.Lower, 4) || !near(y.Upper, 6) || !near(y.Lower95, 3) || !near(y.Up95, 7) {
+			t.Errorf("Y = %+v", y)
+		}
 		// Z: a statistical 0, so the bounds are shifted up by the override.
-		if z := got[3]; z.SKU != "Z" || z.Final != 4 || z.Lower != 4 || z.Upper != 6 || z.Up95 != 7 {
+		if z := got[4]; z.SKU != "Z" || z.Final != 4 || z.Lower != 4 || z.Upper != 6 || z.Up95 != 7 {
 			t.Errorf("Z = %+v", z)
 		}
 	})

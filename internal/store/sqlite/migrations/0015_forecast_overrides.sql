@@ -19,8 +19,9 @@ CREATE INDEX forecast_overrides_key ON forecast_overrides (connection_id, sku, f
 
 -- The forecast as the plan uses it: every forecast row with the override in force for its SKU and month (if
 -- any), and the overrides in force of this month or later for SKU-months without a forecast row. The bounds
--- follow the override: multiplied by override / statistical forecast when that is positive, else shifted up by
--- the override (Go: engine.overrideInterval).
+-- follow the override: shifted by override - statistical forecast when the override is at least the statistical
+-- forecast (the spread kept), multiplied by override / statistical forecast when it is below (the spread shrinks
+-- with it, to none at 0). Go: engine.overrideBound.
 CREATE VIEW forecast_final AS
 WITH current_overrides AS (
     SELECT o.connection_id, o.sku, o.forecast_date, o.quantity, o.note, o.created_by, o.created_at
@@ -32,11 +33,11 @@ SELECT f.connection_id, f.sku, f.forecast_date, f.year, f.month,
     f.forecasted_quantity AS statistical_quantity,
     o.quantity AS override_quantity,
     COALESCE(o.quantity, f.forecasted_quantity) AS final_quantity,
-    CASE WHEN o.quantity IS NULL THEN f.lower_bound WHEN f.forecasted_quantity > 0 THEN f.lower_bound * o.quantity / f.forecasted_quantity ELSE f.lower_bound + o.quantity END AS lower_bound,
-    CASE WHEN o.quantity IS NULL THEN f.upper_bound WHEN f.forecasted_quantity > 0 THEN f.upper_bound * o.quantity / f.forecasted_quantity ELSE f.upper_bound + o.quantity END AS upper_bound,
+    CASE WHEN o.quantity IS NULL THEN f.lower_bound WHEN o.quantity < f.forecasted_quantity THEN f.lower_bound * o.quantity / f.forecasted_quantity ELSE f.lower_bound + o.quantity - f.forecasted_quantity END AS lower_bound,
+    CASE WHEN o.quantity IS NULL THEN f.upper_bound WHEN o.quantity < f.forecasted_quantity THEN f.upper_bound * o.quantity / f.forecasted_quantity ELSE f.upper_bound + o.quantity - f.forecasted_quantity END AS upper_bound,
     f.interval_level,
-    CASE WHEN o.quantity IS NULL THEN f.lower_95 WHEN f.forecasted_quantity > 0 THEN f.lower_95 * o.quantity / f.forecasted_quantity ELSE f.lower_95 + o.quantity END AS lower_95,
-    CASE WHEN o.quantity IS NULL THEN f.upper_95 WHEN f.forecasted_quantity > 0 THEN f.upper_95 * o.quantity / f.forecasted_quantity ELSE f.upper_95 + o.quantity END AS upper_95,
+    CASE WHEN o.quantity IS NULL THEN f.lower_95 WHEN o.quantity < f.forecasted_quantity THEN f.lower_95 * o.quantity / f.forecasted_quantity ELSE f.lower_95 + o.quantity - f.forecasted_quantity END AS lower_95,
+    CASE WHEN o.quantity IS NULL THEN f.upper_95 WHEN o.quantity < f.forecasted_quantity THEN f.upper_95 * o.quantity / f.forecasted_quantity ELSE f.upper_95 + o.quantity - f.forecasted_quantity END AS upper_95,
     f.method, o.note AS override_note, o.created_by AS override_by, o.created_at AS override_at, f.generated_at
 FROM forecast f
 LEFT JOIN current_overrides o ON o.connection_id = f.connection_id AND o.sku = f.sku AND o.forecast_date = f.forecast_date
