@@ -38,6 +38,10 @@ const (
 	OverrideErrNothingToClear = "nothing_to_clear"
 )
 
+// OverrideErrCodes lists every code, for those who translate them.
+var OverrideErrCodes = []string{OverrideErrMonthFormat, OverrideErrMonthPast, OverrideErrMonthHorizon, OverrideErrQuantity,
+	OverrideErrNoteRequired, OverrideErrNoteTooLong, OverrideErrBy, OverrideErrUnknownSKU, OverrideErrNothingToClear}
+
 // OverrideError is an override refused for its input: a usage error (the CLI exits 2) with a code the dashboard
 // translates.
 type OverrideError struct {
@@ -329,4 +333,77 @@ func overrideLines(connection string, os []*store.ForecastOverride, rows []*stor
 		}
 	}
 	return out
+}
+
+// SKUOverrideHistory is how many of a SKU's newest override changes SKUOverrides reads.
+const SKUOverrideHistory = 50
+
+// OverrideMonth is one month a SKU's forecast may be overridden in: its statistical forecast and the override
+// in force.
+type OverrideMonth struct {
+	Month       plan.Month
+	Statistical *float64                // nil: no forecast row
+	Override    *store.ForecastOverride // nil: none in force
+}
+
+// SKUOverrides is what the dashboard's SKU page shows and edits of a SKU's overrides.
+type SKUOverrides struct {
+	Connection string
+	// Months runs from this month to the end of the forecast horizon: the months an override may be set for.
+	Months []OverrideMonth
+	// History is the SKU's newest changes (at most SKUOverrideHistory), newest first, past months included.
+	History []*store.ForecastOverride
+}
+
+// SKUOverrides reads a SKU's overrides in a connection (by name).
+func (e *Engine) SKUOverrides(ctx context.Context, sku, connection string) (*SKUOverrides, error) {
+	if e.set.Plan == nil {
+		return nil, notLoaded("plan")
+	}
+	c, err := e.store.ConnectionGetByName(ctx, connection)
+	if err != nil {
+		return nil, err
+	}
+	cur := e.set.CurrentMonth()
+	inForce, err := e.store.ForecastOverrideList(ctx, &store.ForecastOverrideListParams{ConnectionID: c.ID, SKU: sku, From: cur.First()})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.store.ForecastList(ctx, &store.ForecastListParams{ConnectionID: c.ID, SKU: sku, From: cur.First()})
+	if err != nil {
+		return nil, err
+	}
+	hist, err := e.store.ForecastOverrideList(ctx, &store.ForecastOverrideListParams{ConnectionID: c.ID, SKU: sku, History: true})
+	if err != nil {
+		return nil, err
+	}
+	v := &SKUOverrides{Connection: c.Name}
+	for i := range max(e.set.Plan.Horizon, 1) {
+		m := cur.Add(i)
+		om := OverrideMonth{Month: m}
+		for _, r := range rows {
+			if plan.MonthOf(r.Date) == m {
+				om.Statistical = &r.Quantity
+			}
+		}
+		for _, o := range inForce {
+			if plan.MonthOf(o.Date) == m {
+				om.Override = o
+			}
+		}
+		v.Months = append(v.Months, om)
+	}
+	slices.Reverse(hist)
+	v.History = hist[:min(len(hist), SKUOverrideHistory)]
+	return v, nil
+}
+
+// ForecastOverrideChangeIn is ForecastOverrideChange for a connection given by name (store.ErrNotFound, wrapped,
+// when there is none).
+func (e *Engine) ForecastOverrideChangeIn(ctx context.Context, connection string, ch OverrideChange) (*OverrideOutcome, error) {
+	c, err := e.store.ConnectionGetByName(ctx, connection)
+	if err != nil {
+		return nil, err
+	}
+	return e.ForecastOverrideChange(ctx, c, ch)
 }
