@@ -82,6 +82,12 @@ func TestForecastOverride(t *testing.T) {
 	if got := planOf(sku); got["forecast_quantity"].(float64) != 5000 {
 		t.Errorf("after a forecast run the plan's forecast is %v, want the override 5000", got["forecast_quantity"])
 	}
+	if r = cmd("run", "--forecast-only"); r.code != 0 || !strings.Contains(r.stdout, "demo: 2 forecast overrides in force") {
+		t.Fatalf("run --forecast-only: %+v", r)
+	}
+	if got := planOf(sku); got["forecast_quantity"].(float64) != 5000 {
+		t.Errorf("after 'run' the plan's forecast is %v, want the override 5000", got["forecast_quantity"])
+	}
 	// The forecast table keeps the statistical figure; forecast_final shows both.
 	out := filepath.Join(dir, "rep")
 	if r = cmd("forecast", "--mode", "report", "--out", out); r.code != 0 || !strings.Contains(r.stdout, "2 forecast overrides in force") {
