@@ -81,6 +81,13 @@ func TestOverrideChangesThePlan(t *testing.T) {
 		if got := planRow(sku); got.ForecastQuantity != q || !strings.Contains(got.Flags, plan.FlagOverride) {
 			t.Errorf("plan row after a new forecast run: %+v", got)
 		}
+		// serve's scheduled forecast too.
+		if err := eng.scheduledForecast(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := planRow(sku); got.ForecastQuantity != q || !strings.Contains(got.Flags, plan.FlagOverride) {
+			t.Errorf("plan row after serve's scheduled forecast: %+v", got)
+		}
 
 		// Cleared: the statistical forecast again.
 		out, err = eng.ForecastOverrideChange(ctx, c, OverrideChange{SKU: sku, Month: cur.String(), By: "ana", Source: store.OverrideSourceDashboard})
