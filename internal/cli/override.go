@@ -128,8 +128,12 @@ func (app *App) printOverrideOutcome(c *store.Connection, out *engine.OverrideOu
 		}
 		fmt.Fprintf(app.Stdout, "%s: %s %s: override %s (%s%s), by %s: %s\n", c.Name, o.SKU, month, exactQty(*o.Quantity), stat, was, o.CreatedBy, o.Note)
 	} else {
-		fmt.Fprintf(app.Stdout, "%s: %s %s: override %s cleared by %s; the plan uses the %s\n", c.Name, o.SKU, month,
-			exactQty(*out.Previous.Quantity), o.CreatedBy, stat)
+		then := "the plan uses the " + stat
+		if out.Statistical == nil {
+			then = "the month has no statistical forecast"
+		}
+		fmt.Fprintf(app.Stdout, "%s: %s %s: override %s cleared by %s; %s\n", c.Name, o.SKU, month,
+			exactQty(*out.Previous.Quantity), o.CreatedBy, then)
 	}
 	if p := out.Plan; p != nil {
 		fmt.Fprintf(app.Stdout, "%s: plan for %s made again: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
@@ -200,7 +204,7 @@ sets and clears, oldest first, past months included (the history kept in forecas
 					stat = strconv.FormatFloat(*l.Statistical, 'f', 2, 64)
 				}
 				at := l.CreatedAt.In(set.Location).Format("2006-01-02 15:04")
-				note := strings.ReplaceAll(l.Note, "\t", " ")
+				note := strings.Join(strings.Fields(l.Note), " ") // one line in the table
 				if all {
 					t.row(l.ID, l.Connection, l.SKU, l.Date.Format("2006-01"), l.Action, qty, stat, l.CreatedBy, l.Source, at, note)
 				} else {
