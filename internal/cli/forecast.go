@@ -93,6 +93,7 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 	bindVar(fs, "horizon", "SALESENGINE_FORECAST_HORIZON")
 	bindVar(fs, "level", "SALESENGINE_FORECAST_LEVEL")
 	bindVar(fs, "round", "SALESENGINE_FORECAST_ROUND")
+	cmd.AddCommand(app.forecastOverrideCommand(), app.forecastOverridesCommand())
 	return cmd
 }
 
@@ -179,6 +180,10 @@ func (app *App) forecastToDB(ctx context.Context, eng *engine.Engine, c *store.C
 	p := out.Plan
 	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
 		c.Name, p.Month, p.Summary.Rows, p.Summary.Alta, p.Summary.Media, p.Summary.Baja, p.Summary.NeedProduction)
+	if out.Overrides > 0 {
+		fmt.Fprintf(app.Stdout, "%s: %d forecast overrides in force: the plan uses them instead of the statistical forecast of their months (see 'salesengine forecast overrides')\n",
+			c.Name, out.Overrides)
+	}
 	return nil
 }
 
@@ -208,5 +213,12 @@ func (app *App) forecastReport(ctx context.Context, eng *engine.Engine, c *store
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv, %s_summary.csv and %s_production_plan.csv\n", c.Name, len(rep.Results), base, base, base)
+	if len(rep.Overrides) > 0 {
+		if err := writeOverridesCSVFile(base+"_overrides.csv", rep.Overrides); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "%s: %d forecast overrides in force, used by the plan instead of the statistical forecast of their months: wrote %s_overrides.csv\n",
+			c.Name, len(rep.Overrides), base)
+	}
 	return nil
 }

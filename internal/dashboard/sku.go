@@ -25,6 +25,8 @@ type skuData struct {
 	Others   []connLink // the other connections that hold the SKU
 	Class    string     // the demand class in the page's language
 	PlanRows []planRow
+	// Overrides: the forecast overrides section (override.go); nil when it could not be read.
+	Overrides *overrideData
 }
 
 func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
@@ -72,6 +74,8 @@ func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
 		data.Class = p.T("class." + v.Stats.Class)
 	}
 	data.PlanRows = skuPlanRows(p.locale, v)
+	data.Overrides = d.skuOverrides(r, p.locale, sku, v.Connection)
+	d.takeFlash(w, r, p)
 	d.render(w, r, http.StatusOK, "sku", p)
 }
 

@@ -387,6 +387,9 @@ func (e *Engine) scheduledForecast(ctx context.Context) error {
 			byPriority["MEDIA"] += out.Plan.Summary.Media
 			byPriority["BAJA"] += out.Plan.Summary.Baja
 		}
+		if out.Overrides > 0 {
+			attrs = append(attrs, "overrides", out.Overrides)
+		}
 		if err != nil {
 			e.log.Error("forecast failed", append(attrs, "status", "failed", "err", err.Error())...)
 			errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))

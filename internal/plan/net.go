@@ -25,12 +25,15 @@ const (
 	// FlagLateRelease: the planned quantity should have been released (ordered, or its production started)
 	// before today: its release date, the first day of the month minus the lead time, is past.
 	FlagLateRelease = "late_release"
+	// FlagOverride: the month's forecast is a planner's override, not the statistical forecast (the engine sets
+	// it: the plan itself only sees a forecast).
+	FlagOverride = "override"
 )
 
 // AllFlags is every flag a row of Compute or ComputeNet may carry, for those who explain them (the dashboard's
 // legend): a new flag added here is explained there, or its test fails.
 var AllFlags = []string{FlagNoInventoryRecord, FlagNegativeInventory, FlagNoForecast, FlagMonthOutsideForecast,
-	FlagNoInterval, FlagSurplus, FlagArchived, FlagLateSupply, FlagLateRelease}
+	FlagNoInterval, FlagSurplus, FlagArchived, FlagLateSupply, FlagLateRelease, FlagOverride}
 
 // MaxHorizon bounds the months of a net plan (the forecast horizon is at most 120 months).
 const MaxHorizon = 1200

@@ -129,6 +129,7 @@ type DataCount struct {
 	Products      int64
 	Forecast      int64 // forecast rows
 	Plan          int64 // production_forecast rows
+	Overrides     int64 // forecast_overrides rows (every change, history included)
 	Deliveries    int64 // webhook deliveries, in every state
 	SyncLogs      int64
 }

@@ -197,6 +197,12 @@ type Executor interface {
 	// ForecastSnapshotList returns the snapshot rows of the given runs, by run, SKU and month.
 	ForecastSnapshotList(ctx context.Context, params *ForecastSnapshotListParams) ([]*ForecastSnapshot, error)
 
+	// ForecastOverrideInsert appends a change (set or clear) to forecast_overrides and returns its id. The
+	// table is append-only: nothing updates or deletes its rows but the deletion of their connection.
+	ForecastOverrideInsert(ctx context.Context, o *ForecastOverride) (int64, error)
+	// ForecastOverrideList lists the overrides in force, or with History every change.
+	ForecastOverrideList(ctx context.Context, params *ForecastOverrideListParams) ([]*ForecastOverride, error)
+
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
 	// OrderDueList returns the lines of confirmed (sale, done), not removed order lines of a connection that are
