@@ -45,15 +45,6 @@ func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID
 	return plan.ComputeNet(net, plan.NetParams{Today: now, Horizon: horizon, Months: months}, e.set.Plan.Config)
 }
 
-// netRows returns the plan rows of net rows, for the summaries.
-func netRows(rows []plan.NetRow) []plan.Row {
-	out := make([]plan.Row, len(rows))
-	for i, r := range rows {
-		out[i] = r.Row
-	}
-	return out
-}
-
 // netInputs builds the net plan's inputs from the stored supply, or returns nil when the connection has none.
 //
 //   - Supply: manufacturing orders confirmed, in progress or to close bring what they still have to make
