@@ -2,8 +2,8 @@ package dashboard
 
 import (
 	"context"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
