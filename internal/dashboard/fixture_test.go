@@ -46,7 +46,7 @@ type fixtureOptions struct {
 	NoSync  bool              // connections only: no sync, forecast or plan
 	Env     map[string]string // more settings (SALESENGINE_...)
 	// Demo is the data `salesengine demo` generates by default (one connection "demo", seed 1, 3 years of
-	// 300 products, up to today), for the docs' screenshots.
+	// 300 products, up to today, Manufacturing and Purchase installed), for the docs' screenshots.
 	Demo bool
 	// MRP installs Manufacturing and Purchase in the first tenant's fake Odoo (acme, or demo): its plan is a net
 	// plan, with supply, BoMs and actions; the others stay sales databases.
@@ -90,7 +90,7 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 			data = &odootest.GenerateOptions{Years: 3, SKUs: 300}
 		}
 		var modules []string
-		if o.MRP && i == 0 {
+		if o.MRP && i == 0 || o.Demo { // the demo's Odoo has every app
 			modules = odootest.AllModules
 		}
 		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data, Now: f.now, Modules: modules})
