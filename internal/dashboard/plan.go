@@ -13,6 +13,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // The plan page: the stored production plan of a month or a range, filtered, sorted and paged on the server,
@@ -323,6 +324,7 @@ func hasFlag(flags, flag string) bool {
 // planRow is a row as the template shows it.
 type planRow struct {
 	*engine.PlanLine
+	Row     *store.ProductionRow // the same row, for the templates (a direct field is found faster)
 	Href    string // the SKU's page
 	Month   string
 	Flags   []flagView
@@ -550,7 +552,7 @@ func (d *Dashboard) fillPlan(p *page, data *planData, v *engine.PlanView, res pl
 }
 
 func newPlanRow(l *locale, r *engine.PlanLine) planRow {
-	row := planRow{PlanLine: r, Href: skuHref(r.SKU, r.Connection), Month: fmt.Sprintf("%04d-%02d", r.Year, r.Month)}
+	row := planRow{PlanLine: r, Row: r.ProductionRow, Href: skuHref(r.SKU, r.Connection), Month: fmt.Sprintf("%04d-%02d", r.Year, r.Month)}
 	if r.ReleaseDate != nil {
 		row.Release = r.ReleaseDate.Format(time.DateOnly)
 	}
