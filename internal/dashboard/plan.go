@@ -325,7 +325,7 @@ func hasFlag(flags, flag string) bool {
 type planRow struct {
 	*engine.PlanLine
 	Row     *store.ProductionRow // the same row, for the templates (a direct field is found faster)
-	Href    string // the SKU's page
+	Href    string               // the SKU's page
 	Month   string
 	Flags   []flagView
 	Release string // YYYY-MM-DD, "" when nothing is planned
