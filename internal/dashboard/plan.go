@@ -414,6 +414,7 @@ func (d *Dashboard) planPage(w http.ResponseWriter, r *http.Request) {
 		// The form stays, with what was typed, so the planner can correct it.
 		p.Error = p.T(bad.key, bad.args...)
 		data.Bad = true
+		data.Net = r.URL.Query().Has("action") || r.URL.Query().Has("late") // keep those controls to correct
 		data.From, data.To = r.URL.Query().Get("from"), r.URL.Query().Get("to")
 		if m := r.URL.Query().Get("month"); m != "" {
 			data.From, data.To = m, m

@@ -198,7 +198,8 @@ func TestPlanNet(t *testing.T) {
 	} {
 		for lang, want := range map[string]string{"es": tt.es, "en": tt.en} {
 			resp, body := get(t, c, f.srv.URL, "/plan?"+tt.query, "Accept-Language", lang)
-			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) || !strings.Contains(body, `id="plan-filters"`) {
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), want) || !strings.Contains(body, `id="plan-filters"`) ||
+				!strings.Contains(body, `name="action"`) {
 				t.Errorf("/plan?%s (%s) = %d; want 400 saying %q with the form", tt.query, lang, resp.StatusCode, want)
 			}
 			resp, body = get(t, c, f.srv.URL, "/plan.csv?"+tt.query, "Accept-Language", lang)
