@@ -324,12 +324,30 @@ func hasFlag(flags, flag string) bool {
 // planRow is a row as the template shows it.
 type planRow struct {
 	*engine.PlanLine
-	Row     *store.ProductionRow // the same row, for the templates (a direct field is found faster)
-	Href    string               // the SKU's page
-	Month   string
-	Flags   []flagView
-	Release string // YYYY-MM-DD, "" when nothing is planned
-	Net     bool   // the net plan's cells are shown
+	Row         *store.ProductionRow // the same row, for the templates (a direct field is found faster)
+	Href        string               // the SKU's page
+	Month       string
+	Flags       []flagView
+	Release     string // YYYY-MM-DD, "" when nothing is planned
+	ActionLabel string // the action in the page's language, "" for none
+	Net         bool   // the net plan's cells are shown
+}
+
+// cellLabels are the plan cells' labels (data-label) in the page's language, looked up once per page rather
+// than once per cell: a page has 500 rows of up to 20 cells.
+type cellLabels struct {
+	SKU, Product, Connection, Month, Priority, Forecast, Inventory, Safety, Backlog, Needed, Recommended,
+	Requirement, Coverage, NoDemand, Stockout, Incoming, Components, Planned, Action, Release, Flags string
+}
+
+func (l *locale) cellLabels() *cellLabels {
+	return &cellLabels{SKU: l.T("plan.col.sku"), Product: l.T("plan.col.product"), Connection: l.T("plan.col.connection"),
+		Month: l.T("plan.col.month"), Priority: l.T("plan.col.priority"), Forecast: l.T("plan.col.forecast"),
+		Inventory: l.T("plan.col.inventory"), Safety: l.T("plan.col.safety"), Backlog: l.T("plan.col.backlog"),
+		Needed: l.T("plan.col.needed"), Recommended: l.T("plan.col.recommended"), Requirement: l.T("plan.col.requirement"),
+		Coverage: l.T("plan.col.coverage"), NoDemand: l.T("plan.no_demand"), Stockout: l.T("plan.col.stockout"),
+		Incoming: l.T("plan.col.incoming"), Components: l.T("plan.col.components"), Planned: l.T("plan.col.planned"),
+		Action: l.T("plan.col.action"), Release: l.T("plan.col.release"), Flags: l.T("plan.col.flags")}
 }
 
 // Incoming is the supply arriving in the row's month: open manufacturing orders and purchase lines.
@@ -394,6 +412,7 @@ type planData struct {
 	// Net: a row of the months and connection has an action (a net plan): its columns and filters are shown.
 	Net     bool
 	Actions []string
+	Labels  *cellLabels
 }
 
 type storedMonth struct {
@@ -405,7 +424,7 @@ func (d *Dashboard) planPage(w http.ResponseWriter, r *http.Request) {
 	p := d.newPage(w, r, "plan")
 	p.Title = p.T("plan.title")
 	pq, bad := parsePlanQuery(r.URL.Query(), plan.MonthOf(d.now()))
-	data := &planData{Query: pq, Priorities: priorities, Actions: []string{plan.ActionProduce, plan.ActionBuy}}
+	data := &planData{Query: pq, Priorities: priorities, Actions: []string{plan.ActionProduce, plan.ActionBuy}, Labels: p.cellLabels()}
 	for _, f := range plan.AllFlags {
 		data.Flags = append(data.Flags, p.flag(f))
 	}
@@ -556,6 +575,9 @@ func newPlanRow(l *locale, r *engine.PlanLine) planRow {
 	row := planRow{PlanLine: r, Row: r.ProductionRow, Href: skuHref(r.SKU, r.Connection), Month: fmt.Sprintf("%04d-%02d", r.Year, r.Month)}
 	if r.ReleaseDate != nil {
 		row.Release = r.ReleaseDate.Format(time.DateOnly)
+	}
+	if r.Action != "" {
+		row.ActionLabel = l.T("action." + r.Action)
 	}
 	if r.Flags != "" {
 		for f := range strings.SplitSeq(r.Flags, ",") {

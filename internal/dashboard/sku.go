@@ -26,6 +26,7 @@ type skuData struct {
 	Class    string     // the demand class in the page's language
 	PlanRows []planRow
 	Net      bool // the SKU's plan is a net plan: its columns are shown
+	Labels   *cellLabels
 	// The SKU's bill of materials: its components and the products that use it, each linking to its page;
 	// both empty when no stored BoM links the SKU.
 	Components, Parents []bomLink
@@ -81,7 +82,7 @@ func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
 	if v.Stats != nil {
 		data.Class = p.T("class." + v.Stats.Class)
 	}
-	data.PlanRows = skuPlanRows(p.locale, v)
+	data.PlanRows, data.Labels = skuPlanRows(p.locale, v), p.cellLabels()
 	data.Net = len(data.PlanRows) > 0 && data.PlanRows[0].Net
 	if v.BoM != nil {
 		links := func(ls []engine.BoMLink) []bomLink {
