@@ -172,6 +172,11 @@ func TestBrowserPlanToSKU(t *testing.T) {
 		t.Errorf("%s's chart drew %d planned and %d recommended bars; want planned ones only", parent, drawn("planned"), drawn("recommended"))
 	}
 	noOverflow(t, ctx, "/sku/"+parent)
+	// The value axis's labels fit in the chart at the phone's larger font (a wide one was cut off on the left).
+	if clipped := must(chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const box = document.querySelector('#sku-chart svg').getBoundingClientRect();
+		return [...document.querySelectorAll('#sku-chart svg .axis.y text')].filter(e => e.getBoundingClientRect().left < box.left).map(e => e.textContent) })()`)))(t); len(clipped) > 0 {
+		t.Errorf("%s's chart cuts off the value labels %v", parent, clipped)
+	}
 	// Follow the BoM's first component link (tapped where it is on the phone's screen).
 	component := must(chromedp.Run(ctx, chromedp.Text(`#sku-components tbody tr td.key a`)))(t)
 	if _, ok := components[component]; !ok {

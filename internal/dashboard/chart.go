@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
@@ -100,10 +101,6 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		c.Empty = true
 		return c
 	}
-	n := last.Sub(first) + 1
-	step := (c.Right - c.Left) / float64(n)
-	x := func(m plan.Month) float64 { return round1(c.Left + (float64(m.Sub(first))+0.5)*step) }
-
 	// The value axis: from 0 (or a negative stock) to the largest value drawn.
 	lo, hi := 0.0, 0.0
 	grow := func(vs ...float64) {
@@ -140,9 +137,17 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	y := func(val float64) float64 {
 		return round1(c.Bottom - (val-tlo)/(thi-tlo)*(c.Bottom-c.Top))
 	}
+	widest := 0
 	for _, t := range ticks {
 		c.YTicks = append(c.YTicks, chartTick{Pos: y(t), Label: l.Num(t, decimalsFor(thi-tlo))})
+		widest = max(widest, utf8.RuneCountInString(c.YTicks[len(c.YTicks)-1].Label))
 	}
+	// Room for the widest value label at a phone's font size (19 units, a digit about 11.5 wide): "15.000"
+	// does not fit in the usual 64.
+	c.Left = max(chartLeft, round1(10+11.5*float64(widest)))
+	n := last.Sub(first) + 1
+	step := (c.Right - c.Left) / float64(n)
+	x := func(m plan.Month) float64 { return round1(c.Left + (float64(m.Sub(first))+0.5)*step) }
 	every := (n + chartMaxXLabels - 1) / chartMaxXLabels
 	for i := 0; i < n; i += every {
 		m := first.Add(i)
