@@ -53,6 +53,8 @@ type chart struct {
 	Bottom               float64 // y of the x axis
 	XTicks, YTicks       []chartTick
 	History, Forecast    []chartPoint
+	Past                 []chartPoint // the past forecasts (lag 1) of completed months
+	PastPath             string
 	HistoryPath          string // polyline points
 	ForecastPath         string
 	Band80, Band95       string // polygon points
@@ -97,6 +99,9 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	for _, r := range v.Plan {
 		span(plan.Month{Year: r.Year, Month: timeMonth(r.Month)})
 	}
+	for _, pt := range pastForecasts(v) {
+		span(plan.MonthOf(pt.Month.Time()))
+	}
 	if !have {
 		c.Empty = true
 		return c
@@ -128,6 +133,9 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		} else {
 			grow(r.Recommended)
 		}
+	}
+	for _, pt := range pastForecasts(v) {
+		grow(pt.Forecast)
 	}
 	if v.HasInventory {
 		grow(v.OnHand)
@@ -178,6 +186,7 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		lo95 = append(lo95, coord(p.X, y(f.Lower95)))
 	}
 	c.ForecastPath = path.String()
+	c.Past, c.PastPath = pastPoints(l, v, x, y)
 	if len(v.Forecast) > 0 {
 		c.Band80, c.Band95 = band(up80, lo80), band(up95, lo95)
 		c.HasBand80, c.HasBand95 = true, true

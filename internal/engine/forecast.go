@@ -44,6 +44,10 @@ func (e *Engine) ForecastAndPlan(ctx context.Context, c *store.Connection) (Fore
 		return ForecastOutcome{}, err
 	}
 	out := ForecastOutcome{Forecast: sum, Horizon: e.set.Forecast.Horizon}
+	// The forecast is stored: a failed thinning of old runs is logged and tried again next time.
+	if n, err := e.PruneForecastRuns(ctx, c.ID, e.set.now()); err != nil {
+		e.log.Warn("pruning old past forecasts failed; trying again after the next forecast", "connection", c.Name, "err", err, "pruned", n)
+	}
 	if sum.SKUs == 0 {
 		return out, nil
 	}

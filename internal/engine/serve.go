@@ -141,7 +141,18 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.pruneSyncLogsEvery(ctx, o.Clock, o.SyncLogRetention)
+			e.pruneEvery(ctx, o.Clock, "sync logs", func(ctx context.Context, now time.Time) (int64, error) {
+				return e.PruneSyncLogs(ctx, now.Add(-o.SyncLogRetention))
+			}, "retention", o.SyncLogRetention.String())
+		}()
+	}
+	if f := e.set.Forecast; f != nil && f.SnapshotRetention > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.pruneEvery(ctx, o.Clock, "past forecasts", func(ctx context.Context, now time.Time) (int64, error) {
+				return e.PruneForecastRuns(ctx, 0, now)
+			}, "retention", f.SnapshotRetention.String())
 		}()
 	}
 	if o.Started != nil {

@@ -114,8 +114,10 @@ type DataReset struct {
 	// Forecast counts forecast and forecast_stats rows, Plan production_forecast rows: they were computed from
 	// the deleted sales.
 	Forecast, Plan int64
-	Cursors        int64 // sync_state rows: the next sync is an initial one
-	Supply         int64 // rows of the supply tables (store.SupplyTables)
+	// ForecastRuns counts the kept past forecast runs (forecast_runs; their forecast_snapshots rows go with them).
+	ForecastRuns int64
+	Cursors      int64 // sync_state rows: the next sync is an initial one
+	Supply       int64 // rows of the supply tables (store.SupplyTables)
 	// PendingEvents are webhook deliveries not yet delivered nor given up (state pending, retries included).
 	PendingEvents int64
 }

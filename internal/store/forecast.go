@@ -52,3 +52,34 @@ type ForecastListParams struct {
 	SKU          string    // empty: all
 	From, To     time.Time // months, inclusive; zero: unbounded
 }
+
+// ForecastRun is a row of forecast_runs: one kept forecast run of a connection.
+type ForecastRun struct {
+	ID           int64
+	ConnectionID int64
+	GeneratedAt  time.Time // the run's time, as forecast.generated_at
+	// FirstMonth is the first month forecast (the origin: the history ended the month before).
+	FirstMonth    time.Time
+	Horizon       int
+	IntervalLevel float64 // the level of forecast.lower_bound/upper_bound in that run
+	SKUs          int
+}
+
+// ForecastSnapshot is a row of forecast_snapshots: what a run forecast for one SKU and month.
+type ForecastSnapshot struct {
+	RunID            int64
+	SKU              string
+	Date             time.Time // first day of the month
+	Quantity         float64
+	Lower80, Upper80 float64
+	Lower95, Upper95 float64
+	Method           string
+	Class            string // demand_class
+}
+
+// ForecastSnapshotListParams select snapshot rows.
+type ForecastSnapshotListParams struct {
+	RunIDs []int64     // required
+	SKU    string      // empty: all
+	Months []time.Time // first days of months; empty: all
+}

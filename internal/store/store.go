@@ -188,6 +188,14 @@ type Executor interface {
 	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
 	// ForecastStatGet returns one SKU's statistics; ErrNotFound when the SKU was not forecast.
 	ForecastStatGet(ctx context.Context, connectionID int64, sku string) (*ForecastStat, error)
+	// ForecastRunInsert keeps a forecast run and its rows (run.ID is set). Run it in the Tx of ForecastReplace.
+	ForecastRunInsert(ctx context.Context, run *ForecastRun, rows []*ForecastSnapshot) error
+	// ForecastRunList lists a connection's kept runs (connectionID 0: every connection's), oldest first.
+	ForecastRunList(ctx context.Context, connectionID int64) ([]*ForecastRun, error)
+	// ForecastRunDelete deletes a run and its snapshot rows; it returns the snapshot rows deleted.
+	ForecastRunDelete(ctx context.Context, id int64) (int64, error)
+	// ForecastSnapshotList returns the snapshot rows of the given runs, by run, SKU and month.
+	ForecastSnapshotList(ctx context.Context, params *ForecastSnapshotListParams) ([]*ForecastSnapshot, error)
 
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
