@@ -68,7 +68,8 @@ func planMonths(set engine.Settings, month, from, to string) ([]plan.Month, erro
 }
 
 func (app *App) planCommand() *cobra.Command {
-	var conn, month, from, to, priority, format string
+	var conn, month, from, to, priority, action, format string
+	var late bool
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -89,7 +90,9 @@ Where the connection's Odoo has the Manufacturing or Purchase app, the plan is n
 made and bought (open manufacturing orders, confirmed purchase order lines), adds what the bills of materials
 of planned parents need (component_demand), rounds to the orderpoint's multiple and the vendor's minimum
 (planned_quantity), and says whether to produce or buy and when to start (action, release_date; flags
-late_supply and late_release). See docs/planning.md, "Net requirements".
+late_supply and late_release). See docs/planning.md, "Net requirements". --action keeps the rows planned to
+be produced or bought, --late those whose release date is already past (flag late_release): what to act on
+first. A connection without the Manufacturing or Purchase app has no such rows.
 
 A plan is for this month or a later one up to the end of the forecast horizon
 (SALESENGINE_FORECAST_HORIZON, 12 months by default); a past month is refused.
@@ -97,12 +100,17 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 		Example: `  salesengine plan
   salesengine plan --priority ALTA --limit 20
   salesengine plan --connection acme --month 2026-03 --format csv > plan.csv
-  salesengine plan --from 2026-01 --to 2026-03 --format json`,
+  salesengine plan --from 2026-01 --to 2026-03 --format json
+  salesengine plan --late --action buy`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			priority = strings.ToUpper(strings.TrimSpace(priority))
 			if priority != "" && priority != plan.Alta && priority != plan.Media && priority != plan.Baja {
 				return usagef("use --priority ALTA, MEDIA or BAJA", "unknown priority %q", priority)
+			}
+			action = strings.ToLower(strings.TrimSpace(action))
+			if action != "" && action != plan.ActionProduce && action != plan.ActionBuy {
+				return usagef("use --action produce or buy (how the net plan replenishes a SKU)", "unknown action %q", action)
 			}
 			switch format {
 			case "table", "csv", "json":
@@ -137,7 +145,8 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 					return fmt.Errorf("%s: %w", c.Name, err)
 				}
 				for _, r := range rows {
-					if priority == "" || r.Priority == priority {
+					if (priority == "" || r.Priority == priority) && (action == "" || r.Action == action) &&
+						(!late || slices.Contains(r.Flags, plan.FlagLateRelease)) {
 						all = append(all, planLine{Connection: c.Name, NetRow: r})
 					}
 				}
@@ -154,6 +163,8 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 	fs.StringVar(&from, "from", "", "first month of a range YYYY-MM")
 	fs.StringVar(&to, "to", "", "last month of a range YYYY-MM")
 	fs.StringVar(&priority, "priority", "", "only ALTA, MEDIA or BAJA")
+	fs.StringVar(&action, "action", "", "only rows the net plan produces (produce) or buys (buy)")
+	fs.BoolVar(&late, "late", false, "only late releases: rows whose release date is past (flag late_release)")
 	fs.StringVar(&format, "format", "table", "table, csv or json")
 	fs.IntVarP(&limit, "limit", "n", 0, "at most this many rows (0: all)")
 	return cmd

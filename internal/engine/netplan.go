@@ -45,15 +45,6 @@ func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID
 	return plan.ComputeNet(net, plan.NetParams{Today: now, Horizon: horizon, Months: months}, e.set.Plan.Config)
 }
 
-// netRows returns the plan rows of net rows, for the summaries.
-func netRows(rows []plan.NetRow) []plan.Row {
-	out := make([]plan.Row, len(rows))
-	for i, r := range rows {
-		out[i] = r.Row
-	}
-	return out
-}
-
 // netInputs builds the net plan's inputs from the stored supply, or returns nil when the connection has none.
 //
 //   - Supply: manufacturing orders confirmed, in progress or to close bring what they still have to make
@@ -122,57 +113,11 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 		in.Purchases = append(in.Purchases, plan.Receipt{Quantity: l.ProductQty - l.QtyReceived, Date: *l.DatePlanned})
 	}
 
-	tmplOf := map[int64]int64{}
 	routes := map[int64]*store.ProductRoute{}
 	for _, r := range sup.ProductRoutes {
-		tmplOf[r.ProductID] = r.ProductTmplID
 		routes[r.ProductID] = r
 	}
-	template := func(productID int64) int64 {
-		if t, ok := tmplOf[productID]; ok {
-			return t
-		}
-		return productID // without the routes (no stock app) the variant stands for its template
-	}
-
-	// The BoM Odoo would pick for each product.
-	linesOf := map[int64][]*store.BoMLine{}
-	for _, l := range sup.BoMLines {
-		linesOf[l.BoMID] = append(linesOf[l.BoMID], l)
-	}
-	boms := slices.Clone(sup.BoMs)
-	slices.SortFunc(boms, func(a, b *store.BoM) int {
-		return cmp.Or(cmp.Compare(b.ProductID, a.ProductID), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.BoMID, b.BoMID))
-	})
-	bomOf := func(productID int64) *store.BoM {
-		for _, b := range boms {
-			if b.Active && (b.ProductID == productID || b.ProductID == 0 && b.ProductTmplID == template(productID)) {
-				return b
-			}
-		}
-		return nil
-	}
-	var explode func(b *store.BoM, factor float64, depth int, add func(productID int64, perUnit float64)) error
-	explode = func(b *store.BoM, factor float64, depth int, add func(int64, float64)) error {
-		if depth > maxKitDepth {
-			return fmt.Errorf("plan: kits within kits deeper than %d levels from BoM %d: a cycle of kits? fix the BoMs in Odoo", maxKitDepth, b.BoMID)
-		}
-		qty := b.ProductQty
-		if !(qty > 0) {
-			qty = 1
-		}
-		for _, l := range linesOf[b.BoMID] {
-			per := factor * l.ProductQty / qty
-			if kit := bomOf(l.ProductID); kit != nil && kit.Type == "phantom" {
-				if err := explode(kit, per, depth+1, add); err != nil {
-					return err
-				}
-				continue
-			}
-			add(l.ProductID, per)
-		}
-		return nil
-	}
+	boms := newBoMIndex(sup)
 
 	sellers := slices.Clone(sup.SupplierInfos)
 	slices.SortFunc(sellers, func(a, b *store.SupplierInfo) int {
@@ -190,7 +135,7 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 		if r != nil && r.ProduceDelay != nil {
 			in.ManufactureDays = days(*r.ProduceDelay)
 		}
-		if b := bomOf(p.ProductID); b != nil {
+		if b := boms.of(p.ProductID); b != nil {
 			if b.ProduceDelay != nil {
 				in.ManufactureDays = days(*b.ProduceDelay)
 			}
@@ -198,7 +143,7 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 				in.ManufactureDays = 0
 			}
 			var missing []int64
-			err := explode(b, 1, 0, func(productID int64, perUnit float64) {
+			err := boms.explode(b, 1, 0, func(productID int64, perUnit float64) {
 				if c := input(productID); c != nil {
 					in.Components = append(in.Components, plan.Component{SKU: c.SKU, PerUnit: perUnit})
 				} else {
@@ -214,7 +159,7 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 			}
 		}
 		for _, x := range sellers {
-			if x.ProductID == p.ProductID || x.ProductID == 0 && x.ProductTmplID == template(p.ProductID) {
+			if x.ProductID == p.ProductID || x.ProductID == 0 && x.ProductTmplID == boms.template(p.ProductID) {
 				in.Supplier = &plan.Supplier{DelayDays: x.Delay, MinQty: x.MinQty}
 				break
 			}

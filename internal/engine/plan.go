@@ -38,7 +38,7 @@ func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Mo
 	if err := e.store.Tx(ctx, func(tx store.Executor) error { return tx.ProductionReplace(ctx, c.ID, ym, stored) }); err != nil {
 		return nil, plan.Summary{}, fmt.Errorf("store the plan: %w", err)
 	}
-	return rows, plan.Summarize(netRows(rows)), nil
+	return rows, plan.Summarize(rows), nil
 }
 
 // overriddenMonths are the SKU-months whose forecast the plan took from an override.
