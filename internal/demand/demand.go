@@ -111,7 +111,9 @@ type Summary struct {
 	Rows     int
 	ByClass  map[forecast.Class]int
 	ByMethod map[string]int
-	Took     time.Duration
+	// Outliers counts the months of history cleaned as outliers, in OutlierSKUs SKUs.
+	Outliers, OutlierSKUs int
+	Took                  time.Duration
 }
 
 // Forecast forecasts every SKU of the connection.
@@ -142,12 +144,16 @@ func Run(ctx context.Context, s store.Store, connectionID int64, o Options) (Sum
 	return sum, nil
 }
 
-// Summarize counts results by class and method.
+// Summarize counts results by class and method, and the months cleaned as outliers.
 func Summarize(results []forecast.Result) Summary {
 	sum := Summary{SKUs: len(results), ByClass: map[forecast.Class]int{}, ByMethod: map[string]int{}}
 	for _, r := range results {
 		sum.ByClass[r.Class]++
 		sum.ByMethod[r.Method]++
+		if len(r.Outliers) > 0 {
+			sum.Outliers += len(r.Outliers)
+			sum.OutlierSKUs++
+		}
 	}
 	return sum
 }
@@ -183,7 +189,19 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 		stats = append(stats, &store.ForecastStat{ConnectionID: connectionID, SKU: r.ID, Method: r.Method, Model: r.Model,
 			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
 			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
-			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE)})
+			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE),
+			Outliers: cleanedMonths(r.Outliers)})
 	}
 	return rows, stats
+}
+
+func cleanedMonths(outs []forecast.Outlier) []store.CleanedMonth {
+	if len(outs) == 0 {
+		return nil
+	}
+	cm := make([]store.CleanedMonth, len(outs))
+	for i, o := range outs {
+		cm[i] = store.CleanedMonth{Month: o.Month.Time(), Raw: o.Raw, Cleaned: o.Cleaned}
+	}
+	return cm
 }
