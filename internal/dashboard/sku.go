@@ -115,6 +115,8 @@ func init() {
 		"sku.chart.backlog":         {"Pendiente de entrega: %s", "Backlog: %s"},
 		"sku.chart.backlog_short":   {"pendiente %s", "backlog %s"},
 		"sku.chart.recommended":     {"%s · producir %s (%s)", "%s · produce %s (%s)"},
+		"sku.chart.cleaned_point":   {"%s · mes atípico: demanda %s; el pronóstico usó %s", "%s · outlier month: demand %s; the forecast used %s"},
+		"sku.legend.cleaned":        {"Mes atípico: valor que usó el pronóstico", "Outlier month: value the forecast used"},
 		"sku.legend.history":        {"Demanda mensual", "Monthly demand"},
 		"sku.legend.forecast":       {"Pronóstico", "Forecast"},
 		"sku.legend.band":           {"Intervalo %s %%", "%s%% interval"},
