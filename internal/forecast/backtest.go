@@ -67,6 +67,7 @@ type Coverage struct {
 
 // seriesEval is one series split into training and holdout parts.
 type seriesEval struct {
+	start  Month     // of train
 	train  []float64 // raw, NaN = missing, leading NaN trimmed
 	fit    []float64 // imputed train
 	actual []float64
@@ -122,7 +123,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 			rep.Skipped++
 			continue
 		}
-		evals = append(evals, seriesEval{train: tr, fit: impute(tr), actual: act})
+		evals = append(evals, seriesEval{start: s.End().Add(1 - len(v)), train: tr, fit: impute(tr), actual: act})
 	}
 	rep.Series = len(evals)
 	begin := time.Now()
@@ -214,6 +215,14 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 		rep.Rows = append(rep.Rows, r)
 	}
 	if !bo.NoAuto {
+		var shape []float64 // borrowed by short series, from the training windows only
+		if !ao.NoShape {
+			trains := make([]Series, len(evals))
+			for i, e := range evals {
+				trains[i] = Series{Start: e.start, Values: e.train}
+			}
+			shape = seasonalShape(trains, m, ao.Classify)
+		}
 		chosen := make([]string, len(evals))
 		inside := make([][]int, len(evals)) // per series, per level: actuals inside the interval
 		observed := make([]int, len(evals))
@@ -229,7 +238,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 					pre[name] = ps[i]
 				}
 			}
-			res := forecastSeries(Series{Values: evals[i].train}, ao, rm, pre)
+			res := forecastSeries(Series{Start: evals[i].start, Values: evals[i].train}, ao, rm, pre, shape)
 			chosen[i] = res.Method
 			fcs[i] = res.Forecasts()
 			inside[i] = make([]int, len(ao.Levels))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
 )
@@ -114,9 +115,13 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	if err != nil {
 		return nil, err
 	}
+	var shape []float64
+	if !o.NoShape {
+		shape = seasonalShape(series, o.Period, o.Classify)
+	}
 	out := make([]Result, len(series))
 	err = parallelFor(ctx, len(series), o.Workers, o.Progress, func(i int) {
-		out[i] = forecastSeries(series[i], o, rm, nil)
+		out[i] = forecastSeries(series[i], o, rm, nil, shape)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
@@ -124,20 +129,22 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	return out, nil
 }
 
-// Auto forecasts a single series (ForecastAll for one series, without the worker pool).
+// Auto forecasts a single series (ForecastAll for one series, without the worker pool). With no other series
+// to borrow a seasonal shape from, a short series is forecast from its own history only.
 func Auto(s Series, o Options) (Result, error) {
 	o = o.withDefaults()
 	rm, err := resolveMethods(o)
 	if err != nil {
 		return Result{}, err
 	}
-	return forecastSeries(s, o, rm, nil), nil
+	return forecastSeries(s, o, rm, nil, nil), nil
 }
 
 // forecastSeries never fails: when nothing else can run it falls back to the history mean (or zero).
 // pre optionally holds already computed whole-history forecasts (horizon o.Horizon) per method name on the
-// imputed series; they are used only when the series needed no rescaling.
-func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction) Result {
+// imputed series; they are used only when the series needed no rescaling. shape, when not nil, is the seasonal
+// shape (seasonalShape) short series borrow.
+func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction, shape []float64) Result {
 	raw, scale := cleanHistory(s.Values)
 	prof := Classify(raw, o.Classify)
 	res := Result{
@@ -183,7 +190,29 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	default:
 		singles, ens = rm.short, rm.ensShort
 	}
+	shaped := prof.Class == ClassShort && len(shape) == o.Period
+	if shaped {
+		// A new product borrows the established products' seasonal shape: its own months are deseasonalised,
+		// forecast as usual, and the forecast reseasonalised (see newproduct.go).
+		pre = nil
+		start := s.End().Add(1 - len(raw))
+		for t := range raw {
+			f := shape[calPos(start.Add(t), o.Period)]
+			raw[t] /= f
+			y[t] /= f
+		}
+	}
 	ch, err := selectAndForecast(raw, y, prof, singles, ens, o, pre)
+	if err == nil && shaped {
+		ch.name, ch.model = "shaped("+ch.name+")", strings.TrimSuffix("shape of the established series; "+ch.model, "; ")
+		for k := range ch.mean {
+			f := shape[calPos(first.Add(k), o.Period)]
+			ch.mean[k] *= f
+			if k < len(ch.sigma) {
+				ch.sigma[k] *= f
+			}
+		}
+	}
 	if err != nil {
 		// Nothing ran (e.g. a very short history): the mean is the least surprising forecast.
 		mean := make([]float64, o.Horizon)

@@ -43,6 +43,9 @@ type Options struct {
 	// are replaced by their robust fitted value before fitting and reported in Result.Outliers (the rule is on
 	// cleanOutliers). Backtest errors still use the real history.
 	OutlierK float64
+	// NoShape forecasts short series from their own history only; by default ForecastAll lends them the
+	// seasonal shape of the established series it forecasts (see seasonalShape).
+	NoShape bool
 	// Round rounds forecasts and bounds to whole units, for discrete products.
 	Round bool
 
