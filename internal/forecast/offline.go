@@ -115,13 +115,13 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	if err != nil {
 		return nil, err
 	}
-	var shape []float64
+	var sh shapes
 	if !o.NoShape {
-		shape = seasonalShape(series, o.Period, o.Classify)
+		sh = seasonalShapes(series, o.Period, o.Classify)
 	}
 	out := make([]Result, len(series))
 	err = parallelFor(ctx, len(series), o.Workers, o.Progress, func(i int) {
-		out[i] = forecastSeries(series[i], o, rm, nil, shape)
+		out[i] = forecastSeries(series[i], o, rm, nil, sh.of(series[i].Group))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
