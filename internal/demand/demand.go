@@ -70,6 +70,10 @@ func Series(ctx context.Context, s store.Executor, connectionID int64, o Options
 		skus = append(skus, sku)
 	}
 	sort.Strings(skus)
+	categ, err := skuCategories(ctx, s, connectionID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]forecast.Series, 0, len(skus))
 	for _, sku := range skus {
 		ser, err := forecast.BuildMonthly(sku, bySKU[sku], buildOptions(o, now))
@@ -79,7 +83,24 @@ func Series(ctx context.Context, s store.Executor, connectionID int64, o Options
 		if len(ser.Values) == 0 {
 			continue // every sale falls in the excluded current month
 		}
+		ser.Group = categ[sku]
 		out = append(out, ser)
+	}
+	return out, nil
+}
+
+// skuCategories maps each SKU to its product category's name (the first product of the SKU that has one): new
+// products borrow their category's seasonal shape (forecast.Series.Group).
+func skuCategories(ctx context.Context, s store.Executor, connectionID int64) (map[string]string, error) {
+	products, err := s.ProductList(ctx, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(products))
+	for _, p := range products { // by product_id
+		if _, seen := out[p.SKU]; !seen && p.CategName != "" {
+			out[p.SKU] = p.CategName
+		}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salesengine/salesengine/internal/demand"
 	"github.com/salesengine/salesengine/internal/forecast"
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/plan"
@@ -132,6 +133,16 @@ func TestForecastStoresOutliers(t *testing.T) {
 		abnormal := addAbnormalOrder(t, s, tenants[0].conn.ID)
 		if _, err := eng.ForecastAndPlan(ctx, tenants[0].conn); err != nil {
 			t.Fatal(err)
+		}
+		// The series carry their product category, the group a new product borrows its seasonal shape from.
+		series, err := demand.Series(ctx, s, tenants[0].conn.ID, demand.Options{Now: eng.Settings().Now})
+		if err != nil || len(series) == 0 {
+			t.Fatalf("series: %d, %v", len(series), err)
+		}
+		for _, ser := range series {
+			if ser.Group != "All / Saleable" && ser.Group != "All / Services" {
+				t.Errorf("%s: group %q, want its product category", ser.ID, ser.Group)
+			}
 		}
 		st, err := s.ForecastStatGet(ctx, tenants[0].conn.ID, abnormal.SKU)
 		if err != nil {
