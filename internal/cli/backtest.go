@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -83,10 +84,15 @@ func writeSummaryCSV(path string, res []forecast.Result) error {
 			}
 			return strconv.FormatFloat(v, 'f', -1, 64)
 		}
-		_ = w.Write([]string{"series", "method", "model", "class", "backtest_rmsse", "bias", "origins", "history_months", "mean", "std", "adi", "cv2"})
+		_ = w.Write([]string{"series", "method", "model", "class", "backtest_rmsse", "bias", "origins", "history_months", "mean", "std", "adi", "cv2",
+			"outlier_count", "outlier_months"})
 		for _, r := range res {
+			months := make([]string, len(r.Outliers))
+			for i, o := range r.Outliers {
+				months[i] = o.Month.String()
+			}
 			_ = w.Write([]string{r.ID, r.Method, r.Model, string(r.Class), f(r.BacktestRMSSE), f(r.Bias), strconv.Itoa(r.Origins),
-				strconv.Itoa(r.HistoryLength), f(r.Mean), f(r.Std), f(r.ADI), f(r.CV2)})
+				strconv.Itoa(r.HistoryLength), f(r.Mean), f(r.Std), f(r.ADI), f(r.CV2), strconv.Itoa(len(r.Outliers)), strings.Join(months, ",")})
 		}
 		w.Flush()
 		return w.Error()

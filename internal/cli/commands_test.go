@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,7 +57,8 @@ func TestForecastModesAndBacktest(t *testing.T) {
 	if strings.Join(fc[0], ",") != "series,month,forecast,lower,upper,method" || len(fc) < 2 || (len(fc)-1)%6 != 0 {
 		t.Errorf("forecast CSV: header %v, %d rows (want 6 months per SKU)", fc[0], len(fc)-1)
 	}
-	if sum := readCSV(t, filepath.Join(out, "demo_summary.csv")); sum[0][0] != "series" || len(sum) < 2 {
+	if sum := readCSV(t, filepath.Join(out, "demo_summary.csv")); sum[0][0] != "series" || len(sum) < 2 ||
+		strings.Join(sum[0][len(sum[0])-2:], ",") != "outlier_count,outlier_months" {
 		t.Errorf("summary CSV: %v", sum[:1])
 	}
 	if pl := readCSV(t, filepath.Join(out, "demo_production_plan.csv")); pl[0][1] != "sku" || pl[0][4] != "priority" || len(pl) < 2 {
@@ -85,6 +87,24 @@ func TestForecastModesAndBacktest(t *testing.T) {
 	}
 	if rows := readCSV(t, fcPath); len(rows) != 1+2*12 || rows[1][0] != "A" || rows[1][1] != "2026-01" {
 		t.Errorf("offline forecast CSV: %d rows, first %v", len(rows), rows[1])
+	}
+	// One abnormal month in a steady series is cleaned, and the command says so.
+	var spiky strings.Builder
+	spiky.WriteString("series,month,value\n")
+	for i := range 36 {
+		v := 100 + i%3
+		if i == 20 {
+			v = 1000
+		}
+		fmt.Fprintf(&spiky, "S,%d-%02d,%d\n", 2023+i/12, i%12+1, v)
+	}
+	spikyPath := filepath.Join(dir, "spiky.csv")
+	if err := os.WriteFile(spikyPath, []byte(spiky.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = run(t, env, "--config", cfg, "forecast", "--input", spikyPath, "--out", filepath.Join(dir, "spiky_fc.csv"))
+	if r.code != 0 || !strings.Contains(r.stdout, "outlier months cleaned: 1, in 1 SKUs") {
+		t.Errorf("offline forecast of a series with one abnormal month: %+v", r)
 	}
 	r = run(t, env, "--config", cfg, "backtest", "--input", hist, "--holdout", "6", "--json")
 	if r.code != 0 || !strings.Contains(r.stdout, `"method": "auto"`) || !strings.Contains(r.stdout, `"rmsse"`) {

@@ -138,6 +138,7 @@ func printMix(app *App, sum engine.ForecastSummary) {
 		ms = append(ms, fmt.Sprintf("%s %d", m.k, m.n))
 	}
 	fmt.Fprintf(app.Stdout, "  classes: %s\n  methods: %s\n", strings.Join(classes, ", "), strings.Join(ms, ", "))
+	fmt.Fprintf(app.Stdout, "  outlier months cleaned: %d, in %d SKUs\n", sum.Outliers, sum.OutlierSKUs)
 }
 
 // forecastConnections forecasts each connection in the given mode.

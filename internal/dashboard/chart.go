@@ -9,6 +9,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // The SKU page's chart, drawn on the server as SVG: no script, and it scales to the screen (viewBox). Every
@@ -39,6 +40,15 @@ type chartLine struct {
 	Title string
 }
 
+// chartCleaned marks a month of history the forecast cleaned as an outlier: the raw point stays on the history
+// line, a hollow diamond at the cleaned value is joined to it by a dotted stem.
+type chartCleaned struct {
+	X, Y, RawY float64 // Y: the cleaned value
+	Diamond    string  // polygon points around (X, Y)
+	Month      string
+	Title      string
+}
+
 type chartBar struct {
 	X, Y, W, H float64
 	Month      string
@@ -63,9 +73,10 @@ type chart struct {
 	Bars                 []chartBar
 	Net                  bool // the plan is a net plan: supply and planned bars instead of recommended ones
 	HasSupply            bool
-	NowX                 float64 // where the forecast starts
-	Empty                bool    // nothing to draw
-	Label                string  // the SVG's accessible name
+	NowX                 float64        // where the forecast starts
+	Empty                bool           // nothing to draw
+	Label                string         // the SVG's accessible name
+	Cleaned              []chartCleaned // outlier months, from forecast_stats
 	HasBand80, HasBand95 bool
 }
 
@@ -137,6 +148,10 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	for _, pt := range pastForecasts(v) {
 		grow(pt.Forecast)
 	}
+	cleaned := chartOutliers(v)
+	for _, o := range cleaned {
+		grow(o.Cleaned, o.Raw)
+	}
 	if v.HasInventory {
 		grow(v.OnHand)
 	}
@@ -169,6 +184,13 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		addPoint(&path, p)
 	}
 	c.HistoryPath = path.String()
+	for _, o := range cleaned {
+		m := plan.MonthOf(o.Month)
+		cx, cy := x(m), y(o.Cleaned)
+		c.Cleaned = append(c.Cleaned, chartCleaned{X: cx, Y: cy, RawY: y(o.Raw), Month: m.String(),
+			Diamond: strings.Join([]string{coord(cx, cy-5), coord(cx+5, cy), coord(cx, cy+5), coord(cx-5, cy)}, " "),
+			Title:   l.T("sku.chart.cleaned_point", m.String(), l.Num(o.Raw, 1), l.Num(o.Cleaned, 1))})
+	}
 
 	path.Reset()
 	var up80, lo80, up95, lo95 []string
@@ -223,6 +245,22 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		bar("planned", x(m), half, r.PlannedQuantity, m, title)
 	}
 	return c
+}
+
+// chartOutliers are the SKU's months cleaned as outliers by the stored forecast that fall on the history drawn
+// (a later sync can have moved the history's start).
+func chartOutliers(v *engine.SKUView) []store.CleanedMonth {
+	if v.Stats == nil || len(v.History) == 0 {
+		return nil
+	}
+	first, last := v.History[0].Month, v.History[len(v.History)-1].Month
+	var out []store.CleanedMonth
+	for _, o := range v.Stats.Outliers {
+		if m := plan.MonthOf(o.Month); !m.Before(first) && !last.Before(m) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func addPoint(b *strings.Builder, p chartPoint) {

@@ -160,6 +160,8 @@ func init() {
 		"sku.bom.col.sku":           {"SKU", "SKU"},
 		"sku.bom.col.product":       {"Producto", "Product"},
 		"sku.bom.col.per_unit":      {"Por unidad", "Per unit"},
+		"sku.chart.cleaned_point":   {"%s · mes atípico: demanda %s; el pronóstico usó %s", "%s · outlier month: demand %s; the forecast used %s"},
+		"sku.legend.cleaned":        {"Mes atípico: valor que usó el pronóstico", "Outlier month: value the forecast used"},
 		"sku.legend.history":        {"Demanda mensual", "Monthly demand"},
 		"sku.legend.forecast":       {"Pronóstico", "Forecast"},
 		"sku.legend.band":           {"Intervalo %s %%", "%s%% interval"},

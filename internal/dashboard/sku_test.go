@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -199,4 +200,93 @@ func TestSKUChooserAndNotFound(t *testing.T) {
 		!strings.Contains(body, `href="`+skuHref("A/B 1?", "acme")+`"`) {
 		t.Errorf("a SKU asked of a connection without it: %d, want 404 and a link to acme's\n%s", resp.StatusCode, body)
 	}
+}
+
+// TestSKUPageOutlierMarks: a month the forecast cleaned as an outlier is marked on the chart with the value the
+// forecast used, in Spanish and English, with a legend entry; a SKU without one has neither.
+func TestSKUPageOutlierMarks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	c := f.client(t)
+	ctx := context.Background()
+	conn := f.conns[0]
+	// One abnormal order: 50 times the largest line of the busiest SKU, half-way through its history.
+	ids, err := f.store.ItemIDList(ctx, conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := f.store.ItemGetMany(ctx, conn.ID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySKU := map[string][]*store.Item{}
+	busiest := ""
+	for _, it := range items {
+		if it.DateOrder != nil && it.OrderState == "sale" {
+			bySKU[it.SKU] = append(bySKU[it.SKU], it)
+			if len(bySKU[it.SKU]) > len(bySKU[busiest]) {
+				busiest = it.SKU
+			}
+		}
+	}
+	lines := bySKU[busiest]
+	slices.SortFunc(lines, func(a, b *store.Item) int { return a.DateOrder.Compare(*b.DateOrder) })
+	extra := *lines[len(lines)/2]
+	extra.LineID, extra.Quantity = slices.Max(ids)+1, 0
+	for _, it := range lines {
+		extra.Quantity = max(extra.Quantity, 50*it.Quantity)
+	}
+	if _, err := f.store.ItemUpsertMany(ctx, []*store.Item{&extra}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.eng.ForecastAndPlan(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.store.ForecastStatGet(ctx, conn.ID, busiest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	month := plan.MonthOf(extra.DateOrder.UTC())
+	var abnormal *store.CleanedMonth
+	for i, o := range st.Outliers {
+		if plan.MonthOf(o.Month) == month {
+			abnormal = &st.Outliers[i]
+		}
+	}
+	if abnormal == nil {
+		t.Fatalf("the abnormal order of %s in %s was not cleaned: %+v", busiest, month, st.Outliers)
+	}
+
+	_, body := get(t, c, f.srv.URL, skuHref(busiest, conn.Name), "Accept-Language", "es")
+	text := html.UnescapeString(body)
+	if n := seriesCount(body)["cleaned"]; n != len(st.Outliers) {
+		t.Errorf("%d cleaned marks, forecast_stats has %d outlier months", n, len(st.Outliers))
+	}
+	es := testLocale("es")
+	if want := month.String() + " · mes atípico: demanda " + es.Num(abnormal.Raw, 1) + "; el pronóstico usó " + es.Num(abnormal.Cleaned, 1); !strings.Contains(text, want) {
+		t.Errorf("the cleaned mark's title should say %q", want)
+	}
+	if !strings.Contains(body, `data-series="cleaned" data-month="`+month.String()+`"`) || !strings.Contains(text, "Mes atípico: valor que usó el pronóstico") {
+		t.Error("the Spanish page lacks the mark of the abnormal month or its legend")
+	}
+	_, en := get(t, c, f.srv.URL, skuHref(busiest, conn.Name), "Accept-Language", "en")
+	if !strings.Contains(en, "Outlier month: value the forecast used") || !strings.Contains(html.UnescapeString(en), "outlier month: demand") {
+		t.Error("the English page lacks the cleaned mark's title or legend")
+	}
+
+	// A SKU with no cleaned month: no mark, no legend entry.
+	stats, err := f.store.ForecastStatList(ctx, conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range stats {
+		if len(s.Outliers) == 0 && s.Class != "dead" {
+			_, body := get(t, c, f.srv.URL, skuHref(s.SKU, conn.Name), "Accept-Language", "es")
+			if seriesCount(body)["cleaned"] != 0 || strings.Contains(body, "swatch s-cleaned") {
+				t.Errorf("%s has no outlier months but its chart marks some", s.SKU)
+			}
+			return
+		}
+	}
+	t.Error("every SKU had an outlier month: nothing to compare")
 }

@@ -73,6 +73,10 @@ func Series(ctx context.Context, s store.Executor, connectionID int64, o Options
 		skus = append(skus, sku)
 	}
 	sort.Strings(skus)
+	categ, err := skuCategories(ctx, s, connectionID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]forecast.Series, 0, len(skus))
 	for _, sku := range skus {
 		ser, err := forecast.BuildMonthly(sku, bySKU[sku], buildOptions(o, now))
@@ -82,7 +86,24 @@ func Series(ctx context.Context, s store.Executor, connectionID int64, o Options
 		if len(ser.Values) == 0 {
 			continue // every sale falls in the excluded current month
 		}
+		ser.Group = categ[sku]
 		out = append(out, ser)
+	}
+	return out, nil
+}
+
+// skuCategories maps each SKU to its product category's name (the first product of the SKU that has one): new
+// products borrow their category's seasonal shape (forecast.Series.Group).
+func skuCategories(ctx context.Context, s store.Executor, connectionID int64) (map[string]string, error) {
+	products, err := s.ProductList(ctx, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(products))
+	for _, p := range products { // by product_id
+		if _, seen := out[p.SKU]; !seen && p.CategName != "" {
+			out[p.SKU] = p.CategName
+		}
 	}
 	return out, nil
 }
@@ -114,8 +135,10 @@ type Summary struct {
 	Rows     int
 	ByClass  map[forecast.Class]int
 	ByMethod map[string]int
-	Took     time.Duration
 	RunID    int64 // the forecast_runs row that keeps this run (0 in report mode)
+	// Outliers counts the months of history cleaned as outliers, in OutlierSKUs SKUs.
+	Outliers, OutlierSKUs int
+	Took                  time.Duration
 }
 
 // Forecast forecasts every SKU of the connection.
@@ -156,12 +179,16 @@ func Run(ctx context.Context, s store.Store, connectionID int64, o Options) (Sum
 	return sum, nil
 }
 
-// Summarize counts results by class and method.
+// Summarize counts results by class and method, and the months cleaned as outliers.
 func Summarize(results []forecast.Result) Summary {
 	sum := Summary{SKUs: len(results), ByClass: map[forecast.Class]int{}, ByMethod: map[string]int{}}
 	for _, r := range results {
 		sum.ByClass[r.Class]++
 		sum.ByMethod[r.Method]++
+		if len(r.Outliers) > 0 {
+			sum.Outliers += len(r.Outliers)
+			sum.OutlierSKUs++
+		}
 	}
 	return sum
 }
@@ -197,7 +224,8 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 		stats = append(stats, &store.ForecastStat{ConnectionID: connectionID, SKU: r.ID, Method: r.Method, Model: r.Model,
 			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
 			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
-			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE)})
+			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE),
+			Outliers: cleanedMonths(r.Outliers)})
 	}
 	return rows, stats
 }
@@ -236,4 +264,16 @@ func Snapshot(connectionID int64, results []forecast.Result, o Options, generate
 		}
 	}
 	return run, snaps
+}
+
+// cleanedMonths is what forecast_stats keeps of the months a forecast cleaned as outliers.
+func cleanedMonths(outs []forecast.Outlier) []store.CleanedMonth {
+	if len(outs) == 0 {
+		return nil
+	}
+	cm := make([]store.CleanedMonth, len(outs))
+	for i, o := range outs {
+		cm[i] = store.CleanedMonth{Month: o.Month.Time(), Raw: o.Raw, Cleaned: o.Cleaned}
+	}
+	return cm
 }

@@ -2,10 +2,14 @@ package engine
 
 import (
 	"context"
+	"slices"
 	gosync "sync"
 	"testing"
 	"time"
 
+	"github.com/salesengine/salesengine/internal/demand"
+	"github.com/salesengine/salesengine/internal/forecast"
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -95,6 +99,16 @@ func TestForecastAndPlan(t *testing.T) {
 			if r.RunnerUp != "" {
 				withRunnerUp++
 			}
+			// The months cleaned as outliers are stored with their raw and cleaned demand.
+			if st != nil && len(st.Outliers) != len(r.Outliers) {
+				t.Errorf("%s: %d outliers stored, the forecast cleaned %d", r.ID, len(st.Outliers), len(r.Outliers))
+			} else if st != nil {
+				for k, o := range r.Outliers {
+					if so := st.Outliers[k]; !so.Month.Equal(o.Month.Time()) || so.Raw != o.Raw || so.Cleaned != o.Cleaned {
+						t.Errorf("%s: stored outlier %+v, the forecast's %+v", r.ID, so, o)
+					}
+				}
+			}
 		}
 		if withRunnerUp == 0 {
 			t.Error("no SKU has a runner-up")
@@ -122,4 +136,80 @@ func stored(t *testing.T, s store.Store, id int64) (forecast, plan int) {
 		t.Fatal(err)
 	}
 	return len(fc), len(pl)
+}
+
+// TestForecastStoresOutliers: one abnormal order in a SKU's history is cleaned by the forecast and stored in
+// forecast_stats with the month's raw and cleaned demand, on both engines.
+func TestForecastStoresOutliers(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenantsWith(t, s, 1, nil, func(int) odootest.Options {
+			return odootest.Options{Version: "18", Seed: 5, Data: &odootest.GenerateOptions{Years: 3, SKUs: 6}}
+		})
+		syncAtOnce(t, eng, tenants)
+		abnormal := addAbnormalOrder(t, s, tenants[0].conn.ID)
+		if _, err := eng.ForecastAndPlan(ctx, tenants[0].conn); err != nil {
+			t.Fatal(err)
+		}
+		// The series carry their product category, the group a new product borrows its seasonal shape from.
+		series, err := demand.Series(ctx, s, tenants[0].conn.ID, demand.Options{Now: eng.Settings().Now})
+		if err != nil || len(series) == 0 {
+			t.Fatalf("series: %d, %v", len(series), err)
+		}
+		for _, ser := range series {
+			if ser.Group != "All / Saleable" && ser.Group != "All / Services" {
+				t.Errorf("%s: group %q, want its product category", ser.ID, ser.Group)
+			}
+		}
+		st, err := s.ForecastStatGet(ctx, tenants[0].conn.ID, abnormal.SKU)
+		if err != nil {
+			t.Fatal(err)
+		}
+		month := forecast.MonthOf(abnormal.DateOrder.In(time.UTC)).Time()
+		if !slices.ContainsFunc(st.Outliers, func(c store.CleanedMonth) bool {
+			return c.Month.Equal(month) && c.Raw >= abnormal.Quantity && c.Cleaned < c.Raw/2
+		}) {
+			t.Errorf("the abnormal order of %s (%s) in %s is not stored as cleaned: %+v", abnormal.SKU, st.Class, month.Format("2006-01"), st.Outliers)
+		}
+	})
+}
+
+// addAbnormalOrder stores one extra sale line of the connection's busiest SKU, 50 times its largest line, in a
+// month half-way through its history, and returns it.
+func addAbnormalOrder(t *testing.T, s store.Store, conn int64) *store.Item {
+	t.Helper()
+	ctx := context.Background()
+	ids, err := s.ItemIDList(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := s.ItemGetMany(ctx, conn, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySKU := map[string][]*store.Item{}
+	var busiest string
+	for _, it := range items {
+		if it.DateOrder == nil || it.OrderState != "sale" && it.OrderState != "done" {
+			continue
+		}
+		bySKU[it.SKU] = append(bySKU[it.SKU], it)
+		if len(bySKU[it.SKU]) > len(bySKU[busiest]) {
+			busiest = it.SKU
+		}
+	}
+	lines := bySKU[busiest]
+	slices.SortFunc(lines, func(a, b *store.Item) int { return a.DateOrder.Compare(*b.DateOrder) })
+	var peak float64
+	for _, it := range lines {
+		peak = max(peak, it.Quantity)
+	}
+	extra := *lines[len(lines)/2]
+	extra.LineID = slices.Max(ids) + 1
+	extra.Quantity = 50 * peak
+	if _, err := s.ItemUpsertMany(ctx, []*store.Item{&extra}); err != nil {
+		t.Fatal(err)
+	}
+	return &extra
 }

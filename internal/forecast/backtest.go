@@ -67,6 +67,8 @@ type Coverage struct {
 
 // seriesEval is one series split into training and holdout parts.
 type seriesEval struct {
+	start  Month     // of train
+	group  string    // Series.Group
 	train  []float64 // raw, NaN = missing, leading NaN trimmed
 	fit    []float64 // imputed train
 	actual []float64
@@ -122,7 +124,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 			rep.Skipped++
 			continue
 		}
-		evals = append(evals, seriesEval{train: tr, fit: impute(tr), actual: act})
+		evals = append(evals, seriesEval{start: s.End().Add(1 - len(v)), group: s.Group, train: tr, fit: impute(tr), actual: act})
 	}
 	rep.Series = len(evals)
 	begin := time.Now()
@@ -214,6 +216,14 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 		rep.Rows = append(rep.Rows, r)
 	}
 	if !bo.NoAuto {
+		var sh shapes // borrowed by short series, from the training windows only
+		if !ao.NoShape {
+			trains := make([]Series, len(evals))
+			for i, e := range evals {
+				trains[i] = Series{Start: e.start, Values: e.train, Group: e.group}
+			}
+			sh = seasonalShapes(trains, m, ao.Classify)
+		}
 		chosen := make([]string, len(evals))
 		inside := make([][]int, len(evals)) // per series, per level: actuals inside the interval
 		observed := make([]int, len(evals))
@@ -229,7 +239,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 					pre[name] = ps[i]
 				}
 			}
-			res := forecastSeries(Series{Values: evals[i].train}, ao, rm, pre)
+			res := forecastSeries(Series{Start: evals[i].start, Values: evals[i].train}, ao, rm, pre, sh.of(evals[i].group))
 			chosen[i] = res.Method
 			fcs[i] = res.Forecasts()
 			inside[i] = make([]int, len(ao.Levels))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/salesengine/salesengine/internal/atomicfile"
 )
@@ -35,6 +36,9 @@ type Result struct {
 	ADI, CV2      float64 // classification statistics (ADI is +Inf without demand)
 
 	Points []Point // Horizon future months, starting the month after the series ends
+	// Outliers are the months of history replaced before fitting (see Options.OutlierK), oldest first; nil
+	// when none was.
+	Outliers []Outlier
 }
 
 // Forecasts returns the point forecasts as a slice.
@@ -111,9 +115,13 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	if err != nil {
 		return nil, err
 	}
+	var sh shapes
+	if !o.NoShape {
+		sh = seasonalShapes(series, o.Period, o.Classify)
+	}
 	out := make([]Result, len(series))
 	err = parallelFor(ctx, len(series), o.Workers, o.Progress, func(i int) {
-		out[i] = forecastSeries(series[i], o, rm, nil)
+		out[i] = forecastSeries(series[i], o, rm, nil, sh.of(series[i].Group))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
@@ -121,20 +129,22 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	return out, nil
 }
 
-// Auto forecasts a single series (ForecastAll for one series, without the worker pool).
+// Auto forecasts a single series (ForecastAll for one series, without the worker pool). With no other series
+// to borrow a seasonal shape from, a short series is forecast from its own history only.
 func Auto(s Series, o Options) (Result, error) {
 	o = o.withDefaults()
 	rm, err := resolveMethods(o)
 	if err != nil {
 		return Result{}, err
 	}
-	return forecastSeries(s, o, rm, nil), nil
+	return forecastSeries(s, o, rm, nil, nil), nil
 }
 
 // forecastSeries never fails: when nothing else can run it falls back to the history mean (or zero).
 // pre optionally holds already computed whole-history forecasts (horizon o.Horizon) per method name on the
-// imputed series; they are used only when the series needed no rescaling.
-func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction) Result {
+// imputed series; they are used only when the series needed no rescaling. shape, when not nil, is the seasonal
+// shape (seasonalShape) short series borrow.
+func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction, shape []float64) Result {
 	raw, scale := cleanHistory(s.Values)
 	prof := Classify(raw, o.Classify)
 	res := Result{
@@ -158,8 +168,13 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		}
 	}
 	y := impute(raw)
-	if o.OutlierK > 0 && (prof.Class == ClassSmooth || prof.Class == ClassErratic) && clipOutliers(y, o.OutlierK, o.Period) {
-		pre = nil // the shared fits were made on the unclipped history
+	if idx := cleanOutliers(y, raw, prof.Class, o.OutlierK, o.Period); len(idx) > 0 {
+		pre = nil // the shared fits were made on the uncleaned history
+		start := s.End().Add(1 - len(raw))
+		res.Outliers = make([]Outlier, len(idx))
+		for i, t := range idx {
+			res.Outliers[i] = Outlier{Month: start.Add(t), Raw: raw[t] * scale, Cleaned: y[t] * scale}
+		}
 	}
 
 	var singles []Method
@@ -175,7 +190,29 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	default:
 		singles, ens = rm.short, rm.ensShort
 	}
+	shaped := prof.Class == ClassShort && len(shape) == o.Period
+	if shaped {
+		// A new product borrows the established products' seasonal shape: its own months are deseasonalised,
+		// forecast as usual, and the forecast reseasonalised (see newproduct.go).
+		pre = nil
+		start := s.End().Add(1 - len(raw))
+		for t := range raw {
+			f := shape[calPos(start.Add(t), o.Period)]
+			raw[t] /= f
+			y[t] /= f
+		}
+	}
 	ch, err := selectAndForecast(raw, y, prof, singles, ens, o, pre)
+	if err == nil && shaped {
+		ch.name, ch.model = "shaped("+ch.name+")", strings.TrimSuffix("shape of the established series; "+ch.model, "; ")
+		for k := range ch.mean {
+			f := shape[calPos(first.Add(k), o.Period)]
+			ch.mean[k] *= f
+			if k < len(ch.sigma) {
+				ch.sigma[k] *= f
+			}
+		}
+	}
 	if err != nil {
 		// Nothing ran (e.g. a very short history): the mean is the least surprising forecast.
 		mean := make([]float64, o.Horizon)
@@ -261,57 +298,6 @@ func cleanHistory(v []float64) ([]float64, float64) {
 	return raw, peak
 }
 
-// clipOutliers pulls isolated spikes and dips back toward the local level (frePPLe-style outlier filtering):
-// the level is the centred running median of 5 months, the scale 1.4826 * median absolute deviation from
-// it, and values beyond k scales are clipped to the bound, unless the same calendar month in the other years
-// (period m) has a similar value: a recurring seasonal peak is not an outlier. Only the fitting input is
-// clipped; backtest errors are always measured against the real history. Reports whether anything changed.
-func clipOutliers(y []float64, k float64, m int) bool {
-	n := len(y)
-	if n < 7 {
-		return false
-	}
-	loc := make([]float64, n)
-	res := make([]float64, n)
-	var w [5]float64
-	for t := range y {
-		win := append(w[:0], y[max(0, t-2):min(n, t+3)]...)
-		slices.Sort(win)
-		loc[t] = win[len(win)/2]
-		res[t] = math.Abs(y[t] - loc[t])
-	}
-	slices.Sort(res)
-	scale := 1.4826 * res[n/2]
-	if scale == 0 {
-		return false
-	}
-	orig := slices.Clone(y)
-	changed := false
-	var sw [8]float64
-	for t, v := range orig {
-		c := min(max(v, loc[t]-k*scale), loc[t]+k*scale)
-		if c == v {
-			continue
-		}
-		if m > 1 {
-			same := sw[:0]
-			for d := -3 * m; d <= 3*m; d += m {
-				if d != 0 && t+d >= 0 && t+d < n {
-					same = append(same, orig[t+d])
-				}
-			}
-			if len(same) > 0 {
-				slices.Sort(same)
-				if math.Abs(v-same[len(same)/2]) <= k*scale {
-					continue // seasonal, not an outlier
-				}
-			}
-		}
-		y[t], changed = c, true
-	}
-	return changed
-}
-
 // MarshalJSON writes the result with snake_case keys; undefined statistics (NaN backtest error without a
 // backtest, infinite ADI without demand) become null, which encoding/json cannot do for plain floats.
 func (r Result) MarshalJSON() ([]byte, error) {
@@ -332,22 +318,32 @@ func (r Result) MarshalJSON() ([]byte, error) {
 		}
 		pts[i] = pt
 	}
+	type outlier struct {
+		Month   string  `json:"month"`
+		Raw     float64 `json:"raw"`
+		Cleaned float64 `json:"cleaned"`
+	}
+	outs := make([]outlier, len(r.Outliers)) // [] rather than null: the field is always a list
+	for i, o := range r.Outliers {
+		outs[i] = outlier{o.Month.String(), o.Raw, o.Cleaned}
+	}
 	return json.Marshal(struct {
-		ID            string   `json:"series"`
-		Method        string   `json:"method"`
-		Model         string   `json:"model,omitempty"`
-		Class         Class    `json:"class"`
-		BacktestRMSSE *float64 `json:"backtest_rmsse"`
-		Bias          *float64 `json:"bias"`
-		Origins       int      `json:"origins"`
-		HistoryLength int      `json:"history_length"`
-		Mean          *float64 `json:"mean"`
-		Std           *float64 `json:"std"`
-		ADI           *float64 `json:"adi"`
-		CV2           *float64 `json:"cv2"`
-		Points        []point  `json:"points"`
+		ID            string    `json:"series"`
+		Method        string    `json:"method"`
+		Model         string    `json:"model,omitempty"`
+		Class         Class     `json:"class"`
+		BacktestRMSSE *float64  `json:"backtest_rmsse"`
+		Bias          *float64  `json:"bias"`
+		Origins       int       `json:"origins"`
+		HistoryLength int       `json:"history_length"`
+		Mean          *float64  `json:"mean"`
+		Std           *float64  `json:"std"`
+		ADI           *float64  `json:"adi"`
+		CV2           *float64  `json:"cv2"`
+		Points        []point   `json:"points"`
+		Outliers      []outlier `json:"outliers"`
 	}{r.ID, r.Method, r.Model, r.Class, jsonFloat(r.BacktestRMSSE), jsonFloat(r.Bias), r.Origins, r.HistoryLength,
-		jsonFloat(r.Mean), jsonFloat(r.Std), jsonFloat(r.ADI), jsonFloat(r.CV2), pts})
+		jsonFloat(r.Mean), jsonFloat(r.Std), jsonFloat(r.ADI), jsonFloat(r.CV2), pts, outs})
 }
 
 func jsonFloat(v float64) *float64 {

@@ -255,10 +255,26 @@ func TestResultJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"series":"j"`, `"class":"short"`, `"backtest_rmsse":null`, `"month":"2024-03"`, `"levels":[80]`} {
+	for _, want := range []string{`"series":"j"`, `"class":"short"`, `"backtest_rmsse":null`, `"month":"2024-03"`, `"levels":[80]`, `"outliers":[]`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("json lacks %s: %s", want, b)
 		}
+	}
+	// A cleaned month is listed with its raw and cleaned demand.
+	y := make([]float64, 36)
+	for i := range y {
+		y[i] = 100 + float64(i%3)
+	}
+	y[20] = 1000
+	r, err = Auto(Series{ID: "k", Start: MonthFor(2023, 1), Values: y}, Options{Horizon: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err = json.Marshal(r); err != nil {
+		t.Fatal(err)
+	}
+	if want := `"outliers":[{"month":"2024-09","raw":1000,"cleaned":113.12}]`; !strings.Contains(string(b), want) {
+		t.Errorf("json lacks %s: %s", want, b)
 	}
 }
 

@@ -40,9 +40,13 @@ type Options struct {
 	// unless NoEnsembles). Unknown names are an error.
 	Methods     []string
 	NoEnsembles bool
-	// OutlierK clips fitting input of smooth and erratic series to within OutlierK robust deviations of the
-	// running median (default 6; negative disables). Backtest errors still use the real history.
+	// OutlierK is the outlier threshold in robust deviations (default 6; negative disables): months beyond it
+	// are replaced by their robust fitted value before fitting and reported in Result.Outliers (the rule is on
+	// cleanOutliers). Backtest errors still use the real history.
 	OutlierK float64
+	// NoShape forecasts short series from their own history only; by default ForecastAll lends them the
+	// seasonal shape of the established series it forecasts (see seasonalShape).
+	NoShape bool
 	// Round rounds forecasts and bounds to whole units, for discrete products.
 	Round bool
 

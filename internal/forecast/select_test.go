@@ -206,31 +206,6 @@ func TestBacktestReport(t *testing.T) {
 	}
 }
 
-func TestClipOutliers(t *testing.T) {
-	t.Parallel()
-	y := make([]float64, 36)
-	for i := range y {
-		y[i] = 100 + float64(i%3) // gentle wiggle, MAD > 0
-	}
-	y[20] = 1000 // one-off spike
-	if !clipOutliers(y, 6, 12) || y[20] >= 200 || y[20] < 100 {
-		t.Errorf("spike not clipped: %v", y[20])
-	}
-	if y[19] != 100+float64(19%3) {
-		t.Errorf("neighbour changed: %v", y[19])
-	}
-	// The same spike every December is seasonality and stays.
-	for i := range y {
-		y[i] = 100 + float64(i%3)
-		if i%12 == 11 {
-			y[i] = 1000
-		}
-	}
-	if clipOutliers(y, 6, 12) || y[23] != 1000 {
-		t.Errorf("seasonal peak clipped: %v", y[23])
-	}
-}
-
 // With a single backtest origin there are no empirical errors: an ensemble must still get a real interval.
 func TestEnsembleSigmaWithoutBacktest(t *testing.T) {
 	t.Parallel()

@@ -76,6 +76,9 @@ type Series struct {
 	ID     string
 	Start  Month
 	Values []float64
+	// Group is an optional grouping of similar series, e.g. the product category: a short series borrows the
+	// seasonal shape of its group's established series when the group has enough of them (see seasonalShapes).
+	Group string
 }
 
 // Last returns the series restricted to its last n months (a history window); n <= 0 or n >= len keeps all.
@@ -84,7 +87,7 @@ func (s Series) Last(n int) Series {
 		return s
 	}
 	k := len(s.Values) - n
-	return Series{ID: s.ID, Start: s.Start.Add(k), Values: s.Values[k:]}
+	return Series{ID: s.ID, Start: s.Start.Add(k), Values: s.Values[k:], Group: s.Group}
 }
 
 // End returns the last month of the series (Start-1 for an empty series).

@@ -83,6 +83,8 @@ type Product struct {
 	QtyAvailable     float64 // on hand in the companies of the call's context
 	VirtualAvailable float64 // forecast
 	CompanyID        int64   // 0 = shared by all companies
+	CategID          int64   // product category (categ_id, of the template); 0 when unknown
+	CategName        string  // its full name, e.g. "All / Saleable"
 	WriteDate        time.Time
 }
 
@@ -112,7 +114,7 @@ var lineFields = []fieldSpec{
 var productFields = []fieldSpec{
 	req("id"), opt("product_tmpl_id"), opt("default_code"), opt("barcode"), req("name"), opt("display_name"),
 	opt("type", "detailed_type"), opt("is_storable"), opt("active"), opt("uom_id"), opt("list_price"),
-	opt("standard_price"), opt("company_id"), req("write_date"),
+	opt("standard_price"), opt("company_id"), req("write_date"), opt("categ_id"),
 	opt("qty_available"), opt("virtual_available"), // absent without the stock module
 }
 
@@ -231,6 +233,7 @@ type productRow struct {
 	QtyAvailable  jsonFloat  `json:"qty_available"`
 	Virtual       jsonFloat  `json:"virtual_available"`
 	Company       Many2One   `json:"company_id"`
+	Categ         Many2One   `json:"categ_id"`
 	WriteDate     jsonTime   `json:"write_date"`
 }
 
@@ -241,7 +244,7 @@ func (r *productRow) normalize() Product {
 		Active: r.Active == nil || bool(*r.Active), UoMID: r.UoM.ID, UoM: r.UoM.Name,
 		ListPrice: float64(r.ListPrice), StandardPrice: float64(r.StandardPrice),
 		QtyAvailable: float64(r.QtyAvailable), VirtualAvailable: float64(r.Virtual), CompanyID: r.Company.ID,
-		WriteDate: time.Time(r.WriteDate)}
+		CategID: r.Categ.ID, CategName: r.Categ.Name, WriteDate: time.Time(r.WriteDate)}
 	if p.DisplayName == "" {
 		p.DisplayName = p.Name
 	}

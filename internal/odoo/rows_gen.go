@@ -124,6 +124,8 @@ func (r *productRow) setField(key string, s *scanner, in interner) error {
 		return r.Virtual.scan(s)
 	case "company_id":
 		return r.Company.scan(s, in)
+	case "categ_id":
+		return r.Categ.scan(s, in)
 	case "write_date":
 		return r.WriteDate.scan(s)
 	}

@@ -45,6 +45,16 @@ type ForecastStat struct {
 	CV2           *float64
 	LastMonth     time.Time
 	GeneratedAt   time.Time
+	// Outliers are the months of history the forecast cleaned (outlier_count, outlier_months, outlier_raw,
+	// outlier_cleaned), oldest first.
+	Outliers []CleanedMonth
+}
+
+// CleanedMonth is a month of a SKU's history that the forecast treated as an outlier.
+type CleanedMonth struct {
+	Month   time.Time // first day of the month
+	Raw     float64   // the recorded demand
+	Cleaned float64   // the demand the forecast was fitted with
 }
 
 type ForecastListParams struct {

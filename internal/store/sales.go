@@ -63,6 +63,8 @@ type Product struct {
 	Active       bool
 	UoM          string
 	CompanyID    int64
+	CategID      int64  // product category (categ_id); 0 when unknown (NULL)
+	CategName    string // its full name, e.g. "All / Saleable"
 	WriteDate    *time.Time
 	SyncedAt     time.Time
 }

@@ -81,7 +81,8 @@ func (r *run) readProducts(ctx context.Context, d odoo.Domain) error {
 				wd = &t
 			}
 			prods = append(prods, &store.Product{ConnectionID: r.conn.ID, ProductID: p.ID, SKU: sku, Name: p.Name,
-				Type: p.Type, Active: p.Active, UoM: p.UoM, CompanyID: p.CompanyID, WriteDate: wd, SyncedAt: r.syncedAt})
+				Type: p.Type, Active: p.Active, UoM: p.UoM, CompanyID: p.CompanyID, CategID: p.CategID, CategName: p.CategName,
+				WriteDate: wd, SyncedAt: r.syncedAt})
 			inv = append(inv, &store.Inventory{ConnectionID: r.conn.ID, ProductID: p.ID, SKU: sku, Name: p.Name,
 				Type: p.Type, Active: p.Active, QtyAvailable: p.QtyAvailable, VirtualAvailable: p.VirtualAvailable,
 				SyncedAt: r.syncedAt})

@@ -248,6 +248,17 @@ func TestEveryVersion(t *testing.T) {
 			f := newFixture(t, s, v, &odootest.GenerateOptions{Years: 1, SKUs: 10})
 			f.sync(t, sync.Options{})
 			f.check(t)
+			// Every product is stored with its category (the fake's: services in 3, the rest in 2).
+			products, err := s.ProductList(context.Background(), f.conn.ID)
+			if err != nil || len(products) == 0 {
+				t.Fatalf("products: %d, %v", len(products), err)
+			}
+			for _, p := range products {
+				want := map[bool]store.Product{true: {CategID: 3, CategName: "All / Services"}, false: {CategID: 2, CategName: "All / Saleable"}}[p.Type == "service"]
+				if p.CategID != want.CategID || p.CategName != want.CategName {
+					t.Errorf("product %d (%s): category %d %q, want %d %q", p.ProductID, p.Type, p.CategID, p.CategName, want.CategID, want.CategName)
+				}
+			}
 		})
 	}
 }

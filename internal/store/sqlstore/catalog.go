@@ -11,11 +11,12 @@ import (
 )
 
 var productSpec = upsertSpec{table: "products", keys: []string{"connection_id", "product_id"}, cols: []string{
-	"connection_id", "product_id", "sku", "name", "type", "active", "uom", "company_id", "write_date", "synced_at"}}
+	"connection_id", "product_id", "sku", "name", "type", "active", "uom", "company_id", "write_date", "synced_at",
+	"categ_id", "categ_name"}}
 
 var productTable = table[*store.Product]{upsertSpec: productSpec, bind: func(b *binder, dst []any, p *store.Product) []any {
 	return append(dst, p.ConnectionID, p.ProductID, p.SKU, p.Name, p.Type, p.Active, p.UoM, nullInt(p.CompanyID),
-		b.nullTime(p.WriteDate), b.time(p.SyncedAt))
+		b.nullTime(p.WriteDate), b.time(p.SyncedAt), nullInt(p.CategID), p.CategName)
 }}
 
 var inventorySpec = upsertSpec{table: "inventory", keys: []string{"connection_id", "product_id"}, cols: []string{
@@ -23,16 +24,16 @@ var inventorySpec = upsertSpec{table: "inventory", keys: []string{"connection_id
 
 func scanProduct(r rowScanner) (*store.Product, error) {
 	var p store.Product
-	var company sql.NullInt64
+	var company, categ sql.NullInt64
 	err := r.Scan(&p.ConnectionID, &p.ProductID, &p.SKU, &p.Name, &p.Type, &p.Active, &p.UoM, &company,
-		nullTimeDest{&p.WriteDate}, timeDest{&p.SyncedAt})
-	p.CompanyID = company.Int64
+		nullTimeDest{&p.WriteDate}, timeDest{&p.SyncedAt}, &categ, &p.CategName)
+	p.CompanyID, p.CategID = company.Int64, categ.Int64
 	return &p, err
 }
 
 func productChanged(a, b *store.Product) bool {
 	return a.SKU != b.SKU || a.Name != b.Name || a.Type != b.Type || a.Active != b.Active || a.UoM != b.UoM ||
-		a.CompanyID != b.CompanyID || !sameTime(a.WriteDate, b.WriteDate)
+		a.CompanyID != b.CompanyID || a.CategID != b.CategID || a.CategName != b.CategName || !sameTime(a.WriteDate, b.WriteDate)
 }
 
 func (e *Exec) ProductList(ctx context.Context, connectionID int64) ([]*store.Product, error) {

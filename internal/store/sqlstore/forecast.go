@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/salesengine/salesengine/internal/store"
@@ -51,7 +53,8 @@ var forecastSpec = upsertSpec{table: "forecast", keys: []string{"connection_id",
 
 var forecastStatSpec = upsertSpec{table: "forecast_stats", keys: []string{"connection_id", "sku"}, cols: []string{
 	"connection_id", "sku", "method", "model", "demand_class", "backtest_rmsse", "bias", "origins", "history_months",
-	"mean_demand", "std_demand", "adi", "cv2", "last_month", "generated_at", "runner_up_method", "runner_up_rmsse"}}
+	"mean_demand", "std_demand", "adi", "cv2", "last_month", "generated_at", "runner_up_method", "runner_up_rmsse",
+	"outlier_count", "outlier_months", "outlier_raw", "outlier_cleaned"}}
 
 func nullFloat(p *float64) any {
 	if p == nil {
@@ -84,9 +87,11 @@ func (e *Exec) ForecastReplace(ctx context.Context, connectionID int64, rows []*
 	}
 	vals = make([][]any, len(stats))
 	for i, s := range stats {
+		months, raw, cleaned := outlierColumns(s.Outliers)
 		vals[i] = []any{connectionID, s.SKU, s.Method, s.Model, s.Class, nullFloat(s.BacktestRMSSE), nullFloat(s.Bias),
 			s.Origins, s.HistoryMonths, s.MeanDemand, s.StdDemand, nullFloat(s.ADI), nullFloat(s.CV2),
-			e.d.Date(s.LastMonth), e.d.Time(s.GeneratedAt), nullString(s.RunnerUp), nullFloat(s.RunnerUpRMSSE)}
+			e.d.Date(s.LastMonth), e.d.Time(s.GeneratedAt), nullString(s.RunnerUp), nullFloat(s.RunnerUpRMSSE),
+			len(s.Outliers), months, raw, cleaned}
 	}
 	return e.upsert(ctx, forecastStatSpec, vals)
 }
@@ -157,10 +162,16 @@ func scanForecastStat(r rowScanner) (*store.ForecastStat, error) {
 	var s store.ForecastStat
 	var rmsse, bias, adi, cv2, runnerUpRMSSE sql.NullFloat64
 	var runnerUp sql.NullString
+	var nOutliers int
+	var months, raw, cleaned string
 	if err := r.Scan(&s.ConnectionID, &s.SKU, &s.Method, &s.Model, &s.Class, &rmsse, &bias, &s.Origins,
 		&s.HistoryMonths, &s.MeanDemand, &s.StdDemand, &adi, &cv2, timeDest{&s.LastMonth}, timeDest{&s.GeneratedAt},
-		&runnerUp, &runnerUpRMSSE); err != nil {
+		&runnerUp, &runnerUpRMSSE, &nOutliers, &months, &raw, &cleaned); err != nil {
 		return nil, err
+	}
+	var err error
+	if s.Outliers, err = parseOutlierColumns(months, raw, cleaned); err != nil || len(s.Outliers) != nOutliers {
+		return nil, fmt.Errorf("forecast stats of %q: outlier columns (%d: %q, %q, %q) do not match: %v", s.SKU, nOutliers, months, raw, cleaned, err)
 	}
 	for _, p := range []struct {
 		src sql.NullFloat64
@@ -173,4 +184,43 @@ func scanForecastStat(r rowScanner) (*store.ForecastStat, error) {
 	}
 	s.RunnerUp = runnerUp.String
 	return &s, nil
+}
+
+// outlierColumns encodes cleaned months as the outlier_months ("2025-03,2025-07"), outlier_raw and
+// outlier_cleaned (numbers in the same order) columns; all empty when there are none.
+func outlierColumns(cm []store.CleanedMonth) (months, raw, cleaned string) {
+	var m, r, c []string
+	for _, o := range cm {
+		m = append(m, o.Month.Format("2006-01"))
+		r = append(r, strconv.FormatFloat(o.Raw, 'g', -1, 64))
+		c = append(c, strconv.FormatFloat(o.Cleaned, 'g', -1, 64))
+	}
+	return strings.Join(m, ","), strings.Join(r, ","), strings.Join(c, ",")
+}
+
+func parseOutlierColumns(months, raw, cleaned string) ([]store.CleanedMonth, error) {
+	if months == "" && raw == "" && cleaned == "" {
+		return nil, nil
+	}
+	m, r, c := strings.Split(months, ","), strings.Split(raw, ","), strings.Split(cleaned, ",")
+	if len(r) != len(m) || len(c) != len(m) {
+		return nil, fmt.Errorf("%d months, %d raw and %d cleaned values", len(m), len(r), len(c))
+	}
+	out := make([]store.CleanedMonth, len(m))
+	for i := range m {
+		t, err := time.Parse("2006-01", m[i])
+		if err != nil {
+			return nil, err
+		}
+		rv, err := strconv.ParseFloat(r[i], 64)
+		if err != nil {
+			return nil, err
+		}
+		cv, err := strconv.ParseFloat(c[i], 64)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = store.CleanedMonth{Month: t, Raw: rv, Cleaned: cv}
+	}
+	return out, nil
 }

@@ -52,7 +52,9 @@ func testForecast(t *testing.T, newStore NewStore) {
 	}
 	rmsse, runnerUp := 0.8, 0.9
 	stats := []*store.ForecastStat{{SKU: "A", Method: "ets", Model: "ETS(A,N,N)", Class: "smooth", BacktestRMSSE: &rmsse,
-		RunnerUp: "mean(ets+theta)", RunnerUpRMSSE: &runnerUp,
+		RunnerUp: "mean(ets+theta)", RunnerUpRMSSE: &runnerUp, Outliers: []store.CleanedMonth{
+			{Month: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), Raw: 412, Cleaned: 180.25},
+			{Month: time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC), Raw: 0.1, Cleaned: 33}},
 		Origins: 3, HistoryMonths: 36, MeanDemand: 10, StdDemand: 2, LastMonth: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), GeneratedAt: gen},
 		{SKU: "B", Method: "zero", Class: "dead", HistoryMonths: 4, LastMonth: time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), GeneratedAt: gen}}
 	first := []*store.ForecastRow{mk("A", 1, 10), mk("A", 2, 11), mk("B", 1, 0), mk("OLD", 1, 5)}
@@ -91,6 +93,23 @@ func testForecast(t *testing.T, newStore NewStore) {
 	var nulls int
 	if err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM forecast_stats WHERE runner_up_method IS NULL AND runner_up_rmsse IS NULL`).Scan(&nulls); err != nil || nulls != 1 {
 		t.Errorf("rows without a runner-up stored as NULL: %d, %v; want 1", nulls, err)
+	}
+	// Cleaned months: a count and comma-separated columns SQL users can read, and back.
+	if len(a0.Outliers) != 2 || a0.Outliers[0] != stats[0].Outliers[0] || a0.Outliers[1] != stats[0].Outliers[1] {
+		t.Errorf("outliers of A = %+v, want %+v", a0.Outliers, stats[0].Outliers)
+	}
+	var count int
+	var months, raw, cleaned string
+	if err := s.DB().QueryRowContext(ctx, `SELECT outlier_count, outlier_months, outlier_raw, outlier_cleaned FROM forecast_stats WHERE sku = 'A'`).
+		Scan(&count, &months, &raw, &cleaned); err != nil || count != 2 || months != "2025-03,2025-07" || raw != "412,0.1" || cleaned != "180.25,33" {
+		t.Errorf("outlier columns of A = %d %q %q %q, %v", count, months, raw, cleaned, err)
+	}
+	if err := s.DB().QueryRowContext(ctx, `SELECT outlier_count, outlier_months FROM forecast_stats WHERE sku = 'B'`).Scan(&count, &months); err != nil ||
+		count != 0 || months != "" {
+		t.Errorf("outlier columns of B = %d %q, %v; want 0 and empty", count, months, err)
+	}
+	if b, err := s.ForecastStatGet(ctx, conn, "B"); err != nil || b.Outliers != nil {
+		t.Errorf("outliers of B = %+v, %v; want none", b, err)
 	}
 	if _, err := s.ForecastStatGet(ctx, conn, "NOPE"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("stats of an unknown SKU: %v, want ErrNotFound", err)

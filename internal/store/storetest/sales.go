@@ -228,7 +228,8 @@ func testCatalog(t *testing.T, newStore NewStore) {
 	conn := newConnection(t, s, "acme")
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	products := []*store.Product{
-		{ConnectionID: conn, ProductID: 1, SKU: "A-1", Name: "Silla", Type: "storable", Active: true, UoM: "Units", CompanyID: 1, WriteDate: ptr(now), SyncedAt: now},
+		{ConnectionID: conn, ProductID: 1, SKU: "A-1", Name: "Silla", Type: "storable", Active: true, UoM: "Units", CompanyID: 1,
+			CategID: 4, CategName: "All / Muebles", WriteDate: ptr(now), SyncedAt: now},
 		{ConnectionID: conn, ProductID: 2, SKU: "ID:2", Name: "Sin código", Type: "consumable", Active: false, SyncedAt: now},
 	}
 	if res, err := s.ProductUpsertMany(ctx, products); err != nil || res.Inserted != 2 {
@@ -238,8 +239,17 @@ func testCatalog(t *testing.T, newStore NewStore) {
 		t.Errorf("identical products = %+v, %v", res, err)
 	}
 	list, err := s.ProductList(ctx, conn)
-	if err != nil || len(list) != 2 || !reflect.DeepEqual(normalize(list[0]), normalize(products[0])) || list[1].Active {
+	if err != nil || len(list) != 2 || !reflect.DeepEqual(normalize(list[0]), normalize(products[0])) || list[1].Active ||
+		list[1].CategID != 0 || list[1].CategName != "" {
 		t.Errorf("product list = %+v, %v", list, err)
+	}
+	// A product moved to another category is an update.
+	products[0].CategID, products[0].CategName = 5, "All / Oficina"
+	if res, err := s.ProductUpsertMany(ctx, products); err != nil || res.Updated != 1 {
+		t.Errorf("recategorised product = %+v, %v", res, err)
+	}
+	if list, err := s.ProductList(ctx, conn); err != nil || list[0].CategID != 5 || list[0].CategName != "All / Oficina" {
+		t.Errorf("recategorised product reads back as %+v, %v", list[0], err)
 	}
 	inv := []*store.Inventory{{ConnectionID: conn, ProductID: 1, SKU: "A-1", Name: "Silla", Type: "storable", Active: true, QtyAvailable: -2.5, VirtualAvailable: 10, SyncedAt: now}}
 	if res, err := s.InventoryUpsertMany(ctx, inv); err != nil || res.Inserted != 1 {
