@@ -136,8 +136,8 @@ func (app *App) printOverrideOutcome(c *store.Connection, out *engine.OverrideOu
 			exactQty(*out.Previous.Quantity), o.CreatedBy, then)
 	}
 	if p := out.Plan; p != nil {
-		fmt.Fprintf(app.Stdout, "%s: plan for %s made again: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
-			c.Name, p.Month, p.Summary.Rows, p.Summary.Alta, p.Summary.Media, p.Summary.Baja, p.Summary.NeedProduction)
+		fmt.Fprintf(app.Stdout, "%s: plan for %s made again: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %s\n",
+			c.Name, p.Month, p.Summary.Rows, p.Summary.Alta, p.Summary.Media, p.Summary.Baja, planNeeds(p.Summary))
 	} else if out.PlanErr != nil {
 		fmt.Fprintf(app.Stdout, "%s: the override is stored, but planning again FAILED: %v (the next 'plan', 'forecast' or 'run' uses it)\n", c.Name, out.PlanErr)
 	}
