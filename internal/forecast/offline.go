@@ -49,6 +49,7 @@ func (r Result) Forecasts() []float64 {
 // resolvedMethods holds the Method values per candidate list, looked up once per run.
 type resolvedMethods struct {
 	seasonal, nonSeasonal, intermittent, short []Method
+	fading                                     []Method
 	ensSeasonal, ensNonSeasonal                []Ensemble
 	ensIntermittent, ensShort                  []Ensemble
 }
@@ -89,6 +90,7 @@ func resolveMethods(o Options) (resolvedMethods, error) {
 		nonSeasonal:     pick(candidatesNonSeasonal),
 		intermittent:    pick(candidatesIntermittent),
 		short:           pick(candidatesShort),
+		fading:          pick(candidatesFading),
 		ensSeasonal:     ensemblesSeasonal,
 		ensNonSeasonal:  ensemblesNonSeasonal,
 		ensIntermittent: ensemblesIntermittent,
@@ -98,7 +100,7 @@ func resolveMethods(o Options) (resolvedMethods, error) {
 		// Restricted runs: every allowed method competes everywhere, so the user's choice is honoured even
 		// where the class would not normally include it.
 		all := pick(o.Methods)
-		rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short = all, all, all, all
+		rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short, rm.fading = all, all, all, all, all
 	}
 	return rm, nil
 }
@@ -172,6 +174,9 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		}
 	case ClassIntermittent, ClassLumpy:
 		singles, ens = rm.intermittent, rm.ensIntermittent
+		if prof.Fading() && len(rm.fading) > 0 {
+			singles, ens = rm.fading, nil
+		}
 	default:
 		singles, ens = rm.short, rm.ensShort
 	}

@@ -103,6 +103,11 @@ var (
 	candidatesNonSeasonal  = []string{"ets", "theta", "ses", "naive"}
 	candidatesIntermittent = []string{"tsb", "sba", "imapa", "adida", "croston", "ses", "mean"}
 	candidatesShort        = []string{"ses", "mean", "naive"}
+	// candidatesFading serve intermittent series in a silence longer than any they had before (Profile.Fading):
+	// the methods that lower their forecast with every month without demand. The others keep the old level
+	// (croston, sba, adida update only at demands or in whole buckets; mean weighs the whole history), which
+	// made the automatic choice over-forecast fading items (docs/forecasting.md, "Intermittent demand").
+	candidatesFading = []string{"tsb"}
 
 	ensemblesSeasonal = []Ensemble{
 		{CombineMean, []string{"ets", "dotm", "snaive"}},
