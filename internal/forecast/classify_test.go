@@ -107,3 +107,20 @@ func TestClassifyStats(t *testing.T) {
 		t.Errorf("mean %v cv2 %v, want 1.2 and 2/9", p.Mean, p.CV2)
 	}
 }
+
+// An archived product is dead even while it still sold last month; others with the same history are not.
+func TestArchivedIsDead(t *testing.T) {
+	t.Parallel()
+	v := pattern(36, 1, 5, 7)
+	series := []Series{{ID: "OLD", Start: MonthFor(2022, 1), Values: v}, {ID: "LIVE", Start: MonthFor(2022, 1), Values: v}}
+	res, err := ForecastAll(t.Context(), series, Options{Archived: map[string]bool{"OLD": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Class != ClassDead || res[0].Method != "zero" || res[0].Points[0].Forecast != 0 {
+		t.Errorf("archived: %s %s %g, want dead zero 0", res[0].Class, res[0].Method, res[0].Points[0].Forecast)
+	}
+	if res[1].Class == ClassDead || !(res[1].Points[0].Forecast > 0) {
+		t.Errorf("active: %s %g, want a positive forecast", res[1].Class, res[1].Points[0].Forecast)
+	}
+}

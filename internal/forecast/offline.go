@@ -144,7 +144,10 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		ADI: prof.ADI, CV2: prof.CV2, BacktestRMSSE: math.NaN(), Bias: math.NaN(), RunnerUpRMSSE: math.NaN(),
 	}
 	first := s.End().Add(1)
-	if prof.Class == ClassDead || scale == 0 {
+	if o.Archived[s.ID] {
+		res.Class = ClassDead
+	}
+	if res.Class == ClassDead || scale == 0 {
 		res.Method = "zero"
 		res.Points = makePoints(first, make([]float64, o.Horizon), nil, o)
 		return res

@@ -46,6 +46,9 @@ type Options struct {
 	Round bool
 
 	Classify ClassifyOptions
+	// Archived lists series (by Series.ID) whose product is archived at the source (inactive in Odoo): they
+	// cannot be sold any more, so they are dead whatever their history says.
+	Archived map[string]bool
 	Workers  int // parallel workers (default GOMAXPROCS)
 	Progress ProgressFunc
 }
