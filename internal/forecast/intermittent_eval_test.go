@@ -215,6 +215,12 @@ var evalMethods = []string{"zero", "tsb", "sba", "croston", "imapa", "adida", "s
 // rollingEval forecasts every series from origins training lengths n-h, n-h-step, ... (count of them) and
 // scores each method. Rows come back in evalMethods order, then the default intermittent ensemble, then auto.
 func rollingEval(tb testing.TB, series []Series, origins, step, h int, o Options) []evalRow {
+	rows, _ := rollingEvalWindows(tb, series, origins, step, h, o)
+	return rows
+}
+
+// rollingEvalWindows is rollingEval that also returns the automatic choice's windows.
+func rollingEvalWindows(tb testing.TB, series []Series, origins, step, h int, o Options) ([]evalRow, []evalWindow) {
 	tb.Helper()
 	type out struct{ wins map[string][]evalWindow }
 	res := make([]out, len(series))
@@ -274,6 +280,10 @@ func rollingEval(tb testing.TB, series []Series, origins, step, h int, o Options
 	if err != nil {
 		tb.Fatal(err)
 	}
+	var autos []evalWindow
+	for i := range res {
+		autos = append(autos, res[i].wins["auto"]...)
+	}
 	names := append(slices.Clone(evalMethods), ensemblesIntermittent[0].Name(), "auto")
 	rows := make([]evalRow, 0, len(names))
 	for _, name := range names {
@@ -301,7 +311,7 @@ func rollingEval(tb testing.TB, series []Series, origins, step, h int, o Options
 			tb.Logf("  chosen %s: %d", k, chosen[k])
 		}
 	}
-	return rows
+	return rows, autos
 }
 
 // evalTable renders rows for the test log (and docs/forecasting.md).

@@ -149,7 +149,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	}
 	if res.Class == ClassDead || scale == 0 {
 		res.Method = "zero"
-		res.Points = makePoints(first, make([]float64, o.Horizon), nil, o)
+		res.Points = makePoints(first, make([]float64, o.Horizon), nil, res.Class, o)
 		return res
 	}
 	// Astronomically large (or tiny) quantities are brought to units of the series maximum so squared errors
@@ -206,12 +206,13 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	res.BacktestRMSSE, res.Origins = ch.rmsse, ch.nOrigins
 	res.RunnerUp, res.RunnerUpRMSSE = ch.runnerUp, ch.runnerUpRMSSE
 	res.Bias = ch.bias * scale
-	res.Points = makePoints(first, ch.mean, ch.sigma, o)
+	res.Points = makePoints(first, ch.mean, ch.sigma, res.Class, o)
 	return res
 }
 
 // makePoints builds the future points with intervals; everything is finite and non-negative.
-func makePoints(first Month, mean, sigma []float64, o Options) []Point {
+// The interval half-width is sigma times the calibrated multiplier of the class's group.
+func makePoints(first Month, mean, sigma []float64, c Class, o Options) []Point {
 	pts := make([]Point, len(mean))
 	ivs := make([]Interval, len(mean)*len(o.Levels))
 	for i, f := range mean {
@@ -222,7 +223,7 @@ func makePoints(first Month, mean, sigma []float64, o Options) []Point {
 		}
 		p := Point{Month: first.Add(i), Forecast: f, Intervals: ivs[i*len(o.Levels) : (i+1)*len(o.Levels) : (i+1)*len(o.Levels)]}
 		for j, lv := range o.Levels {
-			z := intervalMultiplier(lv)
+			z := calibratedMultiplier(lv, c)
 			lo, hi := finiteNonNeg(f-z*sd), finiteNonNeg(f+z*sd)
 			if o.Round {
 				lo, hi = math.Floor(lo), math.Ceil(hi)
