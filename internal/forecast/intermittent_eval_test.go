@@ -155,6 +155,7 @@ type evalWindow struct {
 	lo95, hi95     []float64
 	dead           bool
 	method, class  string
+	sigma          []float64
 	train, actuals []float64
 }
 
@@ -269,12 +270,15 @@ func rollingEvalWindows(tb testing.TB, series []Series, origins, step, h int, o 
 			if err != nil {
 				panic(err)
 			}
-			w := evalWindow{train: train, actuals: act, fc: a.Forecasts(), dead: a.Class == ClassDead, method: a.Method, class: string(a.Class)}
+			w := evalWindow{train: train, actuals: act, fc: a.Forecasts(), dead: a.Class == ClassDead, method: a.Method, class: string(a.Class), sigma: a.sigma}
 			for _, p := range a.Points {
 				w.lo80, w.hi80 = append(w.lo80, p.Intervals[0].Lower), append(w.hi80, p.Intervals[0].Upper)
 				w.lo95, w.hi95 = append(w.lo95, p.Intervals[1].Lower), append(w.hi95, p.Intervals[1].Upper)
 			}
 			res[i].wins["auto"] = append(res[i].wins["auto"], w)
+			if !w.dead {
+				res[i].wins["auto, not dead"] = append(res[i].wins["auto, not dead"], w)
+			}
 		}
 	})
 	if err != nil {
@@ -284,7 +288,7 @@ func rollingEvalWindows(tb testing.TB, series []Series, origins, step, h int, o 
 	for i := range res {
 		autos = append(autos, res[i].wins["auto"]...)
 	}
-	names := append(slices.Clone(evalMethods), ensemblesIntermittent[0].Name(), "auto")
+	names := append(slices.Clone(evalMethods), ensemblesIntermittent[0].Name(), "auto", "auto, not dead")
 	rows := make([]evalRow, 0, len(names))
 	for _, name := range names {
 		var acc evalAcc

@@ -9,14 +9,16 @@ import (
 )
 
 // intervalScores are the calibration scores |actual - forecast| / sigma of the automatic choice's windows,
-// split by demand class group, where sigma is the error deviation behind the intervals (recovered from the 95%
-// upper bound, which is never clipped).
+// split by demand class group, where sigma is the error deviation behind the intervals.
 func intervalScores(wins []evalWindow) map[string][]float64 {
 	out := map[string][]float64{}
 	for _, w := range wins {
 		g := intervalGroup(Class(w.class))
 		for t, a := range w.actuals {
-			sd := (w.hi95[t] - w.fc[t]) / calibratedMultiplier(95, Class(w.class))
+			if t >= len(w.sigma) {
+				break
+			}
+			sd := w.sigma[t]
 			if math.IsNaN(a) || !(sd > 0) {
 				continue
 			}
@@ -55,11 +57,11 @@ func TestIntervalCalibrationDev(t *testing.T) {
 }
 
 // TestIntervalCoverage checks the calibrated intervals where the calibration never looked: the hospital
-// benchmark's real holdout (trained on 72 months) and the intermittent evaluation set (another seed). On the
-// intermittent set the coverage is within 2 points of nominal (the target). On hospital it is not yet
-// (83.3% and 96.3%, from 85.4% and 97.3% before calibration) and the 95% interval score (MSIS) is still 6-12%
-// worse than an ETS model's own intervals on both sets: the test guards what was won (within 4 points, MSIS
-// within 15% of ETS's), docs/forecasting.md reports the shortfall.
+// benchmark's real holdout (trained on 72 months) and the intermittent evaluation set (another seed). The
+// coverage must be within 2 points of nominal (the target). The 95% interval score (MSIS) must be no
+// worse than an ETS model's own intervals (its sigma, normal quantiles) on the intermittent set; on hospital it
+// is 0.6% worse (6.04 against 6.00; it was 6.75 before calibration), so there the test guards what was won:
+// within 2% of ETS's.
 func TestIntervalCoverage(t *testing.T) {
 	t.Parallel()
 	if testing.Short() || methodsRaceBuild {
@@ -82,15 +84,15 @@ func TestIntervalCoverage(t *testing.T) {
 		}
 		t.Logf("%s: auto covers %.1f%% (80%%) and %.1f%% (95%%), MSIS %.3f; ets %.1f%%, %.1f%%, MSIS %.3f", name,
 			auto.Cover80, auto.Cover95, auto.MSIS95, ets.Cover80, ets.Cover95, ets.MSIS95)
-		tol := 2.0
+		if math.Abs(auto.Cover80-80) > 2 || math.Abs(auto.Cover95-95) > 2 {
+			t.Errorf("%s: coverage %.1f%% and %.1f%%, want within 2 points of 80 and 95", name, auto.Cover80, auto.Cover95)
+		}
+		slack := 1.0
 		if name == "hospital holdout" {
-			tol = 4
+			slack = 1.02
 		}
-		if math.Abs(auto.Cover80-80) > tol || math.Abs(auto.Cover95-95) > tol {
-			t.Errorf("%s: coverage %.1f%% and %.1f%%, want within %g points of 80 and 95", name, auto.Cover80, auto.Cover95, tol)
-		}
-		if !(auto.MSIS95 <= 1.15*ets.MSIS95) {
-			t.Errorf("%s: MSIS %.3f more than 15%% worse than ets's %.3f", name, auto.MSIS95, ets.MSIS95)
+		if !(auto.MSIS95 <= slack*ets.MSIS95) {
+			t.Errorf("%s: MSIS %.3f, want at most %g x ets's %.3f", name, auto.MSIS95, slack, ets.MSIS95)
 		}
 	}
 }

@@ -394,17 +394,11 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		}
 		ch.mean = combineInto(c.combine, parts, nil)
 	}
-	ch.sigma = backtestSigma(raw, pl, c.fcs, o.Horizon)
-	if ch.sigma == nil {
-		// Too few origins for empirical errors: the members' own deviations (averaged for an ensemble, which
-		// is conservative: combining usually reduces the error).
-		ch.sigma = make([]float64, o.Horizon)
-		for _, mi := range c.members {
-			for k, v := range modelSigma(full[mi], y, o.Horizon) {
-				ch.sigma[k] += v / float64(len(c.members))
-			}
-		}
+	fits := make([]Prediction, len(c.members))
+	for j, mi := range c.members {
+		fits[j] = full[mi]
 	}
+	ch.sigma = intervalSigma(prof.Class, raw, y, pl, c.fcs, fits, o.Horizon)
 	return ch, nil
 }
 
