@@ -392,3 +392,34 @@ func TestIntermittentEvaluation(t *testing.T) {
 		t.Errorf("auto mean error %.2f%% of mean demand, want within ±3%%", auto.MEPct)
 	}
 }
+
+// BenchmarkIntermittentEvaluation runs the rolling-origin evaluation of TestIntermittentEvaluation and reports
+// the automatic choice's figures next to TSB's and the zero forecast's:
+//
+//	go test -run '^$' -bench IntermittentEvaluation -benchtime 1x ./internal/forecast
+func BenchmarkIntermittentEvaluation(b *testing.B) {
+	series := pooledSeries(intermittentEvalSeries())
+	var rows []evalRow
+	for b.Loop() {
+		rows = rollingEval(b, series, 4, 6, 12, Options{})
+	}
+	for _, r := range rows {
+		switch r.Method {
+		case "auto":
+			b.ReportMetric(r.RMSSE, "auto-rmsse")
+			b.ReportMetric(r.RMSE, "auto-rmse")
+			b.ReportMetric(r.MEPct, "auto-me-%")
+			b.ReportMetric(r.Cover80, "auto-cover80-%")
+			b.ReportMetric(r.Cover95, "auto-cover95-%")
+			b.ReportMetric(r.MSIS95, "auto-msis")
+			b.ReportMetric(r.Dead, "dead-%")
+			b.ReportMetric(r.DeadSold, "dead-sold-again-%")
+		case "tsb":
+			b.ReportMetric(r.RMSSE, "tsb-rmsse")
+			b.ReportMetric(r.RMSE, "tsb-rmse")
+		case "zero":
+			b.ReportMetric(r.RMSSE, "zero-rmsse")
+			b.ReportMetric(r.RMSE, "zero-rmse")
+		}
+	}
+}
