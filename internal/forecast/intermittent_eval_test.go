@@ -270,8 +270,10 @@ func rollingEvalWindows(tb testing.TB, series []Series, origins, step, h int, o 
 			if err != nil {
 				panic(err)
 			}
-			w := evalWindow{train: train, actuals: act, fc: a.Forecasts(), dead: a.Class == ClassDead, method: a.Method, class: string(a.Class), sigma: a.sigma}
+			w := evalWindow{train: train, actuals: act, fc: a.Forecasts(), dead: a.Class == ClassDead, method: a.Method, class: string(a.Class)}
 			for _, p := range a.Points {
+				// The upper bound is never clipped: it gives back the deviation the intervals were sized with.
+				w.sigma = append(w.sigma, (p.Intervals[1].Upper-p.Forecast)/calibratedMultiplier(95, a.Class))
 				w.lo80, w.hi80 = append(w.lo80, p.Intervals[0].Lower), append(w.hi80, p.Intervals[0].Upper)
 				w.lo95, w.hi95 = append(w.lo95, p.Intervals[1].Lower), append(w.hi95, p.Intervals[1].Upper)
 			}

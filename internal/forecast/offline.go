@@ -35,8 +35,6 @@ type Result struct {
 	ADI, CV2      float64 // classification statistics (ADI is +Inf without demand)
 
 	Points []Point // Horizon future months, starting the month after the series ends
-
-	sigma []float64 // the error deviation behind the intervals, per future month (calibration tests)
 }
 
 // Forecasts returns the point forecasts as a slice.
@@ -209,7 +207,6 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	res.RunnerUp, res.RunnerUpRMSSE = ch.runnerUp, ch.runnerUpRMSSE
 	res.Bias = ch.bias * scale
 	res.Points = makePoints(first, ch.mean, ch.sigma, res.Class, o)
-	res.sigma = ch.sigma
 	return res
 }
 
