@@ -75,7 +75,8 @@ func (app *App) planCommand() *cobra.Command {
 		Short: "What to produce this month, and what first (ALTA/MEDIA/BAJA)",
 		Long: `Compute the production plan of the target month (default: this month, in SALESENGINE_TIMEZONE) from the
 stored forecast and the inventory last synced from Odoo (qty_available), store it in production_forecast
-(replacing those months' rows), and print it sorted by priority, then by production needed.
+(replacing those months' rows), and print it sorted by priority, then by production needed (in the net plan,
+late releases first within a priority, the earliest release first).
 
   recommended_quantity  = what to produce: max(0, forecast + safety stock + backlog - inventory)
   priority              = ALTA or MEDIA exactly when recommended_quantity > 0, BAJA when there is
@@ -184,17 +185,21 @@ func planRecord(l planLine) []string {
 	if !l.ReleaseDate.IsZero() {
 		release = l.ReleaseDate.Format(time.DateOnly)
 	}
+	orders, demand := "", "" // the net plan's only: a sales Odoo's plan does not consume the forecast
+	if l.Action != "" {
+		orders, demand = fmtQty(l.OpenOrders), fmtQty(l.Demand)
+	}
 	return []string{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, fmtQty(l.Forecast), fmtQty(l.Inventory),
 		fmtQty(l.ProductionNeeded), fmtQty(l.SafetyStock), fmtQty(l.Backlog), fmtQty(l.Recommended), cov, stockout,
 		strings.Join(l.Flags, ","), fmtQty(l.ProjectedOpening), fmtQty(l.IncomingProduction), fmtQty(l.IncomingPurchase),
-		fmtQty(l.ComponentDemand), fmtQty(l.PlannedQuantity), l.Action, release}
+		fmtQty(l.ComponentDemand), fmtQty(l.PlannedQuantity), l.Action, release, orders, demand}
 }
 
 // The net plan's columns come last: a sales Odoo's plan has them zero and empty.
 var planHeader = []string{"connection", "sku", "product_name", "month", "priority", "forecast_quantity", "inventory",
 	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "flags",
 	"projected_opening", "incoming_production", "incoming_purchase", "component_demand", "planned_quantity", "action",
-	"release_date"}
+	"release_date", "open_orders", "demand"}
 
 func writePlan(w io.Writer, format string, lines []planLine) error {
 	switch format {
@@ -225,12 +230,14 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			Reason           string   `json:"reason"`
 			Flags            []string `json:"flags"`
 			// The net plan's (zero and null for a sales Odoo).
-			IncomingProduction float64 `json:"incoming_production"`
-			IncomingPurchase   float64 `json:"incoming_purchase"`
-			ComponentDemand    float64 `json:"component_demand"`
-			PlannedQuantity    float64 `json:"planned_quantity"`
-			Action             *string `json:"action"`
-			ReleaseDate        *string `json:"release_date"`
+			IncomingProduction float64  `json:"incoming_production"`
+			IncomingPurchase   float64  `json:"incoming_purchase"`
+			ComponentDemand    float64  `json:"component_demand"`
+			PlannedQuantity    float64  `json:"planned_quantity"`
+			Action             *string  `json:"action"`
+			ReleaseDate        *string  `json:"release_date"`
+			OpenOrders         *float64 `json:"open_orders"`
+			Demand             *float64 `json:"demand"`
 		}
 		out := make([]jsonRow, 0, len(lines))
 		for _, l := range lines {
@@ -244,8 +251,9 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 				flags = []string{}
 			}
 			var action, release *string
+			var orders, demand *float64
 			if l.Action != "" {
-				action = &l.Action
+				action, orders, demand = &l.Action, &l.OpenOrders, &l.Demand
 			}
 			if !l.ReleaseDate.IsZero() {
 				d := l.ReleaseDate.Format(time.DateOnly)
@@ -253,7 +261,7 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			}
 			out = append(out, jsonRow{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, l.Forecast, l.Inventory,
 				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.ProjectedOpening, l.CoverageMonths, so, l.Reason, flags,
-				l.IncomingProduction, l.IncomingPurchase, l.ComponentDemand, l.PlannedQuantity, action, release})
+				l.IncomingProduction, l.IncomingPurchase, l.ComponentDemand, l.PlannedQuantity, action, release, orders, demand})
 		}
 		return writeJSON(w, out)
 	}

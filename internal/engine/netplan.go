@@ -22,7 +22,8 @@ const maxKitDepth = 20
 // computePlan plans the months for a connection: the net plan when it has supply data, else the plan of Compute
 // (its rows as net rows with no supply, action or release).
 func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID int64, inputs []plan.SKUInput, months []plan.Month) ([]plan.NetRow, error) {
-	net, err := netInputs(ctx, s, connectionID, inputs)
+	now := e.set.now().In(e.set.Location)
+	net, err := netInputs(ctx, s, connectionID, inputs, now)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,6 @@ func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID
 		}
 		return out, nil
 	}
-	now := e.set.now().In(e.set.Location)
 	horizon := max(e.set.Plan.Horizon, 1)
 	for _, m := range months {
 		horizon = max(horizon, m.Sub(plan.MonthOf(now))+1)
@@ -67,7 +67,8 @@ func netRows(rows []plan.NetRow) []plan.Row {
 //     sequence and id), each line's quantity divided by the BoM's quantity. A component that is a kit (its BoM
 //     is a phantom one) is replaced by the kit's own components, recursively; a kit product itself is planned as
 //     produced from its components with no lead time.
-func netInputs(ctx context.Context, s store.Executor, connectionID int64, base []plan.SKUInput) ([]plan.NetInput, error) {
+//   - Open orders by due month and this month's forecast consumption: see orderDue.
+func netInputs(ctx context.Context, s store.Executor, connectionID int64, base []plan.SKUInput, today time.Time) ([]plan.NetInput, error) {
 	sup, err := s.SupplyList(ctx, connectionID)
 	if err != nil {
 		return nil, err
@@ -88,6 +89,9 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 	for i, in := range base {
 		out[i] = plan.NetInput{SKUInput: in}
 		index[in.SKU] = i
+	}
+	if err := orderDue(ctx, s, connectionID, out, index, today); err != nil {
+		return nil, err
 	}
 	input := func(productID int64) *plan.NetInput {
 		if i, ok := index[sku[productID]]; ok && sku[productID] != "" {
@@ -223,6 +227,48 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 		}
 	}
 	return out, nil
+}
+
+// orderDue feeds the open orders by due month and what of this month's forecast already shipped. A line is due
+// on its order's commitment_date, else on its date_order (Odoo's expected date when the products have no
+// customer lead time, which is not read), in the calendar month of today's location. The forecast counts a sale
+// in the month of its date_order, so what shipped of it this month is the delivered quantity of the orders
+// placed this month (whenever they are due): a delivery of an earlier month's order is that month's forecast,
+// not this one's. The backlog is the same read's open quantity, so the open orders by month never exceed it even
+// when a sync wrote between the plan's reads.
+func orderDue(ctx context.Context, s store.Executor, connectionID int64, out []plan.NetInput, index map[string]int, today time.Time) error {
+	cur := plan.MonthOf(today)
+	loc := today.Location()
+	from := time.Date(cur.Year, cur.Month, 1, 0, 0, 0, 0, loc)
+	due, err := s.OrderDueList(ctx, connectionID, from, from.AddDate(0, 1, 0))
+	if err != nil {
+		return err
+	}
+	backlog := map[int]float64{}
+	for _, d := range due {
+		i, ok := index[d.SKU]
+		if !ok {
+			continue // sold after the plan's other reads: planned next time
+		}
+		in := &out[i]
+		backlog[i] += d.Open
+		if d.Placed {
+			in.ShippedThisMonth += d.Delivered
+		}
+		if d.Due == nil || !(d.Open > 0) {
+			continue // undated: promised stock, taken off today's
+		}
+		m := plan.MonthOf(d.Due.In(loc))
+		if n := len(in.OpenOrders); n > 0 && in.OpenOrders[n-1].Month == m {
+			in.OpenOrders[n-1].Quantity += d.Open // the rows come by SKU and due date
+			continue
+		}
+		in.OpenOrders = append(in.OpenOrders, plan.MonthQuantity{Month: m, Quantity: d.Open})
+	}
+	for i, q := range backlog {
+		out[i].Backlog = q
+	}
+	return nil
 }
 
 // days rounds a lead time in days (Odoo 16 keeps a float) up to whole days, within ComputeNet's bounds.

@@ -191,6 +191,11 @@ type Executor interface {
 
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
+	// OrderDueList returns the lines of confirmed (sale, done), not removed order lines of a connection that are
+	// open (not fully delivered) or whose order was placed in [from, to), summed by SKU, due date and Placed
+	// (date_order in [from, to)), by SKU and due date (undated last). Their Open quantities add up to
+	// BacklogList's.
+	OrderDueList(ctx context.Context, connectionID int64, from, to time.Time) ([]*OrderDue, error)
 	// ProductionReplace replaces a connection's plan rows of the given months. Run it inside Tx.
 	ProductionReplace(ctx context.Context, connectionID int64, months []YearMonth, rows []*ProductionRow) error
 	// ProductionList returns plan rows, ALTA first, then by production_needed descending.

@@ -25,8 +25,9 @@
 // makes a share of the products manufactured from others (two-level BoMs, kits, archived recipes) and the rest
 // bought from vendors with lead times and least quantities, with orderpoints and manufacturing and purchase
 // orders open, late, partly received, done and cancelled; mutations (AddProduction, ConfirmProduction,
-// FinishProduction, AddPurchase, ConfirmPurchase, ReceivePurchaseLine, CancelPurchase...) stamp what Odoo's
-// transaction would.
+// FinishProduction, AddPurchase, ConfirmPurchase, ReceivePurchaseLine, CancelPurchase, DeletePurchaseLine...)
+// stamp what Odoo's transaction would, and Tx.AddProduct and Tx.AddSupplierInfo build a catalogue by hand (the
+// net plan's worked example). Server.DenyAccess takes a model's read rights away at run time.
 //
 // The data lives in memory: sale.order, sale.order.line, product.product, stock.quant, stock.location,
 // stock.warehouse, res.partner, res.company, res.currency, res.users and ir.config_parameter (database.uuid,
