@@ -179,7 +179,7 @@ var calibrationLevels = []float64{50, 60, 70, 80, 85, 90, 95, 97.5, 99}
 // calibrationQuantiles are, per intervalGroup, the quantiles at calibrationLevels of the normalised errors
 // |actual - forecast| / sigma (sigma from intervalSigma) of the automatic choice on held-out windows (split-conformal calibration with
 // sigma as the scale): hospital trained to months 54 and 60 (the benchmark's holdout starts at 72, so the
-// figures in docs/forecasting.md never saw these windows) and 240 synthetic intermittent series of another
+// figures in docs/forecasting.md never saw these windows) and 420 synthetic intermittent series of another
 // seed than the evaluation's. TestIntervalCalibrationDev (FS_CALIB=1) refits them. Intermittent errors are
 // much more skewed than smooth ones: most months fall close to the forecast (no demand, or a small one) and a
 // few far above it.
