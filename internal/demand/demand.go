@@ -148,7 +148,32 @@ func Forecast(ctx context.Context, s store.Executor, connectionID int64, o Optio
 	if err != nil {
 		return nil, err
 	}
+	if o.Forecast.Archived, err = archivedSKUs(ctx, s, connectionID); err != nil {
+		return nil, err
+	}
 	return forecast.ForecastAll(ctx, series, o.Forecast)
+}
+
+// archivedSKUs returns the SKUs all of whose stored products are archived (inactive) in Odoo: they cannot be
+// sold any more, so the forecaster declares them dead.
+func archivedSKUs(ctx context.Context, s store.Executor, connectionID int64) (map[string]bool, error) {
+	products, err := s.ProductList(ctx, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list products: %w", err)
+	}
+	active := map[string]bool{} // SKU -> any of its products is active
+	for _, p := range products {
+		if p.SKU != "" {
+			active[p.SKU] = active[p.SKU] || p.Active
+		}
+	}
+	out := map[string]bool{}
+	for sku, a := range active {
+		if !a {
+			out[sku] = true
+		}
+	}
+	return out, nil
 }
 
 // Run forecasts the connection and replaces its forecast and forecast_stats rows atomically.

@@ -38,6 +38,28 @@ func TestForecastAndPlan(t *testing.T) {
 			t.Errorf("a report stored %d forecast rows and %d plan rows", fc, pl)
 		}
 
+		// SKUs whose products are all archived in Odoo (the fake's discontinued ones) are dead: zero forecast.
+		products, err := s.ProductList(ctx, tenants[0].conn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := map[string]bool{}
+		for _, p := range products {
+			active[p.SKU] = active[p.SKU] || p.Active
+		}
+		archived := 0
+		for _, r := range report.Results {
+			if a, known := active[r.ID]; known && !a {
+				archived++
+				if r.Class != forecast.ClassDead || r.Method != "zero" || r.Points[0].Forecast != 0 {
+					t.Errorf("archived %s: class %s, method %s, first forecast %g; want dead, zero, 0", r.ID, r.Class, r.Method, r.Points[0].Forecast)
+				}
+			}
+		}
+		if archived == 0 {
+			t.Error("no archived SKU with sales among the results: the check above tested nothing")
+		}
+
 		outs := make([]ForecastOutcome, len(tenants))
 		errs := make([]error, len(tenants))
 		var wg gosync.WaitGroup

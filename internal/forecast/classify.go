@@ -18,7 +18,7 @@ const (
 	ClassIntermittent Class = "intermittent"
 	ClassLumpy        Class = "lumpy"
 	ClassShort        Class = "short" // too little history to compare methods
-	ClassDead         Class = "dead"  // no demand for a long time, or never
+	ClassDead         Class = "dead"  // no demand ever, for far longer than its own longest gap, or archived
 )
 
 // Classification cut-offs (Syntetos-Boylan).
@@ -32,9 +32,14 @@ type ClassifyOptions struct {
 	// MinHistory is the number of observed months below which a SKU is "short" (default 6).
 	MinHistory int
 	// DeadMonths is the minimum run of trailing zero months that marks a SKU dead (default 12). The run must
-	// also be at least 3 average demand intervals long, so a slow mover that simply had no order yet is not
-	// declared dead (frePPLe's dead-item rule, adapted to intermittent items).
+	// also be longer than DeadGapFactor times the longest run of zero months the SKU ever had between two
+	// demands (a slow mover whose silence is no longer than silences it came back from is not dead), and at
+	// least 3 average demand intervals (at its historical rate, such a silence has a chance of about e^-3 =
+	// 5%; a series with two or three demands has seen too few gaps for its longest to mean much).
 	DeadMonths int
+	// DeadGapFactor multiplies the series' longest earlier gap (default 2; see docs/forecasting.md for the
+	// evidence behind it).
+	DeadGapFactor float64
 }
 
 func (o ClassifyOptions) withDefaults() ClassifyOptions {
@@ -43,6 +48,9 @@ func (o ClassifyOptions) withDefaults() ClassifyOptions {
 	}
 	if o.DeadMonths <= 0 {
 		o.DeadMonths = 12
+	}
+	if o.DeadGapFactor <= 0 {
+		o.DeadGapFactor = 2
 	}
 	return o
 }
@@ -57,6 +65,9 @@ type Profile struct {
 	Mean     float64 // mean monthly demand over observed months
 	Std      float64 // standard deviation of monthly demand (sample, n-1)
 	ZeroTail int     // trailing months with zero demand
+	// LongestGap is the longest run of zero months between two demands (0 with fewer than two demands, or
+	// when demands were never more than a month apart).
+	LongestGap int
 }
 
 // String summarises the profile for logs, e.g. "lumpy (n=48, ADI=3.20, CV²=0.81)".
@@ -81,6 +92,19 @@ func Classify(y []float64, opts ClassifyOptions) Profile {
 			p.NonZero++
 			sumNZ += v
 			sumNZ2 += v * v
+		}
+	}
+	run, seen := 0, false
+	for _, v := range y {
+		switch {
+		case math.IsNaN(v):
+		case v > 0:
+			if seen {
+				p.LongestGap = max(p.LongestGap, run)
+			}
+			seen, run = true, 0
+		default:
+			run++
 		}
 	}
 	for i := len(y) - 1; i >= 0; i-- {
@@ -115,7 +139,8 @@ func Classify(y []float64, opts ClassifyOptions) Profile {
 	switch {
 	case p.NonZero == 0:
 		p.Class = ClassDead
-	case p.ZeroTail >= opts.DeadMonths && float64(p.ZeroTail) >= 3*p.ADI:
+	case p.ZeroTail >= opts.DeadMonths && float64(p.ZeroTail) > opts.DeadGapFactor*float64(p.LongestGap) &&
+		float64(p.ZeroTail) >= 3*p.ADI:
 		p.Class = ClassDead
 	case p.N < opts.MinHistory:
 		p.Class = ClassShort
@@ -123,6 +148,13 @@ func Classify(y []float64, opts ClassifyOptions) Profile {
 		p.Class = demandClass(p.ADI, p.CV2)
 	}
 	return p
+}
+
+// Fading reports an intermittent or lumpy series whose current run of zero months is longer than any gap it
+// had between two demands (and at least 3 months): evidence that demand is dying out, although not yet enough
+// to call it dead.
+func (p Profile) Fading() bool {
+	return (p.Class == ClassIntermittent || p.Class == ClassLumpy) && p.ZeroTail >= 3 && p.ZeroTail > p.LongestGap
 }
 
 // demandClass applies the Syntetos-Boylan quadrants.

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -38,11 +39,31 @@ func TestClassifyBoundaries(t *testing.T) {
 		{"dead tail", append(pattern(24, 1, 5), make([]float64, 12)...), ClassDead},
 		// demand every 6 months; 11 silent months is under 3 intervals (18): still alive
 		{"slow mover not dead", append(pattern(36, 6, 5), make([]float64, 11)...), ClassIntermittent},
+		// demand every 2nd month, once a 10-month gap, now 18 silent months: not over 2 x 10, still alive although
+		// over 12 months and 3 average intervals (the rule before issue 17 called it dead)
+		{"came back from long gaps before", slices.Concat(pattern(24, 2, 5), make([]float64, 9), []float64{4},
+			pattern(12, 2, 5), make([]float64, 17)), ClassIntermittent},
+		// the same with 22 silent months: longer than twice its longest gap, dead
+		{"silent twice its longest gap", slices.Concat(pattern(24, 2, 5), make([]float64, 9), []float64{4},
+			pattern(12, 2, 5), make([]float64, 21)), ClassDead},
 	}
 	for _, c := range cases {
 		if got := Classify(c.y, ClassifyOptions{}); got.Class != c.want {
 			t.Errorf("%s: class %s, want %s (%v)", c.name, got.Class, c.want, got)
 		}
+	}
+}
+
+func TestClassifyLongestGapAndFading(t *testing.T) {
+	t.Parallel()
+	y := slices.Concat([]float64{3, 0, 0, 2, 0, 0, 0, 0, 5, 0, 1}, make([]float64, 4))
+	p := Classify(y, ClassifyOptions{})
+	if p.LongestGap != 4 || p.ZeroTail != 4 || p.Fading() {
+		t.Errorf("longest gap %d, zero tail %d, fading %v; want 4, 4, false (a silence as long as one it came back from)", p.LongestGap, p.ZeroTail, p.Fading())
+	}
+	y = append(y, 0)
+	if p = Classify(y, ClassifyOptions{}); !p.Fading() || p.Class != ClassIntermittent {
+		t.Errorf("%v with a 5-month silence: want intermittent and fading", p)
 	}
 }
 
@@ -84,5 +105,22 @@ func TestClassifyStats(t *testing.T) {
 	}
 	if !near(p.Mean, 1.2) || !near(p.CV2, 2.0/9) {
 		t.Errorf("mean %v cv2 %v, want 1.2 and 2/9", p.Mean, p.CV2)
+	}
+}
+
+// An archived product is dead even while it still sold last month; others with the same history are not.
+func TestArchivedIsDead(t *testing.T) {
+	t.Parallel()
+	v := pattern(36, 1, 5, 7)
+	series := []Series{{ID: "OLD", Start: MonthFor(2022, 1), Values: v}, {ID: "LIVE", Start: MonthFor(2022, 1), Values: v}}
+	res, err := ForecastAll(t.Context(), series, Options{Archived: map[string]bool{"OLD": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Class != ClassDead || res[0].Method != "zero" || res[0].Points[0].Forecast != 0 {
+		t.Errorf("archived: %s %s %g, want dead zero 0", res[0].Class, res[0].Method, res[0].Points[0].Forecast)
+	}
+	if res[1].Class == ClassDead || !(res[1].Points[0].Forecast > 0) {
+		t.Errorf("active: %s %g, want a positive forecast", res[1].Class, res[1].Points[0].Forecast)
 	}
 }

@@ -78,7 +78,7 @@ func TestWriteForecastCSVFileAtomic(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "fc.csv")
-	res := []Result{{ID: "A", Method: "ets", Points: makePoints(MonthFor(2021, 12), []float64{1.5, 2}, []float64{1, 1}, Options{Levels: []float64{80}})}}
+	res := []Result{{ID: "A", Method: "ets", Points: makePoints(MonthFor(2021, 12), []float64{1.5, 2}, []float64{1, 1}, ClassShort, Options{Levels: []float64{80}})}}
 	if err := WriteForecastCSVFile(path, res, 80); err != nil {
 		t.Fatal(err)
 	}

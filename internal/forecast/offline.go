@@ -53,6 +53,7 @@ func (r Result) Forecasts() []float64 {
 // resolvedMethods holds the Method values per candidate list, looked up once per run.
 type resolvedMethods struct {
 	seasonal, nonSeasonal, intermittent, short []Method
+	fading                                     []Method
 	ensSeasonal, ensNonSeasonal                []Ensemble
 	ensIntermittent, ensShort                  []Ensemble
 }
@@ -93,6 +94,7 @@ func resolveMethods(o Options) (resolvedMethods, error) {
 		nonSeasonal:     pick(candidatesNonSeasonal),
 		intermittent:    pick(candidatesIntermittent),
 		short:           pick(candidatesShort),
+		fading:          pick(candidatesFading),
 		ensSeasonal:     ensemblesSeasonal,
 		ensNonSeasonal:  ensemblesNonSeasonal,
 		ensIntermittent: ensemblesIntermittent,
@@ -102,7 +104,7 @@ func resolveMethods(o Options) (resolvedMethods, error) {
 		// Restricted runs: every allowed method competes everywhere, so the user's choice is honoured even
 		// where the class would not normally include it.
 		all := pick(o.Methods)
-		rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short = all, all, all, all
+		rm.seasonal, rm.nonSeasonal, rm.intermittent, rm.short, rm.fading = all, all, all, all, all
 	}
 	return rm, nil
 }
@@ -152,9 +154,12 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		ADI: prof.ADI, CV2: prof.CV2, BacktestRMSSE: math.NaN(), Bias: math.NaN(), RunnerUpRMSSE: math.NaN(),
 	}
 	first := s.End().Add(1)
-	if prof.Class == ClassDead || scale == 0 {
+	if o.Archived[s.ID] {
+		res.Class = ClassDead
+	}
+	if res.Class == ClassDead || scale == 0 {
 		res.Method = "zero"
-		res.Points = makePoints(first, make([]float64, o.Horizon), nil, o)
+		res.Points = makePoints(first, make([]float64, o.Horizon), nil, res.Class, o)
 		return res
 	}
 	// Astronomically large (or tiny) quantities are brought to units of the series maximum so squared errors
@@ -187,6 +192,9 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 		}
 	case ClassIntermittent, ClassLumpy:
 		singles, ens = rm.intermittent, rm.ensIntermittent
+		if prof.Fading() && len(rm.fading) > 0 {
+			singles, ens = rm.fading, nil
+		}
 	default:
 		singles, ens = rm.short, rm.ensShort
 	}
@@ -235,12 +243,13 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 	res.BacktestRMSSE, res.Origins = ch.rmsse, ch.nOrigins
 	res.RunnerUp, res.RunnerUpRMSSE = ch.runnerUp, ch.runnerUpRMSSE
 	res.Bias = ch.bias * scale
-	res.Points = makePoints(first, ch.mean, ch.sigma, o)
+	res.Points = makePoints(first, ch.mean, ch.sigma, res.Class, o)
 	return res
 }
 
 // makePoints builds the future points with intervals; everything is finite and non-negative.
-func makePoints(first Month, mean, sigma []float64, o Options) []Point {
+// The interval half-width is sigma times the calibrated multiplier of the class's group.
+func makePoints(first Month, mean, sigma []float64, c Class, o Options) []Point {
 	pts := make([]Point, len(mean))
 	ivs := make([]Interval, len(mean)*len(o.Levels))
 	for i, f := range mean {
@@ -251,7 +260,7 @@ func makePoints(first Month, mean, sigma []float64, o Options) []Point {
 		}
 		p := Point{Month: first.Add(i), Forecast: f, Intervals: ivs[i*len(o.Levels) : (i+1)*len(o.Levels) : (i+1)*len(o.Levels)]}
 		for j, lv := range o.Levels {
-			z := intervalMultiplier(lv)
+			z := calibratedMultiplier(lv, c)
 			lo, hi := finiteNonNeg(f-z*sd), finiteNonNeg(f+z*sd)
 			if o.Round {
 				lo, hi = math.Floor(lo), math.Ceil(hi)

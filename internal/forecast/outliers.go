@@ -34,9 +34,9 @@ const outlierMinSizes = 5
 // months can be flagged.
 //
 // Intermittent and lumpy series: zeros are the pattern, not outliers, so only the sizes of the
-// non-zero demands are judged (at least outlierMinSizes of them): a size above median + k × max(1.4826 × MAD,
-// median) is abnormal (at least 7 times the median size at k = 6), and is replaced by the median size, the
-// demand happening at its usual size. The same calendar month of other years agreeing exempts it too (a
+// non-zero demands are judged (at least outlierMinSizes of them): an isolated size, above median + 2k ×
+// max(1.4826 × MAD, median) (at least 13 times the median size at k = 6) and more than twice every other size,
+// is abnormal, and is replaced by the median size, the demand happening at its usual size. The same calendar month of other years agreeing exempts it too (a
 // yearly order). Smaller sizes are never flagged.
 //
 // Short and dead series are left alone: too little history to know their spread, or nothing to clean.
@@ -113,9 +113,22 @@ func cleanSizeOutliers(y, raw []float64, k float64, m int) []int {
 	if !(spread > 0) {
 		return nil
 	}
+	// Only an isolated order far out is abnormal: lumpy demand is heavy-tailed, and sizes of 7 times the median
+	// are its pattern; cutting them biased the intermittent evaluation's forecasts down (mean error -6.4% of mean
+	// demand against -0.8% uncleaned; -2.5% with this rule).
+	top, second := 0.0, 0.0
+	for t, v := range raw {
+		if v > 0 && !math.IsNaN(v) {
+			if y[t] > top {
+				top, second = y[t], top
+			} else if y[t] > second {
+				second = y[t]
+			}
+		}
+	}
 	var out []int
 	for t, v := range raw {
-		if !(v > med+k*spread) || sameMonthAgrees(raw, t, m, k*spread, med) {
+		if !(v > med+2*k*spread) || v < top || !(top > 2*second) || sameMonthAgrees(raw, t, m, k*spread, med) {
 			continue
 		}
 		out = append(out, t)

@@ -51,6 +51,9 @@ type Options struct {
 	Round bool
 
 	Classify ClassifyOptions
+	// Archived lists series (by Series.ID) whose product is archived at the source (inactive in Odoo): they
+	// cannot be sold any more, so they are dead whatever their history says.
+	Archived map[string]bool
 	Workers  int // parallel workers (default GOMAXPROCS)
 	Progress ProgressFunc
 }
@@ -108,6 +111,11 @@ var (
 	candidatesNonSeasonal  = []string{"ets", "theta", "ses", "naive"}
 	candidatesIntermittent = []string{"tsb", "sba", "imapa", "adida", "croston", "ses", "mean"}
 	candidatesShort        = []string{"ses", "mean", "naive"}
+	// candidatesFading serve intermittent series in a silence longer than any they had before (Profile.Fading):
+	// the methods that lower their forecast with every month without demand. The others keep the old level
+	// (croston, sba, adida update only at demands or in whole buckets; mean weighs the whole history), which
+	// made the automatic choice over-forecast fading items (docs/forecasting.md, "Intermittent demand").
+	candidatesFading = []string{"tsb"}
 
 	ensemblesSeasonal = []Ensemble{
 		{CombineMean, []string{"ets", "dotm", "snaive"}},
@@ -391,17 +399,11 @@ func selectAndForecast(raw, y []float64, prof Profile, singles []Method, ens []E
 		}
 		ch.mean = combineInto(c.combine, parts, nil)
 	}
-	ch.sigma = backtestSigma(raw, pl, c.fcs, o.Horizon)
-	if ch.sigma == nil {
-		// Too few origins for empirical errors: the members' own deviations (averaged for an ensemble, which
-		// is conservative: combining usually reduces the error).
-		ch.sigma = make([]float64, o.Horizon)
-		for _, mi := range c.members {
-			for k, v := range modelSigma(full[mi], y, o.Horizon) {
-				ch.sigma[k] += v / float64(len(c.members))
-			}
-		}
+	fits := make([]Prediction, len(c.members))
+	for j, mi := range c.members {
+		fits[j] = full[mi]
 	}
+	ch.sigma = intervalSigma(prof.Class, raw, y, pl, c.fcs, fits, o.Horizon)
 	return ch, nil
 }
 
