@@ -45,6 +45,10 @@ type ForecastStat struct {
 	CV2           *float64
 	LastMonth     time.Time
 	GeneratedAt   time.Time
+	// StockoutMonths are the months of the history the stock history marks as stock-outs, CensoredMonths those
+	// of them whose demand was treated as missing and imputed (both ascending; empty: none, or no stock history).
+	StockoutMonths []time.Time
+	CensoredMonths []time.Time
 }
 
 type ForecastListParams struct {
