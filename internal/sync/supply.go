@@ -72,10 +72,13 @@ func (r *run) syncSupply(ctx context.Context) error {
 	if err := r.noteModules(ctx, mods); err != nil {
 		return err
 	}
+	p := &supplyPass{run: r, src: ss, mods: mods}
+	if err := p.syncStockMoves(ctx); err != nil {
+		return err
+	}
 	if !mods.MRP && !mods.Purchase {
 		return nil
 	}
-	p := &supplyPass{run: r, src: ss, mods: mods}
 	type step struct {
 		model string
 		on    bool
@@ -134,6 +137,9 @@ func (r *run) noteModules(ctx context.Context, mods odoo.Modules) error {
 	}
 	if !mods.MRP && !mods.Purchase {
 		msg += " (without mrp or purchase only sales and stock are read)"
+	}
+	if !mods.Stock {
+		msg += " (without stock there is no stock history: months without sales are not told from stock-outs)"
 	}
 	if mods.Probed {
 		msg += " (ir.module.module is not readable: found by probing their models)"
