@@ -114,14 +114,37 @@ type Summary struct {
 	Took     time.Duration
 }
 
-// Forecast forecasts every SKU of the connection.
+// Forecast forecasts every SKU of the connection, from its demand series with the stock-out months the stock
+// history tells censored (stockout.go); each result says which months were stock-outs and which were censored.
 func Forecast(ctx context.Context, s store.Executor, connectionID int64, o Options) ([]forecast.Result, error) {
 	o = o.withDefaults()
 	series, err := Series(ctx, s, connectionID, o)
 	if err != nil {
 		return nil, err
 	}
-	return forecast.ForecastAll(ctx, series, o.Forecast)
+	stock, err := stockoutsBySKU(ctx, s, connectionID, o)
+	if err != nil {
+		return nil, fmt.Errorf("stock history: %w", err)
+	}
+	type marks struct{ stockouts, censored []forecast.Month }
+	bySKU := map[string]marks{}
+	for i, ser := range series {
+		if months := stock[ser.ID]; months != nil {
+			var m marks
+			series[i], m.stockouts, m.censored = Censor(ser, months)
+			bySKU[ser.ID] = m
+		}
+	}
+	res, err := forecast.ForecastAll(ctx, series, o.Forecast)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res {
+		if m, ok := bySKU[res[i].ID]; ok {
+			res[i].StockoutMonths, res[i].CensoredMonths = m.stockouts, m.censored
+		}
+	}
+	return res, nil
 }
 
 // Run forecasts the connection and replaces its forecast and forecast_stats rows atomically.
@@ -183,7 +206,19 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 		stats = append(stats, &store.ForecastStat{ConnectionID: connectionID, SKU: r.ID, Method: r.Method, Model: r.Model,
 			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
 			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
-			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE)})
+			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE),
+			StockoutMonths: monthTimes(r.StockoutMonths), CensoredMonths: monthTimes(r.CensoredMonths)})
 	}
 	return rows, stats
+}
+
+func monthTimes(ms []forecast.Month) []time.Time {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]time.Time, len(ms))
+	for i, m := range ms {
+		out[i] = m.Time()
+	}
+	return out
 }

@@ -35,6 +35,11 @@ type Result struct {
 	ADI, CV2      float64 // classification statistics (ADI is +Inf without demand)
 
 	Points []Point // Horizon future months, starting the month after the series ends
+
+	// StockoutMonths are the months of the history the stock history marks as stock-outs and CensoredMonths those
+	// of them whose demand was treated as missing (and imputed) because it was below the series' typical level.
+	// The forecaster does not set them: the caller that knows the stock does (internal/demand).
+	StockoutMonths, CensoredMonths []Month
 }
 
 // Forecasts returns the point forecasts as a slice.
@@ -157,7 +162,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 			raw[i] /= scale
 		}
 	}
-	y := impute(raw)
+	y := imputeSeasonal(raw, o.Period)
 	if o.OutlierK > 0 && (prof.Class == ClassSmooth || prof.Class == ClassErratic) && clipOutliers(y, o.OutlierK, o.Period) {
 		pre = nil // the shared fits were made on the unclipped history
 	}
