@@ -112,6 +112,14 @@ type Summary struct {
 	ByClass  map[forecast.Class]int
 	ByMethod map[string]int
 	Took     time.Duration
+	// Stockouts are the SKUs whose history had stock-out months, by SKU.
+	Stockouts []Stockout
+}
+
+// Stockout is a SKU's stock-out months and those of them whose demand was censored.
+type Stockout struct {
+	SKU              string
+	Months, Censored []forecast.Month
 }
 
 // Forecast forecasts every SKU of the connection, from its demand series with the stock-out months the stock
@@ -171,7 +179,11 @@ func Summarize(results []forecast.Result) Summary {
 	for _, r := range results {
 		sum.ByClass[r.Class]++
 		sum.ByMethod[r.Method]++
+		if len(r.StockoutMonths) > 0 {
+			sum.Stockouts = append(sum.Stockouts, Stockout{SKU: r.ID, Months: r.StockoutMonths, Censored: r.CensoredMonths})
+		}
 	}
+	sort.Slice(sum.Stockouts, func(i, j int) bool { return sum.Stockouts[i].SKU < sum.Stockouts[j].SKU })
 	return sum
 }
 

@@ -428,6 +428,11 @@ func (s *Server) loseLines(lines, cut []*Line) {
 // dated and stamped now, with the quants of the internal locations changed by it, so that the stock on hand stays
 // what the moves add up to. It returns the move's id.
 func (tx *Tx) MoveStock(productID, from, to int64, qty float64) (int64, error) {
+	return tx.moveStock(productID, from, to, qty, 0, "MOVE")
+}
+
+// moveStock is MoveStock for a sale line's delivery (saleLine 0: none), its reference of kind (OUT, IN...).
+func (tx *Tx) moveStock(productID, from, to int64, qty float64, saleLine int64, kind string) (int64, error) {
 	if err := tx.needs(ModuleStock); err != nil {
 		return 0, err
 	}
@@ -448,23 +453,49 @@ func (tx *Tx) MoveStock(productID, from, to int64, qty float64) (int64, error) {
 			if loc == from {
 				delta = -qty
 			}
-			var have float64
-			for _, r := range s.quants.rows {
-				if q := r.(*Quant); q.ProductID == productID && q.LocationID == loc {
-					have = q.Quantity
-				}
-			}
-			if err := tx.SetQuantity(productID, loc, have+delta); err != nil {
+			if _, err := tx.setQuant(productID, loc, tx.quantity(productID, loc)+delta); err != nil {
 				return 0, err
 			}
 		}
 	}
-	p := pr.(*Product)
-	m := &StockMove{ID: s.stock.moves.newID(), Reference: fmt.Sprintf("WH/MOVE/%05d", s.stock.moves.nextID), ProductID: productID,
-		ProductUomQty: qty, Quantity: qty, ProductQty: qty, UoMID: p.UoMID, LocationID: from, LocationDestID: to, State: "done",
-		Date: s.now.Truncate(time.Second), CompanyID: max(company, 1), CreateDate: tx.wd, WriteDate: tx.wd}
+	return tx.addMove(pr.(*Product), from, to, qty, max(company, 1), saleLine, kind), nil
+}
+
+// quantity is a product's quant in a location (0 without one).
+func (tx *Tx) quantity(productID, loc int64) float64 {
+	for _, r := range tx.s.quants.rows {
+		if q := r.(*Quant); q.ProductID == productID && q.LocationID == loc {
+			return q.Quantity
+		}
+	}
+	return 0
+}
+
+// addMove records a done move stamped with the transaction.
+func (tx *Tx) addMove(p *Product, from, to int64, qty float64, company, saleLine int64, kind string) int64 {
+	s := tx.s
+	m := &StockMove{ID: s.stock.moves.newID(), ProductID: p.ID, ProductUomQty: qty, Quantity: qty, ProductQty: qty, UoMID: p.UoMID,
+		LocationID: from, LocationDestID: to, State: "done", Date: s.now.Truncate(time.Second), SaleLineID: saleLine, CompanyID: company,
+		CreateDate: tx.wd, WriteDate: tx.wd}
+	m.Reference = fmt.Sprintf("WH/%s/%05d", kind, m.ID)
 	s.stock.moves.add(m)
-	return m.ID, nil
+	return m.ID
+}
+
+// recordAdjustment records the move of an inventory adjustment of an internal location by delta, where the stock
+// app is installed.
+func (tx *Tx) recordAdjustment(productID, loc int64, delta float64) {
+	s := tx.s
+	l, p := s.locations.get(loc).(*Location), s.products.get(productID).(*Product)
+	if delta == 0 || l.Usage != "internal" || !s.installed(ModuleStock) {
+		return
+	}
+	company := max(l.CompanyID, 1)
+	if delta > 0 {
+		tx.addMove(p, adjustLocation(company), loc, delta, company, 0, "INV")
+	} else {
+		tx.addMove(p, loc, adjustLocation(company), -delta, company, 0, "INV")
+	}
 }
 
 // DeleteStockMove deletes a stock move (Odoo refuses to for a done one; a database cleanup does it anyway).

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -10,6 +11,16 @@ import (
 )
 
 func init() { extra = append(extra, namedTest{"StockMoves", testStockMoves}) }
+
+// QueryStockMovesByMonth (docs/database.md): what came in and went out of stock per product and month; the same
+// text runs on both engines.
+const QueryStockMovesByMonth = `-- what came in and went out of stock per product and month (the same text runs on both engines)
+SELECT p.sku, substr(CAST(m.date AS TEXT), 1, 7) AS month,
+  SUM(CASE WHEN m.location_dest_usage = 'internal' AND m.location_usage <> 'internal' THEN m.quantity ELSE 0 END) AS received,
+  SUM(CASE WHEN m.location_usage = 'internal' AND m.location_dest_usage <> 'internal' THEN m.quantity ELSE 0 END) AS shipped
+FROM stock_moves m JOIN products p ON p.connection_id = m.connection_id AND p.product_id = m.product_id
+WHERE m.removed_at IS NULL
+GROUP BY p.sku, substr(CAST(m.date AS TEXT), 1, 7) ORDER BY p.sku, month;`
 
 // sampleMoves are a receipt, a delivery, an internal transfer, a scrap and an inventory gain of product 11, and a
 // delivery of product 12, done between at-30d and at.
@@ -46,6 +57,33 @@ func testStockMoves(t *testing.T, newStore NewStore) {
 	if _, err := s.StockMoveUpsertMany(ctx, sampleMoves(b, at)); err != nil {
 		t.Fatal(err)
 	}
+	// The documented query: product 11 received 40 + 1 and shipped 12.5 + 2 in February (the transfer between
+	// internal locations is neither), product 12 shipped 3 in March.
+	var products []*store.Product
+	for _, id := range []int64{11, 12} {
+		products = append(products, &store.Product{ConnectionID: a, ProductID: id, SKU: fmt.Sprintf("SKU-%d", id), Active: true, SyncedAt: at})
+	}
+	if _, err := s.ProductUpsertMany(ctx, products); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.DB().QueryContext(ctx, QueryStockMovesByMonth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var byMonth []string
+	for rows.Next() {
+		var sku, month string
+		var in, out float64
+		if err := rows.Scan(&sku, &month, &in, &out); err != nil {
+			t.Fatal(err)
+		}
+		byMonth = append(byMonth, fmt.Sprintf("%s %s %g %g", sku, month, in, out))
+	}
+	rows.Close()
+	if want := []string{"SKU-11 2026-02 41 14.5", "SKU-12 2026-03 0 3"}; !reflect.DeepEqual(byMonth, want) {
+		t.Errorf("stock moves by month: %q, want %q", byMonth, want)
+	}
+
 	again := sampleMoves(a, at)
 	for _, m := range again {
 		m.SyncedAt = at.Add(time.Hour)
