@@ -161,7 +161,7 @@ func median(v []float64) float64 {
 // Each product's stock on hand is the sync's last reading of it (inventory.synced_at): its moves after that are
 // left out, as the reading did not include them.
 func stockoutsBySKU(ctx context.Context, s store.Executor, connectionID int64, o Options) (map[string]map[forecast.Month]float64, error) {
-	moves, err := s.StockMoveList(ctx, connectionID, time.Time{})
+	moves, err := s.StockMoveNetList(ctx, connectionID)
 	if err != nil || len(moves) == 0 {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func stockoutsBySKU(ctx context.Context, s store.Executor, connectionID int64, o
 			continue // a product without a stock reading, or a move the reading did not see
 		}
 		st := bySKU[r.SKU]
-		st.moves = append(st.moves, StockMove{At: m.Date, Net: m.Net()})
+		st.moves = append(st.moves, StockMove{At: m.Date, Net: m.Net})
 	}
 	out := map[string]map[forecast.Month]float64{}
 	for sku, st := range bySKU {

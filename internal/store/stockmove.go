@@ -55,4 +55,14 @@ type StockMoveExecutor interface {
 	// StockMoveList returns a connection's stock moves not marked removed that changed the stock on hand (one
 	// side internal, the other not) and were done at or after since (zero: all), by product then date then id.
 	StockMoveList(ctx context.Context, connectionID int64, since time.Time) ([]*StockMove, error)
+	// StockMoveNetList is StockMoveList reduced to what the stock level needs, read with less: each move's
+	// product, date and Net.
+	StockMoveNetList(ctx context.Context, connectionID int64) ([]StockMoveNet, error)
+}
+
+// StockMoveNet is what a stock move did to the stock on hand of a product at a time (StockMove.Net).
+type StockMoveNet struct {
+	ProductID int64
+	Date      time.Time
+	Net       float64
 }

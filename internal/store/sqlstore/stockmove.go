@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -45,4 +46,23 @@ func (e *Exec) StockMoveList(ctx context.Context, connectionID int64, since time
 		return cmp.Or(cmp.Compare(a.ProductID, b.ProductID), a.Date.Compare(b.Date), cmp.Compare(a.MoveID, b.MoveID))
 	})
 	return out, nil
+}
+
+func (e *Exec) StockMoveNetList(ctx context.Context, connectionID int64) ([]store.StockMoveNet, error) {
+	rows, err := e.query(ctx, `SELECT product_id, date, CASE WHEN location_dest_usage = 'internal' THEN quantity ELSE -quantity END
+		FROM stock_moves WHERE connection_id = ? AND removed_at IS NULL
+		AND (location_usage = 'internal') <> (location_dest_usage = 'internal') ORDER BY product_id, date, move_id`, connectionID)
+	if err != nil {
+		return nil, fmt.Errorf("list stock moves: %w", err)
+	}
+	defer rows.Close()
+	var out []store.StockMoveNet
+	for rows.Next() {
+		var m store.StockMoveNet
+		if err := rows.Scan(&m.ProductID, timeDest{&m.Date}, &m.Net); err != nil {
+			return nil, fmt.Errorf("list stock moves: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

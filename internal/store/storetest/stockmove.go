@@ -97,6 +97,15 @@ func testStockMoves(t *testing.T, newStore NewStore) {
 	if err != nil || !reflect.DeepEqual(got, []*store.StockMove{want[0], want[1], want[3], want[4], want[5]}) {
 		t.Errorf("listed %v, %v", dumpMoves(got), err)
 	}
+	lean, err := s.StockMoveNetList(ctx, a)
+	if err != nil || len(lean) != 5 {
+		t.Fatalf("net list: %v, %v", lean, err)
+	}
+	for i, m := range []*store.StockMove{want[0], want[1], want[3], want[4], want[5]} {
+		if lean[i].ProductID != m.ProductID || !lean[i].Date.Equal(m.Date) || lean[i].Net != m.Net() {
+			t.Errorf("net list %d: %+v, want move %d's", i, lean[i], m.MoveID)
+		}
+	}
 	nets := map[int64]float64{}
 	for _, m := range want {
 		nets[m.MoveID] = m.Net()
