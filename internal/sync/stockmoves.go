@@ -67,7 +67,8 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 	if err != nil {
 		return err
 	}
-	err = flat(ctx, p, store.TableStockMoves, ModelStockMove, l.want,
+	// Moves are small and many (a first pass reads the whole history): read and written by listing pages.
+	err = flatIn(ctx, p, p.s.listSize(), store.TableStockMoves, ModelStockMove, l.want,
 		func(d odoo.Domain, fn func([]odoo.StockMove) error) error {
 			// A move listed done but no longer done (or of a product no longer storable) is gone from the history.
 			return src.StockMovesWhere(ctx, odoo.And(d, filter), p.s.pageSize(), fn)
@@ -91,7 +92,12 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 
 // sweepStockMoves marks removed the stored moves ids does not give (nil ids: every stored move).
 func (p *supplyPass) sweepStockMoves(ctx context.Context, ids func(fn func([]int64) error) error) error {
-	stored, err := p.s.Store.SupplyIDList(ctx, p.conn.ID, store.TableStockMoves)
+	var stored []int64
+	err := p.retry(ctx, "list the stored stock moves", func() error {
+		var err error
+		stored, err = p.s.Store.SupplyIDList(ctx, p.conn.ID, store.TableStockMoves)
+		return err
+	})
 	if err != nil || len(stored) == 0 {
 		return err
 	}

@@ -25,8 +25,10 @@ func checkStockMoves(t *testing.T, f *fixture) {
 		usage[l.ID] = l.Usage
 	}
 	storable := map[int64]bool{}
+	unit := map[int64]int64{}
 	for _, p := range f.srv.Products() {
 		storable[p.ID] = p.IsStorable && p.Type == "consu"
+		unit[p.ID] = p.UoMID
 	}
 	want := map[int64]odootest.StockMove{}
 	for _, m := range f.srv.StockMoves() {
@@ -48,8 +50,12 @@ func checkStockMoves(t *testing.T, f *fixture) {
 	if len(got) == 0 {
 		t.Fatal("no stock move listed")
 	}
+	converted := 0
 	for _, g := range got {
 		w, ok := want[g.MoveID]
+		if ok && w.UoMID != unit[w.ProductID] {
+			converted++
+		}
 		if !ok {
 			t.Errorf("stored move %d is not a done move of a storable product in Odoo", g.MoveID)
 			continue
@@ -59,6 +65,9 @@ func checkStockMoves(t *testing.T, f *fixture) {
 			g.CompanyID != w.CompanyID || !g.WriteDate.Equal(w.WriteDate.Truncate(time.Second)) {
 			t.Errorf("move %d stored as %+v, Odoo has %+v", g.MoveID, *g, w)
 		}
+	}
+	if converted == 0 {
+		t.Error("no move in a unit other than its product's: the conversion is not exercised")
 	}
 }
 

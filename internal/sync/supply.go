@@ -209,8 +209,13 @@ func (p *supplyPass) list(ctx context.Context, model string, filter odoo.Domain,
 
 // stampsOf reads the stored stamps of a table.
 func (p *supplyPass) stampsOf(ctx context.Context, table store.SupplyTable) func(ids []int64) (map[int64]store.SupplyStamp, error) {
-	return func(ids []int64) (map[int64]store.SupplyStamp, error) {
-		return p.s.Store.SupplyStampGetMany(ctx, p.conn.ID, table, ids)
+	return func(ids []int64) (out map[int64]store.SupplyStamp, err error) {
+		// a read, run again on a new connection when the database connection is lost
+		err = p.retry(ctx, "read the stored "+string(table), func() error {
+			out, err = p.s.Store.SupplyStampGetMany(ctx, p.conn.ID, table, ids)
+			return err
+		})
+		return out, err
 	}
 }
 
@@ -229,8 +234,15 @@ func (p *supplyPass) recent(open odoo.Domain) odoo.Domain {
 func flat[T any](ctx context.Context, p *supplyPass, table store.SupplyTable, model string, ids []int64,
 	read func(d odoo.Domain, fn func([]T) error) error, id func(T) int64,
 	write func(tx store.Executor, rows []T) (store.UpsertResult, error)) error {
-	for start := 0; start < len(ids); start += p.s.pageSize() {
-		chunk := ids[start:min(len(ids), start+p.s.pageSize())]
+	return flatIn(ctx, p, p.s.pageSize(), table, model, ids, read, id, write)
+}
+
+// flatIn is flat with chunks of size ids.
+func flatIn[T any](ctx context.Context, p *supplyPass, size int, table store.SupplyTable, model string, ids []int64,
+	read func(d odoo.Domain, fn func([]T) error) error, id func(T) int64,
+	write func(tx store.Executor, rows []T) (store.UpsertResult, error)) error {
+	for start := 0; start < len(ids); start += size {
+		chunk := ids[start:min(len(ids), start+size)]
 		var rows []T
 		if err := read(odoo.In("id", chunk...), func(page []T) error { rows = append(rows, page...); return nil }); err != nil {
 			return err
