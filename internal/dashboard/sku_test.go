@@ -200,3 +200,40 @@ func TestSKUChooserAndNotFound(t *testing.T) {
 		t.Errorf("a SKU asked of a connection without it: %d, want 404 and a link to acme's\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestSKUPageStockouts: the SKU page lists the stock-out months forecast_stats holds and those censored, in
+// Spanish and English, and says when there are none.
+func TestSKUPageStockouts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	c := f.client(t)
+	stats, err := f.store.ForecastStatList(context.Background(), f.conns[0].ID)
+	if err != nil || len(stats) < 2 {
+		t.Fatalf("stats: %d, %v", len(stats), err)
+	}
+	out, other := stats[0].SKU, stats[1].SKU
+	// a forecast made with a stock history that found two months out of stock, one of them censored
+	if _, err := f.store.DB().ExecContext(context.Background(), `UPDATE forecast_stats SET stockout_months = '2025-09,2025-10',
+		censored_months = '2025-10' WHERE connection_id = ? AND sku = ?`, f.conns[0].ID, out); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string][]string{
+		"es": {"Meses sin existencias", "2025-09, 2025-10", "demanda tratada como desconocida e imputada: 2025-10"},
+		"en": {"Stock-out months", "2025-09, 2025-10", "demand treated as unknown and imputed: 2025-10"},
+	} {
+		resp, body := get(t, c, f.srv.URL, skuHref(out, "acme"), "Accept-Language", lang)
+		text := html.UnescapeString(body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-field="stockouts"`) {
+			t.Fatalf("%s: GET %s = %d", lang, skuHref(out, "acme"), resp.StatusCode)
+		}
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the SKU page lacks %q", lang, w)
+			}
+		}
+	}
+	_, body := get(t, c, f.srv.URL, skuHref(other, "acme"), "Accept-Language", "en")
+	if !strings.Contains(html.UnescapeString(body), "none (or no stock history)") {
+		t.Errorf("a SKU without stock-outs does not say so")
+	}
+}
