@@ -25,7 +25,7 @@ import (
 // StockMove is a stock.move record.
 type StockMove struct {
 	ID             int64
-	Reference      string // the picking's name (WH/OUT/00001), or the adjustment's
+	Kind           string // IN (receipt), OUT (delivery), INT (transfer), INV (inventory adjustment), MOVE: its Reference
 	ProductID      int64
 	ProductUomQty  float64 // demand, in UoMID
 	Quantity       float64 // done (16: quantity_done), in UoMID
@@ -39,6 +39,15 @@ type StockMove struct {
 	CompanyID      int64
 	CreateDate     time.Time
 	WriteDate      time.Time
+}
+
+// Reference is the move's reference as Odoo shows it: its warehouse, kind and number (WH/OUT/00042).
+func (r *StockMove) Reference() string {
+	wh := "WH"
+	if r.CompanyID == 2 {
+		wh = "USW"
+	}
+	return fmt.Sprintf("%s/%s/%05d", wh, r.Kind, r.ID)
 }
 
 func (r *StockMove) recID() int64      { return r.ID }
@@ -106,11 +115,11 @@ func (s *Server) buildStockMoves(ms map[string]*model) {
 	m := &model{name: "stock.move", t: s.stock.moves, defaultOrder: "sequence, id", srv: s,
 		display: func(e *env, r rec) string {
 			mv := r.(*StockMove)
-			return mv.Reference + ": " + e.displayName("product.product", mv.ProductID)
+			return mv.Reference() + ": " + e.displayName("product.product", mv.ProductID)
 		},
 		rule: func(e *env, r rec) bool { return e.allowed(r.(*StockMove).CompanyID) }}
 	addCommon(m)
-	m.add(fld("reference", "char", "Reference", true, on(func(mv *StockMove) value { return vStr(mv.Reference) })))
+	m.add(fld("reference", "char", "Reference", true, on(func(mv *StockMove) value { return vStr(mv.Reference()) })))
 	m.add(fld("sequence", "integer", "Sequence", true, func(*env, rec) value { return vInt(10) }))
 	m.add(rel("product_id", "many2one", "Product", "product.product", true, on(func(mv *StockMove) value { return vM2O(mv.ProductID) })))
 	m.add(fld("product_uom_qty", "float", "Demand", true, on(func(mv *StockMove) value { return vFloat(mv.ProductUomQty) })))
@@ -220,15 +229,6 @@ func (s *Server) generateStockMoves(g GenerateOptions) {
 	})
 	var moves []*StockMove
 	var lost, cut []*Line
-	seq := map[string]int{}
-	ref := func(kind string, company int64) string {
-		seq[kind]++
-		wh := "WH"
-		if company == 2 {
-			wh = "USW"
-		}
-		return fmt.Sprintf("%s/%s/%05d", wh, kind, seq[kind])
-	}
 	for _, k := range keys {
 		pr := s.products.get(k.product)
 		if pr == nil {
@@ -238,7 +238,7 @@ func (s *Server) generateStockMoves(g GenerateOptions) {
 		ds := byKey[k]
 		slices.SortFunc(ds, func(a, b delivery) int { return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.line.ID, b.line.ID)) })
 		mv := func(kind string, qty float64, from, to int64, at time.Time) *StockMove {
-			m := &StockMove{Reference: ref(kind, k.company), ProductID: p.ID, ProductUomQty: qty, Quantity: qty, ProductQty: qty,
+			m := &StockMove{Kind: kind, ProductID: p.ID, ProductUomQty: qty, Quantity: qty, ProductQty: qty,
 				UoMID: p.UoMID, LocationID: from, LocationDestID: to, State: "done", Date: at.Truncate(time.Second), CompanyID: k.company}
 			moves = append(moves, m)
 			return m
@@ -359,11 +359,15 @@ func (s *Server) generateStockMoves(g GenerateOptions) {
 		if r.Float64() < 0.3 {
 			state = "confirmed"
 		}
-		moves = append(moves, &StockMove{Reference: ref("OUT", o.CompanyID), ProductID: p.ID, ProductUomQty: l.ProductUomQty - l.QtyDelivered,
+		moves = append(moves, &StockMove{Kind: "OUT", ProductID: p.ID, ProductUomQty: l.ProductUomQty - l.QtyDelivered,
 			ProductQty: l.ProductUomQty - l.QtyDelivered, UoMID: p.UoMID, LocationID: stockLocation(o.CompanyID), LocationDestID: locCustomers,
 			State: state, Date: o.DateOrder.Add(72 * time.Hour).Truncate(time.Second), SaleLineID: l.ID, CompanyID: o.CompanyID})
 	}
-	slices.SortStableFunc(moves, func(a, b *StockMove) int { return a.Date.Compare(b.Date) })
+	// ids follow the dates (as moves are validated); the order they were made in breaks ties
+	for i, m := range moves {
+		m.ID = int64(i)
+	}
+	slices.SortFunc(moves, func(a, b *StockMove) int { return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.ID, b.ID)) })
 	for _, m := range moves {
 		m.ID = s.stock.moves.newID()
 		m.CreateDate = m.Date.Add(-time.Duration(r.IntN(48*3600)) * time.Second).Add(micro(r))
@@ -474,10 +478,9 @@ func (tx *Tx) quantity(productID, loc int64) float64 {
 // addMove records a done move stamped with the transaction.
 func (tx *Tx) addMove(p *Product, from, to int64, qty float64, company, saleLine int64, kind string) int64 {
 	s := tx.s
-	m := &StockMove{ID: s.stock.moves.newID(), ProductID: p.ID, ProductUomQty: qty, Quantity: qty, ProductQty: qty, UoMID: p.UoMID,
+	m := &StockMove{ID: s.stock.moves.newID(), Kind: kind, ProductID: p.ID, ProductUomQty: qty, Quantity: qty, ProductQty: qty, UoMID: p.UoMID,
 		LocationID: from, LocationDestID: to, State: "done", Date: s.now.Truncate(time.Second), SaleLineID: saleLine, CompanyID: company,
 		CreateDate: tx.wd, WriteDate: tx.wd}
-	m.Reference = fmt.Sprintf("WH/%s/%05d", kind, m.ID)
 	s.stock.moves.add(m)
 	return m.ID
 }

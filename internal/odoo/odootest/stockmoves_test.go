@@ -121,7 +121,7 @@ func TestStockMovesAddUp(t *testing.T) {
 						level -= netOf(m, usage)
 					}
 					if m.ProductID == so.ProductID && m.State == "done" && m.Date.After(so.From) && m.Date.Before(so.To) {
-						t.Errorf("stock-out %+v: move %d (%s, %v) while out of stock", so, m.ID, m.Reference, m.ProductQty)
+						t.Errorf("stock-out %+v: move %d (%s, %v) while out of stock", so, m.ID, m.Reference(), m.ProductQty)
 					}
 				}
 				if math.Abs(level) > 1e-9 {
