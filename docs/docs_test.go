@@ -197,10 +197,11 @@ func TestReadmeIsAFrontPage(t *testing.T) {
 func TestEverydayQueriesAreTheTestedOnes(t *testing.T) {
 	t.Parallel()
 	for file, queries := range map[string][]string{
-		"database.md": {storetest.QueryForecastMonth, storetest.QueryToProducePostgres, storetest.QueryToProduceSQLite,
+		"database.md": {storetest.QueryForecastMonth, storetest.QueryForecastFinalMonth, storetest.QueryToProducePostgres, storetest.QueryToProduceSQLite,
 			storetest.QueryProductionNowPostgres, storetest.QueryProductionNowSQLite, storetest.QueryOpenProduction,
 			storetest.QueryIncomingPurchases, storetest.QueryStockMovesByMonth},
-		"planning.md": {storetest.QueryToProducePostgres, storetest.QueryProductionNowPostgres},
+		"planning.md":    {storetest.QueryToProducePostgres, storetest.QueryProductionNowPostgres},
+		"forecasting.md": {storetest.QueryForecastFinalMonth},
 	} {
 		src, err := os.ReadFile(file)
 		if err != nil {

@@ -154,6 +154,7 @@ func (app *App) commands() []*cobra.Command {
 		app.logsCommand(),
 		app.forecastCommand(),
 		app.backtestCommand(),
+		app.accuracyCommand(),
 		app.runCommand(),
 		app.planCommand(),
 	}

@@ -46,19 +46,11 @@ connection's stored sales (--connection).`,
 				_, err := forecast.BacktestFile(cmd.Context(), input, app.Stdout, bo, asJSON)
 				return err
 			}
-			set, err := app.settings(engine.NeedForecast)
-			if err != nil {
-				return err
-			}
-			s, err := app.openStoreForReading(cmd.Context())
+			s, eng, err := app.openEngineForReading(cmd.Context(), engine.NeedForecast)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			eng, err := engine.New(s, set, engine.Options{Log: app.Log})
-			if err != nil {
-				return err
-			}
 			c, err := engine.ResolveConnection(cmd.Context(), s, conn)
 			if err != nil {
 				return err

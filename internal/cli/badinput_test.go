@@ -81,6 +81,7 @@ var badValues = []struct {
 	{"SALESENGINE_FORECAST_WINDOW", "all", nil, []string{"forecast"}},
 	{"SALESENGINE_FORECAST_PARTIAL_MONTH", "half", nil, []string{"forecast"}},
 	{"SALESENGINE_FORECAST_ROUND", "up", nil, []string{"forecast"}},
+	{"SALESENGINE_FORECAST_SNAPSHOT_RETENTION", "10m", nil, []string{"forecast"}},
 	{"SALESENGINE_SERVICE_LEVEL", "2", nil, []string{"plan"}},
 	{"SALESENGINE_PLAN_ALTA_COVERAGE", "-1", nil, []string{"plan"}},
 	{"SALESENGINE_PLAN_MEDIA_COVERAGE", "lots", nil, []string{"plan"}},

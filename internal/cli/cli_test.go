@@ -276,6 +276,14 @@ func TestDemoPlanSpotCheck(t *testing.T) {
 		SafetyStock      float64 `json:"safety_stock"`
 		Backlog          float64
 		Recommended      float64 `json:"recommended_quantity"`
+		// The net plan's (the demo's Odoo makes and buys).
+		Action           *string
+		ProjectedOpening float64  `json:"projected_opening"`
+		Incoming         float64  `json:"incoming_production"`
+		IncomingPurchase float64  `json:"incoming_purchase"`
+		ComponentDemand  float64  `json:"component_demand"`
+		OpenOrders       *float64 `json:"open_orders"`
+		Demand           *float64 `json:"demand"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
 		t.Fatalf("plan JSON: %v\n%s", err, r.stdout)
@@ -314,9 +322,30 @@ func TestDemoPlanSpotCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 		near := func(a, b float64) bool { return math.Abs(a-b) < 0.01 }
-		if !near(row.Forecast, fc) || !near(row.Inventory, onHand) || !near(row.Backlog, backlog) ||
-			!near(row.ProductionNeeded, fc-onHand) || !near(row.Recommended, math.Max(0, fc+row.SafetyStock+backlog-onHand)) {
+		if !near(row.Forecast, fc) || !near(row.Inventory, onHand) || !near(row.Backlog, backlog) || !near(row.ProductionNeeded, fc-onHand) {
 			t.Errorf("%s: plan %+v does not follow from forecast %.2f, on hand %.2f, backlog %.2f", row.SKU, row, fc, onHand, backlog)
+		}
+		if row.Action == nil { // the current plan
+			if !near(row.Recommended, math.Max(0, fc+row.SafetyStock+backlog-onHand)) {
+				t.Errorf("%s: recommended %.2f does not follow from forecast %.2f, on hand %.2f, backlog %.2f", row.SKU, row.Recommended, fc, onHand, backlog)
+			}
+			continue
+		}
+		// The net plan: the month's open orders consume its forecast (less what shipped), the backlog not due in
+		// the plan's months is off the stock, and the net requirement nets the supply.
+		if row.Demand == nil || row.OpenOrders == nil {
+			t.Fatalf("%s: a net plan row without demand or open orders: %s", row.SKU, r.stdout)
+		}
+		d, oo := *row.Demand, *row.OpenOrders
+		if !near(d, oo) && (d < oo || d > fc+0.01) {
+			t.Errorf("%s: demand %.2f, open orders %.2f, forecast %.2f: want max(forecast - shipped, open orders)", row.SKU, d, oo, fc)
+		}
+		if row.ProjectedOpening < onHand-backlog+oo-0.01 || row.ProjectedOpening > onHand+0.01 {
+			t.Errorf("%s: opening %.2f, want on hand %.2f less at most the backlog %.2f not due this month (%.2f due)", row.SKU, row.ProjectedOpening, onHand, backlog, oo)
+		}
+		want := math.Max(0, d+row.ComponentDemand+row.SafetyStock-row.ProjectedOpening-row.Incoming-row.IncomingPurchase)
+		if !near(row.Recommended, want) {
+			t.Errorf("%s: recommended %.2f, want max(0, demand + component demand + safety - opening - incoming) = %.2f", row.SKU, row.Recommended, want)
 		}
 		// A forecast a planner would trust: the order of magnitude of last year's average month.
 		if months >= 12 && hist12 > 0 && (fc > 5*hist12/12+10 || fc < 0) {

@@ -477,6 +477,9 @@ too, after a sync refused the connection because its Odoo changed.`,
 				if r.Supply > 0 {
 					supply = fmt.Sprintf(", %d manufacturing and purchasing rows", r.Supply)
 				}
+				if r.ForecastRuns > 0 {
+					supply += fmt.Sprintf(", %d past forecast runs", r.ForecastRuns)
+				}
 				if r.StockMoves > 0 {
 					supply += fmt.Sprintf(", %d stock moves", r.StockMoves)
 				}
@@ -575,8 +578,8 @@ func dataSummary(ctx context.Context, s store.Store, id int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d orders, %d order lines, %d products, %d forecast rows, %d plan rows, %d webhook events, %d sync logs",
-		n.Orders, n.Items, n.Products, n.Forecast, n.Plan, n.Deliveries, n.SyncLogs), nil
+	return fmt.Sprintf("%d orders, %d order lines, %d products, %d forecast rows, %d plan rows, %d forecast overrides, %d webhook events, %d sync logs",
+		n.Orders, n.Items, n.Products, n.Forecast, n.Plan, n.Overrides, n.Deliveries, n.SyncLogs), nil
 }
 
 func (app *App) connectionTestCommand() *cobra.Command {

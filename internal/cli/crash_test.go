@@ -48,15 +48,26 @@ func newCrashEnv(t *testing.T, data *odootest.GenerateOptions) *crashEnv {
 // SALESENGINE_TEST_POSTGRES_URL is unset) with a fake Odoo built from opts.
 func newCrashEnvOn(t *testing.T, engine string, opts odootest.Options) *crashEnv {
 	t.Helper()
-	dir := t.TempDir()
-	ce := &crashEnv{dir: dir, engine: engine, dbPath: filepath.Join(dir, "se.db")}
 	switch engine {
 	case "sqlite":
-		ce.dbURL = "sqlite:" + ce.dbPath
+		return newCrashEnvAt(t, engine, "", opts)
 	case "postgres":
-		ce.dbURL, ce.dbPath = storetest.PostgresDatabase(t), ""
-	default:
-		t.Fatalf("unknown engine %q", engine)
+		return newCrashEnvAt(t, engine, storetest.PostgresDatabase(t), opts)
+	}
+	t.Fatalf("unknown engine %q", engine)
+	return nil
+}
+
+// newCrashEnvAt is newCrashEnvOn with the PostgreSQL database given (dbURL; "" for SQLite's file in the test's
+// directory).
+func newCrashEnvAt(t *testing.T, engine, dbURL string, opts odootest.Options) *crashEnv {
+	t.Helper()
+	dir := t.TempDir()
+	ce := &crashEnv{dir: dir, engine: engine, dbPath: filepath.Join(dir, "se.db")}
+	if engine == "sqlite" {
+		ce.dbURL = "sqlite:" + ce.dbPath
+	} else {
+		ce.dbURL, ce.dbPath = dbURL, ""
 	}
 	key, _ := secret.GenerateKey()
 	srv, err := odootest.NewServer(opts)

@@ -264,8 +264,8 @@ func TestSyncOdooCircuit(t *testing.T) {
 // connections for a while (ALLOW_CONNECTIONS false: unreachable, as for a server down, without restarting the
 // server the other tests share). serve reports the failures, keeps running, says not ready on /readyz while
 // the database is unreachable and ready again after; once the faults stop, the store equals the fake and every
-// change has its event. The server itself is restarted only where SALESENGINE_TEST_POSTGRES_RESTART says how:
-// other tests use the same server.
+// change has its event. The server itself is restarted by TestServeSurvivesPostgresRestart, on a server of its
+// own: other tests use this one.
 func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	t.Parallel()
 	seed := faultSeed(t)
@@ -274,7 +274,7 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 		rounds = 80
 	}
 	start := time.Now()
-	ce := newCrashEnvOn(t, "postgres", odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 2, SKUs: 40}})
+	ce := newCrashEnvAt(t, "postgres", storetest.PostgresDatabase(t), databaseFaultsFake(seed))
 	u, err := url.Parse(ce.dbURL)
 	if err != nil {
 		t.Fatal(err)
@@ -302,12 +302,7 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	}
 	t.Cleanup(func() { allow(true) })
 
-	rec := newRecorder(t, seed, 0, 50*time.Millisecond)
-	connID := ce.addConnection(t, rec)
-	base := ce.baseline(t)
-	ce.env["SALESENGINE_SYNC_PAGE_SIZE"] = "50"
-	p := ce.startServe(t, nil)
-	ce.waitPasses(t, p, 2) // the baseline's, and serve's
+	rec, connID, base, p := ce.startDatabaseFaults(t, seed)
 	bctx, stopBusiness := context.WithCancel(ctx)
 	defer stopBusiness()
 	business := ce.srv.RunActivity(bctx, 40*time.Millisecond, 2*time.Second)
@@ -351,27 +346,48 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 		return err == nil && status == http.StatusOK
 	})
 
-	// The server itself restarted, where the test may do it: never on the server the other tests share.
-	t.Run("server restart", func(t *testing.T) {
-		restart := os.Getenv("SALESENGINE_TEST_POSTGRES_RESTART")
-		if restart == "" {
-			t.Skip("restarting the PostgreSQL server is not done here: other tests use the same server; on a server of your own, " +
-				"set SALESENGINE_TEST_POSTGRES_RESTART to the command that restarts it (e.g. 'pg_ctlcluster 15 main restart')")
-		}
-		if out, err := exec.Command("sh", "-c", restart).CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", restart, err, out)
-		}
-		waitUntil(t, "/readyz ready once the restarted server answers", func() bool {
-			status, _, err := p.get("/readyz")
-			return err == nil && status == http.StatusOK
-		})
-		var err error
-		if admin, err = pgx.Connect(ctx, os.Getenv(storetest.PostgresEnv)); err != nil { // the old session died with the server
-			t.Fatal(err)
-		}
-	})
-
 	stopBusiness()
+	end := ce.finishDatabaseFaults(t, p, connID, rec, base, business)
+	t.Logf("figures: %d sessions ended in %d rounds, the database refused connections for 3 s and more; %s; %v in all",
+		ended, rounds, end, time.Since(start).Round(time.Second))
+}
+
+// databaseFaultsFake is the fake Odoo of the database fault suites: two years of history of 40 SKUs.
+func databaseFaultsFake(seed int64) odootest.Options {
+	return odootest.Options{Version: "17", Seed: seed, Data: &odootest.GenerateOptions{Years: 2, SKUs: 40}}
+}
+
+// startDatabaseFaults adds the connection with its receiver, makes the baseline sync, and starts serve with small
+// pages (passes of many transactions, for the faults to land in) once it made a good pass of its own.
+func (ce *crashEnv) startDatabaseFaults(t *testing.T, seed int64) (*recorder, int64, map[int64]orderVersion, *proc) {
+	t.Helper()
+	rec := newRecorder(t, seed, 0, 50*time.Millisecond)
+	connID := ce.addConnection(t, rec)
+	base := ce.baseline(t)
+	ce.env["SALESENGINE_SYNC_PAGE_SIZE"] = "50"
+	p := ce.startServe(t, nil)
+	ce.waitPasses(t, p, 2) // the baseline's, and serve's
+	return rec, connID, base, p
+}
+
+// databaseFaultsEnd is what finishDatabaseFaults saw.
+type databaseFaultsEnd struct {
+	reported int // error and warning lines serve logged
+	events   int // the business's
+	fig      eventFigures
+	took     time.Duration // to converge once the faults stopped
+}
+
+func (e databaseFaultsEnd) String() string {
+	return fmt.Sprintf("%d error and warning lines logged; business: %d events; %s; converged %v after the faults",
+		e.reported, e.events, e.fig, e.took.Round(time.Second))
+}
+
+// finishDatabaseFaults ends a database fault suite once its faults stopped and its business was told to stop:
+// the store brought to the ground truth with every event delivered, and serve's log checked: it reported the
+// faults, and never panicked.
+func (ce *crashEnv) finishDatabaseFaults(t *testing.T, p *proc, connID int64, rec *recorder, base map[int64]orderVersion, business <-chan odootest.ActivityStats) databaseFaultsEnd {
+	t.Helper()
 	stats := <-business
 	if stats.Err != nil {
 		t.Fatal(stats.Err)
@@ -379,13 +395,101 @@ func TestServeSurvivesDatabaseFaults(t *testing.T) {
 	fig, took := ce.finish(t, p, connID, rec, base, 3*time.Minute)
 	log := p.out.String()
 	if !strings.Contains(log, "level=ERROR") && !strings.Contains(log, "level=WARN") {
-		t.Errorf("serve reported none of the database failures:\n%s", log)
+		t.Errorf("serve reported none of the database faults:\n%s", log)
 	}
 	if strings.Contains(log, "panic") {
 		t.Errorf("serve panicked:\n%s", log)
 	}
-	t.Logf("figures: %d sessions ended in %d rounds, the database refused connections for 3 s and more; %d error and warning lines logged; business: %d events; %s; converged %v after the faults; %v in all",
-		ended, rounds, strings.Count(log, "level=ERROR")+strings.Count(log, "level=WARN"), stats.Events, fig, took.Round(time.Second), time.Since(start).Round(time.Second))
+	if testing.Verbose() {
+		t.Logf("serve's log:\n%s", log)
+	}
+	return databaseFaultsEnd{reported: strings.Count(log, "level=ERROR") + strings.Count(log, "level=WARN"),
+		events: stats.Events, fig: fig, took: took}
+}
+
+// The PostgreSQL server that TestServeSurvivesPostgresRestart may restart: not the shared test server, which
+// other tests use at the same time. .ci/run makes one with pg_createcluster where it can.
+const (
+	restartURLEnv = "SALESENGINE_TEST_POSTGRES_RESTART_URL" // a server of the test's own
+	restartCmdEnv = "SALESENGINE_TEST_POSTGRES_RESTART"     // the shell command that restarts it
+)
+
+// TestServeSurvivesPostgresRestart restarts the PostgreSQL server itself under serve, at seeded moments while it
+// syncs and delivers with business going on: every session and the heartbeat's connection die at once, and the
+// server refuses connections while it stops and starts. serve keeps running, says not ready while it cannot
+// reach the database (when a restart is slow enough for the test to see it), ready after, and converges without
+// loss once the business stops.
+func TestServeSurvivesPostgresRestart(t *testing.T) {
+	serverURL, restart := os.Getenv(restartURLEnv), os.Getenv(restartCmdEnv)
+	if serverURL == "" || restart == "" {
+		t.Skipf("restarting PostgreSQL needs a server of the test's own (the shared one is in use by other tests): set %s to it "+
+			"and %s to the command that restarts it (e.g. 'pg_ctlcluster 15 se_restart restart'); .ci/run makes one where it can",
+			restartURLEnv, restartCmdEnv)
+	}
+	t.Parallel()
+	seed := faultSeed(t)
+	rounds := 3
+	if soak {
+		rounds = 20
+	}
+	start := time.Now()
+	ce := newCrashEnvAt(t, "postgres", storetest.PostgresDatabaseOn(t, serverURL), databaseFaultsFake(seed))
+	rec, connID, base, p := ce.startDatabaseFaults(t, seed)
+	bctx, stopBusiness := context.WithCancel(context.Background())
+	defer stopBusiness()
+	business := ce.srv.RunActivity(bctx, 40*time.Millisecond, 2*time.Second)
+
+	rng := seeded(seed, 5)
+	notReady := 0
+	var downFor time.Duration
+	for range rounds {
+		time.Sleep(500*time.Millisecond + time.Duration(rng.Int64N(int64(2*time.Second))))
+		done := make(chan error, 1)
+		began := time.Now()
+		go func() {
+			out, err := exec.Command("sh", "-c", restart).CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("%s: %v\n%s", restart, err, out)
+			}
+			done <- err
+		}()
+		// /readyz while the server stops and starts: serve must answer (it is alive), ready or not.
+		for waiting := true; waiting; {
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+				waiting = false
+			case <-time.After(50 * time.Millisecond):
+				status, _, err := p.get("/readyz")
+				if err != nil {
+					t.Fatalf("/readyz during the restart: %v", err)
+				}
+				if status == http.StatusServiceUnavailable {
+					notReady++
+				}
+			}
+		}
+		downFor += time.Since(began)
+		if err := p.alive(); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "/readyz ready once the restarted server answers", func() bool {
+			status, _, err := p.get("/readyz")
+			return err == nil && status == http.StatusOK
+		})
+	}
+
+	// A restart that keeps the server down for a while is seen (the checks are 50 ms apart); an instant one may
+	// not be.
+	if notReady == 0 && downFor/time.Duration(rounds) > time.Second {
+		t.Errorf("/readyz never said not ready during %d restarts of %v each", rounds, downFor/time.Duration(rounds))
+	}
+	stopBusiness()
+	end := ce.finishDatabaseFaults(t, p, connID, rec, base, business)
+	t.Logf("figures: %d server restarts (%v in the restart commands), /readyz answered not ready %d times meanwhile; %s; %v in all",
+		rounds, downFor.Round(time.Millisecond), notReady, end, time.Since(start).Round(time.Second))
 }
 
 // TestServeWaitsOutALockedDatabase: another process holds the SQLite file's write lock longer than the busy

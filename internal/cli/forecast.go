@@ -14,6 +14,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/forecast"
+	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
 )
 
@@ -101,6 +102,7 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 	bindVar(fs, "horizon", "SALESENGINE_FORECAST_HORIZON")
 	bindVar(fs, "level", "SALESENGINE_FORECAST_LEVEL")
 	bindVar(fs, "round", "SALESENGINE_FORECAST_ROUND")
+	cmd.AddCommand(app.forecastOverrideCommand(), app.forecastOverridesCommand())
 	return cmd
 }
 
@@ -271,9 +273,23 @@ func (app *App) forecastToDB(ctx context.Context, eng *engine.Engine, c *store.C
 		return nil
 	}
 	p := out.Plan
-	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %d need production (see 'salesengine plan')\n",
-		c.Name, p.Month, p.Summary.Rows, p.Summary.Alta, p.Summary.Media, p.Summary.Baja, p.Summary.NeedProduction)
+	fmt.Fprintf(app.Stdout, "%s: plan for %s: %d SKUs, %d ALTA, %d MEDIA, %d BAJA; %s\n",
+		c.Name, p.Month, p.Summary.Rows, p.Summary.Alta, p.Summary.Media, p.Summary.Baja, planNeeds(p.Summary))
+	if out.Overrides > 0 {
+		fmt.Fprintf(app.Stdout, "%s: %d forecast overrides in force: the plan uses them instead of the statistical forecast of their months (see 'salesengine forecast overrides')\n",
+			c.Name, out.Overrides)
+	}
 	return nil
+}
+
+// planNeeds says what a plan asks for: a net plan's planned quantities by action and its late releases, or how
+// many SKUs need production.
+func planNeeds(s plan.Summary) string {
+	if !s.Net {
+		return fmt.Sprintf("%d need production (see 'salesengine plan')", s.NeedProduction)
+	}
+	return fmt.Sprintf("%d to replenish: %d to produce, %d to buy, %d released late (see 'salesengine plan --late')",
+		s.NeedProduction, s.Produce, s.Buy, s.LateRelease)
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -302,5 +318,12 @@ func (app *App) forecastReport(ctx context.Context, eng *engine.Engine, c *store
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "%s: forecast %d SKUs: wrote %s_forecast.csv, %s_summary.csv and %s_production_plan.csv\n", c.Name, len(rep.Results), base, base, base)
+	if len(rep.Overrides) > 0 {
+		if err := writeOverridesCSVFile(base+"_overrides.csv", rep.Overrides); err != nil {
+			return err
+		}
+		fmt.Fprintf(app.Stdout, "%s: %d forecast overrides in force, used by the plan instead of the statistical forecast of their months: wrote %s_overrides.csv\n",
+			c.Name, len(rep.Overrides), base)
+	}
 	return nil
 }

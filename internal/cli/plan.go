@@ -68,14 +68,16 @@ func planMonths(set engine.Settings, month, from, to string) ([]plan.Month, erro
 }
 
 func (app *App) planCommand() *cobra.Command {
-	var conn, month, from, to, priority, format string
+	var conn, month, from, to, priority, action, format string
+	var late bool
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "What to produce this month, and what first (ALTA/MEDIA/BAJA)",
 		Long: `Compute the production plan of the target month (default: this month, in SALESENGINE_TIMEZONE) from the
 stored forecast and the inventory last synced from Odoo (qty_available), store it in production_forecast
-(replacing those months' rows), and print it sorted by priority, then by production needed.
+(replacing those months' rows), and print it sorted by priority, then by production needed (in the net plan,
+late releases first within a priority, the earliest release first).
 
   recommended_quantity  = what to produce: max(0, forecast + safety stock + backlog - inventory)
   priority              = ALTA or MEDIA exactly when recommended_quantity > 0, BAJA when there is
@@ -88,7 +90,9 @@ Where the connection's Odoo has the Manufacturing or Purchase app, the plan is n
 made and bought (open manufacturing orders, confirmed purchase order lines), adds what the bills of materials
 of planned parents need (component_demand), rounds to the orderpoint's multiple and the vendor's minimum
 (planned_quantity), and says whether to produce or buy and when to start (action, release_date; flags
-late_supply and late_release). See docs/planning.md, "Net requirements".
+late_supply and late_release). See docs/planning.md, "Net requirements". --action keeps the rows planned to
+be produced or bought, --late those whose release date is already past (flag late_release): what to act on
+first. A connection without the Manufacturing or Purchase app has no such rows.
 
 A plan is for this month or a later one up to the end of the forecast horizon
 (SALESENGINE_FORECAST_HORIZON, 12 months by default); a past month is refused.
@@ -96,12 +100,17 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 		Example: `  salesengine plan
   salesengine plan --priority ALTA --limit 20
   salesengine plan --connection acme --month 2026-03 --format csv > plan.csv
-  salesengine plan --from 2026-01 --to 2026-03 --format json`,
+  salesengine plan --from 2026-01 --to 2026-03 --format json
+  salesengine plan --late --action buy`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			priority = strings.ToUpper(strings.TrimSpace(priority))
 			if priority != "" && priority != plan.Alta && priority != plan.Media && priority != plan.Baja {
 				return usagef("use --priority ALTA, MEDIA or BAJA", "unknown priority %q", priority)
+			}
+			action = strings.ToLower(strings.TrimSpace(action))
+			if action != "" && action != plan.ActionProduce && action != plan.ActionBuy {
+				return usagef("use --action produce or buy (how the net plan replenishes a SKU)", "unknown action %q", action)
 			}
 			switch format {
 			case "table", "csv", "json":
@@ -136,7 +145,8 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 					return fmt.Errorf("%s: %w", c.Name, err)
 				}
 				for _, r := range rows {
-					if priority == "" || r.Priority == priority {
+					if (priority == "" || r.Priority == priority) && (action == "" || r.Action == action) &&
+						(!late || slices.Contains(r.Flags, plan.FlagLateRelease)) {
 						all = append(all, planLine{Connection: c.Name, NetRow: r})
 					}
 				}
@@ -153,6 +163,8 @@ Run 'salesengine forecast' (or 'run') first: the plan reads the stored forecast.
 	fs.StringVar(&from, "from", "", "first month of a range YYYY-MM")
 	fs.StringVar(&to, "to", "", "last month of a range YYYY-MM")
 	fs.StringVar(&priority, "priority", "", "only ALTA, MEDIA or BAJA")
+	fs.StringVar(&action, "action", "", "only rows the net plan produces (produce) or buys (buy)")
+	fs.BoolVar(&late, "late", false, "only late releases: rows whose release date is past (flag late_release)")
 	fs.StringVar(&format, "format", "table", "table, csv or json")
 	fs.IntVarP(&limit, "limit", "n", 0, "at most this many rows (0: all)")
 	return cmd
@@ -184,17 +196,21 @@ func planRecord(l planLine) []string {
 	if !l.ReleaseDate.IsZero() {
 		release = l.ReleaseDate.Format(time.DateOnly)
 	}
+	orders, demand := "", "" // the net plan's only: a sales Odoo's plan does not consume the forecast
+	if l.Action != "" {
+		orders, demand = fmtQty(l.OpenOrders), fmtQty(l.Demand)
+	}
 	return []string{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, fmtQty(l.Forecast), fmtQty(l.Inventory),
 		fmtQty(l.ProductionNeeded), fmtQty(l.SafetyStock), fmtQty(l.Backlog), fmtQty(l.Recommended), cov, stockout,
 		strings.Join(l.Flags, ","), fmtQty(l.ProjectedOpening), fmtQty(l.IncomingProduction), fmtQty(l.IncomingPurchase),
-		fmtQty(l.ComponentDemand), fmtQty(l.PlannedQuantity), l.Action, release}
+		fmtQty(l.ComponentDemand), fmtQty(l.PlannedQuantity), l.Action, release, orders, demand}
 }
 
 // The net plan's columns come last: a sales Odoo's plan has them zero and empty.
 var planHeader = []string{"connection", "sku", "product_name", "month", "priority", "forecast_quantity", "inventory",
 	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "flags",
 	"projected_opening", "incoming_production", "incoming_purchase", "component_demand", "planned_quantity", "action",
-	"release_date"}
+	"release_date", "open_orders", "demand"}
 
 func writePlan(w io.Writer, format string, lines []planLine) error {
 	switch format {
@@ -225,12 +241,14 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			Reason           string   `json:"reason"`
 			Flags            []string `json:"flags"`
 			// The net plan's (zero and null for a sales Odoo).
-			IncomingProduction float64 `json:"incoming_production"`
-			IncomingPurchase   float64 `json:"incoming_purchase"`
-			ComponentDemand    float64 `json:"component_demand"`
-			PlannedQuantity    float64 `json:"planned_quantity"`
-			Action             *string `json:"action"`
-			ReleaseDate        *string `json:"release_date"`
+			IncomingProduction float64  `json:"incoming_production"`
+			IncomingPurchase   float64  `json:"incoming_purchase"`
+			ComponentDemand    float64  `json:"component_demand"`
+			PlannedQuantity    float64  `json:"planned_quantity"`
+			Action             *string  `json:"action"`
+			ReleaseDate        *string  `json:"release_date"`
+			OpenOrders         *float64 `json:"open_orders"`
+			Demand             *float64 `json:"demand"`
 		}
 		out := make([]jsonRow, 0, len(lines))
 		for _, l := range lines {
@@ -244,8 +262,9 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 				flags = []string{}
 			}
 			var action, release *string
+			var orders, demand *float64
 			if l.Action != "" {
-				action = &l.Action
+				action, orders, demand = &l.Action, &l.OpenOrders, &l.Demand
 			}
 			if !l.ReleaseDate.IsZero() {
 				d := l.ReleaseDate.Format(time.DateOnly)
@@ -253,7 +272,7 @@ func writePlan(w io.Writer, format string, lines []planLine) error {
 			}
 			out = append(out, jsonRow{l.Connection, l.SKU, l.ProductName, l.Month.String(), l.Priority, l.Forecast, l.Inventory,
 				l.ProductionNeeded, l.SafetyStock, l.Backlog, l.Recommended, l.ProjectedOpening, l.CoverageMonths, so, l.Reason, flags,
-				l.IncomingProduction, l.IncomingPurchase, l.ComponentDemand, l.PlannedQuantity, action, release})
+				l.IncomingProduction, l.IncomingPurchase, l.ComponentDemand, l.PlannedQuantity, action, release, orders, demand})
 		}
 		return writeJSON(w, out)
 	}

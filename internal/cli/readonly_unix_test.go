@@ -55,10 +55,13 @@ func TestSQLiteReadOnlyFile(t *testing.T) {
 		_ = cmd.Run()
 		return cmd.ProcessState.ExitCode(), out.String()
 	}
-	for _, args := range [][]string{{"connections", "list"}, {"logs"}, {"retries"}, {"migrate", "--status"}} {
+	for _, args := range [][]string{{"connections", "list"}, {"logs"}, {"retries"}, {"migrate", "--status"}, {"accuracy"}} {
 		code, out := salesengine(args...)
 		if code != 0 {
 			t.Errorf("%v on a read-only file: exit %d\n%s", args, code, out)
+		}
+		if args[0] == "accuracy" && !strings.Contains(out, "no past forecasts yet") {
+			t.Errorf("accuracy on a read-only file:\n%s", out)
 		}
 		if args[0] == "connections" && !strings.Contains(out, "acme") {
 			t.Errorf("connections list on a read-only file does not list acme:\n%s", out)

@@ -38,6 +38,25 @@ func (app *App) openEngine(ctx context.Context, set engine.Settings) (store.Stor
 	return s, eng, nil
 }
 
+// openEngineForReading opens the store for a command that only reads (read-only where the file is, without
+// migrating) and builds an engine on it with the settings needs names; the caller closes the store.
+func (app *App) openEngineForReading(ctx context.Context, needs engine.Needs) (store.Store, *engine.Engine, error) {
+	set, err := app.settings(needs)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := app.openStoreForReading(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := engine.New(s, set, engine.Options{Log: app.Log})
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, eng, nil
+}
+
 // queueLogger is the logger of River: it narrates its housekeeping at info, kept out of the operator's log
 // unless debugging.
 func (app *App) queueLogger() (*slog.Logger, error) {

@@ -57,6 +57,7 @@ var Vars = []Var{
 	{Name: "SALESENGINE_FORECAST_LEVEL", Flag: "--level", Default: "80", Help: "Prediction interval level (percent) stored in forecast.lower_bound/upper_bound and written to CSV; the 95% interval is stored too."},
 	{Name: "SALESENGINE_FORECAST_WINDOW", Default: "0", Help: "Months of history used per SKU (0: all)."},
 	{Name: "SALESENGINE_FORECAST_PARTIAL_MONTH", Default: "exclude", Help: "The current, unfinished month: exclude (default; half a month would look like a drop in demand), scale (to a full month by elapsed days) or include."},
+	{Name: "SALESENGINE_FORECAST_SNAPSHOT_RETENTION", Default: "2160h", Help: "How long every forecast run is kept in forecast_runs/forecast_snapshots (the past forecasts 'accuracy' reads); older runs are thinned to the last of each calendar month, which stays forever. Pruned after each forecast run and hourly by 'serve'. 0: keep every run. At least 1h."},
 	{Name: "SALESENGINE_FORECAST_ROUND", Flag: "--round", Default: "false", Help: "true rounds forecasts and bounds to whole units (discrete products)."},
 	{Name: "SALESENGINE_SERVICE_LEVEL", Default: "0.95", Help: "Plan: probability of not running out within a month that safety stock aims for (0.5-0.999)."},
 	{Name: "SALESENGINE_PLAN_ALTA_COVERAGE", Default: "0.5", Help: "Plan: ALTA when the stock available for the month covers less than this fraction of the month's forecast."},

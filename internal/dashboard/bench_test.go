@@ -16,7 +16,8 @@ import (
 
 // BenchmarkPlanPage measures the plan page and its CSV with 10,000 SKUs planned for this month in a real
 // SQLite store, through the real handler: the engine's two queries, the filters and sort, and the rendering
-// (the page shows the first 500 rows; the CSV all of them).
+// (the page shows the first 500 rows; the CSV all of them). The rows are a net plan's: an action each, supply,
+// component demand, release dates.
 //
 //	go test -run '^$' -bench PlanPage -benchtime 20x ./internal/dashboard/
 func BenchmarkPlanPage(b *testing.B) {
@@ -46,6 +47,18 @@ func BenchmarkPlanPage(b *testing.B) {
 			cov := r.Inventory / r.ForecastQuantity
 			r.CoverageMonths = &cov
 		}
+		// A net plan: every row has an action, some supply and component demand; what is planned has a release
+		// date, a third of it late.
+		r.Action = []string{plan.ActionProduce, plan.ActionBuy}[i%2]
+		r.IncomingProduction, r.IncomingPurchase, r.ComponentDemand = float64(i%7*10), float64(i%5*12), float64(i%3*4)
+		if r.Priority != plan.Baja {
+			r.PlannedQuantity = r.Recommended + float64(i%12)
+			release := time.Date(2026, 1, 1+i%28, 0, 0, 0, 0, time.UTC)
+			r.ReleaseDate = &release
+			if i%3 == 0 {
+				r.Flags = plan.FlagLateRelease
+			}
+		}
 		rows[i] = r
 	}
 	if err := s.Tx(ctx, func(tx store.Executor) error {
@@ -63,6 +76,7 @@ func BenchmarkPlanPage(b *testing.B) {
 		{"page_sorted_by_product_desc", "/plan?sort=product&dir=desc"},
 		{"page_search_alta", "/plan?priority=ALTA&q=galvanizado+1"},
 		{"page_20", "/plan?page=20"},
+		{"page_buy_late", "/plan?action=buy&late=1"},
 		{"csv_all", "/plan.csv"},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -2,8 +2,10 @@ package dashboard
 
 import (
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,10 +76,12 @@ func noOverflow(t *testing.T, ctx context.Context, page string) {
 }
 
 // TestBrowserPlanToSKU is the planner's morning on a phone: the plan, only ALTA (with the page's own
-// checkboxes), one SKU searched, and its page with the chart drawn.
+// checkboxes), one SKU searched, and its page with the chart drawn; then, in acme's net plan, the products to
+// produce, one with a bill of materials searched, its page with supply and planned bars, and a component's page
+// reached through the BoM's link, which links back to it.
 func TestBrowserPlanToSKU(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, fixtureOptions{Tenants: 2})
+	f := newFixture(t, fixtureOptions{Tenants: 2, MRP: true})
 	ctx := newBrowser(t, 390, 844)
 	viewport(t, ctx, 390, 844)
 	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/plan"), chromedp.WaitVisible(`#plan-table`)); err != nil {
@@ -141,6 +145,56 @@ func TestBrowserPlanToSKU(t *testing.T) {
 		t.Errorf("the SKU page's heading is %q, want %s first", h1, sku)
 	}
 	noOverflow(t, ctx, "/sku/"+sku)
+
+	// acme's products to produce, with the action filter; the one with a BoM searched.
+	parent, components := simpleBoM(t, f)
+	if err := chromedp.Do(ctx, chromedp.Navigate(f.srv.URL+"/plan?connection=acme"), chromedp.WaitVisible(`#plan-table`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(`#plan-filters select[name="action"]`, "produce"),
+		chromedp.SendKeys(`#plan-filters input[name="q"]`, parent), chromedp.Click(`#plan-filters button[type="submit"]`)); err != nil {
+		t.Fatal(err)
+	}
+	waitLoaded(t, ctx, `new URLSearchParams(location.search).get('action') === 'produce'`)
+	actions := must(chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#plan-table tbody tr [data-action]')].map(e => e.dataset.action)`)))(t)
+	if len(actions) == 0 || slices.ContainsFunc(actions, func(a string) bool { return a != "produce" }) {
+		t.Fatalf("acme's plan filtered on produce and %s shows actions %v", parent, actions)
+	}
+	noOverflow(t, ctx, "/plan?action=produce")
+	if err := chromedp.Do(ctx, chromedp.Click(`#plan-table tbody tr td.key a`)); err != nil {
+		t.Fatal(err)
+	}
+	waitLoaded(t, ctx, `location.pathname === `+strconv.Quote("/sku/"+url.PathEscape(parent)))
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#sku-components`)); err != nil {
+		t.Fatal(err)
+	}
+	if drawn("planned") == 0 || drawn("recommended") != 0 {
+		t.Errorf("%s's chart drew %d planned and %d recommended bars; want planned ones only", parent, drawn("planned"), drawn("recommended"))
+	}
+	noOverflow(t, ctx, "/sku/"+parent)
+	// The value axis's labels fit in the chart at the phone's larger font (a wide one was cut off on the left).
+	if clipped := must(chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => { const box = document.querySelector('#sku-chart svg').getBoundingClientRect();
+		return [...document.querySelectorAll('#sku-chart svg .axis.y text')].filter(e => e.getBoundingClientRect().left < box.left).map(e => e.textContent) })()`)))(t); len(clipped) > 0 {
+		t.Errorf("%s's chart cuts off the value labels %v", parent, clipped)
+	}
+	// Follow the BoM's first component link (tapped where it is on the phone's screen).
+	component := must(chromedp.Run(ctx, chromedp.Text(`#sku-components tbody tr td.key a`)))(t)
+	if _, ok := components[component]; !ok {
+		t.Fatalf("%s's first component is %q, not one of its BoM's %v", parent, component, components)
+	}
+	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(`#sku-components tbody tr td.key a`), chromedp.Click(`#sku-components tbody tr td.key a`)); err != nil {
+		t.Fatal(err)
+	}
+	waitLoaded(t, ctx, `location.pathname === `+strconv.Quote("/sku/"+url.PathEscape(component)))
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(`#sku-parents`)); err != nil {
+		t.Fatal(err)
+	}
+	back := must(chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#sku-parents tbody tr td.key a')].map(a => a.textContent)`)))(t)
+	t.Logf("%s -> component %s -> parents %v", parent, component, back)
+	if !slices.Contains(back, parent) {
+		t.Errorf("%s's parents %v do not link back to %s", component, back, parent)
+	}
+	noOverflow(t, ctx, "/sku/"+component)
 }
 
 // TestScreenshots writes the docs' screenshots from the demo's data (the generator and options `salesengine

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
@@ -41,6 +43,7 @@ type chartBar struct {
 	X, Y, W, H float64
 	Month      string
 	Title      string
+	Series     string // recommended; a net plan's supply and planned
 }
 
 // chart is the SVG's geometry in viewBox units, with its labels in the page's language.
@@ -50,12 +53,16 @@ type chart struct {
 	Bottom               float64 // y of the x axis
 	XTicks, YTicks       []chartTick
 	History, Forecast    []chartPoint
+	Past                 []chartPoint // the past forecasts (lag 1) of completed months
+	PastPath             string
 	HistoryPath          string // polyline points
 	ForecastPath         string
 	Band80, Band95       string // polygon points
 	Level                string // of the inner band, "80"
 	Inventory, Backlog   *chartLine
 	Bars                 []chartBar
+	Net                  bool // the plan is a net plan: supply and planned bars instead of recommended ones
+	HasSupply            bool
 	NowX                 float64 // where the forecast starts
 	Empty                bool    // nothing to draw
 	Label                string  // the SVG's accessible name
@@ -63,7 +70,8 @@ type chart struct {
 }
 
 // newChart lays out a SKU's history, forecast with bands, inventory, backlog and recommended quantities on
-// one month axis.
+// one month axis; for a net plan, instead of the recommended quantities, each month's supply on its way (open
+// manufacturing orders and purchase lines) and planned quantity side by side.
 func newChart(l *locale, v *engine.SKUView) *chart {
 	c := &chart{W: chartW, H: chartH, Left: chartLeft, Right: chartW - chartRight, Top: chartTop, Bottom: chartH - chartBottom,
 		Label: l.T("sku.chart.label", v.SKU)}
@@ -91,14 +99,13 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	for _, r := range v.Plan {
 		span(plan.Month{Year: r.Year, Month: timeMonth(r.Month)})
 	}
+	for _, pt := range pastForecasts(v) {
+		span(plan.MonthOf(pt.Month.Time()))
+	}
 	if !have {
 		c.Empty = true
 		return c
 	}
-	n := last.Sub(first) + 1
-	step := (c.Right - c.Left) / float64(n)
-	x := func(m plan.Month) float64 { return round1(c.Left + (float64(m.Sub(first))+0.5)*step) }
-
 	// The value axis: from 0 (or a negative stock) to the largest value drawn.
 	lo, hi := 0.0, 0.0
 	grow := func(vs ...float64) {
@@ -116,7 +123,19 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		grow(f.Quantity, f.Upper, f.Upper95, f.Lower, f.Lower95)
 	}
 	for _, r := range v.Plan {
-		grow(r.Recommended)
+		if r.Action != "" {
+			c.Net = true
+		}
+	}
+	for _, r := range v.Plan {
+		if c.Net {
+			grow(r.IncomingProduction+r.IncomingPurchase, r.PlannedQuantity)
+		} else {
+			grow(r.Recommended)
+		}
+	}
+	for _, pt := range pastForecasts(v) {
+		grow(pt.Forecast)
 	}
 	if v.HasInventory {
 		grow(v.OnHand)
@@ -126,9 +145,17 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	y := func(val float64) float64 {
 		return round1(c.Bottom - (val-tlo)/(thi-tlo)*(c.Bottom-c.Top))
 	}
+	widest := 0
 	for _, t := range ticks {
 		c.YTicks = append(c.YTicks, chartTick{Pos: y(t), Label: l.Num(t, decimalsFor(thi-tlo))})
+		widest = max(widest, utf8.RuneCountInString(c.YTicks[len(c.YTicks)-1].Label))
 	}
+	// Room for the widest value label at a phone's font size (19 units, a digit about 11.5 wide): "15.000"
+	// does not fit in the usual 64.
+	c.Left = max(chartLeft, round1(10+11.5*float64(widest)))
+	n := last.Sub(first) + 1
+	step := (c.Right - c.Left) / float64(n)
+	x := func(m plan.Month) float64 { return round1(c.Left + (float64(m.Sub(first))+0.5)*step) }
 	every := (n + chartMaxXLabels - 1) / chartMaxXLabels
 	for i := 0; i < n; i += every {
 		m := first.Add(i)
@@ -159,6 +186,7 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 		lo95 = append(lo95, coord(p.X, y(f.Lower95)))
 	}
 	c.ForecastPath = path.String()
+	c.Past, c.PastPath = pastPoints(l, v, x, y)
 	if len(v.Forecast) > 0 {
 		c.Band80, c.Band95 = band(up80, lo80), band(up95, lo95)
 		c.HasBand80, c.HasBand95 = true, true
@@ -169,11 +197,30 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	}
 	c.Backlog = &chartLine{Y: y(v.Backlog), Label: l.T("sku.chart.backlog_short", l.Num(v.Backlog, 1)), Title: l.T("sku.chart.backlog", l.Num(v.Backlog, 1))}
 	barW := round1(max(step*0.45, 2))
+	bar := func(series string, left float64, w, v float64, m plan.Month, title string) {
+		top := y(max(v, 0))
+		c.Bars = append(c.Bars, chartBar{X: round1(left), Y: top, W: w, H: round1(y(0) - top), Month: m.String(), Title: title, Series: series})
+	}
 	for _, r := range v.Plan {
 		m := plan.Month{Year: r.Year, Month: timeMonth(r.Month)}
-		top := y(max(r.Recommended, 0))
-		c.Bars = append(c.Bars, chartBar{X: round1(x(m) - barW/2), Y: top, W: barW, H: round1(y(0) - top), Month: m.String(),
-			Title: l.T("sku.chart.recommended", m.String(), l.Num(r.Recommended, 1), r.Priority)})
+		if !c.Net {
+			bar("recommended", x(m)-barW/2, barW, r.Recommended, m, l.T("sku.chart.recommended", m.String(), l.Num(r.Recommended, 1), r.Priority))
+			continue
+		}
+		half := round1(max(barW/2, 1))
+		if supply := r.IncomingProduction + r.IncomingPurchase; supply > 0 {
+			c.HasSupply = true
+			bar("supply", x(m)-half, half, supply, m, l.T("sku.chart.supply", m.String(), l.Num(supply, 1),
+				l.Num(r.IncomingProduction, 1), l.Num(r.IncomingPurchase, 1)))
+		}
+		title := l.T("sku.chart.planned", m.String(), l.Num(r.PlannedQuantity, 1), r.Priority)
+		if r.Action != "" {
+			title = l.T("sku.chart.planned_action", m.String(), l.Num(r.PlannedQuantity, 1), l.T("action."+r.Action), r.Priority)
+			if r.ReleaseDate != nil {
+				title += " · " + l.T("sku.chart.release", r.ReleaseDate.Format(time.DateOnly))
+			}
+		}
+		bar("planned", x(m), half, r.PlannedQuantity, m, title)
 	}
 	return c
 }

@@ -40,6 +40,10 @@ type Source interface {
 	Discard(ctx context.Context, ids []int64) ([]int64, error)
 	PlanView(ctx context.Context, connection string, from, to plan.Month) (*engine.PlanView, error)
 	SKUView(ctx context.Context, sku, connection string) (*engine.SKUView, error)
+	AccuracyAll(ctx context.Context, lag int) (*engine.AccuracyReport, error)
+	// Forecast overrides on the SKU page: what 'salesengine forecast override' does.
+	SKUOverrides(ctx context.Context, sku, connection string) (*engine.SKUOverrides, error)
+	ForecastOverrideChangeIn(ctx context.Context, connection string, ch engine.OverrideChange) (*engine.OverrideOutcome, error)
 }
 
 var _ Source = (*engine.Engine)(nil)
@@ -116,6 +120,8 @@ func (d *Dashboard) Handler() http.Handler {
 	pages.HandleFunc("GET /plan", d.planPage)
 	pages.HandleFunc("GET /plan.csv", d.planCSV)
 	pages.HandleFunc("GET /sku/{sku}", d.skuPage)
+	pages.HandleFunc("GET /accuracy", d.accuracyPage)
+	pages.HandleFunc("POST /sku/{sku}/override", d.override)
 	mux.Handle("/", d.Protect(pages))
 
 	// Browsers say where a request comes from (Sec-Fetch-Site, Origin): a cross-site POST is refused before any

@@ -238,6 +238,7 @@ func TestNoSecretInPages(t *testing.T) {
 func pagePaths(f *fixture) []string {
 	paths := []string{"/"}
 	paths = append(paths, "/plan", "/plan?priority=ALTA&sort=sku&dir=desc", "/plan.csv", planSKUPath(f))
+	paths = append(paths, "/accuracy", "/accuracy?lag=3&by=method")
 	paths = append(paths, "/connections", "/connections?status=problems", connectionPath(f.conns[0].Name),
 		"/webhooks", "/webhooks?state=dead&connection="+f.conns[0].Name)
 	return paths

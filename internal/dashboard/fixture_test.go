@@ -46,8 +46,11 @@ type fixtureOptions struct {
 	NoSync  bool              // connections only: no sync, forecast or plan
 	Env     map[string]string // more settings (SALESENGINE_...)
 	// Demo is the data `salesengine demo` generates by default (one connection "demo", seed 1, 3 years of
-	// 300 products, up to today), for the docs' screenshots.
+	// 300 products, up to today, Manufacturing and Purchase installed), for the docs' screenshots.
 	Demo bool
+	// MRP installs Manufacturing and Purchase in the first tenant's fake Odoo (acme, or demo): its plan is a net
+	// plan, with supply, BoMs and actions; the others stay sales databases.
+	MRP bool
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -86,7 +89,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		if o.Demo {
 			data = &odootest.GenerateOptions{Years: 3, SKUs: 300}
 		}
-		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data, Now: f.now})
+		var modules []string
+		if o.MRP && i == 0 || o.Demo { // the demo's Odoo has every app
+			modules = odootest.AllModules
+		}
+		srv := odootest.Start(t, odootest.Options{Version: "17", Seed: int64(i + 1), APIKey: fixtureAPIKey, Data: data, Now: f.now, Modules: modules})
 		whsec, err := webhook.GenerateSecret()
 		if err != nil {
 			t.Fatal(err)

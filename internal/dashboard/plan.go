@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/engine"
 	"github.com/salesengine/salesengine/internal/plan"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // The plan page: the stored production plan of a month or a range, filtered, sorted and paged on the server,
@@ -43,6 +45,7 @@ type planColumn struct {
 	// missing, which keeps them last in both directions.
 	cmp     func(a, b *engine.PlanLine) int
 	missing func(r *engine.PlanLine) bool
+	Net     bool // a column of the net plan: shown when a row shown has an action
 }
 
 var planColumns = []planColumn{
@@ -64,6 +67,15 @@ var planColumns = []planColumn{
 		missing: func(r *engine.PlanLine) bool { return r.CoverageMonths == nil }},
 	{Key: "stockout", Label: "plan.col.stockout", cmp: func(a, b *engine.PlanLine) int { return strings.Compare(a.StockoutMonth, b.StockoutMonth) },
 		missing: func(r *engine.PlanLine) bool { return r.StockoutMonth == "" }},
+	{Key: "incoming", Label: "plan.col.incoming", Num: true, Net: true, cmp: func(a, b *engine.PlanLine) int {
+		return cmp.Compare(a.IncomingProduction+a.IncomingPurchase, b.IncomingProduction+b.IncomingPurchase)
+	}},
+	{Key: "components", Label: "plan.col.components", Num: true, Net: true, cmp: func(a, b *engine.PlanLine) int { return cmp.Compare(a.ComponentDemand, b.ComponentDemand) }},
+	{Key: "planned", Label: "plan.col.planned", Num: true, Net: true, cmp: func(a, b *engine.PlanLine) int { return cmp.Compare(a.PlannedQuantity, b.PlannedQuantity) }},
+	{Key: "action", Label: "plan.col.action", Net: true, cmp: func(a, b *engine.PlanLine) int { return strings.Compare(a.Action, b.Action) },
+		missing: func(r *engine.PlanLine) bool { return r.Action == "" }},
+	{Key: "release", Label: "plan.col.release", Net: true, cmp: func(a, b *engine.PlanLine) int { return a.ReleaseDate.Compare(*b.ReleaseDate) },
+		missing: func(r *engine.PlanLine) bool { return r.ReleaseDate == nil }},
 	{Key: "flags", Label: "plan.col.flags", cmp: func(a, b *engine.PlanLine) int { return strings.Compare(a.Flags, b.Flags) },
 		missing: func(r *engine.PlanLine) bool { return r.Flags == "" }},
 }
@@ -89,6 +101,8 @@ func planTieBreak(a, b *engine.PlanLine) int {
 type planQuery struct {
 	From, To   plan.Month
 	Priorities []string // empty: all
+	Action     string   // produce, buy; "": all
+	Late       bool     // late releases only
 	Connection string
 	Search     string
 	Sort       string
@@ -162,6 +176,19 @@ func parsePlanQuery(q url.Values, current plan.Month) (planQuery, *badQuery) {
 			}
 		}
 	}
+	switch a := strings.ToLower(strings.TrimSpace(q.Get("action"))); a {
+	case "", plan.ActionProduce, plan.ActionBuy:
+		pq.Action = a
+	default:
+		return pq, &badQuery{"plan.bad_action", []any{q.Get("action")}}
+	}
+	switch l := strings.ToLower(strings.TrimSpace(q.Get("late"))); l {
+	case "", "0", "false":
+	case "1", "true", "on":
+		pq.Late = true
+	default:
+		return pq, &badQuery{"plan.bad_late", []any{q.Get("late")}}
+	}
 	if len(pq.Priorities) == len(priorities) {
 		pq.Priorities = nil // all of them is no filter
 	}
@@ -201,6 +228,12 @@ func (pq planQuery) values() url.Values {
 	if len(pq.Priorities) > 0 {
 		v["priority"] = slices.Clone(pq.Priorities)
 	}
+	if pq.Action != "" {
+		v.Set("action", pq.Action)
+	}
+	if pq.Late {
+		v.Set("late", "1")
+	}
 	if pq.Connection != "" {
 		v.Set("connection", pq.Connection)
 	}
@@ -232,6 +265,7 @@ type planResult struct {
 	Rows   []*engine.PlanLine // filtered and sorted, every page
 	Counts map[string]int     // by priority, over the rows that pass every filter but the priority one
 	Total  int                // rows of the months and connection, before the other filters
+	Net    bool               // some row of the months and connection has an action: it is a net plan
 }
 
 // filterPlan applies the query to the rows the engine read.
@@ -240,6 +274,12 @@ func filterPlan(rows []engine.PlanLine, pq planQuery) planResult {
 	needle := strings.ToLower(pq.Search)
 	for i := range rows {
 		r := &rows[i]
+		if r.Action != "" {
+			res.Net = true
+		}
+		if pq.Action != "" && r.Action != pq.Action || pq.Late && !hasFlag(r.Flags, plan.FlagLateRelease) {
+			continue
+		}
 		if needle != "" && !strings.Contains(strings.ToLower(r.SKU), needle) && !strings.Contains(strings.ToLower(r.ProductName), needle) {
 			continue
 		}
@@ -271,13 +311,47 @@ func filterPlan(rows []engine.PlanLine, pq planQuery) planResult {
 	return res
 }
 
+// hasFlag says whether a stored comma-separated flag list holds flag.
+func hasFlag(flags, flag string) bool {
+	for f := range strings.SplitSeq(flags, ",") {
+		if f == flag {
+			return true
+		}
+	}
+	return false
+}
+
 // planRow is a row as the template shows it.
 type planRow struct {
 	*engine.PlanLine
-	Href  string // the SKU's page
-	Month string
-	Flags []flagView
+	Row         *store.ProductionRow // the same row, for the templates (a direct field is found faster)
+	Href        string               // the SKU's page
+	Month       string
+	Flags       []flagView
+	Release     string // YYYY-MM-DD, "" when nothing is planned
+	ActionLabel string // the action in the page's language, "" for none
+	Net         bool   // the net plan's cells are shown
 }
+
+// cellLabels are the plan cells' labels (data-label) in the page's language, looked up once per page rather
+// than once per cell: a page has 500 rows of up to 20 cells.
+type cellLabels struct {
+	SKU, Product, Connection, Month, Priority, Forecast, Inventory, Safety, Backlog, Needed, Recommended,
+	Requirement, Coverage, NoDemand, Stockout, Incoming, Components, Planned, Action, Release, Flags string
+}
+
+func (l *locale) cellLabels() *cellLabels {
+	return &cellLabels{SKU: l.T("plan.col.sku"), Product: l.T("plan.col.product"), Connection: l.T("plan.col.connection"),
+		Month: l.T("plan.col.month"), Priority: l.T("plan.col.priority"), Forecast: l.T("plan.col.forecast"),
+		Inventory: l.T("plan.col.inventory"), Safety: l.T("plan.col.safety"), Backlog: l.T("plan.col.backlog"),
+		Needed: l.T("plan.col.needed"), Recommended: l.T("plan.col.recommended"), Requirement: l.T("plan.col.requirement"),
+		Coverage: l.T("plan.col.coverage"), NoDemand: l.T("plan.no_demand"), Stockout: l.T("plan.col.stockout"),
+		Incoming: l.T("plan.col.incoming"), Components: l.T("plan.col.components"), Planned: l.T("plan.col.planned"),
+		Action: l.T("plan.col.action"), Release: l.T("plan.col.release"), Flags: l.T("plan.col.flags")}
+}
+
+// Incoming is the supply arriving in the row's month: open manufacturing orders and purchase lines.
+func (r planRow) Incoming() float64 { return r.IncomingProduction + r.IncomingPurchase }
 
 // flagView is a plan flag in the page's language: a short label and what it means.
 type flagView struct {
@@ -335,6 +409,10 @@ type planData struct {
 	Priorities  []string
 	// ShowConnection: more than one connection has a stored plan.
 	ShowConnection bool
+	// Net: a row of the months and connection has an action (a net plan): its columns and filters are shown.
+	Net     bool
+	Actions []string
+	Labels  *cellLabels
 }
 
 type storedMonth struct {
@@ -346,7 +424,7 @@ func (d *Dashboard) planPage(w http.ResponseWriter, r *http.Request) {
 	p := d.newPage(w, r, "plan")
 	p.Title = p.T("plan.title")
 	pq, bad := parsePlanQuery(r.URL.Query(), plan.MonthOf(d.now()))
-	data := &planData{Query: pq, Priorities: priorities}
+	data := &planData{Query: pq, Priorities: priorities, Actions: []string{plan.ActionProduce, plan.ActionBuy}, Labels: p.cellLabels()}
 	for _, f := range plan.AllFlags {
 		data.Flags = append(data.Flags, p.flag(f))
 	}
@@ -355,6 +433,7 @@ func (d *Dashboard) planPage(w http.ResponseWriter, r *http.Request) {
 		// The form stays, with what was typed, so the planner can correct it.
 		p.Error = p.T(bad.key, bad.args...)
 		data.Bad = true
+		data.Net = r.URL.Query().Has("action") || r.URL.Query().Has("late") // keep those controls to correct
 		data.From, data.To = r.URL.Query().Get("from"), r.URL.Query().Get("to")
 		if m := r.URL.Query().Get("month"); m != "" {
 			data.From, data.To = m, m
@@ -419,11 +498,17 @@ func (d *Dashboard) fillPlan(p *page, data *planData, v *engine.PlanView, res pl
 
 	// The connection's column only when there is more than one to tell apart (the CSV always has it).
 	data.ShowConnection = len(data.Connections) > 1
+	// The net plan's columns and filters where the months shown hold a net plan, or a net filter is asked for.
+	data.Net = res.Net || pq.Action != "" || pq.Late
 	for _, c := range planColumns {
-		if c.Key == "connection" && !data.ShowConnection {
+		if c.Key == "connection" && !data.ShowConnection || c.Net && !data.Net {
 			continue
 		}
-		h := planHeader{Key: c.Key, Label: p.T(c.Label), Help: p.T(c.Label + ".help"), Num: c.Num}
+		label := c.Label
+		if c.Key == "recommended" && data.Net {
+			label = "plan.col.requirement" // before lot sizes: planned is what to make or buy
+		}
+		h := planHeader{Key: c.Key, Label: p.T(label), Help: p.T(label + ".help"), Num: c.Num}
 		desc := c.Num // numbers first sort largest first
 		if pq.Sort == c.Key {
 			desc = !pq.Desc
@@ -480,12 +565,20 @@ func (d *Dashboard) fillPlan(p *page, data *planData, v *engine.PlanView, res pl
 	data.CSV = pq.link("/plan.csv", nil)
 	data.Rows = make([]planRow, 0, hi-lo)
 	for _, r := range res.Rows[lo:hi] {
-		data.Rows = append(data.Rows, newPlanRow(p.locale, r))
+		row := newPlanRow(p.locale, r)
+		row.Net = data.Net
+		data.Rows = append(data.Rows, row)
 	}
 }
 
 func newPlanRow(l *locale, r *engine.PlanLine) planRow {
-	row := planRow{PlanLine: r, Href: skuHref(r.SKU, r.Connection), Month: fmt.Sprintf("%04d-%02d", r.Year, r.Month)}
+	row := planRow{PlanLine: r, Row: r.ProductionRow, Href: skuHref(r.SKU, r.Connection), Month: fmt.Sprintf("%04d-%02d", r.Year, r.Month)}
+	if r.ReleaseDate != nil {
+		row.Release = r.ReleaseDate.Format(time.DateOnly)
+	}
+	if r.Action != "" {
+		row.ActionLabel = l.T("action." + r.Action)
+	}
 	if r.Flags != "" {
 		for f := range strings.SplitSeq(r.Flags, ",") {
 			row.Flags = append(row.Flags, l.flag(f))
@@ -542,11 +635,15 @@ func (d *Dashboard) planCSV(w http.ResponseWriter, r *http.Request) {
 // planCSVHeader names the columns as production_forecast does, the connection by its name.
 var planCSVHeader = []string{"connection", "sku", "product_name", "year", "month", "forecast_quantity", "inventory",
 	"production_needed", "safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "priority",
-	"flags", "inventory_synced_at", "generated_at"}
+	"flags", "inventory_synced_at", "generated_at", "incoming_production", "incoming_purchase", "component_demand",
+	"planned_quantity", "action", "release_date"}
 
 func planCSVRecord(rec []string, l *engine.PlanLine) []string {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	cov, synced := "", ""
+	cov, synced, release := "", "", ""
+	if l.ReleaseDate != nil {
+		release = l.ReleaseDate.Format(time.DateOnly)
+	}
 	if l.CoverageMonths != nil {
 		cov = num(*l.CoverageMonths)
 	}
@@ -555,7 +652,8 @@ func planCSVRecord(rec []string, l *engine.PlanLine) []string {
 	}
 	return append(rec[:0], csvText(l.Connection), csvText(l.SKU), csvText(l.ProductName), strconv.Itoa(l.Year), strconv.Itoa(l.Month),
 		num(l.ForecastQuantity), num(l.Inventory), num(l.ProductionNeeded), num(l.SafetyStock), num(l.Backlog), num(l.Recommended),
-		cov, l.StockoutMonth, l.Priority, csvText(l.Flags), synced, l.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z"))
+		cov, l.StockoutMonth, l.Priority, csvText(l.Flags), synced, l.GeneratedAt.UTC().Format("2006-01-02T15:04:05Z"),
+		num(l.IncomingProduction), num(l.IncomingPurchase), num(l.ComponentDemand), num(l.PlannedQuantity), l.Action, release)
 }
 
 // csvText keeps a spreadsheet from reading a text cell as a formula: one that begins with = + - @ (or a tab
@@ -600,6 +698,28 @@ func init() {
 		"plan.bad_priority":        {"Prioridad desconocida «%s»: ALTA, MEDIA o BAJA.", "Unknown priority “%s”: ALTA, MEDIA or BAJA."},
 		"plan.bad_sort":            {"No se puede ordenar por «%s».", "Cannot sort by “%s”."},
 		"plan.bad_dir":             {"Orden «%s» desconocido: asc o desc.", "Unknown order “%s”: asc or desc."},
+		"plan.bad_action":          {"Acción desconocida «%s»: produce (fabricar) o buy (comprar).", "Unknown action “%s”: produce or buy."},
+		"plan.bad_late":            {"Valor «%s» no válido para late: 1 o nada.", "“%s” is not a value of late: 1 or nothing."},
+		"plan.action":              {"Acción", "Action"},
+		"plan.all_actions":         {"Todas", "All"},
+		"plan.late":                {"Solo lanzamientos atrasados", "Late releases only"},
+		"action.produce":           {"fabricar", "produce"},
+		"action.buy":               {"comprar", "buy"},
+		"plan.col.incoming":        {"En camino", "Incoming"},
+		"plan.col.incoming.help": {"Lo que ya se fabrica o se compra y llega en el mes: órdenes de fabricación abiertas (incoming_production) + líneas de compra confirmadas (incoming_purchase)",
+			"What is already being made or bought, arriving in the month: open manufacturing orders (incoming_production) + confirmed purchase lines (incoming_purchase)"},
+		"plan.col.components":      {"Para componentes", "For components"},
+		"plan.col.components.help": {"Lo que necesitan los planes de los productos que lo usan en su lista de materiales (component_demand)", "What the plans of the products whose bill of materials uses it need (component_demand)"},
+		"plan.col.planned":         {"Planificado", "Planned"},
+		"plan.col.planned.help": {"Qué fabricar o comprar (planned_quantity): la necesidad neta redondeada al múltiplo y mínimo, o el pedido del punto de reorden",
+			"What to make or buy (planned_quantity): the net requirement rounded to the multiple and minimum, or the reordering rule's order"},
+		"plan.col.action":       {"Acción", "Action"},
+		"plan.col.action.help":  {"fabricar (ruta de fabricación o lista de materiales) o comprar", "produce (a manufacture route or a bill of materials) or buy"},
+		"plan.col.release":      {"Lanzar", "Release"},
+		"plan.col.release.help": {"Cuándo empezar a fabricar o pedir (release_date): primer día del mes menos el plazo de entrega", "When to start producing or order (release_date): the first day of the month minus the lead time"},
+		"plan.col.requirement":  {"Necesidad neta", "Net requirement"},
+		"plan.col.requirement.help": {"Necesidad neta (recommended_quantity): demanda + componentes + seguridad − disponible − en camino, antes de lotes",
+			"Net requirement (recommended_quantity): demand + components + safety − available − incoming, before lot sizes"},
 		"plan.bad_page":            {"Página «%s» no válida.", "Page “%s” is not valid."},
 		"plan.clamped":             {"Se muestran como mucho %d meses a la vez: %s – %s.", "At most %d months are shown at once: %s – %s."},
 		"plan.no_connection":       {"La conexión «%s» no tiene plan guardado.", "Connection “%s” has no stored plan."},
@@ -657,6 +777,9 @@ func init() {
 		"flag.late_release": {"lanzamiento atrasado", "late release"},
 		"flag.late_release.help": {"La cantidad planificada debía pedirse o empezar a fabricarse antes de hoy (primer día del mes menos el plazo de entrega).",
 			"The planned quantity should have been ordered or started before today (the first day of the month minus the lead time)."},
+		"flag.override": {"pronóstico corregido", "override"},
+		"flag.override.help": {"El pronóstico del mes es una corrección del planificador, no el pronóstico estadístico (ver la página del SKU).",
+			"The month's forecast is a planner's override, not the statistical forecast (see the SKU's page)."},
 		"flag.archived": {"archivado", "archived"},
 		"flag.archived.help": {"Archivado en Odoo pero aún se vende, así que se planifica.",
 			"Archived in Odoo but still sold, so still planned."},

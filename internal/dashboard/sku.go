@@ -25,6 +25,19 @@ type skuData struct {
 	Others   []connLink // the other connections that hold the SKU
 	Class    string     // the demand class in the page's language
 	PlanRows []planRow
+	// Overrides: the forecast overrides section (override.go); nil when it could not be read.
+	Overrides *overrideData
+	Net       bool // the SKU's plan is a net plan: its columns are shown
+	Labels    *cellLabels
+	// The SKU's bill of materials: its components and the products that use it, each linking to its page;
+	// both empty when no stored BoM links the SKU.
+	Components, Parents []bomLink
+}
+
+// bomLink is a product of a SKU's bill of materials as the page shows it.
+type bomLink struct {
+	engine.BoMLink
+	Href string
 }
 
 func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
@@ -71,14 +84,32 @@ func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
 	if v.Stats != nil {
 		data.Class = p.T("class." + v.Stats.Class)
 	}
-	data.PlanRows = skuPlanRows(p.locale, v)
+	data.PlanRows, data.Labels = skuPlanRows(p.locale, v), p.cellLabels()
+	data.Net = len(data.PlanRows) > 0 && data.PlanRows[0].Net
+	if v.BoM != nil {
+		links := func(ls []engine.BoMLink) []bomLink {
+			out := make([]bomLink, len(ls))
+			for i, b := range ls {
+				out[i] = bomLink{BoMLink: b, Href: skuHref(b.SKU, v.Connection)}
+			}
+			return out
+		}
+		data.Components, data.Parents = links(v.BoM.Components), links(v.BoM.Parents)
+	}
+	data.Overrides = d.skuOverrides(r, p.locale, sku, v.Connection)
+	d.takeFlash(w, r, p)
 	d.render(w, r, http.StatusOK, "sku", p)
 }
 
 func skuPlanRows(l *locale, v *engine.SKUView) []planRow {
 	rows := make([]planRow, len(v.Plan))
+	net := false
 	for i, r := range v.Plan {
 		rows[i] = newPlanRow(l, &engine.PlanLine{Connection: v.Connection, ProductionRow: r})
+		net = net || r.Action != ""
+	}
+	for i := range rows {
+		rows[i].Net = net
 	}
 	return rows
 }
@@ -115,6 +146,20 @@ func init() {
 		"sku.chart.backlog":         {"Pendiente de entrega: %s", "Backlog: %s"},
 		"sku.chart.backlog_short":   {"pendiente %s", "backlog %s"},
 		"sku.chart.recommended":     {"%s · producir %s (%s)", "%s · produce %s (%s)"},
+		"sku.chart.supply":          {"%s · en camino %s (fabricación %s, compra %s)", "%s · incoming %s (production %s, purchase %s)"},
+		"sku.chart.planned":         {"%s · planificado %s (%s)", "%s · planned %s (%s)"},
+		"sku.chart.planned_action":  {"%s · planificado %s, %s (%s)", "%s · planned %s, %s (%s)"},
+		"sku.chart.release":         {"lanzar el %s", "release on %s"},
+		"sku.legend.supply":         {"En camino (fabricación + compra)", "Incoming (production + purchase)"},
+		"sku.legend.planned":        {"Planificado (fabricar o comprar)", "Planned (produce or buy)"},
+		"sku.bom":                   {"Lista de materiales", "Bill of materials"},
+		"sku.bom.components":        {"Componentes", "Components"},
+		"sku.bom.components_lead":   {"Lo que lleva cada unidad de %s (los kits, desglosados).", "What each unit of %s takes (kits broken down)."},
+		"sku.bom.parents":           {"Se usa en", "Used in"},
+		"sku.bom.parents_lead":      {"Productos cuya lista de materiales usa %s, y cuánto por unidad.", "Products whose bill of materials uses %s, and how much per unit."},
+		"sku.bom.col.sku":           {"SKU", "SKU"},
+		"sku.bom.col.product":       {"Producto", "Product"},
+		"sku.bom.col.per_unit":      {"Por unidad", "Per unit"},
 		"sku.legend.history":        {"Demanda mensual", "Monthly demand"},
 		"sku.legend.forecast":       {"Pronóstico", "Forecast"},
 		"sku.legend.band":           {"Intervalo %s %%", "%s%% interval"},

@@ -40,9 +40,12 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	// 80 and 95 always: the kept snapshot stores both, whatever the configured level.
 	levels := []float64{o.Level}
-	if o.Level != 95 {
-		levels = append(levels, 95)
+	for _, lv := range []float64{95, 80} {
+		if o.Level != lv {
+			levels = append(levels, lv)
+		}
 	}
 	o.Forecast.Levels = levels
 	return o
@@ -112,6 +115,7 @@ type Summary struct {
 	ByClass  map[forecast.Class]int
 	ByMethod map[string]int
 	Took     time.Duration
+	RunID    int64 // the forecast_runs row that keeps this run (0 in report mode)
 	// Stockouts are the SKUs whose history had stock-out months, by SKU.
 	Stockouts []Stockout
 }
@@ -164,11 +168,21 @@ func Run(ctx context.Context, s store.Store, connectionID int64, o Options) (Sum
 		return Summary{}, err
 	}
 	generated := o.Now().UTC()
+	sum := Summarize(results)
 	rows, stats := Rows(connectionID, results, o.Level, generated)
-	if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastReplace(ctx, connectionID, rows, stats) }); err != nil {
+	run, snaps := Snapshot(connectionID, results, o, generated)
+	if err := s.Tx(ctx, func(tx store.Executor) error {
+		if err := tx.ForecastReplace(ctx, connectionID, rows, stats); err != nil {
+			return err
+		}
+		if len(results) == 0 {
+			return nil // nothing forecast: no run to keep
+		}
+		return tx.ForecastRunInsert(ctx, run, snaps)
+	}); err != nil {
 		return Summary{}, fmt.Errorf("store forecasts: %w", err)
 	}
-	sum := Summarize(results)
+	sum.RunID = run.ID
 	sum.Rows, sum.Took = len(rows), time.Since(start)
 	return sum, nil
 }
@@ -222,6 +236,42 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 			StockoutMonths: monthTimes(r.StockoutMonths), CensoredMonths: monthTimes(r.CensoredMonths)})
 	}
 	return rows, stats
+}
+
+// Snapshot turns results into the forecast_runs row and forecast_snapshots rows that keep this run: the
+// forecast and its 80% and 95% bounds per SKU and month. The run's first month is the earliest forecast one
+// (the month after the history, for every SKU alike); the current month when nothing was forecast.
+func Snapshot(connectionID int64, results []forecast.Result, o Options, generated time.Time) (*store.ForecastRun, []*store.ForecastSnapshot) {
+	o = o.withDefaults()
+	run := &store.ForecastRun{ConnectionID: connectionID, GeneratedAt: generated, Horizon: o.Forecast.Horizon,
+		IntervalLevel: o.Level, SKUs: len(results)}
+	first, found := forecast.MonthOf(o.Now().In(o.Location)), false
+	n := 0
+	for _, r := range results {
+		n += len(r.Points)
+		if len(r.Points) > 0 && (!found || r.Points[0].Month < first) {
+			first, found = r.Points[0].Month, true
+		}
+	}
+	run.FirstMonth = first.Time()
+	// One allocation for every row: 120,000 of them for 10,000 SKUs.
+	all := make([]store.ForecastSnapshot, 0, n)
+	snaps := make([]*store.ForecastSnapshot, 0, n)
+	for _, r := range results {
+		for _, p := range r.Points {
+			sn := store.ForecastSnapshot{SKU: r.ID, Date: p.Month.Time(), Quantity: p.Forecast, Lower80: p.Forecast, Upper80: p.Forecast,
+				Lower95: p.Forecast, Upper95: p.Forecast, Method: r.Method, Class: string(r.Class)}
+			if iv, ok := p.Interval(80); ok {
+				sn.Lower80, sn.Upper80 = iv.Lower, iv.Upper
+			}
+			if iv, ok := p.Interval(95); ok {
+				sn.Lower95, sn.Upper95 = iv.Lower, iv.Upper
+			}
+			all = append(all, sn)
+			snaps = append(snaps, &all[len(all)-1])
+		}
+	}
+	return run, snaps
 }
 
 func monthTimes(ms []forecast.Month) []time.Time {

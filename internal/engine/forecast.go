@@ -20,6 +20,9 @@ type ForecastOutcome struct {
 	// Plan is this month's plan, made from the new forecast; nil when there was nothing to forecast, or when
 	// planning failed (the forecast is stored all the same).
 	Plan *PlanOutcome
+	// Overrides counts the overrides in force from this month on, which the plan used instead of the
+	// statistical forecast of their months (the forecast table keeps the statistical figures).
+	Overrides int
 }
 
 // PlanOutcome counts a plan stored for a month.
@@ -44,9 +47,18 @@ func (e *Engine) ForecastAndPlan(ctx context.Context, c *store.Connection) (Fore
 		return ForecastOutcome{}, err
 	}
 	out := ForecastOutcome{Forecast: sum, Horizon: e.set.Forecast.Horizon}
+	// The forecast is stored: a failed thinning of old runs is logged and tried again next time.
+	if n, err := e.PruneForecastRuns(ctx, c.ID, e.set.now()); err != nil {
+		e.log.Warn("pruning old past forecasts failed; trying again after the next forecast", "connection", c.Name, "err", err, "pruned", n)
+	}
 	if sum.SKUs == 0 {
 		return out, nil
 	}
+	ovr, err := e.ForecastOverrides(ctx, c, false)
+	if err != nil {
+		return out, err
+	}
+	out.Overrides = len(ovr)
 	m := e.set.CurrentMonth()
 	_, psum, err := e.Plan(ctx, c, []plan.Month{m})
 	if err != nil {
@@ -61,6 +73,9 @@ type ForecastReport struct {
 	Results []forecast.Result
 	Level   float64 // of the prediction intervals in Results
 	Plan    []plan.NetRow
+	// Overrides are the overrides in force from this month on, which Plan used, each with the report's own
+	// statistical forecast of its SKU-month (Results keeps the statistical forecast).
+	Overrides []OverrideLine
 }
 
 // ForecastReport forecasts a connection and plans this month from that forecast, storing nothing.
@@ -78,7 +93,7 @@ func (e *Engine) ForecastReport(ctx context.Context, c *store.Connection) (*Fore
 	}
 	now := e.set.now()
 	rows, _ := demand.Rows(c.ID, res, o.Level, now)
-	inputs, _, err := planInputs(ctx, e.store, c.ID, rows)
+	inputs, _, overridden, err := planInputs(ctx, e.store, c.ID, rows, e.set.monthOf(now))
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +101,12 @@ func (e *Engine) ForecastReport(ctx context.Context, c *store.Connection) (*Fore
 	if err != nil {
 		return nil, err
 	}
-	return &ForecastReport{Results: res, Level: o.Level, Plan: planRows}, nil
+	flagOverrides(planRows, overridden)
+	ovr, err := e.ForecastOverrides(ctx, c, false)
+	if err != nil {
+		return nil, err
+	}
+	return &ForecastReport{Results: res, Level: o.Level, Plan: planRows, Overrides: overrideLines(c.Name, ovr, rows)}, nil
 }
 
 // Backtest measures forecast accuracy on a connection's stored sales, holding out the end of every series.

@@ -4,6 +4,7 @@ import (
 	"context"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/plan"
 	"github.com/salesengine/salesengine/internal/store"
@@ -52,8 +53,26 @@ func TestForecastAndPlan(t *testing.T) {
 			if fc != out.Forecast.Rows || pl != out.Plan.Summary.Rows {
 				t.Errorf("%s: %d forecast and %d plan rows stored, the outcome says %d and %d", tn.conn.Name, fc, pl, out.Forecast.Rows, out.Plan.Summary.Rows)
 			}
-			if i == 0 && out.Plan.Summary != plan.Summarize(netRows(report.Plan)) {
-				t.Errorf("the stored plan %+v differs from the report's %+v", out.Plan.Summary, plan.Summarize(netRows(report.Plan)))
+			// The run is kept with the forecast: the same rows, with 80% and 95% bounds, whatever the level.
+			runs, err := s.ForecastRunList(ctx, tn.conn.ID)
+			if err != nil || len(runs) != 1 || runs[0].ID != out.Forecast.RunID || runs[0].SKUs != out.Forecast.SKUs ||
+				runs[0].Horizon != 12 || runs[0].IntervalLevel != 80 || !runs[0].FirstMonth.Equal(time.Date(cur.Year, cur.Month, 1, 0, 0, 0, 0, time.UTC)) {
+				t.Fatalf("%s: kept runs %+v, %v; want one of this forecast (run %d) from %s", tn.conn.Name, runs, err, out.Forecast.RunID, cur)
+			}
+			snaps, err := s.ForecastSnapshotList(ctx, &store.ForecastSnapshotListParams{RunIDs: []int64{runs[0].ID}})
+			if err != nil || len(snaps) != fc {
+				t.Fatalf("%s: %d snapshot rows, %v; want the %d forecast rows", tn.conn.Name, len(snaps), err, fc)
+			}
+			fcRows, _ := s.ForecastList(ctx, &store.ForecastListParams{ConnectionID: tn.conn.ID})
+			for j, f := range fcRows {
+				sn := snaps[j]
+				if sn.SKU != f.SKU || !sn.Date.Equal(f.Date) || sn.Quantity != f.Quantity || sn.Lower80 != f.Lower || sn.Upper80 != f.Upper ||
+					sn.Lower95 != f.Lower95 || sn.Upper95 != f.Upper95 || sn.Method != f.Method || sn.Class == "" {
+					t.Fatalf("%s: snapshot row %+v differs from the forecast row %+v", tn.conn.Name, sn, f)
+				}
+			}
+			if i == 0 && out.Plan.Summary != plan.Summarize(report.Plan) {
+				t.Errorf("the stored plan %+v differs from the report's %+v", out.Plan.Summary, plan.Summarize(report.Plan))
 			}
 		}
 

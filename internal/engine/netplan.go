@@ -22,7 +22,8 @@ const maxKitDepth = 20
 // computePlan plans the months for a connection: the net plan when it has supply data, else the plan of Compute
 // (its rows as net rows with no supply, action or release).
 func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID int64, inputs []plan.SKUInput, months []plan.Month) ([]plan.NetRow, error) {
-	net, err := netInputs(ctx, s, connectionID, inputs)
+	now := e.set.now().In(e.set.Location)
+	net, err := netInputs(ctx, s, connectionID, inputs, now)
 	if err != nil {
 		return nil, err
 	}
@@ -37,21 +38,11 @@ func (e *Engine) computePlan(ctx context.Context, s store.Executor, connectionID
 		}
 		return out, nil
 	}
-	now := e.set.now().In(e.set.Location)
 	horizon := max(e.set.Plan.Horizon, 1)
 	for _, m := range months {
 		horizon = max(horizon, m.Sub(plan.MonthOf(now))+1)
 	}
 	return plan.ComputeNet(net, plan.NetParams{Today: now, Horizon: horizon, Months: months}, e.set.Plan.Config)
-}
-
-// netRows returns the plan rows of net rows, for the summaries.
-func netRows(rows []plan.NetRow) []plan.Row {
-	out := make([]plan.Row, len(rows))
-	for i, r := range rows {
-		out[i] = r.Row
-	}
-	return out
 }
 
 // netInputs builds the net plan's inputs from the stored supply, or returns nil when the connection has none.
@@ -67,7 +58,8 @@ func netRows(rows []plan.NetRow) []plan.Row {
 //     sequence and id), each line's quantity divided by the BoM's quantity. A component that is a kit (its BoM
 //     is a phantom one) is replaced by the kit's own components, recursively; a kit product itself is planned as
 //     produced from its components with no lead time.
-func netInputs(ctx context.Context, s store.Executor, connectionID int64, base []plan.SKUInput) ([]plan.NetInput, error) {
+//   - Open orders by due month and this month's forecast consumption: see orderDue.
+func netInputs(ctx context.Context, s store.Executor, connectionID int64, base []plan.SKUInput, today time.Time) ([]plan.NetInput, error) {
 	sup, err := s.SupplyList(ctx, connectionID)
 	if err != nil {
 		return nil, err
@@ -88,6 +80,9 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 	for i, in := range base {
 		out[i] = plan.NetInput{SKUInput: in}
 		index[in.SKU] = i
+	}
+	if err := orderDue(ctx, s, connectionID, out, index, today); err != nil {
+		return nil, err
 	}
 	input := func(productID int64) *plan.NetInput {
 		if i, ok := index[sku[productID]]; ok && sku[productID] != "" {
@@ -118,57 +113,11 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 		in.Purchases = append(in.Purchases, plan.Receipt{Quantity: l.ProductQty - l.QtyReceived, Date: *l.DatePlanned})
 	}
 
-	tmplOf := map[int64]int64{}
 	routes := map[int64]*store.ProductRoute{}
 	for _, r := range sup.ProductRoutes {
-		tmplOf[r.ProductID] = r.ProductTmplID
 		routes[r.ProductID] = r
 	}
-	template := func(productID int64) int64 {
-		if t, ok := tmplOf[productID]; ok {
-			return t
-		}
-		return productID // without the routes (no stock app) the variant stands for its template
-	}
-
-	// The BoM Odoo would pick for each product.
-	linesOf := map[int64][]*store.BoMLine{}
-	for _, l := range sup.BoMLines {
-		linesOf[l.BoMID] = append(linesOf[l.BoMID], l)
-	}
-	boms := slices.Clone(sup.BoMs)
-	slices.SortFunc(boms, func(a, b *store.BoM) int {
-		return cmp.Or(cmp.Compare(b.ProductID, a.ProductID), cmp.Compare(a.Sequence, b.Sequence), cmp.Compare(a.BoMID, b.BoMID))
-	})
-	bomOf := func(productID int64) *store.BoM {
-		for _, b := range boms {
-			if b.Active && (b.ProductID == productID || b.ProductID == 0 && b.ProductTmplID == template(productID)) {
-				return b
-			}
-		}
-		return nil
-	}
-	var explode func(b *store.BoM, factor float64, depth int, add func(productID int64, perUnit float64)) error
-	explode = func(b *store.BoM, factor float64, depth int, add func(int64, float64)) error {
-		if depth > maxKitDepth {
-			return fmt.Errorf("plan: kits within kits deeper than %d levels from BoM %d: a cycle of kits? fix the BoMs in Odoo", maxKitDepth, b.BoMID)
-		}
-		qty := b.ProductQty
-		if !(qty > 0) {
-			qty = 1
-		}
-		for _, l := range linesOf[b.BoMID] {
-			per := factor * l.ProductQty / qty
-			if kit := bomOf(l.ProductID); kit != nil && kit.Type == "phantom" {
-				if err := explode(kit, per, depth+1, add); err != nil {
-					return err
-				}
-				continue
-			}
-			add(l.ProductID, per)
-		}
-		return nil
-	}
+	boms := newBoMIndex(sup)
 
 	sellers := slices.Clone(sup.SupplierInfos)
 	slices.SortFunc(sellers, func(a, b *store.SupplierInfo) int {
@@ -186,7 +135,7 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 		if r != nil && r.ProduceDelay != nil {
 			in.ManufactureDays = days(*r.ProduceDelay)
 		}
-		if b := bomOf(p.ProductID); b != nil {
+		if b := boms.of(p.ProductID); b != nil {
 			if b.ProduceDelay != nil {
 				in.ManufactureDays = days(*b.ProduceDelay)
 			}
@@ -194,7 +143,7 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 				in.ManufactureDays = 0
 			}
 			var missing []int64
-			err := explode(b, 1, 0, func(productID int64, perUnit float64) {
+			err := boms.explode(b, 1, 0, func(productID int64, perUnit float64) {
 				if c := input(productID); c != nil {
 					in.Components = append(in.Components, plan.Component{SKU: c.SKU, PerUnit: perUnit})
 				} else {
@@ -210,7 +159,7 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 			}
 		}
 		for _, x := range sellers {
-			if x.ProductID == p.ProductID || x.ProductID == 0 && x.ProductTmplID == template(p.ProductID) {
+			if x.ProductID == p.ProductID || x.ProductID == 0 && x.ProductTmplID == boms.template(p.ProductID) {
 				in.Supplier = &plan.Supplier{DelayDays: x.Delay, MinQty: x.MinQty}
 				break
 			}
@@ -223,6 +172,48 @@ func netInputs(ctx context.Context, s store.Executor, connectionID int64, base [
 		}
 	}
 	return out, nil
+}
+
+// orderDue feeds the open orders by due month and what of this month's forecast already shipped. A line is due
+// on its order's commitment_date, else on its date_order (Odoo's expected date when the products have no
+// customer lead time, which is not read), in the calendar month of today's location. The forecast counts a sale
+// in the month of its date_order, so what shipped of it this month is the delivered quantity of the orders
+// placed this month (whenever they are due): a delivery of an earlier month's order is that month's forecast,
+// not this one's. The backlog is the same read's open quantity, so the open orders by month never exceed it even
+// when a sync wrote between the plan's reads.
+func orderDue(ctx context.Context, s store.Executor, connectionID int64, out []plan.NetInput, index map[string]int, today time.Time) error {
+	cur := plan.MonthOf(today)
+	loc := today.Location()
+	from := time.Date(cur.Year, cur.Month, 1, 0, 0, 0, 0, loc)
+	due, err := s.OrderDueList(ctx, connectionID, from, from.AddDate(0, 1, 0))
+	if err != nil {
+		return err
+	}
+	backlog := map[int]float64{}
+	for _, d := range due {
+		i, ok := index[d.SKU]
+		if !ok {
+			continue // sold after the plan's other reads: planned next time
+		}
+		in := &out[i]
+		backlog[i] += d.Open
+		if d.Placed {
+			in.ShippedThisMonth += d.Delivered
+		}
+		if d.Due == nil || !(d.Open > 0) {
+			continue // undated: promised stock, taken off today's
+		}
+		m := plan.MonthOf(d.Due.In(loc))
+		if n := len(in.OpenOrders); n > 0 && in.OpenOrders[n-1].Month == m {
+			in.OpenOrders[n-1].Quantity += d.Open // the rows come by SKU and due date
+			continue
+		}
+		in.OpenOrders = append(in.OpenOrders, plan.MonthQuantity{Month: m, Quantity: d.Open})
+	}
+	for i, q := range backlog {
+		out[i].Backlog = q
+	}
+	return nil
 }
 
 // days rounds a lead time in days (Odoo 16 keeps a float) up to whole days, within ComputeNet's bounds.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/plan"
@@ -125,8 +126,8 @@ func TestNetPlanFromSupply(t *testing.T) {
 			}
 		}
 		report, err := eng.ForecastReport(ctx, mrp.conn)
-		if err != nil || plan.Summarize(netRows(report.Plan)) != sum {
-			t.Errorf("the report's plan %+v differs from the stored one %+v (%v)", plan.Summarize(netRows(report.Plan)), sum, err)
+		if err != nil || plan.Summarize(report.Plan) != sum {
+			t.Errorf("the report's plan %+v differs from the stored one %+v (%v)", plan.Summarize(report.Plan), sum, err)
 		}
 
 		sales, _, err := eng.Plan(ctx, tenants[1].conn, []plan.Month{cur})
@@ -137,6 +138,110 @@ func TestNetPlanFromSupply(t *testing.T) {
 			if r.Action != "" || r.PlannedQuantity != 0 || r.IncomingProduction != 0 || !r.ReleaseDate.IsZero() {
 				t.Errorf("a sales Odoo's plan row has net columns: %+v", r)
 			}
+		}
+	})
+}
+
+// TestNetPlanOpenOrdersByDueMonth: the net plan reads the open orders by due month (commitment date, else order
+// date) and what of this month's orders already shipped. An order placed this month but due next month consumes
+// next month's forecast and leaves this month's alone; what shipped of this month's orders is not demanded again;
+// an overdue order is promised stock, taken off the opening.
+func TestNetPlanOpenOrdersByDueMonth(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenantsWith(t, s, 1, nil, func(int) odootest.Options {
+			return odootest.Options{Version: "17", Seed: 5, Modules: odootest.AllModules, Data: &odootest.GenerateOptions{Years: 1, SKUs: 40}}
+		})
+		tn := tenants[0]
+		syncAtOnce(t, eng, tenants)
+		if _, err := eng.ForecastAndPlan(ctx, tn.conn); err != nil {
+			t.Fatal(err)
+		}
+		set := eng.Settings()
+		cur := set.CurrentMonth()
+		months := []plan.Month{cur, cur.Add(1)}
+		bySKU := func() map[string][2]plan.NetRow {
+			t.Helper()
+			rows, _, err := eng.Plan(ctx, tn.conn, months)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string][2]plan.NetRow{}
+			for _, r := range rows {
+				v := out[r.SKU]
+				v[r.Month.Sub(cur)] = r
+				out[r.SKU] = v
+			}
+			return out
+		}
+		before := bySKU()
+
+		// The sold product with the most forecast left over its open orders in both months.
+		var product odootest.Product
+		slack := 0.0
+		for _, p := range tn.srv.Products() {
+			r, ok := before[p.DefaultCode]
+			if !ok || p.DefaultCode == "" || r[0].Action == "" {
+				continue
+			}
+			if s := min(r[1].Forecast-r[1].OpenOrders, r[0].Demand-r[0].OpenOrders); s > slack {
+				product, slack = p, s
+			}
+		}
+		if slack < 5 {
+			t.Fatalf("no product with forecast left to consume (best %g)", slack)
+		}
+		now := tn.srv.Now()
+		dueNext := time.Date(cur.Year, cur.Month+1, 10, 12, 0, 0, 0, set.Location)
+		lastMonth := time.Date(cur.Year, cur.Month-1, 10, 12, 0, 0, 0, set.Location)
+		var shipped int64
+		err := tn.srv.Batch(func(tx *odootest.Tx) error {
+			// 3 ordered today, due next month.
+			if _, err := tx.AddOrder(odootest.NewOrder{State: "sale", DateOrder: now, CommitmentDate: dueNext,
+				Lines: []odootest.NewLine{{ProductID: product.ID, Qty: 3}}}); err != nil {
+				return err
+			}
+			// 5 ordered today, due today, 4 of them delivered.
+			var err error
+			if shipped, err = tx.AddOrder(odootest.NewOrder{State: "sale", DateOrder: now, Lines: []odootest.NewLine{{ProductID: product.ID, Qty: 5}}}); err != nil {
+				return err
+			}
+			// 2 ordered and due last month, not delivered: overdue.
+			_, err = tx.AddOrder(odootest.NewOrder{State: "sale", DateOrder: lastMonth, Lines: []odootest.NewLine{{ProductID: product.ID, Qty: 2}}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range tn.srv.Lines() {
+			if l.OrderID == shipped {
+				err = tn.srv.Batch(func(tx *odootest.Tx) error { return tx.SetDelivered(l.ID, 4) })
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		syncAtOnce(t, eng, tenants)
+		after := bySKU()
+		b, a := before[product.DefaultCode], after[product.DefaultCode]
+		t.Logf("%s before: %+v\nafter: %+v", product.DefaultCode, b, a)
+		near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
+		if !near(a[0].Backlog, b[0].Backlog+3+1+2) {
+			t.Errorf("backlog %g, want %g + 3 + 1 + 2", a[0].Backlog, b[0].Backlog)
+		}
+		// Next month: 3 more open orders, consumed by its forecast: its demand is the same.
+		if !near(a[1].OpenOrders, b[1].OpenOrders+3) || !near(a[1].Demand, b[1].Demand) {
+			t.Errorf("next month: open orders %g, demand %g; want %g + 3 and %g (consumed by the forecast)", a[1].OpenOrders, a[1].Demand, b[1].OpenOrders, b[1].Demand)
+		}
+		// This month: the order due next month is not this month's; 1 more open order due now consumes the
+		// forecast, and the 4 shipped are not demanded again.
+		if !near(a[0].OpenOrders, b[0].OpenOrders+1) || !near(a[0].Demand, b[0].Demand-4) {
+			t.Errorf("this month: open orders %g, demand %g; want %g + 1 and %g - 4 shipped", a[0].OpenOrders, a[0].Demand, b[0].OpenOrders, b[0].Demand)
+		}
+		// The overdue 2 are promised stock: off the opening (the order due next month is not).
+		if !near(a[0].ProjectedOpening, b[0].ProjectedOpening-2) {
+			t.Errorf("opening %g, want %g - 2 overdue", a[0].ProjectedOpening, b[0].ProjectedOpening)
 		}
 	})
 }

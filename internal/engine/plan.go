@@ -21,7 +21,7 @@ func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Mo
 	if e.set.Plan == nil {
 		return nil, plan.Summary{}, notLoaded("plan")
 	}
-	inputs, synced, err := planInputs(ctx, e.store, c.ID, nil)
+	inputs, synced, overridden, err := planInputs(ctx, e.store, c.ID, nil, e.set.CurrentMonth())
 	if err != nil {
 		return nil, plan.Summary{}, err
 	}
@@ -29,6 +29,7 @@ func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Mo
 	if err != nil {
 		return nil, plan.Summary{}, err
 	}
+	flagOverrides(rows, overridden)
 	ym := make([]store.YearMonth, len(months))
 	for i, m := range months {
 		ym[i] = store.YearMonth{Year: m.Year, Month: int(m.Month)}
@@ -37,29 +38,45 @@ func (e *Engine) Plan(ctx context.Context, c *store.Connection, months []plan.Mo
 	if err := e.store.Tx(ctx, func(tx store.Executor) error { return tx.ProductionReplace(ctx, c.ID, ym, stored) }); err != nil {
 		return nil, plan.Summary{}, fmt.Errorf("store the plan: %w", err)
 	}
-	return rows, plan.Summarize(netRows(rows)), nil
+	return rows, plan.Summarize(rows), nil
 }
+
+// overriddenMonths are the SKU-months whose forecast the plan took from an override.
+type overriddenMonths map[string]map[plan.Month]bool
 
 // planInputs reads a connection's plan inputs from the store: products and their on-hand quantity (summed over
 // the products that share a SKU), backlog, and the stored forecast (or the forecast given, for reports that do
-// not touch the tables). It also returns when each SKU's inventory was last read from Odoo.
-func planInputs(ctx context.Context, s store.Executor, connectionID int64, forecast []*store.ForecastRow) ([]plan.SKUInput, map[string]time.Time, error) {
+// not touch the tables) with the overrides in force from the month cur on applied (withOverrides). It also
+// returns when each SKU's inventory was last read from Odoo, and which SKU-months were overridden.
+func planInputs(ctx context.Context, s store.Executor, connectionID int64, forecast []*store.ForecastRow, cur plan.Month) ([]plan.SKUInput, map[string]time.Time, overriddenMonths, error) {
 	products, err := s.ProductList(ctx, connectionID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	inventory, err := s.InventoryList(ctx, connectionID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	backlog, err := s.BacklogList(ctx, connectionID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if forecast == nil {
 		if forecast, err = s.ForecastList(ctx, &store.ForecastListParams{ConnectionID: connectionID}); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
+	}
+	overrides, err := s.ForecastOverrideList(ctx, &store.ForecastOverrideListParams{ConnectionID: connectionID, From: cur.First()})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	forecast = withOverrides(forecast, overrides, cur.First())
+	overridden := overriddenMonths{}
+	for _, o := range overrides {
+		if overridden[o.SKU] == nil {
+			overridden[o.SKU] = map[plan.Month]bool{}
+		}
+		overridden[o.SKU][plan.MonthOf(o.Date)] = true
 	}
 	bySKU := map[string]*plan.SKUInput{}
 	var order []string
@@ -107,7 +124,16 @@ func planInputs(ctx context.Context, s store.Executor, connectionID int64, forec
 	for _, sku := range order {
 		out = append(out, *bySKU[sku])
 	}
-	return out, synced, nil
+	return out, synced, overridden, nil
+}
+
+// flagOverrides flags the plan rows whose month's forecast was an override.
+func flagOverrides(rows []plan.NetRow, overridden overriddenMonths) {
+	for i := range rows {
+		if overridden[rows[i].SKU][rows[i].Month] {
+			rows[i].Flags = append(rows[i].Flags, plan.FlagOverride)
+		}
+	}
 }
 
 // productionRows turns plan rows into production_forecast rows.

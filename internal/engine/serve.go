@@ -141,7 +141,18 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			e.pruneSyncLogsEvery(ctx, o.Clock, o.SyncLogRetention)
+			e.pruneEvery(ctx, o.Clock, "sync logs", func(ctx context.Context, now time.Time) (int64, error) {
+				return e.PruneSyncLogs(ctx, now.Add(-o.SyncLogRetention))
+			}, "retention", o.SyncLogRetention.String())
+		}()
+	}
+	if f := e.set.Forecast; f != nil && f.SnapshotRetention > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.pruneEvery(ctx, o.Clock, "past forecasts", func(ctx context.Context, now time.Time) (int64, error) {
+				return e.PruneForecastRuns(ctx, 0, now)
+			}, "retention", f.SnapshotRetention.String())
 		}()
 	}
 	if o.Started != nil {
@@ -375,6 +386,9 @@ func (e *Engine) scheduledForecast(ctx context.Context) error {
 			byPriority["ALTA"] += out.Plan.Summary.Alta
 			byPriority["MEDIA"] += out.Plan.Summary.Media
 			byPriority["BAJA"] += out.Plan.Summary.Baja
+		}
+		if out.Overrides > 0 {
+			attrs = append(attrs, "overrides", out.Overrides)
 		}
 		if err != nil {
 			e.log.Error("forecast failed", append(attrs, "status", "failed", "err", err.Error())...)

@@ -129,6 +129,9 @@ type ForecastSettings struct {
 	Window  int // months of history used (0: all)
 	Partial forecast.PartialMonth
 	Round   bool // forecasts rounded to whole units
+	// SnapshotRetention is how long every kept forecast run stays; older ones are thinned to the last of each
+	// month (0: every run stays).
+	SnapshotRetention time.Duration
 }
 
 // PlanSettings configure the production plan.
@@ -428,6 +431,13 @@ func loadForecast(cfg *config.Config) (*ForecastSettings, error) {
 	}
 	if f.Round, err = cfg.Bool("SALESENGINE_FORECAST_ROUND"); err != nil {
 		return nil, err
+	}
+	if f.SnapshotRetention, err = cfg.Duration("SALESENGINE_FORECAST_SNAPSHOT_RETENTION"); err != nil {
+		return nil, err
+	}
+	if f.SnapshotRetention < 0 || (f.SnapshotRetention > 0 && f.SnapshotRetention < time.Hour) {
+		return nil, fmt.Errorf("SALESENGINE_FORECAST_SNAPSHOT_RETENTION=%s: give at least 1h (e.g. 2160h for 90 days), or 0 to keep every forecast run",
+			f.SnapshotRetention)
 	}
 	return f, nil
 }

@@ -42,6 +42,10 @@ type SKUView struct {
 	InventorySyncedAt *time.Time
 	Backlog           float64       // confirmed and not delivered
 	Lines             []*store.Item // the newest SKULines order lines (not removed), newest first
+	Accuracy          *SKUAccuracy  // how its past forecasts did
+	// BoM is what the SKU is made of and what is made of it; nil when no stored BoM links it (always, for a
+	// connection whose Odoo has no Manufacturing app).
+	BoM *SKUBoM
 }
 
 // SKUView reads one SKU of a connection (by name; "" when the SKU is in one connection only). It returns an
@@ -108,6 +112,12 @@ func (e *Engine) SKUView(ctx context.Context, sku, connection string) (*SKUView,
 		return nil, err
 	}
 	if v.Lines, err = e.store.ItemListBySKU(ctx, c.ID, sku, SKULines); err != nil {
+		return nil, err
+	}
+	if v.Accuracy, err = e.SKUAccuracy(ctx, c, sku); err != nil {
+		return nil, err
+	}
+	if v.BoM, err = skuBoM(ctx, e.store, c.ID, sku); err != nil {
 		return nil, err
 	}
 	for _, name := range []string{firstPlanName(v.Plan), firstLineName(v.Lines)} {

@@ -47,9 +47,14 @@ func (s dotmState) update(i int, alpha, v float64) dotmState {
 
 // dotmRun runs the model over x and returns the sum of squared one-step errors from the fourth point on (the
 // first few are dominated by the initialisation), the final state and, if fitted is non-nil, the fitted values.
-func dotmRun(x []float64, l0, alpha, theta float64, fitted []float64) (float64, dotmState) {
+// static, when non-nil, holds a fixed intercept and slope (the static theta models of thetavariants.go) that
+// replace the recursive estimates.
+func dotmRun(x []float64, l0, alpha, theta float64, fitted []float64, static *[2]float64) (float64, dotmState) {
 	coef := 1 - 1/theta
 	s := dotmState{level: alpha*x[0] + (1-alpha)*l0, meanY: x[0], a: x[0]}
+	if static != nil {
+		s.a, s.b = static[0], static[1]
+	}
 	if fitted != nil {
 		fitted[0] = l0 + coef*x[0]
 	}
@@ -58,6 +63,9 @@ func dotmRun(x []float64, l0, alpha, theta float64, fitted []float64) (float64, 
 	for i := 1; i < len(x); i++ {
 		mu := s.forecast(alpha, coef, pw)
 		s = s.update(i, alpha, x[i])
+		if static != nil {
+			s.a, s.b = static[0], static[1]
+		}
 		pw *= 1 - alpha
 		if fitted != nil {
 			fitted[i] = mu
@@ -72,6 +80,17 @@ func dotmRun(x []float64, l0, alpha, theta float64, fitted []float64) (float64, 
 
 // Forecast implements Method. Sigma is an approximation (see below).
 func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
+	return thetaModelForecast(y, m, h, thetaModel{name: "dotm", dynamic: true, optTheta: true})
+}
+
+// thetaModel selects a member of Fiorucci et al.'s theta family: dynamic (recursive least-squares trend line)
+// or static (the whole history's), and the theta coefficient optimised or fixed at 2 (the standard method).
+type thetaModel struct {
+	name              string
+	dynamic, optTheta bool
+}
+
+func thetaModelForecast(y []float64, m, h int, tm thetaModel) (Prediction, error) {
 	n := len(y)
 	if n < 5 || h < 0 {
 		return Prediction{}, ErrTooShort
@@ -92,31 +111,46 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 		scale += math.Abs(v)
 	}
 	scale = math.Max(scale/float64(n), 1e-10)
+	var static *[2]float64
+	if !tm.dynamic {
+		a, b := linearFit(x)
+		static = &[2]float64{a, b}
+	}
 	// Bounds as statsforecast: alpha in [0.1, 0.99], theta >= 1; start at the standard theta method.
 	p := []float64{x[0] / 2, 0.5, 2}
 	obj := func(v []float64) float64 {
+		theta := 2.0
+		if tm.optTheta {
+			theta = v[2]
+		}
 		// The level bound is relative to the data (statsforecast's fixed 1e10 would pin 1e12-scale series).
-		if v[1] < 0.1 || v[1] > 0.99 || v[2] < 1 || v[2] > 1e10 || math.Abs(v[0]) > 1e6*scale {
+		if v[1] < 0.1 || v[1] > 0.99 || theta < 1 || theta > 1e10 || math.Abs(v[0]) > 1e6*scale {
 			return math.Inf(1)
 		}
-		sse, _ := dotmRun(x, v[0], v[1], v[2], nil)
+		sse, _ := dotmRun(x, v[0], v[1], theta, nil, static)
 		if math.IsNaN(sse) {
 			return math.Inf(1)
 		}
 		return sse / scale
 	}
+	if !tm.optTheta {
+		p = p[:2]
+	}
 	var nm nmWork
-	nm.nmMinimize(obj, p, []float64{0.1*math.Abs(p[0]) + 0.05*scale, 0.05, 0.5}, dotmMaxEval, dotmTol)
-	l0, alpha, theta := p[0], p[1], p[2]
+	nm.nmMinimize(obj, p, []float64{0.1*math.Abs(p[0]) + 0.05*scale, 0.05, 0.5}[:len(p)], dotmMaxEval, dotmTol)
+	l0, alpha, theta := p[0], p[1], 2.0
+	if tm.optTheta {
+		theta = p[2]
+	}
 	fitted := make([]float64, n)
-	sse, s := dotmRun(x, l0, alpha, theta, fitted)
+	sse, s := dotmRun(x, l0, alpha, theta, fitted, static)
 	coef := 1 - 1/theta
 	mean := make([]float64, h)
 	// Forecast spread as Theta's (SES on the adjusted scale): sigma*sqrt(1 + (j-1)*alpha^2), with sigma from the
 	// in-sample one-step errors after the first three points and three fitted parameters. An approximation: the
 	// model has no closed-form variance.
 	sigma := make([]float64, h)
-	sd := math.Sqrt(sse / float64(max(n-3-3, 1)))
+	sd := math.Sqrt(sse / float64(max(n-3-len(p), 1)))
 	for j := range sigma {
 		sigma[j] = sd * math.Sqrt(1+float64(j)*alpha*alpha)
 	}
@@ -125,6 +159,9 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 		// Future steps feed the forecast back in as the observation.
 		mu := s.forecast(alpha, coef, pw)
 		s = s.update(n+j, alpha, mu)
+		if static != nil {
+			s.a, s.b = static[0], static[1]
+		}
 		pw *= 1 - alpha
 		mean[j] = mu
 	}
@@ -137,7 +174,7 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 			fitted[t] *= fig[t%m]
 		}
 	}
-	pr := Prediction{Mean: mean, Fitted: fitted, Sigma: sigma, Model: "dotm alpha=" + formatG(alpha) + " theta=" + formatG(theta)}
+	pr := Prediction{Mean: mean, Fitted: fitted, Sigma: sigma, Model: tm.name + " alpha=" + formatG(alpha) + " theta=" + formatG(theta)}
 	if seasonal {
 		pr.Model += " seasonal"
 	}

@@ -74,3 +74,36 @@ func BenchmarkHospitalAllMethods(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHospitalARIMAAuto runs the automatic ARIMA search on all 767 hospital series (72 months each) per
+// iteration, on one goroutine; the fixed-order re-fit a backtest origin uses is BenchmarkHospitalARIMAFixed.
+func BenchmarkHospitalARIMAAuto(b *testing.B) {
+	series := hospitalSeries(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, y := range series {
+			if _, err := (ARIMA{}).Forecast(y[:72], 12, 12); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkHospitalARIMAFixed re-fits each series' chosen order on its first 60 months.
+func BenchmarkHospitalARIMAFixed(b *testing.B) {
+	series := hospitalSeries(b)
+	models := make([]ARIMA, len(series))
+	for i, y := range series {
+		p, err := ARIMA{}.Forecast(y[:72], 12, 12)
+		if err != nil {
+			b.Fatal(err)
+		}
+		models[i] = ARIMA{Model: p.Model}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for i, y := range series {
+			models[i].Forecast(y[:60], 12, 12)
+		}
+	}
+}

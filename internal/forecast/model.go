@@ -57,6 +57,10 @@ var methods = []Method{
 	ADIDA{},
 	IMAPA{},
 	DOTM{},
+	ARIMA{},
+	ETSDamped{},
+	OTM{},
+	DSTM{},
 }
 
 // Methods returns every method with default settings, in a stable order.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Metric is the backtest error that selection minimises.
@@ -413,10 +414,23 @@ func indexOf(cands []*candidate, name string) (int, bool) {
 // chose on the whole history (4-5x cheaper than searching every form again at every origin); everything else
 // is itself. The backtest then measures "this model form, re-estimated", the usual rolling-origin practice.
 func originMethod(me Method, full Prediction) Method {
-	if e, ok := me.(ETS); ok && e.Model == "" {
-		if spec := ETSModelSpec(full.Model); spec != "" {
-			return ETS{Model: spec}
+	switch e := me.(type) {
+	case ETS:
+		if e.Model != "" {
+			return me
 		}
+	case ETSDamped:
+	case ARIMA:
+		// The same for ARIMA: the order found by the stepwise search, coefficients re-estimated.
+		if e.Model == "" && strings.HasPrefix(full.Model, "ARIMA(") {
+			return ARIMA{Model: full.Model}
+		}
+		return me
+	default:
+		return me
+	}
+	if spec := ETSModelSpec(full.Model); spec != "" {
+		return ETS{Model: spec}
 	}
 	return me
 }

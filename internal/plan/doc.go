@@ -80,9 +80,8 @@
 // # Net requirements (ComputeNet)
 //
 // ComputeNet plans like an MRP (frePPLe, Odoo's MPS, OCA's mrp_multi_level): it nets the supply already on its
-// way, explodes bills of materials, offsets lead times and rounds to lot sizes. It is not used by the engine yet:
-// the sync does not read Odoo's manufacturing orders, purchase orders, BoMs, orderpoints, routes and suppliers.
-// It plans every product over every month m of the horizon from Today's month (m = 0), parents before their
+// way, explodes bills of materials, offsets lead times and rounds to lot sizes. The engine feeds it from the
+// stored Odoo data (internal/engine/netplan.go). It plans every product over every month m of the horizon from Today's month (m = 0), parents before their
 // components (by low-level code: 0 for a product no BoM uses, else one more than its deepest parent's; a BoM
 // cycle is an error naming its products). For a product and month m (the columns of NetRow):
 //
@@ -90,10 +89,11 @@
 //     forecast; the rest of the backlog (overdue: due before this month; due after the horizon; undated) is
 //     promised stock, taken from today's: Reserved = Backlog - the sum of OpenOrders[m] over the plan's months.
 //     Without OpenOrders, Reserved is the whole backlog and the forecast is not consumed, as in Compute.
-//   - Demand[m] = max(Forecast[m] - Shipped, OpenOrders[m]), Shipped being what was delivered this month (month 0
-//     only): the forecast is the month's total, so what it still expects is what has not shipped, unless the
-//     month's orders are more. Over the plan, Reserved + the sum of Demand = Backlog + the sum of
-//     max(0, Forecast - Shipped - OpenOrders): every order once, and the forecast the orders did not consume.
+//   - Demand[m] = max(Forecast[m] - Shipped, OpenOrders[m]), Shipped being what of the orders placed this month
+//     was delivered (month 0 only): the forecast is the month's total, so what it still expects is what has not
+//     shipped, unless the month's orders are more. Over the plan, Reserved + the sum of Demand = Backlog + the
+//     sum of max(0, Forecast - Shipped - OpenOrders): every order once, and the forecast the orders did not
+//     consume.
 //   - ComponentDemand[m]: for each parent whose BoM uses the product, its PlannedQuantity of a month d times the
 //     BoM quantity per unit, counted in the month of the parent's release date (d's first day minus the parent's
 //     lead time), the current month when that is earlier.
@@ -118,5 +118,6 @@
 //
 // Compute is ComputeNet's special case: with no open orders by month, nothing shipped, no supply, BoM,
 // orderpoint or supplier, a forecast from the current month on and a range of months from it, both give the same
-// rows (TestNetMatchesCompute); only late_release is new.
+// rows (TestNetMatchesCompute); only late_release is new, and with it the order: within a priority, the late
+// releases come first, the earliest release first (netOrder).
 package plan

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -24,12 +25,15 @@ const (
 	// FlagLateRelease: the planned quantity should have been released (ordered, or its production started)
 	// before today: its release date, the first day of the month minus the lead time, is past.
 	FlagLateRelease = "late_release"
+	// FlagOverride: the month's forecast is a planner's override, not the statistical forecast (the engine sets
+	// it: the plan itself only sees a forecast).
+	FlagOverride = "override"
 )
 
 // AllFlags is every flag a row of Compute or ComputeNet may carry, for those who explain them (the dashboard's
 // legend): a new flag added here is explained there, or its test fails.
 var AllFlags = []string{FlagNoInventoryRecord, FlagNegativeInventory, FlagNoForecast, FlagMonthOutsideForecast,
-	FlagNoInterval, FlagSurplus, FlagArchived, FlagLateSupply, FlagLateRelease}
+	FlagNoInterval, FlagSurplus, FlagArchived, FlagLateSupply, FlagLateRelease, FlagOverride}
 
 // MaxHorizon bounds the months of a net plan (the forecast horizon is at most 120 months).
 const MaxHorizon = 1200
@@ -68,12 +72,12 @@ type Supplier struct {
 type NetInput struct {
 	SKUInput
 	// OpenOrders is the backlog by due month: the undelivered quantity of open order lines, by the month they
-	// are due (their commitment or expected date). Orders due in a month of the plan consume that month's
+	// are due (the engine: the order's commitment date, else its order date). Orders due in a month of the plan consume that month's
 	// forecast. Optional: without it, the whole backlog is taken from today's stock, as Compute does. The
 	// quantities due within the plan's months add up to at most Backlog.
 	OpenOrders []MonthQuantity
-	// ShippedThisMonth is the quantity delivered since the first day of the current month: part of the current
-	// month's forecast that is no longer to come.
+	// ShippedThisMonth is what was delivered of the orders placed in the current month (whenever they are due):
+	// part of the current month's forecast, which counts sales by order date, that is no longer to come.
 	ShippedThisMonth float64
 	Production       []Receipt // open manufacturing orders (confirmed or in progress, not draft, done or cancelled)
 	Purchases        []Receipt // open lines of confirmed purchase orders
@@ -125,7 +129,8 @@ func (r NetRow) Closing() float64 {
 // (the forecast consumed by open orders, and what the parents' plans need), what is already coming (open
 // manufacturing and purchase orders), what is missing after the safety stock, and what to make or buy and when,
 // rounded to the lot sizes. Parents are planned before their components (low-level codes). It returns the rows
-// of p.Months, sorted as Compute's. See the package documentation for every rule.
+// of p.Months, sorted as Compute's but with the late releases first within each priority (netOrder). See
+// the package documentation for every rule.
 //
 // Errors (the whole call fails): an invalid configuration or date, a month outside the horizon, a duplicate
 // SKU, an unusable quantity (naming the SKU), a BoM naming a product missing from the input, a BoM cycle
@@ -209,8 +214,34 @@ func ComputeNet(inputs []NetInput, p NetParams, cfg Config) ([]NetRow, error) {
 			return nil, err
 		}
 	}
-	slices.SortFunc(b.rows, func(a, b NetRow) int { return compareRows(a.Row, b.Row) })
+	slices.SortFunc(b.rows, netOrder(b.today))
 	return b.rows, nil
+}
+
+// netOrder orders net rows as Compute's (priority, then the largest production_needed), except that within a
+// priority the late releases come first, the most overdue (earliest release date) first: what the planner must
+// act on first. Nearly every current-month row with a lead time is late, so the flag alone does not rank them;
+// how late does. A row is late as row() flags it (planned, released before today), tested without searching
+// its flags: the sort is half of a large plan's time.
+func netOrder(today time.Time) func(a, b NetRow) int {
+	late := func(r *NetRow) bool { return r.PlannedQuantity > 0 && r.ReleaseDate.Before(today) }
+	return func(a, b NetRow) int {
+		if c := cmp.Compare(priorityRank(a.Priority), priorityRank(b.Priority)); c != 0 {
+			return c
+		}
+		al, bl := late(&a), late(&b)
+		switch {
+		case al && !bl:
+			return -1
+		case bl && !al:
+			return 1
+		case al:
+			if c := a.ReleaseDate.Compare(b.ReleaseDate); c != 0 {
+				return c
+			}
+		}
+		return compareRows(a.Row, b.Row)
+	}
 }
 
 // NetAction returns how a product is replenished: produced when it has a manufacture route or a BoM, else bought.

@@ -97,8 +97,25 @@ func TestNetProperties(t *testing.T) {
 			t.Helper()
 			t.Fatalf("iteration %d, %s %s: %s\n%+v", iter, row.SKU, row.Month, fmt.Sprintf(format, args...), row)
 		}
+		// Order: by priority; within one, the late releases first, earliest release first; then as Compute.
 		for i := 1; i < len(rows); i++ {
-			if compareRows(rows[i-1].Row, rows[i].Row) > 0 {
+			a, b := rows[i-1], rows[i]
+			al, bl := slices.Contains(a.Flags, FlagLateRelease), slices.Contains(b.Flags, FlagLateRelease)
+			ra, rb := priorityRank(a.Priority), priorityRank(b.Priority)
+			switch {
+			case ra != rb:
+				if ra > rb {
+					t.Fatalf("iteration %d: %s before %s at %d", iter, a.Priority, b.Priority, i)
+				}
+			case al != bl:
+				if bl {
+					t.Fatalf("iteration %d: a late release after a row that is not late at %d", iter, i)
+				}
+			case al && !a.ReleaseDate.Equal(b.ReleaseDate):
+				if a.ReleaseDate.After(b.ReleaseDate) {
+					t.Fatalf("iteration %d: late release of %v before one of %v at %d", iter, a.ReleaseDate, b.ReleaseDate, i)
+				}
+			case compareRows(a.Row, b.Row) > 0:
 				t.Fatalf("iteration %d: rows out of order at %d", iter, i)
 			}
 		}
@@ -433,13 +450,20 @@ func TestNetMatchesCompute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := ComputeNet(net, NetParams{Today: cur.First().AddDate(0, 0, r.IntN(28)), Horizon: 60, Months: months}, cfg)
+		today := cur.First().AddDate(0, 0, r.IntN(28))
+		got, err := ComputeNet(net, NetParams{Today: today, Horizon: 60, Months: months}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != len(old) {
 			t.Fatalf("iteration %d: %d rows, Compute gives %d", iter, len(got), len(old))
 		}
+		// The order differs only by the late releases first within a priority.
+		if !slices.IsSortedFunc(got, netOrder(today)) {
+			t.Fatalf("iteration %d: rows not in netOrder", iter)
+		}
+		got = slices.Clone(got)
+		slices.SortFunc(got, func(a, b NetRow) int { return compareRows(a.Row, b.Row) })
 		for i, o := range old {
 			g := got[i]
 			flags := slices.DeleteFunc(slices.Clone(g.Flags), func(f string) bool { return f == FlagLateRelease })

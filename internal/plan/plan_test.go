@@ -561,8 +561,12 @@ func TestSummarizeNeedProduction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := Summarize(rows)
-	if sum.NeedProduction != 2 || sum.Alta+sum.Media != 2 || sum.Baja != 1 {
+	net := make([]NetRow, len(rows))
+	for i, r := range rows {
+		net[i] = NetRow{Row: r}
+	}
+	sum := Summarize(net)
+	if sum.Net || sum.NeedProduction != 2 || sum.Alta+sum.Media != 2 || sum.Baja != 1 {
 		t.Errorf("Summarize = %+v, want 2 needing production (1 ALTA, 1 MEDIA) and 1 BAJA", sum)
 	}
 }

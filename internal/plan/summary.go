@@ -2,14 +2,22 @@ package plan
 
 // Summary counts a plan.
 type Summary struct {
-	Rows                    int
-	Alta, Media, Baja       int
-	NeedProduction          int // rows with something to produce (recommended_quantity > 0): the ALTA and MEDIA rows
+	Rows              int
+	Alta, Media, Baja int
+	// NeedProduction counts the rows with something to replenish: for a row of the net plan (one with an
+	// action), planned_quantity > 0, split by action into Produce and Buy; for a row of Compute,
+	// recommended_quantity > 0 (the ALTA and MEDIA rows).
+	NeedProduction          int
+	Net                     bool // some row is of the net plan: Produce, Buy and LateRelease count
+	Produce, Buy            int  // net rows with planned_quantity > 0, by action
+	LateRelease             int  // net rows flagged late_release
 	NoInventory, NoForecast int
 }
 
-// Summarize counts rows by priority and flag.
-func Summarize(rows []Row) Summary {
+// Summarize counts rows by priority, by what they plan and by flag. A net row's recommended_quantity is the net
+// requirement before lot sizes and the orderpoint, so what it needs is its planned_quantity: an orderpoint may
+// plan an order where the net requirement is 0.
+func Summarize(rows []NetRow) Summary {
 	sum := Summary{Rows: len(rows)}
 	for _, r := range rows {
 		switch r.Priority {
@@ -20,7 +28,17 @@ func Summarize(rows []Row) Summary {
 		default:
 			sum.Baja++
 		}
-		if r.Recommended > 0 {
+		if r.Action != "" {
+			sum.Net = true
+			if r.PlannedQuantity > 0 {
+				sum.NeedProduction++
+				if r.Action == ActionBuy {
+					sum.Buy++
+				} else {
+					sum.Produce++
+				}
+			}
+		} else if r.Recommended > 0 {
 			sum.NeedProduction++
 		}
 		for _, f := range r.Flags {
@@ -29,6 +47,8 @@ func Summarize(rows []Row) Summary {
 				sum.NoInventory++
 			case FlagNoForecast:
 				sum.NoForecast++
+			case FlagLateRelease:
+				sum.LateRelease++
 			}
 		}
 	}

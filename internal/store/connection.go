@@ -114,9 +114,11 @@ type DataReset struct {
 	// Forecast counts forecast and forecast_stats rows, Plan production_forecast rows: they were computed from
 	// the deleted sales.
 	Forecast, Plan int64
-	Cursors        int64 // sync_state rows: the next sync is an initial one
-	Supply         int64 // rows of the supply tables (store.SupplyTables)
-	StockMoves     int64 // stock_moves rows
+	// ForecastRuns counts the kept past forecast runs (forecast_runs; their forecast_snapshots rows go with them).
+	ForecastRuns int64
+	Cursors      int64 // sync_state rows: the next sync is an initial one
+	Supply       int64 // rows of the supply tables (store.SupplyTables)
+	StockMoves   int64 // stock_moves rows
 	// PendingEvents are webhook deliveries not yet delivered nor given up (state pending, retries included).
 	PendingEvents int64
 }
@@ -128,6 +130,7 @@ type DataCount struct {
 	Products      int64
 	Forecast      int64 // forecast rows
 	Plan          int64 // production_forecast rows
+	Overrides     int64 // forecast_overrides rows (every change, history included)
 	Deliveries    int64 // webhook deliveries, in every state
 	SyncLogs      int64
 }

@@ -31,6 +31,19 @@ type ProductionRow struct {
 	ReleaseDate        *time.Time // when to order or start producing (a date); nil when nothing is planned
 }
 
+// OrderDue sums the confirmed order lines of a SKU that share a due date and whether their order was placed in
+// the month asked for: what the net plan reads for the open orders by due month and for what of the current
+// month's forecast is already accounted for (docs/planning.md, "The computation").
+type OrderDue struct {
+	SKU string
+	// Due is the order's commitment_date when set, else its date_order (Odoo's expected date with no customer
+	// lead time); nil when the order has neither.
+	Due       *time.Time
+	Placed    bool    // the order's date_order is within the month asked for
+	Open      float64 // undelivered: quantity - qty_delivered where positive (the backlog's definition)
+	Delivered float64 // qty_delivered where positive
+}
+
 // YearMonth names a calendar month.
 type YearMonth struct {
 	Year  int

@@ -96,6 +96,10 @@ type SKURenameResult struct {
 	// would mix two products' forecasts or collide with the unique keys. Rows under the new SKU are kept. All
 	// are recomputed by the next forecast run.
 	Dropped int64
+	// Overrides counts the forecast_overrides rows (the planner's changes, history included) moved to the new
+	// SKU. They move when the product is alone under the old SKU and the new SKU has none; otherwise they stay
+	// under the old SKU, never deleted (they stop applying; 'forecast overrides --all' still lists them).
+	Overrides int64
 }
 
 // SyncCursor is where the next incremental sync of one Odoo model resumes.

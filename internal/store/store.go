@@ -188,9 +188,28 @@ type Executor interface {
 	ForecastStatList(ctx context.Context, connectionID int64) ([]*ForecastStat, error)
 	// ForecastStatGet returns one SKU's statistics; ErrNotFound when the SKU was not forecast.
 	ForecastStatGet(ctx context.Context, connectionID int64, sku string) (*ForecastStat, error)
+	// ForecastRunInsert keeps a forecast run and its rows (run.ID is set). Run it in the Tx of ForecastReplace.
+	ForecastRunInsert(ctx context.Context, run *ForecastRun, rows []*ForecastSnapshot) error
+	// ForecastRunList lists a connection's kept runs (connectionID 0: every connection's), oldest first.
+	ForecastRunList(ctx context.Context, connectionID int64) ([]*ForecastRun, error)
+	// ForecastRunDelete deletes a run and its snapshot rows; it returns the snapshot rows deleted.
+	ForecastRunDelete(ctx context.Context, id int64) (int64, error)
+	// ForecastSnapshotList returns the snapshot rows of the given runs, by run, SKU and month.
+	ForecastSnapshotList(ctx context.Context, params *ForecastSnapshotListParams) ([]*ForecastSnapshot, error)
+
+	// ForecastOverrideInsert appends a change (set or clear) to forecast_overrides and returns its id. The
+	// table is append-only: nothing updates or deletes its rows but the deletion of their connection.
+	ForecastOverrideInsert(ctx context.Context, o *ForecastOverride) (int64, error)
+	// ForecastOverrideList lists the overrides in force, or with History every change.
+	ForecastOverrideList(ctx context.Context, params *ForecastOverrideListParams) ([]*ForecastOverride, error)
 
 	// BacklogList returns, per SKU, the confirmed quantity not yet delivered (over open, not removed lines).
 	BacklogList(ctx context.Context, connectionID int64) (map[string]float64, error)
+	// OrderDueList returns the lines of confirmed (sale, done), not removed order lines of a connection that are
+	// open (not fully delivered) or whose order was placed in [from, to), summed by SKU, due date and Placed
+	// (date_order in [from, to)), by SKU and due date (undated last). Their Open quantities add up to
+	// BacklogList's.
+	OrderDueList(ctx context.Context, connectionID int64, from, to time.Time) ([]*OrderDue, error)
 	// ProductionReplace replaces a connection's plan rows of the given months. Run it inside Tx.
 	ProductionReplace(ctx context.Context, connectionID int64, months []YearMonth, rows []*ProductionRow) error
 	// ProductionList returns plan rows, ALTA first, then by production_needed descending.

@@ -190,4 +190,7 @@ type SupplyExecutor interface {
 
 	// SupplyList returns a connection's supply records not marked removed.
 	SupplyList(ctx context.Context, connectionID int64) (*Supply, error)
+	// SupplyBoMList returns what SupplyList does of BoMs, BoM lines and product routes (what a product is made
+	// of), the other lists empty: the SKU page reads no orders.
+	SupplyBoMList(ctx context.Context, connectionID int64) (*Supply, error)
 }

@@ -650,12 +650,19 @@ func (p *supplyPass) sweep(ctx context.Context) error {
 		}
 		inOdoo := map[int64]bool{}
 		if s.on {
-			if err := p.run.src.IDs(ctx, s.model, odoo.Domain{}, 5000, func(ids []int64) error {
+			err := p.run.src.IDs(ctx, s.model, odoo.Domain{}, 5000, func(ids []int64) error {
 				for _, id := range ids {
 					inOdoo[id] = true
 				}
 				return nil
-			}); err != nil {
+			})
+			if rpc := (*odoo.RPCError)(nil); errors.As(err, &rpc) && rpc.IsAccessError() {
+				// Rights taken away after a sync stored its records: unreadable is not deleted, so nothing is
+				// marked removed; the rows stay as last read.
+				p.note("%s cannot be read, its deletions not checked: %v", s.model, err)
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("%s: %w", s.model, err)
 			}
 		}

@@ -265,3 +265,95 @@ func TestSupplyModelNotReadable(t *testing.T) {
 		}
 	})
 }
+
+// TestSupplyFullSyncFindsDeletions: records deleted in Odoo are invisible to an incremental pass and marked
+// removed by a full one, as orders are: a manufacturing order cancelled (an incremental pass stores the state)
+// and then deleted, as Odoo allows only for a cancelled one, and a line deleted from a request for quotation
+// without its order being written. A model whose rights were taken away is not swept: unreadable is not deleted.
+func TestSupplyFullSyncFindsDeletions(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"16", "18"} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			engines(t, func(t *testing.T, st store.Store) {
+				ctx := context.Background()
+				f := supplyFixture(t, st, v, odootest.AllModules, supplyHistory)
+				since := f.srv.Now().Add(-sync.SupplyHistory)
+				srv := f.srv
+				bought := srv.SupplierInfos()
+				rfq, err := srv.AddPurchase(odootest.NewPurchase{Lines: []odootest.NewPurchaseLine{{ProductID: bought[0].ProductTmplID, Qty: 40},
+					{ProductID: bought[1].ProductTmplID, Qty: 8}}})
+				must(t, err)
+				f.sync(t, sync.Options{})
+				var mo, rfqLine, kept int64
+				for _, m := range srv.Productions() {
+					if m.State == "confirmed" && mo == 0 {
+						mo = m.ID
+					}
+				}
+				for _, po := range srv.PurchaseOrders() {
+					if po.ID == rfq {
+						rfqLine, kept = po.LineIDs[0], po.LineIDs[1]
+					}
+				}
+				if mo == 0 {
+					t.Fatal("generated data lacks a confirmed MO")
+				}
+				srv.Advance(2 * sync.DefaultRecheck) // the RFQ leaves the window a pass compares again
+				f.sync(t, sync.Options{})
+				stored := func(table store.SupplyTable, id int64) bool {
+					t.Helper()
+					ids, err := st.SupplyIDList(ctx, f.conn.ID, table)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return slices.Contains(ids, id)
+				}
+				if !stored(store.TableProductions, mo) || !stored(store.TablePurchaseLines, rfqLine) {
+					t.Fatal("the first sync did not store the MO or the RFQ's line")
+				}
+				srv.Advance(time.Minute)
+				must(t, srv.CancelProduction(mo))
+				must(t, srv.Batch(func(tx *odootest.Tx) error { return tx.DeletePurchaseLine(rfqLine) }))
+				srv.Advance(2 * time.Minute)
+				f.sync(t, sync.Options{})
+				sup, err := st.SupplyList(ctx, f.conn.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range sup.Productions {
+					if m.ProductionID == mo && m.State != "cancel" {
+						t.Errorf("cancelled MO stored as %q", m.State)
+					}
+				}
+				if !stored(store.TablePurchaseLines, rfqLine) {
+					t.Fatal("an incremental pass cannot see the line's deletion (its order was not written), yet it is gone")
+				}
+				srv.Advance(time.Minute)
+				must(t, srv.Batch(func(tx *odootest.Tx) error { return tx.DeleteProduction(mo) }))
+				srv.Advance(2 * time.Minute)
+				full := f.sync(t, sync.Options{Full: true})
+				if stored(store.TableProductions, mo) || stored(store.TablePurchaseLines, rfqLine) || !stored(store.TablePurchaseLines, kept) {
+					t.Errorf("after a full sync: MO %d stored %v, deleted line stored %v, the other line of its order stored %v",
+						mo, stored(store.TableProductions, mo), stored(store.TablePurchaseLines, rfqLine), stored(store.TablePurchaseLines, kept))
+				}
+				if full.Removed < 2 {
+					t.Errorf("full sync removed %d rows, want at least the MO and the line", full.Removed)
+				}
+				f.supplyTruth(since).Check(t, st, f.conn.ID)
+
+				// Rights taken away: the full sync goes on, says so, and marks nothing of that model removed.
+				srv.DenyAccess(sync.ModelPurchaseLine)
+				before, _ := st.SupplyIDList(ctx, f.conn.ID, store.TablePurchaseLines)
+				res := f.sync(t, sync.Options{Full: true})
+				after, _ := st.SupplyIDList(ctx, f.conn.ID, store.TablePurchaseLines)
+				if len(after) != len(before) || len(after) == 0 {
+					t.Errorf("purchase lines stored: %d before, %d after a full sync that could not read them", len(before), len(after))
+				}
+				if !slices.ContainsFunc(res.Notes, func(n string) bool { return strings.Contains(n, "deletions not checked") }) {
+					t.Errorf("notes %q: want the unchecked deletions said", res.Notes)
+				}
+			})
+		})
+	}
+}

@@ -25,8 +25,9 @@
 // makes a share of the products manufactured from others (two-level BoMs, kits, archived recipes) and the rest
 // bought from vendors with lead times and least quantities, with orderpoints and manufacturing and purchase
 // orders open, late, partly received, done and cancelled; mutations (AddProduction, ConfirmProduction,
-// FinishProduction, AddPurchase, ConfirmPurchase, ReceivePurchaseLine, CancelPurchase...) stamp what Odoo's
-// transaction would.
+// FinishProduction, AddPurchase, ConfirmPurchase, ReceivePurchaseLine, CancelPurchase, DeletePurchaseLine...)
+// stamp what Odoo's transaction would, and Tx.AddProduct and Tx.AddSupplierInfo build a catalogue by hand (the
+// net plan's worked example). Server.DenyAccess takes a model's read rights away at run time.
 //
 // With stock, stock.move holds the stock history (stockmoves.go): quantity_done in 16, quantity and picked from
 // 17. Generated moves add up to the quants (an initial inventory, receipts, a delivery per delivered line, a

@@ -156,12 +156,26 @@ func (s *Server) buildSupplyModels(ms map[string]*model, add func(*model)) {
 		s.buildPurchase(add)
 	}
 	for _, name := range s.opts.NoAccess {
-		if m := ms[name]; m != nil {
-			m.access = func(*env) error {
-				return errAccess(fmt.Sprintf("You are not allowed to access '%s' (%s) records.\n\nContact your administrator to request access if necessary.", name, name))
-			}
-		}
+		denyAccess(ms[name], name)
 	}
+}
+
+// denyAccess makes every call on m fail with Odoo's AccessError.
+func denyAccess(m *model, name string) {
+	if m == nil {
+		return
+	}
+	m.access = func(*env) error {
+		return errAccess(fmt.Sprintf("You are not allowed to access '%s' (%s) records.\n\nContact your administrator to request access if necessary.", name, name))
+	}
+}
+
+// DenyAccess makes a model unreadable from now on (AccessError on every call), as when an administrator takes the
+// API user's Manufacturing or Purchase rights away after a sync stored its records.
+func (s *Server) DenyAccess(model string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	denyAccess(s.models[model], model)
 }
 
 // uomFactor is how many reference units a 19 unit holds, following relative_uom_id.

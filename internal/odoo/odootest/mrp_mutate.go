@@ -298,6 +298,25 @@ func (tx *Tx) DeletePurchase(id int64) error {
 	return nil
 }
 
+// DeletePurchaseLine unlinks one line of a purchase order; the order itself is not stamped, so only a full sync
+// sees the line gone. As in Odoo, a line of a confirmed (purchase) or done order cannot be deleted.
+func (tx *Tx) DeletePurchaseLine(lineID int64) error {
+	r := tx.s.sup.purchaseLines.get(lineID)
+	if r == nil {
+		return fmt.Errorf("%w: purchase.order.line %d", ErrNotFound, lineID)
+	}
+	po, err := tx.purchase(r.(*PurchaseLine).OrderID)
+	if err != nil {
+		return err
+	}
+	if po.State == "purchase" || po.State == "done" {
+		return fmt.Errorf("odootest: cannot delete a purchase order line which is in state '%s'", po.State)
+	}
+	po.LineIDs = slices.DeleteFunc(po.LineIDs, func(id int64) bool { return id == lineID })
+	tx.s.sup.purchaseLines.remove(lineID)
+	return nil
+}
+
 // SetBoMLineQty changes a component's quantity: only the line is stamped.
 func (tx *Tx) SetBoMLineQty(lineID int64, qty float64) error {
 	r := tx.s.sup.bomLines.get(lineID)
@@ -508,4 +527,51 @@ func (s *Server) CancelPurchase(id int64) error {
 // ReceivePurchaseLine records a receipt in its own transaction.
 func (s *Server) ReceivePurchaseLine(lineID int64, qty float64) error {
 	return s.tx(func(tx *Tx) error { return tx.ReceivePurchaseLine(lineID, qty) })
+}
+
+// NewProduct describes a product for Tx.AddProduct: a storable good in units, shared between companies, whose
+// variant stands for its template (as in a database without variants).
+type NewProduct struct {
+	Code      string  // default_code, the SKU; "": none
+	Name      string  // "": the code
+	ListPrice float64 // 0: 10
+}
+
+// AddProduct creates a product by hand (Pattern ""), with no sales, stock, BoM, route or vendor, and returns its
+// id (also its template's).
+func (tx *Tx) AddProduct(n NewProduct) (int64, error) {
+	s := tx.s
+	if n.Name == "" {
+		n.Name = n.Code
+	}
+	if n.Name == "" {
+		return 0, fmt.Errorf("odootest: a product needs a name or a code")
+	}
+	if n.ListPrice == 0 {
+		n.ListPrice = 10
+	}
+	p := &Product{ID: s.products.newID(), DefaultCode: n.Code, Name: n.Name, Type: "consu", IsStorable: true, Active: true,
+		ListPrice: n.ListPrice, StandardPrice: round2(n.ListPrice * 0.6), UoMID: 1, CreateDate: tx.wd, WriteDate: tx.wd}
+	s.products.add(p)
+	return p.ID, nil
+}
+
+// AddSupplierInfo creates a vendor line (product.supplierinfo) for a product's template: the vendor (0: company
+// 1's partner), its delivery lead time in days and its least quantity, after the template's other vendor lines.
+func (tx *Tx) AddSupplierInfo(productID, partnerID int64, delay int, minQty float64) (int64, error) {
+	s := tx.s
+	if err := tx.needs(ModulePurchase); err != nil {
+		return 0, err
+	}
+	pr := s.products.get(productID)
+	if pr == nil {
+		return 0, fmt.Errorf("%w: product.product %d", ErrNotFound, productID)
+	}
+	if partnerID == 0 {
+		partnerID = 1
+	}
+	x := &SupplierInfo{ID: s.sup.sellers.newID(), PartnerID: partnerID, ProductTmplID: productID, Delay: delay, MinQty: minQty,
+		Price: pr.(*Product).StandardPrice, Sequence: len(s.sellersOf(productID)) + 1, CurrencyID: 1, CreateDate: tx.wd, WriteDate: tx.wd}
+	s.sup.sellers.add(x)
+	return x.ID, nil
 }

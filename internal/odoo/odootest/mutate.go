@@ -314,6 +314,9 @@ func (tx *Tx) AddOrder(n NewOrder) (int64, error) {
 	o := &Order{ID: id, Name: orderName(id), State: n.State, DateOrder: n.DateOrder.UTC().Truncate(time.Second),
 		PartnerID: n.PartnerID, CompanyID: n.CompanyID, CurrencyID: company.CurrencyID, UserID: AdminUID, WarehouseID: wh,
 		CreateDate: tx.wd, WriteDate: tx.wd}
+	if !n.CommitmentDate.IsZero() {
+		o.CommitmentDate = n.CommitmentDate.UTC().Truncate(time.Second)
+	}
 	for i, nl := range n.Lines {
 		l := &Line{ID: s.lines.newID(), OrderID: id, Sequence: 10 * (i + 1), ProductID: nl.ProductID, Name: nl.Name,
 			DisplayType: nl.DisplayType, ProductUomQty: nl.Qty, PriceUnit: nl.PriceUnit, CompanyID: n.CompanyID,

@@ -192,7 +192,9 @@ type NewOrder struct {
 	CompanyID int64     // 0: company 1
 	State     string    // "": draft
 	DateOrder time.Time // zero: the clock, truncated to seconds
-	Lines     []NewLine
+	// CommitmentDate is the delivery date promised to the customer (commitment_date); zero: none (false).
+	CommitmentDate time.Time
+	Lines          []NewLine
 }
 
 // NewLine describes one line of a NewOrder.

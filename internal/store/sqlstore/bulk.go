@@ -282,6 +282,13 @@ func (c *copyEncoder) timestamptz(t time.Time) {
 	c.b = binary.BigEndian.AppendUint64(c.b, uint64(us))
 }
 
+// date writes t's calendar day as days since 2000-01-01.
+func (c *copyEncoder) date(t time.Time) {
+	c.b = binary.BigEndian.AppendUint32(c.b, 4)
+	days := (time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() - postgresEpoch) / 86400
+	c.b = binary.BigEndian.AppendUint32(c.b, uint32(int32(days)))
+}
+
 func (c *copyEncoder) nullTimestamptz(t *time.Time) {
 	if t == nil {
 		c.null()

@@ -153,6 +153,12 @@ func (e *Exec) ConnectionLeaseClaim(ctx context.Context, holder string, limit in
 		ON CONFLICT (connection_id) DO NOTHING`, e.d.Time(now), true); err != nil {
 		return nil, fmt.Errorf("create the leases of new connections: %w", err)
 	}
+	// The claim's own time is read after the insert: a concurrent claim may have made the rows, free since its
+	// time, later than ours was read above; with that earlier time this claim would find them "freed in the
+	// future" and take none (seen under load: two processes claiming at once, one took all, the other nothing).
+	if now, err = e.dbNow(ctx); err != nil {
+		return nil, err
+	}
 	n, free := e.d.Time(now), e.d.Time(now.Add(-freeFor))
 	// The condition again in the UPDATE: on PostgreSQL a row another claim changed between the subquery's
 	// snapshot and its lock is read anew.

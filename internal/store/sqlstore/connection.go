@@ -216,6 +216,10 @@ func (e *Exec) ConnectionDataReset(ctx context.Context, id int64) (store.DataRes
 				return fmt.Errorf("reset connection %d: %s: %w", id, d.table, err)
 			}
 		}
+		// Past forecasts were made from the deleted sales: their accuracy against another database means nothing.
+		if err := e.deleteCounting(ctx, &r.ForecastRuns, `DELETE FROM forecast_runs WHERE connection_id = ?`, id); err != nil {
+			return fmt.Errorf("reset connection %d: forecast_runs: %w", id, err)
+		}
 		for _, t := range store.SupplyTables {
 			if err := e.deleteCounting(ctx, &r.Supply, `DELETE FROM `+string(t)+` WHERE connection_id = ?`, id); err != nil {
 				return fmt.Errorf("reset connection %d: %s: %w", id, t, err)

@@ -31,6 +31,35 @@ func (e *Exec) BacklogList(ctx context.Context, connectionID int64) (map[string]
 	return out, rows.Err()
 }
 
+func (e *Exec) OrderDueList(ctx context.Context, connectionID int64, from, to time.Time) ([]*store.OrderDue, error) {
+	// An item's order may not be stored yet (lines and orders are written apart): its date_order stands.
+	const due = `COALESCE(o.commitment_date, i.date_order)`
+	const placed = `CASE WHEN i.date_order >= ? AND i.date_order < ? THEN 1 ELSE 0 END`
+	rows, err := e.query(ctx, `SELECT i.sku, `+due+`, `+placed+`,
+		SUM(CASE WHEN i.quantity > i.qty_delivered THEN i.quantity - i.qty_delivered ELSE 0 END),
+		SUM(CASE WHEN i.qty_delivered > 0 THEN i.qty_delivered ELSE 0 END)
+		FROM sales_items i LEFT JOIN sales_orders o ON o.connection_id = i.connection_id AND o.order_id = i.order_id
+		WHERE i.connection_id = ? AND i.removed_at IS NULL AND i.order_state IN ('sale', 'done')
+		AND (i.quantity > i.qty_delivered OR (i.date_order >= ? AND i.date_order < ?))
+		GROUP BY 1, 2, 3 ORDER BY 1, 2 NULLS LAST, 3`,
+		e.d.Time(from), e.d.Time(to), connectionID, e.d.Time(from), e.d.Time(to))
+	if err != nil {
+		return nil, fmt.Errorf("read open orders by due date: %w", err)
+	}
+	defer rows.Close()
+	var out []*store.OrderDue
+	for rows.Next() {
+		var d store.OrderDue
+		var placedFlag int
+		if err := rows.Scan(&d.SKU, nullTimeDest{&d.Due}, &placedFlag, &d.Open, &d.Delivered); err != nil {
+			return nil, fmt.Errorf("read open orders by due date: %w", err)
+		}
+		d.Placed = placedFlag == 1
+		out = append(out, &d)
+	}
+	return out, rows.Err()
+}
+
 var productionSpec = upsertSpec{table: "production_forecast", keys: []string{"connection_id", "sku", "year", "month"}, cols: []string{
 	"connection_id", "sku", "product_name", "year", "month", "forecast_quantity", "inventory", "production_needed",
 	"safety_stock", "backlog", "recommended_quantity", "coverage_months", "stockout_month", "priority", "flags",

@@ -86,7 +86,21 @@ func (e *Exec) SKURename(ctx context.Context, connectionID, productID int64, old
 				return err
 			}
 		}
-		return nil
+		// The planner's overrides are a history, never dropped: they follow the product when it is alone under
+		// the old SKU and the new one has none, else they stay where they are.
+		if shared > 0 {
+			return nil
+		}
+		taken := 0
+		if err := e.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM forecast_overrides WHERE connection_id = ? AND sku = ? LIMIT 1) x`,
+			connectionID, newSKU).Scan(&taken); err != nil {
+			return fmt.Errorf("rename sku %q to %q: look for overrides under the new sku: %w", oldSKU, newSKU, err)
+		}
+		if taken > 0 {
+			return nil
+		}
+		return update(&res.Overrides, "forecast_overrides", `UPDATE forecast_overrides SET sku = ? WHERE connection_id = ? AND sku = ?`,
+			newSKU, connectionID, oldSKU)
 	})
 	if err != nil {
 		return store.SKURenameResult{}, err

@@ -419,16 +419,12 @@ func scanProductRoute(r rowScanner) (*store.ProductRoute, error) {
 }
 
 func (e *Exec) SupplyList(ctx context.Context, connectionID int64) (*store.Supply, error) {
-	var s store.Supply
-	var err error
+	s, err := e.SupplyBoMList(ctx, connectionID)
+	if err != nil {
+		return nil, err
+	}
 	const live = ` AND removed_at IS NULL`
 	if s.Productions, err = supplyRows(ctx, e, productionTable, scanProduction, live, connectionID); err != nil {
-		return nil, err
-	}
-	if s.BoMs, err = supplyRows(ctx, e, bomTable, scanBoM, live, connectionID); err != nil {
-		return nil, err
-	}
-	if s.BoMLines, err = supplyRows(ctx, e, bomLineTable, scanBoMLine, live, connectionID); err != nil {
 		return nil, err
 	}
 	if s.PurchaseLines, err = supplyRows(ctx, e, purchaseLineTable, scanPurchaseLine, live, connectionID); err != nil {
@@ -438,6 +434,19 @@ func (e *Exec) SupplyList(ctx context.Context, connectionID int64) (*store.Suppl
 		return nil, err
 	}
 	if s.SupplierInfos, err = supplyRows(ctx, e, supplierInfoTable, scanSupplierInfo, live, connectionID); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (e *Exec) SupplyBoMList(ctx context.Context, connectionID int64) (*store.Supply, error) {
+	var s store.Supply
+	var err error
+	const live = ` AND removed_at IS NULL`
+	if s.BoMs, err = supplyRows(ctx, e, bomTable, scanBoM, live, connectionID); err != nil {
+		return nil, err
+	}
+	if s.BoMLines, err = supplyRows(ctx, e, bomLineTable, scanBoMLine, live, connectionID); err != nil {
 		return nil, err
 	}
 	if s.ProductRoutes, err = supplyRows(ctx, e, productRouteTable, scanProductRoute, live, connectionID); err != nil {

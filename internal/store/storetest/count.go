@@ -20,7 +20,7 @@ func testConnectionDataCount(t *testing.T, newStore NewStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.DataCount{Orders: 2, Items: 3, SKUs: 3, Products: 1, Forecast: 1, Plan: 1, Deliveries: 5, SyncLogs: 1}
+	want := store.DataCount{Orders: 2, Items: 3, SKUs: 3, Products: 1, Forecast: 1, Plan: 1, Overrides: 1, Deliveries: 5, SyncLogs: 1}
 	if got != want {
 		t.Errorf("count = %+v, want %+v", got, want)
 	}

@@ -79,6 +79,10 @@ func fillConnection(t *testing.T, s store.Store, name string) int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.ForecastOverrideInsert(ctx, &store.ForecastOverride{ConnectionID: conn, SKU: "A", Date: at, Action: store.OverrideSet,
+		Quantity: ptr(5.0), Note: "order", CreatedBy: "luis", Source: store.OverrideSourceCLI, CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
 	for i, state := range []string{store.DeliveryPending, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryDead, store.DeliveryDiscarded} {
 		id, _, err := s.WebhookDeliveryInsert(ctx, &store.WebhookDeliveryInsertParams{EventID: "evt_" + name + string(rune('a'+i)),
 			EventType: "order.updated", ConnectionID: conn, OrderID: int64(i), WriteDate: at, Payload: []byte(`{}`), CreatedAt: at})
@@ -102,7 +106,7 @@ func testConnectionDataReset(t *testing.T, newStore NewStore) {
 		t.Helper()
 		out := map[string]int64{}
 		for _, table := range []string{"sales_orders", "sales_items", "products", "inventory", "forecast", "forecast_stats",
-			"production_forecast", "sync_state", "sync_logs", "webhook_deliveries"} {
+			"production_forecast", "sync_state", "sync_logs", "webhook_deliveries", "forecast_overrides"} {
 			var n int64
 			q := "SELECT COUNT(*) FROM " + table + " WHERE connection_id = ?"
 			if s.Dialect() == store.DialectPostgres {
@@ -145,7 +149,8 @@ func testConnectionDataReset(t *testing.T, newStore NewStore) {
 	}
 	got := counts(a)
 	for table, n := range map[string]int64{"sales_orders": 0, "sales_items": 0, "products": 0, "inventory": 0, "forecast": 0,
-		"forecast_stats": 0, "production_forecast": 0, "sync_state": 0, "sync_logs": 1, "webhook_deliveries": 3} {
+		"forecast_stats": 0, "production_forecast": 0, "sync_state": 0, "sync_logs": 1, "webhook_deliveries": 3,
+		"forecast_overrides": 1} { // the planner's overrides stay
 		if got[table] != n {
 			t.Errorf("after reset %s holds %d rows of the connection, want %d", table, got[table], n)
 		}

@@ -63,7 +63,13 @@ func PostgresURL(t testing.TB) string {
 // unset.
 func PostgresDatabase(t testing.TB) string {
 	t.Helper()
-	base := postgresBase(t)
+	return PostgresDatabaseOn(t, postgresBase(t))
+}
+
+// PostgresDatabaseOn is PostgresDatabase on the server base points at (a URL whose database the test may connect
+// to, to create its own), for tests that need a server other than PostgresEnv's.
+func PostgresDatabaseOn(t testing.TB, base string) string {
+	t.Helper()
 	admin := func(sql string) error {
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()

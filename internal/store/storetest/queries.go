@@ -16,6 +16,10 @@ const (
 	QueryForecastMonth = `SELECT sku, forecast_date, forecasted_quantity FROM forecast WHERE year = 2024 AND month = 10
 ORDER BY forecasted_quantity DESC LIMIT 20;`
 
+	// QueryForecastFinalMonth is QueryForecastMonth on the figures the plan uses, the planners' overrides in.
+	QueryForecastFinalMonth = `SELECT sku, forecast_date, statistical_quantity, override_quantity, final_quantity, override_note
+FROM forecast_final WHERE year = 2024 AND month = 10 ORDER BY final_quantity DESC LIMIT 20;`
+
 	QueryProductionNowPostgres = `SELECT sku, product_name, production_needed, priority FROM production_forecast
 WHERE year = EXTRACT(YEAR FROM CURRENT_DATE) AND month = EXTRACT(MONTH FROM CURRENT_DATE)
   AND production_needed > 0 ORDER BY production_needed DESC LIMIT 20;`
@@ -107,6 +111,49 @@ func testUserQueries(t *testing.T, newStore NewStore) {
 	rows.Close()
 	if len(got) != 20 || got[0] != "SKU-24" || got[19] != "SKU-05" {
 		t.Errorf("forecast query returned %v", got)
+	}
+
+	// The same month with the overrides in force: SKU-00's 0 raised above everything, SKU-24's set then cleared.
+	q := 5000.0
+	for _, o := range []*store.ForecastOverride{
+		{SKU: "SKU-00", Action: store.OverrideSet, Quantity: &q, Note: "big order"},
+		{SKU: "SKU-24", Action: store.OverrideSet, Quantity: new(1.0), Note: "was"},
+		{SKU: "SKU-24", Action: store.OverrideClear},
+	} {
+		o.ConnectionID, o.Date, o.CreatedBy, o.Source, o.CreatedAt = c.ID, time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC), "luis",
+			store.OverrideSourceCLI, time.Date(2024, 9, 30, 8, 0, 0, 0, time.UTC)
+		if _, err := s.ForecastOverrideInsert(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err = db.QueryContext(ctx, QueryForecastFinalMonth)
+	if err != nil {
+		t.Fatalf("forecast_final query: %v", err)
+	}
+	got = got[:0]
+	for rows.Next() {
+		var sku string
+		var date any
+		var stat, final float64
+		var ovr *float64
+		var note *string
+		if err := rows.Scan(&sku, &date, &stat, &ovr, &final, &note); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case sku == "SKU-00" && (ovr == nil || *ovr != q || final != q || stat != 0 || note == nil || *note != "big order"):
+			t.Errorf("SKU-00 in forecast_final: statistical %v, override %v, final %v, note %v", stat, ovr, final, note)
+		case sku != "SKU-00" && (ovr != nil || final != stat || note != nil):
+			t.Errorf("%s in forecast_final: statistical %v, override %v, final %v", sku, stat, ovr, final)
+		}
+		got = append(got, sku)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if len(got) != 20 || got[0] != "SKU-00" || got[1] != "SKU-24" || got[19] != "SKU-06" {
+		t.Errorf("forecast_final query returned %v", got)
 	}
 
 	// Production rows for the database's own current month, and for the month before (must not show).

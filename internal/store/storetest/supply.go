@@ -206,8 +206,14 @@ func testSupply(t *testing.T, newStore NewStore) {
 	if st, _ := s.SupplyStampGetMany(ctx, a, store.TableBoMLines, []int64{31}); !st[31].Removed {
 		t.Errorf("removed line's stamp %+v", st[31])
 	}
-	if list, _ := s.SupplyList(ctx, a); len(list.BoMLines) != 2 {
+	list, _ := s.SupplyList(ctx, a)
+	if len(list.BoMLines) != 2 {
 		t.Errorf("listed %d BoM lines after a removal, want 2", len(list.BoMLines))
+	}
+	// The BoM part alone is the same, removed line left out too.
+	bom, err := s.SupplyBoMList(ctx, a)
+	if err != nil || !reflect.DeepEqual(bom, &store.Supply{BoMs: list.BoMs, BoMLines: list.BoMLines, ProductRoutes: list.ProductRoutes}) || len(bom.BoMs) == 0 || len(bom.ProductRoutes) == 0 {
+		t.Errorf("SupplyBoMList = %s, %v; want the BoMs, lines and routes of SupplyList %s", dumpSupply(bom), err, dumpSupply(list))
 	}
 	if r, err := s.BoMLineUpsertMany(ctx, []*store.BoMLine{want.BoMLines[1]}); err != nil || r.Updated != 1 {
 		t.Errorf("restore: %+v, %v", r, err)
