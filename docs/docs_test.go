@@ -199,7 +199,7 @@ func TestEverydayQueriesAreTheTestedOnes(t *testing.T) {
 	for file, queries := range map[string][]string{
 		"database.md": {storetest.QueryForecastMonth, storetest.QueryForecastFinalMonth, storetest.QueryToProducePostgres, storetest.QueryToProduceSQLite,
 			storetest.QueryProductionNowPostgres, storetest.QueryProductionNowSQLite, storetest.QueryOpenProduction,
-			storetest.QueryIncomingPurchases},
+			storetest.QueryIncomingPurchases, storetest.QueryStockMovesByMonth},
 		"planning.md":    {storetest.QueryToProducePostgres, storetest.QueryProductionNowPostgres},
 		"forecasting.md": {storetest.QueryForecastFinalMonth},
 	} {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -78,6 +79,26 @@ func TestForecastModesAndBacktest(t *testing.T) {
 		t.Errorf("report mode touched the tables: plan rows %d -> %d", before, after)
 	}
 
+	// --json: what was stored, stock-outs included (the demo's history has none).
+	r = runAt(t, demoToday, env, "--config", cfg, "forecast", "--json", "--horizon", "6")
+	var runs []struct {
+		Connection string `json:"connection"`
+		SKUs, Rows int
+		Horizon    int
+		Stockouts  []struct {
+			SKU            string   `json:"sku"`
+			StockoutMonths []string `json:"stockout_months"`
+		} `json:"stockouts"`
+		Plan *struct{ Month string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &runs); r.code != 0 || err != nil {
+		t.Fatalf("forecast --json: %v, %+v", err, r)
+	}
+	if len(runs) != 1 || runs[0].Connection != "demo" || runs[0].SKUs == 0 || runs[0].Rows != 6*runs[0].SKUs || runs[0].Horizon != 6 ||
+		runs[0].Stockouts == nil || len(runs[0].Stockouts) != 0 || runs[0].Plan == nil || runs[0].Plan.Month != "2026-01" {
+		t.Errorf("forecast --json: %s", r.stdout)
+	}
+
 	// Offline: a history file in, a forecast file out.
 	hist := history(t, dir, "history.csv", ",", ".")
 	fcPath := filepath.Join(dir, "fc.csv")
@@ -113,6 +134,7 @@ func TestForecastModesAndBacktest(t *testing.T) {
 	for _, bad := range [][]string{
 		{"forecast", "--input", hist},                           // no --out
 		{"forecast", "--mode", "sideways"},                      // unknown mode
+		{"forecast", "--json", "--mode", "report"},              // --json is what db mode stored
 		{"forecast", "--horizon", "0"},                          // out of range
 		{"backtest"},                                            // neither --input nor --connection
 		{"backtest", "--input", filepath.Join(dir, "nope.csv")}, // missing file

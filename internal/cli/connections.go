@@ -480,6 +480,9 @@ too, after a sync refused the connection because its Odoo changed.`,
 				if r.ForecastRuns > 0 {
 					supply += fmt.Sprintf(", %d past forecast runs", r.ForecastRuns)
 				}
+				if r.StockMoves > 0 {
+					supply += fmt.Sprintf(", %d stock moves", r.StockMoves)
+				}
 				fmt.Fprintf(app.Stdout, "deleted its data: %d orders, %d order lines, %d products, %d inventory rows, %d forecast rows, "+
 					"%d plan rows%s, %d sync cursors, %d undelivered webhook events; the next sync is an initial one\n",
 					r.Orders, r.Items, r.Products, r.Inventory, r.Forecast, r.Plan, supply, r.Cursors, r.PendingEvents)

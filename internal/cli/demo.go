@@ -26,7 +26,7 @@ import (
 
 func (app *App) demoCommand() *cobra.Command {
 	var dbPath string
-	var skus, years int
+	var skus, years, stockouts int
 	var noServe bool
 	var seed int64
 	var addr string
@@ -44,7 +44,8 @@ polling the fake Odoo, which keeps doing business, and delivering its webhooks t
 other commands can be tried against them; Ctrl-C stops.`,
 		Example: `  go run ./cmd/salesengine demo
   salesengine demo --no-serve --db /tmp/demo.db
-  salesengine demo --skus 50 --years 2`,
+  salesengine demo --skus 50 --years 2
+  salesengine demo --stockouts 3`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if skus < 5 || skus > 20000 {
@@ -53,7 +54,10 @@ other commands can be tried against them; Ctrl-C stops.`,
 			if years < 1 || years > 10 {
 				return usagef("", "--years must be between 1 and 10, got %d", years)
 			}
-			o := demoOptions{dbPath: dbPath, skus: skus, years: years, serve: !noServe, seed: seed, addr: addr}
+			if stockouts < 0 || stockouts > skus {
+				return usagef("", "--stockouts must be between 0 and --skus (%d), got %d", skus, stockouts)
+			}
+			o := demoOptions{dbPath: dbPath, skus: skus, years: years, stockouts: stockouts, serve: !noServe, seed: seed, addr: addr}
 			if o.serve { // off loopback the dashboard needs its token: say so before the demo runs
 				var err error
 				if o.ui, err = engine.LoadUISettings(app.Config, addr); err != nil {
@@ -66,6 +70,7 @@ other commands can be tried against them; Ctrl-C stops.`,
 	cmd.Flags().StringVar(&dbPath, "db", "salesengine-demo.db", "SQLite file for the demo's data (replaced if it exists)")
 	cmd.Flags().IntVar(&skus, "skus", 300, "products in the generated history")
 	cmd.Flags().IntVar(&years, "years", 3, "years of generated history")
+	cmd.Flags().IntVar(&stockouts, "stockouts", 0, "give this many steady sellers a stock-out of about two months in the history (their lost sales are not in the orders)")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated data (same seed, same data)")
 	cmd.Flags().BoolVar(&noServe, "no-serve", false, "exit when done instead of serving the dashboard, the fake Odoo and the receiver")
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "host:port of the dashboard (a free port when this one is taken)")
@@ -73,12 +78,12 @@ other commands can be tried against them; Ctrl-C stops.`,
 }
 
 type demoOptions struct {
-	dbPath      string
-	skus, years int
-	serve       bool
-	seed        int64
-	addr        string            // of the dashboard, with serve
-	ui          engine.UISettings // with serve
+	dbPath                 string
+	skus, years, stockouts int
+	serve                  bool
+	seed                   int64
+	addr                   string            // of the dashboard, with serve
+	ui                     engine.UISettings // with serve
 }
 
 func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
@@ -115,7 +120,7 @@ func (app *App) runDemo(ctx context.Context, o demoOptions) (err error) {
 	// after that day the fake Odoo's today is today: 'run', 'forecast' and 'plan' afterwards see recent sales.
 	srv, err := odootest.NewServer(odootest.Options{Version: "17", Seed: o.seed, Modules: odootest.AllModules,
 		Now:  app.clock().UTC().Truncate(time.Second).Add(-demoEvents * demoStep),
-		Data: &odootest.GenerateOptions{Years: o.years, SKUs: o.skus}})
+		Data: &odootest.GenerateOptions{Years: o.years, SKUs: o.skus, StockOuts: o.stockouts}})
 	if err != nil {
 		return fmt.Errorf("start the fake Odoo: %w", err)
 	}

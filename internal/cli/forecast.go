@@ -21,7 +21,7 @@ import (
 func (app *App) forecastCommand() *cobra.Command {
 	var conn, mode, out, input string
 	var horizon, level int
-	var round bool
+	var round, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "forecast",
 		Short: "Forecast demand per SKU, 12 months ahead",
@@ -39,6 +39,7 @@ YYYY-MM; an empty value is missing; commas between columns, or semicolons with d
 Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 		Example: `  salesengine forecast
   salesengine forecast --connection acme --horizon 18
+  salesengine forecast --json
   salesengine forecast --mode report --out data/forecasts
   salesengine forecast --input history.csv --out fc.csv --level 95`,
 		Args: noArgs,
@@ -50,6 +51,9 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 			set, err := app.settings(needs)
 			if err != nil {
 				return err
+			}
+			if asJSON && (input != "" || mode != "db") {
+				return usagef("drop --json, or use --mode db", "--json prints what --mode db stored: it does not go with --input or --mode report")
 			}
 			if input != "" {
 				if conn != "" || cmd.Flags().Changed("mode") {
@@ -80,6 +84,9 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return app.forecastJSON(cmd.Context(), eng, conns)
+			}
 			return app.forecastConnections(cmd.Context(), eng, conns, mode, out)
 		},
 	}
@@ -91,6 +98,7 @@ Excel saves it) writes --out (series,month,forecast,lower,upper,method).`,
 	fs.IntVar(&horizon, "horizon", 12, "months to forecast")
 	fs.IntVar(&level, "level", 80, "prediction interval level, percent")
 	fs.BoolVar(&round, "round", false, "round forecasts to whole units")
+	fs.BoolVar(&asJSON, "json", false, "print what was forecast and planned per connection as JSON (--mode db), stock-out months included")
 	bindVar(fs, "horizon", "SALESENGINE_FORECAST_HORIZON")
 	bindVar(fs, "level", "SALESENGINE_FORECAST_LEVEL")
 	bindVar(fs, "round", "SALESENGINE_FORECAST_ROUND")
@@ -139,6 +147,92 @@ func printMix(app *App, sum engine.ForecastSummary) {
 	}
 	fmt.Fprintf(app.Stdout, "  classes: %s\n  methods: %s\n", strings.Join(classes, ", "), strings.Join(ms, ", "))
 	fmt.Fprintf(app.Stdout, "  outlier months cleaned: %d, in %d SKUs\n", sum.Outliers, sum.OutlierSKUs)
+	if len(sum.Stockouts) > 0 {
+		months, censored := 0, 0
+		for _, so := range sum.Stockouts {
+			months += len(so.Months)
+			censored += len(so.Censored)
+		}
+		fmt.Fprintf(app.Stdout, "  stock-outs: %d SKUs with %d stock-out months in their history, %d of them censored (forecast_stats.stockout_months)\n",
+			len(sum.Stockouts), months, censored)
+	}
+}
+
+// forecastJSONView is one connection's forecast run, for forecast --json.
+type forecastJSONView struct {
+	Connection string            `json:"connection"`
+	SKUs       int               `json:"skus"`
+	Rows       int               `json:"rows"`
+	Horizon    int               `json:"horizon"`
+	Seconds    float64           `json:"seconds"`
+	Classes    map[string]int    `json:"classes"`
+	Methods    map[string]int    `json:"methods"`
+	Stockouts  []stockoutView    `json:"stockouts"`
+	Plan       *forecastPlanView `json:"plan,omitempty"`
+	Error      string            `json:"error,omitempty"`
+}
+
+type stockoutView struct {
+	SKU            string   `json:"sku"`
+	StockoutMonths []string `json:"stockout_months"`
+	CensoredMonths []string `json:"censored_months"`
+}
+
+type forecastPlanView struct {
+	Month          string `json:"month"`
+	Rows           int    `json:"rows"`
+	Alta           int    `json:"alta"`
+	Media          int    `json:"media"`
+	Baja           int    `json:"baja"`
+	NeedProduction int    `json:"need_production"`
+}
+
+func monthStrings(ms []forecast.Month) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.String()
+	}
+	return out
+}
+
+// forecastJSON forecasts each connection into its tables, as --mode db does, and prints the runs as JSON.
+func (app *App) forecastJSON(ctx context.Context, eng *engine.Engine, conns []*store.Connection) error {
+	views := make([]forecastJSONView, 0, len(conns))
+	var failed []string
+	for _, c := range conns {
+		out, err := eng.ForecastAndPlan(ctx, c)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		sum := out.Forecast
+		v := forecastJSONView{Connection: c.Name, SKUs: sum.SKUs, Rows: sum.Rows, Horizon: out.Horizon, Seconds: sum.Took.Seconds(),
+			Classes: map[string]int{}, Methods: sum.ByMethod, Stockouts: []stockoutView{}}
+		if v.Methods == nil {
+			v.Methods = map[string]int{}
+		}
+		for cl, n := range sum.ByClass {
+			v.Classes[string(cl)] = n
+		}
+		for _, so := range sum.Stockouts {
+			v.Stockouts = append(v.Stockouts, stockoutView{SKU: so.SKU, StockoutMonths: monthStrings(so.Months), CensoredMonths: monthStrings(so.Censored)})
+		}
+		if p := out.Plan; p != nil {
+			v.Plan = &forecastPlanView{Month: p.Month.String(), Rows: p.Summary.Rows, Alta: p.Summary.Alta, Media: p.Summary.Media,
+				Baja: p.Summary.Baja, NeedProduction: p.Summary.NeedProduction}
+		}
+		if err != nil {
+			v.Error = err.Error()
+			failed = append(failed, c.Name)
+		}
+		views = append(views, v)
+	}
+	if err := writeJSON(app.Stdout, views); err != nil {
+		return err
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("forecast failed for %v", failed)
+	}
+	return nil
 }
 
 // forecastConnections forecasts each connection in the given mode.

@@ -159,6 +159,14 @@ var templateFuncs = template.FuncMap{
 	"lower": strings.ToLower,
 	// below tells whether optional number a is less than b (false when either is absent).
 	"below": func(a, b *float64) bool { return a != nil && b != nil && *a < *b },
+	// months lists months as "2025-09, 2025-10".
+	"months": func(ms []time.Time) string {
+		parts := make([]string, len(ms))
+		for i, m := range ms {
+			parts[i] = m.Format("2006-01")
+		}
+		return strings.Join(parts, ", ")
+	},
 	// dict builds a map for a sub-template's dot: {{template "x" dict "A" 1 "B" 2}}.
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}

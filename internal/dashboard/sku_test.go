@@ -219,10 +219,19 @@ func TestSKUPageOutlierMarks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Among the SKUs still sold: an archived product is dead whatever its history (and not cleaned).
+	live := map[string]bool{}
+	before, err := f.store.ForecastStatList(ctx, conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range before {
+		live[s.SKU] = s.Class == "smooth" || s.Class == "erratic"
+	}
 	bySKU := map[string][]*store.Item{}
 	busiest := ""
 	for _, it := range items {
-		if it.DateOrder != nil && it.OrderState == "sale" {
+		if it.DateOrder != nil && it.OrderState == "sale" && live[it.SKU] {
 			bySKU[it.SKU] = append(bySKU[it.SKU], it)
 			if len(bySKU[it.SKU]) > len(bySKU[busiest]) {
 				busiest = it.SKU
@@ -254,7 +263,7 @@ func TestSKUPageOutlierMarks(t *testing.T) {
 		}
 	}
 	if abnormal == nil {
-		t.Fatalf("the abnormal order of %s in %s was not cleaned: %+v", busiest, month, st.Outliers)
+		t.Fatalf("the abnormal order of %s in %s was not cleaned: %+v (class %s, method %s)", busiest, month, st.Outliers, st.Class, st.Method)
 	}
 
 	_, body := get(t, c, f.srv.URL, skuHref(busiest, conn.Name), "Accept-Language", "es")
@@ -289,4 +298,41 @@ func TestSKUPageOutlierMarks(t *testing.T) {
 		}
 	}
 	t.Error("every SKU had an outlier month: nothing to compare")
+}
+
+// TestSKUPageStockouts: the SKU page lists the stock-out months forecast_stats holds and those censored, in
+// Spanish and English, and says when there are none.
+func TestSKUPageStockouts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, fixtureOptions{})
+	c := f.client(t)
+	stats, err := f.store.ForecastStatList(context.Background(), f.conns[0].ID)
+	if err != nil || len(stats) < 2 {
+		t.Fatalf("stats: %d, %v", len(stats), err)
+	}
+	out, other := stats[0].SKU, stats[1].SKU
+	// a forecast made with a stock history that found two months out of stock, one of them censored
+	if _, err := f.store.DB().ExecContext(context.Background(), `UPDATE forecast_stats SET stockout_months = '2025-09,2025-10',
+		censored_months = '2025-10' WHERE connection_id = ? AND sku = ?`, f.conns[0].ID, out); err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string][]string{
+		"es": {"Meses sin existencias", "2025-09, 2025-10", "demanda tratada como desconocida e imputada: 2025-10"},
+		"en": {"Stock-out months", "2025-09, 2025-10", "demand treated as unknown and imputed: 2025-10"},
+	} {
+		resp, body := get(t, c, f.srv.URL, skuHref(out, "acme"), "Accept-Language", lang)
+		text := html.UnescapeString(body)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-field="stockouts"`) {
+			t.Fatalf("%s: GET %s = %d", lang, skuHref(out, "acme"), resp.StatusCode)
+		}
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: the SKU page lacks %q", lang, w)
+			}
+		}
+	}
+	_, body := get(t, c, f.srv.URL, skuHref(other, "acme"), "Accept-Language", "en")
+	if !strings.Contains(html.UnescapeString(body), "none (or no stock history)") {
+		t.Errorf("a SKU without stock-outs does not say so")
+	}
 }

@@ -139,9 +139,18 @@ type Summary struct {
 	// Outliers counts the months of history cleaned as outliers, in OutlierSKUs SKUs.
 	Outliers, OutlierSKUs int
 	Took                  time.Duration
+	// Stockouts are the SKUs whose history had stock-out months, by SKU.
+	Stockouts []Stockout
 }
 
-// Forecast forecasts every SKU of the connection.
+// Stockout is a SKU's stock-out months and those of them whose demand was censored.
+type Stockout struct {
+	SKU              string
+	Months, Censored []forecast.Month
+}
+
+// Forecast forecasts every SKU of the connection, from its demand series with the stock-out months the stock
+// history tells censored (stockout.go); each result says which months were stock-outs and which were censored.
 func Forecast(ctx context.Context, s store.Executor, connectionID int64, o Options) ([]forecast.Result, error) {
 	o = o.withDefaults()
 	series, err := Series(ctx, s, connectionID, o)
@@ -151,7 +160,29 @@ func Forecast(ctx context.Context, s store.Executor, connectionID int64, o Optio
 	if o.Forecast.Archived, err = archivedSKUs(ctx, s, connectionID); err != nil {
 		return nil, err
 	}
-	return forecast.ForecastAll(ctx, series, o.Forecast)
+	stock, err := stockoutsBySKU(ctx, s, connectionID, o)
+	if err != nil {
+		return nil, fmt.Errorf("stock history: %w", err)
+	}
+	type marks struct{ stockouts, censored []forecast.Month }
+	bySKU := map[string]marks{}
+	for i, ser := range series {
+		if months := stock[ser.ID]; months != nil {
+			var m marks
+			series[i], m.stockouts, m.censored = Censor(ser, months)
+			bySKU[ser.ID] = m
+		}
+	}
+	res, err := forecast.ForecastAll(ctx, series, o.Forecast)
+	if err != nil {
+		return nil, err
+	}
+	for i := range res {
+		if m, ok := bySKU[res[i].ID]; ok {
+			res[i].StockoutMonths, res[i].CensoredMonths = m.stockouts, m.censored
+		}
+	}
+	return res, nil
 }
 
 // archivedSKUs returns the SKUs all of whose stored products are archived (inactive) in Odoo: they cannot be
@@ -214,7 +245,11 @@ func Summarize(results []forecast.Result) Summary {
 			sum.Outliers += len(r.Outliers)
 			sum.OutlierSKUs++
 		}
+		if len(r.StockoutMonths) > 0 {
+			sum.Stockouts = append(sum.Stockouts, Stockout{SKU: r.ID, Months: r.StockoutMonths, Censored: r.CensoredMonths})
+		}
 	}
+	sort.Slice(sum.Stockouts, func(i, j int) bool { return sum.Stockouts[i].SKU < sum.Stockouts[j].SKU })
 	return sum
 }
 
@@ -250,7 +285,7 @@ func Rows(connectionID int64, results []forecast.Result, level float64, generate
 			Class: string(r.Class), BacktestRMSSE: finite(r.BacktestRMSSE), Bias: finite(r.Bias), Origins: r.Origins,
 			HistoryMonths: r.HistoryLength, MeanDemand: r.Mean, StdDemand: r.Std, ADI: finite(r.ADI), CV2: finite(r.CV2),
 			LastMonth: last, GeneratedAt: generated, RunnerUp: r.RunnerUp, RunnerUpRMSSE: finite(r.RunnerUpRMSSE),
-			Outliers: cleanedMonths(r.Outliers)})
+			Outliers: cleanedMonths(r.Outliers), StockoutMonths: monthTimes(r.StockoutMonths), CensoredMonths: monthTimes(r.CensoredMonths)})
 	}
 	return rows, stats
 }
@@ -301,4 +336,16 @@ func cleanedMonths(outs []forecast.Outlier) []store.CleanedMonth {
 		cm[i] = store.CleanedMonth{Month: o.Month.Time(), Raw: o.Raw, Cleaned: o.Cleaned}
 	}
 	return cm
+}
+
+// monthTimes turns months into their first days, for the store.
+func monthTimes(ms []forecast.Month) []time.Time {
+	if len(ms) == 0 {
+		return nil
+	}
+	out := make([]time.Time, len(ms))
+	for i, m := range ms {
+		out[i] = m.Time()
+	}
+	return out
 }

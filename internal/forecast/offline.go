@@ -39,6 +39,11 @@ type Result struct {
 	// Outliers are the months of history replaced before fitting (see Options.OutlierK), oldest first; nil
 	// when none was.
 	Outliers []Outlier
+
+	// StockoutMonths are the months of the history the stock history marks as stock-outs and CensoredMonths those
+	// of them whose demand was treated as missing (and imputed) because it was below the series' typical level.
+	// The forecaster does not set them: the caller that knows the stock does (internal/demand).
+	StockoutMonths, CensoredMonths []Month
 }
 
 // Forecasts returns the point forecasts as a slice.
@@ -172,7 +177,7 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 			raw[i] /= scale
 		}
 	}
-	y := impute(raw)
+	y := imputeSeasonal(raw, o.Period)
 	if idx := cleanOutliers(y, raw, prof.Class, o.OutlierK, o.Period); len(idx) > 0 {
 		pre = nil // the shared fits were made on the uncleaned history
 		start := s.End().Add(1 - len(raw))

@@ -92,6 +92,8 @@
 //	                        consu→consumable,                               →storable, consu→
 //	                        service→service                                 consumable, service,
 //	                                                                        combo→combo
+//	StockMove.Quantity      quantity_done           quantity                quantity                quantity
+//	                        (each times product_qty / product_uom_qty: the move's unit to the product's)
 //
 // Optional fields (commitment_date and warehouse_id from sale_stock, client_order_ref, locked, barcode...)
 // are left zero when the server lacks them. Empty values (false) become "", 0, nil or the zero time.Time;

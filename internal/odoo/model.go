@@ -275,15 +275,24 @@ func normalizeProductType(typ, detailed string, storable bool) string {
 
 // storableDomain selects storable products on this server's version.
 func (c *Client) storableDomain(ctx context.Context) (Domain, error) {
-	f, err := c.FieldsGet(ctx, "product.product")
+	field, value, err := c.storableLeaf(ctx)
 	if err != nil {
 		return Domain{}, err
 	}
+	return Eq(field, value), nil
+}
+
+// storableLeaf is the product.product field and value that mean storable on this server's version.
+func (c *Client) storableLeaf(ctx context.Context) (string, any, error) {
+	f, err := c.FieldsGet(ctx, "product.product")
+	if err != nil {
+		return "", nil, err
+	}
 	if _, ok := f["is_storable"]; ok {
-		return Eq("is_storable", true), nil
+		return "is_storable", true, nil
 	}
 	if _, ok := f["type"]; ok {
-		return Eq("type", "product"), nil
+		return "type", "product", nil
 	}
-	return Domain{}, fmt.Errorf("odoo: product.product has neither is_storable nor type on this server")
+	return "", nil, fmt.Errorf("odoo: product.product has neither is_storable nor type on this server")
 }

@@ -28,6 +28,7 @@ var stampFields = map[string][]fieldSpec{
 	"mrp.production":      {req("write_date"), req("state")},
 	"purchase.order":      {req("write_date"), req("state")},
 	"purchase.order.line": {req("write_date"), opt("state"), req("order_id"), opt("display_type"), req("product_id")},
+	"stock.move":          {req("write_date"), req("state")},
 }
 
 type stampRow struct {

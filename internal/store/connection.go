@@ -118,6 +118,7 @@ type DataReset struct {
 	ForecastRuns int64
 	Cursors      int64 // sync_state rows: the next sync is an initial one
 	Supply       int64 // rows of the supply tables (store.SupplyTables)
+	StockMoves   int64 // stock_moves rows
 	// PendingEvents are webhook deliveries not yet delivered nor given up (state pending, retries included).
 	PendingEvents int64
 }

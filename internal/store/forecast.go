@@ -48,6 +48,10 @@ type ForecastStat struct {
 	// Outliers are the months of history the forecast cleaned (outlier_count, outlier_months, outlier_raw,
 	// outlier_cleaned), oldest first.
 	Outliers []CleanedMonth
+	// StockoutMonths are the months of the history the stock history marks as stock-outs, CensoredMonths those
+	// of them whose demand was treated as missing and imputed (both ascending; empty: none, or no stock history).
+	StockoutMonths []time.Time
+	CensoredMonths []time.Time
 }
 
 // CleanedMonth is a month of a SKU's history that the forecast treated as an outlier.

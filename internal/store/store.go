@@ -237,6 +237,7 @@ type Executor interface {
 	PlanRunList(ctx context.Context, year, month int) ([]*PlanRun, error)
 
 	SupplyExecutor
+	StockMoveExecutor
 	// Several serve processes on one database (cluster.go). Times are the database's clock. A process is alive
 	// until its heartbeat expires; a lease lives as long as its holder.
 

@@ -72,10 +72,13 @@ func (r *run) syncSupply(ctx context.Context) error {
 	if err := r.noteModules(ctx, mods); err != nil {
 		return err
 	}
+	p := &supplyPass{run: r, src: ss, mods: mods}
+	if err := p.syncStockMoves(ctx); err != nil {
+		return err
+	}
 	if !mods.MRP && !mods.Purchase {
 		return nil
 	}
-	p := &supplyPass{run: r, src: ss, mods: mods}
 	type step struct {
 		model string
 		on    bool
@@ -134,6 +137,9 @@ func (r *run) noteModules(ctx context.Context, mods odoo.Modules) error {
 	}
 	if !mods.MRP && !mods.Purchase {
 		msg += " (without mrp or purchase only sales and stock are read)"
+	}
+	if !mods.Stock {
+		msg += " (without stock there is no stock history: months without sales are not told from stock-outs)"
 	}
 	if mods.Probed {
 		msg += " (ir.module.module is not readable: found by probing their models)"
@@ -203,8 +209,13 @@ func (p *supplyPass) list(ctx context.Context, model string, filter odoo.Domain,
 
 // stampsOf reads the stored stamps of a table.
 func (p *supplyPass) stampsOf(ctx context.Context, table store.SupplyTable) func(ids []int64) (map[int64]store.SupplyStamp, error) {
-	return func(ids []int64) (map[int64]store.SupplyStamp, error) {
-		return p.s.Store.SupplyStampGetMany(ctx, p.conn.ID, table, ids)
+	return func(ids []int64) (out map[int64]store.SupplyStamp, err error) {
+		// a read, run again on a new connection when the database connection is lost
+		err = p.retry(ctx, "read the stored "+string(table), func() error {
+			out, err = p.s.Store.SupplyStampGetMany(ctx, p.conn.ID, table, ids)
+			return err
+		})
+		return out, err
 	}
 }
 
@@ -223,8 +234,15 @@ func (p *supplyPass) recent(open odoo.Domain) odoo.Domain {
 func flat[T any](ctx context.Context, p *supplyPass, table store.SupplyTable, model string, ids []int64,
 	read func(d odoo.Domain, fn func([]T) error) error, id func(T) int64,
 	write func(tx store.Executor, rows []T) (store.UpsertResult, error)) error {
-	for start := 0; start < len(ids); start += p.s.pageSize() {
-		chunk := ids[start:min(len(ids), start+p.s.pageSize())]
+	return flatIn(ctx, p, p.s.pageSize(), table, model, ids, read, id, write)
+}
+
+// flatIn is flat with chunks of size ids.
+func flatIn[T any](ctx context.Context, p *supplyPass, size int, table store.SupplyTable, model string, ids []int64,
+	read func(d odoo.Domain, fn func([]T) error) error, id func(T) int64,
+	write func(tx store.Executor, rows []T) (store.UpsertResult, error)) error {
+	for start := 0; start < len(ids); start += size {
+		chunk := ids[start:min(len(ids), start+size)]
 		var rows []T
 		if err := read(odoo.In("id", chunk...), func(page []T) error { rows = append(rows, page...); return nil }); err != nil {
 			return err

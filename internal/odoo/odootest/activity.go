@@ -19,22 +19,34 @@ func (tx *Tx) SetProductActive(id int64, active bool) error {
 }
 
 // SetQuantity sets the on-hand quantity of a product in a location (an inventory adjustment), creating
-// the quant if needed. The quant's company is the location's (or 1 for shared locations).
+// the quant if needed. The quant's company is the location's (or 1 for shared locations). Like Odoo's, the
+// adjustment is a done stock move of the difference, from or to the inventory adjustment location.
 func (tx *Tx) SetQuantity(productID, locationID int64, qty float64) error {
+	before, err := tx.setQuant(productID, locationID, qty)
+	if err != nil {
+		return err
+	}
+	tx.recordAdjustment(productID, locationID, qty-before)
+	return nil
+}
+
+// setQuant sets a quant's quantity, with no stock move, and returns the quantity it had.
+func (tx *Tx) setQuant(productID, locationID int64, qty float64) (float64, error) {
 	s := tx.s
 	if s.products.get(productID) == nil {
-		return fmt.Errorf("%w: product.product %d", ErrNotFound, productID)
+		return 0, fmt.Errorf("%w: product.product %d", ErrNotFound, productID)
 	}
 	lr := s.locations.get(locationID)
 	if lr == nil {
-		return fmt.Errorf("%w: stock.location %d", ErrNotFound, locationID)
+		return 0, fmt.Errorf("%w: stock.location %d", ErrNotFound, locationID)
 	}
 	for _, r := range s.quants.rows {
 		q := r.(*Quant)
 		if q.ProductID == productID && q.LocationID == locationID {
+			before := q.Quantity
 			q.Quantity = qty
 			tx.touch(s.quants, q)
-			return nil
+			return before, nil
 		}
 	}
 	company := lr.(*Location).CompanyID
@@ -43,7 +55,7 @@ func (tx *Tx) SetQuantity(productID, locationID int64, qty float64) error {
 	}
 	s.quants.add(&Quant{ID: s.quants.newID(), ProductID: productID, LocationID: locationID, CompanyID: company,
 		Quantity: qty, InDate: tx.wd, CreateDate: tx.wd, WriteDate: tx.wd})
-	return nil
+	return 0, nil
 }
 
 // ActivityStats counts what SimulateActivity or RunActivity did.
@@ -236,21 +248,14 @@ func (tx *Tx) randomDelivery(st *ActivityStats) error {
 				return err
 			}
 			p := s.products.get(l.ProductID).(*Product)
-			if p.IsStorable {
-				loc := int64(8)
-				if o.CompanyID == 2 {
-					loc = 11
-				}
-				var have float64
-				for _, qr := range s.quants.rows {
-					if q := qr.(*Quant); q.ProductID == p.ID && q.LocationID == loc {
-						have = q.Quantity
-						break
-					}
-				}
-				if err := tx.SetQuantity(p.ID, loc, have-qty); err != nil {
+			switch {
+			case !s.installed(ModuleStock) || p.Type == "service":
+			case p.IsStorable:
+				if _, err := tx.moveStock(p.ID, stockLocation(o.CompanyID), locCustomers, qty, l.ID, "OUT"); err != nil {
 					return err
 				}
+			default: // a consumable moves too, its stock untracked
+				tx.addMove(p, stockLocation(o.CompanyID), locCustomers, qty, o.CompanyID, l.ID, "OUT")
 			}
 			st.Delivered++
 			return nil

@@ -29,6 +29,11 @@
 // stamp what Odoo's transaction would, and Tx.AddProduct and Tx.AddSupplierInfo build a catalogue by hand (the
 // net plan's worked example). Server.DenyAccess takes a model's read rights away at run time.
 //
+// With stock, stock.move holds the stock history (stockmoves.go): quantity_done in 16, quantity and picked from
+// 17. Generated moves add up to the quants (an initial inventory, receipts, a delivery per delivered line, a
+// transfer to the shelf, a final count); GenerateOptions.StockOuts gives some steady sellers a stock-out whose lost
+// sales are taken out of the orders (Server.StockOuts); Tx.MoveStock and Tx.DeleteStockMove change it.
+//
 // The data lives in memory: sale.order, sale.order.line, product.product, stock.quant, stock.location,
 // stock.warehouse, res.partner, res.company, res.currency, res.users and ir.config_parameter (database.uuid,
 // Options.DatabaseUUID; readable only by a user in Administration / Settings, as in Odoo: with

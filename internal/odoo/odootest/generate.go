@@ -17,6 +17,9 @@ type GenerateOptions struct {
 	Customers      int     // customers; default 120
 	ImportedMonths int     // the first N months were imported in ONE transaction at go-live: all their orders and lines share one write_date (microseconds included); default 2, -1 = none
 	Company2Share  float64 // share of orders in the second company (USD); default 0.12, -1 = none
+	// StockOuts gives this many steady sellers a stock-out (stockmoves.go): their stock falls to zero for two
+	// months (40 days for every third) and the sales they would have made meanwhile are lost. Default 0.
+	StockOuts int
 }
 
 // LargeHistory is the benchmark size: about 200,000 sale.order.line over 3 years and 1,000 SKUs

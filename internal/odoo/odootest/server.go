@@ -70,6 +70,7 @@ type Server struct {
 	companies, currencies, partners, users, locations, warehouses, products, orders, lines, quants, params *table
 	models                                                                                                 map[string]*model
 	sup                                                                                                    *supplyTables // manufacturing, purchasing, replenishment
+	stock                                                                                                  *stockState   // stock moves (stockmoves.go)
 
 	calls atomic.Int64
 	stats statsState
@@ -152,7 +153,9 @@ func newServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.sup = newSupplyTables()
+	s.stock = &stockState{moves: &table{}}
 	s.models = s.buildModels()
+	s.buildStockMoves(s.models)
 	s.seedBase()
 	s.seedSupply()
 	if opts.Data != nil {
@@ -160,6 +163,7 @@ func newServer(opts Options) (*Server, error) {
 			return nil, err
 		}
 		s.generateSupply(*opts.Data)
+		s.generateStockMoves(*opts.Data)
 	}
 	return s, nil
 }

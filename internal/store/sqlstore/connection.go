@@ -210,7 +210,7 @@ func (e *Exec) ConnectionDataReset(ctx context.Context, id int64) (store.DataRes
 		}{
 			{"sales_items", &r.Items}, {"sales_orders", &r.Orders}, {"inventory", &r.Inventory}, {"products", &r.Products},
 			{"forecast", &r.Forecast}, {"forecast_stats", &r.Forecast}, {"production_forecast", &r.Plan},
-			{"sync_state", &r.Cursors},
+			{"sync_state", &r.Cursors}, {"stock_moves", &r.StockMoves},
 		} {
 			if err := e.deleteCounting(ctx, d.n, `DELETE FROM `+d.table+` WHERE connection_id = ?`, id); err != nil {
 				return fmt.Errorf("reset connection %d: %s: %w", id, d.table, err)

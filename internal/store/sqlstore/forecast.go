@@ -54,7 +54,7 @@ var forecastSpec = upsertSpec{table: "forecast", keys: []string{"connection_id",
 var forecastStatSpec = upsertSpec{table: "forecast_stats", keys: []string{"connection_id", "sku"}, cols: []string{
 	"connection_id", "sku", "method", "model", "demand_class", "backtest_rmsse", "bias", "origins", "history_months",
 	"mean_demand", "std_demand", "adi", "cv2", "last_month", "generated_at", "runner_up_method", "runner_up_rmsse",
-	"outlier_count", "outlier_months", "outlier_raw", "outlier_cleaned"}}
+	"outlier_count", "outlier_months", "outlier_raw", "outlier_cleaned", "stockout_months", "censored_months"}}
 
 func nullFloat(p *float64) any {
 	if p == nil {
@@ -91,7 +91,7 @@ func (e *Exec) ForecastReplace(ctx context.Context, connectionID int64, rows []*
 		vals[i] = []any{connectionID, s.SKU, s.Method, s.Model, s.Class, nullFloat(s.BacktestRMSSE), nullFloat(s.Bias),
 			s.Origins, s.HistoryMonths, s.MeanDemand, s.StdDemand, nullFloat(s.ADI), nullFloat(s.CV2),
 			e.d.Date(s.LastMonth), e.d.Time(s.GeneratedAt), nullString(s.RunnerUp), nullFloat(s.RunnerUpRMSSE),
-			len(s.Outliers), months, raw, cleaned}
+			len(s.Outliers), months, raw, cleaned, formatMonths(s.StockoutMonths), formatMonths(s.CensoredMonths)}
 	}
 	return e.upsert(ctx, forecastStatSpec, vals)
 }
@@ -163,15 +163,21 @@ func scanForecastStat(r rowScanner) (*store.ForecastStat, error) {
 	var rmsse, bias, adi, cv2, runnerUpRMSSE sql.NullFloat64
 	var runnerUp sql.NullString
 	var nOutliers int
-	var months, raw, cleaned string
+	var months, raw, cleaned, stockouts, censored string
 	if err := r.Scan(&s.ConnectionID, &s.SKU, &s.Method, &s.Model, &s.Class, &rmsse, &bias, &s.Origins,
 		&s.HistoryMonths, &s.MeanDemand, &s.StdDemand, &adi, &cv2, timeDest{&s.LastMonth}, timeDest{&s.GeneratedAt},
-		&runnerUp, &runnerUpRMSSE, &nOutliers, &months, &raw, &cleaned); err != nil {
+		&runnerUp, &runnerUpRMSSE, &nOutliers, &months, &raw, &cleaned, &stockouts, &censored); err != nil {
 		return nil, err
 	}
 	var err error
 	if s.Outliers, err = parseOutlierColumns(months, raw, cleaned); err != nil || len(s.Outliers) != nOutliers {
 		return nil, fmt.Errorf("forecast stats of %q: outlier columns (%d: %q, %q, %q) do not match: %v", s.SKU, nOutliers, months, raw, cleaned, err)
+	}
+	if s.StockoutMonths, err = parseMonths(stockouts); err != nil {
+		return nil, fmt.Errorf("stockout_months of %q: %w", s.SKU, err)
+	}
+	if s.CensoredMonths, err = parseMonths(censored); err != nil {
+		return nil, fmt.Errorf("censored_months of %q: %w", s.SKU, err)
 	}
 	for _, p := range []struct {
 		src sql.NullFloat64
@@ -221,6 +227,31 @@ func parseOutlierColumns(months, raw, cleaned string) ([]store.CleanedMonth, err
 			return nil, err
 		}
 		out[i] = store.CleanedMonth{Month: t, Raw: rv, Cleaned: cv}
+	}
+	return out, nil
+}
+
+// formatMonths stores months as "2025-03,2025-04" (” for none).
+func formatMonths(ms []time.Time) string {
+	parts := make([]string, len(ms))
+	for i, m := range ms {
+		parts[i] = m.UTC().Format("2006-01")
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseMonths(s string) ([]time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	out := make([]time.Time, len(parts))
+	for i, p := range parts {
+		t, err := time.Parse("2006-01", p)
+		if err != nil {
+			return nil, fmt.Errorf("month %q: %w", p, err)
+		}
+		out[i] = t
 	}
 	return out, nil
 }

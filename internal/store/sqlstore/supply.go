@@ -28,6 +28,7 @@ var supplyMetas = map[store.SupplyTable]supplyMeta{
 	store.TableOrderpoints:   {key: "orderpoint_id"},
 	store.TableSupplierInfos: {key: "supplierinfo_id"},
 	store.TableProductRoutes: {key: "product_id", parent: "product_tmpl_id"},
+	store.TableStockMoves:    {key: "move_id", state: "state"},
 }
 
 // meta checks the table name: it goes into the SQL text.

@@ -1,0 +1,145 @@
+package sync_test
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/salesengine/salesengine/internal/odoo/odootest"
+	"github.com/salesengine/salesengine/internal/store"
+	"github.com/salesengine/salesengine/internal/sync"
+)
+
+var stockHistory = &odootest.GenerateOptions{Years: 1, SKUs: 30, LinesPerMonth: 200, Customers: 20, StockOuts: 1}
+
+// checkStockMoves compares the stored stock moves with the fake's done moves of storable products, field by
+// field (quantities in the product's unit, whatever the move's).
+func checkStockMoves(t *testing.T, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	usage := map[int64]string{}
+	for _, l := range f.srv.Locations() {
+		usage[l.ID] = l.Usage
+	}
+	storable := map[int64]bool{}
+	unit := map[int64]int64{}
+	for _, p := range f.srv.Products() {
+		storable[p.ID] = p.IsStorable && p.Type == "consu"
+		unit[p.ID] = p.UoMID
+	}
+	want := map[int64]odootest.StockMove{}
+	for _, m := range f.srv.StockMoves() {
+		if m.State == "done" && storable[m.ProductID] {
+			want[m.ID] = m
+		}
+	}
+	ids, err := f.st.SupplyIDList(ctx, f.conn.ID, store.TableStockMoves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != len(want) || len(want) == 0 {
+		t.Errorf("%d stock moves stored, Odoo has %d done ones of storable products", len(ids), len(want))
+	}
+	got, err := f.st.StockMoveList(ctx, f.conn.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 {
+		t.Fatal("no stock move listed")
+	}
+	converted := 0
+	for _, g := range got {
+		w, ok := want[g.MoveID]
+		if ok && w.UoMID != unit[w.ProductID] {
+			converted++
+		}
+		if !ok {
+			t.Errorf("stored move %d is not a done move of a storable product in Odoo", g.MoveID)
+			continue
+		}
+		if g.ProductID != w.ProductID || math.Abs(g.Quantity-w.ProductQty) > 1e-9 || !g.Date.Equal(w.Date) ||
+			g.LocationUsage != usage[w.LocationID] || g.LocationDestUsage != usage[w.LocationDestID] || g.State != "done" ||
+			g.CompanyID != w.CompanyID || !g.WriteDate.Equal(w.WriteDate.Truncate(time.Second)) {
+			t.Errorf("move %d stored as %+v, Odoo has %+v", g.MoveID, *g, w)
+		}
+	}
+	if converted == 0 {
+		t.Error("no move in a unit other than its product's: the conversion is not exercised")
+	}
+}
+
+// TestStockMovesSync: the first sync stores the done moves of storable products of every company, in the product's
+// unit, on 16 (quantity_done) and 17+ (quantity), on both engines; a second sync changes nothing; a new move
+// arrives with the next pass and a deleted one is marked removed by a full sync; a sales-only Odoo is synced as
+// before, with a note that stock-outs cannot be told.
+func TestStockMovesSync(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"16", "17", "19"} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			engines(t, func(t *testing.T, st store.Store) {
+				f := supplyFixture(t, st, v, nil, stockHistory)
+				res := f.sync(t, sync.Options{})
+				f.check(t)
+				checkStockMoves(t, f)
+				if res.Records[sync.ModelStockMove] == 0 {
+					t.Errorf("records read %v: no stock move", res.Records)
+				}
+				if again := f.sync(t, sync.Options{}); again.Inserted != 0 || again.Updated != 0 || again.Removed != 0 {
+					t.Errorf("second sync: %+v", again)
+				}
+
+				var product, victim int64
+				for _, m := range f.srv.StockMoves() {
+					if m.State == "done" && m.LocationID == 4 {
+						product, victim = m.ProductID, m.ID
+						break
+					}
+				}
+				f.srv.Advance(5 * time.Minute)
+				var added int64
+				if err := f.srv.Batch(func(tx *odootest.Tx) error {
+					var err error
+					if added, err = tx.MoveStock(product, 4, 8, 7); err != nil {
+						return err
+					}
+					return tx.DeleteStockMove(victim)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				f.srv.Advance(5 * time.Minute)
+				if res := f.sync(t, sync.Options{}); res.Inserted == 0 {
+					t.Errorf("the new move did not arrive: %+v", res)
+				}
+				if st, _ := st.SupplyStampGetMany(context.Background(), f.conn.ID, store.TableStockMoves, []int64{added, victim}); st[victim].Removed {
+					t.Errorf("an incremental pass found a deletion: %+v", st)
+				}
+				if res := f.sync(t, sync.Options{Full: true}); res.Removed == 0 {
+					t.Errorf("full sync: %+v, want the deleted move removed", res)
+				}
+				checkStockMoves(t, f)
+			})
+		})
+	}
+	t.Run("sales-only", func(t *testing.T) {
+		t.Parallel()
+		engines(t, func(t *testing.T, st store.Store) {
+			f := supplyFixture(t, st, "17", []string{odootest.ModuleSale}, stockHistory)
+			res := f.sync(t, sync.Options{})
+			f.check(t)
+			note := strings.Join(res.Notes, "; ")
+			if !strings.Contains(note, "without stock there is no stock history") || res.Records[sync.ModelStockMove] != 0 {
+				t.Errorf("sales-only Odoo: notes %q, records %v", note, res.Records)
+			}
+			if ids, err := st.SupplyIDList(context.Background(), f.conn.ID, store.TableStockMoves); err != nil || len(ids) != 0 {
+				t.Errorf("stock moves of a sales-only Odoo: %v, %v", ids, err)
+			}
+			if res.Inserted == 0 || slices.Contains(res.Notes, "") {
+				t.Errorf("sales-only sync: %+v", res)
+			}
+		})
+	})
+}
