@@ -366,6 +366,11 @@ func (ce *crashEnv) startDatabaseFaults(t *testing.T, seed int64) (*recorder, in
 	base := ce.baseline(t)
 	ce.env["SALESENGINE_SYNC_PAGE_SIZE"] = "50"
 	p := ce.startServe(t, nil)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve's log:\n%s", p.out.String())
+		}
+	})
 	ce.waitPasses(t, p, 2) // the baseline's, and serve's
 	return rec, connID, base, p
 }

@@ -340,7 +340,7 @@ func (ce *crashEnv) waitConverged(t *testing.T, connID int64, limit time.Duratio
 func (ce *crashEnv) stuckJobsQuery() string {
 	args := "json(j.args)"
 	if ce.engine == "postgres" {
-		args = "CAST(j.args AS TEXT)"
+		args = "REPLACE(CAST(j.args AS TEXT), ' ', '')" // jsonb prints {"delivery_id": 1}
 	}
 	return `SELECT 'delivery ' || d.id || ': job ' || COALESCE(CAST(j.id AS TEXT), 'none') || ' ' || COALESCE(CAST(j.state AS TEXT), '') || ' attempt ' ||
 		COALESCE(CAST(j.attempt AS TEXT), '') || ' scheduled ' || COALESCE(CAST(j.scheduled_at AS TEXT), '') || ' ' || COALESCE(` + args + `, '')

@@ -330,3 +330,61 @@ func TestFailedPassEnqueuesItsEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestUnqueuedDeliveriesAreEnqueuedAgain: deliveries a pass committed but could not give a job (the database
+// failed between the commit and the enqueue) get one from serve's retry, without waiting for the next start;
+// so does every pending delivery when the start-up sweep failed.
+func TestUnqueuedDeliveriesAreEnqueuedAgain(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenants(t, s, 1, nil)
+		tn := tenants[0]
+		if _, err := eng.SyncConnection(ctx, tn.conn, SyncOptions{}); err != nil { // the baseline
+			t.Fatal(err)
+		}
+		if _, err := tn.srv.SimulateActivity(200, 10*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		res, err := eng.SyncConnection(ctx, tn.conn, SyncOptions{})
+		if err != nil || len(res.DeliveryIDs) < 2 {
+			t.Fatalf("the pass: %d events, %v; want some", len(res.DeliveryIDs), err)
+		}
+		jobs := func() int {
+			t.Helper()
+			var n int
+			q := `SELECT COUNT(*) FROM river_job WHERE kind = ` + map[store.Dialect]string{store.DialectSQLite: "?", store.DialectPostgres: "$1"}[s.Dialect()]
+			if err := s.DB().QueryRowContext(ctx, q, webhook.JobKind).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// The jobs lost, as when the enqueue after the pass's commit failed.
+		if _, err := s.DB().ExecContext(ctx, `DELETE FROM river_job`); err != nil {
+			t.Fatal(err)
+		}
+		half := res.DeliveryIDs[:len(res.DeliveryIDs)/2]
+		eng.unqueued.add(half)
+		tick := make(chan time.Time)
+		done := make(chan struct{})
+		rctx, stop := context.WithCancel(ctx)
+		go func() { defer close(done); eng.enqueueLeftovers(rctx, func() <-chan time.Time { return tick }) }()
+		tick <- time.Now()
+		tick <- time.Now() // the first round is done once the loop takes the second tick
+		if n := jobs(); n != len(half) {
+			t.Errorf("%d jobs after the retry, want the %d deliveries that were left without one", n, len(half))
+		}
+		if ids, sweep := eng.unqueued.take(); len(ids) != 0 || sweep {
+			t.Errorf("left to enqueue after a good retry: %v, sweep %v", ids, sweep)
+		}
+		// The start-up sweep failed: the retry enqueues every pending delivery.
+		eng.unqueued.sweepLater()
+		tick <- time.Now()
+		tick <- time.Now()
+		if n := jobs(); n != len(res.DeliveryIDs) {
+			t.Errorf("%d jobs after the sweep's retry, want one for each of the %d pending deliveries", n, len(res.DeliveryIDs))
+		}
+		stop()
+		<-done
+	})
+}

@@ -51,6 +51,9 @@ type Engine struct {
 	// lastFull, while serving: when each connection's last successful full (or initial) pass started, as read
 	// from sync_logs (zero: never); dropped when it may have changed.
 	lastFull gosync.Map
+	// unqueued holds the deliveries a pass committed but could not give a job (the database failed after the
+	// commit), until serve's retry enqueues them: without it they would wait for the next start.
+	unqueued unqueuedSet
 }
 
 // Options are what an Engine reports to.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -100,7 +101,8 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 			return fmt.Errorf("serve: start the webhook workers: %w", err)
 		}
 		if err := e.enqueuePending(ctx); err != nil {
-			e.log.Warn("serve: could not enqueue the pending webhook deliveries at start; the next pass does", "err", err)
+			e.unqueued.sweepLater()
+			e.log.Warn("serve: could not enqueue the pending webhook deliveries at start; trying again every few seconds", "err", err)
 		}
 	}
 
@@ -122,6 +124,13 @@ func (e *Engine) Serve(ctx context.Context, o ServeOptions) error {
 		sup := &poll.Supervisor{Source: pollSource{e}, Poll: pass, Refresh: o.Refresh, Clock: o.Clock, Logger: e.log}
 		_ = sup.Run(ctx, work)
 	}()
+	if e.queue != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.enqueueLeftovers(ctx, func() <-chan time.Time { return o.Clock.After(o.Refresh) })
+		}()
+	}
 	// The forecast runs once per time of its schedule across the processes; a full sync is each connection's
 	// own, run by its lease holder's poller (pollPass).
 	if o.Forecast != nil {
@@ -422,6 +431,76 @@ func (e *Engine) lastForecast(ctx context.Context) (time.Time, error) {
 		}
 	}
 	return last, nil
+}
+
+// unqueuedSet is what serve still has to enqueue: deliveries committed by passes whose enqueue failed, and
+// whether the start-up sweep of every pending delivery failed.
+type unqueuedSet struct {
+	mu    sync.Mutex
+	ids   map[int64]bool
+	sweep bool
+}
+
+func (u *unqueuedSet) add(ids []int64) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.ids == nil {
+		u.ids = map[int64]bool{}
+	}
+	for _, id := range ids {
+		u.ids[id] = true
+	}
+}
+
+func (u *unqueuedSet) sweepLater() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.sweep = true
+}
+
+// take empties the set and returns what it held.
+func (u *unqueuedSet) take() (ids []int64, sweep bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	for id := range u.ids {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	sweep, u.ids, u.sweep = u.sweep, nil, false
+	return ids, sweep
+}
+
+// enqueueLeftovers tries again, until ctx ends, to give a job to the deliveries that could not be enqueued
+// (enqueueing is idempotent): a pass commits its deliveries before enqueueing them, and a database that fails
+// in between must not leave them pending until the next start.
+func (e *Engine) enqueueLeftovers(ctx context.Context, every func() <-chan time.Time) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-every():
+		}
+		ids, sweep := e.unqueued.take()
+		var err error
+		if sweep {
+			err = e.enqueuePending(ctx)
+		} else if len(ids) > 0 {
+			err = e.queue.Enqueue(ctx, ids...)
+		}
+		if err != nil {
+			if sweep {
+				e.unqueued.sweepLater()
+			}
+			e.unqueued.add(ids)
+			if ctx.Err() == nil {
+				e.log.Warn("serve: could not enqueue webhook deliveries yet; trying again", "deliveries", len(ids), "err", err)
+			}
+			continue
+		}
+		if len(ids) > 0 || sweep {
+			e.log.Info("serve: webhook deliveries enqueued after a failure", "deliveries", len(ids), "all_pending", sweep)
+		}
+	}
 }
 
 // enqueuePending gives every pending delivery a job (a crash between a sync's commit and its enqueue leaves

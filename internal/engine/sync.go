@@ -88,7 +88,9 @@ func (e *Engine) SyncConnection(ctx context.Context, c *store.Connection, opts S
 		// Best effort: what cannot be enqueued stays pending for the next deliver, sync or serve start.
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if qerr := e.queue.Enqueue(qctx, res.DeliveryIDs...); qerr != nil {
-			e.log.Warn("could not enqueue webhook deliveries now; they stay pending for the next run", "err", qerr)
+			e.unqueued.add(res.DeliveryIDs)
+			e.log.Warn("could not enqueue webhook deliveries now; serve tries again every few seconds, a one-pass command leaves them pending for the next deliver, sync or serve start",
+				"deliveries", len(res.DeliveryIDs), "err", qerr)
 		}
 		cancel()
 	}
