@@ -211,12 +211,24 @@ func (k *leaseKeeper) refresh(ctx context.Context, active []*store.Connection) (
 }
 
 // beat records the heartbeat, which keeps every lease of the process alive, and says so when it comes late.
+//
+// The heartbeat goroutine and the pollers' refresh both beat, at once at times: each beats with a copy of the
+// process record (the store writes its times into it), copied back under the lock.
 func (k *leaseKeeper) beat(ctx context.Context) (store.ServeProcessBeatResult, error) {
-	r, err := k.db.ServeProcessBeat(ctx, k.proc, k.ttl)
+	k.mu.Lock()
+	p := *k.proc
+	k.mu.Unlock()
+	r, err := k.db.ServeProcessBeat(ctx, &p, k.ttl)
 	if err != nil {
 		return r, err
 	}
 	k.mu.Lock()
+	if k.proc.StartedAt.IsZero() {
+		k.proc.StartedAt = p.StartedAt
+	}
+	if p.HeartbeatAt.After(k.proc.HeartbeatAt) {
+		k.proc.HeartbeatAt, k.proc.ExpiresAt = p.HeartbeatAt, p.ExpiresAt
+	}
 	last := k.lastBeat
 	k.lastBeat = r.Now
 	k.mu.Unlock()
