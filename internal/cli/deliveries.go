@@ -210,11 +210,7 @@ them (waiting at most --wait). Each keeps its webhook-id, so receivers can de-du
   salesengine retry --all -c acme`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			set, err := app.settings(engine.NeedWebhook)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(ctx, set)
+			s, eng, err := app.openEngineFor(ctx, engine.NeedWebhook)
 			if err != nil {
 				return err
 			}
@@ -250,11 +246,7 @@ func (app *App) discardCommand() *cobra.Command {
   salesengine discard --all --dead -c acme`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			set, err := app.settings(0)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(ctx, set)
+			s, eng, err := app.openEngineFor(ctx, 0)
 			if err != nil {
 				return err
 			}
@@ -297,11 +289,7 @@ Without a flag both circuits are closed; --odoo or --webhook closes only that on
 				return usagef("give one of them, or neither to close both", "--odoo and --webhook together")
 			}
 			both := !odoo && !webhook
-			set, err := app.settings(0)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(ctx, set)
+			s, eng, err := app.openEngineFor(ctx, 0)
 			if err != nil {
 				return err
 			}

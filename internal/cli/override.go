@@ -64,11 +64,7 @@ Without --connection the connection is the one that holds the SKU.`,
 					return usagef("give --by NAME", "cannot tell who you are (no OS user name): give --by")
 				}
 			}
-			set, err := app.settings(engine.NeedForecast | engine.NeedPlan)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(ctx, set)
+			s, eng, err := app.openEngineFor(ctx, engine.NeedForecast|engine.NeedPlan)
 			if err != nil {
 				return err
 			}

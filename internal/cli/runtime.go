@@ -40,6 +40,15 @@ func (app *App) openEngine(ctx context.Context, set engine.Settings) (store.Stor
 
 // openEngineForReading opens the store for a command that only reads (read-only where the file is, without
 // migrating) and builds an engine on it with the settings needs names; the caller closes the store.
+// openEngineFor loads the settings a command needs and opens the store and the engine on them.
+func (app *App) openEngineFor(ctx context.Context, needs engine.Needs) (store.Store, *engine.Engine, error) {
+	set, err := app.settings(needs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return app.openEngine(ctx, set)
+}
+
 func (app *App) openEngineForReading(ctx context.Context, needs engine.Needs) (store.Store, *engine.Engine, error) {
 	set, err := app.settings(needs)
 	if err != nil {
