@@ -460,7 +460,8 @@ func TestCluster(t *testing.T) {
 	}
 	stored := 0
 	for rows.Next() {
-		var id, state string
+		var id string
+		var state store.DeliveryState
 		_ = rows.Scan(&id, &state)
 		stored++
 		if (state != store.DeliveryDelivered || !accepted[id]) && bad < 10 {

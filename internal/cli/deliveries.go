@@ -59,17 +59,17 @@ deliveries were dead-lettered (attempts exhausted or a permanent failure: see 's
 
 // deliveryView is a delivery as retries lists it.
 type deliveryView struct {
-	ID          int64      `json:"id"`
-	Connection  string     `json:"connection"`
-	EventID     string     `json:"event_id"`
-	Type        string     `json:"type"`
-	Order       string     `json:"order"`
-	State       string     `json:"state"`
-	Attempts    int        `json:"attempts"`
-	NextAttempt *time.Time `json:"next_attempt_at,omitempty"`
-	LastStatus  int        `json:"last_status,omitempty"`
-	LastError   string     `json:"last_error,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID          int64               `json:"id"`
+	Connection  string              `json:"connection"`
+	EventID     string              `json:"event_id"`
+	Type        string              `json:"type"`
+	Order       string              `json:"order"`
+	State       store.DeliveryState `json:"state"`
+	Attempts    int                 `json:"attempts"`
+	NextAttempt *time.Time          `json:"next_attempt_at,omitempty"`
+	LastStatus  int                 `json:"last_status,omitempty"`
+	LastError   string              `json:"last_error,omitempty"`
+	CreatedAt   time.Time           `json:"created_at"`
 }
 
 func (app *App) retriesCommand() *cobra.Command {
@@ -97,7 +97,7 @@ or discard it).`,
 				return err
 			}
 			ds, err := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: connID,
-				States: []string{store.DeliveryPending, store.DeliveryDead}, Limit: limit})
+				States: []store.DeliveryState{store.DeliveryPending, store.DeliveryDead}, Limit: limit})
 			if err != nil {
 				return err
 			}

@@ -104,7 +104,7 @@ func newQueueFixture(t *testing.T, o fixtureOptions) *queueFixture {
 	return f
 }
 
-func (f *fixture) deliveries(t *testing.T, connID int64, states ...string) []*store.WebhookDelivery {
+func (f *fixture) deliveries(t *testing.T, connID int64, states ...store.DeliveryState) []*store.WebhookDelivery {
 	t.Helper()
 	ds, err := f.store.WebhookDeliveryList(context.Background(), &store.WebhookDeliveryListParams{ConnectionID: connID, States: states})
 	if err != nil {

@@ -25,11 +25,11 @@ var queueFilters = []string{"all", "pending", "failing", "dead"}
 func queueQuery(filter string) engine.DeliveryQuery {
 	switch filter {
 	case "pending":
-		return engine.DeliveryQuery{States: []string{store.DeliveryPending}}
+		return engine.DeliveryQuery{States: []store.DeliveryState{store.DeliveryPending}}
 	case "failing":
-		return engine.DeliveryQuery{States: []string{store.DeliveryPending}, Attempted: true}
+		return engine.DeliveryQuery{States: []store.DeliveryState{store.DeliveryPending}, Attempted: true}
 	case "dead":
-		return engine.DeliveryQuery{States: []string{store.DeliveryDead}}
+		return engine.DeliveryQuery{States: []store.DeliveryState{store.DeliveryDead}}
 	}
 	return engine.DeliveryQuery{}
 }

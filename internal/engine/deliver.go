@@ -53,7 +53,7 @@ func (e *Engine) Deliver(ctx context.Context, wait time.Duration) (*DeliveryOutc
 	if e.queue == nil {
 		return nil, errNoQueue
 	}
-	before, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []string{store.DeliveryPending}})
+	before, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []store.DeliveryState{store.DeliveryPending}})
 	if err != nil {
 		return nil, err
 	}
@@ -190,9 +190,9 @@ func (e *Engine) SelectDeliveries(ctx context.Context, sel DeliverySelection) ([
 		}
 		connID = c.ID
 	}
-	states := []string{store.DeliveryPending, store.DeliveryDead}
+	states := []store.DeliveryState{store.DeliveryPending, store.DeliveryDead}
 	if sel.Dead {
-		states = []string{store.DeliveryDead}
+		states = []store.DeliveryState{store.DeliveryDead}
 	}
 	ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: connID, States: states})
 	if err != nil {
@@ -212,7 +212,7 @@ func (e *Engine) Retry(ctx context.Context, ids []int64) ([]int64, error) {
 		return nil, errNoQueue
 	}
 	changed, err := e.store.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: ids,
-		State: store.DeliveryPending, ResetAttempts: true, OnlyStates: []string{store.DeliveryPending, store.DeliveryDead}})
+		State: store.DeliveryPending, ResetAttempts: true, OnlyStates: []store.DeliveryState{store.DeliveryPending, store.DeliveryDead}})
 	if err != nil || len(changed) == 0 {
 		return changed, err
 	}
@@ -223,7 +223,7 @@ func (e *Engine) Retry(ctx context.Context, ids []int64) ([]int64, error) {
 // Discard gives up on the given pending or dead deliveries (they stay recorded) and returns those it changed.
 func (e *Engine) Discard(ctx context.Context, ids []int64) ([]int64, error) {
 	return e.store.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: ids,
-		State: store.DeliveryDiscarded, OnlyStates: []string{store.DeliveryPending, store.DeliveryDead}})
+		State: store.DeliveryDiscarded, OnlyStates: []store.DeliveryState{store.DeliveryPending, store.DeliveryDead}})
 }
 
 // ResetWebhookCircuit closes the circuit breaker of c's webhook endpoint and enables its webhook (a 410 Gone

@@ -7,6 +7,7 @@ import (
 
 	"github.com/salesengine/salesengine/internal/metrics"
 	"github.com/salesengine/salesengine/internal/outbox"
+	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/webhook"
 )
 
@@ -64,9 +65,9 @@ func (o *observedDeliveries) DeliveryAttemptRecord(ctx context.Context, p webhoo
 	}
 	outcome := metrics.OutcomeFailed
 	switch p.State {
-	case webhook.DeliveryDelivered:
+	case store.DeliveryDelivered:
 		outcome = metrics.OutcomeDelivered
-	case webhook.DeliveryDead:
+	case store.DeliveryDead:
 		outcome = metrics.OutcomeDead
 	}
 	m.Delivery(name.(string), outcome, p.StartedAt.Add(p.Duration).Sub(rd.createdAt))

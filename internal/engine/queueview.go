@@ -10,7 +10,7 @@ import (
 // DeliveryQuery selects what the dashboard's webhook page shows of the delivery queue.
 type DeliveryQuery struct {
 	Connection string   // ID or NAME; "" for every connection
-	States     []string // delivery states; empty: pending and dead (what 'salesengine retries' lists)
+	States     []store.DeliveryState // delivery states; empty: pending and dead (what 'salesengine retries' lists)
 	Attempted  bool     // only deliveries attempted at least once (failing or dead)
 	AfterID    int64    // the next page: deliveries with a greater ID
 	Limit      int      // deliveries per page
@@ -68,7 +68,7 @@ func (e *Engine) DeliveryQueue(ctx context.Context, q DeliveryQuery) (*DeliveryQ
 	}
 	states := q.States
 	if len(states) == 0 {
-		states = []string{store.DeliveryPending, store.DeliveryDead}
+		states = []store.DeliveryState{store.DeliveryPending, store.DeliveryDead}
 	}
 	limit := 0 // all
 	if q.Limit > 0 {

@@ -506,7 +506,7 @@ func (e *Engine) enqueueLeftovers(ctx context.Context, every func() <-chan time.
 // enqueuePending gives every pending delivery a job (a crash between a sync's commit and its enqueue leaves
 // some without one; enqueueing is idempotent).
 func (e *Engine) enqueuePending(ctx context.Context) error {
-	ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []string{store.DeliveryPending}})
+	ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []store.DeliveryState{store.DeliveryPending}})
 	if err != nil {
 		return err
 	}
@@ -566,7 +566,7 @@ func (e *Engine) followWebhookReset(ctx context.Context, c *store.Connection) {
 	{
 		e.queue.Worker().CircuitReset(c.ID)
 		// The deliveries that waited for the circuit are due now (those waiting for a retry keep their time).
-		ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: c.ID, States: []string{store.DeliveryPending}})
+		ds, err := e.store.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: c.ID, States: []store.DeliveryState{store.DeliveryPending}})
 		if err == nil {
 			ids := make([]int64, len(ds))
 			for i, d := range ds {

@@ -152,7 +152,7 @@ func (o *Outbox) readBatch(ctx context.Context, ids []int64) ([]readResult, erro
 		}
 		d, c := f.Delivery, f.Connection
 		out[i].d = webhook.Delivery{ID: d.ID, EventID: d.EventID, EventType: d.EventType, ConnectionID: d.ConnectionID,
-			OrderID: d.OrderID, WriteDate: d.WriteDate, Body: d.Payload, URL: c.WebhookURL, State: webhook.DeliveryState(d.State),
+			OrderID: d.OrderID, WriteDate: d.WriteDate, Body: d.Payload, URL: c.WebhookURL, State: d.State,
 			Attempts: d.Attempts, WebhookEnabled: c.WebhookEnabled, CreatedAt: d.CreatedAt, EarlierPending: f.EarlierPending > 0,
 			Circuit: webhook.Circuit{State: webhook.CircuitState(c.CircuitState), Failures: c.CircuitFailures}}
 		if d.NextAttemptAt != nil {
@@ -199,7 +199,7 @@ func (o *Outbox) recordBatch(ctx context.Context, batch []webhook.DeliveryAttemp
 			next = &p.NextAttemptAt
 		}
 		params[i] = &store.WebhookDeliveryAttemptParams{DeliveryID: p.DeliveryID, Attempt: p.Attempt, StartedAt: p.StartedAt,
-			Duration: p.Duration, Status: p.Status, Error: p.Error, Response: p.Response, State: string(p.State), NextAttemptAt: next}
+			Duration: p.Duration, Status: p.Status, Error: p.Error, Response: p.Response, State: p.State, NextAttemptAt: next}
 	}
 	missing, err := o.Store.WebhookDeliveryAttemptRecordMany(ctx, params)
 	if err != nil {

@@ -176,7 +176,7 @@ type Executor interface {
 	// name (connections with an empty queue included).
 	WebhookQueueStatList(ctx context.Context) ([]*WebhookQueueStat, error)
 	// WebhookDeliveryCountByState counts a connection's deliveries per state (states without any are absent).
-	WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[string]int64, error)
+	WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[DeliveryState]int64, error)
 
 	// DemandList returns the sold quantities of confirmed, not removed order lines of a connection, oldest
 	// first; since (if not zero) bounds date_order from below.

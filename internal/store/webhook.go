@@ -12,7 +12,7 @@ type WebhookDelivery struct {
 	OrderName     string
 	WriteDate     time.Time // the order version the event describes
 	Payload       []byte    // the exact body that is signed and sent
-	State         string
+	State         DeliveryState
 	Attempts      int
 	NextAttemptAt *time.Time
 	LastAttemptAt *time.Time
@@ -34,12 +34,19 @@ type WebhookDeliveryForAttempt struct {
 	EarlierNextAttemptAt *time.Time
 }
 
-// Delivery states.
+// DeliveryState is the state of a webhook delivery (webhook_deliveries.state): the one set of delivery states the
+// store, the delivery worker, the commands and the dashboard share.
+type DeliveryState string
+
+// Delivery states. Only pending deliveries are sent; the others are terminal until a person acts.
 const (
-	DeliveryPending   = "pending"
-	DeliveryDelivered = "delivered"
-	DeliveryDead      = "dead"
-	DeliveryDiscarded = "discarded"
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	// DeliveryDead is the dead letter: attempts exhausted or a permanent failure. Kept and visible; a person
+	// can retry it (set pending, attempts 0, enqueue) or discard it, singly or in bulk.
+	DeliveryDead DeliveryState = "dead"
+	// DeliveryDiscarded was dropped by hand.
+	DeliveryDiscarded DeliveryState = "discarded"
 )
 
 type WebhookDeliveryInsertParams struct {
@@ -54,8 +61,8 @@ type WebhookDeliveryInsertParams struct {
 }
 
 type WebhookDeliveryListParams struct {
-	ConnectionID int64    // 0 = all
-	States       []string // empty = all
+	ConnectionID int64           // 0 = all
+	States       []DeliveryState // empty = all
 	Limit        int
 	// AfterID, when set, lists only deliveries with a greater id (the list is by id): the next page.
 	AfterID int64
@@ -72,16 +79,16 @@ type WebhookDeliveryAttemptParams struct {
 	Status        int
 	Error         string
 	Response      string
-	State         string
+	State         DeliveryState
 	NextAttemptAt *time.Time
 }
 
 // WebhookDeliveryStateSetParams moves deliveries to a state by hand (retry, discard).
 type WebhookDeliveryStateSetParams struct {
 	IDs           []int64
-	State         string
+	State         DeliveryState
 	ResetAttempts bool // retrying a dead delivery gives it a fresh budget of attempts
-	OnlyStates    []string
+	OnlyStates    []DeliveryState
 }
 
 // WebhookAttempt is a row of webhook_attempts.

@@ -11,12 +11,14 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // benchConfig reads tuning knobs from the environment so the same benchmark explores settings:
 // WEBHOOK_BENCH_WORKERS, WEBHOOK_BENCH_COOLDOWN, WEBHOOK_BENCH_POLL.
-func benchConfig(store Deliveries) QueueConfig {
-	cfg := testQueueConfig(store)
+func benchConfig(ds Deliveries) QueueConfig {
+	cfg := testQueueConfig(ds)
 	cfg.MaxWorkers = 200
 	cfg.EndpointConcurrency = 200
 	if v, err := strconv.Atoi(os.Getenv("WEBHOOK_BENCH_WORKERS")); err == nil {
@@ -49,14 +51,14 @@ func BenchmarkQueueThroughput(b *testing.B) {
 	for _, be := range backends(b) {
 		b.Run(be.name, func(b *testing.B) {
 			srv, _ := okServer(b)
-			store := newMemDeliveries()
-			store.addConnection(1, srv.URL, testSecretA)
+			ds := newMemDeliveries()
+			ds.addConnection(1, srv.URL, testSecretA)
 			base := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 			ids := make([]int64, b.N)
 			for i := range ids {
-				ids[i] = store.add(1, int64(i+1), base)
+				ids[i] = ds.add(1, int64(i+1), base)
 			}
-			q := be.open(b)(b, benchConfig(store))
+			q := be.open(b)(b, benchConfig(ds))
 			ctx := context.Background()
 			for chunk := range slices.Chunk(ids, 1000) {
 				if err := q.Enqueue(ctx, chunk...); err != nil {
@@ -69,7 +71,7 @@ func BenchmarkQueueThroughput(b *testing.B) {
 			if err := q.Start(ctx); err != nil {
 				b.Fatal(err)
 			}
-			if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == b.N }); err != nil {
+			if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == b.N }); err != nil {
 				b.Fatal(err)
 			}
 			elapsed := time.Since(start)
@@ -95,9 +97,9 @@ func BenchmarkQueueLatency(b *testing.B) {
 				got <- time.Now()
 			}))
 			b.Cleanup(srv.Close)
-			store := newMemDeliveries()
-			store.addConnection(1, srv.URL, testSecretA)
-			q := be.open(b)(b, benchConfig(store))
+			ds := newMemDeliveries()
+			ds.addConnection(1, srv.URL, testSecretA)
+			q := be.open(b)(b, benchConfig(ds))
 			ctx := context.Background()
 			if err := q.Start(ctx); err != nil {
 				b.Fatal(err)
@@ -106,7 +108,7 @@ func BenchmarkQueueLatency(b *testing.B) {
 			base := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 			ids := make([]int64, b.N)
 			for i := range ids {
-				ids[i] = store.add(1, int64(i+1), base)
+				ids[i] = ds.add(1, int64(i+1), base)
 			}
 			// Let the client settle (leader election, first fetch) before measuring.
 			time.Sleep(300 * time.Millisecond)
@@ -128,7 +130,7 @@ func BenchmarkQueueLatency(b *testing.B) {
 					b.Fatalf("delivery %d not received", i)
 				}
 				// Idle queue: wait for the attempt to be recorded before the next one.
-				if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == i+1 }); err != nil {
+				if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == i+1 }); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // TestBreakerDefaults: the documented defaults (Convoy's 70% over 5 minutes, at least 10 requests; 120 s).
@@ -146,13 +148,13 @@ func TestWorkerCircuitStaysClosedUnderSporadicFailures(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
 		var ids []int64
 		for i := range 300 {
-			ids = append(ids, store.add(1, int64(1000+i), wd0))
+			ids = append(ids, ds.add(1, int64(1000+i), wd0))
 		}
-		cfg := testQueueConfig(store)
+		cfg := testQueueConfig(ds)
 		cfg.Timeout = 200 * time.Millisecond
 		cfg.EndpointConcurrency = 16
 		cfg.MaxWorkers = 32
@@ -161,14 +163,14 @@ func TestWorkerCircuitStaysClosedUnderSporadicFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
-		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == len(ids) }); err != nil {
-			t.Fatalf("%d of %d delivered: %v", store.countState(DeliveryDelivered), len(ids), err)
+		if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == len(ids) }); err != nil {
+			t.Fatalf("%d of %d delivered: %v", ds.countState(store.DeliveryDelivered), len(ids), err)
 		}
-		store.mu.Lock()
-		defer store.mu.Unlock()
-		for _, c := range store.circuitLog {
+		ds.mu.Lock()
+		defer ds.mu.Unlock()
+		for _, c := range ds.circuitLog {
 			if c.State != CircuitClosed {
-				t.Fatalf("circuit left closed with 10%% failures: %+v", store.circuitLog)
+				t.Fatalf("circuit left closed with 10%% failures: %+v", ds.circuitLog)
 			}
 		}
 	})
@@ -193,13 +195,13 @@ func TestWorker410StopsDelivery(t *testing.T) {
 				}
 				return http.StatusOK
 			})
-			store := newMemDeliveries()
-			store.addConnection(1, ep.srv.URL, testSecretA)
+			ds := newMemDeliveries()
+			ds.addConnection(1, ep.srv.URL, testSecretA)
 			var ids []int64
 			for i := range 60 {
-				ids = append(ids, store.add(1, int64(100+i), wd0))
+				ids = append(ids, ds.add(1, int64(100+i), wd0))
 			}
-			cfg := testQueueConfig(store)
+			cfg := testQueueConfig(ds)
 			cfg.EndpointConcurrency = conc
 			q := open(t, cfg)
 			if err := q.Enqueue(ctx, ids...); err != nil {
@@ -211,26 +213,26 @@ func TestWorker410StopsDelivery(t *testing.T) {
 			if n := requests.Load(); n > int32(conc) {
 				t.Errorf("concurrency %d: %d requests reached the endpoint, want at most the %d in flight at the first 410", conc, n, conc)
 			}
-			if n := store.countState(DeliveryPending); n != len(ids) {
-				t.Errorf("%d of %d deliveries pending after the 410 (dead: %d)", n, len(ids), store.countState(DeliveryDead))
+			if n := ds.countState(store.DeliveryPending); n != len(ids) {
+				t.Errorf("%d of %d deliveries pending after the 410 (dead: %d)", n, len(ids), ds.countState(store.DeliveryDead))
 			}
-			store.mu.Lock()
-			enabled := store.conns[1].enabled
-			store.mu.Unlock()
+			ds.mu.Lock()
+			enabled := ds.conns[1].enabled
+			ds.mu.Unlock()
 			if enabled {
 				t.Error("webhook still enabled after 410")
 			}
 
 			// Re-enabled (by a person, in any process): the parked deliveries go out through the same worker.
 			gone.Store(false)
-			store.setEnabled(1, true)
+			ds.setEnabled(1, true)
 			if err := q.Replay(ctx, ids...); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := q.Drain(ctx, 10*time.Second); err != nil {
 				t.Fatal(err)
 			}
-			if n := store.countState(DeliveryDelivered); n != len(ids) {
+			if n := ds.countState(store.DeliveryDelivered); n != len(ids) {
 				t.Errorf("%d of %d delivered after re-enabling", n, len(ids))
 			}
 		})

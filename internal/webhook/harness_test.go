@@ -215,9 +215,9 @@ func (e *endpoint) deliveredCount() int {
 }
 
 // testQueueConfig is a fast configuration for tests: loopback allowed, short retries.
-func testQueueConfig(store Deliveries) QueueConfig {
+func testQueueConfig(ds Deliveries) QueueConfig {
 	return QueueConfig{
-		Deliveries:   store,
+		Deliveries:   ds,
 		AllowPrivate: true,
 		Timeout:      5 * time.Second,
 		Retry: RetryPolicy{

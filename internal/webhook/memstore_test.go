@@ -6,11 +6,13 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // memDeliveries implements Deliveries in memory for this package's tests. A mutex-guarded map is acceptable
-// here ONLY because the real store (SQLite/PostgreSQL, built by the lead in parallel) is not available yet;
-// River itself runs on a real database in these tests. The lead adds end-to-end tests with the real store.
+// here ONLY because the real ds (SQLite/PostgreSQL, built by the lead in parallel) is not available yet;
+// River itself runs on a real database in these tests. The lead adds end-to-end tests with the real ds.
 type memDeliveries struct {
 	mu         sync.Mutex
 	nextID     int64
@@ -18,9 +20,9 @@ type memDeliveries struct {
 	conns      map[int64]*memConn
 	attempts   []DeliveryAttemptRecordParams
 	circuitLog []Circuit
-	states     map[DeliveryState]int
+	states     map[store.DeliveryState]int
 	gets       map[int64]int
-	byOrder    map[[2]int64][]int64 // (connection, order) -> delivery ids, as the real store's index would
+	byOrder    map[[2]int64][]int64 // (connection, order) -> delivery ids, as the real ds's index would
 	changed    chan struct{}        // signalled (non-blocking) after every recorded attempt
 }
 
@@ -41,7 +43,7 @@ var _ Deliveries = (*memDeliveries)(nil)
 
 func newMemDeliveries() *memDeliveries {
 	return &memDeliveries{
-		deliveries: map[int64]*memDelivery{}, conns: map[int64]*memConn{}, states: map[DeliveryState]int{},
+		deliveries: map[int64]*memDelivery{}, conns: map[int64]*memConn{}, states: map[store.DeliveryState]int{},
 		byOrder: map[[2]int64][]int64{}, gets: map[int64]int{},
 		changed: make(chan struct{}, 1),
 	}
@@ -72,11 +74,11 @@ func (m *memDeliveries) add(connID, orderID int64, writeDate time.Time) int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.nextID++
-	m.states[DeliveryPending]++
+	m.states[store.DeliveryPending]++
 	m.byOrder[[2]int64{connID, orderID}] = append(m.byOrder[[2]int64{connID, orderID}], m.nextID)
 	m.deliveries[m.nextID] = &memDelivery{d: Delivery{
 		ID: m.nextID, EventID: ev.ID, EventType: ev.Type, ConnectionID: connID, OrderID: orderID,
-		WriteDate: ev.WriteDate, Body: ev.Body, State: DeliveryPending, CreatedAt: time.Now(),
+		WriteDate: ev.WriteDate, Body: ev.Body, State: store.DeliveryPending, CreatedAt: time.Now(),
 	}}
 	return m.nextID
 }
@@ -103,7 +105,7 @@ func (m *memDeliveries) earlierPending(me Delivery) (bool, time.Time) {
 	var next time.Time
 	for _, oid := range m.byOrder[[2]int64{me.ConnectionID, me.OrderID}] {
 		o := m.deliveries[oid]
-		if o.d.ConnectionID == me.ConnectionID && o.d.OrderID == me.OrderID && o.d.WriteDate.Before(me.WriteDate) && o.d.State == DeliveryPending {
+		if o.d.ConnectionID == me.ConnectionID && o.d.OrderID == me.OrderID && o.d.WriteDate.Before(me.WriteDate) && o.d.State == store.DeliveryPending {
 			if !found || o.nextAttemptAt.Before(next) {
 				next = o.nextAttemptAt
 			}
@@ -187,7 +189,7 @@ func (m *memDeliveries) waitFor(ctx context.Context, cond func() bool) error {
 }
 
 // countState counts deliveries in a state.
-func (m *memDeliveries) countState(s DeliveryState) int {
+func (m *memDeliveries) countState(s store.DeliveryState) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.states[s]
@@ -199,12 +201,12 @@ func (m *memDeliveries) getCount(id int64) int {
 	return m.gets[id]
 }
 
-// resetForReplay does what the store does before Queue.Replay: pending, due now, attempts cleared.
+// resetForReplay does what the ds does before Queue.Replay: pending, due now, attempts cleared.
 func (m *memDeliveries) resetForReplay(id int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	md := m.deliveries[id]
 	m.states[md.d.State]--
-	m.states[DeliveryPending]++
-	md.d.State, md.d.Attempts, md.nextAttemptAt = DeliveryPending, 0, time.Time{}
+	m.states[store.DeliveryPending]++
+	md.d.State, md.d.Attempts, md.nextAttemptAt = store.DeliveryPending, 0, time.Time{}
 }

@@ -67,7 +67,7 @@ func EventType(prevState string, prevKnown bool, newState string) (string, bool)
 
 // EventID derives the event id (the webhook-id header) from the stored state of an order that caused it, so a
 // re-sync, a restart, a second daemon, a re-created connection or another installation syncing the same Odoo
-// computes the same id for the same state (a receiver's de-duplication keeps working, and the store's unique
+// computes the same id for the same state (a receiver's de-duplication keeps working, and the ds's unique
 // key keeps one event per connection), while two different states get two ids even when they share a
 // write_date.
 //
@@ -133,7 +133,7 @@ type Ref struct {
 	Name string `json:"name"`
 }
 
-// OrderInput is what the caller (sync) knows about an order; the lead maps store rows to it.
+// OrderInput is what the caller (sync) knows about an order; the lead maps ds rows to it.
 // Optional references are nil when the order has none.
 type OrderInput struct {
 	ID             int64
@@ -230,7 +230,7 @@ type OrderEventParams struct {
 	Order    OrderInput
 }
 
-// OrderEvent is a built event: its id (webhook-id) and the exact body bytes to store and sign.
+// OrderEvent is a built event: its id (webhook-id) and the exact body bytes to ds and sign.
 type OrderEvent struct {
 	ID        string
 	Type      string

@@ -19,7 +19,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// JobTimeoutMargin is what a delivery job may take beyond its request timeout (store reads and writes).
+// JobTimeoutMargin is what a delivery job may take beyond its request timeout (ds reads and writes).
 const JobTimeoutMargin = 5 * time.Second
 
 // QueueName is the River queue the delivery jobs run in.
@@ -35,7 +35,7 @@ type QueueConfig struct {
 	Retry        RetryPolicy
 	Breaker      BreakerPolicy
 	// MaxWorkers is the number of deliveries in progress in this process (default 500). An attempt spends most
-	// of its time waiting: for its batch of store reads and writes, for a slot of its endpoint, for River's
+	// of its time waiting: for its batch of ds reads and writes, for a slot of its endpoint, for River's
 	// completer. More workers make bigger batches; 100 capped a local receiver at 3,300 deliveries/s on
 	// PostgreSQL, 500 reached 6,000. A job that waits over a second for its endpoint snoozes and frees its worker.
 	MaxWorkers int
@@ -66,7 +66,7 @@ type Queue[TTx any] struct {
 
 // NewSQLiteQueue builds a queue on a SQLite database (modernc.org/sqlite through database/sql). The pool should
 // use WAL and a busy timeout; River's driver documentation recommends db.SetMaxOpenConns(1) to avoid
-// SQLITE_BUSY, which also serializes the store's own queries with River's.
+// SQLITE_BUSY, which also serializes the ds's own queries with River's.
 func NewSQLiteQueue(db *sql.DB, cfg QueueConfig) (*Queue[*sql.Tx], error) {
 	if cfg.FetchPollInterval <= 0 {
 		cfg.FetchPollInterval = time.Second
@@ -136,9 +136,9 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 		// A job whose process died mid-request is rescued (and re-sent with the same webhook-id) once it has
 		// been running longer than any attempt can take.
 		RescueStuckJobsAfter: cmp.Or(cfg.RescueAfter, sender.timeout+30*time.Second),
-		// One attempt is a request (bounded by the sender's timeout) plus a few store queries.
+		// One attempt is a request (bounded by the sender's timeout) plus a few ds queries.
 		JobTimeout: sender.timeout + JobTimeoutMargin,
-		// River errors only come from store failures; keep trying for a long while (River's backoff is
+		// River errors only come from ds failures; keep trying for a long while (River's backoff is
 		// attempt^4 s, 25 attempts span about three weeks).
 		MaxAttempts: 25,
 	})
@@ -150,7 +150,7 @@ func newQueue[TTx any](driver riverdriver.Driver[TTx], cfg QueueConfig) (*Queue[
 
 // MigrateRiver applies River's own migrations (its job, leader, queue tables) up to the latest version. Run it
 // before Start; it is idempotent. It takes no lock against another process migrating at the same time: the
-// commands migrate River through the store's MigrationApply instead (MigrateRiverSQLiteTx, MigrateRiverPostgres).
+// commands migrate River through the ds's MigrationApply instead (MigrateRiverSQLiteTx, MigrateRiverPostgres).
 func (q *Queue[TTx]) MigrateRiver(ctx context.Context) error {
 	m, err := rivermigrate.New(q.driver, &rivermigrate.Config{Logger: q.log})
 	if err != nil {
@@ -176,7 +176,7 @@ func riverMigrations(res *rivermigrate.MigrateResult) []RiverMigration {
 	return out
 }
 
-// MigrateRiverSQLiteTx applies River's migrations on the SQLite database db inside tx, the store's migration
+// MigrateRiverSQLiteTx applies River's migrations on the SQLite database db inside tx, the ds's migration
 // transaction: its write lock is what keeps two processes from migrating at once, so River's changes must go
 // through it (a connection of their own would wait for that very lock).
 func MigrateRiverSQLiteTx(ctx context.Context, db *sql.DB, tx *sql.Tx, log *slog.Logger) ([]RiverMigration, error) {
@@ -194,7 +194,7 @@ func MigrateRiverSQLiteTx(ctx context.Context, db *sql.DB, tx *sql.Tx, log *slog
 }
 
 // MigrateRiverPostgres applies River's migrations on PostgreSQL, each in its own transaction, as River wants.
-// Run it while holding the store's migration lock.
+// Run it while holding the ds's migration lock.
 func MigrateRiverPostgres(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]RiverMigration, error) {
 	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: log})
 	if err != nil {
@@ -258,7 +258,7 @@ func insertParams(ids []int64) []river.InsertManyParams {
 
 // Enqueue makes sure each delivery has a job, without disturbing existing ones: a delivery whose job is
 // waiting for a scheduled retry keeps its schedule. Use it for the start-up sweep of pending deliveries (a job
-// can be lost only if River gives up on it after repeated store errors). For "send now", use Replay.
+// can be lost only if River gives up on it after repeated ds errors). For "send now", use Replay.
 func (q *Queue[TTx]) Enqueue(ctx context.Context, deliveryIDs ...int64) error {
 	if len(deliveryIDs) == 0 {
 		return nil
@@ -270,7 +270,7 @@ func (q *Queue[TTx]) Enqueue(ctx context.Context, deliveryIDs ...int64) error {
 }
 
 // Replay makes each delivery due now: after re-enabling a webhook (deliveries parked while it was disabled),
-// or for dead letters a person retries. The caller first sets the deliveries back to pending in the store and
+// or for dead letters a person retries. The caller first sets the deliveries back to pending in the ds and
 // clears next_attempt_at (and, for dead letters, resets attempts). A waiting job is pulled forward; a job that
 // is running right now is waited for (it may be finishing on the old state) and then the delivery gets a new job.
 func (q *Queue[TTx]) Replay(ctx context.Context, deliveryIDs ...int64) error {

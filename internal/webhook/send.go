@@ -227,7 +227,7 @@ func (s *Sender) Send(ctx context.Context, p SendParams) Outcome {
 	return out
 }
 
-// printable makes a response excerpt safe to store in a text column: valid UTF-8 (the 1 KiB cut may split a
+// printable makes a response excerpt safe to ds in a text column: valid UTF-8 (the 1 KiB cut may split a
 // character, endpoints may answer binary) and no NUL bytes (PostgreSQL text rejects them).
 func printable(b []byte) string {
 	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD")

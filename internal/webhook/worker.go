@@ -13,26 +13,14 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-)
 
-// DeliveryState is the state of a delivery in the caller's deliveries table.
-type DeliveryState string
-
-// Delivery states. Only pending deliveries are sent; the others are terminal until a person acts.
-const (
-	DeliveryPending   DeliveryState = "pending"
-	DeliveryDelivered DeliveryState = "delivered"
-	// DeliveryDead is the dead letter: attempts exhausted or a permanent failure. Kept and visible; a person
-	// can retry it (set pending, attempts 0, enqueue) or discard it, singly or in bulk.
-	DeliveryDead DeliveryState = "dead"
-	// DeliveryDiscarded was dropped by hand.
-	DeliveryDiscarded DeliveryState = "discarded"
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // ErrDeliveryNotFound is returned (wrapped) by Deliveries.DeliveryGet when the delivery does not exist.
 var ErrDeliveryNotFound = errors.New("webhook: delivery not found")
 
-// Delivery is what the worker needs to make one attempt, read fresh from the store each time the job runs.
+// Delivery is what the worker needs to make one attempt, read fresh from the ds each time the job runs.
 type Delivery struct {
 	ID           int64
 	EventID      string // webhook-id
@@ -45,7 +33,7 @@ type Delivery struct {
 	// Secrets are the connection's signing secrets, decrypted by the caller, the current one first; two
 	// during rotation. Never log them.
 	Secrets  []string
-	State    DeliveryState
+	State    store.DeliveryState
 	Attempts int // attempts made so far
 	// NextAttemptAt is when the next attempt is due (zero: now). A job that runs early (the start-up sweep
 	// enqueued a delivery that is waiting for a retry) snoozes until then.
@@ -61,7 +49,7 @@ type Delivery struct {
 	CreatedAt            time.Time
 }
 
-// DeliveryAttemptRecordParams records one attempt and the delivery's resulting state in one store write.
+// DeliveryAttemptRecordParams records one attempt and the delivery's resulting state in one ds write.
 type DeliveryAttemptRecordParams struct {
 	DeliveryID int64
 	Attempt    int // 1-based number of this attempt
@@ -71,12 +59,12 @@ type DeliveryAttemptRecordParams struct {
 	Error      string // empty when delivered
 	Response   string // first bytes of the response body
 	// State is the delivery's new state: pending (will retry, or parked after 410), delivered or dead.
-	State DeliveryState
+	State store.DeliveryState
 	// NextAttemptAt is when the retry is due (zero unless pending with a retry scheduled).
 	NextAttemptAt time.Time
 }
 
-// Deliveries is what the worker needs from storage. The store implements it over its deliveries, attempts and
+// Deliveries is what the worker needs from storage. The ds implements it over its deliveries, attempts and
 // connections tables.
 type Deliveries interface {
 	// DeliveryGet returns the delivery with its connection's URL, decrypted secrets, enabled flag and circuit
@@ -121,7 +109,7 @@ type WorkerConfig struct {
 type Worker struct {
 	river.WorkerDefaults[DeliverArgs]
 
-	store   Deliveries
+	ds      Deliveries
 	sender  *Sender
 	retry   RetryPolicy
 	breaker BreakerPolicy
@@ -131,7 +119,7 @@ type Worker struct {
 	rnd     func() float64
 
 	mu sync.Mutex
-	// persistMu orders the writes of circuit states to the store (see persistCircuit).
+	// persistMu orders the writes of circuit states to the ds (see persistCircuit).
 	persistMu sync.Mutex
 	circuits  map[int64]*connCircuit   // connection id -> in-process breaker state (authoritative here)
 	sems      map[string]chan struct{} // endpoint host -> concurrency slots
@@ -154,7 +142,7 @@ type goneMark struct {
 type connCircuit struct {
 	c   Circuit
 	win BreakerWindow
-	// storedAt is when c was last written to the store; dirty while a change of c is not written yet.
+	// storedAt is when c was last written to the ds; dirty while a change of c is not written yet.
 	storedAt time.Time
 	dirty    bool
 }
@@ -169,7 +157,7 @@ var _ river.Worker[DeliverArgs] = (*Worker)(nil)
 // NewWorker validates the config and builds a Worker.
 func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	if cfg.Deliveries == nil {
-		return nil, errors.New("webhook: worker needs a Deliveries store")
+		return nil, errors.New("webhook: worker needs a Deliveries ds")
 	}
 	if cfg.Sender == nil {
 		return nil, errors.New("webhook: worker needs a Sender")
@@ -194,7 +182,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 		cfg.Rand = rand.Float64
 	}
 	return &Worker{
-		store:    cfg.Deliveries,
+		ds:       cfg.Deliveries,
 		sender:   cfg.Sender,
 		retry:    cfg.Retry,
 		breaker:  cfg.Breaker.withDefaults(),
@@ -208,7 +196,7 @@ func NewWorker(cfg WorkerConfig) (*Worker, error) {
 	}, nil
 }
 
-// Timeout bounds one job: the request timeout plus room for the store calls and waiting for an endpoint slot.
+// Timeout bounds one job: the request timeout plus room for the ds calls and waiting for an endpoint slot.
 func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 	return w.sender.timeout + 30*time.Second
 }
@@ -220,11 +208,11 @@ func (w *Worker) jitter(d time.Duration) time.Duration {
 
 // Work makes at most one attempt of the delivery and records it. Retries are River snoozes (which do not count
 // River attempts): the schedule, Retry-After, the attempt count and dead-lettering live in our deliveries table.
-// A River error return is reserved for store failures, which River retries with its own backoff.
+// A River error return is reserved for ds failures, which River retries with its own backoff.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	id := job.Args.DeliveryID
 	readSeq := w.seq.Add(1)
-	d, err := w.store.DeliveryGet(ctx, id)
+	d, err := w.ds.DeliveryGet(ctx, id)
 	if errors.Is(err, ErrDeliveryNotFound) {
 		w.log.WarnContext(ctx, "webhook delivery vanished; nothing to do", slog.Int64("delivery_id", id))
 		return nil
@@ -232,7 +220,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	if err != nil {
 		return fmt.Errorf("webhook: load delivery %d: %w", id, err)
 	}
-	if d.State != DeliveryPending {
+	if d.State != store.DeliveryPending {
 		return nil // duplicate job or already finished: idempotent
 	}
 	if !d.WebhookEnabled {
@@ -257,7 +245,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 
 	// The endpoint slot is held from the circuit check until the result is recorded in the breaker, so with a
 	// concurrency of one the breaker sees every result before the next request is allowed. It is given back
-	// before the attempt is written to the store: the slot limits requests to the endpoint, and holding it
+	// before the attempt is written to the ds: the slot limits requests to the endpoint, and holding it
 	// through a commit would cap deliveries at slots / commit time.
 	releaseSlot, ok := w.acquire(ctx, d.URL)
 	if !ok {
@@ -310,16 +298,16 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	var snooze time.Duration
 	switch out.Kind {
 	case OutcomeDelivered:
-		rec.State = DeliveryDelivered
+		rec.State = store.DeliveryDelivered
 	case OutcomeGone:
-		rec.State = DeliveryPending // parked; replayable once the webhook is re-enabled
+		rec.State = store.DeliveryPending // parked; replayable once the webhook is re-enabled
 	case OutcomeFailed:
-		rec.State = DeliveryDead
+		rec.State = store.DeliveryDead
 	default:
 		if w.retry.Exhausted(attempt) {
-			rec.State = DeliveryDead
+			rec.State = store.DeliveryDead
 		} else {
-			rec.State = DeliveryPending
+			rec.State = store.DeliveryPending
 			snooze = w.retry.NextDelay(attempt, out.RetryAfter, w.rnd)
 			rec.NextAttemptAt = w.now().Add(snooze)
 		}
@@ -343,7 +331,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		w.circuitProbeAbandon(recCtx, d.ConnectionID)
 	}
 	release()
-	if err := w.store.DeliveryAttemptRecord(recCtx, rec); err != nil {
+	if err := w.ds.DeliveryAttemptRecord(recCtx, rec); err != nil {
 		return fmt.Errorf("webhook: record attempt %d of delivery %d: %w", attempt, id, err)
 	}
 
@@ -362,7 +350,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 		w.log.ErrorContext(ctx, "webhook delivery failed permanently; dead-lettered", append(logAttrs, slog.String("error", rec.Error))...)
 		return nil
 	default:
-		if rec.State == DeliveryDead {
+		if rec.State == store.DeliveryDead {
 			w.log.ErrorContext(ctx, "webhook delivery exhausted its attempts; dead-lettered", append(logAttrs, slog.String("error", rec.Error))...)
 			return nil
 		}
@@ -371,7 +359,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	}
 }
 
-// circuitAllow consults the in-process breaker state of the connection (seeded from the store the first time)
+// circuitAllow consults the in-process breaker state of the connection (seeded from the ds the first time)
 // and persists a transition to half-open. probe is true when this request is the half-open probe.
 func (w *Worker) circuitAllow(ctx context.Context, d Delivery) (allowed, probe bool, wait time.Duration, err error) {
 	w.mu.Lock()
@@ -461,7 +449,7 @@ func (w *Worker) markGone(connectionID int64, url string) {
 
 // disableGone stores the disable of the connection's webhook after a 410 and notes when it was stored.
 func (w *Worker) disableGone(ctx context.Context, d Delivery) error {
-	if err := w.store.ConnectionWebhookDisable(ctx, d.ConnectionID, "endpoint answered 410 Gone"); err != nil {
+	if err := w.ds.ConnectionWebhookDisable(ctx, d.ConnectionID, "endpoint answered 410 Gone"); err != nil {
 		return fmt.Errorf("webhook: disable connection %d after 410: %w", d.ConnectionID, err)
 	}
 	seq := w.seq.Add(1)
@@ -487,7 +475,7 @@ func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
 	}
 	c = c.normalize()
 	w.mu.Unlock()
-	if err := w.store.ConnectionCircuitSet(ctx, connectionID, c); err != nil {
+	if err := w.ds.ConnectionCircuitSet(ctx, connectionID, c); err != nil {
 		return fmt.Errorf("webhook: persist circuit of connection %d: %w", connectionID, err)
 	}
 	if ok {
@@ -501,7 +489,7 @@ func (w *Worker) persistCircuit(ctx context.Context, connectionID int64) error {
 }
 
 // CircuitHeldBefore reports whether this process holds deliveries of a connection back on its own (its
-// in-process circuit is not closed, or its endpoint answered 410 Gone) on a state it wrote to the store before
+// in-process circuit is not closed, or its endpoint answered 410 Gone) on a state it wrote to the ds before
 // t. A caller that reads the stored row closed and enabled, last updated at t, knows that a person reset it
 // since (reset-circuit, connections edit), and calls CircuitReset. A change not yet written is never "before".
 func (w *Worker) CircuitHeldBefore(connectionID int64, t time.Time) bool {
@@ -519,7 +507,7 @@ func (w *Worker) CircuitHeldBefore(connectionID int64, t time.Time) bool {
 }
 
 // CircuitReset forgets the in-process circuit state of a connection, and that its endpoint answered 410 Gone
-// (after a person re-enables it or resets its circuit in the store), so the next delivery reads the stored
+// (after a person re-enables it or resets its circuit in the ds), so the next delivery reads the stored
 // state again.
 func (w *Worker) CircuitReset(connectionID int64) {
 	w.mu.Lock()

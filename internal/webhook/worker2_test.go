@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // TestWorkerOrdersByWriteDate: three changes of one order; the oldest fails twice, the newer ones must wait
@@ -18,7 +20,7 @@ func TestWorkerOrdersByWriteDate(t *testing.T) {
 	t.Parallel()
 	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
 		ctx := testContext(t)
-		store := newMemDeliveries()
+		ds := newMemDeliveries()
 		var firstID atomic.Value
 		ep := newEndpoint(t, testSecretA, func(call int, id string, _ http.ResponseWriter, _ *http.Request) int {
 			if id == firstID.Load() && call <= 2 {
@@ -26,29 +28,29 @@ func TestWorkerOrdersByWriteDate(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		store.addConnection(1, ep.srv.URL, testSecretA)
+		ds.addConnection(1, ep.srv.URL, testSecretA)
 		// Inserted newest first so that delivery ids (and job order) disagree with write_date order.
-		d3 := store.add(1, 7, wd0.Add(2*time.Minute))
-		d2 := store.add(1, 7, wd0.Add(time.Minute))
-		d1 := store.add(1, 7, wd0)
-		other := store.add(1, 8, wd0) // another order is not held back
-		firstID.Store(store.get(d1).EventID)
-		q := open(t, testQueueConfig(store))
+		d3 := ds.add(1, 7, wd0.Add(2*time.Minute))
+		d2 := ds.add(1, 7, wd0.Add(time.Minute))
+		d1 := ds.add(1, 7, wd0)
+		other := ds.add(1, 8, wd0) // another order is not held back
+		firstID.Store(ds.get(d1).EventID)
+		q := open(t, testQueueConfig(ds))
 		if err := q.Enqueue(ctx, d3, d2, d1, other); err != nil {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
-		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 4 }); err != nil {
+		if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == 4 }); err != nil {
 			t.Fatal(err)
 		}
 		hits, _ := ep.snapshot()
 		var order []string
 		for _, h := range hits {
-			if h.Status == http.StatusOK && h.ID != store.get(other).EventID {
+			if h.Status == http.StatusOK && h.ID != ds.get(other).EventID {
 				order = append(order, h.ID)
 			}
 		}
-		want := []string{store.get(d1).EventID, store.get(d2).EventID, store.get(d3).EventID}
+		want := []string{ds.get(d1).EventID, ds.get(d2).EventID, ds.get(d3).EventID}
 		if len(order) != 3 || order[0] != want[0] || order[1] != want[1] || order[2] != want[2] {
 			t.Errorf("delivered order %v, want write_date order %v", order, want)
 		}
@@ -73,13 +75,13 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 			}
 			return http.StatusInternalServerError
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
 		var ids []int64
 		for i := range 5 {
-			ids = append(ids, store.add(1, int64(20+i), wd0))
+			ids = append(ids, ds.add(1, int64(20+i), wd0))
 		}
-		cfg := testQueueConfig(store)
+		cfg := testQueueConfig(ds)
 		cfg.Breaker = BreakerPolicy{MinRequests: 3, Cooldown: 300 * time.Millisecond}
 		cfg.EndpointConcurrency = 1 // one request at a time makes the failure count exact
 		q := open(t, cfg)
@@ -88,11 +90,11 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 		}
 		startQueue(t, ctx, q)
 		opened := func() bool {
-			store.mu.Lock()
-			defer store.mu.Unlock()
-			return store.conns[1].circuit.State == CircuitOpen
+			ds.mu.Lock()
+			defer ds.mu.Unlock()
+			return ds.conns[1].circuit.State == CircuitOpen
 		}
-		if err := store.waitFor(ctx, opened); err != nil {
+		if err := ds.waitFor(ctx, opened); err != nil {
 			t.Fatalf("circuit never opened: %v", err)
 		}
 		n := calls.Load()
@@ -101,18 +103,18 @@ func TestWorkerCircuitBreaker(t *testing.T) {
 		}
 		healthy.Store(true)
 		closed := func() bool {
-			store.mu.Lock()
-			defer store.mu.Unlock()
-			return store.conns[1].circuit.State == CircuitClosed
+			ds.mu.Lock()
+			defer ds.mu.Unlock()
+			return ds.conns[1].circuit.State == CircuitClosed
 		}
 		// The breaker is persisted after the attempt is recorded: wait for both.
-		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 5 && closed() }); err != nil {
-			t.Fatalf("not all delivered after recovery (%d), circuit closed %v: %v", store.countState(DeliveryDelivered), closed(), err)
+		if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == 5 && closed() }); err != nil {
+			t.Fatalf("not all delivered after recovery (%d), circuit closed %v: %v", ds.countState(store.DeliveryDelivered), closed(), err)
 		}
-		store.mu.Lock()
-		log := append([]Circuit(nil), store.circuitLog...)
-		final := store.conns[1].circuit
-		store.mu.Unlock()
+		ds.mu.Lock()
+		log := append([]Circuit(nil), ds.circuitLog...)
+		final := ds.conns[1].circuit
+		ds.mu.Unlock()
 		var sawHalfOpen bool
 		for _, c := range log {
 			sawHalfOpen = sawHalfOpen || c.State == CircuitHalfOpen
@@ -139,11 +141,11 @@ func TestWorkerKillAndRestart(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		id := store.add(1, 30, wd0)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		id := ds.add(1, 30, wd0)
 
-		first := open(t, testQueueConfig(store))
+		first := open(t, testQueueConfig(ds))
 		if err := first.Enqueue(ctx, id); err != nil {
 			t.Fatal(err)
 		}
@@ -158,20 +160,20 @@ func TestWorkerKillAndRestart(t *testing.T) {
 		if err := first.StopAndCancel(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(store.attemptsOf(id)); n != 0 {
+		if n := len(ds.attemptsOf(id)); n != 0 {
 			t.Fatalf("interrupted attempt was recorded (%d)", n)
 		}
 
-		second := open(t, testQueueConfig(store))
+		second := open(t, testQueueConfig(ds))
 		startQueue(t, ctx, second)
-		if err := store.waitFor(ctx, func() bool { return store.get(id).State == DeliveryDelivered }); err != nil {
+		if err := ds.waitFor(ctx, func() bool { return ds.get(id).State == store.DeliveryDelivered }); err != nil {
 			t.Fatalf("not redelivered after restart: %v", err)
 		}
 		hits, _ := ep.snapshot()
-		if len(hits) != 2 || hits[0].ID != hits[1].ID || hits[0].ID != store.get(id).EventID {
+		if len(hits) != 2 || hits[0].ID != hits[1].ID || hits[0].ID != ds.get(id).EventID {
 			t.Errorf("hits %+v: want two requests with the same webhook-id", hits)
 		}
-		if a := store.attemptsOf(id); len(a) != 1 || a[0].Attempt != 1 || a[0].Status != 200 {
+		if a := ds.attemptsOf(id); len(a) != 1 || a[0].Attempt != 1 || a[0].Status != 200 {
 			t.Errorf("attempts %+v: want one recorded successful attempt", a)
 		}
 	})
@@ -184,13 +186,13 @@ func TestWorkerTwoClientsDeliverOnce(t *testing.T) {
 	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
 		ctx := testContext(t)
 		ep := newEndpoint(t, testSecretA, nil)
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
 		var ids []int64
 		for i := range 40 {
-			ids = append(ids, store.add(1, int64(100+i), wd0))
+			ids = append(ids, ds.add(1, int64(100+i), wd0))
 		}
-		a, b := open(t, testQueueConfig(store)), open(t, testQueueConfig(store))
+		a, b := open(t, testQueueConfig(ds)), open(t, testQueueConfig(ds))
 		if err := a.Enqueue(ctx, ids...); err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +204,7 @@ func TestWorkerTwoClientsDeliverOnce(t *testing.T) {
 		}
 		startQueue(t, ctx, a)
 		startQueue(t, ctx, b)
-		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == len(ids) }); err != nil {
+		if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == len(ids) }); err != nil {
 			t.Fatal(err)
 		}
 		// Let both clients finish whatever they fetched before counting.
@@ -222,16 +224,16 @@ func TestQueueDrain(t *testing.T) {
 		ep := newEndpoint(t, testSecretA, func(_ int, id string, _ http.ResponseWriter, _ *http.Request) int {
 			return http.StatusOK
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
 		failing := newEndpoint(t, testSecretA, func(int, string, http.ResponseWriter, *http.Request) int { return 500 })
-		store.addConnection(2, failing.srv.URL, testSecretA)
+		ds.addConnection(2, failing.srv.URL, testSecretA)
 		var ids []int64
 		for i := range 25 {
-			ids = append(ids, store.add(1, int64(200+i), wd0))
+			ids = append(ids, ds.add(1, int64(200+i), wd0))
 		}
-		stuck := store.add(2, 300, wd0)
-		cfg := testQueueConfig(store)
+		stuck := ds.add(2, 300, wd0)
+		cfg := testQueueConfig(ds)
 		cfg.Retry.Schedule = []time.Duration{time.Hour}
 		q := open(t, cfg)
 		if err := q.Enqueue(ctx, append(ids, stuck)...); err != nil {
@@ -244,10 +246,10 @@ func TestQueueDrain(t *testing.T) {
 		if !res.Idle || res.Scheduled != 1 {
 			t.Errorf("drain result %+v: want idle with the failing delivery scheduled for later", res)
 		}
-		if n := store.countState(DeliveryDelivered); n != len(ids) {
+		if n := ds.countState(store.DeliveryDelivered); n != len(ids) {
 			t.Errorf("drain delivered %d of %d", n, len(ids))
 		}
-		if a := store.attemptsOf(stuck); len(a) != 1 || a[0].State != DeliveryPending {
+		if a := ds.attemptsOf(stuck); len(a) != 1 || a[0].State != store.DeliveryPending {
 			t.Errorf("failing delivery attempts %+v", a)
 		}
 	})
@@ -258,10 +260,10 @@ func TestWorkerMissingAndRefused(t *testing.T) {
 	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
 		ctx := testContext(t)
 		ep := newEndpoint(t, testSecretA, nil)
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		id := store.add(1, 40, wd0)
-		cfg := testQueueConfig(store)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		id := ds.add(1, 40, wd0)
+		cfg := testQueueConfig(ds)
 		cfg.AllowPrivate = false // the loopback endpoint must be refused at dial time
 		q := open(t, cfg)
 		if err := q.Enqueue(ctx, 9999, id); err != nil { // 9999 does not exist: its job just completes
@@ -271,8 +273,8 @@ func TestWorkerMissingAndRefused(t *testing.T) {
 		if err != nil || !res.Idle {
 			t.Fatalf("drain: %+v %v", res, err)
 		}
-		a := store.attemptsOf(id)
-		if len(a) != 1 || a[0].State != DeliveryDead || a[0].Status != 0 {
+		a := ds.attemptsOf(id)
+		if len(a) != 1 || a[0].State != store.DeliveryDead || a[0].Status != 0 {
 			t.Fatalf("refused destination: attempts %+v", a)
 		}
 		if hits, _ := ep.snapshot(); len(hits) != 0 {
@@ -284,15 +286,15 @@ func TestWorkerMissingAndRefused(t *testing.T) {
 // TestEnqueueTx: jobs inserted in the caller's transaction exist only if it commits (transactional outbox).
 func TestEnqueueTx(t *testing.T) {
 	t.Parallel()
-	check := func(t *testing.T, store *memDeliveries, ep *endpoint, q runner, committed, rolledBack int64) {
+	check := func(t *testing.T, ds *memDeliveries, ep *endpoint, q runner, committed, rolledBack int64) {
 		ctx := testContext(t)
 		if _, err := q.Drain(ctx, 10*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		if s := store.get(committed).State; s != DeliveryDelivered {
+		if s := ds.get(committed).State; s != store.DeliveryDelivered {
 			t.Errorf("committed delivery: %s", s)
 		}
-		if n := store.getCount(rolledBack); n != 0 {
+		if n := ds.getCount(rolledBack); n != 0 {
 			t.Errorf("rolled-back delivery was worked %d times", n)
 		}
 		if ep.deliveredCount() != 1 {
@@ -303,11 +305,11 @@ func TestEnqueueTx(t *testing.T) {
 		t.Parallel()
 		ctx := testContext(t)
 		ep := newEndpoint(t, testSecretA, nil)
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		committed, rolledBack := store.add(1, 1, wd0), store.add(1, 2, wd0)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		committed, rolledBack := ds.add(1, 1, wd0), ds.add(1, 2, wd0)
 		db := openSQLiteDB(t)
-		q, err := NewSQLiteQueue(db, testQueueConfig(store))
+		q, err := NewSQLiteQueue(db, testQueueConfig(ds))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,7 +336,7 @@ func TestEnqueueTx(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		check(t, store, ep, q, committed, rolledBack)
+		check(t, ds, ep, q, committed, rolledBack)
 		var _ func(context.Context, *sql.Tx, ...int64) error = q.EnqueueTx
 	})
 	t.Run("postgres", func(t *testing.T) {
@@ -342,10 +344,10 @@ func TestEnqueueTx(t *testing.T) {
 		ctx := testContext(t)
 		pool := openPostgresDB(t)
 		ep := newEndpoint(t, testSecretA, nil)
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		committed, rolledBack := store.add(1, 1, wd0), store.add(1, 2, wd0)
-		q, err := NewPostgresQueue(pool, testQueueConfig(store))
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		committed, rolledBack := ds.add(1, 1, wd0), ds.add(1, 2, wd0)
+		q, err := NewPostgresQueue(pool, testQueueConfig(ds))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +374,7 @@ func TestEnqueueTx(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		check(t, store, ep, q, committed, rolledBack)
+		check(t, ds, ep, q, committed, rolledBack)
 		var _ func(context.Context, pgx.Tx, ...int64) error = q.EnqueueTx
 	})
 }
@@ -384,13 +386,13 @@ func TestWorkerEarlyJobWaits(t *testing.T) {
 	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
 		ctx := testContext(t)
 		ep := newEndpoint(t, testSecretA, nil)
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		id := store.add(1, 50, wd0)
-		store.mu.Lock()
-		store.deliveries[id].nextAttemptAt = time.Now().Add(time.Hour)
-		store.mu.Unlock()
-		q := open(t, testQueueConfig(store))
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		id := ds.add(1, 50, wd0)
+		ds.mu.Lock()
+		ds.deliveries[id].nextAttemptAt = time.Now().Add(time.Hour)
+		ds.mu.Unlock()
+		q := open(t, testQueueConfig(ds))
 		if err := q.Enqueue(ctx, id); err != nil {
 			t.Fatal(err)
 		}
@@ -398,8 +400,8 @@ func TestWorkerEarlyJobWaits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !res.Idle || res.Scheduled != 1 || store.getCount(id) == 0 {
-			t.Errorf("drain %+v, job ran %d times: want the job seen once and snoozed", res, store.getCount(id))
+		if !res.Idle || res.Scheduled != 1 || ds.getCount(id) == 0 {
+			t.Errorf("drain %+v, job ran %d times: want the job seen once and snoozed", res, ds.getCount(id))
 		}
 		if hits, _ := ep.snapshot(); len(hits) != 0 {
 			t.Errorf("sent %d requests before next_attempt_at", len(hits))

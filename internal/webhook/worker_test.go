@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/salesengine/salesengine/internal/store"
 )
 
 // startQueue starts a queue and stops it at cleanup.
@@ -39,28 +41,28 @@ func TestWorkerRetriesWithSameIDThenDelivers(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		id := store.add(1, 10, wd0)
-		q := open(t, testQueueConfig(store))
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		id := ds.add(1, 10, wd0)
+		q := open(t, testQueueConfig(ds))
 		if err := q.Enqueue(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
-		if err := store.waitFor(ctx, func() bool { return store.get(id).State == DeliveryDelivered }); err != nil {
-			t.Fatalf("not delivered: %+v, %v", store.get(id), err)
+		if err := ds.waitFor(ctx, func() bool { return ds.get(id).State == store.DeliveryDelivered }); err != nil {
+			t.Fatalf("not delivered: %+v, %v", ds.get(id), err)
 		}
-		att := store.attemptsOf(id)
+		att := ds.attemptsOf(id)
 		if len(att) != 3 || att[0].Status != 500 || att[1].Status != 500 || att[2].Status != 200 {
 			t.Fatalf("attempts: %+v", att)
 		}
-		if att[0].State != DeliveryPending || att[0].NextAttemptAt.IsZero() || !strings.Contains(att[0].Error, "500") {
+		if att[0].State != store.DeliveryPending || att[0].NextAttemptAt.IsZero() || !strings.Contains(att[0].Error, "500") {
 			t.Errorf("first attempt record: %+v", att[0])
 		}
 		hits, _ := ep.snapshot()
 		for _, h := range hits {
-			if h.ID != store.get(id).EventID {
-				t.Errorf("retry carried webhook-id %q, want %q", h.ID, store.get(id).EventID)
+			if h.ID != ds.get(id).EventID {
+				t.Errorf("retry carried webhook-id %q, want %q", h.ID, ds.get(id).EventID)
 			}
 		}
 		if len(hits) != 3 {
@@ -80,18 +82,18 @@ func TestWorkerHonoursRetryAfter(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		id := store.add(1, 10, wd0)
-		q := open(t, testQueueConfig(store))
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		id := ds.add(1, 10, wd0)
+		q := open(t, testQueueConfig(ds))
 		if err := q.Enqueue(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
-		if err := store.waitFor(ctx, func() bool { return store.get(id).State == DeliveryDelivered }); err != nil {
+		if err := ds.waitFor(ctx, func() bool { return ds.get(id).State == store.DeliveryDelivered }); err != nil {
 			t.Fatalf("not delivered: %v", err)
 		}
-		att := store.attemptsOf(id)
+		att := ds.attemptsOf(id)
 		if len(att) != 2 || att[0].Status != 429 {
 			t.Fatalf("attempts: %+v", att)
 		}
@@ -111,30 +113,30 @@ func TestWorkerDeadLettersAfterMaxAttempts(t *testing.T) {
 	forBackends(t, func(t *testing.T, open func(testing.TB, QueueConfig) runner) {
 		ctx := testContext(t)
 		ep := newEndpoint(t, testSecretA, func(int, string, http.ResponseWriter, *http.Request) int { return http.StatusBadGateway })
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		id := store.add(1, 10, wd0)
-		cfg := testQueueConfig(store)
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		id := ds.add(1, 10, wd0)
+		cfg := testQueueConfig(ds)
 		cfg.Retry.MaxAttempts = 3
 		q := open(t, cfg)
 		if err := q.Enqueue(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
-		if err := store.waitFor(ctx, func() bool { return store.get(id).State == DeliveryDead }); err != nil {
-			t.Fatalf("not dead-lettered: %+v %v", store.get(id), err)
+		if err := ds.waitFor(ctx, func() bool { return ds.get(id).State == store.DeliveryDead }); err != nil {
+			t.Fatalf("not dead-lettered: %+v %v", ds.get(id), err)
 		}
-		att := store.attemptsOf(id)
-		if len(att) != 3 || att[2].State != DeliveryDead || !att[2].NextAttemptAt.IsZero() || att[2].Status != 502 {
+		att := ds.attemptsOf(id)
+		if len(att) != 3 || att[2].State != store.DeliveryDead || !att[2].NextAttemptAt.IsZero() || att[2].Status != 502 {
 			t.Fatalf("attempts: %+v", att)
 		}
 		// The dead letter is kept: a person retries it by resetting it and enqueueing again.
-		store.resetForReplay(id)
+		ds.resetForReplay(id)
 		if err := q.Replay(ctx, id); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.waitFor(ctx, func() bool { return len(store.attemptsOf(id)) == 6 }); err != nil {
-			t.Fatalf("replayed dead letter was not retried: %d attempts", len(store.attemptsOf(id)))
+		if err := ds.waitFor(ctx, func() bool { return len(ds.attemptsOf(id)) == 6 }); err != nil {
+			t.Fatalf("replayed dead letter was not retried: %d attempts", len(ds.attemptsOf(id)))
 		}
 	})
 }
@@ -151,48 +153,48 @@ func TestWorkerGoneDisablesAndParks(t *testing.T) {
 			}
 			return http.StatusOK
 		})
-		store := newMemDeliveries()
-		store.addConnection(1, ep.srv.URL, testSecretA)
-		first := store.add(1, 10, wd0)
-		q := open(t, testQueueConfig(store))
+		ds := newMemDeliveries()
+		ds.addConnection(1, ep.srv.URL, testSecretA)
+		first := ds.add(1, 10, wd0)
+		q := open(t, testQueueConfig(ds))
 		if err := q.Enqueue(ctx, first); err != nil {
 			t.Fatal(err)
 		}
 		startQueue(t, ctx, q)
 		// The attempt is recorded first, then the connection disabled: wait for both.
 		disabled := func() bool {
-			store.mu.Lock()
-			defer store.mu.Unlock()
-			return !store.conns[1].enabled
+			ds.mu.Lock()
+			defer ds.mu.Unlock()
+			return !ds.conns[1].enabled
 		}
-		if err := store.waitFor(ctx, func() bool { return len(store.attemptsOf(first)) == 1 && disabled() }); err != nil {
-			t.Fatalf("after 410: %d attempts, disabled %v: %v", len(store.attemptsOf(first)), disabled(), err)
+		if err := ds.waitFor(ctx, func() bool { return len(ds.attemptsOf(first)) == 1 && disabled() }); err != nil {
+			t.Fatalf("after 410: %d attempts, disabled %v: %v", len(ds.attemptsOf(first)), disabled(), err)
 		}
-		store.mu.Lock()
-		conn := *store.conns[1]
-		store.mu.Unlock()
+		ds.mu.Lock()
+		conn := *ds.conns[1]
+		ds.mu.Unlock()
 		if conn.enabled || !strings.Contains(conn.reason, "410") {
 			t.Fatalf("connection not disabled after 410: %+v", conn)
 		}
-		if d := store.get(first); d.State != DeliveryPending {
+		if d := ds.get(first); d.State != store.DeliveryPending {
 			t.Fatalf("delivery after 410 must stay pending (replayable), got %s", d.State)
 		}
 		// Events keep accumulating while disabled and are not sent.
-		second := store.add(1, 11, wd0)
+		second := ds.add(1, 11, wd0)
 		if err := q.Enqueue(ctx, second); err != nil {
 			t.Fatal(err)
 		}
 		// The job for the second delivery runs, sees the webhook disabled and completes without sending.
-		if err := store.waitFor(ctx, func() bool { return store.getCount(second) > 0 }); err != nil {
+		if err := ds.waitFor(ctx, func() bool { return ds.getCount(second) > 0 }); err != nil {
 			t.Fatal(err)
 		}
 		// Re-enable and replay both.
 		gone.Store(false)
-		store.setEnabled(1, true)
+		ds.setEnabled(1, true)
 		if err := q.Replay(ctx, first, second); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.waitFor(ctx, func() bool { return store.countState(DeliveryDelivered) == 2 }); err != nil {
+		if err := ds.waitFor(ctx, func() bool { return ds.countState(store.DeliveryDelivered) == 2 }); err != nil {
 			t.Fatalf("replay after re-enable: %v", err)
 		}
 		hits, _ := ep.snapshot()
@@ -200,7 +202,7 @@ func TestWorkerGoneDisablesAndParks(t *testing.T) {
 		if len(hits) != 3 {
 			t.Errorf("endpoint saw %d requests, want 3: %+v", len(hits), hits)
 		}
-		if a := store.attemptsOf(second); len(a) != 1 || a[0].Status != 200 {
+		if a := ds.attemptsOf(second); len(a) != 1 || a[0].Status != 200 {
 			t.Errorf("second delivery attempts: %+v", a)
 		}
 	})

@@ -156,7 +156,7 @@ func (e *Exec) WebhookDeliveryList(ctx context.Context, p *store.WebhookDelivery
 	if len(p.States) > 0 {
 		q += ` AND state IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(p.States)), ", ") + `)`
 		for _, s := range p.States {
-			args = append(args, s)
+			args = append(args, string(s))
 		}
 	}
 	if p.AfterID != 0 {
@@ -249,7 +249,7 @@ func (e *Exec) attemptRecordSQLite(ctx context.Context, params []*store.WebhookD
 	for start := 0; start < len(params); start += perStmt {
 		var rows [][]any
 		for _, p := range params[start:min(len(params), start+perStmt)] {
-			rows = append(rows, []any{p.DeliveryID, p.Attempt, p.State, e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt),
+			rows = append(rows, []any{p.DeliveryID, p.Attempt, string(p.State), e.nullTime(p.NextAttemptAt), e.d.Time(p.StartedAt),
 				p.Status, p.Error, e.nullTime(deliveredAt(p, now))})
 		}
 		list, args := values(rows)
@@ -287,13 +287,13 @@ func (e *Exec) WebhookDeliveryStateSet(ctx context.Context, p *store.WebhookDeli
 		if p.ResetAttempts {
 			set += `, attempts = 0`
 		}
-		args := []any{p.State, e.d.Time(time.Now().UTC())}
+		args := []any{string(p.State), e.d.Time(time.Now().UTC())}
 		q := `UPDATE webhook_deliveries SET ` + set + ` WHERE id IN (` + ph + `)`
 		args = append(args, idArgs...)
 		if len(p.OnlyStates) > 0 {
 			q += ` AND state IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(p.OnlyStates)), ", ") + `)`
 			for _, s := range p.OnlyStates {
-				args = append(args, s)
+				args = append(args, string(s))
 			}
 		}
 		ids, err := e.idList(ctx, q+` RETURNING id`, args...)
@@ -347,7 +347,7 @@ func (e *Exec) attemptRecordPostgres(ctx context.Context, params []*store.Webhoo
 	errs, responses, states, nexts, delivered := make([]any, n), make([]any, n), make([]any, n), make([]any, n), make([]any, n)
 	for i, p := range params {
 		ids[i], attempts[i], started[i], durations[i], statuses[i] = p.DeliveryID, p.Attempt, e.d.Time(p.StartedAt), p.Duration.Milliseconds(), p.Status
-		errs[i], responses[i], states[i], nexts[i], delivered[i] = p.Error, p.Response, p.State, e.nullTime(p.NextAttemptAt), e.nullTime(deliveredAt(p, now))
+		errs[i], responses[i], states[i], nexts[i], delivered[i] = p.Error, p.Response, string(p.State), e.nullTime(p.NextAttemptAt), e.nullTime(deliveredAt(p, now))
 	}
 	rows, err := e.q.QueryContext(ctx, `WITH v AS (
 			SELECT * FROM unnest($1::bigint[], $2::int[], $3::timestamptz[], $4::bigint[], $5::int[], $6::text[], $7::text[],
@@ -403,15 +403,15 @@ func (e *Exec) WebhookQueueStatList(ctx context.Context) ([]*store.WebhookQueueS
 	return out, rows.Err()
 }
 
-func (e *Exec) WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[string]int64, error) {
+func (e *Exec) WebhookDeliveryCountByState(ctx context.Context, connectionID int64) (map[store.DeliveryState]int64, error) {
 	rows, err := e.query(ctx, `SELECT state, COUNT(*) FROM webhook_deliveries WHERE connection_id = ? GROUP BY state`, connectionID)
 	if err != nil {
 		return nil, fmt.Errorf("count webhook deliveries: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]int64{}
+	out := map[store.DeliveryState]int64{}
 	for rows.Next() {
-		var state string
+		var state store.DeliveryState
 		var n int64
 		if err := rows.Scan(&state, &n); err != nil {
 			return nil, err

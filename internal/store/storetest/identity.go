@@ -83,7 +83,7 @@ func fillConnection(t *testing.T, s store.Store, name string) int64 {
 		Quantity: ptr(5.0), Note: "order", CreatedBy: "luis", Source: store.OverrideSourceCLI, CreatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
-	for i, state := range []string{store.DeliveryPending, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryDead, store.DeliveryDiscarded} {
+	for i, state := range []store.DeliveryState{store.DeliveryPending, store.DeliveryPending, store.DeliveryDelivered, store.DeliveryDead, store.DeliveryDiscarded} {
 		id, _, err := s.WebhookDeliveryInsert(ctx, &store.WebhookDeliveryInsertParams{EventID: "evt_" + name + string(rune('a'+i)),
 			EventType: "order.updated", ConnectionID: conn, OrderID: int64(i), WriteDate: at, Payload: []byte(`{}`), CreatedAt: at})
 		if err != nil {

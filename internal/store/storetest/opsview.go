@@ -103,7 +103,7 @@ func testWebhookQueuePages(t *testing.T, newStore NewStore) {
 		}
 		return id
 	}
-	attempt := func(id int64, state string) {
+	attempt := func(id int64, state store.DeliveryState) {
 		t.Helper()
 		next := base.Add(time.Hour)
 		p := &store.WebhookDeliveryAttemptParams{DeliveryID: id, Attempt: 1, StartedAt: base, Status: 500, Error: "HTTP 500", State: state}
@@ -159,7 +159,7 @@ func testWebhookQueuePages(t *testing.T, newStore NewStore) {
 		}
 		return out
 	}
-	queue := []string{store.DeliveryPending, store.DeliveryDead}
+	queue := []store.DeliveryState{store.DeliveryPending, store.DeliveryDead}
 	for _, c := range []struct {
 		name string
 		p    store.WebhookDeliveryListParams
@@ -169,9 +169,9 @@ func testWebhookQueuePages(t *testing.T, newStore NewStore) {
 			[]int64{queued1, queued2, failing1, failing2, dead1, dead2}},
 		{"acme's failing and dead", store.WebhookDeliveryListParams{ConnectionID: acme, States: queue, Attempted: true},
 			[]int64{failing1, failing2, dead1, dead2}},
-		{"every failing one", store.WebhookDeliveryListParams{States: []string{store.DeliveryPending}, Attempted: true},
+		{"every failing one", store.WebhookDeliveryListParams{States: []store.DeliveryState{store.DeliveryPending}, Attempted: true},
 			[]int64{failing1, failing2}},
-		{"every dead one", store.WebhookDeliveryListParams{States: []string{store.DeliveryDead}}, []int64{dead1, dead2, betaDead}},
+		{"every dead one", store.WebhookDeliveryListParams{States: []store.DeliveryState{store.DeliveryDead}}, []int64{dead1, dead2, betaDead}},
 		{"page 1", store.WebhookDeliveryListParams{States: queue, Limit: 3}, []int64{queued1, queued2, failing1}},
 		{"page 2", store.WebhookDeliveryListParams{States: queue, Limit: 3, AfterID: failing1}, []int64{failing2, dead1, dead2}},
 		{"page 3", store.WebhookDeliveryListParams{States: queue, Limit: 3, AfterID: dead2}, []int64{betaDead}},

@@ -108,19 +108,19 @@ func testWebhookDeliveries(t *testing.T, newStore NewStore) {
 	if _, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: []int64{other}, State: store.DeliveryDead}); err != nil {
 		t.Fatal(err)
 	}
-	dead, _ := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: conn, States: []string{store.DeliveryDead}})
+	dead, _ := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{ConnectionID: conn, States: []store.DeliveryState{store.DeliveryDead}})
 	if len(dead) != 1 || dead[0].ID != other {
 		t.Errorf("dead list = %+v", dead)
 	}
 	changed, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: []int64{first, second, other},
-		State: store.DeliveryPending, ResetAttempts: true, OnlyStates: []string{store.DeliveryDead}})
+		State: store.DeliveryPending, ResetAttempts: true, OnlyStates: []store.DeliveryState{store.DeliveryDead}})
 	if err != nil || len(changed) != 1 || changed[0] != other {
 		t.Errorf("retry dead = %v, %v; want only %d", changed, err, other)
 	}
 	if d, _ := s.WebhookDeliveryGet(ctx, first); d.State != store.DeliveryDelivered {
 		t.Errorf("a delivered event changed state: %s", d.State)
 	}
-	all, _ := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []string{store.DeliveryPending}})
+	all, _ := s.WebhookDeliveryList(ctx, &store.WebhookDeliveryListParams{States: []store.DeliveryState{store.DeliveryPending}})
 	if len(all) != 2 {
 		t.Errorf("pending = %d, want 2", len(all))
 	}
@@ -148,7 +148,7 @@ func testWebhookQueueStats(t *testing.T, newStore NewStore) {
 	insert(acme, "evt_2", base.Add(time.Minute))
 	insert(acme, "evt_3", base.Add(2*time.Minute))
 	dead := insert(acme, "evt_4", base.Add(-time.Hour))
-	for id, state := range map[int64]string{oldestDone: store.DeliveryDelivered, dead: store.DeliveryDead} {
+	for id, state := range map[int64]store.DeliveryState{oldestDone: store.DeliveryDelivered, dead: store.DeliveryDead} {
 		if _, err := s.WebhookDeliveryStateSet(ctx, &store.WebhookDeliveryStateSetParams{IDs: []int64{id}, State: state}); err != nil {
 			t.Fatal(err)
 		}
