@@ -149,6 +149,18 @@ func TestSKUPage(t *testing.T) {
 	if !strings.Contains(en, "Runner-up") || !strings.Contains(en, "Method chosen") || !strings.Contains(en, "Latest orders") {
 		t.Error("the English SKU page lacks its labels")
 	}
+	// The class is named once: the code beside the name only where the language names it otherwise.
+	classOf := func(page string) string {
+		_, rest, _ := strings.Cut(page, `data-field="class">`)
+		v, _, _ := strings.Cut(rest, "</dd>")
+		return v
+	}
+	if got, want := classOf(en), "<code>"+st.Class+"</code>"; got == "" || (st.Class != "short" && strings.Contains(got, want)) {
+		t.Errorf("English class cell %q repeats the class code %s", got, st.Class)
+	}
+	if got := classOf(body); st.Class == "smooth" && !strings.Contains(got, "<code>smooth</code>") {
+		t.Errorf("Spanish class cell %q lacks the class code", got)
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
