@@ -388,3 +388,43 @@ func TestUnqueuedDeliveriesAreEnqueuedAgain(t *testing.T) {
 		<-done
 	})
 }
+
+// TestServeForgetsDeletedConnectionsClients: serve keeps an Odoo client per connection from pass to pass; a
+// connection deleted or disabled loses its client at the pollers' next refresh (it kept it until serve stopped).
+func TestServeForgetsDeletedConnectionsClients(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, tenants := newTenants(t, s, 3, nil)
+		eng.clients = &clientCache{byID: map[int64]cachedClient{}}
+		k := newLeaseKeeper(s, slog.New(slog.DiscardHandler), time.Minute, 25*time.Millisecond, true)
+		if err := k.start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		eng.leases = k
+		src := pollSource{eng}
+		if _, err := src.PollTargets(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, tn := range tenants {
+			if _, err := eng.client(tn.conn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.ConnectionDelete(ctx, tenants[0].conn.ID); err != nil {
+			t.Fatal(err)
+		}
+		off := false
+		if _, err := s.ConnectionUpdate(ctx, &store.ConnectionUpdateParams{ID: tenants[1].conn.ID, Active: &off}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := src.PollTargets(ctx); err != nil {
+			t.Fatal(err)
+		}
+		eng.clients.mu.Lock()
+		defer eng.clients.mu.Unlock()
+		if _, ok := eng.clients.byID[tenants[2].conn.ID]; len(eng.clients.byID) != 1 || !ok {
+			t.Errorf("clients kept for %d connections, want only the one still active (%d)", len(eng.clients.byID), tenants[2].conn.ID)
+		}
+	})
+}

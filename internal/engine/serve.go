@@ -253,7 +253,8 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 			out = append(out, t)
 		}
 	}
-	// A connection deleted or disabled: its series leave /metrics, its record leaves the pollers' cache.
+	// A connection deleted or disabled: its series leave /metrics, its record leaves the pollers' cache, its
+	// Odoo client (and the client's open connections) leave the client cache.
 	active := make(map[int64]bool, len(conns))
 	for _, c := range conns {
 		active[c.ID] = true
@@ -261,6 +262,7 @@ func (p pollSource) PollTargets(ctx context.Context) ([]poll.Target, error) {
 	p.e.listed.Range(func(k, v any) bool {
 		if !active[k.(int64)] {
 			p.e.listed.Delete(k)
+			p.e.clients.forget(k.(int64))
 			if p.e.metrics != nil {
 				p.e.metrics.ConnectionForget(v.(*store.Connection).Name)
 			}

@@ -147,3 +147,16 @@ type cachedClient struct {
 	key    string // the connection's address and credentials the client was made with
 	client *odoo.Client
 }
+
+// forget drops the client of a connection that was deleted or disabled, closing its idle connections to Odoo.
+func (c *clientCache) forget(id int64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.byID[id]; ok {
+		old.client.CloseIdleConnections()
+		delete(c.byID, id)
+	}
+}
