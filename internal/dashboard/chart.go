@@ -49,6 +49,15 @@ type chartCleaned struct {
 	Title      string
 }
 
+// chartOverride marks a month whose forecast a planner overrode: a triangle at the override (what the plan uses),
+// joined by a dotted stem to the statistical forecast of the month.
+type chartOverride struct {
+	X, Y, StatY float64 // Y: the override
+	Triangle    string  // polygon points around (X, Y)
+	Month       string
+	Title       string
+}
+
 type chartBar struct {
 	X, Y, W, H float64
 	Month      string
@@ -77,13 +86,15 @@ type chart struct {
 	Empty                bool           // nothing to draw
 	Label                string         // the SVG's accessible name
 	Cleaned              []chartCleaned // outlier months, from forecast_stats
+	Overrides            []chartOverride // months whose forecast a planner overrode, from this month on
 	HasBand80, HasBand95 bool
 }
 
 // newChart lays out a SKU's history, forecast with bands, inventory, backlog and recommended quantities on
 // one month axis; for a net plan, instead of the recommended quantities, each month's supply on its way (open
-// manufacturing orders and purchase lines) and planned quantity side by side.
-func newChart(l *locale, v *engine.SKUView) *chart {
+// manufacturing orders and purchase lines) and planned quantity side by side. ov, when not nil, adds the
+// overrides in force.
+func newChart(l *locale, v *engine.SKUView, ov *engine.SKUOverrides) *chart {
 	c := &chart{W: chartW, H: chartH, Left: chartLeft, Right: chartW - chartRight, Top: chartTop, Bottom: chartH - chartBottom,
 		Label: l.T("sku.chart.label", v.SKU)}
 	// The month axis: from the first month of history (or forecast) to the last forecast or plan month.
@@ -112,6 +123,10 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	}
 	for _, pt := range pastForecasts(v) {
 		span(plan.MonthOf(pt.Month.Time()))
+	}
+	overrides := overridesInForce(ov)
+	for _, o := range overrides {
+		span(o.Month)
 	}
 	if !have {
 		c.Empty = true
@@ -147,6 +162,9 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	}
 	for _, pt := range pastForecasts(v) {
 		grow(pt.Forecast)
+	}
+	for _, o := range overrides {
+		grow(*o.Override.Quantity)
 	}
 	cleaned := chartOutliers(v)
 	for _, o := range cleaned {
@@ -209,6 +227,21 @@ func newChart(l *locale, v *engine.SKUView) *chart {
 	}
 	c.ForecastPath = path.String()
 	c.Past, c.PastPath = pastPoints(l, v, x, y)
+	for _, o := range overrides {
+		q := *o.Override.Quantity
+		ox, oy := x(o.Month), y(q)
+		mark := chartOverride{X: ox, Y: oy, StatY: oy, Month: o.Month.String(),
+			Triangle: strings.Join([]string{coord(ox, oy-6), coord(ox+6, oy+5), coord(ox-6, oy+5)}, " ")}
+		stat := "—"
+		if o.Statistical != nil {
+			mark.StatY, stat = y(*o.Statistical), l.Num(*o.Statistical, 1)
+		}
+		mark.Title = l.T("sku.chart.override_point", mark.Month, l.Num(q, 1), stat, o.Override.CreatedBy)
+		if o.Override.Note != "" {
+			mark.Title += ": " + o.Override.Note
+		}
+		c.Overrides = append(c.Overrides, mark)
+	}
 	if len(v.Forecast) > 0 {
 		c.Band80, c.Band95 = band(up80, lo80), band(up95, lo95)
 		c.HasBand80, c.HasBand95 = true, true
@@ -317,4 +350,18 @@ func decimalsFor(span float64) int {
 		return 1
 	}
 	return 2
+}
+
+// overridesInForce are the months of ov with an override in force (none when ov is nil).
+func overridesInForce(ov *engine.SKUOverrides) []engine.OverrideMonth {
+	if ov == nil {
+		return nil
+	}
+	var out []engine.OverrideMonth
+	for _, m := range ov.Months {
+		if m.Override != nil && m.Override.Quantity != nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -40,14 +40,19 @@ type overrideChange struct {
 	Month, Action, Quantity, Note, By, Source, At string
 }
 
-// skuOverrides reads what the SKU page shows of a SKU's overrides; nil (and the section not shown) when they
-// cannot be read, which is logged.
-func (d *Dashboard) skuOverrides(r *http.Request, l *locale, sku, connection string) *overrideData {
+// readSKUOverrides reads a SKU's overrides for its page; nil (the section and the chart's marks not shown) when
+// they cannot be read, which is logged.
+func (d *Dashboard) readSKUOverrides(r *http.Request, sku, connection string) *engine.SKUOverrides {
 	v, err := d.opts.Source.SKUOverrides(r.Context(), sku, connection)
 	if err != nil {
 		d.opts.Log.Error("dashboard: read overrides", "sku", sku, "connection", connection, "err", err)
 		return nil
 	}
+	return v
+}
+
+// skuOverrides is what the SKU page shows of a SKU's overrides v.
+func skuOverrides(l *locale, sku string, v *engine.SKUOverrides) *overrideData {
 	data := &overrideData{Connection: v.Connection, Action: "/sku/" + url.PathEscape(sku) + "/override"}
 	for i, m := range v.Months {
 		om := overrideMonth{Month: m.Month.String(), Current: i == 0}

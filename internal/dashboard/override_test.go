@@ -67,6 +67,9 @@ func TestSKUOverride(t *testing.T) {
 		!strings.Contains(body, "This SKU&#39;s forecast was never overridden.") {
 		t.Fatalf("the overrides section is missing or wrong:\n%s", body)
 	}
+	if strings.Contains(body, `data-series="override"`) {
+		t.Error("the chart marks an override before any was set")
+	}
 	if got := cell(t, body, "data-override-month", cur.String(), "ovr-statistical"); got != testLocale("en").Num(stat, 1) {
 		t.Errorf("statistical forecast shown %q, stored %g", got, stat)
 	}
@@ -119,6 +122,11 @@ func TestSKUOverride(t *testing.T) {
 	}
 	if !strings.Contains(body, `id="override-history"`) || !strings.Contains(body, "Obra Norte pidió 2 camiones") {
 		t.Error("the history does not show the change")
+	}
+	// The chart marks it: a triangle at the override, its title naming the statistical forecast, who and why.
+	if n := strings.Count(body, `data-series="override"`); n != 1 || !strings.Contains(body, `data-series="override" data-month="`+cur.String()+`"`) ||
+		!strings.Contains(body, cur.String()+" · override: "+testLocale("en").Num(q, 1)+" (statistical forecast "+testLocale("en").Num(stat, 1)+"), by dashboard: Obra Norte") {
+		t.Errorf("the chart marks %d overrides, want the one of %s with its title", n, cur)
 	}
 	// The page's plan table shows the override as the month's forecast, flagged.
 	if !strings.Contains(body, "override") || !strings.Contains(body, testLocale("en").Num(q, 1)) {

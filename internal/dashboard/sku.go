@@ -80,7 +80,8 @@ func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
 			data.Others = append(data.Others, connLink{name, skuHref(sku, name)})
 		}
 	}
-	data.Chart = newChart(p.locale, v)
+	ov := d.readSKUOverrides(r, sku, v.Connection)
+	data.Chart = newChart(p.locale, v, ov)
 	if v.Stats != nil {
 		data.Class = p.T("class." + v.Stats.Class)
 	}
@@ -96,7 +97,9 @@ func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Components, data.Parents = links(v.BoM.Components), links(v.BoM.Parents)
 	}
-	data.Overrides = d.skuOverrides(r, p.locale, sku, v.Connection)
+	if ov != nil {
+		data.Overrides = skuOverrides(p.locale, sku, ov)
+	}
 	d.takeFlash(w, r, p)
 	d.render(w, r, http.StatusOK, "sku", p)
 }
@@ -162,6 +165,8 @@ func init() {
 		"sku.bom.col.per_unit":      {"Por unidad", "Per unit"},
 		"sku.chart.cleaned_point":   {"%s · mes atípico: demanda %s; el pronóstico usó %s", "%s · outlier month: demand %s; the forecast used %s"},
 		"sku.legend.cleaned":        {"Mes atípico: valor que usó el pronóstico", "Outlier month: value the forecast used"},
+		"sku.chart.override_point":  {"%s · corrección manual: %s (pronóstico estadístico %s), por %s", "%s · override: %s (statistical forecast %s), by %s"},
+		"sku.legend.override":       {"Corrección manual: lo que usa el plan", "Override: what the plan uses"},
 		"sku.legend.history":        {"Demanda mensual", "Monthly demand"},
 		"sku.legend.forecast":       {"Pronóstico", "Forecast"},
 		"sku.legend.band":           {"Intervalo %s %%", "%s%% interval"},
