@@ -82,10 +82,10 @@ type chart struct {
 	Bars                 []chartBar
 	Net                  bool // the plan is a net plan: supply and planned bars instead of recommended ones
 	HasSupply            bool
-	NowX                 float64        // where the forecast starts
-	Empty                bool           // nothing to draw
-	Label                string         // the SVG's accessible name
-	Cleaned              []chartCleaned // outlier months, from forecast_stats
+	NowX                 float64         // where the forecast starts
+	Empty                bool            // nothing to draw
+	Label                string          // the SVG's accessible name
+	Cleaned              []chartCleaned  // outlier months, from forecast_stats
 	Overrides            []chartOverride // months whose forecast a planner overrode, from this month on
 	HasBand80, HasBand95 bool
 }

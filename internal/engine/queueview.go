@@ -9,12 +9,12 @@ import (
 
 // DeliveryQuery selects what the dashboard's webhook page shows of the delivery queue.
 type DeliveryQuery struct {
-	Connection string   // ID or NAME; "" for every connection
+	Connection string                // ID or NAME; "" for every connection
 	States     []store.DeliveryState // delivery states; empty: pending and dead (what 'salesengine retries' lists)
-	Attempted  bool     // only deliveries attempted at least once (failing or dead)
-	AfterID    int64    // the next page: deliveries with a greater ID
-	Limit      int      // deliveries per page
-	Attempts   int      // how many of the newest attempts to read (0: none)
+	Attempted  bool                  // only deliveries attempted at least once (failing or dead)
+	AfterID    int64                 // the next page: deliveries with a greater ID
+	Limit      int                   // deliveries per page
+	Attempts   int                   // how many of the newest attempts to read (0: none)
 }
 
 // DeliveryQueue is the webhook queue as the dashboard shows it.
