@@ -136,3 +136,27 @@ func TestIntervalCoverage(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkIntervalCoverage reports what TestIntervalCoverage checks on the hospital holdout: the automatic
+// choice's coverage and MSIS next to ETS's (the intermittent set's are in BenchmarkIntermittentEvaluation):
+//
+//	go test -run '^$' -bench IntervalCoverage -benchtime 1x ./internal/forecast
+func BenchmarkIntervalCoverage(b *testing.B) {
+	hosp := loadHospital(b)
+	var rows []evalRow
+	for b.Loop() {
+		rows = rollingEval(b, hosp, 1, 6, 12, Options{})
+	}
+	for _, r := range rows {
+		switch r.Method {
+		case "auto":
+			b.ReportMetric(r.Cover80, "auto-cover80-%")
+			b.ReportMetric(r.Cover95, "auto-cover95-%")
+			b.ReportMetric(r.MSIS95, "auto-msis")
+		case "ets":
+			b.ReportMetric(r.Cover80, "ets-cover80-%")
+			b.ReportMetric(r.Cover95, "ets-cover95-%")
+			b.ReportMetric(r.MSIS95, "ets-msis")
+		}
+	}
+}
