@@ -416,9 +416,9 @@ func indexOf(cands []*candidate, name string) (int, bool) {
 	return 0, false
 }
 
-// originMethod returns the method to re-fit at backtest origins: automatic ETS re-estimates the model form it
-// chose on the whole history (4-5x cheaper than searching every form again at every origin); everything else
-// is itself. The backtest then measures "this model form, re-estimated", the usual rolling-origin practice.
+// originMethod returns the method to re-fit at backtest origins: automatic ETS (ets, ets_damped, ets_js)
+// re-estimates the model form it chose on the whole history (4-5x cheaper than searching every form again at
+// every origin); everything else is itself. The backtest then measures "this model form, re-estimated", the usual rolling-origin practice.
 func originMethod(me Method, full Prediction) Method {
 	switch e := me.(type) {
 	case ETS:
@@ -426,6 +426,14 @@ func originMethod(me Method, full Prediction) Method {
 			return me
 		}
 	case ETSDamped:
+	case ETSJS:
+		if e.Model != "" {
+			return me
+		}
+		if spec := ETSModelSpec(full.Model); spec != "" {
+			return ETSJS{Model: spec}
+		}
+		return me
 	case ARIMA:
 		// The same for ARIMA: the order found by the stepwise search, coefficients re-estimated.
 		if e.Model == "" && strings.HasPrefix(full.Model, "ARIMA(") {
