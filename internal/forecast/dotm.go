@@ -88,6 +88,7 @@ func (DOTM) Forecast(y []float64, m, h int) (Prediction, error) {
 type thetaModel struct {
 	name              string
 	dynamic, optTheta bool
+	shrink            bool // seasonal figure by shrunkSeasonality instead of thetaf's test
 }
 
 func thetaModelForecast(y []float64, m, h int, tm thetaModel) (Prediction, error) {
@@ -98,7 +99,7 @@ func thetaModelForecast(y []float64, m, h int, tm thetaModel) (Prediction, error
 	if isConstant(y) {
 		return constantPrediction(y, h), nil
 	}
-	fig, seasonal := thetaSeasonality(y, m)
+	fig, seasonal := seasonalFigure(y, m, tm.shrink)
 	x := y
 	if seasonal {
 		x = make([]float64, n)

@@ -43,12 +43,16 @@ func (s etsSpec) String() string {
 // multiplicative reports whether the model needs strictly positive data.
 func (s etsSpec) multiplicative() bool { return s.err == 'M' || s.season == 'M' }
 
+// etsCodeReplacer strips the printed form's punctuation; built once: a backtest parses a fixed form at every
+// origin, and building a Replacer per call was 2.5% of the CPU samples of a hospital rolling-origin run.
+var etsCodeReplacer = strings.NewReplacer("ETS(", "", ")", "", ",", "", " ", "")
+
 // etsSpecs expands an R-style model code into the candidate specs R's ets() would try, restricted as R's
 // default restrict=TRUE does. Accepted forms: "ZZZ" (or ""), "ANN", "AAdN", "MAM", "ZZN", "ZAdZ", and the
 // printed form "ETS(M,Ad,M)" so a Prediction.Model string round-trips. A trend letter "A" without "d" means
 // undamped; "Z" tries N, A and Ad.
 func etsSpecs(code string) ([]etsSpec, error) {
-	c := strings.NewReplacer("ETS(", "", ")", "", ",", "", " ", "").Replace(code)
+	c := etsCodeReplacer.Replace(code)
 	if c == "" {
 		c = "ZZZ"
 	}

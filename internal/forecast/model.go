@@ -61,6 +61,9 @@ var methods = []Method{
 	ETSDamped{},
 	OTM{},
 	DSTM{},
+	ThetaJS{},
+	DOTMJS{},
+	ETSJS{},
 }
 
 // Methods returns every method with default settings, in a stable order.

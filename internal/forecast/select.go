@@ -107,7 +107,7 @@ func (o Options) withDefaults() Options {
 // few to tell close methods apart; the seasonal naive helps the combination even on series without a
 // significant lag-12 autocorrelation.
 var (
-	candidatesSeasonal     = []string{"ets", "dotm", "theta", "snaive"}
+	candidatesSeasonal     = []string{"ets", "ets_js", "dotm_js", "theta_js", "snaive"}
 	candidatesNonSeasonal  = []string{"ets", "theta", "ses", "naive"}
 	candidatesIntermittent = []string{"tsb", "sba", "imapa", "adida", "croston", "ses", "mean"}
 	candidatesShort        = []string{"ses", "mean", "naive"}
@@ -117,12 +117,18 @@ var (
 	// made the automatic choice over-forecast fading items (docs/forecasting.md, "Intermittent demand").
 	candidatesFading = []string{"tsb"}
 
+	// The seasonal set's members with the shrunk seasonal figure (seasonshrink.go) replaced dotm and theta in
+	// issue 17: on windows the reported figures do not use (hospital with the last 6, 18 and 30 months dropped,
+	// the synthetic tuning set of seed 99) the automatic choice's sMAPE went from 18.07 to 17.76 and from 18.37
+	// to 17.47, MASE from 0.798 to 0.783 and from 0.920 to 0.879. Plain ets stays beside ets_js: without it
+	// hospital's sMAPE was 18.01.
 	ensemblesSeasonal = []Ensemble{
-		{CombineMean, []string{"ets", "dotm", "snaive"}},
-		{CombineMean, []string{"ets", "theta", "snaive"}},
-		{CombineMean, []string{"ets", "theta"}},
-		{CombineMean, []string{"theta", "snaive"}},
-		{CombineMean, []string{"ets", "snaive"}},
+		{CombineMean, []string{"ets", "ets_js", "dotm_js", "theta_js", "snaive"}},
+		{CombineMean, []string{"dotm_js", "theta_js"}},
+		{CombineMedian, []string{"ets", "ets_js", "dotm_js", "theta_js", "snaive"}},
+		{CombineMean, []string{"ets_js", "dotm_js", "snaive"}},
+		{CombineMean, []string{"ets", "dotm_js", "snaive"}},
+		{CombineMean, []string{"ets_js", "dotm_js", "theta_js"}},
 	}
 	ensemblesNonSeasonal = []Ensemble{
 		{CombineMean, []string{"ets", "theta"}},
@@ -416,9 +422,9 @@ func indexOf(cands []*candidate, name string) (int, bool) {
 	return 0, false
 }
 
-// originMethod returns the method to re-fit at backtest origins: automatic ETS re-estimates the model form it
-// chose on the whole history (4-5x cheaper than searching every form again at every origin); everything else
-// is itself. The backtest then measures "this model form, re-estimated", the usual rolling-origin practice.
+// originMethod returns the method to re-fit at backtest origins: automatic ETS (ets, ets_damped, ets_js)
+// re-estimates the model form it chose on the whole history (4-5x cheaper than searching every form again at
+// every origin); everything else is itself. The backtest then measures "this model form, re-estimated", the usual rolling-origin practice.
 func originMethod(me Method, full Prediction) Method {
 	switch e := me.(type) {
 	case ETS:
@@ -426,6 +432,14 @@ func originMethod(me Method, full Prediction) Method {
 			return me
 		}
 	case ETSDamped:
+	case ETSJS:
+		if e.Model != "" {
+			return me
+		}
+		if spec := ETSModelSpec(full.Model); spec != "" {
+			return ETSJS{Model: spec}
+		}
+		return me
 	case ARIMA:
 		// The same for ARIMA: the order found by the stepwise search, coefficients re-estimated.
 		if e.Model == "" && strings.HasPrefix(full.Model, "ARIMA(") {

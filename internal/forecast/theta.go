@@ -17,6 +17,12 @@ const thetaSeasonZ = 1.6448536269514722
 
 // Forecast implements Method. Sigma is thetaf's: the SES standard errors on the adjusted scale, reseasonalised.
 func (Theta) Forecast(y []float64, m, h int) (Prediction, error) {
+	return thetaForecast(y, m, h, false)
+}
+
+// thetaForecast is Theta's forecast; shrink replaces thetaf's test-gated seasonal figure by the shrunk one of
+// shrunkSeasonality (ThetaJS).
+func thetaForecast(y []float64, m, h int, shrink bool) (Prediction, error) {
 	n := len(y)
 	if n < 3 || h < 0 {
 		return Prediction{}, ErrTooShort
@@ -24,7 +30,7 @@ func (Theta) Forecast(y []float64, m, h int) (Prediction, error) {
 	if isConstant(y) {
 		return constantPrediction(y, h), nil
 	}
-	fig, seasonal := thetaSeasonality(y, m)
+	fig, seasonal := seasonalFigure(y, m, shrink)
 	x := y
 	if seasonal {
 		x = make([]float64, n)
