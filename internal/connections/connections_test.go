@@ -239,13 +239,21 @@ func TestConnectionTest(t *testing.T) {
 		rep.Webhook == nil || !rep.Webhook.Delivered || len(rep.Companies) < 2 {
 		t.Errorf("report = %+v (webhook %+v)", rep, rep.Webhook)
 	}
-	// A sales database: the apps are said, and no manufacturing or purchasing model is read.
+	// A sales database: the apps are said; of the optional models only the stock history is read, none of
+	// manufacturing or purchasing.
 	if rep.Modules == nil || !slices.Equal(rep.Modules.Installed, []string{"sale", "stock"}) ||
-		!slices.Equal(rep.Modules.Missing, []string{"mrp", "purchase"}) || rep.Modules.Probed || len(rep.SupplyModels) != 0 {
-		t.Errorf("modules = %+v, supply models %+v", rep.Modules, rep.SupplyModels)
+		!slices.Equal(rep.Modules.Missing, []string{"mrp", "purchase"}) || rep.Modules.Probed || len(rep.SupplyModels) != 1 ||
+		rep.SupplyModels[0] != (connections.ModelCheck{Model: "stock.move", Count: int64(len(srv.StockMoves()))}) {
+		t.Errorf("modules = %+v, optional models %+v", rep.Modules, rep.SupplyModels)
 	}
 	if recv.Unique() != 1 {
 		t.Errorf("receiver verified %d test events, want 1", recv.Unique())
+	}
+	// A user who may not read the stock history: said, and the test still passes (the sync skips it).
+	srv.DenyAccess("stock.move")
+	rep, err = m.Test(ctx, c, connections.TestOptions{AllowPrivate: true, Timeout: 5 * time.Second})
+	if err != nil || !rep.OK || len(rep.SupplyModels) != 1 || rep.SupplyModels[0].Error == "" {
+		t.Errorf("stock.move unreadable: report %+v, optional models %+v, %v", rep, rep.SupplyModels, err)
 	}
 	// A wrong key is reported, with what to check, and never printed.
 	bad := "wrong-key-999"
@@ -285,7 +293,7 @@ func TestConnectionTestModules(t *testing.T) {
 		}
 		counts[mc.Model] = mc.Count
 	}
-	if len(counts) != 6 || counts["mrp.production"] != int64(len(srv.Productions())) || counts["mrp.production"] == 0 ||
+	if len(counts) != 7 || counts["stock.move"] != int64(len(srv.StockMoves())) || counts["mrp.production"] != int64(len(srv.Productions())) || counts["mrp.production"] == 0 ||
 		counts["product.supplierinfo"] != int64(len(srv.SupplierInfos())) {
 		t.Errorf("supply models read: %v", counts)
 	}

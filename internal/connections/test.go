@@ -37,8 +37,9 @@ type TestReport struct {
 	Protocol      string       `json:"protocol,omitempty"`
 	Companies     []string     `json:"companies,omitempty"`
 	Models        []ModelCheck `json:"models,omitempty"`
-	// Modules are the apps found installed; SupplyModels the manufacturing and purchasing models read where
-	// mrp or purchase is installed (one the user cannot read is reported but fails nothing: the sync skips it).
+	// Modules are the apps found installed; SupplyModels the optional models the sync reads where their app is
+	// installed: the stock history (stock.move, for stock-outs) with stock, and the manufacturing and purchasing
+	// models where mrp or purchase is (one the user cannot read is reported but fails nothing: the sync skips it).
 	Modules      *ModulesReport `json:"modules,omitempty"`
 	SupplyModels []ModelCheck   `json:"supply_models,omitempty"`
 	Webhook      *WebhookTest   `json:"webhook,omitempty"`
@@ -81,11 +82,8 @@ func (m *Manager) Test(ctx context.Context, c *store.Connection, opts TestOption
 			rep.Companies = append(rep.Companies, co.Name)
 		}
 		for _, model := range RequiredModels {
-			n, err := client.SearchCount(ctx, model, odoo.Domain{})
-			mc := ModelCheck{Model: model, Count: n}
-			if err != nil {
-				mc.Error, rep.OK = err.Error(), false
-			}
+			mc := modelCheck(ctx, client, model)
+			rep.OK = rep.OK && mc.Error == ""
 			rep.Models = append(rep.Models, mc)
 		}
 		testModules(ctx, client, rep)
@@ -110,7 +108,21 @@ var SupplyModels = map[string][]string{
 	odoo.AppStock:    {"stock.warehouse.orderpoint"},
 }
 
-// testModules finds the installed apps and, where mrp or purchase is, checks read access to their models.
+// StockHistoryModel is the stock history the sync reads where the stock app is installed (stock-outs).
+const StockHistoryModel = "stock.move"
+
+// modelCheck counts a model's records, which says whether the API user can read it.
+func modelCheck(ctx context.Context, client *odoo.Client, model string) ModelCheck {
+	n, err := client.SearchCount(ctx, model, odoo.Domain{})
+	mc := ModelCheck{Model: model, Count: n}
+	if err != nil {
+		mc.Error = err.Error()
+	}
+	return mc
+}
+
+// testModules finds the installed apps and checks read access to the optional models of those installed: the
+// stock history where stock is, the manufacturing and purchasing models where mrp or purchase is.
 func testModules(ctx context.Context, client *odoo.Client, rep *TestReport) {
 	mods, err := client.Modules(ctx)
 	if err != nil {
@@ -118,6 +130,9 @@ func testModules(ctx context.Context, client *odoo.Client, rep *TestReport) {
 		return
 	}
 	rep.Modules = &ModulesReport{Installed: mods.Installed(), Missing: mods.Missing(), Probed: mods.Probed}
+	if mods.Has(odoo.AppStock) {
+		rep.SupplyModels = append(rep.SupplyModels, modelCheck(ctx, client, StockHistoryModel))
+	}
 	if !mods.MRP && !mods.Purchase {
 		return
 	}
@@ -126,12 +141,7 @@ func testModules(ctx context.Context, client *odoo.Client, rep *TestReport) {
 			continue
 		}
 		for _, model := range SupplyModels[app] {
-			n, err := client.SearchCount(ctx, model, odoo.Domain{})
-			mc := ModelCheck{Model: model, Count: n}
-			if err != nil {
-				mc.Error = err.Error()
-			}
-			rep.SupplyModels = append(rep.SupplyModels, mc)
+			rep.SupplyModels = append(rep.SupplyModels, modelCheck(ctx, client, model))
 		}
 	}
 }
