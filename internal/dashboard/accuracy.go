@@ -29,6 +29,7 @@ type accuracyData struct {
 	All       accuracy.Figures
 	Rows      []accuracyRow
 	NoSales   int
+	Measured  string // when the report was measured
 }
 
 func (d *Dashboard) accuracyPage(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +65,9 @@ func (d *Dashboard) accuracyPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data.Runs, data.Completed, data.NoSales = rep.Runs, rep.Current.Add(-1).String(), rep.NoSales
+	if !rep.MeasuredAt.IsZero() {
+		data.Measured = p.Time(rep.MeasuredAt)
+	}
 	switch {
 	case rep.Runs == 0:
 		data.Empty = p.T("accuracy.no_runs")
@@ -136,6 +140,7 @@ func init() {
 		"accuracy.show":          {"Mostrar", "Show"},
 		"accuracy.all":           {"Todos", "All"},
 		"accuracy.months":        {"Meses medidos: %s · %d corridas guardadas.", "Months measured: %s · %d kept runs."},
+		"accuracy.measured":      {"Medido el %s; se mide de nuevo tras cada pronóstico, o pasados 5 minutos.", "Measured %s; measured again after each forecast run, or after 5 minutes."},
 		"accuracy.col.forecasts": {"Pronósticos", "Forecasts"},
 		"accuracy.col.skus":      {"SKUs", "SKUs"},
 		"accuracy.col.mae":       {"MAE", "MAE"},

@@ -18,11 +18,7 @@ func TestAccuracy(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		eng, _ := newTenants(t, s, 0, nil)
-		c, err := s.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto", Active: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng, c := acmeEngine(t, s)
 		// 13 months to November 2025, then December, January and February.
 		qty := []float64{10, 20, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 14, 20, 16, 30}
 		var items []*store.Item
@@ -107,6 +103,57 @@ func TestAccuracy(t *testing.T) {
 		sku, err := eng.SKUAccuracy(ctx, c, "A")
 		if err != nil || len(sku.Past) != 2 || sku.Past[0].Month != forecast.MonthFor(2026, 1) || sku.Figures[0].Forecasts != 2 {
 			t.Errorf("SKU accuracy: %+v, %v", sku, err)
+		}
+	})
+}
+
+// TestAccuracyAllKept: the accuracy page's report is kept a while: the same report again for the same lag, a new
+// one for another lag, after a new forecast run, and once accuracyCacheTTL has passed (sales synced since).
+func TestAccuracyAllKept(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		eng, c := acmeEngine(t, s)
+		sale := func(line int64, d time.Time, q float64) {
+			t.Helper()
+			it := &store.Item{ConnectionID: c.ID, LineID: line, OrderID: line, OrderName: fmt.Sprint(line), OrderState: "sale", DateOrder: &d,
+				SKU: "A", ProductID: 1, Quantity: q, WriteDate: d, SyncedAt: d, UpdatedAt: d}
+			if _, err := s.ItemUpsertMany(ctx, []*store.Item{it}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 14 {
+			sale(int64(i+1), time.Date(2025, time.Month(1+i), 10, 0, 0, 0, 0, time.UTC), 10)
+		}
+		now := time.Date(2026, 1, 20, 6, 0, 0, 0, time.UTC)
+		eng.set.Now = func() time.Time { return now }
+		if _, err := eng.ForecastAndPlan(ctx, c); err != nil { // January's run: February at lag 1
+			t.Fatal(err)
+		}
+		now = time.Date(2026, 3, 5, 8, 0, 0, 0, time.UTC)
+		first, err := eng.AccuracyAll(ctx, 1)
+		if err != nil || len(first.Points) != 1 || first.Points[0].Actual != 10 || !first.MeasuredAt.Equal(now) {
+			t.Fatalf("first report: %+v, %v", first, err)
+		}
+		sale(100, time.Date(2026, 2, 12, 0, 0, 0, 0, time.UTC), 5) // a late sale of February
+		now = now.Add(time.Minute)
+		if again, _ := eng.AccuracyAll(ctx, 1); again != first {
+			t.Error("the report was measured again within the time it is kept")
+		}
+		if other, _ := eng.AccuracyAll(ctx, 3); other == first {
+			t.Error("another lag got the kept report")
+		}
+		now = now.Add(accuracyCacheTTL)
+		later, err := eng.AccuracyAll(ctx, 1)
+		if err != nil || later == first || len(later.Points) != 1 || later.Points[0].Actual != 15 {
+			t.Errorf("after %s: %+v, %v; want February's late sale counted", accuracyCacheTTL, later, err)
+		}
+		// A new forecast run is measured at once.
+		if _, err := eng.ForecastAndPlan(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if rerun, _ := eng.AccuracyAll(ctx, 1); rerun == later {
+			t.Error("a new forecast run did not measure again")
 		}
 	})
 }

@@ -54,6 +54,8 @@ type Engine struct {
 	// unqueued holds the deliveries a pass committed but could not give a job (the database failed after the
 	// commit), until serve's retry enqueues them: without it they would wait for the next start.
 	unqueued unqueuedSet
+	// accuracy keeps the dashboard's accuracy report a while (AccuracyAll).
+	accuracy accuracyCache
 }
 
 // Options are what an Engine reports to.

@@ -292,3 +292,15 @@ func TestFailedPassEnqueuesWhatItCommitted(t *testing.T) {
 		}
 	})
 }
+
+// acmeEngine is an engine on s with one connection, "acme", whose Odoo is never called: for tests that write
+// its sales and runs themselves.
+func acmeEngine(t *testing.T, s store.Store) (*Engine, *store.Connection) {
+	t.Helper()
+	eng, _ := newTenants(t, s, 0, nil)
+	c, err := s.ConnectionInsert(context.Background(), &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return eng, c
+}

@@ -18,14 +18,10 @@ func TestPruneSyncLogs(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		eng, _ := newTenants(t, s, 0, nil)
-		c, err := s.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto", Active: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng, c := acmeEngine(t, s)
 		t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		old := syncLogPruneBatch + 7
-		err = s.Tx(ctx, func(tx store.Executor) error {
+		err := s.Tx(ctx, func(tx store.Executor) error {
 			for i := range old + 1 {
 				status := store.SyncFailed
 				if i == 0 {
@@ -99,11 +95,7 @@ func TestPruneForecastRuns(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
-		eng, _ := newTenants(t, s, 0, nil)
-		c, err := s.ConnectionInsert(ctx, &store.ConnectionInsertParams{Name: "acme", URL: "https://acme.odoo.com", Protocol: "auto", Active: true})
-		if err != nil {
-			t.Fatal(err)
-		}
+		eng, c := acmeEngine(t, s)
 		var ids []int64
 		for _, d := range []time.Time{time.Date(2025, 10, 1, 6, 0, 0, 0, time.UTC), time.Date(2025, 10, 20, 6, 0, 0, 0, time.UTC),
 			time.Date(2026, 2, 1, 6, 0, 0, 0, time.UTC), time.Date(2026, 2, 2, 6, 0, 0, 0, time.UTC)} {
