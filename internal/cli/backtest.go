@@ -85,14 +85,22 @@ func writeSummaryCSV(path string, res []forecast.Result) error {
 			return strconv.FormatFloat(v, 'f', -1, 64)
 		}
 		_ = w.Write([]string{"series", "method", "model", "class", "backtest_rmsse", "bias", "origins", "history_months", "mean", "std", "adi", "cv2",
-			"outlier_count", "outlier_months"})
+			"outlier_count", "outlier_months", "stockout_months", "censored_months"})
+		monthList := func(ms []forecast.Month) string {
+			s := make([]string, len(ms))
+			for i, m := range ms {
+				s[i] = m.String()
+			}
+			return strings.Join(s, ",")
+		}
 		for _, r := range res {
-			months := make([]string, len(r.Outliers))
+			outliers := make([]forecast.Month, len(r.Outliers))
 			for i, o := range r.Outliers {
-				months[i] = o.Month.String()
+				outliers[i] = o.Month
 			}
 			_ = w.Write([]string{r.ID, r.Method, r.Model, string(r.Class), f(r.BacktestRMSSE), f(r.Bias), strconv.Itoa(r.Origins),
-				strconv.Itoa(r.HistoryLength), f(r.Mean), f(r.Std), f(r.ADI), f(r.CV2), strconv.Itoa(len(r.Outliers)), strings.Join(months, ",")})
+				strconv.Itoa(r.HistoryLength), f(r.Mean), f(r.Std), f(r.ADI), f(r.CV2), strconv.Itoa(len(r.Outliers)), monthList(outliers),
+				monthList(r.StockoutMonths), monthList(r.CensoredMonths)})
 		}
 		w.Flush()
 		return w.Error()

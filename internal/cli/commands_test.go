@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/salesengine/salesengine/internal/forecast"
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 )
 
@@ -59,7 +60,7 @@ func TestForecastModesAndBacktest(t *testing.T) {
 		t.Errorf("forecast CSV: header %v, %d rows (want 6 months per SKU)", fc[0], len(fc)-1)
 	}
 	if sum := readCSV(t, filepath.Join(out, "demo_summary.csv")); sum[0][0] != "series" || len(sum) < 2 ||
-		strings.Join(sum[0][len(sum[0])-2:], ",") != "outlier_count,outlier_months" {
+		strings.Join(sum[0][len(sum[0])-4:], ",") != "outlier_count,outlier_months,stockout_months,censored_months" {
 		t.Errorf("summary CSV: %v", sum[:1])
 	}
 	if pl := readCSV(t, filepath.Join(out, "demo_production_plan.csv")); pl[0][1] != "sku" || pl[0][4] != "priority" || len(pl) < 2 {
@@ -218,5 +219,29 @@ func TestRetryAndDiscard(t *testing.T) {
 	}
 	if r := run(t, ce.env, "--config", filepath.Join(ce.dir, "empty.env"), "retry", "--dead"); r.code != 2 {
 		t.Errorf("--dead without --all: %+v", r)
+	}
+}
+
+// TestSummaryCSVStockouts: the report's per-SKU summary names the stock-out months and those imputed, as
+// forecast_stats does, and leaves them empty without any.
+func TestSummaryCSVStockouts(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "s.csv")
+	res := []forecast.Result{
+		{ID: "A", Method: "ets", Class: forecast.ClassSmooth, StockoutMonths: []forecast.Month{forecast.MonthFor(2025, 9), forecast.MonthFor(2025, 10)},
+			CensoredMonths: []forecast.Month{forecast.MonthFor(2025, 10)}},
+		{ID: "B", Method: "ets", Class: forecast.ClassSmooth},
+	}
+	if err := writeSummaryCSV(path, res); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, path)
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if len(rows) != 3 || rows[1][col["stockout_months"]] != "2025-09,2025-10" || rows[1][col["censored_months"]] != "2025-10" ||
+		rows[2][col["stockout_months"]] != "" || rows[2][col["censored_months"]] != "" {
+		t.Errorf("summary: %q", rows)
 	}
 }
