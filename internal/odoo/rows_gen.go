@@ -58,8 +58,6 @@ func (r *lineRow) setField(key string, s *scanner, in interner) error {
 		return r.DisplayType.scan(s, in)
 	case "product_id":
 		return r.Product.scan(s, in)
-	case "name":
-		return r.Name.scan(s, nil)
 	case "product_uom_qty":
 		return r.Qty.scan(s)
 	case "product_uom_id":

@@ -308,7 +308,7 @@ func plainRead(b *testing.B, f *costFake, pageSize int) odootest.CallStats {
 	orderFields := [][]string{{"id"}, {"name"}, {"state"}, {"date_order"}, {"write_date"}, {"create_date"},
 		{"partner_id"}, {"company_id"}, {"currency_id"}, {"amount_untaxed"}, {"amount_tax"}, {"amount_total"},
 		{"locked"}, {"client_order_ref"}, {"commitment_date"}, {"warehouse_id"}, {"user_id"}}
-	lineFields := [][]string{{"id"}, {"order_id"}, {"state"}, {"display_type"}, {"product_id"}, {"name"},
+	lineFields := [][]string{{"id"}, {"order_id"}, {"state"}, {"display_type"}, {"product_id"},
 		{"product_uom_qty"}, {"product_uom_id", "product_uom"}, {"qty_delivered"}, {"qty_invoiced"},
 		{"price_unit"}, {"discount"}, {"price_subtotal"}, {"price_total"}, {"currency_id"}, {"company_id"}, {"write_date"}}
 	fieldsOf := func(model string, spec [][]string) []string {
