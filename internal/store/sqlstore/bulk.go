@@ -74,7 +74,14 @@ func insertNew[T any](ctx context.Context, e *Exec, t table[T], rows []T) error 
 		return nil
 	}
 	b := &binder{d: e.d}
-	short, err := e.insertStatements(ctx, "INSERT OR IGNORE", t.table, t.cols, len(rows),
+	var shared []int // what the rows of a sync's batch have in common (removed_at: NULL)
+	for i, c := range t.cols {
+		switch c {
+		case "connection_id", "removed_at", "synced_at", "updated_at":
+			shared = append(shared, i)
+		}
+	}
+	short, err := e.insertStatements(ctx, "INSERT OR IGNORE", t.table, t.cols, shared, len(rows),
 		func(dst []any, i int) []any { return t.bind(b, dst, rows[i]) }, "")
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", t.table, err)
