@@ -51,6 +51,14 @@ func (e *Exec) StockMoveUpsertMany(ctx context.Context, rows []*store.StockMove)
 	return supplyUpsert(ctx, e, stockMoveTable, rows, func(r *store.StockMove) (int64, int64) { return r.ConnectionID, r.MoveID }, scanStockMove)
 }
 
+func (e *Exec) StockMoveWriteMany(ctx context.Context, rows []*store.StockMove, stored map[int64]*store.StockMove) (store.UpsertResult, error) {
+	if len(rows) == 0 {
+		return store.UpsertResult{}, nil
+	}
+	return writeChanged(ctx, e, stockMoveTable, rows, stored, func(r *store.StockMove) (int64, int64) { return r.ConnectionID, r.MoveID },
+		func(old, new *store.StockMove) bool { return !sameRow(old, new) })
+}
+
 func (e *Exec) StockMoveList(ctx context.Context, connectionID int64, since time.Time) ([]*store.StockMove, error) {
 	where := ` AND removed_at IS NULL AND (location_usage = 'internal') <> (location_dest_usage = 'internal')`
 	args := []any{connectionID}
