@@ -139,6 +139,10 @@ func decodeResult(raw json.RawMessage, out any) error {
 		if *p, err = decodeRows[stampRow](stampRows.get(), raw); err == nil {
 			err = checkKeys(*p)
 		}
+	case *[]stockMoveRow: // a first sync reads the whole stock history: as many moves as lines, or more
+		if *p, err = decodeRows[stockMoveRow](stockMoveRows.get(), raw); err == nil {
+			err = checkKeys(*p)
+		}
 	default:
 		err = json.Unmarshal(raw, out)
 	}
@@ -173,6 +177,8 @@ var (
 	lineRows    rowPool[lineRow]
 	productRows rowPool[productRow]
 	stampRows   rowPool[stampRow]
+
+	stockMoveRows rowPool[stockMoveRow]
 )
 
 // maxPooledRows bounds the slices kept: a page larger than the sync's is not held on to.

@@ -361,7 +361,12 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 		compare[lineRow](t, i, p)
 		compare[productRow](t, i, p)
 		compare[stampRow](t, i, p)
+		compare[stockMoveRow](t, i, p)
 	}
+	pages = append(pages, []byte(`[{"id":8,"product_id":[3,"[A] a"],"product_uom_qty":12,"product_qty":1,"quantity":12.0,`+
+		`"date":"2026-01-02 03:04:05","location_id":[8,"WH/Stock"],"location_dest_id":[5,"Partners/Customers"],"state":"done",`+
+		`"company_id":[1,"C"],"write_date":"2026-01-02 03:04:06"},{"id":9,"product_qty":null,"quantity_done":2,"company_id":false}]`))
+	compare[stockMoveRow](t, "moves", pages[len(pages)-1])
 	// Every json tag must have a setField case: a record setting one field at a time decodes the same.
 	for _, tag := range []string{"id", "name", "state", "locked", "date_order", "write_date", "create_date", "partner_id",
 		"company_id", "currency_id", "amount_untaxed", "amount_tax", "amount_total", "client_order_ref",
@@ -369,13 +374,14 @@ func TestFastDecoderMatchesEncodingJSON(t *testing.T) {
 		"product_uom_id", "product_uom", "qty_delivered", "qty_invoiced", "price_unit", "discount", "price_subtotal",
 		"price_total", "product_tmpl_id", "default_code", "barcode", "display_name", "type", "detailed_type",
 		"is_storable", "active", "uom_id", "list_price", "standard_price", "qty_available", "virtual_available",
-		"order_line"} {
+		"order_line", "product_qty", "quantity", "quantity_done", "date", "location_id", "location_dest_id"} {
 		for _, v := range []string{`7`, `true`, `"2026-01-02 03:04:05"`, `[5,"N"]`, `"text"`, `[5,6]`, `[1.5]`, `[[1]]`} {
 			p := []byte(`[{"` + tag + `":` + v + `}]`)
 			compare[orderRow](t, tag, p)
 			compare[lineRow](t, tag, p)
 			compare[productRow](t, tag, p)
 			compare[stampRow](t, tag, p)
+			compare[stockMoveRow](t, tag, p)
 		}
 	}
 }

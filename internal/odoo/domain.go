@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -23,7 +25,26 @@ type leaf struct {
 	value any
 }
 
-func (l leaf) MarshalJSON() ([]byte, error) { return marshalNoEscape([3]any{l.field, l.op, l.value}) }
+func (l leaf) MarshalJSON() ([]byte, error) { return l.appendJSON(nil) }
+
+// appendJSON appends the leaf as [field, op, value]. A list of ids (the sync's reads by id: thousands at a time)
+// is written here; other values go through encoding/json. The field (checkField) and the operator (one of
+// domainOperators) need no escaping in a JSON string.
+func (l leaf) appendJSON(b []byte) ([]byte, error) {
+	ids, ok := l.value.([]int64)
+	if !ok {
+		v, err := marshalNoEscape([3]any{l.field, l.op, l.value})
+		return append(b, v...), err
+	}
+	b = append(append(append(append(append(b, `["`...), l.field...), `","`...), l.op...), `",[`...)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return append(b, "]]"...), nil
+}
 
 // marshalNoEscape is json.Marshal without HTML escaping, so operators like ">=" stay readable.
 func marshalNoEscape(v any) ([]byte, error) {
@@ -89,10 +110,18 @@ func Lte(field string, value any) Domain { return Cond(field, "<=", value) }
 func ILike(field string, value string) Domain { return Cond(field, "ilike", value) }
 
 // In is (field in values).
-func In[T any](field string, values ...T) Domain { return Cond(field, "in", anySlice(values)) }
+func In[T any](field string, values ...T) Domain { return Cond(field, "in", listOf(values)) }
 
 // NotIn is (field not in values).
-func NotIn[T any](field string, values ...T) Domain { return Cond(field, "not in", anySlice(values)) }
+func NotIn[T any](field string, values ...T) Domain { return Cond(field, "not in", listOf(values)) }
+
+// listOf is values as a domain value: ids stay a []int64 (a copy: see domainValue), others become a []any.
+func listOf[T any](values []T) any {
+	if ids, ok := any(values).([]int64); ok {
+		return ids
+	}
+	return anySlice(values)
+}
 
 func anySlice[T any](values []T) []any {
 	out := make([]any, len(values))
@@ -162,7 +191,35 @@ func (d Domain) MarshalJSON() ([]byte, error) {
 	if len(d.items) == 0 {
 		return []byte("[]"), nil
 	}
-	return marshalNoEscape(d.items)
+	// Written item by item: encoding/json would scan each leaf's encoding again to compact it.
+	size := 2
+	for _, it := range d.items {
+		size += 32
+		if l, ok := it.(leaf); ok {
+			if ids, ok := l.value.([]int64); ok {
+				size += 8 * len(ids) // ids of 7 digits and their commas
+			}
+		}
+	}
+	b := append(make([]byte, 0, size), '[')
+	for i, it := range d.items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		switch x := it.(type) {
+		case leaf:
+			b, err = x.appendJSON(b)
+		case string: // "&", "|", "!"
+			b = append(append(append(b, '"'), x...), '"')
+		default:
+			err = fmt.Errorf("odoo: domain: unexpected item %T", it)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 func checkField(f string) error {
@@ -209,8 +266,8 @@ func domainValue(v any) (any, bool, error) {
 		return out, true, nil
 	case []string:
 		return anySlice(x), true, nil
-	case []int64:
-		return anySlice(x), true, nil
+	case []int64: // kept typed: encoded by leaf.appendJSON without boxing each id
+		return slices.Clone(x), true, nil
 	case []int:
 		return anySlice(x), true, nil
 	}

@@ -26,6 +26,7 @@ func TestDomainEncoding(t *testing.T) {
 		{Cond("order_id.state", "not in", []string{"cancel"}), `[["order_id.state","not in",["cancel"]]]`},
 		{ILike("name", `x" ] , ["id","!=",0`), `[["name","ilike","x\" ] , [\"id\",\"!=\",0"]]`},
 		{In[int64]("id"), `[["id","in",[]]]`},
+		{And(In("order_id", int64(3), -4, 1<<62), NotIn("id", int64(7))), `["&",["order_id","in",[3,-4,4611686018427387904]],["id","not in",[7]]]`},
 	}
 	for _, tt := range tests {
 		b, err := tt.d.MarshalJSON()

@@ -204,7 +204,7 @@ func FuzzDomain(f *testing.F) {
 	f.Add("write_date", ">=", "2026-01-15 10:00:00", int64(0), 0.0, uint8(5))
 	f.Fuzz(func(t *testing.T, field, op, s string, n int64, x float64, shape uint8) {
 		var value any
-		switch shape % 4 {
+		switch shape % 5 {
 		case 0:
 			value = s
 		case 1:
@@ -213,6 +213,8 @@ func FuzzDomain(f *testing.F) {
 			value = x
 		case 3:
 			value = []any{s, n}
+		case 4:
+			value = []int64{n, -n} // encoded by hand
 		}
 		leafD := Cond(field, op, value)
 		var d Domain

@@ -43,7 +43,6 @@ type OrderLine struct {
 	DisplayType  string // "" for product lines; line_section, line_note, line_subsection (19) otherwise
 	ProductID    int64  // 0 for section/note lines
 	ProductName  string
-	Description  string
 	Quantity     float64 // product_uom_qty
 	UoMID        int64
 	UoM          string // product_uom (16-18) / product_uom_id (19)
@@ -105,7 +104,7 @@ var orderFields = []fieldSpec{
 }
 
 var lineFields = []fieldSpec{
-	req("id"), req("order_id"), opt("state"), opt("display_type"), req("product_id"), opt("name"),
+	req("id"), req("order_id"), opt("state"), opt("display_type"), req("product_id"),
 	req("product_uom_qty"), opt("product_uom_id", "product_uom"), opt("qty_delivered"), opt("qty_invoiced"),
 	req("price_unit"), opt("discount"), opt("price_subtotal"), opt("price_total"), opt("currency_id"),
 	opt("company_id"), req("write_date"),
@@ -186,7 +185,6 @@ type lineRow struct {
 	State        jsonString `json:"state"`
 	DisplayType  jsonString `json:"display_type"`
 	Product      Many2One   `json:"product_id"`
-	Name         jsonString `json:"name"`
 	Qty          jsonFloat  `json:"product_uom_qty"`
 	UoMID        Many2One   `json:"product_uom_id"` // 19
 	UoM          Many2One   `json:"product_uom"`    // 16-18
@@ -210,7 +208,7 @@ func (r *lineRow) normalize() OrderLine {
 	}
 	return OrderLine{ID: int64(r.ID), OrderID: r.Order.ID, OrderName: r.Order.Name, State: string(r.State),
 		DisplayType: string(r.DisplayType), ProductID: r.Product.ID, ProductName: r.Product.Name,
-		Description: string(r.Name), Quantity: float64(r.Qty), UoMID: uom.ID, UoM: uom.Name,
+		Quantity: float64(r.Qty), UoMID: uom.ID, UoM: uom.Name,
 		QtyDelivered: float64(r.QtyDelivered), QtyInvoiced: float64(r.QtyInvoiced), PriceUnit: float64(r.PriceUnit),
 		Discount: float64(r.Discount), Subtotal: float64(r.Subtotal), Total: float64(r.Total),
 		Currency: r.Currency.Name, CompanyID: r.Company.ID, WriteDate: time.Time(r.WriteDate)}

@@ -58,8 +58,6 @@ func (r *lineRow) setField(key string, s *scanner, in interner) error {
 		return r.DisplayType.scan(s, in)
 	case "product_id":
 		return r.Product.scan(s, in)
-	case "name":
-		return r.Name.scan(s, nil)
 	case "product_uom_qty":
 		return r.Qty.scan(s)
 	case "product_uom_id":
@@ -149,6 +147,43 @@ func (r *stampRow) setField(key string, s *scanner, in interner) error {
 		return r.DisplayType.scan(s, in)
 	case "product_id":
 		return r.Product.scan(s, in)
+	}
+	_, err := s.value(0)
+	return err
+}
+
+func (r *stockMoveRow) setField(key string, s *scanner, in interner) error {
+	switch key {
+	case "id":
+		return r.ID.scan(s)
+	case "product_id":
+		return r.Product.scan(s, in)
+	case "product_uom_qty":
+		return r.Demand.scan(s)
+	case "product_qty":
+		if s.peek() == 'n' { // null leaves the pointer nil, as in encoding/json
+			r.DemandUnits = nil
+			_, err := s.value(0)
+			return err
+		}
+		r.DemandUnits = new(jsonFloat)
+		return r.DemandUnits.scan(s)
+	case "quantity":
+		return r.Done.scan(s)
+	case "quantity_done":
+		return r.Done16.scan(s)
+	case "date":
+		return r.Date.scan(s)
+	case "location_id":
+		return r.Location.scan(s, in)
+	case "location_dest_id":
+		return r.Dest.scan(s, in)
+	case "state":
+		return r.State.scan(s, in)
+	case "company_id":
+		return r.Company.scan(s, in)
+	case "write_date":
+		return r.WriteDate.scan(s)
 	}
 	_, err := s.value(0)
 	return err

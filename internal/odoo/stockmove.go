@@ -48,6 +48,8 @@ type stockMoveRow struct {
 	WriteDate   jsonTime   `json:"write_date"`
 }
 
+func (r *stockMoveRow) key() (time.Time, int64) { return time.Time(r.WriteDate), int64(r.ID) }
+
 func (r *stockMoveRow) normalize(usage map[int64]string) StockMove {
 	qty := float64(r.Done) + float64(r.Done16) // one of them is asked
 	if r.DemandUnits != nil && r.Demand != 0 {
@@ -96,6 +98,7 @@ func (c *Client) StockMovesWhere(ctx context.Context, d Domain, pageSize int, fn
 		for i := range rows {
 			out[i] = rows[i].normalize(usage)
 		}
+		stockMoveRows.put(rows)
 		return fn(out)
 	})
 }

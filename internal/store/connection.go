@@ -127,6 +127,7 @@ type DataReset struct {
 type DataCount struct {
 	Orders, Items int64
 	SKUs          int64 // distinct SKUs of the order lines
+	StockMoves    int64 // stock_moves rows, removed ones too
 	Products      int64
 	Forecast      int64 // forecast rows
 	Plan          int64 // production_forecast rows

@@ -52,6 +52,9 @@ type StockMoveExecutor interface {
 	// StockMoveUpsertMany writes the rows given (new, changed, or back from removed) and counts the new ones as
 	// inserted, the others as updated; rows equal to the stored ones (synced_at aside) are not written.
 	StockMoveUpsertMany(ctx context.Context, rows []*StockMove) (UpsertResult, error)
+	// StockMoveWriteMany is StockMoveUpsertMany against the stored versions the caller read (by move id; nil: none
+	// stored), which it does not read again.
+	StockMoveWriteMany(ctx context.Context, rows []*StockMove, stored map[int64]*StockMove) (UpsertResult, error)
 	// StockMoveList returns a connection's stock moves not marked removed that changed the stock on hand (one
 	// side internal, the other not) and were done at or after since (zero: all), by product then date then id.
 	StockMoveList(ctx context.Context, connectionID int64, since time.Time) ([]*StockMove, error)

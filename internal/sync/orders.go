@@ -27,6 +27,14 @@ func (r *run) syncOrders(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if r.initial {
+		// A first pass stores everything it lists; unless it resumes one cut short, nothing is stored to compare.
+		n, err := r.s.Store.ConnectionDataCount(ctx, r.conn.ID)
+		if err != nil {
+			return err
+		}
+		r.noOrders = n.Orders == 0
+	}
 	want := map[int64]int{} // order id -> its line count, as listed (0: not known)
 	orderNow, err := r.listOrders(ctx, ow, want)
 	if err != nil {
@@ -76,9 +84,12 @@ func (r *run) freshFrom(w window) time.Time {
 // listOrders adds to want the orders listed in w that the store lacks or holds in another version.
 func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
 	return r.list(ctx, ModelOrder, w, "listing orders", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
-		stored, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, ids)
-		if err != nil {
-			return err
+		var stored map[int64]*store.Order
+		if !r.noOrders {
+			var err error
+			if stored, err = r.s.Store.OrderGetMany(ctx, r.conn.ID, ids); err != nil {
+				return err
+			}
 		}
 		for _, st := range page {
 			o, ok := stored[st.ID]
@@ -279,9 +290,12 @@ func (r *run) write(ctx context.Context, c *chunk) error {
 	}
 	var w written
 	var gone []int64
+	tries := 0
 	err := r.retry(ctx, "store orders", func() error {
 		var err error
-		w, gone, err = r.writeGroup(ctx, c)
+		tries++
+		// A try after a lost connection reads the stored orders: the lost commit may have stored the group.
+		w, gone, err = r.writeGroup(ctx, c, tries > 1 || !r.noOrders)
 		return err
 	})
 	if err != nil {
@@ -316,13 +330,16 @@ func (r *run) add(w written) {
 	r.written += w.rows
 }
 
-// writeGroup is one try of write: it reads the group's stored orders and writes the group in a transaction. It
-// returns what it wrote and the orders it marked removed.
-func (r *run) writeGroup(ctx context.Context, c *chunk) (written, []int64, error) {
+// writeGroup is one try of write: it reads the group's stored orders (unless read is false: none can be) and
+// writes the group in a transaction. It returns what it wrote and the orders it marked removed.
+func (r *run) writeGroup(ctx context.Context, c *chunk, read bool) (written, []int64, error) {
 	var w written
-	known, err := r.s.Store.OrderGetMany(ctx, r.conn.ID, c.ids)
-	if err != nil {
-		return w, nil, err
+	var known map[int64]*store.Order
+	if read {
+		var err error
+		if known, err = r.s.Store.OrderGetMany(ctx, r.conn.ID, c.ids); err != nil {
+			return w, nil, err
+		}
 	}
 	present := make(map[int64]bool, len(c.orders))
 	var keep []int64
@@ -338,7 +355,7 @@ func (r *run) writeGroup(ctx context.Context, c *chunk) (written, []int64, error
 			gone = append(gone, id)
 		}
 	}
-	err = r.s.Store.Tx(ctx, r.fenced(ctx, func(tx store.Executor) error {
+	err := r.s.Store.Tx(ctx, r.fenced(ctx, func(tx store.Executor) error {
 		// A lost commit is found again by the next pass's listing (the cursors, saved by the pass's last
 		// transaction, are committed durably, which flushes these too).
 		if err := tx.CommitAsync(ctx); err != nil {

@@ -63,10 +63,25 @@ func (p *supplyPass) syncStockMoves(ctx context.Context) error {
 }
 
 func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odoo.Domain) error {
-	l, err := p.list(ctx, ModelStockMove, filter, p.stampsOf(ctx, store.TableStockMoves), sameStamp)
+	// A first pass that finds no move of the connection stored (not one resumed) reads none back: it alone writes
+	// the connection's moves, and a first sync stores as many as lines.
+	none := false
+	if p.initial {
+		n, err := p.s.Store.ConnectionDataCount(ctx, p.conn.ID)
+		if err != nil {
+			return err
+		}
+		none = n.StockMoves == 0
+	}
+	stamps := p.stampsOf(ctx, store.TableStockMoves)
+	if none {
+		stamps = func([]int64) (map[int64]store.SupplyStamp, error) { return nil, nil }
+	}
+	l, err := p.list(ctx, ModelStockMove, filter, stamps, sameStamp)
 	if err != nil {
 		return err
 	}
+	var last *odoo.StockMove // the first row of the last write: given again, the write is tried again
 	// Moves are small and many (a first pass reads the whole history): read and written by listing pages.
 	err = flatIn(ctx, p, p.s.listSize(), store.TableStockMoves, ModelStockMove, l.want,
 		func(d odoo.Domain, fn func([]odoo.StockMove) error) error {
@@ -80,6 +95,13 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 				out[i] = &store.StockMove{ConnectionID: p.conn.ID, MoveID: m.ID, ProductID: m.ProductID, Quantity: m.Quantity, Date: m.Date,
 					LocationID: m.LocationID, LocationDestID: m.LocationDestID, LocationUsage: m.LocationUsage,
 					LocationDestUsage: m.LocationDestUsage, State: m.State, CompanyID: m.CompanyID, WriteDate: m.WriteDate, SyncedAt: p.syncedAt}
+			}
+			again := len(rows) > 0 && last == &rows[0]
+			if len(rows) > 0 {
+				last = &rows[0]
+			}
+			if none && !again { // a try after a lost connection reads: the lost commit may have stored them
+				return tx.StockMoveWriteMany(ctx, out, nil)
 			}
 			return tx.StockMoveUpsertMany(ctx, out)
 		})

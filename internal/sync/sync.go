@@ -418,7 +418,10 @@ type run struct {
 	nextStatistics int64 // refresh the planner's statistics when written reaches this
 	baseline       bool  // first sync: store, but emit no events
 	initial        bool  // no cursor yet: everything is new
-	syncedAt       time.Time
+	// noOrders is set when the pass began with no order of the connection stored (a first pass, not resumed):
+	// the pass then reads no stored order before writing (it alone writes the connection's orders).
+	noOrders bool
+	syncedAt time.Time
 	// stepFrom is, when the server's clock stepped back since the last pass, the earliest write_date that rows
 	// written after the step can carry (zero: no step).
 	stepFrom time.Time

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/salesengine/salesengine/internal/store"
 )
@@ -73,7 +74,14 @@ func insertNew[T any](ctx context.Context, e *Exec, t table[T], rows []T) error 
 		return nil
 	}
 	b := &binder{d: e.d}
-	short, err := e.insertStatements(ctx, "INSERT OR IGNORE", t.table, t.cols, len(rows),
+	var shared []int // what the rows of a sync's batch have in common (removed_at: NULL)
+	for i, c := range t.cols {
+		switch c {
+		case "connection_id", "removed_at", "synced_at", "updated_at":
+			shared = append(shared, i)
+		}
+	}
+	short, err := e.insertStatements(ctx, "INSERT OR IGNORE", t.table, t.cols, shared, len(rows),
 		func(dst []any, i int) []any { return t.bind(b, dst, rows[i]) }, "")
 	if err != nil {
 		return fmt.Errorf("insert into %s: %w", t.table, err)
@@ -147,22 +155,86 @@ func upsertCopy[T any](ctx context.Context, e *Exec, t table[T], rows []T) error
 // row of a pass shares its synced_at, and the lines of an order their order's dates. On SQLite a timestamp is
 // bound as text, so each reuse saves formatting it. The cache is a small table indexed by the instant: a miss
 // only costs the formatting.
+//
+// Other values that repeat from row to row (an order's name and id on each of its lines; the states, units,
+// currencies and product names the Odoo decoder shares within a page; products, quantities, prices) are boxed
+// into an any once and reused the same way: boxing a number or a string allocates, and was most of a first
+// sync's allocations. Strings are known by their bytes' address (the decoder's shared strings have one), so
+// equal strings apart are boxed apart; values unique to a row (ids of lines, amounts) are not worth a slot.
 type binder struct {
 	d     Dialect
 	times [64]struct {
 		t time.Time
 		v any
 	}
+	strs [64]struct {
+		p *byte
+		n int
+		v any
+	}
+	ints, floats [64]struct {
+		k uint64
+		v any
+	}
+}
+
+// slot is a cache index of size 64 for the 64-bit key k.
+func slot(k uint64) uint64 { return (k * 0x9E3779B97F4A7C15) >> 58 }
+
+// str boxes s, reusing the box of the same string bound a little earlier.
+func (b *binder) str(s string) any {
+	if s == "" {
+		return s // boxing the empty string does not allocate
+	}
+	p := unsafe.StringData(s)
+	e := &b.strs[slot(uint64(uintptr(unsafe.Pointer(p)))^uint64(len(s)))]
+	if e.p != p || e.n != len(s) {
+		e.p, e.n, e.v = p, len(s), s
+	}
+	return e.v
+}
+
+// int boxes v as int64, reusing a box of the same value.
+func (b *binder) int(v int64) any {
+	if uint64(v) < 256 {
+		return v // small values are boxed without allocating
+	}
+	e := &b.ints[slot(uint64(v))]
+	if e.v == nil || e.k != uint64(v) {
+		e.k, e.v = uint64(v), v
+	}
+	return e.v
+}
+
+// float boxes v as float64, reusing a box of the same value.
+func (b *binder) float(v float64) any {
+	k := math.Float64bits(v)
+	if k == 0 {
+		return v // as a small int
+	}
+	e := &b.floats[slot(k)]
+	if e.v == nil || e.k != k {
+		e.k, e.v = k, v
+	}
+	return e.v
+}
+
+// nullInt is nullInt(v), boxed through the cache.
+func (b *binder) nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return b.int(v)
 }
 
 func (b *binder) time(t time.Time) any {
 	h := uint64(t.Unix())*1_000_000_007 + uint64(t.Nanosecond())
-	slot := &b.times[(h*0x9E3779B97F4A7C15)>>58]
-	if slot.v != nil && slot.t.Equal(t) {
-		return slot.v
+	e := &b.times[slot(h)]
+	if e.v != nil && e.t.Equal(t) {
+		return e.v
 	}
-	slot.t, slot.v = t, b.d.Time(t)
-	return slot.v
+	e.t, e.v = t, b.d.Time(t)
+	return e.v
 }
 
 func (b *binder) nullTime(t *time.Time) any {

@@ -15,7 +15,8 @@ func (e *Exec) ConnectionDataCount(ctx context.Context, id int64) (store.DataCou
 		dst  *int64
 	}{
 		{"COUNT(*) FROM sales_orders", &c.Orders}, {"COUNT(*) FROM sales_items", &c.Items},
-		{"COUNT(DISTINCT sku) FROM sales_items", &c.SKUs}, {"COUNT(*) FROM products", &c.Products},
+		{"COUNT(DISTINCT sku) FROM sales_items", &c.SKUs}, {"COUNT(*) FROM stock_moves", &c.StockMoves},
+		{"COUNT(*) FROM products", &c.Products},
 		{"COUNT(*) FROM forecast", &c.Forecast}, {"COUNT(*) FROM production_forecast", &c.Plan},
 		{"COUNT(*) FROM forecast_overrides", &c.Overrides},
 		{"COUNT(*) FROM webhook_deliveries", &c.Deliveries}, {"COUNT(*) FROM sync_logs", &c.SyncLogs},

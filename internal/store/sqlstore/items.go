@@ -17,9 +17,10 @@ var itemTable = table[*store.Item]{upsertSpec: upsertSpec{table: "sales_items", 
 		"float8", "float8", "float8", "float8", "float8", "float8", "text", "bigint", "timestamptz", "timestamptz",
 		"timestamptz", "timestamptz"}},
 	bind: func(b *binder, dst []any, it *store.Item) []any {
-		return append(dst, it.ConnectionID, it.LineID, it.OrderID, it.OrderName, it.OrderState, b.nullTime(it.DateOrder), it.SKU,
-			nullInt(it.ProductID), it.ProductName, it.Quantity, it.UoM, it.QtyDelivered, it.QtyInvoiced, it.PriceUnit,
-			it.Discount, it.Subtotal, it.Total, it.Currency, nullInt(it.CompanyID), b.time(it.WriteDate),
+		return append(dst, b.int(it.ConnectionID), it.LineID, b.int(it.OrderID), b.str(it.OrderName), b.str(it.OrderState),
+			b.nullTime(it.DateOrder), b.str(it.SKU), b.nullInt(it.ProductID), b.str(it.ProductName), b.float(it.Quantity),
+			b.str(it.UoM), b.float(it.QtyDelivered), b.float(it.QtyInvoiced), b.float(it.PriceUnit), b.float(it.Discount),
+			it.Subtotal, it.Total, b.str(it.Currency), b.nullInt(it.CompanyID), b.time(it.WriteDate),
 			b.nullTime(it.RemovedAt), b.time(it.SyncedAt), b.time(it.UpdatedAt))
 	},
 	copy: func(c *copyEncoder, it *store.Item) {

@@ -16,10 +16,10 @@ var orderTable = table[*store.Order]{upsertSpec: upsertSpec{table: "sales_orders
 	pgTypes: []string{"bigint", "bigint", "text", "text", "timestamptz", "timestamptz", "bigint", "text", "bigint", "text",
 		"text", "float8", "float8", "float8", "text", "timestamptz", "bigint", "text", "timestamptz", "timestamptz"}},
 	bind: func(b *binder, dst []any, o *store.Order) []any {
-		return append(dst, o.ConnectionID, o.OrderID, o.Name, o.State, b.nullTime(o.DateOrder), b.time(o.WriteDate),
-			nullInt(o.PartnerID), o.PartnerName, nullInt(o.CompanyID), o.CompanyName, o.Currency, o.AmountUntaxed,
-			o.AmountTax, o.AmountTotal, o.ClientOrderRef, b.nullTime(o.CommitmentDate), nullInt(o.WarehouseID),
-			o.WarehouseName, b.nullTime(o.RemovedAt), b.time(o.SyncedAt))
+		return append(dst, b.int(o.ConnectionID), o.OrderID, o.Name, b.str(o.State), b.nullTime(o.DateOrder), b.time(o.WriteDate),
+			b.nullInt(o.PartnerID), b.str(o.PartnerName), b.nullInt(o.CompanyID), b.str(o.CompanyName), b.str(o.Currency),
+			o.AmountUntaxed, o.AmountTax, o.AmountTotal, o.ClientOrderRef, b.nullTime(o.CommitmentDate),
+			b.nullInt(o.WarehouseID), b.str(o.WarehouseName), b.nullTime(o.RemovedAt), b.time(o.SyncedAt))
 	},
 	copy: func(c *copyEncoder, o *store.Order) {
 		c.int8(o.ConnectionID)

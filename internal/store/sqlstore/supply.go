@@ -131,7 +131,8 @@ func (e *Exec) SupplyMarkRemoved(ctx context.Context, connectionID int64, table 
 }
 
 // supplyUpsert writes the rows that are new or differ from the stored ones (synced_at aside) into t, and counts
-// them: re-reading a record unchanged (inside the lag, a pass reads again what it just stored) writes nothing.
+// them: re-reading a record unchanged (inside the lag, a pass reads again what it just stored) writes nothing. As
+// for orders and lines, new rows go as INSERT OR IGNORE on SQLite (writeChanged).
 func supplyUpsert[T any](ctx context.Context, e *Exec, t table[T], rows []T, key func(T) (int64, int64), scan func(rowScanner) (T, error)) (store.UpsertResult, error) {
 	var res store.UpsertResult
 	for conn, group := range byConnection(rows, func(r T) int64 { c, _ := key(r); return c }) {
@@ -152,23 +153,11 @@ func supplyUpsert[T any](ctx context.Context, e *Exec, t table[T], rows []T, key
 		if err != nil {
 			return res, err
 		}
-		var out []T
-		for _, r := range group {
-			_, id := key(r)
-			old, ok := stored[id]
-			switch {
-			case !ok:
-				res.Inserted++
-			case !sameRow(old, r):
-				res.Updated++
-			default:
-				continue
-			}
-			out = append(out, r)
-		}
-		if err := upsertRows(ctx, e, t, out); err != nil {
+		r, err := writeChanged(ctx, e, t, group, stored, key, func(old, new T) bool { return !sameRow(old, new) })
+		if err != nil {
 			return store.UpsertResult{}, err
 		}
+		res.Inserted, res.Updated = res.Inserted+r.Inserted, res.Updated+r.Updated
 	}
 	return res, nil
 }

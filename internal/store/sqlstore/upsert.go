@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,14 +65,17 @@ func (spec upsertSpec) conflict() string {
 // of rows cost more than running it (a sixth of an initial sync's CPU). The texts and the argument slice are
 // built once per call, not per statement.
 func (e *Exec) insertValues(ctx context.Context, table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string) error {
-	_, err := e.insertStatements(ctx, "INSERT", table, cols, n, appendRow, tail)
+	_, err := e.insertStatements(ctx, "INSERT", table, cols, nil, n, appendRow, tail)
 	return err
 }
 
 // insertStatements is insertValues with another verb (INSERT OR IGNORE), and returns the statements that wrote
-// fewer rows than they held, as ranges of rows.
-func (e *Exec) insertStatements(ctx context.Context, verb, table string, cols []string, n int, appendRow func(dst []any, i int) []any,
-	tail string) (short []rowRange, err error) {
+// fewer rows than they held, as ranges of rows. shared are columns (indexes into cols) whose value is usually the
+// same in every row (connection_id, synced_at...): in a statement whose rows all hold the same integer, text or
+// NULL there, it is written into the text as a literal rather than bound once per row (modernc.org/sqlite takes
+// the connection's mutex, and copies a text into C memory, for every value bound).
+func (e *Exec) insertStatements(ctx context.Context, verb, table string, cols []string, shared []int, n int,
+	appendRow func(dst []any, i int) []any, tail string) (short []rowRange, err error) {
 	note := func(res interface{ RowsAffected() (int64, error) }, r rowRange) error {
 		got, err := res.RowsAffected()
 		if err != nil {
@@ -91,7 +96,7 @@ func (e *Exec) insertStatements(ctx context.Context, verb, table string, cols []
 			}
 			// Sized for the largest statement at once: grown by appends, it was a tenth of a first sync's bytes.
 			named := make([]driver.NamedValue, 0, min(n, batchRows)*len(cols))
-			return e.insertBatches(verb, table, cols, n, appendRow, tail, func(q string, args []any, r rowRange) error {
+			return e.insertBatches(verb, table, cols, shared, n, appendRow, tail, func(q string, args []any, r rowRange) error {
 				named = named[:0]
 				for i, a := range args {
 					v, err := driverValue(a)
@@ -109,7 +114,7 @@ func (e *Exec) insertStatements(ctx context.Context, verb, table string, cols []
 		})
 		return short, err
 	}
-	err = e.insertBatches(verb, table, cols, n, appendRow, tail, func(q string, args []any, r rowRange) error {
+	err = e.insertBatches(verb, table, cols, nil, n, appendRow, tail, func(q string, args []any, r rowRange) error {
 		res, err := e.exec(ctx, q, args...)
 		if err != nil {
 			return err
@@ -132,21 +137,17 @@ func driverValue(v any) (driver.Value, error) {
 }
 
 // insertBatches builds insertValues's statements and hands each, with its values and its rows, to exec.
-func (e *Exec) insertBatches(verb, table string, cols []string, n int, appendRow func(dst []any, i int) []any, tail string,
-	exec func(q string, args []any, r rowRange) error) error {
+func (e *Exec) insertBatches(verb, table string, cols []string, shared []int, n int, appendRow func(dst []any, i int) []any,
+	tail string, exec func(q string, args []any, r rowRange) error) error {
 	head := verb + " INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	full := max(1, min(batchRows, maxParams/len(cols)))
 	texts := map[int]string{}
 	args := make([]any, 0, min(n, full)*len(cols))
+	lit := literals{cols: len(cols), shared: shared}
 	for start := 0; start < n; {
 		k := full
 		for k > n-start {
 			k /= 2
-		}
-		q, ok := texts[k]
-		if !ok {
-			q = head + valueList(k, len(cols)) + tail
-			texts[k] = q
 		}
 		args = args[:0]
 		for i := start; i < start+k; i++ {
@@ -155,12 +156,101 @@ func (e *Exec) insertBatches(verb, table string, cols []string, n int, appendRow
 		if len(args) != k*len(cols) {
 			return fmt.Errorf("insert into %s: %d values for %d rows of %d columns", table, len(args), k, len(cols))
 		}
-		if err := exec(q, args, rowRange{start, k}); err != nil {
+		var err error
+		if lit.agree(args, k) {
+			q, ok := lit.texts[k]
+			if !ok {
+				q = head + lit.list(k) + tail
+				lit.texts[k] = q
+			}
+			err = exec(q, lit.pack(args), rowRange{start, k})
+		} else {
+			q, ok := texts[k]
+			if !ok {
+				q = head + valueList(k, len(cols)) + tail
+				texts[k] = q
+			}
+			err = exec(q, args, rowRange{start, k})
+		}
+		if err != nil {
 			return err
 		}
 		start += k
 	}
 	return nil
+}
+
+// literals writes the shared columns of insertBatches's statements as literals: the values of the last
+// statement that had them in common, and its texts by number of rows.
+type literals struct {
+	cols   int
+	shared []int
+	values []any
+	texts  map[int]string
+	packed []any
+}
+
+// agree reports whether the k rows of args hold the same integer, text or NULL in every shared column, and makes
+// those the literals.
+func (l *literals) agree(args []any, k int) bool {
+	if len(l.shared) == 0 {
+		return false
+	}
+	for _, c := range l.shared {
+		switch args[c].(type) {
+		case nil, int64, string:
+		default:
+			return false
+		}
+		for r := 1; r < k; r++ {
+			if args[r*l.cols+c] != args[c] {
+				return false
+			}
+		}
+	}
+	same := len(l.values) == len(l.shared)
+	for i, c := range l.shared {
+		same = same && l.values[i] == args[c]
+	}
+	if !same {
+		l.values, l.texts = l.values[:0], map[int]string{}
+		for _, c := range l.shared {
+			l.values = append(l.values, args[c])
+		}
+	}
+	return true
+}
+
+// list is valueList with the literals in their columns.
+func (l *literals) list(rows int) string {
+	parts := make([]string, l.cols)
+	for i := range parts {
+		parts[i] = "?"
+	}
+	for i, c := range l.shared {
+		switch v := l.values[i].(type) {
+		case nil:
+			parts[c] = "NULL"
+		case int64:
+			parts[c] = strconv.FormatInt(v, 10)
+		case string:
+			parts[c] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		}
+	}
+	one := "(" + strings.Join(parts, ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// pack is the statement's arguments: each row's values but the literals.
+func (l *literals) pack(args []any) []any {
+	p := l.packed[:0]
+	for i, v := range args {
+		if !slices.Contains(l.shared, i%l.cols) {
+			p = append(p, v)
+		}
+	}
+	l.packed = p
+	return p
 }
 
 // valueList returns "(?, ?), (?, ?)" for rows rows of cols values.

@@ -54,8 +54,12 @@ func testStockMoves(t *testing.T, newStore NewStore) {
 	if r, err := s.StockMoveUpsertMany(ctx, sampleMoves(a, at)); err != nil || r != (store.UpsertResult{Inserted: 6}) {
 		t.Fatalf("first write: %+v, %v", r, err)
 	}
-	if _, err := s.StockMoveUpsertMany(ctx, sampleMoves(b, at)); err != nil {
-		t.Fatal(err)
+	// Written against stored versions read by the caller: none (a first sync).
+	if r, err := s.StockMoveWriteMany(ctx, sampleMoves(b, at), nil); err != nil || r != (store.UpsertResult{Inserted: 6}) {
+		t.Fatalf("first write of beta's moves: %+v, %v", r, err)
+	}
+	if got, err := s.StockMoveList(ctx, b, time.Time{}); err != nil || len(got) != 5 || !reflect.DeepEqual(got[0], sampleMoves(b, at)[0]) {
+		t.Fatalf("beta's moves written as new: %v, %v", dumpMoves(got), err)
 	}
 	// The documented query: product 11 received 40 + 1 and shipped 12.5 + 2 in February (the transfer between
 	// internal locations is neither), product 12 shipped 3 in March.
