@@ -16,12 +16,18 @@ import (
 // "dashboard": with a UI token there is one user), and the SKU's history of changes. Saving plans this month of
 // the connection again, so the plan on the page already uses it.
 
-// overrideBy is who the dashboard records as having made a change: the dashboard has no user names.
-const overrideBy = "dashboard"
+// overrideBy is who the dashboard records as having made a change when the form names nobody: the dashboard has
+// one token, no user names. A name given in the form is recorded instead, and kept in the overrideByCookie
+// cookie to fill the form next time (a convenience, not an identity: anyone with the token can type any name).
+const (
+	overrideBy       = "dashboard"
+	overrideByCookie = "se_override_by"
+)
 
 type overrideData struct {
 	Connection string
 	Action     string // the form's target
+	By         string // the name the form is filled with (the last one given in this browser)
 	Months     []overrideMonth
 	History    []overrideChange
 	Active     bool // some month has an override in force
@@ -52,8 +58,11 @@ func (d *Dashboard) readSKUOverrides(r *http.Request, sku, connection string) *e
 }
 
 // skuOverrides is what the SKU page shows of a SKU's overrides v.
-func skuOverrides(l *locale, sku string, v *engine.SKUOverrides) *overrideData {
+func skuOverrides(r *http.Request, l *locale, sku string, v *engine.SKUOverrides) *overrideData {
 	data := &overrideData{Connection: v.Connection, Action: "/sku/" + url.PathEscape(sku) + "/override"}
+	if c, err := r.Cookie(overrideByCookie); err == nil {
+		data.By, _ = url.QueryUnescape(c.Value)
+	}
 	for i, m := range v.Months {
 		om := overrideMonth{Month: m.Month.String(), Current: i == 0}
 		if m.Statistical != nil {
@@ -88,7 +97,11 @@ func (d *Dashboard) override(w http.ResponseWriter, r *http.Request) {
 		d.setFlash(w, r, f)
 		http.Redirect(w, r, skuHref(sku, connection)+"#overrides", http.StatusSeeOther)
 	}
-	ch := engine.OverrideChange{SKU: sku, Month: r.PostFormValue("month"), Note: r.PostFormValue("note"), By: overrideBy,
+	by := strings.TrimSpace(r.PostFormValue("by"))
+	if by == "" {
+		by = overrideBy
+	}
+	ch := engine.OverrideChange{SKU: sku, Month: r.PostFormValue("month"), Note: r.PostFormValue("note"), By: by,
 		Source: store.OverrideSourceDashboard}
 	clear := r.PostFormValue("action") == "clear"
 	if !clear {
@@ -112,6 +125,10 @@ func (d *Dashboard) override(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		d.fail(w, r, err)
 		return
+	}
+	if by != overrideBy {
+		http.SetCookie(w, &http.Cookie{Name: overrideByCookie, Value: url.QueryEscape(by), Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: secure(r), SameSite: http.SameSiteStrictMode})
 	}
 	d.opts.Log.Info("dashboard: forecast override", "connection", connection, "sku", sku, "month", ch.Month,
 		"action", out.Override.Action, "remote", r.RemoteAddr)
@@ -155,6 +172,8 @@ func init() {
 		"override.month":                {"Mes", "Month"},
 		"override.quantity":             {"Demanda del mes", "Month's demand"},
 		"override.note":                 {"Motivo (obligatorio)", "Reason (required)"},
+		"override.by":                   {"Quién (opcional)", "Who (optional)"},
+		"override.by_placeholder":       {"dashboard", "dashboard"},
 		"override.save":                 {"Guardar y replanificar", "Save and plan again"},
 		"override.history":              {"Historial de cambios", "History of changes"},
 		"override.no_history":           {"Nunca se corrigió el pronóstico de este SKU.", "This SKU's forecast was never overridden."},
@@ -169,7 +188,7 @@ func init() {
 		"override.err.quantity":         {"La demanda debe ser un número de 0 a 1e12.", "The demand must be a number from 0 to 1e12."},
 		"override.err.note_required":    {"Escriba el motivo de la corrección.", "Write the reason for the override."},
 		"override.err.note_too_long":    {"El motivo es demasiado largo (máximo 500 caracteres).", "The reason is too long (500 characters at most)."},
-		"override.err.by":               {"No se sabe quién hace el cambio.", "Who makes the change is unknown."},
+		"override.err.by":               {"El nombre de quién hace el cambio debe ser una línea de 100 caracteres como máximo.", "Who makes the change must be one line of at most 100 characters."},
 		"override.err.unknown_sku":      {"Esa conexión no tiene este SKU.", "That connection has no such SKU."},
 		"override.err.nothing_to_clear": {"Ese mes no tiene corrección que quitar.", "That month has no override to clear."},
 	})

@@ -165,6 +165,26 @@ func TestSKUOverride(t *testing.T) {
 		t.Errorf("a decimal comma: %+v", h[len(h)-1])
 	}
 
+	// Who: a name given is recorded (the source stays dashboard) and fills the form next time, the clear buttons
+	// included; one too long or of two lines is refused in the page's language.
+	post(t, c, f.srv.URL, action, form("month", cur.Add(2).String(), "quantity", "7", "note", "con nombre", "by", "  Ana Pérez "))
+	if h := history(); len(h) != 3 || h[2].CreatedBy != "Ana Pérez" || h[2].Source != store.OverrideSourceDashboard {
+		t.Errorf("a named change: %+v", h[len(h)-1])
+	}
+	_, body = get(t, c, f.srv.URL, path, "Accept-Language", "es")
+	if n := strings.Count(body, `name="by" value="Ana Pérez"`); n < 2 {
+		t.Errorf("the name fills %d of the form and clear buttons, want the form and every clear button", n)
+	}
+	for _, bad := range []string{strings.Repeat("x", 101), "Ana\nPérez"} {
+		resp, _ := post(t, c, f.srv.URL, action, form("month", cur.Add(3).String(), "quantity", "1", "note", "x", "by", bad))
+		if _, body := get(t, c, f.srv.URL, resp.Header.Get("Location"), "Accept-Language", "es"); !strings.Contains(body, "debe ser una línea de 100 caracteres como máximo") {
+			t.Errorf("by %q: the page does not say why", bad)
+		}
+	}
+	if h := history(); len(h) != 3 {
+		t.Errorf("bad names stored changes: %d", len(h))
+	}
+
 	// Clear: the statistical forecast again.
 	post(t, c, f.srv.URL, action, form("month", cur.String(), "action", "clear"))
 	if got := planRow(); got.ForecastQuantity != stat || strings.Contains(got.Flags, plan.FlagOverride) {

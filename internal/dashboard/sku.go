@@ -98,7 +98,7 @@ func (d *Dashboard) skuPage(w http.ResponseWriter, r *http.Request) {
 		data.Components, data.Parents = links(v.BoM.Components), links(v.BoM.Parents)
 	}
 	if ov != nil {
-		data.Overrides = skuOverrides(p.locale, sku, ov)
+		data.Overrides = skuOverrides(r, p.locale, sku, ov)
 	}
 	d.takeFlash(w, r, p)
 	d.render(w, r, http.StatusOK, "sku", p)
