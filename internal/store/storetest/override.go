@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,9 +131,7 @@ func testForecastOverride(t *testing.T, newStore NewStore) {
 		t.Parallel()
 		s := newStore(t)
 		conn := newConnection(t, s, "acme")
-		now := time.Now().UTC()
-		this := month(now.Year(), now.Month())
-		next := this.AddDate(0, 1, 0)
+		this, next := clockMonths()
 		gen := at
 		rows := []*store.ForecastRow{
 			{SKU: "A", Date: this, Quantity: 10, Lower: 8, Upper: 12, IntervalLevel: 80, Lower95: 6, Upper95: 14, Method: "ets", GeneratedAt: gen},
@@ -207,6 +206,46 @@ func testForecastOverride(t *testing.T, newStore NewStore) {
 		}
 	})
 
+	// The view's "this month" is where the connection's newest forecast run starts (SALESENGINE_TIMEZONE's month),
+	// not the database clock's: a run that starts next month (a business already in it while the database, in
+	// UTC, is not) leaves out this month's overrides without a forecast row; without runs the clock decides.
+	t.Run("ForecastFinalMonthIsTheNewestRuns", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		conn := newConnection(t, s, "acme")
+		this, next := clockMonths()
+		now := time.Now().UTC()
+		insert(t, s, set(conn, "NOW", this, 3, "this month", "luis"))
+		insert(t, s, set(conn, "LATER", next, 4, "next month", "luis"))
+		skus := func() string {
+			t.Helper()
+			r, err := s.DB().QueryContext(ctx, rebind(s, `SELECT sku FROM forecast_final WHERE connection_id = ? ORDER BY sku`), conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			var out []string
+			for r.Next() {
+				var sku string
+				_ = r.Scan(&sku)
+				out = append(out, sku)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := skus(); got != "LATER,NOW" {
+			t.Errorf("without a run: %q, want LATER,NOW (the clock's month)", got)
+		}
+		for _, first := range []time.Time{this.AddDate(0, -1, 0), next} { // older, then newer: the newest decides
+			run := &store.ForecastRun{ConnectionID: conn, GeneratedAt: now, FirstMonth: first, Horizon: 12, IntervalLevel: 80}
+			if err := s.Tx(ctx, func(tx store.Executor) error { return tx.ForecastRunInsert(ctx, run, nil) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := skus(); got != "LATER" {
+			t.Errorf("with a run starting next month: %q, want LATER", got)
+		}
+	})
+
 	t.Run("FollowsARenamedProduct", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
@@ -243,4 +282,11 @@ func dumpOverrides(os []*store.ForecastOverride) string {
 		out += "\n  {" + o.SKU + " " + o.Date.Format("2006-01") + " " + o.Action + " " + q + " " + o.Note + " by " + o.CreatedBy + "}"
 	}
 	return out + "]"
+}
+
+// clockMonths are this month and the next by the clock (UTC), as the database's clock sees them.
+func clockMonths() (this, next time.Time) {
+	now := time.Now().UTC()
+	this = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return this, this.AddDate(0, 1, 0)
 }
