@@ -90,13 +90,20 @@ func TestForecastModesAndBacktest(t *testing.T) {
 			SKU            string   `json:"sku"`
 			StockoutMonths []string `json:"stockout_months"`
 		} `json:"stockouts"`
-		Plan *struct{ Month string }
+		Plan *struct {
+			Month           string
+			NeedProduction  int `json:"need_production"`
+			Produce, Buy    int
+			LateRelease     int    `json:"late_release"`
+			EarliestRelease string `json:"earliest_release"`
+		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &runs); r.code != 0 || err != nil {
 		t.Fatalf("forecast --json: %v, %+v", err, r)
 	}
 	if len(runs) != 1 || runs[0].Connection != "demo" || runs[0].SKUs == 0 || runs[0].Rows != 6*runs[0].SKUs || runs[0].Horizon != 6 ||
-		runs[0].Stockouts == nil || len(runs[0].Stockouts) != 0 || runs[0].Plan == nil || runs[0].Plan.Month != "2026-01" {
+		runs[0].Stockouts == nil || len(runs[0].Stockouts) != 0 || runs[0].Plan == nil || runs[0].Plan.Month != "2026-01" ||
+		runs[0].Plan.Produce+runs[0].Plan.Buy != runs[0].Plan.NeedProduction || (runs[0].Plan.LateRelease > 0) != (runs[0].Plan.EarliestRelease != "") {
 		t.Errorf("forecast --json: %s", r.stdout)
 	}
 

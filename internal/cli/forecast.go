@@ -185,6 +185,12 @@ type forecastPlanView struct {
 	Media          int    `json:"media"`
 	Baja           int    `json:"baja"`
 	NeedProduction int    `json:"need_production"`
+	// A net plan's (a connection whose Odoo makes or buys): rows to produce and to buy, rows released late and the
+	// earliest release date among them.
+	Produce         int    `json:"produce,omitempty"`
+	Buy             int    `json:"buy,omitempty"`
+	LateRelease     int    `json:"late_release,omitempty"`
+	EarliestRelease string `json:"earliest_release,omitempty"`
 }
 
 func monthStrings(ms []forecast.Month) []string {
@@ -219,6 +225,10 @@ func (app *App) forecastJSON(ctx context.Context, eng *engine.Engine, conns []*s
 		if p := out.Plan; p != nil {
 			v.Plan = &forecastPlanView{Month: p.Month.String(), Rows: p.Summary.Rows, Alta: p.Summary.Alta, Media: p.Summary.Media,
 				Baja: p.Summary.Baja, NeedProduction: p.Summary.NeedProduction}
+			if s := p.Summary; s.LateRelease > 0 {
+				v.Plan.EarliestRelease = s.EarliestRelease.Format(time.DateOnly)
+			}
+			v.Plan.Produce, v.Plan.Buy, v.Plan.LateRelease = p.Summary.Produce, p.Summary.Buy, p.Summary.LateRelease
 		}
 		if err != nil {
 			v.Error = err.Error()
@@ -289,8 +299,12 @@ func planNeeds(s plan.Summary) string {
 	if !s.Net {
 		return fmt.Sprintf("%d need production (see 'salesengine plan')", s.NeedProduction)
 	}
-	return fmt.Sprintf("%d to replenish: %d to produce, %d to buy, %d released late (see 'salesengine plan --late')",
-		s.NeedProduction, s.Produce, s.Buy, s.LateRelease)
+	late := fmt.Sprintf("%d released late", s.LateRelease)
+	if s.LateRelease > 0 {
+		late += ", the earliest due " + s.EarliestRelease.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("%d to replenish: %d to produce, %d to buy, %s (see 'salesengine plan --late')",
+		s.NeedProduction, s.Produce, s.Buy, late)
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

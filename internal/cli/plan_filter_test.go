@@ -90,6 +90,16 @@ func TestPlanActionLate(t *testing.T) {
 	if produce == 0 || buy == 0 || late == 0 {
 		t.Fatalf("the demo's plan has %d to produce, %d to buy, %d late: the filters would test nothing", produce, buy, late)
 	}
+	// And how far behind the most overdue release is: the earliest release date of the late rows.
+	earliest := ""
+	for _, row := range all {
+		if isLate(row) && row.Release != nil && (earliest == "" || *row.Release < earliest) {
+			earliest = *row.Release
+		}
+	}
+	if want := "released late, the earliest due " + earliest + " (see"; earliest == "" || !strings.Contains(r.stdout, want) {
+		t.Errorf("the demo's summary lacks %q", want)
+	}
 
 	for _, tt := range []struct {
 		args []string

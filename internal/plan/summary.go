@@ -1,5 +1,7 @@
 package plan
 
+import "time"
+
 // Summary counts a plan.
 type Summary struct {
 	Rows              int
@@ -7,10 +9,14 @@ type Summary struct {
 	// NeedProduction counts the rows with something to replenish: for a row of the net plan (one with an
 	// action), planned_quantity > 0, split by action into Produce and Buy; for a row of Compute,
 	// recommended_quantity > 0 (the ALTA and MEDIA rows).
-	NeedProduction          int
-	Net                     bool // some row is of the net plan: Produce, Buy and LateRelease count
-	Produce, Buy            int  // net rows with planned_quantity > 0, by action
-	LateRelease             int  // net rows flagged late_release
+	NeedProduction int
+	Net            bool // some row is of the net plan: Produce, Buy and LateRelease count
+	Produce, Buy   int  // net rows with planned_quantity > 0, by action
+	LateRelease    int  // net rows flagged late_release
+	// EarliestRelease is the earliest release date among the rows flagged late_release (zero without any): how
+	// far behind the most overdue one is, which the count alone does not say (in the current month nearly every
+	// row with a lead time is late).
+	EarliestRelease         time.Time
 	NoInventory, NoForecast int
 }
 
@@ -49,6 +55,9 @@ func Summarize(rows []NetRow) Summary {
 				sum.NoForecast++
 			case FlagLateRelease:
 				sum.LateRelease++
+				if sum.EarliestRelease.IsZero() || r.ReleaseDate.Before(sum.EarliestRelease) {
+					sum.EarliestRelease = r.ReleaseDate
+				}
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package plan
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestSummarizeNet: a net row needs replenishing when its planned_quantity is positive, whatever its
 // recommended_quantity (the net requirement before the orderpoint and lot sizes); the count splits by action and
@@ -32,6 +35,10 @@ func TestSummarizeNet(t *testing.T) {
 	// OP February (produce) and LATE January (buy, late): two rows, one of each, one late; the old column saw one.
 	if !sum.Net || sum.NeedProduction != 2 || sum.Produce != 1 || sum.Buy != 1 || sum.LateRelease != 1 || sum.Rows != 6 {
 		t.Errorf("Summarize = %+v, want 6 rows, 2 needing replenishment (1 produce, 1 buy), 1 late release", sum)
+	}
+	// LATE January, bought 60 days ahead: released on 2 November 2025 (1 January minus 60 days).
+	if want := time.Date(2025, 11, 2, 0, 0, 0, 0, time.UTC); !sum.EarliestRelease.Equal(want) {
+		t.Errorf("earliest late release %s, want %s", sum.EarliestRelease, want)
 	}
 	if sum.NeedProduction != planned || required != 1 {
 		t.Errorf("need %d, rows with planned_quantity > 0 %d, with recommended_quantity > 0 %d (want 1: the orderpoint's row has none)",
