@@ -578,8 +578,10 @@ func dataSummary(ctx context.Context, s store.Store, id int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d orders, %d order lines, %d products, %d forecast rows, %d plan rows, %d forecast overrides, %d webhook events, %d sync logs",
-		n.Orders, n.Items, n.Products, n.Forecast, n.Plan, n.Overrides, n.Deliveries, n.SyncLogs), nil
+	return fmt.Sprintf("%d orders, %d order lines, %d products, %d inventory rows, %d stock moves, %d manufacturing and purchasing rows, "+
+		"%d forecast rows, %d past forecast runs, %d plan rows, %d forecast overrides, %d webhook events, %d sync logs",
+		n.Orders, n.Items, n.Products, n.Inventory, n.StockMoves, n.Supply, n.Forecast, n.ForecastRuns, n.Plan, n.Overrides, n.Deliveries,
+		n.SyncLogs), nil
 }
 
 func (app *App) connectionTestCommand() *cobra.Command {

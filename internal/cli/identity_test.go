@@ -227,10 +227,18 @@ func TestDeleteWithUndeliveredEvents(t *testing.T) {
 	if pending < 1 || dead < 1 {
 		t.Fatalf("%d pending and %d dead deliveries, want some of each", pending, dead)
 	}
+	holds := fmt.Sprintf("holds %d orders, %d order lines, %d products, %d inventory rows, %d stock moves, %d manufacturing and purchasing rows,",
+		ce.count(t, "SELECT COUNT(*) FROM sales_orders"), ce.count(t, "SELECT COUNT(*) FROM sales_items"), ce.count(t, "SELECT COUNT(*) FROM products"),
+		ce.count(t, "SELECT COUNT(*) FROM inventory"), ce.count(t, "SELECT COUNT(*) FROM stock_moves"),
+		ce.count(t, "SELECT (SELECT COUNT(*) FROM mrp_productions) + (SELECT COUNT(*) FROM purchase_lines) + (SELECT COUNT(*) FROM mrp_boms)"+
+			" + (SELECT COUNT(*) FROM mrp_bom_lines) + (SELECT COUNT(*) FROM orderpoints) + (SELECT COUNT(*) FROM supplier_infos) + (SELECT COUNT(*) FROM product_routes)"))
 	r := ce.try(t, "connections", "delete", "acme")
 	want := fmt.Sprintf("%d webhook events of \"acme\" were never delivered (%d waiting to be sent, %d dead-lettered)", pending+dead, pending, dead)
 	if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("delete with undelivered events: %+v\nwant %q", r, want)
+	}
+	if !strings.Contains(r.stderr, holds) {
+		t.Errorf("delete says what it deletes: %q\nwant %q", r.stderr, holds)
 	}
 	if ce.count(t, "SELECT COUNT(*) FROM connections") != 1 {
 		t.Fatal("the connection was deleted")

@@ -129,6 +129,9 @@ type DataCount struct {
 	SKUs          int64 // distinct SKUs of the order lines
 	StockMoves    int64 // stock_moves rows, removed ones too
 	Products      int64
+	Inventory     int64 // inventory rows
+	Supply        int64 // rows of the supply tables (SupplyTables), removed ones too
+	ForecastRuns  int64 // kept forecast runs (forecast_runs; their snapshots go with them)
 	Forecast      int64 // forecast rows
 	Plan          int64 // production_forecast rows
 	Overrides     int64 // forecast_overrides rows (every change, history included)
