@@ -597,11 +597,7 @@ Exits 1 when anything fails.`,
 		Args: exactlyOneConnection,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			set, err := app.settings(engine.NeedTest)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(ctx, set)
+			s, eng, err := app.openEngineFor(ctx, engine.NeedTest)
 			if err != nil {
 				return err
 			}

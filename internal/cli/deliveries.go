@@ -33,11 +33,7 @@ deliveries were dead-lettered (attempts exhausted or a permanent failure: see 's
 					return err
 				}
 			}
-			set, err := app.settings(engine.NeedWebhook)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(cmd.Context(), set)
+			s, eng, err := app.openEngineFor(cmd.Context(), engine.NeedWebhook)
 			if err != nil {
 				return err
 			}

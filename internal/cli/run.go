@@ -50,11 +50,7 @@ USE_TEST_ODOO=true syncs the test Odoo (ODOO_TEST_*) as the connection "default-
 			default:
 				needs |= engine.NeedTargets | engine.NeedSync | engine.NeedPlan
 			}
-			set, err := app.settings(needs)
-			if err != nil {
-				return err
-			}
-			s, eng, err := app.openEngine(ctx, set)
+			s, eng, err := app.openEngineFor(ctx, needs)
 			if err != nil {
 				return err
 			}
