@@ -61,7 +61,7 @@ webhook deliveries were dead-lettered (see 'salesengine retries').`,
 			if err := app.readSyncSettings(&f); err != nil {
 				return err
 			}
-			s, eng, err := app.openEngineFor(cmd.Context(), engine.NeedWebhook | engine.NeedTargets | engine.NeedSync)
+			s, eng, err := app.openEngineFor(cmd.Context(), engine.NeedWebhook|engine.NeedTargets|engine.NeedSync)
 			if err != nil {
 				return err
 			}
