@@ -67,11 +67,7 @@ func TestHospitalDev(t *testing.T) {
 		candidatesIntermittent = strings.Split(v, ",")
 	}
 	if v := os.Getenv("FS_INTENS"); v != "" {
-		ensemblesIntermittent = nil
-		for _, part := range strings.Split(v, ";") {
-			c, members, _ := strings.Cut(part, ":")
-			ensemblesIntermittent = append(ensemblesIntermittent, Ensemble{Combine(c), strings.Split(members, ",")})
-		}
+		ensemblesIntermittent = parseEnsembles(v)
 	}
 	if v := os.Getenv("FS_INNER"); v != "" {
 		// Inner validation: drop the real holdout so design choices never see it.
@@ -82,11 +78,7 @@ func TestHospitalDev(t *testing.T) {
 	}
 	bo := BacktestOptions{Holdout: 12, NoAuto: os.Getenv("FS_NOAUTO") != ""}
 	if v := os.Getenv("FS_ENS"); v != "" {
-		// e.g. FS_ENS="mean:ets,theta;median:ets,theta,snaive"
-		for _, part := range strings.Split(v, ";") {
-			c, members, _ := strings.Cut(part, ":")
-			bo.Ensembles = append(bo.Ensembles, Ensemble{Combine(c), strings.Split(members, ",")})
-		}
+		bo.Ensembles = parseEnsembles(v)
 	}
 	if v := os.Getenv("FS_METHODS"); v != "" {
 		bo.Methods = strings.Split(v, ",")
@@ -105,11 +97,7 @@ func TestHospitalDev(t *testing.T) {
 		candidatesSeasonal = strings.Split(v, ",")
 	}
 	if v := os.Getenv("FS_AUTOENS"); v != "" {
-		ensemblesSeasonal = nil
-		for _, part := range strings.Split(v, ";") {
-			c, members, _ := strings.Cut(part, ":")
-			ensemblesSeasonal = append(ensemblesSeasonal, Ensemble{Combine(c), strings.Split(members, ",")})
-		}
+		ensemblesSeasonal = parseEnsembles(v)
 	}
 	rep, err := Backtest(context.Background(), series, bo)
 	if err != nil {
@@ -183,4 +171,15 @@ func TestHospitalAccuracy(t *testing.T) {
 	if !(math.Abs(auto.ME) <= rETSAbsME) {
 		t.Errorf("auto |ME| %.3f larger than R ets()'s %.2f", math.Abs(auto.ME), rETSAbsME)
 	}
+}
+
+// parseEnsembles reads the development tests' ensemble lists: combinations separated by ';', each a combine
+// rule, ':' and its members separated by ',' (FS_ENS="mean:ets,theta;median:ets,theta,snaive").
+func parseEnsembles(v string) []Ensemble {
+	out := []Ensemble{}
+	for _, part := range strings.Split(v, ";") {
+		c, members, _ := strings.Cut(part, ":")
+		out = append(out, Ensemble{Combine(c), strings.Split(members, ",")})
+	}
+	return out
 }

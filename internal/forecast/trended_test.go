@@ -133,11 +133,7 @@ func TestTrendedDev(t *testing.T) {
 		candidatesSeasonal = strings.Split(v, ",")
 	}
 	if v := os.Getenv("FS_AUTOENS"); v != "" {
-		ensemblesSeasonal = nil
-		for _, part := range strings.Split(v, ";") {
-			c, members, _ := strings.Cut(part, ":")
-			ensemblesSeasonal = append(ensemblesSeasonal, Ensemble{Combine(c), strings.Split(members, ",")})
-		}
+		ensemblesSeasonal = parseEnsembles(v)
 	}
 	if v := os.Getenv("FS_MARGIN"); v != "" {
 		fmt.Sscan(v, &bo.Auto.Margin)
@@ -146,11 +142,7 @@ func TestTrendedDev(t *testing.T) {
 		bo.Methods = strings.Split(v, ",")
 	}
 	if v := os.Getenv("FS_ENS"); v != "" {
-		bo.Ensembles = []Ensemble{}
-		for _, part := range strings.Split(v, ";") {
-			c, members, _ := strings.Cut(part, ":")
-			bo.Ensembles = append(bo.Ensembles, Ensemble{Combine(c), strings.Split(members, ",")})
-		}
+		bo.Ensembles = parseEnsembles(v)
 	}
 	reps := rollingOrigins(t, series, drops, bo)
 	var buf bytes.Buffer
