@@ -64,6 +64,7 @@ var methods = []Method{
 	ThetaJS{},
 	DOTMJS{},
 	ETSJS{},
+	Pooled{},
 }
 
 // Methods returns every method with default settings, in a stable order.

@@ -135,6 +135,11 @@ func TestTrendedDev(t *testing.T) {
 	if v := os.Getenv("FS_AUTOENS"); v != "" {
 		ensemblesSeasonal = parseEnsembles(v)
 	}
+	if v := os.Getenv("FS_LAGS"); v != "" {
+		saved := pooledLags
+		t.Cleanup(func() { pooledLags = saved })
+		fmt.Sscan(v, &pooledLags)
+	}
 	if v := os.Getenv("FS_MARGIN"); v != "" {
 		fmt.Sscan(v, &bo.Auto.Margin)
 	}
