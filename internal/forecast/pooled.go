@@ -17,12 +17,17 @@ var pooledLags = 18
 // coefficients, and the fits must stay cheap beside 100k per-series searches.
 const pooledMaxSeries = 3000
 
+// pooledMinSeries is the fewest smooth or erratic histories a pooled fit needs: with a handful of series (a
+// small connection), 30 coefficients would be an over-fitted model of those few, not a global one, and the
+// default combination falls back to its members without it.
+const pooledMinSeries = 20
+
 // Pooled is a global linear autoregression, as the Monash archive's pooled regression ("PR"): one set of
 // coefficients for every series of a run, fitted by least squares on all their histories, forecasting each
 // series recursively from its own last pooledLags months plus the calendar month. Every history is divided by
 // the mean of its last 12 months, so series of any size share the coefficients. ForecastAll and Backtest bind
-// it to their series (the fit for a backtest origin reads no month after it, of any series); unbound, as
-// Auto and MethodByName give it, the pool is the one series it forecasts, without the calendar terms.
+// it to their series (the fit for a backtest origin reads no month after it, of any series); unbound (Auto's
+// single series, MethodByName), or where the run has fewer than pooledMinSeries to pool, it cannot run.
 type Pooled struct {
 	ar  *pooledAR
 	end Month // the month y ends with (for the calendar terms)
@@ -37,9 +42,9 @@ func (Pooled) Name() string { return "pooled" }
 func (p Pooled) Forecast(y []float64, m, h int) (Prediction, error) {
 	ar := p.ar
 	if ar == nil {
-		ar = fitPooledAR([]pooledHistory{{y: y}}, pooledLags, false)
+		return Prediction{}, ErrNoPool
 	}
-	if ar == nil || len(y) == 0 {
+	if len(y) == 0 {
 		return Prediction{}, ErrTooShort
 	}
 	mean, fitted := ar.forecast(y, p.end, h)
@@ -299,7 +304,9 @@ func (p *pool) at(cutoff Month) *pooledAR {
 			}
 			hs = append(hs, pooledHistory{start: h.start, y: w})
 		}
-		f.ar = fitPooledAR(hs, pooledLags, true)
+		if len(hs) >= pooledMinSeries {
+			f.ar = fitPooledAR(hs, pooledLags, true)
+		}
 	})
 	return f.ar
 }

@@ -1,10 +1,13 @@
 package forecast
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -85,5 +88,38 @@ func TestPooledNoLaterMonths(t *testing.T) {
 	}
 	if full := newPool(changed, ClassifyOptions{}).at(cutoff.Add(12)); slices.Equal(full.coef, before.coef) {
 		t.Fatal("the fit a year later did not see the changed months")
+	}
+}
+
+// Too few series to pool, or none (Auto's single series): the pooled model does not run, and the default
+// combination falls back to its members without it.
+func TestPooledNeedsEnoughSeries(t *testing.T) {
+	t.Parallel()
+	end := MonthFor(2020, 1).Add(59)
+	few := arSeries(5, pooledMinSeries-1, 60, 0.5)
+	if ar := newPool(few, ClassifyOptions{}).at(end); ar != nil {
+		t.Fatalf("a pooled fit on %d series", len(few))
+	}
+	if _, err := newPool(few, ClassifyOptions{}).bind(Pooled{}, end).Forecast(few[0].Values, 12, 12); !errors.Is(err, ErrNoPool) || !errors.Is(err, ErrTooShort) {
+		t.Fatalf("pooled on too few series: %v", err)
+	}
+	if newPool(arSeries(5, pooledMinSeries, 60, 0.5), ClassifyOptions{}).at(end) == nil {
+		t.Fatalf("no pooled fit on %d series", pooledMinSeries)
+	}
+	res, err := Auto(few[0], Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(res.Method, "pooled") {
+		t.Errorf("Auto on one series chose %s", res.Method)
+	}
+	all, err := ForecastAll(context.Background(), few, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range all {
+		if strings.Contains(r.Method, "pooled") {
+			t.Errorf("%s: %s with %d series to pool", r.ID, r.Method, len(few))
+		}
 	}
 }
