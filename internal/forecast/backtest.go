@@ -128,6 +128,11 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 	}
 	rep.Series = len(evals)
 	begin := time.Now()
+	trains := make([]Series, len(evals))
+	for i, e := range evals {
+		trains[i] = Series{Start: e.start, Values: e.train, Group: e.group}
+	}
+	pl := newPool(trains, ao.Classify) // the training windows only
 
 	// Every single method of the report (and every ensemble member) is fitted once per series; ensemble rows
 	// and the automatic choice reuse these fits (their Seconds include the reused members' time).
@@ -151,7 +156,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 			prog = func(done, total int) { bo.Progress(me.Name(), done, total) }
 		}
 		err := parallelFor(ctx, len(evals), bo.Workers, prog, func(i int) {
-			p, err := me.Forecast(evals[i].fit, m, bo.Holdout)
+			p, err := pl.bind(me, trains[i].End()).Forecast(evals[i].fit, m, bo.Holdout)
 			if err == nil && len(p.Mean) >= bo.Holdout && finiteAll(p.Mean) {
 				ps[i], oks[i] = p, true
 			}
@@ -218,10 +223,6 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 	if !bo.NoAuto {
 		var sh shapes // borrowed by short series, from the training windows only
 		if !ao.NoShape {
-			trains := make([]Series, len(evals))
-			for i, e := range evals {
-				trains[i] = Series{Start: e.start, Values: e.train, Group: e.group}
-			}
 			sh = seasonalShapes(trains, m, ao.Classify)
 		}
 		chosen := make([]string, len(evals))
@@ -239,7 +240,7 @@ func Backtest(ctx context.Context, series []Series, bo BacktestOptions) (Report,
 					pre[name] = ps[i]
 				}
 			}
-			res := forecastSeries(Series{Start: evals[i].start, Values: evals[i].train}, ao, rm, pre, sh.of(evals[i].group))
+			res := forecastSeries(Series{Start: evals[i].start, Values: evals[i].train}, ao, rm, pre, sh.of(evals[i].group), pl)
 			chosen[i] = res.Method
 			fcs[i] = res.Forecasts()
 			inside[i] = make([]int, len(ao.Levels))

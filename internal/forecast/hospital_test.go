@@ -159,15 +159,15 @@ func TestHospitalAccuracy(t *testing.T) {
 		t.Errorf("auto MASE %.4f does not beat R thetaf %.3f", auto.MASE, rBestMASE)
 	}
 	// What the selection has won on this holdout must not be lost by later changes (docs/forecasting.md's
-	// table: pooled RMSE 48.49, MASE 0.740, RMSSE 0.811).
-	if !(auto.RMSEPooled < 48.50 && auto.MASE < 0.7405 && auto.RMSSE < 0.8120) {
-		t.Errorf("auto pooled RMSE %.3f, MASE %.4f, RMSSE %.4f: worse than the documented 48.49, 0.740, 0.811",
+	// table: pooled RMSE 48.45, MASE 0.736, RMSSE 0.805).
+	if !(auto.RMSEPooled < 48.45 && auto.MASE < 0.7360 && auto.RMSSE < 0.8055) {
+		t.Errorf("auto pooled RMSE %.3f, MASE %.4f, RMSSE %.4f: worse than the documented 48.45, 0.736, 0.805",
 			auto.RMSEPooled, auto.MASE, auto.RMSSE)
 	}
 	// The bias of one 12-month holdout is mostly that year's shock: over six windows (the last 0 to 30 months
 	// dropped, 6 apart) the automatic choice's ME runs from -6.0 to +14.5. It must stay below R ets()'s; it was
-	// also below thetaf()'s 1.15 (1.09) until the shrunk seasonal candidates (1.52 here; over the six windows
-	// their mean ME is 2.29 against 2.95 before, mean |ME| 5.92 against 5.85).
+	// also below thetaf()'s 1.15 (1.09) until the shrunk seasonal candidates (1.52; over the six windows their
+	// mean ME is 2.29 against 2.95 before, mean |ME| 5.92 against 5.85), and is again with the pooled model (0.93).
 	if !(math.Abs(auto.ME) <= rETSAbsME) {
 		t.Errorf("auto |ME| %.3f larger than R ets()'s %.2f", math.Abs(auto.ME), rETSAbsME)
 	}

@@ -227,7 +227,24 @@ func rollingEvalWindows(tb testing.TB, series []Series, origins, step, h int, o 
 	res := make([]out, len(series))
 	o.Horizon, o.Levels, o.Workers = h, []float64{80, 95}, 1
 	z80, z95 := zForLevel(80), zForLevel(95)
-	err := parallelFor(context.Background(), len(series), 0, nil, func(i int) {
+	// The automatic choice of each window as ForecastAll makes it (without borrowed shapes, as Auto): its pooled
+	// model fitted on every series' training window of that origin.
+	ao := o.withDefaults()
+	rm, err := resolveMethods(ao)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pools := make([]*pool, origins)
+	for k := range pools {
+		var trains []Series
+		for _, s := range series {
+			if t := len(s.Values) - h - k*step; t >= 6 {
+				trains = append(trains, Series{ID: s.ID, Start: s.Start, Values: s.Values[:t], Group: s.Group})
+			}
+		}
+		pools[k] = newPool(trains, ao.Classify)
+	}
+	err = parallelFor(context.Background(), len(series), 0, nil, func(i int) {
 		res[i].wins = map[string][]evalWindow{}
 		v := series[i].Values
 		for k := range origins {
@@ -266,10 +283,7 @@ func rollingEvalWindows(tb testing.TB, series []Series, origins, step, h int, o 
 				clip0(parts[j])
 			}
 			res[i].wins[def.Name()] = append(res[i].wins[def.Name()], evalWindow{train: train, actuals: act, fc: combineInto(def.Combine, parts, nil)})
-			a, err := Auto(Series{ID: series[i].ID, Start: series[i].Start, Values: train}, o)
-			if err != nil {
-				panic(err)
-			}
+			a := forecastSeries(Series{ID: series[i].ID, Start: series[i].Start, Values: train}, ao, rm, nil, nil, pools[k])
 			w := evalWindow{train: train, actuals: act, fc: a.Forecasts(), dead: a.Class == ClassDead, method: a.Method, class: string(a.Class)}
 			for _, p := range a.Points {
 				// The upper bound is never clipped: it gives back the deviation the intervals were sized with.

@@ -191,7 +191,7 @@ var calibrationLevels = []float64{50, 60, 70, 80, 85, 90, 95, 97.5, 99}
 //     80% intervals cover under 77%). Their errors are much more skewed than smooth ones: most months fall
 //     close to the forecast (no demand, or a small one) and a few far above it.
 var calibrationQuantiles = map[string][]float64{
-	"smooth":       {0.520, 0.678, 0.862, 1.118, 1.287, 1.515, 1.946, 2.423, 3.319},
+	"smooth":       {0.548, 0.707, 0.908, 1.159, 1.330, 1.557, 1.986, 2.487, 3.361},
 	"intermittent": {0.478, 0.565, 0.666, 0.795, 0.950, 1.302, 2.248, 3.351, 5.030},
 }
 

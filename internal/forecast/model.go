@@ -28,6 +28,10 @@ type Prediction struct {
 // multiplicative model) for a method; the caller simply skips that method for that series.
 var ErrTooShort = errors.New("forecast: series too short for this method")
 
+// ErrNoPool is returned by the pooled model outside a run of enough series to fit it on (see Pooled); it wraps
+// ErrTooShort, as ErrNotPositive does.
+var ErrNoPool = wrapTooShort("forecast: the pooled model needs a run of enough series to fit on")
+
 // ErrNotPositive is returned by methods that need strictly positive data (multiplicative Holt-Winters) when the
 // series has a zero or negative value. It wraps ErrTooShort so callers that skip on ErrTooShort also skip here.
 var ErrNotPositive = wrapTooShort("forecast: multiplicative method needs every value > 0")
@@ -64,6 +68,7 @@ var methods = []Method{
 	ThetaJS{},
 	DOTMJS{},
 	ETSJS{},
+	Pooled{},
 }
 
 // Methods returns every method with default settings, in a stable order.

@@ -12,7 +12,7 @@ func TestMethodsRegistry(t *testing.T) {
 	t.Parallel()
 	want := []string{"naive", "snaive", "mean", "zero", "ses", "holt_damped", "hw_additive", "hw_multiplicative",
 		"ets", "theta", "croston", "sba", "tsb", "adida", "imapa", "dotm", "arima",
-		"ets_damped", "otm", "dstm", "theta_js", "dotm_js", "ets_js"}
+		"ets_damped", "otm", "dstm", "theta_js", "dotm_js", "ets_js", "pooled"}
 	ms := Methods()
 	if len(ms) != len(want) {
 		t.Fatalf("Methods() has %d methods, want %d", len(ms), len(want))

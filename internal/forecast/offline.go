@@ -126,9 +126,10 @@ func ForecastAll(ctx context.Context, series []Series, o Options) ([]Result, err
 	if !o.NoShape {
 		sh = seasonalShapes(series, o.Period, o.Classify)
 	}
+	pl := newPool(series, o.Classify)
 	out := make([]Result, len(series))
 	err = parallelFor(ctx, len(series), o.Workers, o.Progress, func(i int) {
-		out[i] = forecastSeries(series[i], o, rm, nil, sh.of(series[i].Group))
+		out[i] = forecastSeries(series[i], o, rm, nil, sh.of(series[i].Group), pl)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("forecast: %w", err)
@@ -144,14 +145,14 @@ func Auto(s Series, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	return forecastSeries(s, o, rm, nil, nil), nil
+	return forecastSeries(s, o, rm, nil, nil, nil), nil
 }
 
 // forecastSeries never fails: when nothing else can run it falls back to the history mean (or zero).
 // pre optionally holds already computed whole-history forecasts (horizon o.Horizon) per method name on the
 // imputed series; they are used only when the series needed no rescaling. shape, when not nil, is the seasonal
 // shape (seasonalShape) short series borrow.
-func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction, shape []float64) Result {
+func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Prediction, shape []float64, pl *pool) Result {
 	raw, scale := cleanHistory(s.Values)
 	prof := Classify(raw, o.Classify)
 	res := Result{
@@ -215,7 +216,9 @@ func forecastSeries(s Series, o Options, rm resolvedMethods, pre map[string]Pred
 			y[t] /= f
 		}
 	}
-	ch, err := selectAndForecast(raw, y, prof, singles, ens, o, pre)
+	start := s.End().Add(1 - len(raw))
+	bind := func(me Method, t int) Method { return pl.bind(me, start.Add(t-1)) }
+	ch, err := selectAndForecast(raw, y, prof, singles, ens, o, pre, bind)
 	if err == nil && shaped {
 		ch.name, ch.model = "shaped("+ch.name+")", strings.TrimSuffix("shape of the established series; "+ch.model, "; ")
 		for k := range ch.mean {

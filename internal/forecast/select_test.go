@@ -212,7 +212,7 @@ func TestEnsembleSigmaWithoutBacktest(t *testing.T) {
 	y := []float64{10, 14, 9, 12}
 	o := Options{Margin: 1e9}.withDefaults()
 	ch, err := selectAndForecast(y, y, Classify(y, ClassifyOptions{}), []Method{Mean{}, Naive{}},
-		[]Ensemble{{CombineMean, []string{"mean", "naive"}}}, o, nil)
+		[]Ensemble{{CombineMean, []string{"mean", "naive"}}}, o, nil, func(me Method, _ int) Method { return me })
 	if err != nil {
 		t.Fatal(err)
 	}

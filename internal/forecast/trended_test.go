@@ -135,6 +135,11 @@ func TestTrendedDev(t *testing.T) {
 	if v := os.Getenv("FS_AUTOENS"); v != "" {
 		ensemblesSeasonal = parseEnsembles(v)
 	}
+	if v := os.Getenv("FS_LAGS"); v != "" {
+		saved := pooledLags
+		t.Cleanup(func() { pooledLags = saved })
+		fmt.Sscan(v, &pooledLags)
+	}
 	if v := os.Getenv("FS_MARGIN"); v != "" {
 		fmt.Sscan(v, &bo.Auto.Margin)
 	}
@@ -187,8 +192,8 @@ func trendedEval(tb testing.TB, set string) trendedResult {
 }
 
 // TestTrendedSeasonalAccuracy asserts the automatic choice beats Theta alone on rolling origins: by at least 4%
-// sMAPE on the synthetic trended/seasonal set (the target), and on hospital by at least 1.5% (it reaches
-// 2.2%; the 4% target is not met on hospital, see docs/forecasting.md).
+// sMAPE on the synthetic trended/seasonal set (the target), and on hospital by at least 2.5% (it reaches
+// 3.0%; the 4% target is not met on hospital, see docs/forecasting.md).
 func TestTrendedSeasonalAccuracy(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -206,9 +211,10 @@ func TestTrendedSeasonalAccuracy(t *testing.T) {
 				set, r.series, r.windows, r.autoSMAPE, r.autoMASE, r.autoRMSE, r.thetaSMAPE, r.thetaMASE, r.thetaRMSE, 100*gain)
 			want := 0.04
 			if set == "hospital" {
-				// 2.2% measured (1.1% before the shrunk seasonal candidates); the margin leaves room for changes
-				// elsewhere that move it a little while still catching a selection that loses their gain.
-				want = 0.015
+				// 3.0% measured (2.2% before the pooled autoregression, 1.1% before the shrunk seasonal
+				// candidates); the margin leaves room for changes elsewhere that move it a little while still
+				// catching a selection that loses the pooled model's gain.
+				want = 0.025
 			}
 			if !(gain >= want) {
 				t.Errorf("auto sMAPE %.3f is only %.1f%% below theta's %.3f, want >= %.1f%%", r.autoSMAPE, 100*gain, r.thetaSMAPE, 100*want)
