@@ -57,7 +57,7 @@ func BenchmarkDecodeSearchReadPage(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(envelope)))
 		for b.Loop() {
-			raw, err := decodeJSONRPC(envelope)
+			raw, err := decodeJSONRPCPage(envelope) // as callDecode reads a page
 			if err != nil {
 				b.Fatal(err)
 			}

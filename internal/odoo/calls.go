@@ -107,11 +107,19 @@ func callDecode[T any](ctx context.Context, c *Client, cl *call, o callOpts) (T,
 	if bb == nil {
 		bb = &bodyBuf{}
 	}
+	cl.page = true
 	raw, err := c.execute(context.WithValue(ctx, bodyBufKey{}, bb), cl, o)
 	if err != nil {
 		return out, err
 	}
-	if err := decodeResult(raw, &out); err != nil {
+	err = decodeResult(raw, &out)
+	if err != nil && c.protocol() == ProtocolJSONRPC {
+		// A page found at the envelope's tail may hold a member that followed the result (resultAtTail).
+		if exact, ok := exactResult(bb.b, raw); ok {
+			err = decodeResult(exact, &out)
+		}
+	}
+	if err != nil {
 		return out, &ProtocolError{Protocol: c.protocol(), Model: cl.model, Method: cl.method,
 			Detail: "decoding the result", Err: fmt.Errorf("%w", redactErr(err, c.cfg.Secret))}
 	}

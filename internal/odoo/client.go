@@ -52,6 +52,9 @@ type call struct {
 	ids           []int64
 	kwargs        map[string]any
 	context       map[string]any
+	// page: the caller decodes the result strictly and reads the envelope again if that fails (callDecode), so a
+	// JSON-RPC result may be found by resultAtTail.
+	page bool
 }
 
 func (cl *call) positional() []any {

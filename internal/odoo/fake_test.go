@@ -5,11 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -947,6 +954,72 @@ func TestFakeDecodedPagesOutliveTheirBuffer(t *testing.T) {
 				if o.Name != names[o.ID] {
 					t.Fatalf("order %d name %q, want %q", o.ID, o.Name, names[o.ID])
 				}
+			}
+		})
+	}
+}
+
+// TestEnvelopeMemberAfterResult: a JSON-RPC envelope with members after "result" (Odoo writes it last; a proxy
+// that re-encodes answers may not) gives the same records as Odoo's own, including a member whose value is an
+// array and so ends where a page does (resultAtTail's shortcut takes it in; the exact reading must win).
+func TestEnvelopeMemberAfterResult(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := startFake(t, combo{"17", ProtocolJSONRPC, fakePassword}, smallData(), nil)
+	orders := e.srv.Orders()
+	ids := []int64{orders[0].ID, orders[2].ID, orders[len(orders)-1].ID}
+	want, err := e.c.OrdersByID(ctx, ids)
+	if err != nil || len(want) != len(ids) {
+		t.Fatalf("direct: %d orders, %v", len(want), err)
+	}
+	var wantLines []OrderLine
+	if err := e.c.OrderLinesOf(ctx, ids, 2, func(p []OrderLine) error { wantLines = append(wantLines, p...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for _, tail := range []string{`, "trace": [1, [2]]`, `, "trace": []`, `, "trace": {"a": [1]}`, `, "x": "]"`} {
+		t.Run(tail, func(t *testing.T) {
+			t.Parallel()
+			target, _ := url.Parse(e.srv.URL())
+			proxy := httputil.NewSingleHostReverseProxy(target)
+			var rewritten atomic.Int64
+			proxy.ModifyResponse = func(r *http.Response) error {
+				b, err := io.ReadAll(r.Body)
+				if err != nil {
+					return err
+				}
+				r.Body.Close()
+				if t := bytes.TrimSpace(b); bytes.HasPrefix(t, []byte(`{`)) && bytes.Contains(t, []byte(`"result"`)) {
+					b = append(append(t[:len(t)-1:len(t)-1], tail...), '}')
+					rewritten.Add(1)
+				}
+				r.Body = io.NopCloser(bytes.NewReader(b))
+				r.ContentLength = int64(len(b))
+				r.Header.Set("Content-Length", strconv.Itoa(len(b)))
+				return nil
+			}
+			srv := httptest.NewServer(proxy)
+			t.Cleanup(srv.Close)
+			c, err := New(Config{URL: srv.URL, Database: e.srv.Database(), Username: "admin", Secret: fakePassword,
+				Protocol: ProtocolJSONRPC, Timeout: 5 * time.Second, RetryBaseDelay: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.OrdersByID(ctx, ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("orders through the proxy:\n%v\nwant\n%v", got, want)
+			}
+			var lines []OrderLine
+			if err := c.OrderLinesOf(ctx, ids, 2, func(p []OrderLine) error { lines = append(lines, p...); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(lines) != fmt.Sprint(wantLines) || len(lines) == 0 {
+				t.Errorf("lines through the proxy:\n%v\nwant\n%v", lines, wantLines)
+			}
+			if rewritten.Load() == 0 {
+				t.Fatal("no answer was rewritten")
 			}
 		})
 	}

@@ -36,8 +36,9 @@ func (c *Client) OrdersByID(ctx context.Context, ids []int64) ([]Order, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Order
-	q := Query{Domain: In("id", ids...), Fields: fields, PageSize: DefaultPageSize, IncludeArchived: true}
+	out := make([]Order, 0, len(ids))
+	// As few pages as the ids allow (each page evaluates the whole id list again), up to ten default pages.
+	q := Query{Domain: In("id", ids...), Fields: fields, PageSize: min(max(len(ids), DefaultPageSize), 10*DefaultPageSize), IncludeArchived: true}
 	err = searchReadPages(ctx, c, "sale.order", q, func(r *orderRow) int64 { _, id := r.key(); return id },
 		func(rows []orderRow) error {
 			for i := range rows {

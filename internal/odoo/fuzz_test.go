@@ -102,8 +102,28 @@ func rejectedByAll(raw json.RawMessage) error {
 
 func FuzzDecodeJSONRPC(f *testing.F) {
 	addFixtureSeeds(f, "jsonrpc")
+	f.Add([]byte(`{"jsonrpc": "2.0", "id": 1, "result": [{"id": 1}], "trace": [2]}`))
+	f.Add([]byte(`{"jsonrpc": "2.0", "result": [{"id": 1, "name": "]}"}], "id": 1}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		raw, err := decodeJSONRPC(body)
+		// The page reading (resultAtTail) fails as the exact one does, gives the same result when what it found
+		// is one JSON value, and otherwise something every decoder refuses (callDecode then reads exactly).
+		page, perr := decodeJSONRPCPage(body)
+		switch {
+		case perr != nil:
+			if err == nil || err.Error() != perr.Error() {
+				t.Fatalf("page reading failed (%v), the exact one gave %q, %v", perr, raw, err)
+			}
+		case json.Valid(page):
+			if err != nil || !bytes.Equal(page, raw) {
+				t.Fatalf("page reading found %q, the exact one %q, %v", page, raw, err)
+			}
+		case err == nil && bytes.Equal(page, raw):
+		default:
+			if err := rejectedByAll(page); err != nil {
+				t.Fatalf("page reading found %q (exact: %q), yet %v", page, raw, err)
+			}
+		}
 		if err != nil {
 			if fl, ok := err.(*fault); ok {
 				_ = conn{protocol: ProtocolJSONRPC, database: "db", secret: "k"}.mapFault(fl, "m", "x").Error()

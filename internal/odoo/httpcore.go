@@ -224,7 +224,7 @@ func (h *httpCore) attempt(ctx context.Context, r httpRequest) (resp *httpRespon
 		bb = &bodyBuf{}
 	}
 	data, err := readBody(bb.b, hr.Body, hr.ContentLength, limit)
-	bb.b = data[:0]
+	bb.b = data
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err(), false
@@ -261,7 +261,8 @@ func readBody(dst []byte, r io.Reader, size, limit int64) ([]byte, error) {
 }
 
 // bodyBuf is a response buffer lent to a call whose result is decoded, and dropped, before the next call
-// (see Client.callBuf): a page's body is then read into the memory of the previous page's.
+// (see callDecode): a page's body is then read into the memory of the previous page's. b holds the last
+// response's body (callDecode reads its envelope again in the rare case exactResult covers).
 type bodyBuf struct{ b []byte }
 
 type bodyBufKey struct{}

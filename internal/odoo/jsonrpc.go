@@ -33,7 +33,7 @@ type jsonrpcParams struct {
 func (t *jsonrpcTransport) protocol() Protocol { return ProtocolJSONRPC }
 
 func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args []any, model, op string,
-	again func(context.Context) ([]any, error)) (json.RawMessage, error) {
+	page bool, again func(context.Context) ([]any, error)) (json.RawMessage, error) {
 	req := func(args []any) (httpRequest, error) {
 		body, err := json.Marshal(jsonrpcRequest{JSONRPC: "2.0", Method: "call",
 			Params: jsonrpcParams{Service: service, Method: method, Args: args}, ID: t.nextID.Add(1)})
@@ -49,18 +49,22 @@ func (t *jsonrpcTransport) rpc(ctx context.Context, service, method string, args
 	}
 	relog := argsRelogin(again, req)
 	return t.h.call(ctx, ProtocolJSONRPC, r, func(resp *httpResponse) (json.RawMessage, outcome) {
-		return t.interpret(resp, model, op)
+		return t.interpret(resp, model, op, page)
 	}, relog)
 }
 
 // interpret reads one /jsonrpc response: a result, an Odoo error (HTTP 200 with an error member), or something
 // that is not a JSON-RPC answer at all.
-func (t *jsonrpcTransport) interpret(resp *httpResponse, model, op string) (json.RawMessage, outcome) {
+func (t *jsonrpcTransport) interpret(resp *httpResponse, model, op string, page bool) (json.RawMessage, outcome) {
 	const reason = "the server removed JSON-RPC, or the URL is not the Odoo server root"
 	if resp.status == http.StatusNotFound {
 		return nil, outcome{err: t.c.notServed(ProtocolJSONRPC, "POST /jsonrpc", reason)}
 	}
-	result, err := decodeJSONRPC(resp.body)
+	decode := decodeJSONRPC
+	if page {
+		decode = decodeJSONRPCPage
+	}
+	result, err := decode(resp.body)
 	if err == nil {
 		return result, outcome{}
 	}
@@ -83,7 +87,7 @@ func (t *jsonrpcTransport) interpret(resp *httpResponse, model, op string) (json
 }
 
 func (t *jsonrpcTransport) version(ctx context.Context) (ServerVersion, error) {
-	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version", nil)
+	raw, err := t.rpc(ctx, "common", "version", []any{}, "common", "version", false, nil)
 	if err != nil {
 		return ServerVersion{}, err
 	}
@@ -92,7 +96,7 @@ func (t *jsonrpcTransport) version(ctx context.Context) (ServerVersion, error) {
 
 func (t *jsonrpcTransport) authenticate(ctx context.Context) (int64, error) {
 	raw, err := t.rpc(ctx, "common", "authenticate", []any{t.c.database, t.c.login, t.c.secret, map[string]any{}},
-		"common", "authenticate", nil)
+		"common", "authenticate", false, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +107,7 @@ func (t *jsonrpcTransport) execute(ctx context.Context, uid int64, cl *call, aga
 	args := func(uid int64) []any {
 		return []any{t.c.database, uid, t.c.secret, cl.model, cl.method, cl.positional(), cl.kwargsWithContext()}
 	}
-	return t.rpc(ctx, "object", "execute_kw", args(uid), cl.model, cl.method, again.args(args))
+	return t.rpc(ctx, "object", "execute_kw", args(uid), cl.model, cl.method, cl.page, again.args(args))
 }
 
 // decodeUID reads authenticate's answer: a uid, or false for bad credentials.
@@ -137,12 +141,18 @@ type jsonrpcEnvelope struct {
 // decodeJSONRPC extracts the result of a JSON-RPC response body. It returns a *fault for an Odoo error and a
 // plain error for a body that is not a JSON-RPC response. A success without a result key (a method returning
 // None) yields JSON null.
-func decodeJSONRPC(body []byte) (json.RawMessage, error) {
+func decodeJSONRPC(body []byte) (json.RawMessage, error) { return decodeEnvelope(body, false) }
+
+// decodeJSONRPCPage is decodeJSONRPC for a caller that decodes the result strictly and reads the envelope again
+// when that fails (callDecode): it may return what resultAtTail finds.
+func decodeJSONRPCPage(body []byte) (json.RawMessage, error) { return decodeEnvelope(body, true) }
+
+func decodeEnvelope(body []byte, atTail bool) (json.RawMessage, error) {
 	body = bytes.TrimSpace(body)
 	if err := notJSONObject(body); err != nil {
 		return nil, err
 	}
-	if r, ok := jsonrpcResultFast(body); ok {
+	if r, ok := jsonrpcResultFast(body, atTail); ok {
 		return r, nil
 	}
 	var env jsonrpcEnvelope

