@@ -1,13 +1,16 @@
 package cli
 
 import (
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,14 +26,28 @@ import (
 // freeAddr returns a loopback address nobody listens on (for a child process to take).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Below Linux's ephemeral range (32768-60999): a port Listen(":0") gave and this closed could go to any
+	// outgoing connection (another test's, a fake Odoo's) before serve binds it, and serve then failed with
+	// "address already in use". Ports handed out are not handed out again.
+	for range 1000 {
+		port := 20000 + rand.IntN(12000)
+		if _, taken := handedOut.LoadOrStore(port, true); taken {
+			continue
+		}
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue // another process's
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
+	t.Fatal("no free port found below the ephemeral range")
+	return ""
 }
+
+// handedOut are the ports freeAddr gave in this process.
+var handedOut sync.Map
 
 // newAcmeEnv is a crash environment with one connection, acme, to its fake Odoo, polled every 10 s (the minimum).
 func newAcmeEnv(t *testing.T) *crashEnv {
