@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // transport is one wire protocol. Every transport returns results as JSON so decoding is shared.
@@ -103,6 +104,8 @@ type Client struct {
 	t      transport
 	fields map[string]map[string]FieldInfo // fields_get cache per model
 	uuid   *string                         // DatabaseUUID's answer since the last Login
+	mods   *Modules                        // Modules' answer, since modsAt (and the last Login)
+	modsAt time.Time
 
 	// pageCap is what the server does with a page size larger than it allows: 0 not known yet, -1 it returns
 	// what was asked, n > 0 it returns at most n rows (see pageEnd).
@@ -152,7 +155,7 @@ func (c *Client) Login(ctx context.Context) (Session, error) {
 	c.mu.Lock()
 	c.sess, c.t = s, t
 	c.fields = map[string]map[string]FieldInfo{}
-	c.uuid = nil
+	c.uuid, c.mods = nil, nil
 	c.mu.Unlock()
 	c.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "odoo: logged in",
 		slog.String("url", c.conn.url), slog.String("database", c.conn.database), slog.String("protocol", string(s.Protocol)),

@@ -1024,3 +1024,25 @@ func TestEnvelopeMemberAfterResult(t *testing.T) {
 		})
 	}
 }
+
+// TestModulesKeptUntilLogin: the installed apps are asked once, then answered from the client for
+// ModulesMaxAge, and asked again after a login.
+func TestModulesKeptUntilLogin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := startFake(t, combo{"17", ProtocolJSONRPC, fakePassword}, smallData(), nil)
+	asked := func() int64 { return e.srv.Stats().ByMethod["ir.module.module.search_read"].Calls }
+	first, err := e.c.Modules(ctx)
+	if err != nil || !first.Sale || asked() != 1 {
+		t.Fatalf("first: %+v, %v, %d calls", first, err, asked())
+	}
+	if again, err := e.c.Modules(ctx); err != nil || again != first || asked() != 1 {
+		t.Fatalf("again: %+v, %v, %d calls (want the kept answer, no call)", again, err, asked())
+	}
+	if _, err := e.c.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := e.c.Modules(ctx); err != nil || after != first || asked() != 2 {
+		t.Fatalf("after a login: %+v, %v, %d calls (want one more)", after, err, asked())
+	}
+}

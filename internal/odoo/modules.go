@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 )
 
 // Apps whose data Sales Engine reads.
@@ -83,10 +84,32 @@ func (m Modules) String() string {
 // installedStates are the states of a module whose models exist.
 var installedStates = map[string]bool{"installed": true, "to upgrade": true, "to remove": true}
 
+// ModulesMaxAge is how long Modules answers from its last reading: apps are installed or removed rarely, and
+// asking on every pass made one call of an idle pass's six.
+const ModulesMaxAge = time.Hour
+
 // Modules finds which of Apps are installed: from ir.module.module (readable by every internal user unless a
 // module such as access_apps takes that away), else by asking for each app's main model. One call when the
-// modules can be read; a probe costs nothing for the models whose fields are cached already.
+// modules can be read; a probe costs nothing for the models whose fields are cached already. The answer is kept
+// for ModulesMaxAge, and until the client logs in again.
 func (c *Client) Modules(ctx context.Context) (Modules, error) {
+	c.mu.Lock()
+	if c.mods != nil && time.Since(c.modsAt) < ModulesMaxAge {
+		m := *c.mods
+		c.mu.Unlock()
+		return m, nil
+	}
+	c.mu.Unlock()
+	m, err := c.modules(ctx)
+	if err == nil {
+		c.mu.Lock()
+		c.mods, c.modsAt = &m, time.Now()
+		c.mu.Unlock()
+	}
+	return m, err
+}
+
+func (c *Client) modules(ctx context.Context) (Modules, error) {
 	var m Modules
 	rows, err := callDecode[[]struct {
 		Name  jsonString `json:"name"`
