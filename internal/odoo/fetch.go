@@ -37,8 +37,10 @@ func (c *Client) OrdersByID(ctx context.Context, ids []int64) ([]Order, error) {
 		return nil, err
 	}
 	out := make([]Order, 0, len(ids))
-	// As few pages as the ids allow (each page evaluates the whole id list again), up to ten default pages.
-	q := Query{Domain: In("id", ids...), Fields: fields, PageSize: min(max(len(ids), DefaultPageSize), 10*DefaultPageSize), IncludeArchived: true}
+	// As few pages as the ids allow (each page evaluates the whole id list again), up to ten default pages, and
+	// no call after the last id's record.
+	q := Query{Domain: In("id", ids...), Fields: fields, PageSize: min(max(len(ids), DefaultPageSize), 10*DefaultPageSize),
+		Limit: len(ids), IncludeArchived: true}
 	err = searchReadPages(ctx, c, "sale.order", q, func(r *orderRow) int64 { _, id := r.key(); return id },
 		func(rows []orderRow) error {
 			for i := range rows {

@@ -87,7 +87,8 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 		func(d odoo.Domain, fn func([]odoo.StockMove) error) error {
 			// A move listed done but no longer done (or of a product no longer storable) is gone from the history.
 			// One call per chunk: the chunk is in memory anyway, and each page would evaluate the chunk's id list.
-			return src.StockMovesWhere(ctx, odoo.And(d, filter), p.s.listSize(), fn)
+			// A page one larger than the chunk is never full, so no empty page is asked for after it.
+			return src.StockMovesWhere(ctx, odoo.And(d, filter), p.s.listSize()+1, fn)
 		},
 		func(m odoo.StockMove) int64 { return m.ID },
 		func(tx store.Executor, rows []odoo.StockMove) (store.UpsertResult, error) {
