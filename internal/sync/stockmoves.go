@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/salesengine/salesengine/internal/odoo"
 	"github.com/salesengine/salesengine/internal/store"
@@ -63,8 +64,8 @@ func (p *supplyPass) syncStockMoves(ctx context.Context) error {
 }
 
 func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odoo.Domain) error {
-	// A first pass that finds no move of the connection stored (not one resumed) reads none back: it alone writes
-	// the connection's moves, and a first sync stores as many as lines.
+	// A first pass that finds no move of the connection stored (not one resumed) reads the history whole without
+	// listing it, and none back: it alone writes the connection's moves, and a first sync stores as many as lines.
 	none := false
 	if p.initial {
 		n, err := p.s.Store.ConnectionDataCount(ctx, p.conn.ID)
@@ -73,16 +74,14 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 		}
 		none = n.StockMoves == 0
 	}
-	stamps := p.stampsOf(ctx, store.TableStockMoves)
 	if none {
-		stamps = func([]int64) (map[int64]store.SupplyStamp, error) { return nil, nil }
+		return p.firstStockMoves(ctx, src, filter)
 	}
-	l, err := p.list(ctx, ModelStockMove, filter, stamps, sameStamp)
+	l, err := p.list(ctx, ModelStockMove, filter, p.stampsOf(ctx, store.TableStockMoves), sameStamp)
 	if err != nil {
 		return err
 	}
-	var last *odoo.StockMove // the first row of the last write: given again, the write is tried again
-	// Moves are small and many (a first pass reads the whole history): read and written by listing pages.
+	// Moves are small and many (a full pass lists the whole history): read and written by listing pages.
 	err = flatIn(ctx, p, p.s.listSize(), store.TableStockMoves, ModelStockMove, l.want,
 		func(d odoo.Domain, fn func([]odoo.StockMove) error) error {
 			// A move listed done but no longer done (or of a product no longer storable) is gone from the history.
@@ -92,26 +91,54 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 		},
 		func(m odoo.StockMove) int64 { return m.ID },
 		func(tx store.Executor, rows []odoo.StockMove) (store.UpsertResult, error) {
-			out := make([]*store.StockMove, len(rows))
-			for i, m := range rows {
-				out[i] = &store.StockMove{ConnectionID: p.conn.ID, MoveID: m.ID, ProductID: m.ProductID, Quantity: m.Quantity, Date: m.Date,
-					LocationID: m.LocationID, LocationDestID: m.LocationDestID, LocationUsage: m.LocationUsage,
-					LocationDestUsage: m.LocationDestUsage, State: m.State, CompanyID: m.CompanyID, WriteDate: m.WriteDate, SyncedAt: p.syncedAt}
-			}
-			again := len(rows) > 0 && last == &rows[0]
-			if len(rows) > 0 {
-				last = &rows[0]
-			}
-			if none && !again { // a try after a lost connection reads: the lost commit may have stored them
-				return tx.StockMoveWriteMany(ctx, out, nil)
-			}
-			return tx.StockMoveUpsertMany(ctx, out)
+			return tx.StockMoveUpsertMany(ctx, p.storeMoves(rows))
 		})
 	if err != nil {
 		return err
 	}
 	p.saveCursor(ModelStockMove, l.now)
 	return nil
+}
+
+// firstStockMoves reads the whole stock history of a connection that has none stored, page by page, and writes
+// each page as it comes: listing the moves first, as later passes do to find what changed, read every move
+// twice, and a first sync's stock history is as large as its sales. The window ends where a listing's would, at
+// the server's clock before the read (a move written after it is for the next pass, which lists from before
+// this one's cursor), and the cursor is saved there. Cut short, the pass saves no cursor; the next one finds
+// moves stored and lists.
+func (p *supplyPass) firstStockMoves(ctx context.Context, src StockSource, filter odoo.Domain) error {
+	now := p.s.now()
+	if t, ok := p.run.src.ServerTime(); ok {
+		now = t
+	}
+	d := odoo.And(filter, odoo.Lt("write_date", now.Add(time.Second).UTC().Truncate(time.Second)))
+	err := src.StockMovesWhere(ctx, d, p.s.listSize(), func(page []odoo.StockMove) error {
+		p.fetched(ModelStockMove, len(page))
+		rows := p.storeMoves(page)
+		tries := 0
+		return p.writeSupply(ctx, store.TableStockMoves, nil, func(tx store.Executor) (store.UpsertResult, error) {
+			if tries++; tries > 1 { // a try after a lost connection: the lost commit may have stored them
+				return tx.StockMoveUpsertMany(ctx, rows)
+			}
+			return tx.StockMoveWriteMany(ctx, rows, nil)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	p.saveCursor(ModelStockMove, now)
+	return nil
+}
+
+// storeMoves are the rows to store for moves read from Odoo.
+func (p *supplyPass) storeMoves(moves []odoo.StockMove) []*store.StockMove {
+	out := make([]*store.StockMove, len(moves))
+	for i, m := range moves {
+		out[i] = &store.StockMove{ConnectionID: p.conn.ID, MoveID: m.ID, ProductID: m.ProductID, Quantity: m.Quantity, Date: m.Date,
+			LocationID: m.LocationID, LocationDestID: m.LocationDestID, LocationUsage: m.LocationUsage,
+			LocationDestUsage: m.LocationDestUsage, State: m.State, CompanyID: m.CompanyID, WriteDate: m.WriteDate, SyncedAt: p.syncedAt}
+	}
+	return out
 }
 
 // sweepStockMoves marks removed the stored moves ids does not give (nil ids: every stored move).

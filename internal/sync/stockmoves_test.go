@@ -88,6 +88,11 @@ func TestStockMovesSync(t *testing.T) {
 				if res.Records[sync.ModelStockMove] == 0 {
 					t.Errorf("records read %v: no stock move", res.Records)
 				}
+				// A first pass reads each move once: no listing before reading them whole.
+				stored, err := st.SupplyIDList(context.Background(), f.conn.ID, store.TableStockMoves)
+				if read := f.srv.Stats().ByMethod["stock.move.search_read"].Records; err != nil || read != int64(len(stored)) {
+					t.Errorf("first pass read %d moves for %d stored (%v)", read, len(stored), err)
+				}
 				if again := f.sync(t, sync.Options{}); again.Inserted != 0 || again.Updated != 0 || again.Removed != 0 {
 					t.Errorf("second sync: %+v", again)
 				}
