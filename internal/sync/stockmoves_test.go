@@ -2,12 +2,14 @@ package sync_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/salesengine/salesengine/internal/odoo"
 	"github.com/salesengine/salesengine/internal/odoo/odootest"
 	"github.com/salesengine/salesengine/internal/store"
 	"github.com/salesengine/salesengine/internal/sync"
@@ -146,5 +148,39 @@ func TestStockMovesSync(t *testing.T) {
 				t.Errorf("sales-only sync: %+v", res)
 			}
 		})
+	})
+}
+
+// movesCutShort is a source whose stock history fails after its first page, as an Odoo going away mid-read.
+type movesCutShort struct{ *odoo.Client }
+
+func (m movesCutShort) StockMovesWhere(ctx context.Context, d odoo.Domain, pageSize int, fn func([]odoo.StockMove) error) error {
+	pages := 0
+	return m.Client.StockMovesWhere(ctx, d, pageSize, func(page []odoo.StockMove) error {
+		if pages++; pages > 1 {
+			return errors.New("odoo went away")
+		}
+		return fn(page)
+	})
+}
+
+// TestFirstStockMovesCutShort: a first pass whose stock history stops after a page keeps that page, saves no
+// cursor for it, and the next pass lists the history and reads the rest: the store then holds exactly Odoo's.
+func TestFirstStockMovesCutShort(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := supplyFixture(t, st, "17", nil, stockHistory)
+		if _, err := f.syncer.Sync(context.Background(), f.conn, movesCutShort{f.client}, sync.Options{}); err == nil {
+			t.Fatal("a sync whose stock history failed succeeded")
+		}
+		stored, err := st.SupplyIDList(context.Background(), f.conn.ID, store.TableStockMoves)
+		if err != nil || len(stored) != 10*f.syncer.PageSize {
+			t.Fatalf("after the cut: %d moves stored (%v), want the first page's %d", len(stored), err, 10*f.syncer.PageSize)
+		}
+		if _, err := st.SyncCursorGet(context.Background(), f.conn.ID, sync.ModelStockMove); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("stock move cursor after the cut: %v, want none", err)
+		}
+		f.sync(t, sync.Options{})
+		checkStockMoves(t, f)
 	})
 }
