@@ -268,7 +268,7 @@ func TestWebhooksRetryDiscard(t *testing.T) {
 	id := strconv.FormatInt(dead[0].ID, 10)
 
 	// Refused: no CSRF token, a wrong one, another site.
-	for name, form := range map[string]url.Values{"no token": {"id": {id}}, "wrong token": {"id": {id}, "csrf": {"x" + csrf[1:]}}} {
+	for name, form := range map[string]url.Values{"no token": {"id": {id}}, "wrong token": {"id": {id}, "csrf": {wrongCSRF(csrf)}}} {
 		if resp, _ := post(t, c, f.srv.URL, "/webhooks/retry", form); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("retry with %s = %d, want 403", name, resp.StatusCode)
 		}

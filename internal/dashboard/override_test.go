@@ -84,7 +84,7 @@ func TestSKUOverride(t *testing.T) {
 
 	// Refused before anything: no token, a wrong one, another site.
 	for name, v := range map[string]url.Values{"no token": {"connection": {acme.Name}, "month": {cur.String()}, "quantity": {"9"}, "note": {"x"}},
-		"wrong token": form("csrf", "x"+csrf[1:], "month", cur.String(), "quantity", "9", "note", "x")} {
+		"wrong token": form("csrf", wrongCSRF(csrf), "month", cur.String(), "quantity", "9", "note", "x")} {
 		if resp, _ := post(t, c, f.srv.URL, action, v); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("override with %s = %d, want 403", name, resp.StatusCode)
 		}
