@@ -258,7 +258,7 @@ func TestStagesNeedTheirSettings(t *testing.T) {
 }
 
 // TestFailedPassEnqueuesWhatItCommitted: a pass that stores orders and their webhook events, then fails (here
-// Odoo refuses the stock read that follows the orders), still hands the committed events to the running
+// Odoo refuses the stock history read that follows the orders), still hands the committed events to the running
 // delivery workers. Before, serve left them pending, with no job, until its next start.
 func TestFailedPassEnqueuesWhatItCommitted(t *testing.T) {
 	t.Parallel()
@@ -278,7 +278,7 @@ func TestFailedPassEnqueuesWhatItCommitted(t *testing.T) {
 		if _, err := tn.srv.SimulateActivity(20, 10*time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		tn.srv.InjectFault(odootest.Fault{Kind: odootest.AccessDenied, Match: "stock.quant"})
+		tn.srv.InjectFault(odootest.Fault{Kind: odootest.AccessDenied, Match: "stock.move"})
 		res, err := eng.SyncConnection(ctx, tn.conn, SyncOptions{})
 		if err == nil || res.Events == 0 {
 			t.Fatalf("the pass: %d events, error %v; want events stored and then a failure", res.Events, err)

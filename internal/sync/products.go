@@ -145,11 +145,26 @@ func (r *run) knowProducts(ctx context.Context, lines map[int64][]odoo.OrderLine
 	return r.readProducts(ctx, odoo.In("id", slices.Compact(missing)...))
 }
 
-// syncStock refreshes the stock of products whose quantities moved: those with a stock.quant written since the
-// quant cursor, and those sold by the orders this pass wrote (their forecast quantity changed). A first or full
-// pass read every product's stock already. Where stock.quant cannot be read (no Inventory app, or no access),
-// every product's stock is read again.
+// syncStock reads the stock history (where the stock app is installed) and refreshes the stock of the products
+// whose quantities moved: those of the done moves this pass read, and those sold by the orders it wrote (their
+// forecast quantity changed). Stock on hand changes only by done moves, which Odoo never deletes, so the history's
+// listing (with its recheck window) is the stock's too and stock.quant is not listed. Where the history is not
+// listed (no access to stock.move, or a first read of it), the products of the quants written since the quant
+// cursor are read instead; where stock.quant cannot be read either, every product's stock. A first or full pass
+// read every product's stock already; without the stock app there is no stock to read.
 func (r *run) syncStock(ctx context.Context) error {
+	p, apps, err := r.supplyPass(ctx)
+	if err != nil {
+		return err
+	}
+	if apps {
+		if err := p.syncStockMoves(ctx); err != nil {
+			return err
+		}
+		if !p.mods.Stock {
+			return nil
+		}
+	}
 	w, err := r.windowOf(ctx, ModelQuant)
 	if err != nil {
 		return err
@@ -159,12 +174,26 @@ func (r *run) syncStock(ctx context.Context) error {
 		if now, ok := r.src.ServerTime(); ok {
 			r.saveCursor(ModelQuant, now)
 		}
+		if !r.movesListed.IsZero() {
+			r.saveCursor(ModelStockMove, r.movesListed)
+		}
+		return nil
+	}
+	if !r.movesListed.IsZero() {
+		if err := r.readStockOf(ctx, r.moved, r.sold); err != nil {
+			return err
+		}
+		r.saveCursor(ModelStockMove, r.movesListed)
+		// Kept current, so that a pass that cannot list the history lists quants from here.
+		if now, ok := r.src.ServerTime(); ok {
+			r.saveCursor(ModelQuant, now)
+		}
 		return nil
 	}
 	// Quants are listed from the cursor, without the recheck window: stock is not keyed by write_date in the
 	// store, so a recheck would read again every product moved in the last hour on every pass. A stock change
 	// committed later than the lag is caught by the whole-history reconciliation, which reads all stock again.
-	moved := r.sold
+	moved := map[int64]bool{}
 	now, err := r.src.Stamps(ctx, ModelQuant, w.fresh, r.s.listSize(), func(page []odoo.Stamp) error {
 		r.fetched(ModelQuant, len(page))
 		for _, st := range page {
@@ -183,16 +212,24 @@ func (r *run) syncStock(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if len(moved) > 0 {
-		ids := make([]int64, 0, len(moved))
-		for id := range moved {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		if err := r.readProducts(ctx, odoo.In("id", ids...)); err != nil {
-			return err
-		}
+	if err := r.readStockOf(ctx, moved, r.sold); err != nil {
+		return err
 	}
 	r.saveCursor(ModelQuant, now)
 	return nil
+}
+
+// readStockOf reads again the products (with their stock) in any of the sets.
+func (r *run) readStockOf(ctx context.Context, sets ...map[int64]bool) error {
+	var ids []int64
+	for _, set := range sets {
+		for id := range set {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	return r.readProducts(ctx, odoo.In("id", slices.Compact(ids)...))
 }

@@ -91,12 +91,16 @@ func (p *supplyPass) stockMoves(ctx context.Context, src StockSource, filter odo
 		},
 		func(m odoo.StockMove) int64 { return m.ID },
 		func(tx store.Executor, rows []odoo.StockMove) (store.UpsertResult, error) {
+			for _, m := range rows {
+				p.moved[m.ProductID] = true
+			}
 			return tx.StockMoveUpsertMany(ctx, p.storeMoves(rows))
 		})
 	if err != nil {
 		return err
 	}
-	p.saveCursor(ModelStockMove, l.now)
+	// The cursor is saved by the stock step, once it has read the stock of the products these moves moved.
+	p.movesListed = l.now
 	return nil
 }
 

@@ -184,3 +184,129 @@ func TestFirstStockMovesCutShort(t *testing.T) {
 		checkStockMoves(t, f)
 	})
 }
+
+// checkStock compares every stored product's stock on hand with Odoo's qty_available.
+func checkStock(t *testing.T, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	inv, err := f.st.InventoryList(ctx, f.conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := make(map[int64]float64, len(inv))
+	for _, i := range inv {
+		stored[i.ProductID] = i.QtyAvailable
+	}
+	n := 0
+	err = f.client.ProductsWhere(ctx, odoo.Domain{}, 500, func(page []odoo.Product) error {
+		for _, p := range page {
+			if q, ok := stored[p.ID]; ok && math.Abs(q-p.QtyAvailable) > 1e-9 {
+				t.Errorf("product %d: %g stored on hand, %g in Odoo", p.ID, q, p.QtyAvailable)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil || n == 0 || len(stored) == 0 {
+		t.Fatalf("%d products in Odoo, %d stored: %v", n, len(stored), err)
+	}
+}
+
+// calls counts the calls to Odoo since the last reset, by "model.method", and resets them.
+func calls(f *fixture) map[string]int64 {
+	out := map[string]int64{}
+	for k, m := range f.srv.Stats().ByMethod {
+		out[k] = m.Calls
+	}
+	f.srv.ResetStats()
+	return out
+}
+
+// TestStockFollowsMoves: the stock of a product moved by a done move (a delivery, an inventory adjustment, one
+// committed later than the lag) is read again by the next pass, which lists the stock history and not
+// stock.quant; an idle pass asks four listings (products, orders, lines, moves); where stock.move cannot be read,
+// the quants written since the last pass tell which stock to read. Both engines.
+func TestStockFollowsMoves(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := supplyFixture(t, st, "17", []string{odootest.ModuleSale, odootest.ModuleStock}, stockHistory)
+		f.sync(t, sync.Options{})
+		checkStock(t, f)
+		var delivered, counted int64
+		for _, q := range f.srv.Quants() {
+			if q.LocationID == 8 && q.Quantity > 5 {
+				if delivered == 0 {
+					delivered = q.ProductID
+				} else if q.ProductID != delivered {
+					counted = q.ProductID
+					break
+				}
+			}
+		}
+		if counted == 0 {
+			t.Fatal("no two products in stock")
+		}
+		f.srv.Advance(5 * time.Minute)
+		if err := f.srv.Batch(func(tx *odootest.Tx) error {
+			if _, err := tx.MoveStock(delivered, 8, 5, 3); err != nil { // WH/Stock to customers
+				return err
+			}
+			return tx.SetQuantity(counted, 8, 1234)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.srv.Advance(time.Minute)
+		f.srv.ResetStats()
+		f.sync(t, sync.Options{})
+		checkStock(t, f)
+		if c := calls(f); c["stock.quant.search_read"] != 0 || c["stock.move.search_read"] == 0 {
+			t.Errorf("a pass after two moves asked %v: want stock.move listed, stock.quant not", c)
+		}
+
+		// Committed 10 minutes late (the lag is 2): the history's recheck window finds the move, and its stock.
+		if err := f.srv.CommitLate(10*time.Minute, func(tx *odootest.Tx) error {
+			_, err := tx.MoveStock(delivered, 8, 5, 1)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.srv.Advance(time.Minute)
+		f.sync(t, sync.Options{})
+		checkStock(t, f)
+
+		// Idle, once the last changes are out of the recheck window (and the recent months were reconciled): one
+		// listing per model.
+		f.syncer.RecentEvery = time.Hour // the fixture's reconciles every pass
+		f.srv.Advance(2 * time.Hour)
+		f.sync(t, sync.Options{})
+		f.srv.Advance(time.Minute)
+		calls(f)
+		f.sync(t, sync.Options{})
+		c := calls(f)
+		var total int64
+		for _, n := range c {
+			total += n
+		}
+		if total != 4 || c["product.product.search_read"] != 1 || c["stock.move.search_read"] != 1 {
+			t.Errorf("idle pass: %d calls %v, want 4 (products, orders, lines, moves)", total, c)
+		}
+
+		// Without access to stock.move: quants tell which products moved.
+		f.srv.DenyAccess("stock.move")
+		if err := f.srv.Batch(func(tx *odootest.Tx) error {
+			_, err := tx.MoveStock(counted, 8, 5, 4)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.srv.Advance(time.Minute)
+		res := f.sync(t, sync.Options{})
+		checkStock(t, f)
+		if c := calls(f); c["stock.quant.search_read"] == 0 {
+			t.Errorf("without stock.move: calls %v, want stock.quant listed", c)
+		}
+		if !strings.Contains(strings.Join(res.Notes, "; "), "stock.move cannot be read") {
+			t.Errorf("notes %q: the skipped stock history is not said", res.Notes)
+		}
+	})
+}

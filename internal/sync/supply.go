@@ -61,21 +61,11 @@ var openPurchaseStates = []any{"draft", "sent", "to approve", "purchase"}
 
 // syncSupply runs the supply stage.
 func (r *run) syncSupply(ctx context.Context) error {
-	ss, ok := r.src.(SupplySource)
-	if !ok {
-		return nil
-	}
-	mods, err := ss.Modules(ctx)
-	if err != nil {
-		return fmt.Errorf("find the installed apps: %w", err)
-	}
-	if err := r.noteModules(ctx, mods); err != nil {
+	p, ok, err := r.supplyPass(ctx)
+	if !ok || err != nil {
 		return err
 	}
-	p := &supplyPass{run: r, src: ss, mods: mods}
-	if err := p.syncStockMoves(ctx); err != nil {
-		return err
-	}
+	mods := p.mods
 	if !mods.MRP && !mods.Purchase {
 		return nil
 	}
@@ -113,6 +103,26 @@ func (r *run) syncSupply(ctx context.Context) error {
 		return p.sweep(ctx)
 	}
 	return nil
+}
+
+// supplyPass starts the supply stage (and the stock history) with the installed apps, asked once a pass (the
+// client keeps them an hour); false when the Source cannot read them (it then has no supply stage).
+func (r *run) supplyPass(ctx context.Context) (*supplyPass, bool, error) {
+	ss, ok := r.src.(SupplySource)
+	if !ok {
+		return nil, false, nil
+	}
+	if r.mods == nil {
+		mods, err := ss.Modules(ctx)
+		if err != nil {
+			return nil, false, fmt.Errorf("find the installed apps: %w", err)
+		}
+		if err := r.noteModules(ctx, mods); err != nil {
+			return nil, false, err
+		}
+		r.mods = &mods
+	}
+	return &supplyPass{run: r, src: ss, mods: *r.mods}, true, nil
 }
 
 // noteModules records the apps found, and says so in the sync log when they differ from the last pass's.

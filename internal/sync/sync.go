@@ -428,6 +428,13 @@ type run struct {
 	// sold collects the products of the lines of the orders that changed, and of the lines that left them:
 	// their forecast quantities moved.
 	sold map[int64]bool
+	// moved collects the products of the done stock moves read this pass: their stock on hand moved.
+	moved map[int64]bool
+	// movesListed is the server's clock at this pass's listing of the stock history (zero: not listed). The
+	// stock step reads the stock of the moved products before it saves the history's cursor there.
+	movesListed time.Time
+	// mods are the installed apps, asked once a pass (nil: not yet).
+	mods *odoo.Modules
 	// noSKU holds the products read without an internal reference, counted once however often read.
 	noSKU map[int64]bool
 	// lost counts the store operations tried again because the database connection was lost (shared by the
@@ -474,7 +481,7 @@ func (r *run) details() string {
 
 func (r *run) do(ctx context.Context) error {
 	r.syncedAt = r.s.now()
-	r.sold = map[int64]bool{}
+	r.sold, r.moved = map[int64]bool{}, map[int64]bool{}
 	if r.noSKU == nil {
 		r.noSKU = map[int64]bool{}
 	}
