@@ -36,7 +36,17 @@ func (r *run) syncOrders(ctx context.Context) error {
 		r.noOrders = n.Orders == 0
 	}
 	want := map[int64]int{} // order id -> its line count, as listed (0: not known)
-	orderNow, err := r.listOrders(ctx, ow, want)
+	// A first (or full) pass reads every order's lines with the order: listing lines too would find nothing new.
+	lines := lineCursor && !r.opts.Full
+	// Later passes list the orders written in their window together with the orders that have a line written in
+	// the lines' window: when that finds nothing, no line changed either, and an idle pass spares the lines'
+	// listing (one call of the four it asks).
+	var also odoo.Domain
+	if lines && !ow.since.IsZero() && !lw.since.IsZero() {
+		also = odoo.Gte("order_line.write_date", lw.since)
+	}
+	listed := 0
+	orderNow, err := r.listOrders(ctx, ow, also, want, &listed)
 	if err != nil {
 		return fmt.Errorf("orders: %w", err)
 	}
@@ -44,13 +54,15 @@ func (r *run) syncOrders(ctx context.Context) error {
 		return err
 	}
 	if r.widen(&ow) {
-		if _, err := r.listOrders(ctx, ow, want); err != nil {
+		if _, err := r.listOrders(ctx, ow, odoo.Domain{}, want, &listed); err != nil {
 			return fmt.Errorf("orders: %w", err)
 		}
 	}
+	if also.IsEmpty() || !r.stepFrom.IsZero() {
+		listed = -1 // the lines' window was not covered (or a clock step widens it): list them
+	}
 	lineNow := orderNow
-	// A first (or full) pass reads every order's lines with the order: listing lines too would find nothing new.
-	if lineCursor && !r.opts.Full {
+	if lines && listed != 0 {
 		if lineNow, err = r.listLines(ctx, lw, want); err != nil {
 			return fmt.Errorf("order lines: %w", err)
 		}
@@ -81,9 +93,11 @@ func (r *run) freshFrom(w window) time.Time {
 	return time.Time{}
 }
 
-// listOrders adds to want the orders listed in w that the store lacks or holds in another version.
-func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
-	return r.list(ctx, ModelOrder, w, "listing orders", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
+// listOrders adds to want the orders listed in w (or matching also) that the store lacks or holds in another
+// version, and counts the orders listed.
+func (r *run) listOrders(ctx context.Context, w window, also odoo.Domain, want map[int64]int, listed *int) (time.Time, error) {
+	return r.list(ctx, ModelOrder, w, also, "listing orders", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
+		*listed += len(page)
 		var stored map[int64]*store.Order
 		if !r.noOrders {
 			var err error
@@ -106,10 +120,18 @@ func (r *run) listOrders(ctx context.Context, w window, want map[int64]int) (tim
 	})
 }
 
-// list runs a listing of model over w and hands fn each page, its ids and where whole reads begin.
-func (r *run) list(ctx context.Context, model string, w window, stage string, fn func(page []odoo.Stamp, ids []int64, fresh time.Time) error) (time.Time, error) {
+// list runs a listing of model over w (and the records matching also, when not empty) and hands fn each page,
+// its ids and where whole reads begin.
+func (r *run) list(ctx context.Context, model string, w window, also odoo.Domain, stage string,
+	fn func(page []odoo.Stamp, ids []int64, fresh time.Time) error) (time.Time, error) {
 	var done int64
-	return r.src.Stamps(ctx, model, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
+	stamps := r.src.Stamps
+	if !also.IsEmpty() {
+		stamps = func(ctx context.Context, model string, since time.Time, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error) {
+			return r.src.StampsOr(ctx, model, since, also, pageSize, fn)
+		}
+	}
+	return stamps(ctx, model, w.since, r.s.listSize(), func(page []odoo.Stamp) error {
 		r.fetched(model, len(page))
 		ids := make([]int64, len(page))
 		for i, st := range page {
@@ -127,7 +149,7 @@ func (r *run) list(ctx context.Context, model string, w window, stage string, fn
 // listLines adds to want the orders of lines listed in w that the store lacks or holds in another version: an
 // edited line does not always touch its order's write_date.
 func (r *run) listLines(ctx context.Context, w window, want map[int64]int) (time.Time, error) {
-	return r.list(ctx, ModelLine, w, "listing lines", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
+	return r.list(ctx, ModelLine, w, odoo.Domain{}, "listing lines", func(page []odoo.Stamp, ids []int64, fresh time.Time) error {
 		stored, err := r.s.Store.ItemGetMany(ctx, r.conn.ID, ids)
 		if err != nil {
 			return err

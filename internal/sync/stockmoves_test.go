@@ -224,7 +224,8 @@ func calls(f *fixture) map[string]int64 {
 
 // TestStockFollowsMoves: the stock of a product moved by a done move (a delivery, an inventory adjustment, one
 // committed later than the lag) is read again by the next pass, which lists the stock history and not
-// stock.quant; an idle pass asks four listings (products, orders, lines, moves); where stock.move cannot be read,
+// stock.quant; an idle pass asks three listings (products, orders with their lines, moves), and a line edited
+// without its order is still found and read; where stock.move cannot be read,
 // the quants written since the last pass tell which stock to read. Both engines.
 func TestStockFollowsMoves(t *testing.T) {
 	t.Parallel()
@@ -287,9 +288,29 @@ func TestStockFollowsMoves(t *testing.T) {
 		for _, n := range c {
 			total += n
 		}
-		if total != 4 || c["product.product.search_read"] != 1 || c["stock.move.search_read"] != 1 {
-			t.Errorf("idle pass: %d calls %v, want 4 (products, orders, lines, moves)", total, c)
+		if total != 3 || c["product.product.search_read"] != 1 || c["sale.order.search_read"] != 1 || c["stock.move.search_read"] != 1 {
+			t.Errorf("idle pass: %d calls %v, want 3 (products, orders with their lines, moves)", total, c)
 		}
+
+		// A line edited without its order: the order listing finds the order through the line, and the lines'
+		// listing runs and reads it.
+		var line int64
+		for _, l := range f.srv.Lines() {
+			if f.ever[l.OrderID] && l.ProductID != 0 {
+				line = l.ID
+				break
+			}
+		}
+		must(t, f.srv.EditLine(line, 77, false))
+		f.srv.Advance(time.Minute)
+		f.sync(t, sync.Options{})
+		if c := calls(f); c["sale.order.line.search_read"] == 0 {
+			t.Errorf("after a line edit: calls %v, want the lines listed", c)
+		}
+		if got, err := st.ItemGetMany(context.Background(), f.conn.ID, []int64{line}); err != nil || got[line] == nil || got[line].Quantity != 77 {
+			t.Errorf("line %d after an edit that left its order alone: %+v, %v; want quantity 77", line, got[line], err)
+		}
+		f.check(t)
 
 		// Without access to stock.move: quants tell which products moved.
 		f.srv.DenyAccess("stock.move")

@@ -33,6 +33,7 @@ type Source interface {
 	// DatabaseUUID is Odoo's database.uuid, "" when the API user may not read it.
 	DatabaseUUID(ctx context.Context) (string, error)
 	Stamps(ctx context.Context, model string, since time.Time, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error)
+	StampsOr(ctx context.Context, model string, since time.Time, also odoo.Domain, pageSize int, fn func(page []odoo.Stamp) error) (time.Time, error)
 	MonthStats(ctx context.Context, model string, d odoo.Domain, dateField string) ([]odoo.MonthStat, error)
 	StampsWhere(ctx context.Context, model string, d odoo.Domain, pageSize int, fn func(page []odoo.Stamp) error) error
 	// OrderLinesOf hands fn pages that fn may keep (each page is a new slice).
