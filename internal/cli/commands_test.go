@@ -132,7 +132,7 @@ func TestForecastModesAndBacktest(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = run(t, env, "--config", cfg, "forecast", "--input", spikyPath, "--out", filepath.Join(dir, "spiky_fc.csv"))
-	if r.code != 0 || !strings.Contains(r.stdout, "outlier months cleaned: 1, in 1 SKUs") {
+	if r.code != 0 || !strings.Contains(r.stdout, "outlier months cleaned: 1, in 1 SKU\n") {
 		t.Errorf("offline forecast of a series with one abnormal month: %+v", r)
 	}
 	r = run(t, env, "--config", cfg, "backtest", "--input", hist, "--holdout", "6", "--json")

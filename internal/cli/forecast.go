@@ -146,16 +146,28 @@ func printMix(app *App, sum engine.ForecastSummary) {
 		ms = append(ms, fmt.Sprintf("%s %d", m.k, m.n))
 	}
 	fmt.Fprintf(app.Stdout, "  classes: %s\n  methods: %s\n", strings.Join(classes, ", "), strings.Join(ms, ", "))
-	fmt.Fprintf(app.Stdout, "  outlier months cleaned: %d, in %d SKUs\n", sum.Outliers, sum.OutlierSKUs)
+	fmt.Fprintf(app.Stdout, "  outlier months cleaned: %d, in %s\n", sum.Outliers, plural(sum.OutlierSKUs, "SKU", "SKUs"))
 	if len(sum.Stockouts) > 0 {
 		months, censored := 0, 0
 		for _, so := range sum.Stockouts {
 			months += len(so.Months)
 			censored += len(so.Censored)
 		}
-		fmt.Fprintf(app.Stdout, "  stock-outs: %d SKUs with %d stock-out months in their history, %d of them censored (forecast_stats.stockout_months)\n",
-			len(sum.Stockouts), months, censored)
+		their := "their"
+		if len(sum.Stockouts) == 1 {
+			their = "its"
+		}
+		fmt.Fprintf(app.Stdout, "  stock-outs: %s with %s in %s history, %d of them censored (forecast_stats.stockout_months)\n",
+			plural(len(sum.Stockouts), "SKU", "SKUs"), plural(months, "stock-out month", "stock-out months"), their, censored)
 	}
+}
+
+// plural is n with the noun in the number n takes ("1 SKU", "2 SKUs").
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // forecastJSONView is one connection's forecast run, for forecast --json.
