@@ -333,6 +333,7 @@ func TestCluster(t *testing.T) {
 	if len(held) != tenants {
 		t.Errorf("/metrics shows %d connections held, want %d", len(held), tenants)
 	}
+	stopAt := time.Now()
 	for _, p := range live {
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	}
@@ -497,8 +498,11 @@ func TestCluster(t *testing.T) {
 		killedIDs[k.procs] = true
 	}
 	for _, r := range runs {
-		if r.FinishedAt == nil && !killedIDs[r.ClaimedBy] {
-			t.Errorf("forecast due %v unfinished, claimed by %s, which was not killed", r.DueAt, r.ClaimedBy)
+		// A run still going when every process was stopped stays unfinished by design (the next start takes it
+		// over): only one claimed within the schedule's last interval before the stop may be.
+		if r.FinishedAt == nil && !killedIDs[r.ClaimedBy] && r.ClaimedAt.Before(stopAt.Add(-30*time.Second)) {
+			t.Errorf("forecast due %v unfinished, claimed by %s at %v (%v before the stop), which was not killed",
+				r.DueAt, r.ClaimedBy, r.ClaimedAt, stopAt.Sub(r.ClaimedAt).Round(time.Second))
 		}
 	}
 	started := map[time.Time][]int{} // due -> pids that started a run of it
