@@ -167,6 +167,9 @@ type supplyPass struct {
 	mods odoo.Modules
 	// routes are the route ids with a manufacture rule and with a buy rule, read once when a product's routes are.
 	routes map[string][]int64
+	// quietBoMLines is, when the BoM listing found no BoM with a line written in the lines' window, the server's
+	// clock at that listing: the lines' listing is skipped and their cursor saved there.
+	quietBoMLines time.Time
 }
 
 // listing is one model's listing: its window and what it found to read whole.
@@ -187,6 +190,13 @@ func sameStamp(st odoo.Stamp, s store.SupplyStamp) bool {
 // stored one (stamps reads them, by id; same compares them) or that was written at or after the cursor.
 func (p *supplyPass) list(ctx context.Context, model string, filter odoo.Domain, stamps func(ids []int64) (map[int64]store.SupplyStamp, error),
 	same func(odoo.Stamp, store.SupplyStamp) bool) (*listing, error) {
+	return p.listOr(ctx, model, filter, odoo.Domain{}, stamps, same)
+}
+
+// listOr is list over the records of the window or matching also (when the window has a start): see
+// syncOrders, which lists orders with the orders of changed lines the same way.
+func (p *supplyPass) listOr(ctx context.Context, model string, filter, also odoo.Domain, stamps func(ids []int64) (map[int64]store.SupplyStamp, error),
+	same func(odoo.Stamp, store.SupplyStamp) bool) (*listing, error) {
 	w, err := p.windowOf(ctx, model)
 	if err != nil {
 		return nil, err
@@ -194,7 +204,12 @@ func (p *supplyPass) list(ctx context.Context, model string, filter odoo.Domain,
 	p.widen(&w)
 	l := &listing{model: model, w: w, seen: map[int64]time.Time{}}
 	fresh := p.freshFrom(w)
-	l.now, err = p.src.StampsFiltered(ctx, model, w.since, filter, p.s.listSize(), func(page []odoo.Stamp) error {
+	since := w.since
+	if !also.IsEmpty() && !since.IsZero() {
+		filter = odoo.And(filter, odoo.Or(odoo.Gte("write_date", since.UTC().Truncate(time.Second)), also))
+		since = time.Time{}
+	}
+	l.now, err = p.src.StampsFiltered(ctx, model, since, filter, p.s.listSize(), func(page []odoo.Stamp) error {
 		p.fetched(model, len(page))
 		ids := make([]int64, len(page))
 		for i, st := range page {
@@ -384,9 +399,18 @@ func (p *supplyPass) readBoMLines(ctx context.Context) func(d odoo.Domain, fn fu
 func bomLineID(l odoo.BoMLine) int64 { return l.ID }
 
 // boms reads the BoMs that changed, then all the lines of those BoMs: a line removed from a BoM may leave no
-// other trace.
+// other trace. The listing also finds the BoMs with a line written in the lines' window: when it finds none, the
+// lines are not listed (bomLines), as orders and their lines.
 func (p *supplyPass) boms(ctx context.Context) error {
-	l, err := p.list(ctx, ModelBoM, odoo.Domain{}, p.stampsOf(ctx, store.TableBoMs), sameStamp)
+	var also odoo.Domain
+	lw, err := p.windowOf(ctx, ModelBoMLine)
+	if err != nil {
+		return err
+	}
+	if !lw.since.IsZero() && p.stepFrom.IsZero() {
+		also = odoo.Gte("bom_line_ids.write_date", lw.since)
+	}
+	l, err := p.listOr(ctx, ModelBoM, odoo.Domain{}, also, p.stampsOf(ctx, store.TableBoMs), sameStamp)
 	if err != nil {
 		return err
 	}
@@ -415,10 +439,17 @@ func (p *supplyPass) boms(ctx context.Context) error {
 		return err
 	}
 	p.saveCursor(ModelBoM, l.now)
+	if !also.IsEmpty() && len(l.seen) == 0 && p.stepFrom.IsZero() {
+		p.quietBoMLines = l.now // no BoM and no BoM line written in their windows
+	}
 	return nil
 }
 
 func (p *supplyPass) bomLines(ctx context.Context) error {
+	if !p.quietBoMLines.IsZero() {
+		p.saveCursor(ModelBoMLine, p.quietBoMLines)
+		return nil
+	}
 	l, err := p.list(ctx, ModelBoMLine, odoo.Domain{}, p.stampsOf(ctx, store.TableBoMLines), sameStamp)
 	if err != nil {
 		return err

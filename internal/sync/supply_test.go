@@ -357,3 +357,31 @@ func TestSupplyFullSyncFindsDeletions(t *testing.T) {
 		})
 	}
 }
+
+// TestBoMLinesListedOnlyWhenABoMHasOne: an idle pass lists BoMs and, through them, their lines in one call; a
+// component's quantity edited without its BoM is still found and stored. Both engines.
+func TestBoMLinesListedOnlyWhenABoMHasOne(t *testing.T) {
+	t.Parallel()
+	engines(t, func(t *testing.T, st store.Store) {
+		f := supplyFixture(t, st, "17", odootest.AllModules, supplyHistory)
+		since := f.srv.Now().Add(-sync.SupplyHistory)
+		f.sync(t, sync.Options{})
+		f.syncer.RecentEvery = time.Hour
+		f.srv.Advance(2 * time.Hour)
+		f.sync(t, sync.Options{})
+		f.srv.Advance(time.Minute)
+		calls(f)
+		f.sync(t, sync.Options{})
+		if c := calls(f); c["mrp.bom.search_read"] != 1 || c["mrp.bom.line.search_read"] != 0 {
+			t.Errorf("idle pass: calls %v, want the BoMs listed once and their lines not", c)
+		}
+		bl := f.srv.BoMLines()[0]
+		must(t, f.srv.Batch(func(tx *odootest.Tx) error { return tx.SetBoMLineQty(bl.ID, bl.ProductQty+3) }))
+		f.srv.Advance(time.Minute)
+		f.sync(t, sync.Options{})
+		if c := calls(f); c["mrp.bom.line.search_read"] == 0 {
+			t.Errorf("after a component's quantity changed: calls %v, want the BoM lines listed", c)
+		}
+		f.supplyTruth(since).Check(t, st, f.conn.ID)
+	})
+}
