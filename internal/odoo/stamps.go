@@ -60,12 +60,16 @@ func (c *Client) Stamps(ctx context.Context, model string, since time.Time, page
 	return c.stamps(ctx, model, d, true, pageSize, fn)
 }
 
-// StampsOr is Stamps over the records written at or after since or matching also: a listing that also finds
+// Changed is the domain of the records written at or after since, or matching also: a listing that also finds
 // the records another listing would point to (orders with a line written since the lines' cursor, through the
 // one2many path order_line.write_date), so that when it finds nothing the other listing need not run.
+func Changed(since time.Time, also Domain) Domain {
+	return Or(Gte("write_date", since.UTC().Truncate(time.Second)), also)
+}
+
+// StampsOr is Stamps over Changed(since, also).
 func (c *Client) StampsOr(ctx context.Context, model string, since time.Time, also Domain, pageSize int, fn func(page []Stamp) error) (time.Time, error) {
-	d := Gte("write_date", since.UTC().Truncate(time.Second))
-	return c.stamps(ctx, model, Or(d, also), true, pageSize, fn)
+	return c.stamps(ctx, model, Changed(since, also), true, pageSize, fn)
 }
 
 // StampsWhere lists the records of model matching d like Stamps, without bounding the window by the server's

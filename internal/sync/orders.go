@@ -39,8 +39,8 @@ func (r *run) syncOrders(ctx context.Context) error {
 	// A first (or full) pass reads every order's lines with the order: listing lines too would find nothing new.
 	lines := lineCursor && !r.opts.Full
 	// Later passes list the orders written in their window together with the orders that have a line written in
-	// the lines' window: when that finds nothing, no line changed either, and an idle pass spares the lines'
-	// listing (one call of the four it asks).
+	// the lines' window: when that finds nothing, no line changed either, and an idle pass asks one call for
+	// sales instead of two.
 	var also odoo.Domain
 	if lines && !ow.since.IsZero() && !lw.since.IsZero() {
 		also = odoo.Gte("order_line.write_date", lw.since)
@@ -58,11 +58,10 @@ func (r *run) syncOrders(ctx context.Context) error {
 			return fmt.Errorf("orders: %w", err)
 		}
 	}
-	if also.IsEmpty() || !r.stepFrom.IsZero() {
-		listed = -1 // the lines' window was not covered (or a clock step widens it): list them
-	}
+	// A clock step widens the lines' window beyond what the order listing covered: list them.
+	quiet := !also.IsEmpty() && listed == 0 && r.stepFrom.IsZero()
 	lineNow := orderNow
-	if lines && listed != 0 {
+	if lines && !quiet {
 		if lineNow, err = r.listLines(ctx, lw, want); err != nil {
 			return fmt.Errorf("order lines: %w", err)
 		}

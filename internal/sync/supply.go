@@ -206,7 +206,7 @@ func (p *supplyPass) listOr(ctx context.Context, model string, filter, also odoo
 	fresh := p.freshFrom(w)
 	since := w.since
 	if !also.IsEmpty() && !since.IsZero() {
-		filter = odoo.And(filter, odoo.Or(odoo.Gte("write_date", since.UTC().Truncate(time.Second)), also))
+		filter = odoo.And(filter, odoo.Changed(since, also))
 		since = time.Time{}
 	}
 	l.now, err = p.src.StampsFiltered(ctx, model, since, filter, p.s.listSize(), func(page []odoo.Stamp) error {
