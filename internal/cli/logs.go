@@ -64,8 +64,14 @@ func (app *App) logsCommand() *cobra.Command {
 				if l.Details != "" {
 					summary += "; " + l.Details
 				}
-				if l.Status == store.SyncSkipped { // nothing ran: its error says why
+				switch {
+				case l.Status == store.SyncSkipped: // nothing ran: its error says why
 					summary = l.Kind + " sync"
+				case l.FinishedAt == nil: // counts are recorded when a pass ends: none yet (running, or its process died)
+					summary = l.Kind + " sync: counts not recorded"
+					if l.Status == store.SyncRunning {
+						summary = l.Kind + " sync: running"
+					}
 				}
 				entries = append(entries, logEntry{Time: l.StartedAt, Kind: "sync", Connection: names[l.ConnectionID], Status: l.Status, Summary: summary, Error: l.Error})
 			}

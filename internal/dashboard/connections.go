@@ -38,13 +38,14 @@ func passMarks(l *locale, logs []*store.SyncLog) []passMark {
 	out := make([]passMark, len(logs))
 	for i, log := range logs {
 		v := newPassView(log)
-		took := "–"
+		// A pass records its counts when it ends: one still running, or whose process died, has none yet.
+		took, read, stored, removed := "–", "–", "–", "–"
 		if log.FinishedAt != nil {
-			took = l.Took(v.Took)
+			took, read, stored, removed = l.Took(v.Took), l.Int(log.RecordsFetched), l.Int(v.Stored), l.Int(log.RecordsRemoved)
 		}
 		label := l.T("sync." + log.Status)
 		out[i] = passMark{Status: log.Status, Label: label, Title: l.T("connections.pass", l.T("kind."+log.Kind), l.Time(log.StartedAt),
-			l.Int(log.RecordsFetched), l.Int(v.Stored), l.Int(log.RecordsRemoved), took, label)}
+			read, stored, removed, took, label)}
 	}
 	return out
 }

@@ -476,6 +476,21 @@ func TestConnectionsPage(t *testing.T) {
 			t.Errorf("the newest pass's row lacks %q:\n%s", want, row)
 		}
 	}
+	// A pass whose process died records no counts: shown as unknown, not as 0.
+	died, err := f.store.SyncLogInsert(ctx, &store.SyncLog{ConnectionID: acme.ID, Kind: "initial", StartedAt: t0.Add(time.Hour),
+		Status: store.SyncInterrupted, Error: "the process stopped before this sync finished"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, c, f.srv.URL, "/connections/acme", "Accept-Language", "en")
+	row = regexp.MustCompile(`(?s)<tr data-log="` + strconv.FormatInt(died, 10) + `".*?</tr>`).FindString(body)
+	if strings.Count(row, `class="num">–</td>`) != 4 || strings.Contains(row, `class="num">0</td>`) {
+		t.Errorf("a pass whose process died shows counts:\n%s", row)
+	}
+	_, body = get(t, c, f.srv.URL, "/connections", "Accept-Language", "en")
+	if !strings.Contains(body, "– read, – stored, – removed") {
+		t.Error("/connections: the hover text of a pass whose process died shows counts")
+	}
 	if resp, body := get(t, c, f.srv.URL, "/connections/nosuch"); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "nosuch") {
 		t.Errorf("unknown connection: %d", resp.StatusCode)
 	}

@@ -293,7 +293,7 @@ func (e *Exec) SyncLogMarkInterrupted(ctx context.Context, connectionID int64) (
 	// 'running' is written out: the partial index sync_logs_running is used for a literal, not for a parameter
 	// (which SQLite would have to re-plan at each execution, and PostgreSQL's generic plan cannot prove).
 	res, err := e.exec(ctx, `UPDATE sync_logs SET status = ?, error = ? WHERE connection_id = ? AND status = '`+store.SyncRunning+`'`,
-		store.SyncInterrupted, "the process stopped before this sync finished; the next sync resumed from its last stored page",
+		store.SyncInterrupted, "the process stopped before this sync finished: what it stored is kept, its counts were not recorded; the next sync resumed from its last stored page",
 		connectionID)
 	if err != nil {
 		return 0, fmt.Errorf("close interrupted sync logs: %w", err)
