@@ -96,7 +96,7 @@ func (r *reporter) Synced(o engine.SyncOutcome) {
 		fmt.Fprintf(out, "%s: %s sync of Odoo %s: %d records read, %d inserted, %d updated, %d removed, %d webhook events (%s)\n",
 			name, res.Kind, res.ServerVersion, res.Fetched, res.Inserted, res.Updated, res.Removed, res.Events, res.Duration.Round(time.Millisecond))
 		if res.ProductsWithoutSKU > 0 {
-			fmt.Fprintf(out, "%s: note: %d products have no internal reference; they are keyed ID:<product id>\n", name, res.ProductsWithoutSKU)
+			fmt.Fprintf(out, "%s: note: %s\n", name, engine.NoSKUNote(res.ProductsWithoutSKU))
 		}
 		if res.Apps != "" {
 			fmt.Fprintf(out, "%s: note: %s\n", name, res.Apps)

@@ -28,6 +28,9 @@ var passStopped = sync.Stopped
 // ConsecutiveFailures says "N consecutive failure(s)", as the sync stage words an Odoo circuit.
 func ConsecutiveFailures(n int) string { return sync.ConsecutiveFailures(n) }
 
+// NoSKUNote says how many products were read without an internal reference, as the sync log does.
+func NoSKUNote(n int) string { return sync.NoSKUNote(n) }
+
 // SyncOutcome is how one connection's pass of SyncAll ended.
 type SyncOutcome struct {
 	Connection *store.Connection

@@ -231,3 +231,14 @@ func TestUnreachableOdooIsNotALostDatabase(t *testing.T) {
 		}
 	})
 }
+
+func TestNoSKUNote(t *testing.T) {
+	for n, want := range map[int]string{
+		1:  "1 product has no internal reference (default_code); it is keyed as ID:<product id>",
+		24: "24 products have no internal reference (default_code); they are keyed as ID:<product id>",
+	} {
+		if got := sync.NoSKUNote(n); got != want {
+			t.Errorf("NoSKUNote(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -467,12 +467,19 @@ func (r *run) note(format string, args ...any) {
 	r.log().Info(msg)
 }
 
+// NoSKUNote is what the sync log and the commands say of n products read without an internal reference.
+func NoSKUNote(n int) string {
+	if n == 1 {
+		return "1 product has no internal reference (default_code); it is keyed as ID:<product id>"
+	}
+	return fmt.Sprintf("%d products have no internal reference (default_code); they are keyed as ID:<product id>", n)
+}
+
 func (r *run) details() string {
 	notes := r.res.Notes
 	r.res.ProductsWithoutSKU = len(r.noSKU)
 	if r.res.ProductsWithoutSKU > 0 {
-		notes = append([]string{fmt.Sprintf("%d products have no internal reference (default_code); they are keyed as ID:<product id>",
-			r.res.ProductsWithoutSKU)}, notes...)
+		notes = append([]string{NoSKUNote(r.res.ProductsWithoutSKU)}, notes...)
 	}
 	if *r.lost > 0 {
 		notes = append(notes, fmt.Sprintf("the database connection was lost during %d write(s); each was done again on a new connection", *r.lost))
