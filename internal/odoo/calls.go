@@ -103,10 +103,7 @@ func searchReadPages[T any](ctx context.Context, c *Client, model string, q Quer
 // After a failure it is not reused: the error may still point into it.
 func callDecode[T any](ctx context.Context, c *Client, cl *call, o callOpts) (T, error) {
 	var out T
-	bb, _ := c.bodies.Get().(*bodyBuf)
-	if bb == nil {
-		bb = &bodyBuf{}
-	}
+	bb := c.bodies.get()
 	cl.page = true
 	raw, err := c.execute(context.WithValue(ctx, bodyBufKey{}, bb), cl, o)
 	if err != nil {
@@ -123,9 +120,7 @@ func callDecode[T any](ctx context.Context, c *Client, cl *call, o callOpts) (T,
 		return out, &ProtocolError{Protocol: c.protocol(), Model: cl.model, Method: cl.method,
 			Detail: "decoding the result", Err: fmt.Errorf("%w", redactErr(err, c.cfg.Secret))}
 	}
-	if cap(bb.b) <= maxPooledBody {
-		c.bodies.Put(bb)
-	}
+	c.bodies.put(bb)
 	return out, nil
 }
 

@@ -111,7 +111,7 @@ type Client struct {
 	// what was asked, n > 0 it returns at most n rows (see pageEnd).
 	pageCap atomic.Int64
 	// bodies are response buffers for callDecode.
-	bodies sync.Pool
+	bodies bodyShelf
 }
 
 // New validates cfg and returns a client. It does not touch the network.

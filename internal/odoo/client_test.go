@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -316,8 +317,8 @@ func TestReadBody(t *testing.T) {
 	t.Parallel()
 	body := strings.Repeat("x", 1000)
 	got, err := readBody(nil, strings.NewReader(body), 1000, 5000)
-	if err != nil || string(got) != body || cap(got) != 1000 {
-		t.Errorf("known length: %d bytes (cap %d), %v", len(got), cap(got), err)
+	if err != nil || string(got) != body || cap(got) != 1250 {
+		t.Errorf("known length: %d bytes (cap %d, want a quarter more for the next page), %v", len(got), cap(got), err)
 	}
 	if _, err := readBody(nil, strings.NewReader(body[:500]), 1000, 5000); err == nil {
 		t.Error("a body shorter than its Content-Length was accepted")
@@ -335,6 +336,23 @@ func TestReadBody(t *testing.T) {
 	buf := make([]byte, 10, 2000)
 	if got, err := readBody(buf, strings.NewReader(body), 1000, 5000); err != nil || string(got) != body || &got[0] != &buf[:1][0] {
 		t.Errorf("into a large buffer: %d bytes, %v, same memory %v", len(got), err, len(got) > 0 && &got[0] == &buf[:1][0])
+	}
+}
+
+// TestBodyShelf: a client keeps the two largest buffers of its finished calls, hands out the largest first, and
+// drops one larger than maxPooledBody.
+func TestBodyShelf(t *testing.T) {
+	t.Parallel()
+	var s bodyShelf
+	for _, n := range []int{100, 300, 200, maxPooledBody + 1} {
+		s.put(&bodyBuf{b: make([]byte, 0, n)})
+	}
+	var got []int
+	for range 3 {
+		got = append(got, cap(s.get().b))
+	}
+	if want := []int{300, 200, 0}; !slices.Equal(got, want) {
+		t.Errorf("capacities handed out %v, want %v (the two largest kept, then a new buffer)", got, want)
 	}
 }
 
