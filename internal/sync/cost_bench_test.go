@@ -499,16 +499,17 @@ func BenchmarkSyncClientCPU(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/%s/orders=%d/lines=%d", engine, size, f.orders, f.lines), func(b *testing.B) {
 				var cpu, wall time.Duration
 				var stored, moves int64
-				var peak, mallocs, allocBytes, written uint64
+				var peak, mallocs, allocBytes, written, faults uint64
 				for i := 0; i < b.N; i++ {
 					b.StopTimer()
 					r := newCostRun(b, f, engine)
 					b.StartTimer()
 					var m0, m1 runtime.MemStats
 					runtime.ReadMemStats(&m0)
-					start, cpu0, w0 := time.Now(), processCPU(), processWritten()
+					start, cpu0, w0, f0 := time.Now(), processCPU(), processWritten(), processFaults()
 					p := measurePeak(func() { r.sync(b) })
 					cpu += processCPU() - cpu0
+					faults += processFaults() - f0
 					written += processWritten() - w0
 					runtime.ReadMemStats(&m1)
 					mallocs += m1.Mallocs - m0.Mallocs
@@ -528,6 +529,9 @@ func BenchmarkSyncClientCPU(b *testing.B) {
 				// Bytes this process wrote through system calls (SQLite's WAL and checkpoints; with PostgreSQL, the
 				// protocol): like allocations, steady on a busy machine.
 				b.ReportMetric(float64(written)/float64(stored), "written-B/line")
+				// Page faults (first touches of memory new to the process: SQLite's page cache, the Go heap's
+				// growth): their kernel time is in client-us/line, and on a virtual machine it is dear.
+				b.ReportMetric(float64(faults)/float64(stored)*1000, "faults/kline")
 				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
 				b.ReportMetric(float64(stored)/float64(b.N), "stored-lines")
 				// The stock history's moves are written by the same sync: their CPU is in client-us/line too.
@@ -545,6 +549,15 @@ func processCPU() time.Duration {
 		panic(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// processFaults is the minor and major page faults of this process so far.
+func processFaults() uint64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return uint64(ru.Minflt + ru.Majflt)
 }
 
 // processWritten is the bytes this process has passed to write system calls (wchar in /proc/self/io; 0 where
