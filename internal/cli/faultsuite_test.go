@@ -416,6 +416,22 @@ func (p *proc) stop(t *testing.T) {
 	}
 }
 
+// goroutineDump ends the process with SIGQUIT, on which the Go runtime prints every goroutine's stack, and
+// returns that part of its output.
+func (p *proc) goroutineDump() string {
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.exited:
+		p.exited <- nil
+	case <-time.After(10 * time.Second):
+	}
+	out := p.out.String()
+	if i := strings.Index(out, "goroutine "); i >= 0 {
+		out = out[i:]
+	}
+	return out
+}
+
 // get fetches a path of the process's listener: status and body.
 func (p *proc) get(path string) (int, string, error) {
 	resp, err := http.Get("http://" + p.addr + path)

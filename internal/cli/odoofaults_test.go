@@ -110,7 +110,9 @@ func serveUnderOdooFaults(t *testing.T, engine string) {
 	<-warm
 	ce.srv.Advance(10 * time.Minute)
 	ce.waitConverged(t, connID, time.Minute, alive)
-	before := idleGoroutines(t, p, ce.srv, rec)
+	// The most seen before, the least after: CI once counted 37 goroutines before and 46 after, where this
+	// machine counts 46 both times (which ones were missing is not known: a failure now prints them all).
+	_, before := idleGoroutines(t, p, ce.srv, rec, 0)
 	ctx, stopBusiness := context.WithCancel(context.Background())
 	defer stopBusiness()
 	business := ce.srv.RunActivity(ctx, 100*time.Millisecond, 2*time.Second)
@@ -178,12 +180,13 @@ func serveUnderOdooFaults(t *testing.T, engine string) {
 	ce.srv.ClearFaults()
 	ce.srv.Advance(10 * time.Minute)
 	took := ce.waitConverged(t, connID, 2*time.Minute, alive)
-	after := idleGoroutines(t, p, ce.srv, rec)
 	// A goroutine left behind per faulted call would show as many more than the faults of a kind.
+	after, _ := idleGoroutines(t, p, ce.srv, rec, before+8)
 	if after > before+8 {
-		t.Errorf("serve has %v goroutines after the faults, %v before them: a leak", after, before)
+		t.Errorf("serve has %v goroutines after the faults, %v before them: a leak; its goroutines:\n%s", after, before, p.goroutineDump())
+	} else {
+		p.stop(t)
 	}
-	p.stop(t)
 	fig := checkEvents(t, ce.store(t), connID, rec, base, orderVersions(ce.srv))
 	hits := ce.srv.FaultCounts()
 	var injected []string
@@ -206,17 +209,26 @@ func serveUnderOdooFaults(t *testing.T, engine string) {
 // idleGoroutines counts an idle serve's goroutines, its pooled connections to Odoo and to the receiver closed
 // first (how many stay pooled varies from run to run): the least of several scrapes, so that a timer or a
 // scrape's own connection passing by is not counted.
-func idleGoroutines(t *testing.T, p *proc, fake *odootest.Server, rec *recorder) float64 {
+func idleGoroutines(t *testing.T, p *proc, fake *odootest.Server, rec *recorder, want float64) (least, most float64) {
 	t.Helper()
 	time.Sleep(time.Second) // the last pass and deliveries settle
 	fake.CloseIdleConnections()
 	rec.srv.CloseClientConnections()
-	least := math.Inf(1)
+	least, most = math.Inf(1), 0
 	for range 6 {
 		time.Sleep(300 * time.Millisecond)
+		n := scrapeGauge(t, p.addr, "go_goroutines")
+		least, most = min(least, n), max(most, n)
+	}
+	// Above what is wanted, keep looking for a poll interval and more: a pass or a delivery still running ends
+	// within it, a leaked goroutine does not.
+	for deadline := time.Now().Add(15 * time.Second); want > 0 && least > want && time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		fake.CloseIdleConnections()
+		rec.srv.CloseClientConnections()
 		least = min(least, scrapeGauge(t, p.addr, "go_goroutines"))
 	}
-	return least
+	return least, most
 }
 
 // scrapeGauge reads one unlabelled gauge from a serve's /metrics.
